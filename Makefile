@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: MIT
+# autocue-trace: USDT latency profiler and the Autocue script tracker.
+#
+#   make deps      install missing Debian packages (needs root or sudo)
+#   make           build everything into build/
+#   make test      every test suite (BPF suites need root; CI is root)
+#   make demo      trace the embedded demo target
+#   make profile   profile a realistic tracker session
+#   make bench     benchmarks (speed claims live here, not in tests)
+#   make install   PREFIX=/usr/local DESTDIR=
+#   V=1            show the commands
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= gcc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -dumpmachine)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -Iusdt -Ibpf -Iuser -Itracker -I$(BUILD)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+DEBS := libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev systemtap-sdt-dev \
+	libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev pkg-config \
+	bpftrace valgrind chromium
+
+# Each directory's fragment appends to these.
+ALL_TARGETS   :=
+TEST_TARGETS  :=
+BENCH_TARGETS :=
+INSTALL_BINS  :=
+
+.PHONY: all deps test bench demo profile install clean vmlinux
+all:
+
+include vmlinux/vmlinux.mk
+include bpf/bpf.mk
+include user/user.mk
+include tracker/tracker.mk
+include tests/tests.mk
+
+all: $(ALL_TARGETS)
+
+test: $(TEST_TARGETS)
+	@echo "all test suites passed"
+
+bench: $(BENCH_TARGETS)
+
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	else echo "all dependencies present"; fi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
+	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 usdt/autocue_usdt.h user/autocue_trace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(BUILD)/libautocue_trace.a $(BUILD)/libautocue.a $(DESTDIR)$(PREFIX)/lib/
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD) profiling_results
+
+$(BUILD):
+	$(Q)mkdir -p $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
