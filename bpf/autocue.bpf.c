@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * autocue.bpf.c - latency of USDT entry/return probe pairs, in kernel maps.
+ *
+ * One program for every entry site, one for every return site; the loader
+ * attaches them as plain uprobes on the probe notes' addresses with the
+ * probe id as the BPF cookie (the probes carry no arguments, so libbpf's
+ * USDT argument machinery would only add cost).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "autocue.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u32 targ_tgid = 0;	/* 0: any process */
+const volatile __u32 calib_tgid = 0;	/* the loader, while calibrating */
+const volatile __u32 hist_shift = AC_DEFAULT_SHIFT;
+const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
+const volatile bool fold_paths = true;
+const volatile bool raw_events = false;
+
+/* Probe cost, measured by the loader once the programs run: pair_ns is what
+ * one traced call adds to any enclosing measurement, inner_ns the part of it
+ * inside the call's own measurement. Zero = raw figures. */
+__u64 pair_ns = 0;
+__u64 inner_ns = 0;
+
+struct frame {
+	__u64 start;
+	__u64 child_ns;	/* compensated time of direct traced children */
+	__u32 id;
+	__u32 desc;	/* traced calls completed inside this one */
+};
+
+struct tstack {
+	__u32 depth;
+	__u32 overflow;	/* entries beyond AC_MAX_DEPTH still open */
+	struct frame f[AC_MAX_DEPTH];
+};
+
+/* Task storage is freed with the thread; a tid-keyed hash would leak. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tstack);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);	/* probes + 1, set at load */
+	__type(key, __u32);
+	__type(value, struct ac_stat);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);	/* (probes + 1) * nbuckets, set at load */
+	__type(key, __u32);
+	__type(value, __u64);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* set at load */
+	__type(key, struct ac_path);
+	__type(value, struct ac_path_val);
+} paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, AC_DROP_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} drops SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);	/* set at load */
+} events SEC(".maps");
+
+static __always_inline void count_drop(__u32 why, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&drops, &why);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+static __always_inline bool traced_process(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	return !targ_tgid || tgid == targ_tgid || tgid == calib_tgid;
+}
+
+static __always_inline void update_min(__u64 *p, __u64 v)
+{
+	__u64 old = *p;
+
+	/* bounded: another CPU can only lower it, a few times at most */
+	for (int i = 0; i < 8 && v < old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(p, old, v);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+static __always_inline void update_max(__u64 *p, __u64 v)
+{
+	__u64 old = *p;
+
+	for (int i = 0; i < 8 && v > old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(p, old, v);
+
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+static __always_inline void record_stat(__u32 id, __u64 ns)
+{
+	struct ac_stat *st = bpf_map_lookup_elem(&stats, &id);
+	__u32 key;
+	__u64 *slot;
+
+	if (!st)
+		return;
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->total_ns, ns);
+	update_min(&st->min_ns, ns);
+	update_max(&st->max_ns, ns);
+
+	key = id * nbuckets + ac_bucket(ns, hist_shift);
+	slot = bpf_map_lookup_elem(&hists, &key);
+	if (slot)
+		__sync_fetch_and_add(slot, 1);
+}
+
+static __always_inline void record_path(struct tstack *ts, __u32 top,
+					__u64 self, __u64 total)
+{
+	struct ac_path key = {};
+	struct ac_path_val *v, init = { 1, self, total };
+
+	for (__u32 i = 0; i < AC_PATH_DEPTH; i++) {
+		if (i > top)
+			break;
+		if (i == AC_PATH_DEPTH - 1 && top > i) {
+			key.ids[i] = AC_PATH_CUT;
+			break;
+		}
+		key.ids[i] = ts->f[i].id;
+	}
+	v = bpf_map_lookup_elem(&paths, &key);
+	if (v) {
+		__sync_fetch_and_add(&v->calls, 1);
+		__sync_fetch_and_add(&v->self_ns, self);
+		__sync_fetch_and_add(&v->total_ns, total);
+		return;
+	}
+	if (bpf_map_update_elem(&paths, &key, &init, BPF_NOEXIST)) {
+		/* lost a race to create it, or the map is full */
+		v = bpf_map_lookup_elem(&paths, &key);
+		if (!v) {
+			count_drop(AC_DROP_PATH_FULL, 1);
+			return;
+		}
+		__sync_fetch_and_add(&v->calls, 1);
+		__sync_fetch_and_add(&v->self_ns, self);
+		__sync_fetch_and_add(&v->total_ns, total);
+	}
+}
+
+static __always_inline void emit_raw(__u32 id, __u32 depth, __u64 start,
+				     __u64 dur)
+{
+	struct ac_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop(AC_DROP_RINGBUF, 1);
+		return;
+	}
+	e->start_ns = start;
+	e->dur_ns = dur;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->id = id;
+	e->depth = depth;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline __u64 sub_sat(__u64 a, __u64 b)
+{
+	return a > b ? a - b : 0;
+}
+
+SEC("uprobe")
+int ac_entry(struct pt_regs *ctx)
+{
+	struct tstack *ts;
+	struct frame *f;
+	__u32 d;
+
+	if (!traced_process())
+		return 0;
+	ts = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!ts) {
+		count_drop(AC_DROP_NO_STORAGE, 1);
+		return 0;
+	}
+	d = ts->depth;
+	if (ts->overflow || d >= AC_MAX_DEPTH) {
+		ts->overflow++;
+		count_drop(AC_DROP_DEPTH_OVERFLOW, 1);
+		return 0;
+	}
+	f = &ts->f[d];
+	f->id = (__u32)bpf_get_attach_cookie(ctx);
+	f->child_ns = 0;
+	f->desc = 0;
+	ts->depth = d + 1;
+	/* last, so the handler's own time stays outside the measurement */
+	f->start = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("uprobe")
+int ac_return(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 raw, dur, self;
+	struct tstack *ts;
+	struct frame *f, *parent;
+	__u32 d, i, top = AC_MAX_DEPTH;
+
+	if (!traced_process())
+		return 0;
+	ts = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL, 0);
+	if (!ts) {
+		count_drop(AC_DROP_UNMATCHED_RETURN, 1);
+		return 0;
+	}
+	if (ts->overflow) {
+		ts->overflow--;
+		return 0;
+	}
+	d = ts->depth;
+	if (d > AC_MAX_DEPTH)
+		return 0;
+	/* Find the innermost open frame of this probe: frames above it were
+	 * left without a return (longjmp, exception-like unwinding). */
+	for (i = 0; i < AC_MAX_DEPTH; i++) {
+		if (i >= d)
+			break;
+		if (ts->f[d - 1 - i].id == id) {
+			top = d - 1 - i;
+			break;
+		}
+	}
+	if (top >= AC_MAX_DEPTH) {
+		count_drop(AC_DROP_UNMATCHED_RETURN, 1);
+		return 0;
+	}
+	if (d - 1 - top)
+		count_drop(AC_DROP_UNWOUND_FRAME, d - 1 - top);
+	ts->depth = top;
+
+	f = &ts->f[top];
+	raw = now - f->start;
+	dur = sub_sat(raw, inner_ns + f->desc * pair_ns);
+	self = sub_sat(dur, f->child_ns);
+	if (top > 0) {
+		parent = &ts->f[(top - 1) & (AC_MAX_DEPTH - 1)];
+		parent->child_ns += dur;
+		parent->desc += 1 + f->desc;
+	}
+
+	record_stat(id, dur);
+	if (fold_paths)
+		record_path(ts, top, self, dur);
+	if (raw_events)
+		emit_raw(id, top, f->start, dur);
+	return 0;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * autocue.h - what the BPF program and user space share: map layouts,
+ * limits and the log-linear histogram bucket math.
+ *
+ * Histogram: HdrHistogram-style log-linear buckets with 2^S sub-buckets per
+ * power of two. Values below 2^S ns get a bucket each (exact); above, a
+ * value v with 2^e <= v < 2^(e+1) falls in one of 2^S equal slices of
+ * [2^e, 2^(e+1)), each 2^(e-S) wide. Reporting a bucket's midpoint is then
+ * off by at most 2^-(S+1) of the value: 0.78% at the default S = 6.
+ */
+#ifndef AUTOCUE_TRACE_SHARED_H
+#define AUTOCUE_TRACE_SHARED_H
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define AC_MAX_DEPTH	32	/* frames per thread stack */
+#define AC_PATH_DEPTH	12	/* probe ids kept in a folded call path */
+#define AC_MAX_PROBES	4096	/* ids are u16; 0xffff marks a cut path */
+#define AC_PATH_CUT	0xffff
+#define AC_MAX_EXP	35	/* durations clamp below 2^36 ns (68.7 s) */
+#define AC_MIN_SHIFT	1
+#define AC_MAX_SHIFT	10
+#define AC_DEFAULT_SHIFT 6
+
+/* Buckets per probe for sub-bucket bits s: the linear region [0, 2^s)
+ * plus 2^s slices for each exponent s..AC_MAX_EXP. */
+#define AC_NBUCKETS(s) ((AC_MAX_EXP - (s) + 2) << (s))
+
+/* Per-probe totals. min/max/sum are exact (compensated) ns. */
+struct ac_stat {
+	__u64 count;
+	__u64 total_ns;
+	__u64 min_ns;	/* UINT64_MAX while count == 0 */
+	__u64 max_ns;
+};
+
+/* One folded call path: root first, AC_PATH_CUT after the last kept id
+ * when the real stack was deeper; unused slots are 0 (ids start at 1). */
+struct ac_path {
+	__u16 ids[AC_PATH_DEPTH];
+};
+
+struct ac_path_val {
+	__u64 calls;
+	__u64 self_ns;
+	__u64 total_ns;
+};
+
+/* Exact-mode record (--raw), one per completed call. */
+struct ac_event {
+	__u64 start_ns;
+	__u64 dur_ns;
+	__u32 tid;
+	__u16 id;
+	__u16 depth;
+};
+
+/* Event-loss counters, an array indexed by these. */
+enum ac_drop {
+	AC_DROP_UNMATCHED_RETURN,	/* return with no matching entry */
+	AC_DROP_UNWOUND_FRAME,		/* entry never returned (longjmp) */
+	AC_DROP_DEPTH_OVERFLOW,		/* call deeper than AC_MAX_DEPTH */
+	AC_DROP_PATH_FULL,		/* folded-path map full */
+	AC_DROP_RINGBUF,		/* exact-mode record lost */
+	AC_DROP_NO_STORAGE,		/* no per-thread stack could be made */
+	AC_DROP_NR,
+};
+
+/* Floor of log2(v) for v > 0, branch-light so the verifier sees no loop. */
+static __always_inline int ac_log2(__u64 v)
+{
+	int r = 0;
+
+	if (v >> 32) { v >>= 32; r += 32; }
+	if (v >> 16) { v >>= 16; r += 16; }
+	if (v >> 8) { v >>= 8; r += 8; }
+	if (v >> 4) { v >>= 4; r += 4; }
+	if (v >> 2) { v >>= 2; r += 2; }
+	if (v >> 1) { r += 1; }
+	return r;
+}
+
+static __always_inline __u32 ac_bucket(__u64 v, int s)
+{
+	int e;
+
+	if (v >= (1ULL << (AC_MAX_EXP + 1)))
+		v = (1ULL << (AC_MAX_EXP + 1)) - 1;
+	if (v < (1ULL << s))
+		return (__u32)v;
+	e = ac_log2(v);
+	return (((__u32)(e - s + 1)) << s) + (__u32)((v >> (e - s)) - (1ULL << s));
+}
+
+/* Inclusive value range [*lo, *hi] of bucket b. */
+static __always_inline void ac_bucket_range(__u32 b, int s, __u64 *lo,
+					    __u64 *hi)
+{
+	__u32 sub = b & ((1U << s) - 1);
+	__u32 grp = b >> s;
+	int shift;
+
+	if (grp == 0) {
+		*lo = *hi = b;
+		return;
+	}
+	shift = grp - 1;
+	*lo = ((1ULL << s) + sub) << shift;
+	*hi = *lo + (1ULL << shift) - 1;
+}
+
+#endif /* AUTOCUE_TRACE_SHARED_H */

@@ -1,0 +1,40 @@
+# tests/: cmocka suites. Each tests/SUITE/test_*.c is one program; every
+# program and every tests/SUITE/*.sh script of a suite runs from the top
+# directory and must exit 0.
+CMOCKA_LIBS := -lcmocka
+
+TRACKER_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tracker/test_*.c))
+
+$(BUILD)/tests/tracker/%: tests/tracker/%.c $(BUILD)/libautocue.a
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue.a $(TRACKER_LIBS) $(CMOCKA_LIBS) -o $@
+
+.PHONY: test-tracker
+test-tracker: $(TRACKER_TESTS) $(BUILD)/autocue-replay
+	$(Q)set -e; for t in $(TRACKER_TESTS); do echo "  RUN      $$t"; $$t; done; \
+	for s in $(wildcard tests/tracker/*.sh); do echo "  RUN      $$s"; BUILD=$(BUILD) sh $$s; done
+
+TEST_TARGETS += test-tracker
+
+# unit: no privileges; the C API's pure parts (buckets, percentiles,
+# writers, assertions, probe discovery).
+UNIT_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/unit/test_*.c))
+UNIT_TARGETS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/targets/*.c))
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libautocue_trace.a
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
+
+# small traced programs the suites run
+$(BUILD)/tests/targets/%: tests/targets/%.c usdt/autocue_usdt.h
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -lpthread -lm -o $@
+
+.PHONY: test-unit
+test-unit: $(UNIT_TESTS) $(UNIT_TARGETS) $(BUILD)/autocue-trace
+	$(Q)set -e; for t in $(UNIT_TESTS); do echo "  RUN      $$t"; $$t; done
+
+TEST_TARGETS := test-unit $(TEST_TARGETS)

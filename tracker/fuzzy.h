@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzzy.h - the two rapidfuzz 3.x scores the reference tracker relies on
+ * (TRACKER-SPEC.md §4), over Unicode code points, with rapidfuzz's exact
+ * floating-point formulas so that threshold comparisons agree bit for bit.
+ *
+ * The LCS underneath is bit-parallel (Hyyrö): one 64-bit word per 64
+ * pattern characters, so a word-vs-word ratio costs a handful of
+ * instructions per character.
+ */
+#ifndef AUTOCUE_FUZZY_H
+#define AUTOCUE_FUZZY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes UTF-8 in[0..len) into out (room for len code points).
+ * Returns the number of code points, or -1 on invalid UTF-8. */
+long ac_utf8_decode(const char *in, size_t len, uint32_t *out);
+
+/* Length of the longest common subsequence of a and b. */
+size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
+
+/* rapidfuzz fuzz.ratio: (1 - indel / (la + lb)) * 100, 100 for two empty
+ * strings. */
+double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
+
+/* Upper bound of ac_ratio_cp given only the lengths (the same float
+ * operations with the smallest possible indel), so that a caller may skip
+ * the LCS when even the bound misses a threshold. */
+double ac_ratio_bound(size_t la, size_t lb);
+
+/* The final combination step of token_set_ratio once the token sets are
+ * decomposed: sect = length of the intersection joined by spaces (0 if
+ * empty), ab / ba = the sorted differences joined by spaces. The caller
+ * handles the "a set is empty" (0) and "intersection non-empty and one
+ * difference empty" (100) cases. */
+double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
+			    const uint32_t *ba, size_t lba);
+
+/* UTF-8 conveniences (tests, tools). Invalid UTF-8 scores 0. */
+double ac_ratio(const char *a, const char *b);
+double ac_token_set_ratio(const char *a, const char *b);
+
+/* Python str.isspace() for a code point: what str.split() splits on. */
+int ac_is_space(uint32_t c);
+
+#endif /* AUTOCUE_FUZZY_H */

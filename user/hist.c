@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+/* Percentiles from log-linear histograms and from exact samples. */
+#include <linux/types.h>
+#include <stdlib.h>
+#include <string.h>
+#include "autocue_trace.h"
+#include "autocue.h"
+
+/* The seed profiler's definition: sorted[int(n * q)], clamped. */
+static uint64_t rank_of(uint64_t n, double q)
+{
+	uint64_t r;
+
+	if (q <= 0)
+		return 0;
+	r = (uint64_t)((double)n * q);
+	return r >= n ? n - 1 : r;
+}
+
+uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
+{
+	uint64_t rank, seen = 0, lo, hi, mid;
+	uint32_t b;
+
+	if (!p || !p->count || !p->buckets)
+		return 0;
+	rank = rank_of(p->count, q);
+	for (b = 0; b < p->nbuckets; b++) {
+		seen += p->buckets[b];
+		if (seen > rank)
+			break;
+	}
+	if (b == p->nbuckets)
+		return p->max_ns;
+	ac_bucket_range(b, p->shift, (__u64 *)&lo, (__u64 *)&hi);
+	mid = lo + (hi - lo) / 2;
+	/* the extremes are known exactly; never report past them */
+	if (mid < p->min_ns)
+		mid = p->min_ns;
+	if (mid > p->max_ns)
+		mid = p->max_ns;
+	return mid;
+}
+
+uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q)
+{
+	if (p && p->exact && p->nexact)
+		return p->exact[rank_of(p->nexact, q)];
+	return ac_probe_hist_percentile(p, q);
+}
+
+const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
+					      const char *name)
+{
+	for (int i = 0; s && i < s->nprobes; i++)
+		if (!strcmp(s->probes[i].name, name))
+			return &s->probes[i];
+	return NULL;
+}
