@@ -49,6 +49,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);	/* read out without syscalls */
 	__uint(max_entries, 1);	/* probes + 1, set at load */
 	__type(key, __u32);
 	__type(value, struct ac_stat);
@@ -56,6 +57,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);	/* (probes + 1) * nbuckets, set at load */
 	__type(key, __u32);
 	__type(value, __u64);
@@ -70,6 +72,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, AC_DROP_NR);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -256,10 +259,12 @@ int ac_return(struct pt_regs *ctx)
 	/* Find the innermost open frame of this probe: frames above it were
 	 * left without a return (longjmp, exception-like unwinding). */
 	for (i = 0; i < AC_MAX_DEPTH; i++) {
+		__u32 j = (d - 1 - i) & (AC_MAX_DEPTH - 1);	/* verifier */
+
 		if (i >= d)
 			break;
-		if (ts->f[d - 1 - i].id == id) {
-			top = d - 1 - i;
+		if (ts->f[j].id == id) {
+			top = j;
 			break;
 		}
 	}
@@ -271,7 +276,7 @@ int ac_return(struct pt_regs *ctx)
 		count_drop(AC_DROP_UNWOUND_FRAME, d - 1 - top);
 	ts->depth = top;
 
-	f = &ts->f[top];
+	f = &ts->f[top & (AC_MAX_DEPTH - 1)];
 	raw = now - f->start;
 	dur = sub_sat(raw, inner_ns + f->desc * pair_ns);
 	self = sub_sat(dur, f->child_ns);

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -109,6 +110,9 @@ int ac_trace_attach(struct ac_trace *t);
 /* Exact mode: moves streamed records into the trace's buffer; call it
  * regularly (it waits at most timeout_ms). Returns records consumed. */
 int ac_trace_poll(struct ac_trace *t, int timeout_ms);
+/* Exact mode: also write every call to f as a text line
+ * "probe tid start_ns dur_ns depth"; NULL stops it. */
+void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f);
 struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t);
 int ac_trace_reset(struct ac_trace *t);
 /* pid of the traced process; for a command, whether it is still running */

@@ -1,0 +1,2 @@
+build/user/outfile.o: user/outfile.c user/outfile.h
+user/outfile.h:

@@ -1,0 +1,2 @@
+build/user/probes.o: user/probes.c user/probes.h
+user/probes.h:

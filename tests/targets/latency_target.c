@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * latency_target - a traced program with functions of known behaviour, for
+ * the BPF and CLI suites and the demo.
+ *
+ *   latency_target [-w] [-r ROUNDS] [-t THREADS] [-l]
+ *     -w  print "ready", wait for a line on stdin before working, and after
+ *         working print "done" and wait for EOF (attach-to-running tests)
+ *     -l  loop forever
+ *
+ * One round: work_1us x100, work_10us x50, work_100us x20, work_1ms x5,
+ * work_10ms x1, outer x10 (each: inner x3), recurse(5) x4 (5 nested calls
+ * each), per thread. Exact counts per round are printed at the end.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "autocue_usdt.h"
+
+AUTOCUE_PROBE(work_1us);
+AUTOCUE_PROBE(work_10us);
+AUTOCUE_PROBE(work_100us);
+AUTOCUE_PROBE(work_1ms);
+AUTOCUE_PROBE(work_10ms);
+AUTOCUE_PROBE(outer);
+AUTOCUE_PROBE(inner);
+AUTOCUE_PROBE(recurse);
+AUTOCUE_PROBE(round);
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void spin(unsigned long long ns)
+{
+	unsigned long long end = now_ns() + ns;
+
+	while (now_ns() < end)
+		;
+}
+
+#define WORK(name, ns)                                                        \
+	static __attribute__((noinline)) void name(void)                      \
+	{                                                                     \
+		AUTOCUE_TRACE(name);                                          \
+		spin(ns);                                                     \
+	}
+WORK(work_1us, 1000)
+WORK(work_10us, 10000)
+WORK(work_100us, 100000)
+WORK(work_1ms, 1000000)
+WORK(work_10ms, 10000000)
+WORK(inner, 20000)
+
+static __attribute__((noinline)) void outer(void)
+{
+	AUTOCUE_TRACE(outer);
+	spin(10000);
+	for (int i = 0; i < 3; i++)
+		inner();
+}
+
+static __attribute__((noinline)) int recurse(int n)
+{
+	AUTOCUE_TRACE(recurse);
+	spin(5000);
+	return n > 1 ? 1 + recurse(n - 1) : 1;
+}
+
+static void one_round(void)
+{
+	AUTOCUE_TRACE(round);
+	for (int i = 0; i < 100; i++)
+		work_1us();
+	for (int i = 0; i < 50; i++)
+		work_10us();
+	for (int i = 0; i < 20; i++)
+		work_100us();
+	for (int i = 0; i < 5; i++)
+		work_1ms();
+	work_10ms();
+	for (int i = 0; i < 10; i++)
+		outer();
+	for (int i = 0; i < 4; i++)
+		recurse(5);
+}
+
+struct job {
+	int rounds;
+	int forever;
+};
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+
+	for (int r = 0; j->forever || r < j->rounds; r++)
+		one_round();
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct job job = { .rounds = 1 };
+	int threads = 1, wait = 0, opt;
+	pthread_t tid[64];
+	char line[64];
+
+	while ((opt = getopt(argc, argv, "wr:t:l")) != -1) {
+		switch (opt) {
+		case 'w': wait = 1; break;
+		case 'r': job.rounds = atoi(optarg); break;
+		case 't': threads = atoi(optarg); break;
+		case 'l': job.forever = 1; break;
+		default:
+			fprintf(stderr, "usage: %s [-w] [-r ROUNDS] [-t THREADS] [-l]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	if (threads < 1 || threads > 64 || job.rounds < 0) {
+		fprintf(stderr, "latency_target: bad -t or -r\n");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (wait) {
+		printf("ready %d\n", getpid());
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+	}
+	for (int i = 0; i < threads; i++)
+		pthread_create(&tid[i], NULL, worker, &job);
+	for (int i = 0; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	printf("done rounds=%d threads=%d\n", job.rounds, threads);
+	if (wait)
+		while (fgets(line, sizeof(line), stdin))
+			;
+	return 0;
+}

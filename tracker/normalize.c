@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Python's  re.sub(r'[^\w\s]', '', word.lower()).strip()  without allocating.
+ *
+ * str.lower() is the full case mapping. The only unconditional multi-code-
+ * point lower-case mapping is U+0130 -> "i" U+0307, and U+0307 (a mark) is
+ * not a word character, so the simple mapping plus the deletion gives the
+ * same text. The one context-dependent rule Python applies is Final_Sigma.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <utf8proc.h>
+
+#include "normalize.h"
+#include "punct.h"
+
+static bool is_case_ignorable(int32_t c)
+{
+	switch (c) {
+	/* Word_Break MidLetter, MidNumLet, Single_Quote */
+	case 0x27: case 0x2e: case 0x3a: case 0xb7: case 0x387: case 0x55f:
+	case 0x5f4: case 0x2018: case 0x2019: case 0x2024: case 0x2027:
+	case 0xfe13: case 0xfe52: case 0xfe55: case 0xff07: case 0xff0e:
+	case 0xff1a:
+		return true;
+	}
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_CF:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_SK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_cased(int32_t c)
+{
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+		return true;
+	default:
+		/* Other_Lowercase/Other_Uppercase letters: most have a case
+		 * mapping; ª and º are the ones that do not */
+		return c == 0xaa || c == 0xba || utf8proc_tolower(c) != c ||
+		       utf8proc_toupper(c) != c;
+	}
+}
+
+/* Code point before byte offset i (0 if none); *start gets its offset. */
+static int32_t prev_cp(const char *s, size_t i, size_t *start)
+{
+	int32_t c = 0;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i > 0)
+		i--;
+	*start = i;
+	ac_utf8_next(s + i, 4, &c);
+	return c;
+}
+
+/* Python's Final_Sigma test for the capital sigma at bytes [at, at+2):
+ * a cased letter before it and none after it, skipping case-ignorables.
+ * Input was validated by the caller's forward pass up to at. */
+static bool final_sigma(const char *s, size_t len, size_t at)
+{
+	size_t i = at, j;
+	int32_t c = 0;
+	int n;
+	bool before = false;
+
+	while (i > 0) {
+		c = prev_cp(s, i, &i);
+		if (!is_case_ignorable(c)) {
+			before = is_cased(c);
+			break;
+		}
+	}
+	if (!before)
+		return false;
+	for (j = at + 2; j < len; j += n) {
+		n = ac_utf8_next(s + j, len - j, &c);
+		if (n < 0)
+			return true;
+		if (!is_case_ignorable(c))
+			return !is_cased(c);
+	}
+	return true;
+}
+
+int ac_normalize(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t i = 0, o = 0, keep_end = 0;
+	bool started = false;
+	int32_t c;
+	int n;
+
+	while (i < len) {
+		n = ac_utf8_next(in + i, len - i, &c);
+		if (n < 0)
+			return -1;
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		else if (c == 0x3a3)
+			c = final_sigma(in, len, i) ? 0x3c2 : 0x3c3;
+		else if (c >= 0x80)
+			c = utf8proc_tolower(c);
+		i += n;
+		if (ac_uc_isword(c)) {
+			started = true;
+		} else if (!ac_uc_isspace(c) || !started) {
+			/* leading whitespace is trimmed by never emitting it */
+			continue;
+		}
+		if (o + (c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4) >= cap)
+			return -1;
+		o += utf8proc_encode_char(c, (utf8proc_uint8_t *)out + o);
+		if (!ac_uc_isspace(c))
+			keep_end = o;
+	}
+	if (cap == 0)
+		return -1;
+	out[keep_end] = '\0';
+	return (int)keep_end;
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "punct.h"
+
+bool ac_uc_isspace(int32_t c)
+{
+	const utf8proc_property_t *p;
+
+	if (c < 0x80)
+		return c == ' ' || (c >= 0x09 && c <= 0x0d) ||
+		       (c >= 0x1c && c <= 0x1f);
+	p = utf8proc_get_property(c);
+	return p->category == UTF8PROC_CATEGORY_ZS ||
+	       p->bidi_class == UTF8PROC_BIDI_CLASS_WS ||
+	       p->bidi_class == UTF8PROC_BIDI_CLASS_B ||
+	       p->bidi_class == UTF8PROC_BIDI_CLASS_S;
+}
+
+bool ac_uc_isword(int32_t c)
+{
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       (c >= '0' && c <= '9') || c == '_';
+	switch (utf8proc_category(c)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int ac_utf8_next(const char *s, size_t len, int32_t *c)
+{
+	utf8proc_ssize_t n;
+
+	if ((unsigned char)s[0] < 0x80) {
+		*c = (unsigned char)s[0];
+		return 1;
+	}
+	n = utf8proc_iterate((const utf8proc_uint8_t *)s,
+			     len > 4 ? 4 : (utf8proc_ssize_t)len, c);
+	return n > 0 ? (int)n : -1;
+}
+
+#define W(...) ((const char *const[]){ __VA_ARGS__ })
+#define ALT(...) { sizeof(W(__VA_ARGS__)) / sizeof(char *), W(__VA_ARGS__) }
+
+static const struct ac_alt amp[] = { ALT("and"), ALT("ampersand") };
+static const struct ac_alt lt[] = { ALT("less", "than") };
+static const struct ac_alt gt[] = { ALT("greater", "than") };
+static const struct ac_alt le[] = { ALT("less", "than", "or", "equal") };
+static const struct ac_alt ge[] = { ALT("greater", "than", "or", "equal") };
+static const struct ac_alt slash[] = {
+	ALT("slash"), ALT("or"), ALT("forward", "slash"), ALT("divide"),
+	ALT("divided", "by"), ALT("divides"), ALT("over"),
+};
+static const struct ac_alt bslash[] = { ALT("backslash"), ALT("back", "slash") };
+static const struct ac_alt tilde[] = {
+	ALT("approximately"), ALT("tilde"), ALT("about"),
+};
+static const struct ac_alt at[] = { ALT("at") };
+static const struct ac_alt plus[] = { ALT("plus") };
+static const struct ac_alt minus[] = { ALT("minus"), ALT("dash"), ALT("hyphen") };
+static const struct ac_alt eq[] = { ALT("equals"), ALT("equal"), ALT("is") };
+static const struct ac_alt pct[] = { ALT("percent") };
+static const struct ac_alt caret[] = {
+	ALT("caret"), ALT("to", "the", "power"), ALT("to", "the", "power", "of"),
+	ALT("xor"), ALT("ex", "or"), ALT("exor"), ALT("exo"), ALT("x", "or"),
+};
+static const struct ac_alt pipe_[] = { ALT("pipe"), ALT("or") };
+static const struct ac_alt star[] = {
+	ALT("times"), ALT("multiply"), ALT("multiplied"),
+};
+
+#define ROW(k, v) { k, v, sizeof(v) / sizeof(v[0]) }
+static const struct {
+	const char *key;
+	const struct ac_alt *alts;
+	int n;
+} table[] = {
+	ROW("&", amp), ROW("<", lt), ROW(">", gt), ROW("<=", le), ROW(">=", ge),
+	ROW("/", slash), ROW("\\", bslash), ROW("~", tilde), ROW("@", at),
+	ROW("+", plus), ROW("-", minus), ROW("=", eq), ROW("%", pct),
+	ROW("^", caret), ROW("|", pipe_), ROW("*", star),
+};
+
+/* The reference looks up the whitespace-stripped token; tokens never hold
+ * whitespace here, so the bytes are compared as they are. */
+const struct ac_alt *ac_punct_expansions(const char *s, size_t len, int *nalts)
+{
+	size_t i;
+
+	if (len == 0 || len > 2)
+		return NULL;
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strlen(table[i].key) == len && !memcmp(table[i].key, s, len)) {
+			*nalts = table[i].n;
+			return table[i].alts;
+		}
+	}
+	return NULL;
+}
+
+bool ac_punct_is_silent(const char *s, size_t len)
+{
+	size_t i = 0;
+	int32_t c;
+	int n;
+
+	while (i < len) {
+		n = ac_utf8_next(s + i, len - i, &c);
+		if (n < 0)
+			return false;
+		i += n;
+		if (c < 0x80) {
+			if (!strchr(",.!?;:\"'()[]{}", c) || c == 0)
+				return false;
+			continue;
+		}
+		/* — – … « » */
+		if (c != 0x2014 && c != 0x2013 && c != 0x2026 && c != 0xab &&
+		    c != 0xbb)
+			return false;
+	}
+	return true;
+}
+
+void ac_punct_strip_surrounding(const char *s, size_t *b, size_t *e)
+{
+	while (*b < *e && strchr("\"'([{<", s[*b]) && s[*b])
+		(*b)++;
+	while (*e > *b && strchr("\"'.,;:!?)]}>", s[*e - 1]) && s[*e - 1])
+		(*e)--;
+}
+
+size_t ac_punct_operator_len(const char *s, size_t len)
+{
+	if (len >= 2 && (s[0] == '<' || s[0] == '>') && s[1] == '=')
+		return 2;
+	if (s[0] && strchr("&<>\\~@+=%^|*", s[0]))
+		return 1;
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* punct.h - character classes with Python's meanings, and the punctuation
+ * rules of the script parser (TRACKER-SPEC.md §2.3, §2.5). */
+#ifndef AUTOCUE_PUNCT_H
+#define AUTOCUE_PUNCT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "script.h"
+
+/* Python str.isspace(): bidi class WS, B or S, or category Zs */
+bool ac_uc_isspace(int32_t c);
+/* Python re's \w on str: str.isalnum() (letters, N* numbers) or '_' */
+bool ac_uc_isword(int32_t c);
+
+/* Decodes one code point of s[0..len); returns its byte length, or -1 on
+ * invalid UTF-8 (then *c is undefined). len must be > 0. */
+int ac_utf8_next(const char *s, size_t len, int32_t *c);
+
+/* Spoken punctuation (§2.5): the expansions of a token that is exactly a
+ * table key, or NULL. */
+const struct ac_alt *ac_punct_expansions(const char *s, size_t len, int *nalts);
+
+/* Every character is silent punctuation (§2.3), or the text is empty. */
+bool ac_punct_is_silent(const char *s, size_t len);
+
+/* Surrounding-punctuation strip used for number detection (§2.3): narrows
+ * [*b, *e) in place. ASCII characters only, so byte offsets suffice. */
+void ac_punct_strip_surrounding(const char *s, size_t *b, size_t *e);
+
+/* Length of the operator that an operator split (§2.3) cuts out at s, or 0.
+ * "-" and "/" are never cut out of a longer token. */
+size_t ac_punct_operator_len(const char *s, size_t len);
+
+#endif /* AUTOCUE_PUNCT_H */

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+/*
+ * autocue-trace - latency percentiles of a C program's autocue USDT probes,
+ * computed in the kernel.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "autocue_trace.h"
+#include "assertions.h"
+#include "folded.h"
+#include "json_report.h"
+#include "outfile.h"
+#include "probes.h"
+#include "report.h"
+#include "svg.h"
+
+struct env {
+	pid_t pid;
+	char **cmd;
+	struct ac_trace_opts topts;
+	bool list, quiet, reset_each;
+	double duration, interval;
+	struct ac_report_opts ropts;
+	const char *json, *folded, *svg, *raw;
+	struct ac_assertions *asserts;
+};
+
+static volatile sig_atomic_t exiting;
+
+const char *argp_program_version = "autocue-trace 0.1";
+const char *argp_program_bug_address = "<https://github.com/autocue-trace>";
+static const char doc[] =
+"Latency percentiles of a program's autocue USDT probes, computed in the kernel.\n"
+"\n"
+"USAGE: autocue-trace -p PID [OPTIONS]\n"
+"       autocue-trace [OPTIONS] -- CMD [ARGS...]\n"
+"       autocue-trace --list (-p PID | -b BINARY)\n"
+"\n"
+"EXAMPLES:\n"
+"    autocue-trace -p 1234                   # trace until Ctrl-C\n"
+"    autocue-trace -p 1234 -i 1 -d 10        # a table every second, 10 s\n"
+"    autocue-trace --json r.json --folded r.folded -- ./app args\n"
+"    autocue-trace -p 1234 --assert 'tracker_update_partial:p95<20ms'\n"
+"    autocue-trace --list -b ./app           # probe pairs in a binary\n"
+"\n"
+"Exit status: 0, 1 on errors, 3 when an assertion fails.";
+
+enum {
+	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
+	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
+	OPT_LIST, OPT_ALL,
+};
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
+	{ "binary", 'b', "PATH", 0,
+	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
+	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
+	{ "list", OPT_LIST, NULL, 0, "List probe pairs and exit (no root needed)", 0 },
+	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
+	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
+	{ "reset-each-interval", OPT_RESET, NULL, 0,
+	  "Start every interval from zero (per-interval tables)", 1 },
+	{ "sort", 's', "KEY", 0, "Sort by total|avg|calls|p99|name (default total)", 2 },
+	{ "top", 'n', "N", 0, "Print the N first rows", 2 },
+	{ "all", OPT_ALL, NULL, 0, "List probes never called too", 2 },
+	{ "quiet", 'q', NULL, 0, "No progress messages", 2 },
+	{ "json", OPT_JSON, "FILE", 0, "Write a JSON report", 3 },
+	{ "folded", OPT_FOLDED, "FILE", 0,
+	  "Write folded stacks (self time in us) for flamegraphs", 3 },
+	{ "svg", OPT_SVG, "FILE", 0, "Write an interactive flamegraph", 3 },
+	{ "raw", OPT_RAW, "FILE", 0,
+	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth)", 3 },
+	{ "assert", OPT_ASSERT, "EXPR", 0,
+	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
+	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
+	{ "precision", OPT_PRECISION, "BITS", 0,
+	  "Histogram sub-bucket bits 1..10 (default 6: <=0.78% error)", 5 },
+	{ "probes", OPT_PROBES, "PATTERN", 0,
+	  "Attach only probes matching these comma-separated globs", 5 },
+	{ "no-compensate", OPT_NO_COMPENSATE, NULL, 0,
+	  "Report raw durations, probe cost included", 5 },
+	{},
+};
+
+static int parse_seconds(const char *arg, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	return errno || *end || *out <= 0 ? -EINVAL : 0;
+}
+
+static int parse_int(const char *arg, long lo, long hi, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = state->input;
+	char err[256];
+
+	switch (key) {
+	case 'p':
+		if (parse_int(arg, 1, INT_MAX, &env->pid))
+			argp_error(state, "invalid PID: %s", arg);
+		break;
+	case 'b': env->topts.binary = arg; break;
+	case OPT_PROVIDER: env->topts.provider = arg; break;
+	case OPT_LIST: env->list = true; break;
+	case 'd':
+		if (parse_seconds(arg, &env->duration))
+			argp_error(state, "invalid duration: %s", arg);
+		break;
+	case 'i':
+		if (parse_seconds(arg, &env->interval))
+			argp_error(state, "invalid interval: %s", arg);
+		break;
+	case OPT_RESET: env->reset_each = true; break;
+	case 's':
+		if (ac_sort_parse(arg, &env->ropts.sort))
+			argp_error(state, "invalid sort key: %s (total|avg|calls|p99|name)", arg);
+		break;
+	case 'n':
+		if (parse_int(arg, 1, INT_MAX, &env->ropts.top))
+			argp_error(state, "invalid --top: %s", arg);
+		break;
+	case OPT_ALL: env->ropts.show_empty = true; break;
+	case 'q': env->quiet = true; break;
+	case OPT_JSON: env->json = arg; break;
+	case OPT_FOLDED: env->folded = arg; break;
+	case OPT_SVG: env->svg = arg; break;
+	case OPT_RAW: env->raw = arg; env->topts.raw = true; break;
+	case OPT_ASSERT:
+		if (ac_assertions_add(env->asserts, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case OPT_TARGETS:
+		if (ac_assertions_load(env->asserts, arg, err, sizeof(err)))
+			argp_error(state, "%s", err);
+		break;
+	case OPT_PRECISION:
+		if (parse_int(arg, 1, 10, &env->topts.precision))
+			argp_error(state, "invalid precision: %s (1..10 bits)", arg);
+		break;
+	case OPT_PROBES: env->topts.probes = arg; break;
+	case OPT_NO_COMPENSATE: env->topts.no_compensate = true; break;
+	case ARGP_KEY_ARG:
+		/* the first operand starts the command: hand argp the rest */
+		return ARGP_ERR_UNKNOWN;
+	case ARGP_KEY_ARGS:
+		env->cmd = state->argv + state->next;
+		break;
+	case ARGP_KEY_END:
+		if (env->list && !env->pid && !env->topts.binary)
+			argp_error(state, "--list needs -p PID or -b BINARY");
+		if (!env->list && !env->pid && !env->cmd)
+			argp_error(state, "give -p PID or -- CMD");
+		if (env->pid && env->cmd)
+			argp_error(state, "give -p PID or -- CMD, not both");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void sig_handler(int sig)
+{
+	exiting = 1;
+}
+
+static int list_probes(struct env *env)
+{
+	char exe[64], err[256];
+	const char *bin = env->topts.binary;
+	const char *prov = env->topts.provider ? env->topts.provider : "autocue";
+	struct ac_probe_set set;
+	int ret;
+
+	if (!bin) {
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", env->pid);
+		bin = exe;
+	}
+	ret = ac_probes_discover(bin, prov, &set, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "autocue-trace: %s\n", err);
+		return 1;
+	}
+	ac_probes_remove(&set, "autocue_calibrate");
+	ac_probes_filter(&set, env->topts.probes);
+	for (int i = 0; i < set.nunpaired; i++)
+		fprintf(stderr, "autocue-trace: warning: unpaired probe %s:%s\n",
+			prov, set.unpaired[i]);
+	if (!set.n)
+		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n", prov, bin);
+	else
+		printf("%-40s %7s %7s\n", "PROBE", "ENTRIES", "RETURNS");
+	for (int i = 0; i < set.n; i++)
+		printf("%-40s %7d %7d\n", set.p[i].name, set.p[i].entry.n,
+		       set.p[i].ret.n);
+	ret = set.n ? 0 : 1;
+	ac_probes_free(&set);
+	return ret;
+}
+
+/* Refuse before tracing, not after: an unwritable report path would
+ * otherwise cost the user the whole session. */
+static int check_writable(const char *path)
+{
+	char *copy, *dir;
+	int ret = 0;
+
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	dir = dirname(copy);
+	if (access(dir, W_OK | X_OK))
+		ret = -errno;
+	free(copy);
+	if (ret)
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n", path,
+			strerror(-ret));
+	return ret;
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int write_outputs(struct env *env, const struct ac_snapshot *s)
+{
+	int ret, failed = 0;
+
+	if (env->json && (ret = ac_json_write(env->json, s))) {
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			env->json, strerror(-ret));
+		failed = 1;
+	}
+	if (env->folded && (ret = ac_folded_write(env->folded, s))) {
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			env->folded, strerror(-ret));
+		failed = 1;
+	}
+	if (env->svg && (ret = ac_svg_write(env->svg, s))) {
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			env->svg, strerror(-ret));
+		failed = 1;
+	}
+	return failed;
+}
+
+static int print_table(struct env *env, struct ac_trace *t, int interval_no)
+{
+	struct ac_snapshot *s = ac_trace_snapshot(t);
+	char title[64];
+
+	if (!s)
+		return -ENOMEM;
+	if (interval_no > 0) {
+		snprintf(title, sizeof(title), "interval %d (%.1f s)",
+			 interval_no, s->duration_s);
+		env->ropts.title = title;
+	}
+	ac_report_table(stdout, s, &env->ropts);
+	env->ropts.title = NULL;
+	fflush(stdout);
+	ac_snapshot_free(s);
+	return 0;
+}
+
+static int run(struct env *env)
+{
+	struct ac_trace *t = NULL;
+	struct ac_snapshot *s = NULL;
+	struct ac_outfile raw = {};
+	struct timespec t0, tick;
+	int ret, exit_code = 0, nint = 0;
+
+	if (check_writable(env->json) || check_writable(env->folded) ||
+	    check_writable(env->svg) || check_writable(env->raw))
+		return 1;
+	if (env->cmd)
+		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
+	else
+		ret = ac_trace_open_pid(env->pid, &env->topts, &t);
+	if (!ret && env->raw) {
+		ret = ac_outfile_open(&raw, env->raw);
+		if (ret)
+			fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+				env->raw, strerror(-ret));
+		else
+			ac_trace_set_raw_sink(t, raw.f);
+	}
+	if (!ret)
+		ret = ac_trace_attach(t);
+	if (ret) {
+		if (t && *ac_trace_error(t))
+			fprintf(stderr, "autocue-trace: %s\n", ac_trace_error(t));
+		exit_code = 1;
+		goto cleanup;
+	}
+	if (!env->quiet)
+		fprintf(stderr, "Tracing PID %d (probe cost %s). %s\n",
+			ac_trace_pid(t), env->topts.no_compensate ?
+			"not compensated" : "calibrated",
+			env->duration ? "" : "Ctrl-C to end.");
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	tick = t0;
+	while (!exiting) {
+		ac_trace_poll(t, 100);
+		if (env->duration && elapsed(&t0) >= env->duration)
+			break;
+		if (!ac_trace_alive(t, NULL))
+			break;
+		if (env->interval && elapsed(&tick) >= env->interval) {
+			clock_gettime(CLOCK_MONOTONIC, &tick);
+			print_table(env, t, ++nint);
+			if (env->reset_each)
+				ac_trace_reset(t);
+		}
+	}
+
+	s = ac_trace_snapshot(t);
+	if (!s) {
+		fprintf(stderr, "autocue-trace: cannot read the maps\n");
+		exit_code = 1;
+		goto cleanup;
+	}
+	if (nint)
+		env->ropts.title = "final";
+	ac_report_table(stdout, s, &env->ropts);
+	if (write_outputs(env, s))
+		exit_code = 1;
+	if (ac_assertions_count(env->asserts) &&
+	    ac_assertions_check(env->asserts, s, stdout) > 0 && !exit_code)
+		exit_code = 3;
+cleanup:
+	if (raw.f) {
+		ac_trace_set_raw_sink(t, NULL);
+		if (exit_code == 1)
+			ac_outfile_abort(&raw);
+		else if ((ret = ac_outfile_commit(&raw))) {
+			fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+				env->raw, strerror(-ret));
+			exit_code = 1;
+		}
+	}
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+	return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg,
+					  .doc = doc };
+	struct env env = { .ropts.sort = AC_SORT_TOTAL };
+	struct sigaction sa = { .sa_handler = sig_handler };
+	int ret;
+
+	env.asserts = ac_assertions_new();
+	if (!env.asserts)
+		return 1;
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &env)) {
+		ac_assertions_free(env.asserts);
+		return 1;
+	}
+	if (env.list) {
+		ret = list_probes(&env);
+	} else {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		ret = run(&env);
+	}
+	ac_assertions_free(env.asserts);
+	return ret;
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Probe-cost calibration. Every traced call adds the cost of its probe pair
+ * (trap or trampoline, BPF programs, return to user space) to each enclosing
+ * measurement, and part of it to its own. The loader measures both on a
+ * probe pair of its own, in its own process, with the very programs that
+ * will trace the target, and hands them to BPF, which subtracts them as it
+ * records (a histogram cannot be corrected afterwards).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "autocue_usdt.h"
+#include "autocue.skel.h"
+#include "trace_priv.h"
+
+#define WARMUP	64	/* the kernel optimises a site after its first hit */
+#define BATCHES	9
+#define CALLS	200
+
+AUTOCUE_PROBE(autocue_calibrate);
+
+static __attribute__((noinline)) void traced_call(void)
+{
+	AUTOCUE_TRACE(autocue_calibrate);
+	__asm__ __volatile__("" ::: "memory");
+}
+
+static __attribute__((noinline)) void bare_call(void)
+{
+	__asm__ __volatile__("" ::: "memory");
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static double batch_ns(void (*fn)(void))
+{
+	double t = now_ns();
+
+	for (int i = 0; i < CALLS; i++)
+		fn();
+	return (now_ns() - t) / CALLS;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int attach_self(struct ac_trace *t, __u32 id, struct bpf_link ***links,
+		       int *nlinks)
+{
+	struct ac_probe_set self;
+	char err[256];
+	int ret;
+
+	ret = ac_probes_discover("/proc/self/exe", "autocue", &self, err,
+				 sizeof(err));
+	if (ret)
+		return ac_trace_fail(t, ret, "calibration: %s", err);
+	ac_probes_filter(&self, AC_CALIBRATE_PROBE);
+	if (self.n != 1)
+		ret = ac_trace_fail(t, -ENOENT,
+			"calibration probe missing from /proc/self/exe (use --no-compensate)");
+	else
+		ret = ac_trace_attach_sites(t, getpid(), "/proc/self/exe",
+					    &self.p[0], id, links, nlinks);
+	ac_probes_free(&self);
+	return ret;
+}
+
+int ac_calibrate(struct ac_trace *t)
+{
+	__u32 id = t->nids - 1;
+	struct bpf_link **links = NULL;
+	int nlinks = 0, ret;
+	double cost[BATCHES];
+	struct ac_probe_stats p;
+
+	ret = attach_self(t, id, &links, &nlinks);
+	if (ret)
+		goto cleanup;
+	for (int i = 0; i < WARMUP; i++)
+		traced_call();
+	ac_stats_clear(t, id);
+	for (int b = 0; b < BATCHES; b++) {
+		double bare = batch_ns(bare_call);
+
+		cost[b] = batch_ns(traced_call) - bare;
+	}
+	qsort(cost, BATCHES, sizeof(cost[0]), cmp_double);
+	/* medians: a preempted batch must not skew the figures */
+	t->pair_ns = cost[BATCHES / 2] > 0 ? cost[BATCHES / 2] : 0;
+	memset(&p, 0, sizeof(p));
+	p.count = t->stats[id].count;
+	p.min_ns = t->stats[id].min_ns;
+	p.max_ns = t->stats[id].max_ns;
+	p.shift = t->shift;
+	p.nbuckets = t->nbuckets;
+	p.buckets = (const uint64_t *)t->hists + (size_t)id * t->nbuckets;
+	t->inner_ns = ac_probe_hist_percentile(&p, 0.5);
+	if (t->inner_ns > t->pair_ns)
+		t->inner_ns = t->pair_ns;
+	t->skel->bss->pair_ns = (__u64)t->pair_ns;
+	t->skel->bss->inner_ns = (__u64)t->inner_ns;
+cleanup:
+	for (int i = 0; i < nlinks; i++)
+		bpf_link__destroy(links[i]);
+	free(links);
+	ac_stats_clear(t, id);
+	ac_calibration_done(t);
+	return ret;
+}

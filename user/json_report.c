@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+/* JSON reports (json-c): the seed's save_report keys plus histograms. */
+#include <linux/types.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+#include "autocue.h"
+#include "json_report.h"
+#include "outfile.h"
+#include "report.h"
+
+struct ac_json_series {
+	struct json_object *array;
+};
+
+/* json-c prints doubles with %.17g ("1.2340000000000001"); write the
+ * value to the nanosecond with trailing zeros dropped instead. */
+static struct json_object *new_fixed(double v, int decimals)
+{
+	char buf[64];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+	if (strchr(buf, '.')) {
+		n = strlen(buf);
+		while (n > 1 && buf[n - 1] == '0')
+			buf[--n] = '\0';
+		if (buf[n - 1] == '.')
+			buf[n++] = '0', buf[n] = '\0';
+	}
+	return json_object_new_double_s(v, buf);
+}
+
+static struct json_object *new_ms(uint64_t ns)
+{
+	return new_fixed((double)ns / 1e6, 6);
+}
+
+/* add an owned value; json-c takes the reference even on failure, but a
+ * NULL value (allocation failure) must fail the whole report */
+static int add(struct json_object *obj, const char *key,
+	       struct json_object *val)
+{
+	if (!val || json_object_object_add(obj, key, val)) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int push(struct json_object *arr, struct json_object *val)
+{
+	if (!val || json_object_array_add(arr, val)) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Python's datetime.now().isoformat(): local time, microseconds
+ * omitted when zero. */
+static struct json_object *new_timestamp(const struct timespec *ts)
+{
+	char buf[64];
+	struct tm tm;
+	size_t n;
+	long us = ts->tv_nsec / 1000;
+
+	if (!localtime_r(&ts->tv_sec, &tm))
+		return NULL;
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (us)
+		snprintf(buf + n, sizeof(buf) - n, ".%06ld", us);
+	return json_object_new_string(buf);
+}
+
+static struct json_object *new_buckets(const struct ac_probe_stats *p)
+{
+	struct json_object *arr = json_object_new_array(), *b;
+	__u64 lo, hi;
+
+	if (!arr)
+		return NULL;
+	for (uint32_t i = 0; p->buckets && i < p->nbuckets; i++) {
+		if (!p->buckets[i])
+			continue;
+		ac_bucket_range(i, p->shift, &lo, &hi);
+		b = json_object_new_array_ext(3);
+		if (push(arr, b) ||
+		    push(b, json_object_new_uint64(lo)) ||
+		    push(b, json_object_new_uint64(hi)) ||
+		    push(b, json_object_new_uint64(p->buckets[i]))) {
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+static struct json_object *new_exact(const struct ac_probe_stats *p)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (add(o, "samples", json_object_new_uint64(p->nexact)) ||
+	    add(o, "p50_time_ms", new_ms(ac_probe_percentile(p, 0.50))) ||
+	    add(o, "p95_time_ms", new_ms(ac_probe_percentile(p, 0.95))) ||
+	    add(o, "p99_time_ms", new_ms(ac_probe_percentile(p, 0.99)))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *new_stat(const struct ac_probe_stats *p)
+{
+	struct json_object *o = json_object_new_object();
+	double avg = (double)p->total_ns / (double)p->count;
+
+	if (!o)
+		return NULL;
+	if (add(o, "name", json_object_new_string(p->name)) ||
+	    add(o, "call_count", json_object_new_uint64(p->count)) ||
+	    add(o, "total_time_ms", new_ms(p->total_ns)) ||
+	    add(o, "avg_time_ms", new_fixed(avg / 1e6, 6)) ||
+	    add(o, "median_time_ms",
+		new_ms(ac_probe_hist_percentile(p, 0.50))) ||
+	    add(o, "min_time_ms", new_ms(p->min_ns)) ||
+	    add(o, "max_time_ms", new_ms(p->max_ns)) ||
+	    add(o, "p95_time_ms", new_ms(ac_probe_hist_percentile(p, 0.95))) ||
+	    add(o, "p99_time_ms", new_ms(ac_probe_hist_percentile(p, 0.99))) ||
+	    add(o, "p999_time_ms",
+		new_ms(ac_probe_hist_percentile(p, 0.999))) ||
+	    add(o, "buckets", new_buckets(p)))
+		goto fail;
+	if (p->exact && p->nexact && add(o, "exact", new_exact(p)))
+		goto fail;
+	return o;
+
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct ac_probe_stats *x = *(const struct ac_probe_stats **)a;
+	const struct ac_probe_stats *y = *(const struct ac_probe_stats **)b;
+
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static struct json_object *new_stats(const struct ac_snapshot *s)
+{
+	const struct ac_probe_stats **order;
+	struct json_object *arr = json_object_new_array();
+	int n = 0;
+
+	order = calloc(s->nprobes + 1, sizeof(*order));
+	if (!order || !arr)
+		goto fail;
+	for (int i = 0; i < s->nprobes; i++)
+		if (s->probes[i].count)
+			order[n++] = &s->probes[i];
+	qsort(order, n, sizeof(*order), by_total);
+	for (int i = 0; i < n; i++)
+		if (push(arr, new_stat(order[i])))
+			goto fail;
+	free(order);
+	return arr;
+
+fail:
+	free(order);
+	json_object_put(arr);
+	return NULL;
+}
+
+static struct json_object *new_dropped(const struct ac_snapshot *s)
+{
+	struct json_object *o = json_object_new_object();
+	uint64_t total = 0;
+
+	if (!o)
+		return NULL;
+	for (int i = 0; i < AC_LOST_NR; i++) {
+		total += s->lost[i];
+		if (add(o, ac_lost_key(i), json_object_new_uint64(s->lost[i])))
+			goto fail;
+	}
+	if (add(o, "total", json_object_new_uint64(total)))
+		goto fail;
+	return o;
+
+fail:
+	json_object_put(o);
+	return NULL;
+}
+
+static struct json_object *new_compensation(const struct ac_snapshot *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (add(o, "enabled", json_object_new_boolean(s->compensated)) ||
+	    add(o, "pair_ns", new_fixed(s->pair_ns, 1)) ||
+	    add(o, "inner_ns", new_fixed(s->inner_ns, 1))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+struct json_object *ac_json_report(const struct ac_snapshot *s,
+				   const struct timespec *when)
+{
+	struct json_object *o;
+	struct timespec now;
+
+	if (!s)
+		return NULL;
+	if (!when) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		when = &now;
+	}
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	if (add(o, "timestamp", new_timestamp(when)) ||
+	    add(o, "pid", json_object_new_int64(s->pid)) ||
+	    add(o, "duration_s", new_fixed(s->duration_s, 6)) ||
+	    add(o, "precision", json_object_new_int(s->precision)) ||
+	    add(o, "compensation", new_compensation(s)) ||
+	    add(o, "dropped", new_dropped(s)) ||
+	    add(o, "stats", new_stats(s))) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int write_object(const char *path, struct json_object *o)
+{
+	struct ac_outfile out;
+	const char *text;
+	int err;
+
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_SPACED |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text)
+		return -ENOMEM;
+	err = ac_outfile_open(&out, path);
+	if (err)
+		return err;
+	if (fputs(text, out.f) < 0 || fputc('\n', out.f) < 0) {
+		err = -(errno ? errno : EIO);
+		ac_outfile_abort(&out);
+		return err;
+	}
+	return ac_outfile_commit(&out);
+}
+
+int ac_json_write(const char *path, const struct ac_snapshot *s)
+{
+	struct json_object *o = ac_json_report(s, NULL);
+	int err;
+
+	if (!o)
+		return s ? -ENOMEM : -EINVAL;
+	err = write_object(path, o);
+	json_object_put(o);
+	return err;
+}
+
+struct ac_json_series *ac_json_series_new(void)
+{
+	struct ac_json_series *js = calloc(1, sizeof(*js));
+
+	if (!js)
+		return NULL;
+	js->array = json_object_new_array();
+	if (!js->array) {
+		free(js);
+		return NULL;
+	}
+	return js;
+}
+
+int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s)
+{
+	struct json_object *o;
+	size_t n;
+
+	if (!js || !s)
+		return -EINVAL;
+	o = ac_json_report(s, NULL);
+	if (!o)
+		return -ENOMEM;
+	n = json_object_array_length(js->array);
+	if (add(o, "interval", json_object_new_int64((int64_t)n + 1)))
+		goto fail;
+	if (push(js->array, o))
+		return -ENOMEM;
+	return 0;
+
+fail:
+	json_object_put(o);
+	return -ENOMEM;
+}
+
+int ac_json_series_write(const struct ac_json_series *js, const char *path)
+{
+	if (!js)
+		return -EINVAL;
+	return write_object(path, js->array);
+}
+
+void ac_json_series_free(struct ac_json_series *js)
+{
+	if (!js)
+		return;
+	json_object_put(js->array);
+	free(js);
+}
+
+int ac_json_write_intervals(const char *path,
+			    const struct ac_snapshot *const *snaps, int n)
+{
+	struct ac_json_series *js = ac_json_series_new();
+	int err = 0;
+
+	if (!js)
+		return -ENOMEM;
+	for (int i = 0; i < n && !err; i++)
+		err = ac_json_series_add(js, snaps[i]);
+	if (!err)
+		err = ac_json_series_write(js, path);
+	ac_json_series_free(js);
+	return err;
+}

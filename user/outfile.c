@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/* All-or-nothing output files: write PATH.tmp, fsync, rename. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "outfile.h"
+
+static void release(struct ac_outfile *o)
+{
+	free(o->path);
+	free(o->tmp);
+	o->path = o->tmp = NULL;
+	o->f = NULL;
+}
+
+int ac_outfile_open(struct ac_outfile *o, const char *path)
+{
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	if (!path || !*path)
+		return -EINVAL;
+	if (!strcmp(path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	o->path = strdup(path);
+	if (!o->path || asprintf(&o->tmp, "%s.tmp", path) < 0) {
+		o->tmp = NULL;
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	o->f = fopen(o->tmp, "w");
+	if (!o->f) {
+		err = -errno;
+		goto cleanup;
+	}
+	return 0;
+
+cleanup:
+	release(o);
+	return err;
+}
+
+/* The rename is only durable once the directory entry is on disk too;
+ * failing that is not worth failing the report for. */
+static void sync_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (!copy)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+int ac_outfile_commit(struct ac_outfile *o)
+{
+	int err = 0;
+
+	if (!o->f)
+		return -EINVAL;
+	errno = 0;
+	if (!o->tmp) {
+		/* stdout: nothing to rename, but report a failed write */
+		if (fflush(o->f) || ferror(o->f))
+			err = -(errno ? errno : EIO);
+		release(o);
+		return err;
+	}
+	if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
+		err = -(errno ? errno : EIO);
+	/* fclose can report a deferred write error (NFS, quota) */
+	if (fclose(o->f) && !err)
+		err = -(errno ? errno : EIO);
+	o->f = NULL;
+	if (!err && rename(o->tmp, o->path))
+		err = -errno;
+	if (err)
+		unlink(o->tmp);
+	else
+		sync_dir(o->path);
+	release(o);
+	return err;
+}
+
+void ac_outfile_abort(struct ac_outfile *o)
+{
+	if (o->f && o->tmp) {
+		fclose(o->f);
+		unlink(o->tmp);
+	}
+	release(o);
+}

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Probe discovery: the stapsdt note format is what sys/sdt.h and our
+ * autocue_usdt.h emit (see systemtap's "UserSpaceProbeImplementation"):
+ * desc = pc, base of .stapsdt.base, semaphore (address-sized each), then
+ * provider, name and argument strings.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "probes.h"
+
+#define ENTRY_SUFFIX "__entry"
+#define RETURN_SUFFIX "__return"
+
+static int fail(char *err, size_t len, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static int sites_add(struct ac_sites *s, uint64_t off)
+{
+	uint64_t *n = realloc(s->off, (s->n + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	s->off = n;
+	s->off[s->n++] = off;
+	return 0;
+}
+
+static struct ac_probe *probe_get(struct ac_probe_set *set, const char *name,
+				  size_t len)
+{
+	struct ac_probe *p;
+
+	for (int i = 0; i < set->n; i++)
+		if (strlen(set->p[i].name) == len &&
+		    !strncmp(set->p[i].name, name, len))
+			return &set->p[i];
+	p = realloc(set->p, (set->n + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	set->p = p;
+	p = &set->p[set->n];
+	memset(p, 0, sizeof(*p));
+	p->name = strndup(name, len);
+	if (!p->name)
+		return NULL;
+	set->n++;
+	return p;
+}
+
+/* A note's pc is a virtual address; uprobes want a file offset. */
+static int vaddr_to_off(Elf *elf, uint64_t vaddr, uint64_t *off)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_memsz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static bool base_addr(Elf *elf, size_t shstrndx, uint64_t *addr)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *nm;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		nm = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (nm && !strcmp(nm, ".stapsdt.base")) {
+			*addr = sh.sh_addr;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int add_note(struct ac_probe_set *set, Elf *elf, const char *desc,
+		    size_t dlen, int cls, bool have_base, uint64_t base_sec,
+		    const char *provider)
+{
+	size_t asz = cls == ELFCLASS64 ? 8 : 4, len;
+	uint64_t pc = 0, base = 0, off;
+	const char *prov, *name, *end = desc + dlen;
+	struct ac_probe *p;
+	struct ac_sites *sites;
+
+	if (dlen < 3 * asz + 2)
+		return 0;
+	memcpy(&pc, desc, asz);
+	memcpy(&base, desc + asz, asz);
+	prov = desc + 3 * asz;
+	name = memchr(prov, 0, end - prov);
+	if (!name || ++name >= end || !memchr(name, 0, end - name))
+		return 0;
+	if (strcmp(prov, provider))
+		return 0;
+	/* prelink may have moved the binary after the notes were written */
+	if (have_base && base)
+		pc += base_sec - base;
+	if (vaddr_to_off(elf, pc, &off))
+		return 0;
+
+	len = strlen(name);
+	if (len > strlen(ENTRY_SUFFIX) &&
+	    !strcmp(name + len - strlen(ENTRY_SUFFIX), ENTRY_SUFFIX)) {
+		p = probe_get(set, name, len - strlen(ENTRY_SUFFIX));
+		sites = p ? &p->entry : NULL;
+	} else if (len > strlen(RETURN_SUFFIX) &&
+		   !strcmp(name + len - strlen(RETURN_SUFFIX), RETURN_SUFFIX)) {
+		p = probe_get(set, name, len - strlen(RETURN_SUFFIX));
+		sites = p ? &p->ret : NULL;
+	} else {
+		/* a probe outside the entry/return convention */
+		char **u = realloc(set->unpaired,
+				   (set->nunpaired + 1) * sizeof(*u));
+
+		if (!u)
+			return -ENOMEM;
+		set->unpaired = u;
+		u[set->nunpaired] = strdup(name);
+		return u[set->nunpaired++] ? 0 : -ENOMEM;
+	}
+	if (!sites)
+		return -ENOMEM;
+	return sites_add(sites, off);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct ac_probe *)a)->name,
+		      ((const struct ac_probe *)b)->name);
+}
+
+/* Moves probes missing a side to the unpaired list, named as they appear. */
+static int split_unpaired(struct ac_probe_set *set)
+{
+	int kept = 0;
+
+	for (int i = 0; i < set->n; i++) {
+		struct ac_probe *p = &set->p[i];
+		char **u;
+
+		if (p->entry.n && p->ret.n) {
+			set->p[kept++] = *p;
+			continue;
+		}
+		u = realloc(set->unpaired, (set->nunpaired + 1) * sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		set->unpaired = u;
+		if (asprintf(&u[set->nunpaired], "%s%s", p->name,
+			     p->entry.n ? ENTRY_SUFFIX : RETURN_SUFFIX) < 0)
+			return -ENOMEM;
+		set->nunpaired++;
+		free(p->name);
+		free(p->entry.off);
+		free(p->ret.off);
+	}
+	set->n = kept;
+	qsort(set->p, set->n, sizeof(*set->p), by_name);
+	return 0;
+}
+
+int ac_probes_discover(const char *path, const char *provider,
+		       struct ac_probe_set *out, char *err, size_t errlen)
+{
+	Elf *elf = NULL;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	uint64_t base_sec = 0;
+	bool have_base;
+	int fd, cls, ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!provider)
+		provider = "autocue";
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "cannot open %s: %s", path,
+			    strerror(errno));
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF ||
+	    elf_getshdrstrndx(elf, &shstrndx)) {
+		ret = fail(err, errlen, -ENOEXEC, "%s is not an ELF file", path);
+		goto cleanup;
+	}
+	cls = gelf_getclass(elf);
+	have_base = base_addr(elf, shstrndx, &base_sec);
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+		const char *nm;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		nm = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!nm || strcmp(nm, ".note.stapsdt"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type != 3 || nh.n_namesz != 8 ||
+			    memcmp((char *)data->d_buf + noff, "stapsdt", 8))
+				continue;
+			ret = add_note(out, elf, (char *)data->d_buf + doff,
+				       nh.n_descsz, cls, have_base, base_sec,
+				       provider);
+			if (ret) {
+				fail(err, errlen, ret, "out of memory");
+				goto cleanup;
+			}
+		}
+	}
+	ret = split_unpaired(out);
+	if (ret)
+		fail(err, errlen, ret, "out of memory");
+cleanup:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	if (ret)
+		ac_probes_free(out);
+	return ret;
+}
+
+static bool matches(const char *name, const char *patterns)
+{
+	char *copy = strdup(patterns), *save = NULL, *pat;
+	bool hit = false;
+
+	if (!copy)
+		return true;
+	for (pat = strtok_r(copy, ",", &save); pat && !hit;
+	     pat = strtok_r(NULL, ",", &save))
+		hit = !fnmatch(pat, name, 0);
+	free(copy);
+	return hit;
+}
+
+static void probe_free(struct ac_probe *p)
+{
+	free(p->name);
+	free(p->entry.off);
+	free(p->ret.off);
+}
+
+void ac_probes_filter(struct ac_probe_set *set, const char *patterns)
+{
+	int kept = 0;
+
+	if (!patterns || !*patterns)
+		return;
+	for (int i = 0; i < set->n; i++) {
+		if (matches(set->p[i].name, patterns))
+			set->p[kept++] = set->p[i];
+		else
+			probe_free(&set->p[i]);
+	}
+	set->n = kept;
+}
+
+void ac_probes_remove(struct ac_probe_set *set, const char *name)
+{
+	for (int i = 0; i < set->n; i++) {
+		if (strcmp(set->p[i].name, name))
+			continue;
+		probe_free(&set->p[i]);
+		memmove(&set->p[i], &set->p[i + 1],
+			(set->n - i - 1) * sizeof(*set->p));
+		set->n--;
+		return;
+	}
+}
+
+void ac_probes_free(struct ac_probe_set *set)
+{
+	for (int i = 0; i < set->n; i++)
+		probe_free(&set->p[i]);
+	for (int i = 0; i < set->nunpaired; i++)
+		free(set->unpaired[i]);
+	free(set->p);
+	free(set->unpaired);
+	memset(set, 0, sizeof(*set));
+}

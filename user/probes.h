@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* probes.h - find USDT probe pairs in an ELF file's .note.stapsdt notes. */
+#ifndef AUTOCUE_PROBES_H
+#define AUTOCUE_PROBES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* File offsets of the sites of one probe (inlining makes several). */
+struct ac_sites {
+	int n;
+	uint64_t *off;
+};
+
+struct ac_probe {
+	char *name;		/* X of X__entry / X__return */
+	struct ac_sites entry, ret;
+};
+
+struct ac_probe_set {
+	int n;
+	struct ac_probe *p;	/* sorted by name */
+	int nunpaired;
+	char **unpaired;	/* probe names with no partner */
+};
+
+/* Reads the notes of provider in path. Returns 0, or a negative errno
+ * with a one-line reason in err (not ELF, unreadable). An ELF file without
+ * probes yields n == 0. */
+int ac_probes_discover(const char *path, const char *provider,
+		       struct ac_probe_set *out, char *err, size_t errlen);
+/* Keeps only probes matching one of the comma-separated fnmatch patterns. */
+void ac_probes_filter(struct ac_probe_set *set, const char *patterns);
+void ac_probes_remove(struct ac_probe_set *set, const char *name);
+void ac_probes_free(struct ac_probe_set *set);
+
+#endif /* AUTOCUE_PROBES_H */

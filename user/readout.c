@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: MIT
+/* Read-out: kernel maps -> snapshots; reset; the exact-mode ring buffer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "autocue.skel.h"
+#include "trace_priv.h"
+
+static void *map_mmap(struct bpf_map *m, size_t elem, size_t *len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = ((bpf_map__max_entries(m) * elem) + page - 1) / page * page;
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(m), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void ac_stats_clear(struct ac_trace *t, __u32 id)
+{
+	struct ac_stat *s = &t->stats[id];
+
+	s->count = 0;
+	s->total_ns = 0;
+	s->max_ns = 0;
+	s->min_ns = UINT64_MAX;
+	memset(t->hists + (size_t)id * t->nbuckets, 0,
+	       t->nbuckets * sizeof(__u64));
+}
+
+static void paths_clear(struct ac_trace *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.paths);
+	struct ac_path key, next;
+	void *prev = NULL;
+
+	/* deleting while iterating restarts from the start: fine, the
+	 * map only shrinks */
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		bpf_map_delete_elem(fd, &key);
+		prev = NULL;
+	}
+}
+
+static int on_raw(void *ctx, void *data, size_t len)
+{
+	struct ac_trace *t = ctx;
+	const struct ac_event *e = data;
+	struct ac_raw_buf *b;
+
+	if (len < sizeof(*e) || e->id >= t->nids)
+		return 0;
+	if (t->raw_sink && e->id > 0 && e->id <= (__u32)t->probes.n)
+		fprintf(t->raw_sink, "%s %u %llu %llu %u\n",
+			t->probes.p[e->id - 1].name, e->tid,
+			(unsigned long long)e->start_ns,
+			(unsigned long long)e->dur_ns, e->depth);
+	b = &t->rawbuf[e->id];
+	if (b->n == b->cap) {
+		uint64_t cap = b->cap ? b->cap * 2 : 1024;
+		uint64_t *d = realloc(b->dur, cap * sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		b->dur = d;
+		b->cap = cap;
+	}
+	b->dur[b->n++] = e->dur_ns;
+	return 0;
+}
+
+int ac_readout_init(struct ac_trace *t)
+{
+	struct autocue_bpf *skel = t->skel;
+
+	t->stats = map_mmap(skel->maps.stats, sizeof(struct ac_stat),
+			    &t->stats_len);
+	t->hists = map_mmap(skel->maps.hists, sizeof(__u64), &t->hists_len);
+	t->drops = map_mmap(skel->maps.drops, sizeof(__u64), &t->drops_len);
+	if (!t->stats || !t->hists || !t->drops)
+		return ac_trace_fail(t, -errno, "cannot map BPF maps: %s",
+				     strerror(errno));
+	for (__u32 id = 0; id < t->nids; id++)
+		t->stats[id].min_ns = UINT64_MAX;
+	if (t->raw) {
+		t->rawbuf = calloc(t->nids, sizeof(*t->rawbuf));
+		t->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_raw,
+					 t, NULL);
+		if (!t->rawbuf || !t->rb)
+			return ac_trace_fail(t, -ENOMEM,
+					     "cannot set up the ring buffer");
+	}
+	return 0;
+}
+
+void ac_readout_fini(struct ac_trace *t)
+{
+	if (t->stats)
+		munmap(t->stats, t->stats_len);
+	if (t->hists)
+		munmap(t->hists, t->hists_len);
+	if (t->drops)
+		munmap(t->drops, t->drops_len);
+	ring_buffer__free(t->rb);
+	for (__u32 i = 0; t->rawbuf && i < t->nids; i++)
+		free(t->rawbuf[i].dur);
+	free(t->rawbuf);
+}
+
+void ac_calibration_done(struct ac_trace *t)
+{
+	paths_clear(t);
+}
+
+void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
+{
+	if (t->rb)
+		ring_buffer__consume(t->rb);
+	t->raw_sink = f;
+	if (f)
+		fprintf(f, "# probe tid start_ns dur_ns depth\n");
+}
+
+int ac_trace_poll(struct ac_trace *t, int timeout_ms)
+{
+	if (!t->rb) {
+		if (timeout_ms > 0)
+			usleep(timeout_ms * 1000);
+		return 0;
+	}
+	return ring_buffer__poll(t->rb, timeout_ms);
+}
+
+int ac_trace_reset(struct ac_trace *t)
+{
+	if (t->rb)
+		ring_buffer__consume(t->rb);
+	for (__u32 id = 1; id + 1 < t->nids; id++) {
+		ac_stats_clear(t, id);
+		if (t->rawbuf)
+			t->rawbuf[id].n = 0;
+	}
+	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
+	paths_clear(t);
+	clock_gettime(CLOCK_MONOTONIC, &t->t0);
+	return 0;
+}
+
+/* memlock of a map as the kernel accounts it (fdinfo) */
+static uint64_t map_bytes(int fd)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	uint64_t v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		if (sscanf(line, "memlock: %lu", &v) == 1)
+			break;
+	free(line);
+	fclose(f);
+	return v;
+}
+
+uint64_t ac_maps_bytes(struct ac_trace *t)
+{
+	struct bpf_map *m;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_map(m, t->skel->obj)
+		sum += map_bytes(bpf_map__fd(m));
+	return sum;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int read_probes(struct ac_trace *t, struct ac_snapshot *s)
+{
+	s->nprobes = t->probes.n;
+	s->probes = calloc(s->nprobes, sizeof(*s->probes));
+	if (!s->probes)
+		return -ENOMEM;
+	for (int i = 0; i < s->nprobes; i++) {
+		struct ac_probe_stats *p = &s->probes[i];
+		const struct ac_stat *st = &t->stats[i + 1];
+		uint64_t *b = malloc(t->nbuckets * sizeof(*b));
+
+		if (!b)
+			return -ENOMEM;
+		memcpy(b, t->hists + (size_t)(i + 1) * t->nbuckets,
+		       t->nbuckets * sizeof(*b));
+		p->name = t->probes.p[i].name;
+		p->count = st->count;
+		p->total_ns = st->total_ns;
+		p->min_ns = st->count ? st->min_ns : 0;
+		p->max_ns = st->max_ns;
+		p->shift = t->shift;
+		p->nbuckets = t->nbuckets;
+		p->buckets = b;
+		if (t->rawbuf && t->rawbuf[i + 1].n) {
+			struct ac_raw_buf *r = &t->rawbuf[i + 1];
+			uint64_t *x = malloc(r->n * sizeof(*x));
+
+			if (!x)
+				return -ENOMEM;
+			memcpy(x, r->dur, r->n * sizeof(*x));
+			qsort(x, r->n, sizeof(*x), cmp_u64);
+			p->exact = x;
+			p->nexact = r->n;
+		}
+	}
+	return 0;
+}
+
+static int add_path(struct ac_snapshot *s, const struct ac_path *k,
+		    const struct ac_path_val *v, __u32 nids)
+{
+	struct ac_path_stats *p;
+	int *ids, depth = 0;
+
+	while (depth < AC_PATH_DEPTH && k->ids[depth])
+		depth++;
+	ids = malloc((depth ? depth : 1) * sizeof(*ids));
+	if (!ids)
+		return -ENOMEM;
+	for (int i = 0; i < depth; i++) {
+		__u16 id = k->ids[i];
+
+		/* the calibration id never reaches a snapshot */
+		ids[i] = id == AC_PATH_CUT || id >= nids - 1 ? -1 : id - 1;
+	}
+	p = &s->paths[s->npaths++];
+	p->depth = depth;
+	p->probes = ids;
+	p->calls = v->calls;
+	p->self_ns = v->self_ns;
+	p->total_ns = v->total_ns;
+	return 0;
+}
+
+static int read_paths(struct ac_trace *t, struct ac_snapshot *s)
+{
+	int fd = bpf_map__fd(t->skel->maps.paths), cap = 0, ret;
+	struct ac_path key, *prev = NULL;
+	struct ac_path_val val;
+
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		if (s->npaths == cap) {
+			struct ac_path_stats *n;
+
+			cap = cap ? cap * 2 : 64;
+			n = realloc(s->paths, cap * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			s->paths = n;
+		}
+		ret = add_path(s, &key, &val, t->nids);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
+{
+	struct ac_snapshot *s = calloc(1, sizeof(*s));
+	struct timespec now;
+
+	if (!s)
+		return NULL;
+	if (t->rb)
+		ring_buffer__consume(t->rb);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s->pid = t->pid;
+	s->duration_s = (now.tv_sec - t->t0.tv_sec) +
+			(now.tv_nsec - t->t0.tv_nsec) / 1e9;
+	s->precision = t->shift;
+	s->compensated = !t->no_compensate;
+	s->pair_ns = t->pair_ns;
+	s->inner_ns = t->inner_ns;
+	for (int i = 0; i < AC_LOST_NR && i < AC_DROP_NR; i++)
+		s->lost[i] = t->drops[i];
+	s->map_bytes = ac_maps_bytes(t);
+	if (read_probes(t, s) || read_paths(t, s)) {
+		ac_snapshot_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void ac_snapshot_free(struct ac_snapshot *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->nprobes; i++) {
+		free((void *)s->probes[i].buckets);
+		free((void *)s->probes[i].exact);
+	}
+	for (int i = 0; i < s->npaths; i++)
+		free((void *)s->paths[i].probes);
+	free(s->probes);
+	free(s->paths);
+	free(s);
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/* The text table: one row per probe, widths fitted to the content. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+#define CELL	32	/* a formatted number or "-" */
+#define MAX_COLS 11
+
+static const char *const lost_labels[AC_LOST_NR] = {
+	[AC_LOST_UNMATCHED_RETURN] = "unmatched returns",
+	[AC_LOST_UNWOUND_FRAME] = "unwound frames",
+	[AC_LOST_DEPTH_OVERFLOW] = "depth overflow",
+	[AC_LOST_PATH_FULL] = "folded paths full",
+	[AC_LOST_RAW_RECORD] = "raw records lost",
+	[AC_LOST_NO_STORAGE] = "no thread storage",
+};
+
+static const char *const lost_keys[AC_LOST_NR] = {
+	[AC_LOST_UNMATCHED_RETURN] = "unmatched_returns",
+	[AC_LOST_UNWOUND_FRAME] = "unwound_frames",
+	[AC_LOST_DEPTH_OVERFLOW] = "depth_overflow",
+	[AC_LOST_PATH_FULL] = "folded_paths_full",
+	[AC_LOST_RAW_RECORD] = "raw_records_lost",
+	[AC_LOST_NO_STORAGE] = "no_thread_storage",
+};
+
+const char *ac_lost_label(int i)
+{
+	return i >= 0 && i < AC_LOST_NR ? lost_labels[i] : NULL;
+}
+
+const char *ac_lost_key(int i)
+{
+	return i >= 0 && i < AC_LOST_NR ? lost_keys[i] : NULL;
+}
+
+int ac_sort_parse(const char *name, enum ac_sort *out)
+{
+	static const struct {
+		const char *name;
+		enum ac_sort key;
+	} keys[] = {
+		{ "total", AC_SORT_TOTAL }, { "avg", AC_SORT_AVG },
+		{ "calls", AC_SORT_CALLS }, { "p99", AC_SORT_P99 },
+		{ "name", AC_SORT_NAME },
+	};
+
+	for (size_t i = 0; name && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!strcmp(name, keys[i].name)) {
+			*out = keys[i].key;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static double mean_ns(const struct ac_probe_stats *p)
+{
+	return p->count ? (double)p->total_ns / (double)p->count : 0;
+}
+
+bool ac_overhead_dominated(const struct ac_snapshot *s,
+			   const struct ac_probe_stats *p)
+{
+	return s->pair_ns > 0 && p->count && mean_ns(p) < 3 * s->pair_ns;
+}
+
+struct row {
+	const struct ac_probe_stats *p;
+	uint64_t p99;	/* sort key, computed once */
+};
+
+struct sorter {
+	enum ac_sort key;
+};
+
+/* qsort has no context argument; qsort_r (glibc) does */
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct row *x = a, *y = b;
+	const struct sorter *st = arg;
+	double dx = 0, dy = 0;
+
+	/* never-called probes always go last */
+	if (!x->p->count != !y->p->count)
+		return x->p->count ? -1 : 1;
+	switch (st->key) {
+	case AC_SORT_TOTAL:
+		dx = (double)x->p->total_ns, dy = (double)y->p->total_ns;
+		break;
+	case AC_SORT_AVG:
+		dx = mean_ns(x->p), dy = mean_ns(y->p);
+		break;
+	case AC_SORT_CALLS:
+		dx = (double)x->p->count, dy = (double)y->p->count;
+		break;
+	case AC_SORT_P99:
+		dx = (double)x->p99, dy = (double)y->p99;
+		break;
+	case AC_SORT_NAME:
+		break;
+	}
+	if (dx != dy)
+		return dx > dy ? -1 : 1;
+	/* ties by name, so the output is deterministic */
+	return strcmp(x->p->name, y->p->name);
+}
+
+struct table {
+	int ncols, nrows;
+	const char *head[MAX_COLS];
+	bool left[MAX_COLS];
+	char (*cells)[MAX_COLS][CELL];	/* nrows rows */
+	const char **names;		/* column 0 is a name: any length */
+	int width[MAX_COLS];
+};
+
+static void fmt_ms(char *buf, uint64_t ns)
+{
+	snprintf(buf, CELL, "%.3f", (double)ns / 1e6);
+}
+
+static bool has_exact(const struct ac_snapshot *s)
+{
+	for (int i = 0; i < s->nprobes; i++)
+		if (s->probes[i].exact)
+			return true;
+	return false;
+}
+
+static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
+		     bool exact)
+{
+	char (*c)[CELL] = t->cells[r];
+	int n = 1;
+
+	snprintf(c[n++], CELL, "%llu", (unsigned long long)p->count);
+	if (!p->count) {
+		/* nothing measured: a dash says so better than 0.000 */
+		while (n < t->ncols)
+			strcpy(c[n++], "-");
+		return;
+	}
+	fmt_ms(c[n++], p->total_ns);
+	snprintf(c[n++], CELL, "%.3f", mean_ns(p) / 1e6);
+	fmt_ms(c[n++], p->min_ns);
+	fmt_ms(c[n++], p->max_ns);
+	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.50));
+	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.95));
+	if (exact) {
+		if (p->exact && p->nexact)
+			fmt_ms(c[n], ac_probe_percentile(p, 0.95));
+		else
+			strcpy(c[n], "-");
+		n++;
+	}
+	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.99));
+	if (exact) {
+		if (p->exact && p->nexact)
+			fmt_ms(c[n], ac_probe_percentile(p, 0.99));
+		else
+			strcpy(c[n], "-");
+		n++;
+	}
+}
+
+static void set_columns(struct table *t, bool exact)
+{
+	int n = 0;
+
+	t->left[n] = true;
+	t->head[n++] = "Function";
+	t->head[n++] = "Calls";
+	t->head[n++] = "Total(ms)";
+	t->head[n++] = "Avg(ms)";
+	t->head[n++] = "Min(ms)";
+	t->head[n++] = "Max(ms)";
+	t->head[n++] = "Median(ms)";
+	t->head[n++] = "P95(ms)";
+	if (exact)
+		t->head[n++] = "P95x(ms)";
+	t->head[n++] = "P99(ms)";
+	if (exact)
+		t->head[n++] = "P99x(ms)";
+	t->ncols = n;
+}
+
+static void fit_widths(struct table *t, const bool *star)
+{
+	for (int c = 0; c < t->ncols; c++)
+		t->width[c] = (int)strlen(t->head[c]);
+	for (int r = 0; r < t->nrows; r++) {
+		int w = (int)strlen(t->names[r]) + (star[r] ? 1 : 0);
+
+		if (w > t->width[0])
+			t->width[0] = w;
+		for (int c = 1; c < t->ncols; c++) {
+			w = (int)strlen(t->cells[r][c]);
+			if (w > t->width[c])
+				t->width[c] = w;
+		}
+	}
+}
+
+static void print_cells(FILE *out, const struct table *t,
+			const char *const *text)
+{
+	for (int c = 0; c < t->ncols; c++) {
+		const char *sep = c ? "  " : "";
+
+		if (t->left[c])
+			fprintf(out, "%s%-*s", sep, t->width[c], text[c]);
+		else
+			fprintf(out, "%s%*s", sep, t->width[c], text[c]);
+	}
+	fputc('\n', out);
+}
+
+static void print_table(FILE *out, const struct table *t, const bool *star)
+{
+	const char *text[MAX_COLS];
+	char name[512];
+	int total = 0;
+
+	print_cells(out, t, t->head);
+	for (int c = 0; c < t->ncols; c++)
+		total += t->width[c] + (c ? 2 : 0);
+	for (int i = 0; i < total; i++)
+		fputc('-', out);
+	fputc('\n', out);
+	for (int r = 0; r < t->nrows; r++) {
+		snprintf(name, sizeof(name), "%s%s", t->names[r],
+			 star[r] ? "*" : "");
+		text[0] = name;
+		for (int c = 1; c < t->ncols; c++)
+			text[c] = t->cells[r][c];
+		print_cells(out, t, text);
+	}
+}
+
+static void print_footer(FILE *out, const struct ac_snapshot *s,
+			 bool any_star, int more, int empty_hidden)
+{
+	bool first = true;
+
+	if (more > 0)
+		fprintf(out, "(%d more not shown)\n", more);
+	if (empty_hidden > 0)
+		fprintf(out, "(%d probe%s never called, not shown)\n",
+			empty_hidden, empty_hidden == 1 ? "" : "s");
+	if (s->compensated)
+		fprintf(out, "probe cost subtracted per traced call: %.3f us "
+			"(%.3f us of it inside the call's own time)\n",
+			s->pair_ns / 1e3, s->inner_ns / 1e3);
+	else if (s->pair_ns > 0)
+		fprintf(out, "raw figures (no compensation): each traced call "
+			"includes ~%.3f us of probe cost\n", s->pair_ns / 1e3);
+	else
+		fprintf(out, "raw figures (no compensation)\n");
+	for (int i = 0; i < AC_LOST_NR; i++) {
+		if (!s->lost[i])
+			continue;
+		fprintf(out, "%s %llu %s", first ? "lost events:" : ",",
+			(unsigned long long)s->lost[i], lost_labels[i]);
+		first = false;
+	}
+	if (!first)
+		fputc('\n', out);
+	if (any_star)
+		fprintf(out, "* overhead-dominated: mean within 3 probe costs "
+			"of zero\n");
+}
+
+int ac_report_table(FILE *out, const struct ac_snapshot *s,
+		    const struct ac_report_opts *o)
+{
+	static const struct ac_report_opts defaults = { .sort = AC_SORT_TOTAL };
+	struct sorter st;
+	struct table t = {};
+	struct row *rows = NULL;
+	bool *star = NULL, any_star = false, exact;
+	int n = 0, shown, empty_hidden = 0, err = 0;
+
+	if (!out || !s)
+		return -EINVAL;
+	if (!o)
+		o = &defaults;
+	exact = has_exact(s);
+	rows = calloc(s->nprobes + 1, sizeof(*rows));
+	star = calloc(s->nprobes + 1, sizeof(*star));
+	t.cells = calloc(s->nprobes + 1, sizeof(*t.cells));
+	t.names = calloc(s->nprobes + 1, sizeof(*t.names));
+	if (!rows || !star || !t.cells || !t.names) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct ac_probe_stats *p = &s->probes[i];
+
+		if (!p->count && !o->show_empty) {
+			empty_hidden++;
+			continue;
+		}
+		rows[n].p = p;
+		rows[n].p99 = ac_probe_hist_percentile(p, 0.99);
+		n++;
+	}
+	st.key = o->sort;
+	qsort_r(rows, n, sizeof(*rows), cmp_rows, &st);
+	shown = o->top > 0 && o->top < n ? o->top : n;
+
+	set_columns(&t, exact);
+	t.nrows = shown;
+	for (int r = 0; r < shown; r++) {
+		t.names[r] = rows[r].p->name;
+		star[r] = ac_overhead_dominated(s, rows[r].p);
+		any_star |= star[r];
+		fill_row(&t, r, rows[r].p, exact);
+	}
+	fit_widths(&t, star);
+
+	if (o->title)
+		fprintf(out, "%s\n", o->title);
+	if (shown)
+		print_table(out, &t, star);
+	else
+		fprintf(out, "no calls recorded\n");
+	print_footer(out, s, any_star, n - shown, empty_hidden);
+	if (fflush(out) || ferror(out))
+		err = -(errno ? errno : EIO);
+
+cleanup:
+	free(rows);
+	free(star);
+	free(t.cells);
+	free(t.names);
+	return err;
+}

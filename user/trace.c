@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MIT
+/* Session set-up: checks, probe discovery, BPF load, attach, tear-down. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "autocue.skel.h"
+#include "trace_priv.h"
+
+#define DEFAULT_MAX_PATHS 1024
+
+int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+const char *ac_trace_error(const struct ac_trace *t)
+{
+	return t ? t->err : "out of memory";
+}
+
+pid_t ac_trace_pid(const struct ac_trace *t)
+{
+	return t->pid;
+}
+
+static int check_privileges(struct ac_trace *t)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return ac_trace_fail(t, -ENOTSUP,
+			"the kernel has no BTF (/sys/kernel/btf/vmlinux): it needs CONFIG_DEBUG_INFO_BTF=y");
+	if (geteuid() != 0)
+		return ac_trace_fail(t, -EPERM,
+			"tracing needs root (CAP_BPF and CAP_PERFMON): run it with sudo");
+	return 0;
+}
+
+static struct ac_trace *trace_new(const struct ac_trace_opts *o)
+{
+	struct ac_trace *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->go_fd = -1;
+	t->shift = o && o->precision ? o->precision : AC_DEFAULT_SHIFT;
+	t->max_paths = o && o->max_paths > 0 ? o->max_paths : DEFAULT_MAX_PATHS;
+	t->no_compensate = o && o->no_compensate;
+	t->raw = o && o->raw;
+	t->provider = strdup(o && o->provider ? o->provider : "autocue");
+	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
+	if (o && o->binary)
+		t->binary = strdup(o->binary);
+	return t;
+}
+
+/* Does pid map path? A live process that does not map the binary would
+ * "attach" fine and never fire. */
+static bool maps_binary(pid_t pid, const char *path)
+{
+	char maps[64], real[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	if (!realpath(path, real))
+		return false;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		char *p = strchr(line, '/');
+
+		if (p) {
+			p[strcspn(p, "\n")] = 0;
+			found = !strcmp(p, real);
+		}
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
+static int discover(struct ac_trace *t)
+{
+	char err[256];
+	int ret;
+
+	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
+				 sizeof(err));
+	if (ret)
+		return ac_trace_fail(t, ret, "%s", err);
+	/* the loader's own calibration pair is not the user's */
+	ac_probes_remove(&t->probes, AC_CALIBRATE_PROBE);
+	if (!t->probes.n)
+		return ac_trace_fail(t, -ENOENT,
+			"no '%s' probes in %s: build it with autocue_usdt.h probes (see autocue-trace --list -b %s)",
+			t->provider, t->binary, t->binary);
+	ac_probes_filter(&t->probes, t->pattern);
+	if (!t->probes.n)
+		return ac_trace_fail(t, -ENOENT,
+			"no probe in %s matches '%s' (autocue-trace --list -b %s shows them)",
+			t->binary, t->pattern, t->binary);
+	if (t->probes.n >= AC_MAX_PROBES - 2)
+		return ac_trace_fail(t, -E2BIG, "too many probes (%d) in %s",
+				     t->probes.n, t->binary);
+	return 0;
+}
+
+static bool pid_alive(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* pid (comm) S ...: comm may hold spaces and parentheses */
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state && state != 'Z' && state != 'X';
+}
+
+int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
+		      struct ac_trace **out)
+{
+	struct ac_trace *t = trace_new(opts);
+	char exe[64];
+	int ret;
+
+	*out = t;
+	if (!t)
+		return -ENOMEM;
+	t->pid = pid;
+	if (pid <= 0 || !pid_alive(pid))
+		return ac_trace_fail(t, -ESRCH, "no process with PID %d", pid);
+	ret = check_privileges(t);
+	if (ret)
+		return ret;
+	if (!t->binary) {
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		t->binary = strdup(exe);
+	} else if (!maps_binary(pid, t->binary)) {
+		return ac_trace_fail(t, -ENOENT,
+			"PID %d does not map %s: give the executable or a loaded shared library",
+			pid, t->binary);
+	}
+	return discover(t);
+}
+
+/* Finds cmd on PATH the way execvp will. */
+static char *which(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) ? NULL : strdup(cmd);
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, cmd);
+		if (!access(buf, X_OK))
+			return strdup(buf);
+		path += len + (path[len] == ':');
+	}
+	return NULL;
+}
+
+int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
+		      struct ac_trace **out)
+{
+	struct ac_trace *t = trace_new(opts);
+	char *exe;
+	int ret, go[2];
+	pid_t pid;
+
+	*out = t;
+	if (!t)
+		return -ENOMEM;
+	if (!argv || !argv[0])
+		return ac_trace_fail(t, -EINVAL, "no command given");
+	exe = which(argv[0]);
+	if (!exe)
+		return ac_trace_fail(t, -ENOENT, "command not found: %s", argv[0]);
+	if (!t->binary)
+		t->binary = exe;
+	else
+		free(exe);
+	ret = check_privileges(t);
+	if (!ret)
+		ret = discover(t);
+	if (ret)
+		return ret;
+	if (pipe2(go, O_CLOEXEC))
+		return ac_trace_fail(t, -errno, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid < 0)
+		return ac_trace_fail(t, -errno, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		/* wait until the probes are live; EOF without a byte means
+		 * the tracer gave up */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "autocue-trace: cannot run %s: %s\n", argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(go[0]);
+	t->go_fd = go[1];
+	t->pid = pid;
+	t->own_child = true;
+	return 0;
+}
+
+int ac_trace_attach_sites(struct ac_trace *t, pid_t pid, const char *binary,
+			  const struct ac_probe *p, __u64 cookie,
+			  struct bpf_link ***links, int *nlinks)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
+	/* returns first: an entry whose return is not yet attached would
+	 * leave a frame open forever */
+	const struct ac_sites *sides[2] = { &p->ret, &p->entry };
+	struct bpf_program *progs[2] = { t->skel->progs.ac_return,
+					 t->skel->progs.ac_entry };
+
+	for (int s = 0; s < 2; s++) {
+		for (int i = 0; i < sides[s]->n; i++) {
+			struct bpf_link *l, **nl;
+
+			l = bpf_program__attach_uprobe_opts(progs[s], pid,
+					binary, sides[s]->off[i], &uo);
+			if (!l)
+				return ac_trace_fail(t, -errno,
+					"cannot attach %s in %s: %s", p->name,
+					binary, strerror(errno));
+			nl = realloc(*links, (*nlinks + 1) * sizeof(*nl));
+			if (!nl) {
+				bpf_link__destroy(l);
+				return -ENOMEM;
+			}
+			*links = nl;
+			nl[(*nlinks)++] = l;
+		}
+	}
+	return 0;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list args)
+{
+	if (level == LIBBPF_WARN && getenv("AUTOCUE_TRACE_DEBUG"))
+		return vfprintf(stderr, fmt, args);
+	return 0;
+}
+
+static int load(struct ac_trace *t)
+{
+	struct autocue_bpf *skel;
+	int ret;
+
+	libbpf_set_print(libbpf_quiet);
+	skel = autocue_bpf__open();
+	if (!skel)
+		return ac_trace_fail(t, -errno, "cannot open BPF object: %s",
+				     strerror(errno));
+	t->skel = skel;
+	/* ids: 1..n the target's probes, n+1 calibration, 0 unused */
+	t->nids = t->probes.n + 2;
+	t->nbuckets = AC_NBUCKETS(t->shift);
+	skel->rodata->targ_tgid = t->pid;
+	skel->rodata->calib_tgid = getpid();
+	skel->rodata->hist_shift = t->shift;
+	skel->rodata->nbuckets = t->nbuckets;
+	skel->rodata->raw_events = t->raw;
+	bpf_map__set_max_entries(skel->maps.stats, t->nids);
+	bpf_map__set_max_entries(skel->maps.hists, t->nids * t->nbuckets);
+	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);
+	if (t->raw)
+		bpf_map__set_max_entries(skel->maps.events, 16 << 20);
+	ret = autocue_bpf__load(skel);
+	if (ret)
+		return ac_trace_fail(t, ret, "cannot load the BPF program: %s",
+				     strerror(-ret));
+	return ac_readout_init(t);
+}
+
+static void release_child(struct ac_trace *t)
+{
+	if (t->go_fd < 0)
+		return;
+	if (write(t->go_fd, "g", 1) != 1)
+		perror("autocue-trace: releasing the command");
+	close(t->go_fd);
+	t->go_fd = -1;
+}
+
+int ac_trace_attach(struct ac_trace *t)
+{
+	int ret;
+
+	if (t->shift < AC_MIN_SHIFT || t->shift > AC_MAX_SHIFT)
+		return ac_trace_fail(t, -EINVAL, "precision must be %d..%d bits",
+				     AC_MIN_SHIFT, AC_MAX_SHIFT);
+	ret = load(t);
+	if (ret)
+		return ret;
+	if (!t->no_compensate) {
+		ret = ac_calibrate(t);
+		if (ret)
+			return ret;
+	}
+	if (!t->own_child && !pid_alive(t->pid))
+		return ac_trace_fail(t, -ESRCH, "process %d exited", t->pid);
+	for (int i = 0; i < t->probes.n; i++) {
+		ret = ac_trace_attach_sites(t, t->pid, t->binary,
+					    &t->probes.p[i], i + 1, &t->links,
+					    &t->nlinks);
+		if (ret)
+			return ret;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t->t0);
+	release_child(t);
+	return 0;
+}
+
+bool ac_trace_alive(struct ac_trace *t, int *status)
+{
+	if (!t->own_child)
+		return pid_alive(t->pid);
+	if (!t->reaped && waitpid(t->pid, &t->child_status, WNOHANG) == t->pid)
+		t->reaped = true;
+	if (status)
+		*status = t->child_status;
+	return !t->reaped;
+}
+
+void ac_trace_close(struct ac_trace *t)
+{
+	if (!t)
+		return;
+	for (int i = 0; i < t->nlinks; i++)
+		bpf_link__destroy(t->links[i]);
+	free(t->links);
+	if (t->own_child) {
+		/* never started: closing the pipe makes it exit */
+		if (t->go_fd >= 0)
+			close(t->go_fd);
+		else if (!t->reaped)
+			kill(t->pid, SIGTERM);
+		if (!t->reaped)
+			waitpid(t->pid, &t->child_status, 0);
+	}
+	ac_readout_fini(t);
+	autocue_bpf__destroy(t->skel);
+	ac_probes_free(&t->probes);
+	free(t->binary);
+	free(t->provider);
+	free(t->pattern);
+	free(t);
+}

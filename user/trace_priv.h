@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* trace_priv.h - the tracing session shared by attach, calibration and
+ * read-out; not part of the API. */
+#ifndef AUTOCUE_TRACE_PRIV_H
+#define AUTOCUE_TRACE_PRIV_H
+
+#include <linux/types.h>
+#include <stdarg.h>
+#include <time.h>
+#include "autocue.h"
+#include "autocue_trace.h"
+#include "probes.h"
+
+#define AC_CALIBRATE_PROBE "autocue_calibrate"
+
+struct ac_raw_buf {
+	uint64_t n, cap;
+	uint64_t *dur;
+};
+
+struct ac_trace {
+	struct autocue_bpf *skel;
+	struct ac_probe_set probes;	/* probe id = index + 1 */
+	char *binary;
+	pid_t pid;
+	bool own_child;		/* started by ac_trace_open_cmd */
+	bool reaped;
+	int child_status;
+	int go_fd;		/* write end: releases the child to exec */
+	char *provider, *pattern;
+	int shift, max_paths;
+	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
+	bool no_compensate, raw;
+	struct bpf_link **links;
+	int nlinks;
+	/* mmap'ed maps */
+	struct ac_stat *stats;
+	__u64 *hists, *drops;
+	size_t stats_len, hists_len, drops_len;
+	struct ring_buffer *rb;
+	struct ac_raw_buf *rawbuf;	/* per id */
+	FILE *raw_sink;
+	double pair_ns, inner_ns;
+	struct timespec t0;
+	char err[512];
+};
+
+int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ac_trace_attach_sites(struct ac_trace *t, pid_t pid, const char *binary,
+			  const struct ac_probe *p, __u64 cookie,
+			  struct bpf_link ***links, int *nlinks);
+int ac_calibrate(struct ac_trace *t);
+int ac_readout_init(struct ac_trace *t);
+void ac_readout_fini(struct ac_trace *t);
+void ac_stats_clear(struct ac_trace *t, __u32 id);
+void ac_calibration_done(struct ac_trace *t);
+uint64_t ac_maps_bytes(struct ac_trace *t);
+
+#endif /* AUTOCUE_TRACE_PRIV_H */
