@@ -38,3 +38,25 @@ test-unit: $(UNIT_TESTS) $(UNIT_TARGETS) $(BUILD)/autocue-trace
 	$(Q)set -e; for t in $(UNIT_TESTS); do echo "  RUN      $$t"; $$t; done
 
 TEST_TARGETS := test-unit $(TEST_TARGETS)
+
+# the red-zone hazard, reproduced on purpose (tests/bpf shows the guard works)
+$(BUILD)/tests/targets/redzone_unguarded: tests/targets/redzone.c usdt/autocue_usdt.h
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DAUTOCUE_UNSAFE_NO_REDZONE_GUARD $< -o $@
+
+# bpf: real probes and kernel maps; root only (skips with a message
+# otherwise, fails loudly as root when BPF does not work)
+BPF_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/bpf/test_*.c))
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libautocue_trace.a
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
+
+.PHONY: test-bpf
+test-bpf: $(BPF_TESTS) $(UNIT_TARGETS) $(BUILD)/tests/targets/redzone_unguarded $(BUILD)/autocue-trace
+	$(Q)set -e; for t in $(BPF_TESTS); do echo "  RUN      $$t"; $$t; done; \
+	for s in $(wildcard tests/bpf/*.sh); do echo "  RUN      $$s"; BUILD=$(BUILD) sh $$s; done
+
+TEST_TARGETS += test-bpf

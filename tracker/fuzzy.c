@@ -58,6 +58,43 @@ long ac_utf8_decode(const char *in, size_t len, uint32_t *out)
 	return n;
 }
 
+int ac_utf8_valid(const char *in, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned c = s[i];
+		uint32_t v;
+		int extra;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			extra = 1, v = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			extra = 2, v = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			extra = 3, v = c & 0x07;
+		else
+			return 0;
+		if (len - i <= (size_t)extra)
+			return 0;
+		for (int k = 1; k <= extra; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			v = (v << 6) | (s[i + k] & 0x3f);
+		}
+		if ((extra == 2 && v < 0x800) || (extra == 3 && v < 0x10000) ||
+		    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+			return 0;
+		i += extra + 1;
+	}
+	return 1;
+}
+
 int ac_is_space(uint32_t c)
 {
 	if (c <= 0x20)

@@ -25,6 +25,9 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
  * strings. */
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
 
+/* True if in[0..len) is valid UTF-8 (no overlongs, surrogates). */
+int ac_utf8_valid(const char *in, size_t len);
+
 /* Upper bound of ac_ratio_cp given only the lengths (the same float
  * operations with the smallest possible indel), so that a caller may skip
  * the LCS when even the bound misses a threshold. */

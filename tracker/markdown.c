@@ -31,6 +31,7 @@ enum html_state {
 	H_COMMENT,
 	H_DECL,		/* <!...> or <?...> */
 	H_ENT,		/* collecting a character reference */
+	H_RAWTEXT,	/* inside <script> or <style>: data up to the end tag */
 };
 
 struct md_ctx {
@@ -49,6 +50,8 @@ struct md_ctx {
 	int dashes;
 	char ent[40];		/* the reference being collected */
 	size_t ent_n;
+	const char *raw_end;	/* "</script" or "</style" in H_RAWTEXT */
+	size_t raw_match;	/* how much of it has been seen */
 };
 
 static int append(struct md_ctx *c, const char *s, size_t n)
@@ -208,12 +211,45 @@ static void tag_done(struct md_ctx *c)
 	if (h)
 		c->header = !c->tag_end;
 	c->hs = H_TEXT;
+	/* html.parser reads these elements' content as plain data */
+	if (!c->tag_end && c->tag_n == 6 && !memcmp(c->tag, "script", 6))
+		c->raw_end = "</script";
+	else if (!c->tag_end && c->tag_n == 5 && !memcmp(c->tag, "style", 5))
+		c->raw_end = "</style";
+	else
+		return;
+	c->hs = H_RAWTEXT;
+	c->raw_match = 0;
+}
+
+static int rawtext_char(struct md_ctx *c, char ch)
+{
+	size_t n = strlen(c->raw_end);
+
+	if ((ch | (c->raw_match >= 2 ? 0x20 : 0)) == c->raw_end[c->raw_match]) {
+		if (++c->raw_match < n)
+			return 0;
+		c->hs = H_TAG;
+		c->tag_end = true;
+		c->tag_named = true;
+		c->tag_n = 0;
+		return 0;
+	}
+	if (c->raw_match) {
+		if (append(c, c->raw_end, c->raw_match))
+			return -1;
+		c->raw_match = 0;
+		return rawtext_char(c, ch);
+	}
+	return append(c, &ch, 1);
 }
 
 /* One character of raw HTML; returns -1 when out of memory. */
 static int html_char(struct md_ctx *c, char ch)
 {
 	switch (c->hs) {
+	case H_RAWTEXT:
+		return rawtext_char(c, ch);
 	case H_ENT:
 		if (c->ent_n < sizeof(c->ent) &&
 		    (is_alnum(ch) || (ch == '#' && c->ent_n == 1))) {
@@ -341,12 +377,12 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *ud)
 {
 	struct md_ctx *c = ud;
 
+	(void)detail;
 	if (boundary(c))
 		return c->rc ? c->rc : -1;
 	if (type == MD_BLOCK_H)
 		c->header = true;
-	if (type == MD_BLOCK_HTML)
-		c->hs = H_TEXT;
+	c->hs = H_TEXT;
 	return 0;
 }
 
@@ -354,10 +390,13 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *ud)
 {
 	struct md_ctx *c = ud;
 
+	(void)detail;
 	if (boundary(c))
 		return c->rc ? c->rc : -1;
 	if (type == MD_BLOCK_H)
 		c->header = false;
+	/* markup left open by raw HTML does not outlive its block */
+	c->hs = H_TEXT;
 	return 0;
 }
 
@@ -365,6 +404,7 @@ static int enter_span(MD_SPANTYPE type, void *detail, void *ud)
 {
 	struct md_ctx *c = ud;
 
+	(void)detail;
 	if (boundary(c))
 		return c->rc ? c->rc : -1;
 	if (type == MD_SPAN_IMG)
@@ -376,6 +416,7 @@ static int leave_span(MD_SPANTYPE type, void *detail, void *ud)
 {
 	struct md_ctx *c = ud;
 
+	(void)detail;
 	if (boundary(c))
 		return c->rc ? c->rc : -1;
 	if (type == MD_SPAN_IMG)

@@ -274,10 +274,21 @@ static bool is_safe_unit(const char *m, size_t n)
 {
 	size_t i;
 
-	if (n < 2 || letters_end(m, 0, n) != n)
+	/* every safe unit has 2 or 3 letters */
+	if (n < 2 || n > 3 || letters_end(m, 0, n) != n)
 		return false;
 	for (i = 0; i < sizeof(safe_units) / sizeof(safe_units[0]); i++)
 		if (lower_eq(m, n, safe_units[i]))
+			return true;
+	return false;
+}
+
+static bool has_digit(const char *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (isd(m[i]))
 			return true;
 	return false;
 }
@@ -288,6 +299,9 @@ static bool image_is_number(const char *m, size_t n)
 
 	if (!n)
 		return false;
+	/* only the unit shapes go without a digit: the common case, words */
+	if (!has_digit(m, n))
+		return is_unit_rate(m, n, &a) || is_safe_unit(m, n);
 	return is_int(m, 0, n) || is_comma_int(m, 0, n) ||
 	       is_decimal(m, 0, n) || is_ordinal(m, n) || is_currency(m, n) ||
 	       is_percent(m, n) || is_prefix_mixed(m, n, &a) ||
@@ -552,11 +566,21 @@ static const char *ordinal_word(struct xl *l, const char *w)
 	return s;
 }
 
+static void skip_zeros(const char **d, size_t *len)
+{
+	while (*len > 1 && **d == '0') {
+		(*d)++;
+		(*len)--;
+	}
+}
+
 static struct ac_alt ordinal(struct xl *l, const char *d, size_t len)
 {
-	struct ac_alt c = cardinal(l, d, len), r = { 0, NULL };
+	struct ac_alt c, r = { 0, NULL };
 	const char **w;
 
+	skip_zeros(&d, &len);
+	c = cardinal(l, d, len);
 	if (!c.n || !(w = words_alloc(l, c.n)))
 		return r;
 	memcpy(w, c.w, c.n * sizeof(*w));
@@ -584,14 +608,6 @@ static struct ac_alt digit_words(struct xl *l, const char *d, size_t len,
 
 /* ------------------------------------------------------------------ */
 /* §3.4 integers, §3.5 decimals                                        */
-
-static void skip_zeros(const char **d, size_t *len)
-{
-	while (*len > 1 && **d == '0') {
-		(*d)++;
-		(*len)--;
-	}
-}
 
 static void int_alts(struct xl *l, const char *d, size_t len, bool neg)
 {
@@ -655,6 +671,7 @@ static void dec_alts(struct xl *l, const char *s, size_t len, bool neg,
 	size_t il = dot - s, dl = len - il - 1, i;
 	struct ac_alt iw, dw, ow;
 	bool zero_int;
+	int j;
 
 	skip_zeros(&ip, &il);
 	zero_int = il == 1 && ip[0] == '0';
@@ -682,7 +699,7 @@ static void dec_alts(struct xl *l, const char *s, size_t len, bool neg,
 	for (i = 0; i < sizeof(fractions) / sizeof(fractions[0]); i++) {
 		if (strlen(fractions[i].key) == len &&
 		    !memcmp(fractions[i].key, s, len)) {
-			for (int j = 0; j < fractions[i].n; j++)
+			for (j = 0; j < fractions[i].n; j++)
 				xl_add(l, fractions[i].alts[j]);
 			break;
 		}
@@ -895,12 +912,13 @@ static void expand_image(struct xl *out, const struct tok *t)
 {
 	const char *m = t->m;
 	size_t n = t->n, a, b;
-	struct xl x, y, z;
+	struct xl x, y, z, xy;
 	bool neg = m[0] == '-';
 
 	xl_init(&x, out->a, out->err);
 	xl_init(&y, out->a, out->err);
 	xl_init(&z, out->a, out->err);
+	xl_init(&xy, out->a, out->err);
 	if (is_ordinal(m, n)) {
 		xl_add(out, ordinal(out, m, n - 2));
 	} else if (is_currency(m, n)) {
@@ -918,9 +936,6 @@ static void expand_image(struct xl *out, const struct tok *t)
 		part_alts(&x, t, 0, a);
 		unit_alts(&y, m + a, b - a);
 		unit_alts(&z, m + b + 1, n - b - 1);
-		struct xl xy;
-
-		xl_init(&xy, out->a, out->err);
 		product(&xy, &x, S_NONE, &y);
 		product(out, &xy, S_PER, &z);
 	} else if (is_unit_rate(m, n, &b)) {

@@ -111,6 +111,31 @@ const struct ac_alt *ac_punct_expansions(const char *s, size_t len, int *nalts)
 	return NULL;
 }
 
+/* ASCII classes by bit: */
+enum {
+	SILENT = 1,	/* silent punctuation */
+	LEAD = 2,	/* stripped before a number */
+	TRAIL = 4,	/* stripped after a number */
+	OPER = 8,	/* cut out of a token by the operator split */
+};
+
+static const unsigned char ascii_class[128] = {
+	[','] = SILENT | TRAIL, ['.'] = SILENT | TRAIL, ['!'] = SILENT | TRAIL,
+	['?'] = SILENT | TRAIL, [';'] = SILENT | TRAIL, [':'] = SILENT | TRAIL,
+	['"'] = SILENT | LEAD | TRAIL, ['\''] = SILENT | LEAD | TRAIL,
+	['('] = SILENT | LEAD, [')'] = SILENT | TRAIL,
+	['['] = SILENT | LEAD, [']'] = SILENT | TRAIL,
+	['{'] = SILENT | LEAD, ['}'] = SILENT | TRAIL,
+	['<'] = LEAD | OPER, ['>'] = TRAIL | OPER,
+	['&'] = OPER, ['\\'] = OPER, ['~'] = OPER, ['@'] = OPER, ['+'] = OPER,
+	['='] = OPER, ['%'] = OPER, ['^'] = OPER, ['|'] = OPER, ['*'] = OPER,
+};
+
+static bool ascii_is(char c, int cls)
+{
+	return (unsigned char)c < 128 && (ascii_class[(unsigned char)c] & cls);
+}
+
 bool ac_punct_is_silent(const char *s, size_t len)
 {
 	size_t i = 0;
@@ -123,7 +148,7 @@ bool ac_punct_is_silent(const char *s, size_t len)
 			return false;
 		i += n;
 		if (c < 0x80) {
-			if (!strchr(",.!?;:\"'()[]{}", c) || c == 0)
+			if (!ascii_is((char)c, SILENT))
 				return false;
 			continue;
 		}
@@ -137,9 +162,9 @@ bool ac_punct_is_silent(const char *s, size_t len)
 
 void ac_punct_strip_surrounding(const char *s, size_t *b, size_t *e)
 {
-	while (*b < *e && strchr("\"'([{<", s[*b]) && s[*b])
+	while (*b < *e && ascii_is(s[*b], LEAD))
 		(*b)++;
-	while (*e > *b && strchr("\"'.,;:!?)]}>", s[*e - 1]) && s[*e - 1])
+	while (*e > *b && ascii_is(s[*e - 1], TRAIL))
 		(*e)--;
 }
 
@@ -147,7 +172,7 @@ size_t ac_punct_operator_len(const char *s, size_t len)
 {
 	if (len >= 2 && (s[0] == '<' || s[0] == '>') && s[1] == '=')
 		return 2;
-	if (s[0] && strchr("&<>\\~@+=%^|*", s[0]))
+	if (ascii_is(s[0], OPER))
 		return 1;
 	return 0;
 }

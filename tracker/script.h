@@ -58,7 +58,8 @@ struct ac_script {
 
 /* Parses Markdown. Returns NULL on failure (invalid UTF-8, a number the
  * reference cannot name, out of memory) with a one-line reason in err. An
- * empty script parses to n == 0; refusing it is the caller's choice. */
+ * empty script parses to n == 0; refusing it is the caller's choice.
+ * "\r\n" and "\r" count as "\n" and NUL as U+FFFD, everywhere (lines too). */
 struct ac_script *ac_script_parse(const char *md, size_t len, char *err,
 				  size_t errlen);
 void ac_script_free(struct ac_script *s);

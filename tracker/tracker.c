@@ -225,39 +225,7 @@ static uint32_t next_cp(const unsigned char **pp)
 
 static bool valid_utf8(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = p[i];
-		int extra;
-		uint32_t v;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			extra = 1, v = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			extra = 2, v = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			extra = 3, v = c & 0x07;
-		else
-			return false;
-		if (len - i <= (size_t)extra)
-			return false;
-		for (int k = 1; k <= extra; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			v = (v << 6) | (p[i + k] & 0x3f);
-		}
-		if ((extra == 2 && v < 0x800) || (extra == 3 && v < 0x10000) ||
-		    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
-			return false;
-		i += extra + 1;
-	}
-	return true;
+	return ac_utf8_valid(s, len);
 }
 
 static size_t cp_count(const char *s, size_t len)

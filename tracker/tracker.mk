@@ -3,6 +3,8 @@
 TRACKER_SRCS := $(filter-out tracker/replay.c,$(wildcard tracker/*.c))
 TRACKER_OBJS := $(TRACKER_SRCS:%.c=$(BUILD)/%.o)
 TRACKER_LIBS := -lmd4c -lutf8proc -ljson-c -lpthread
+# conformance data and sample scripts shared between the repositories
+SHARED ?= ../shared
 
 $(BUILD)/tracker/%.o: tracker/%.c | $(BUILD)
 	$(call msg,CC,$@)
@@ -14,3 +16,23 @@ $(BUILD)/libautocue.a: $(TRACKER_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 ALL_TARGETS += $(BUILD)/libautocue.a
+
+$(BUILD)/autocue-replay: $(BUILD)/tracker/replay.o $(BUILD)/libautocue.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(TRACKER_LIBS) -lm -o $@
+
+ALL_TARGETS += $(BUILD)/autocue-replay
+INSTALL_BINS += $(BUILD)/autocue-replay
+
+# Speed claims live here, not in the unit tests.
+$(BUILD)/tests/bench/bench_tracker: tests/bench/bench_tracker.c $(BUILD)/libautocue.a
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue.a $(TRACKER_LIBS) -lm -o $@
+
+.PHONY: bench-tracker
+bench-tracker: $(BUILD)/tests/bench/bench_tracker
+	$(Q)$< $(SHARED)/conformance/scripts/long_script.md \
+		$(SHARED)/conformance/sessions/long_script__clean__1.events.jsonl
+
+BENCH_TARGETS += bench-tracker

@@ -59,12 +59,21 @@
  * note layout stays exactly stapsdt's, and only the site instruction and the
  * red-zone guard differ. _SDT_NOP is expanded where the body is used, so
  * redefining it here changes only our sites. */
+/* AUTOCUE_UNSAFE_NO_REDZONE_GUARD exists only so a test can show the
+ * hazard the guard prevents; never use it. */
+#ifdef AUTOCUE_UNSAFE_NO_REDZONE_GUARD
+#define AUTOCUE__RZ_DOWN ""
+#define AUTOCUE__RZ_UP ""
+#else
+#define AUTOCUE__RZ_DOWN "lea -128(%%rsp), %%rsp\n"
+#define AUTOCUE__RZ_UP "lea 128(%%rsp), %%rsp\n"
+#endif
 #define AUTOCUE__SITE(provider, name)                                         \
 	do {                                                                  \
 		__asm__ __volatile__(                                         \
-			"lea -128(%%rsp), %%rsp\n"                            \
+			AUTOCUE__RZ_DOWN                                      \
 			AUTOCUE__BODY(provider, name)                         \
-			"lea 128(%%rsp), %%rsp\n"                             \
+			AUTOCUE__RZ_UP                                        \
 			:: _SDT_ASM_OPERANDS_0());                            \
 		__asm__ __volatile__(_SDT_ASM_BASE);                          \
 	} while (0)

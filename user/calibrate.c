@@ -83,12 +83,13 @@ static int attach_self(struct ac_trace *t, __u32 id, struct bpf_link ***links,
 int ac_calibrate(struct ac_trace *t)
 {
 	__u32 id = t->nids - 1;
-	struct bpf_link **links = NULL;
-	int nlinks = 0, ret;
+	int ret;
 	double cost[BATCHES];
 	struct ac_probe_stats p;
 
-	ret = attach_self(t, id, &links, &nlinks);
+	/* the links stay until ac_trace_close: detaching a uprobe waits for an
+	 * RCU grace period (tens of ms), and nothing calls the probe again */
+	ret = attach_self(t, id, &t->links, &t->nlinks);
 	if (ret)
 		goto cleanup;
 	for (int i = 0; i < WARMUP; i++)
@@ -115,9 +116,6 @@ int ac_calibrate(struct ac_trace *t)
 	t->skel->bss->pair_ns = (__u64)t->pair_ns;
 	t->skel->bss->inner_ns = (__u64)t->inner_ns;
 cleanup:
-	for (int i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
-	free(links);
 	ac_stats_clear(t, id);
 	ac_calibration_done(t);
 	return ret;

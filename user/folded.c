@@ -102,8 +102,8 @@ cleanup:
 	return err;
 }
 
-int ac_folded_write(const char *path, const struct ac_snapshot *s,
-		    bool keep_zero)
+int ac_folded_write_ext(const char *path, const struct ac_snapshot *s,
+			bool keep_zero)
 {
 	struct ac_outfile o;
 	int err;
@@ -117,4 +117,9 @@ int ac_folded_write(const char *path, const struct ac_snapshot *s,
 		return err;
 	}
 	return ac_outfile_commit(&o);
+}
+
+int ac_folded_write(const char *path, const struct ac_snapshot *s)
+{
+	return ac_folded_write_ext(path, s, false);
 }

@@ -27,7 +27,9 @@ const char *ac_path_frame(const struct ac_snapshot *s, int idx);
  * 0 or -errno. */
 int ac_folded_print(FILE *out, const struct ac_snapshot *s, bool keep_zero);
 /* The same into PATH, atomically ("-": stdout). */
-int ac_folded_write(const char *path, const struct ac_snapshot *s,
-		    bool keep_zero);
+int ac_folded_write_ext(const char *path, const struct ac_snapshot *s,
+			bool keep_zero);
+/* ac_folded_write_ext() without the zero lines. */
+int ac_folded_write(const char *path, const struct ac_snapshot *s);
 
 #endif /* AUTOCUE_FOLDED_H */

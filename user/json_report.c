@@ -76,6 +76,21 @@ static struct json_object *new_timestamp(const struct timespec *ts)
 	return json_object_new_string(buf);
 }
 
+/* A bucket on one line, "[lo, hi, count]": pretty-printing would
+ * otherwise spend five lines on each of dozens of buckets. */
+static int put_triple(struct json_object *jso, struct printbuf *pb, int level,
+		      int flags)
+{
+	(void)level, (void)flags;
+	return sprintbuf(pb, "[%llu, %llu, %llu]",
+			 (unsigned long long)json_object_get_uint64(
+				 json_object_array_get_idx(jso, 0)),
+			 (unsigned long long)json_object_get_uint64(
+				 json_object_array_get_idx(jso, 1)),
+			 (unsigned long long)json_object_get_uint64(
+				 json_object_array_get_idx(jso, 2)));
+}
+
 static struct json_object *new_buckets(const struct ac_probe_stats *p)
 {
 	struct json_object *arr = json_object_new_array(), *b;
@@ -95,6 +110,7 @@ static struct json_object *new_buckets(const struct ac_probe_stats *p)
 			json_object_put(arr);
 			return NULL;
 		}
+		json_object_set_serializer(b, put_triple, NULL, NULL);
 	}
 	return arr;
 }

@@ -25,7 +25,9 @@ struct ac_svg_opts {
 int ac_svg_print(FILE *out, const struct ac_snapshot *s,
 		 const struct ac_svg_opts *o);
 /* The same into PATH, atomically ("-": stdout). */
-int ac_svg_write(const char *path, const struct ac_snapshot *s,
-		 const struct ac_svg_opts *o);
+int ac_svg_write_opts(const char *path, const struct ac_snapshot *s,
+		      const struct ac_svg_opts *o);
+/* ac_svg_write_opts() with the defaults. */
+int ac_svg_write(const char *path, const struct ac_snapshot *s);
 
 #endif /* AUTOCUE_SVG_H */

@@ -6,6 +6,9 @@
  *   latency_target [-w] [-r ROUNDS] [-t THREADS] [-l]
  *     -w  print "ready", wait for a line on stdin before working, and after
  *         working print "done" and wait for EOF (attach-to-running tests)
+ *     -m  like -w, but wait inside the traced function "waiting", so a
+ *         tracer attaching meanwhile sees a return without its entry
+ *     -D N  also call deep(N): N nested traced calls (stack-depth limits)
  *     -l  loop forever
  *
  * One round: work_1us x100, work_10us x50, work_100us x20, work_1ms x5,
@@ -29,6 +32,8 @@ AUTOCUE_PROBE(outer);
 AUTOCUE_PROBE(inner);
 AUTOCUE_PROBE(recurse);
 AUTOCUE_PROBE(round);
+AUTOCUE_PROBE(waiting);
+AUTOCUE_PROBE(deep);
 
 static unsigned long long now_ns(void)
 {
@@ -74,6 +79,18 @@ static __attribute__((noinline)) int recurse(int n)
 	return n > 1 ? 1 + recurse(n - 1) : 1;
 }
 
+static __attribute__((noinline)) int deep(int n)
+{
+	AUTOCUE_TRACE(deep);
+	return n > 1 ? 1 + deep(n - 1) : 1;
+}
+
+static __attribute__((noinline)) int waiting(char *line, int len)
+{
+	AUTOCUE_TRACE(waiting);
+	return fgets(line, len, stdin) != NULL;
+}
+
 static void one_round(void)
 {
 	AUTOCUE_TRACE(round);
@@ -109,18 +126,20 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	struct job job = { .rounds = 1 };
-	int threads = 1, wait = 0, opt;
+	int threads = 1, wait = 0, mid = 0, depth = 0, opt;
 	pthread_t tid[64];
 	char line[64];
 
-	while ((opt = getopt(argc, argv, "wr:t:l")) != -1) {
+	while ((opt = getopt(argc, argv, "wmr:t:D:l")) != -1) {
 		switch (opt) {
 		case 'w': wait = 1; break;
+		case 'm': wait = mid = 1; break;
+		case 'D': depth = atoi(optarg); break;
 		case 'r': job.rounds = atoi(optarg); break;
 		case 't': threads = atoi(optarg); break;
 		case 'l': job.forever = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-w] [-r ROUNDS] [-t THREADS] [-l]\n",
+			fprintf(stderr, "usage: %s [-w|-m] [-r ROUNDS] [-t THREADS] [-D DEPTH] [-l]\n",
 				argv[0]);
 			return 2;
 		}
@@ -132,13 +151,16 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (wait) {
 		printf("ready %d\n", getpid());
-		if (!fgets(line, sizeof(line), stdin))
+		if (mid ? !waiting(line, sizeof(line)) :
+			  !fgets(line, sizeof(line), stdin))
 			return 1;
 	}
 	for (int i = 0; i < threads; i++)
 		pthread_create(&tid[i], NULL, worker, &job);
 	for (int i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
+	if (depth > 0)
+		deep(depth);
 	printf("done rounds=%d threads=%d\n", job.rounds, threads);
 	if (wait)
 		while (fgets(line, sizeof(line), stdin))

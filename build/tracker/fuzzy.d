@@ -1,0 +1,2 @@
+build/tracker/fuzzy.o: tracker/fuzzy.c tracker/fuzzy.h
+tracker/fuzzy.h:

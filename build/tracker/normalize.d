@@ -1,0 +1,5 @@
+build/tracker/normalize.o: tracker/normalize.c tracker/normalize.h \
+ tracker/punct.h tracker/script.h
+tracker/normalize.h:
+tracker/punct.h:
+tracker/script.h:

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: MIT
+/*
+ * BPF suite: real probes, real kernel maps, through the C API. Needs root;
+ * skips with a message otherwise (CI runs it as root).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "autocue_trace.h"
+#include "autocue_usdt.h"
+
+#define TARGET "build/tests/targets/latency_target"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+struct child {
+	pid_t pid;
+	FILE *in, *out;
+};
+
+/* Starts argv with pipes on stdin/stdout. */
+static void child_start(struct child *c, char *const argv[])
+{
+	int in[2], out[2];
+
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	c->pid = fork();
+	assert_true(c->pid >= 0);
+	if (!c->pid) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[1]);
+		close(out[0]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	c->in = fdopen(in[1], "w");
+	c->out = fdopen(out[0], "r");
+	setvbuf(c->in, NULL, _IOLBF, 0);
+}
+
+static void child_expect(struct child *c, const char *prefix)
+{
+	char line[256];
+
+	assert_non_null(fgets(line, sizeof(line), c->out));
+	assert_memory_equal(line, prefix, strlen(prefix));
+}
+
+static int child_finish(struct child *c)
+{
+	int status;
+
+	fclose(c->in);
+	fclose(c->out);
+	assert_int_equal(waitpid(c->pid, &status, 0), c->pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static struct ac_trace *trace_pid(pid_t pid, const struct ac_trace_opts *o)
+{
+	struct ac_trace *t;
+	int err = ac_trace_open_pid(pid, o, &t);
+
+	if (!err)
+		err = ac_trace_attach(t);
+	if (err)
+		fail_msg("trace %d: %s", pid, ac_trace_error(t));
+	return t;
+}
+
+static uint64_t count_of(const struct ac_snapshot *s, const char *name)
+{
+	const struct ac_probe_stats *p = ac_snapshot_find(s, name);
+
+	return p ? p->count : UINT64_MAX;
+}
+
+static const struct ac_path_stats *path_of(const struct ac_snapshot *s,
+					   const char *names)
+{
+	char buf[512];
+
+	for (int i = 0; i < s->npaths; i++) {
+		const struct ac_path_stats *p = &s->paths[i];
+		size_t len = 0;
+
+		buf[0] = 0;
+		for (int j = 0; j < p->depth; j++)
+			len += snprintf(buf + len, sizeof(buf) - len, "%s%s",
+					j ? ";" : "", p->probes[j] < 0 ?
+					"[truncated]" : s->probes[p->probes[j]].name);
+		if (!strcmp(buf, names))
+			return p;
+	}
+	return NULL;
+}
+
+/* Counts of one latency_target round, per thread. */
+static const struct {
+	const char *name;
+	uint64_t per_round;
+} round_counts[] = {
+	{ "work_1us", 100 }, { "work_10us", 50 }, { "work_100us", 20 },
+	{ "work_1ms", 5 }, { "work_10ms", 1 }, { "outer", 10 },
+	{ "inner", 30 }, { "recurse", 20 }, { "round", 1 },
+};
+
+static void assert_round_counts(const struct ac_snapshot *s, uint64_t rounds)
+{
+	for (size_t i = 0; i < sizeof(round_counts) / sizeof(round_counts[0]); i++) {
+		uint64_t got = count_of(s, round_counts[i].name);
+
+		if (got != round_counts[i].per_round * rounds)
+			fail_msg("%s: %lu calls, expected %lu",
+				 round_counts[i].name, got,
+				 round_counts[i].per_round * rounds);
+	}
+}
+
+static uint64_t lost_total(const struct ac_snapshot *s)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < AC_LOST_NR; i++)
+		n += s->lost[i];
+	return n;
+}
+
+/* ---- a command, 4 threads, nesting, recursion, folded paths ------------ */
+
+static void test_command_counts_and_paths(void **state)
+{
+	char *argv[] = { TARGET, "-t", "4", "-r", "2", NULL };
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+	const struct ac_path_stats *p, *q;
+	int status;
+
+	assert_int_equal(ac_trace_open_cmd(argv, NULL, &t), 0);
+	assert_int_equal(ac_trace_attach(t), 0);
+	while (ac_trace_alive(t, &status))
+		usleep(20000);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	s = ac_trace_snapshot(t);
+	assert_non_null(s);
+	assert_round_counts(s, 8);
+	assert_int_equal(lost_total(s), 0);
+
+	/* nesting: inner only ever under outer, recursion one path per depth */
+	p = path_of(s, "round;outer;inner");
+	assert_non_null(p);
+	assert_int_equal(p->calls, 240);
+	assert_null(path_of(s, "round;inner"));
+	for (int d = 1; d <= 5; d++) {
+		char names[128] = "round";
+
+		for (int i = 0; i < d; i++)
+			strcat(names, ";recurse");
+		p = path_of(s, names);
+		assert_non_null(p);
+		assert_int_equal(p->calls, 32);
+	}
+	assert_null(path_of(s, "round;recurse;recurse;recurse;recurse;recurse;recurse"));
+
+	/* a path's total is its self time plus its children's totals */
+	p = path_of(s, "round;outer");
+	q = path_of(s, "round;outer;inner");
+	assert_non_null(p);
+	assert_true(llabs((long long)(p->self_ns + q->total_ns) -
+			  (long long)p->total_ns) <= 80 * 1000);
+	/* outer spins 10 us of its own per call, inner 20 us */
+	assert_true(p->self_ns >= 80 * 10000ULL);
+	assert_true(q->self_ns >= 240 * 20000ULL);
+	/* every call's time is on some path: per-probe totals agree */
+	assert_int_equal(q->total_ns, ac_snapshot_find(s, "inner")->total_ns);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
+/* ---- percentiles against the exact values, measured in-process -------- */
+
+AUTOCUE_PROBE(timed);
+
+static __attribute__((noinline)) uint64_t timed(uint64_t ns)
+{
+	struct timespec a, b;
+	uint64_t start, now;
+
+	AUTOCUE_TRACE(timed);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	start = a.tv_sec * 1000000000ULL + a.tv_nsec;
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		now = b.tv_sec * 1000000000ULL + b.tv_nsec;
+	} while (now - start < ns);
+	return now - start;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t exact_rank(const uint64_t *sorted, size_t n, double q)
+{
+	size_t r = (size_t)(n * q);
+
+	return sorted[r >= n ? n - 1 : r];
+}
+
+static void check_percentiles(const char *what, const struct ac_probe_stats *p,
+			      uint64_t *own, size_t n)
+{
+	static const double qs[] = { 0.5, 0.95, 0.99 };
+
+	qsort(own, n, sizeof(*own), cmp_u64);
+	assert_int_equal(p->count, n);
+	for (size_t i = 0; i < 3; i++) {
+		double exact = exact_rank(own, n, qs[i]);
+		double est = ac_probe_hist_percentile(p, qs[i]);
+		double err = fabs(est - exact) / exact;
+
+		if (err > 0.01)
+			fail_msg("%s p%g: histogram %.0f ns, exact %.0f ns (%.2f%%)",
+				 what, qs[i] * 100, est, exact, err * 100);
+	}
+}
+
+static void test_percentiles_within_1pct(void **state)
+{
+	enum { N = 1500 };
+	static uint64_t own[N];
+	struct ac_trace *t = trace_pid(getpid(), NULL);
+	struct ac_snapshot *s;
+	unsigned seed = 42;
+
+	/* log-uniform 50 us .. 3 ms, with a heavy tail at 3..10 ms */
+	for (int i = 0; i < N; i++) {
+		double u = rand_r(&seed) / (double)RAND_MAX;
+		uint64_t ns = (uint64_t)(50000 * pow(60, u));
+
+		if (i % 100 == 99)
+			ns = 3000000 + rand_r(&seed) % 7000000;
+		own[i] = timed(ns);
+	}
+	s = ac_trace_snapshot(t);
+	check_percentiles("log-uniform", ac_snapshot_find(s, "timed"), own, N);
+	ac_snapshot_free(s);
+
+	/* bimodal: 200 us and 2 ms */
+	ac_trace_reset(t);
+	for (int i = 0; i < 600; i++)
+		own[i] = timed(i % 3 ? 200000 : 2000000);
+	s = ac_trace_snapshot(t);
+	check_percentiles("bimodal", ac_snapshot_find(s, "timed"), own, 600);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
+/* The target's busy-waits of 1 us .. 10 ms: medians match the set
+ * durations; below 100 us within an absolute bound, since the probe cost
+ * varies by a few hundred ns from call to call. */
+static void test_known_durations(void **state)
+{
+	char *argv[] = { TARGET, "-r", "3", NULL };
+	static const struct { const char *name; double ns; } w[] = {
+		{ "work_1us", 1e3 }, { "work_10us", 1e4 }, { "work_100us", 1e5 },
+		{ "work_1ms", 1e6 }, { "work_10ms", 1e7 },
+	};
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+
+	assert_int_equal(ac_trace_open_cmd(argv, NULL, &t), 0);
+	assert_int_equal(ac_trace_attach(t), 0);
+	while (ac_trace_alive(t, NULL))
+		usleep(20000);
+	s = ac_trace_snapshot(t);
+	for (size_t i = 0; i < 5; i++) {
+		const struct ac_probe_stats *p = ac_snapshot_find(s, w[i].name);
+		double med = ac_probe_percentile(p, 0.5);
+		double tol = w[i].ns >= 1e5 ? w[i].ns * 0.01 : 400;
+
+		if (fabs(med - w[i].ns) > tol)
+			fail_msg("%s median %.0f ns, expected %.0f +- %.0f",
+				 w[i].name, med, w[i].ns, tol);
+		assert_true(p->min_ns >= w[i].ns - tol);
+	}
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
+/* ---- a live process; a return without its entry ----------------------- */
+
+static void test_attach_running_mid_call(void **state)
+{
+	char *argv[] = { TARGET, "-m", "-r", "2", "-t", "2", NULL };
+	struct child c;
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+
+	child_start(&c, argv);
+	child_expect(&c, "ready");
+	/* the target now sits inside waiting(): its return has no entry */
+	t = trace_pid(c.pid, NULL);
+	fputs("go\n", c.in);
+	child_expect(&c, "done");
+	s = ac_trace_snapshot(t);
+	assert_round_counts(s, 4);
+	assert_int_equal(count_of(s, "waiting"), 0);
+	assert_int_equal(s->lost[AC_LOST_UNMATCHED_RETURN], 1);
+	assert_int_equal(lost_total(s), 1);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+	assert_int_equal(child_finish(&c), 0);
+}
+
+/* ---- two tracers at once; filtering to the target process -------------- */
+
+static void test_two_tracers_and_filtering(void **state)
+{
+	char *argv[] = { TARGET, "-w", "-r", "1", NULL };
+	struct child a, b;
+	struct ac_trace *t1, *t2;
+	struct ac_snapshot *s1, *s2;
+
+	child_start(&a, argv);
+	child_start(&b, argv);
+	child_expect(&a, "ready");
+	child_expect(&b, "ready");
+	t1 = trace_pid(a.pid, NULL);
+	t2 = trace_pid(a.pid, &(struct ac_trace_opts){ .probes = "work_*" });
+	/* b runs the same binary untraced at the same time */
+	fputs("go\n", b.in);
+	fputs("go\n", a.in);
+	child_expect(&a, "done");
+	child_expect(&b, "done");
+	s1 = ac_trace_snapshot(t1);
+	s2 = ac_trace_snapshot(t2);
+	assert_round_counts(s1, 1);
+	assert_int_equal(s2->nprobes, 5);
+	assert_int_equal(count_of(s2, "work_1us"), 100);
+	assert_int_equal(count_of(s2, "work_10ms"), 1);
+	assert_int_equal(count_of(s2, "outer"), UINT64_MAX);
+	assert_int_equal(lost_total(s1) + lost_total(s2), 0);
+	ac_snapshot_free(s1);
+	ac_snapshot_free(s2);
+	ac_trace_close(t2);
+	ac_trace_close(t1);
+	assert_int_equal(child_finish(&a), 0);
+	assert_int_equal(child_finish(&b), 0);
+}
+
+/* ---- the tracee exits while traced; stack depth overflow --------------- */
+
+static void test_tracee_exits_and_deep_stack(void **state)
+{
+	char *argv[] = { TARGET, "-r", "0", "-D", "40", NULL };
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+	int status;
+
+	assert_int_equal(ac_trace_open_cmd(argv, NULL, &t), 0);
+	assert_int_equal(ac_trace_attach(t), 0);
+	while (ac_trace_alive(t, &status))
+		usleep(10000);
+	assert_false(ac_trace_alive(t, NULL));
+	s = ac_trace_snapshot(t);
+	assert_non_null(s);
+	/* 32 frames fit; the 8 deeper calls are counted, not recorded */
+	assert_int_equal(count_of(s, "deep"), 32);
+	assert_int_equal(s->lost[AC_LOST_DEPTH_OVERFLOW], 8);
+	assert_int_equal(s->lost[AC_LOST_UNMATCHED_RETURN], 0);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void test_errors(void **state)
+{
+	char *nocmd[] = { "/definitely/not/here", NULL };
+	char *noprobes[] = { "/bin/true", NULL };
+	struct ac_trace *t;
+
+	assert_int_equal(ac_trace_open_pid(999999, NULL, &t), -ESRCH);
+	assert_non_null(strstr(ac_trace_error(t), "no process with PID"));
+	ac_trace_close(t);
+	assert_int_equal(ac_trace_open_cmd(nocmd, NULL, &t), -ENOENT);
+	assert_non_null(strstr(ac_trace_error(t), "command not found"));
+	ac_trace_close(t);
+	assert_int_equal(ac_trace_open_cmd(noprobes, NULL, &t), -ENOENT);
+	assert_non_null(strstr(ac_trace_error(t), "no 'autocue' probes"));
+	ac_trace_close(t);
+	assert_int_equal(ac_trace_open_cmd((char *[]){ TARGET, NULL },
+		&(struct ac_trace_opts){ .probes = "nomatch*" }, &t), -ENOENT);
+	assert_non_null(strstr(ac_trace_error(t), "matches"));
+	ac_trace_close(t);
+}
+
+/* ---- the fast probe form is safe for leaf functions -------------------- */
+
+static void run_capture(const char *cmd, char *out, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+
+	assert_non_null(f);
+	assert_non_null(fgets(out, len, f));
+	pclose(f);
+}
+
+static void test_red_zone_safe(void **state)
+{
+	char *argv[] = { "build/tests/targets/redzone", "300000", NULL };
+	char plain[128], traced[128], bad[128];
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+	int fd[2], saved = dup(1);
+	FILE *f;
+
+	run_capture("build/tests/targets/redzone 300000", plain, sizeof(plain));
+
+	/* traced: capture the command's stdout through a pipe */
+	assert_int_equal(pipe(fd), 0);
+	dup2(fd[1], 1);
+	assert_int_equal(ac_trace_open_cmd(argv, NULL, &t), 0);
+	dup2(saved, 1);
+	close(fd[1]);
+	assert_int_equal(ac_trace_attach(t), 0);
+	f = fdopen(fd[0], "r");
+	assert_non_null(fgets(traced, sizeof(traced), f));
+	fclose(f);
+	while (ac_trace_alive(t, NULL))
+		usleep(10000);
+	s = ac_trace_snapshot(t);
+	assert_int_equal(count_of(s, "leaf"), 300000);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+	assert_string_equal(plain, traced);
+
+	/* the same program without the guard, traced, goes wrong: proof that
+	 * the test exercises the hazard on this kernel (reported, not
+	 * required: a kernel without optimised uprobes is merely slower) */
+	argv[0] = "build/tests/targets/redzone_unguarded";
+	assert_int_equal(pipe(fd), 0);
+	dup2(fd[1], 1);
+	assert_int_equal(ac_trace_open_cmd(argv, NULL, &t), 0);
+	dup2(saved, 1);
+	close(fd[1]);
+	close(saved);
+	assert_int_equal(ac_trace_attach(t), 0);
+	f = fdopen(fd[0], "r");
+	assert_non_null(fgets(bad, sizeof(bad), f));
+	fclose(f);
+	ac_trace_close(t);
+	print_message("red zone: guarded %s", traced);
+	print_message("red zone: unguarded %s%s\n", bad, strcmp(bad, plain) ?
+		      "  (corrupted, as expected without the guard)" :
+		      "  (not corrupted: kernel did not optimise the site)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_command_counts_and_paths),
+		cmocka_unit_test(test_percentiles_within_1pct),
+		cmocka_unit_test(test_known_durations),
+		cmocka_unit_test(test_attach_running_mid_call),
+		cmocka_unit_test(test_two_tracers_and_filtering),
+		cmocka_unit_test(test_tracee_exits_and_deep_stack),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_red_zone_safe),
+	};
+
+	if (geteuid() != 0) {
+		printf("SKIP tests/bpf: needs root (CAP_BPF, CAP_PERFMON); CI runs it as root\n");
+		return 0;
+	}
+	return cmocka_run_group_tests_name("bpf", tests, NULL, NULL);
+}

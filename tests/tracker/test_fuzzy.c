@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* test_fuzzy.c - rapidfuzz-compatible scores (TRACKER-SPEC.md §4). Expected
+ * values are rapidfuzz 3.x outputs; comparisons are exact because the
+ * tracker compares them with thresholds. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzzy.h"
+
+static void test_ratio_values(void **state)
+{
+	(void)state;
+	assert_true(ac_ratio("abc", "abd") == 66.66666666666667);
+	assert_true(ac_ratio("hello", "helo") == 88.88888888888889);
+	assert_true(ac_ratio("the", "a") == 0.0);
+	assert_true(ac_ratio("cat", "cut") == 66.66666666666667);
+	assert_true(ac_ratio("", "") == 100.0);
+	assert_true(ac_ratio("abc", "") == 0.0);
+	assert_true(ac_ratio("same", "same") == 100.0);
+	/* code points, not bytes: é is one character */
+	assert_true(ac_ratio("café", "cafe") == 75.0);
+	assert_true(ac_ratio("recognise", "recognize") ==
+		    88.88888888888889);
+}
+
+static void test_token_set_values(void **state)
+{
+	(void)state;
+	/* different float formula from ratio (§4) */
+	assert_true(ac_token_set_ratio("abc", "abd") == 66.66666666666666);
+	assert_true(ac_token_set_ratio("", "abc") == 0.0);
+	assert_true(ac_token_set_ratio("   ", "abc") == 0.0);
+	/* one set inside the other */
+	assert_true(ac_token_set_ratio("fox", "the quick brown fox") == 100.0);
+	assert_true(ac_token_set_ratio("b a", "a b") == 100.0);
+	/* rapidfuzz: token_set_ratio("fuzzy was a bear", "fuzzy fuzzy was
+	 * a bear") = 100, and the classic example below */
+	assert_true(ac_token_set_ratio("fuzzy was a bear",
+				       "fuzzy fuzzy was a bear") == 100.0);
+	{
+		/* sect = "a", ab = "x", ba = "y": r0 = 100 - 100*2/6 beats
+		 * r1 = r2 = 100 - 100*2/4 */
+		double r = ac_token_set_ratio("a x", "a y");
+
+		assert_true(r == 100.0 - 100.0 * 2.0 / 6.0);
+	}
+}
+
+static size_t lcs_dp(const uint32_t *a, size_t la, const uint32_t *b,
+		     size_t lb)
+{
+	size_t *row = calloc(lb + 1, sizeof(*row)), res;
+
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = 0;
+
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+
+			if (a[i - 1] == b[j - 1])
+				row[j] = diag + 1;
+			else if (row[j - 1] > row[j])
+				row[j] = row[j - 1];
+			diag = up;
+		}
+	}
+	res = row[lb];
+	free(row);
+	return res;
+}
+
+/* The bit-parallel LCS against the textbook DP, across the one-word and
+ * multi-word paths and with characters beyond Latin-1. */
+static void test_lcs_random(void **state)
+{
+	uint32_t a[300], b[300];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t la = (size_t)(rand_r(&seed) % 200);
+		size_t lb = (size_t)(rand_r(&seed) % 200);
+		uint32_t alpha = (uint32_t)(rand_r(&seed) % 6) + 2;
+
+		for (size_t i = 0; i < la; i++) {
+			a[i] = 'a' + (uint32_t)rand_r(&seed) % alpha;
+			if (rand_r(&seed) % 7 == 0)
+				a[i] += 0x400;
+		}
+		for (size_t i = 0; i < lb; i++) {
+			b[i] = 'a' + (uint32_t)rand_r(&seed) % alpha;
+			if (rand_r(&seed) % 7 == 0)
+				b[i] += 0x400;
+		}
+		assert_int_equal(ac_lcs(a, la, b, lb), lcs_dp(a, la, b, lb));
+	}
+}
+
+static void test_utf8(void **state)
+{
+	uint32_t out[8];
+
+	(void)state;
+	assert_int_equal(ac_utf8_decode("a\xc3\xa9\xe2\x80\x94", 6, out), 3);
+	assert_int_equal(out[1], 0xe9);
+	assert_int_equal(out[2], 0x2014);
+	assert_int_equal(ac_utf8_decode("\xc3", 1, out), -1);
+	assert_int_equal(ac_utf8_decode("\xc0\x80", 2, out), -1);
+	assert_int_equal(ac_utf8_decode("\xed\xa0\x80", 3, out), -1);
+	assert_false(ac_utf8_valid("\xff", 1));
+	assert_true(ac_utf8_valid("plain", 5));
+	assert_true(ac_is_space(0xa0));
+	assert_true(ac_is_space(0x3000));
+	assert_true(ac_is_space(0x1c));
+	assert_false(ac_is_space(0x200b));	/* zero width space is not */
+	assert_true(ac_ratio("\xff", "a") == 0.0);
+}
+
+static void test_ratio_bound(void **state)
+{
+	(void)state;
+	/* the bound is the ratio of two strings sharing all of the shorter */
+	assert_true(ac_ratio_bound(3, 4) == ac_ratio("abc", "abcd"));
+	assert_true(ac_ratio_bound(0, 0) == 100.0);
+	assert_true(ac_ratio_bound(2, 8) < 70.0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ratio_values),
+		cmocka_unit_test(test_token_set_values),
+		cmocka_unit_test(test_lcs_random),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_ratio_bound),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: MIT
+/*
+ * autocue-replay - feed recogniser events to the tracker and print the
+ * position after each one, one JSON line per event, in the format of
+ * ../shared/conformance/sessions/NAME.expected.jsonl.
+ *
+ * It doubles as a long-lived traced process (--loop, --realtime) for
+ * autocue-trace, and as a pipe target for a live recogniser (EVENTS = -).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fuzzy.h"
+#include "script.h"
+#include "threaded.h"
+#include "tracker.h"
+
+enum ev_kind { EV_PARTIAL, EV_FINAL, EV_RESET, EV_JUMP };
+
+struct event {
+	enum ev_kind kind;
+	char *text;
+	int jump;
+};
+
+struct env {
+	struct ac_tracker_opts topts;
+	const char *script_path;
+	const char *events_path;
+	long realtime_ms;	/* 0: as fast as possible */
+	long loops;		/* 0: forever */
+	bool words;
+	bool threaded;
+};
+
+enum {
+	OPT_WINDOW = 0x100, OPT_MATCH, OPT_JUMP, OPT_MAXJUMP, OPT_MAXSKIP,
+	OPT_SKIPHDR, OPT_REALTIME, OPT_LOOP, OPT_WORDS, OPT_THREADED,
+};
+
+static const char doc[] =
+	"Replay recogniser events against a script and print the tracker's "
+	"position after each event.\n\n"
+	"EVENTS is Vosk-style JSON lines ({\"partial\": \"...\"}, "
+	"{\"text\": \"...\"} for a final, {\"reset\": true}, {\"jump_to\": N}) "
+	"or a plain transcript (one final per non-empty line; lines starting "
+	"with === are ignored); the first non-blank line decides which. '-' reads "
+	"stdin, with line-buffered output.\n\n"
+	"Output: one line per event, {\"i\": N, \"speakable_index\": .., "
+	"\"word_index\": .., \"line_index\": .., \"is_jump\": .., "
+	"\"progress\": ..}.\n\n"
+	"--threaded runs the worker-thread tracker: each event is submitted "
+	"and the result of each accepted event printed (reset and jump_to "
+	"print nothing). Partials arriving within 50 ms of the last accepted "
+	"one are dropped, as in the application, so without --realtime most "
+	"partials are dropped."
+	"\vExit status: 0 on success, 1 on bad input or files.";
+
+static const char args_doc[] = "SCRIPT.md EVENTS";
+
+static const struct argp_option options[] = {
+	{ "window-size", OPT_WINDOW, "N", 0, "Words per jump-search window "
+	  "(default 8)", 0 },
+	{ "match-threshold", OPT_MATCH, "SCORE", 0, "Min fuzzy ratio for a "
+	  "word match (default 70)", 0 },
+	{ "jump-threshold", OPT_JUMP, "N", 0, "Min words/distance for a jump "
+	  "(default 3)", 0 },
+	{ "max-jump-distance", OPT_MAXJUMP, "N", 0, "Jump search radius "
+	  "(default 50)", 0 },
+	{ "max-skip-distance", OPT_MAXSKIP, "N", 0, "Skip budget; finals use "
+	  "2x (default 2)", 0 },
+	{ "skip-headers", OPT_SKIPHDR, NULL, 0, "Skip header words while "
+	  "tracking", 0 },
+	{ "realtime", OPT_REALTIME, "MS", OPTION_ARG_OPTIONAL, "Sleep MS "
+	  "(default 100) between events, like live audio", 0 },
+	{ "loop", OPT_LOOP, "N", 0, "Replay the session N times, resetting "
+	  "between runs (0 = forever)", 0 },
+	{ "words", OPT_WORDS, NULL, 0, "Print the script's parse and exit "
+	  "(EVENTS not needed)", 0 },
+	{ "threaded", OPT_THREADED, NULL, 0, "Use the worker-thread "
+	  "tracker", 0 },
+	{ 0 },
+};
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct env *env = state->input;
+	long v;
+	char *end;
+
+	switch (key) {
+	case OPT_WINDOW:
+	case OPT_JUMP:
+	case OPT_MAXJUMP:
+	case OPT_MAXSKIP:
+		if (parse_long(arg, key == OPT_WINDOW ? 1 : 0, INT_MAX / 4, &v))
+			argp_error(state, "invalid number '%s'", arg);
+		if (key == OPT_WINDOW)
+			env->topts.window_size = (int)v;
+		else if (key == OPT_JUMP)
+			env->topts.jump_threshold = (int)v;
+		else if (key == OPT_MAXJUMP)
+			env->topts.max_jump_distance = (int)v;
+		else
+			env->topts.max_skip_distance = (int)v;
+		break;
+	case OPT_MATCH:
+		errno = 0;
+		env->topts.match_threshold = strtod(arg, &end);
+		if (errno || end == arg || *end ||
+		    !isfinite(env->topts.match_threshold))
+			argp_error(state, "invalid threshold '%s'", arg);
+		break;
+	case OPT_SKIPHDR:
+		env->topts.skip_headers = true;
+		break;
+	case OPT_REALTIME:
+		env->realtime_ms = 100;
+		if (arg && parse_long(arg, 0, 3600000, &env->realtime_ms))
+			argp_error(state, "invalid --realtime '%s'", arg);
+		break;
+	case OPT_LOOP:
+		if (parse_long(arg, 0, LONG_MAX, &env->loops))
+			argp_error(state, "invalid --loop '%s'", arg);
+		break;
+	case OPT_WORDS:
+		env->words = true;
+		break;
+	case OPT_THREADED:
+		env->threaded = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0)
+			env->script_path = arg;
+		else if (state->arg_num == 1)
+			env->events_path = arg;
+		else
+			argp_error(state, "too many arguments");
+		break;
+	case ARGP_KEY_END:
+		if (!env->script_path || (!env->events_path && !env->words))
+			argp_error(state, "need SCRIPT.md and EVENTS");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		size_t got;
+
+		if (cap - n < 65536) {
+			char *nb = realloc(buf, cap ? cap * 2 : 65536 + 1);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				errno = ENOMEM;
+				goto cleanup;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536 + 1;
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+		goto cleanup;
+	}
+	buf[n] = '\0';
+	*len = n;
+cleanup:
+	fclose(f);
+	return buf;
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+enum mode { MODE_UNKNOWN, MODE_JSON, MODE_PLAIN };
+
+struct reader {
+	FILE *f;
+	const char *path;
+	char *line;
+	size_t cap;
+	long lineno;
+	enum mode mode;
+};
+
+static bool blank(const char *s)
+{
+	for (; *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return false;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
+			 e[-1] == '\t'))
+		*--e = '\0';
+	return s;
+}
+
+static bool only_equals(const char *s)
+{
+	/* "=== Transcript started at ... ===" markers and bare "===" rules */
+	return !strncmp(s, "===", 3);
+}
+
+static int json_event(struct reader *r, const char *s, struct event *ev)
+{
+	enum json_tokener_error jerr;
+	json_object *o = json_tokener_parse_verbose(s, &jerr), *v;
+	int err = -EINVAL;
+
+	if (!o) {
+		fprintf(stderr, "autocue-replay: %s:%ld: malformed JSON: %s\n",
+			r->path, r->lineno, json_tokener_error_desc(jerr));
+		return -EINVAL;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		fprintf(stderr, "autocue-replay: %s:%ld: event is not a JSON "
+			"object\n", r->path, r->lineno);
+		goto cleanup;
+	}
+	if (json_object_object_get_ex(o, "partial", &v) ||
+	    json_object_object_get_ex(o, "text", &v)) {
+		if (!json_object_is_type(v, json_type_string)) {
+			fprintf(stderr, "autocue-replay: %s:%ld: text is not a "
+				"string\n", r->path, r->lineno);
+			goto cleanup;
+		}
+		ev->kind = json_object_object_get_ex(o, "partial", NULL) ?
+				   EV_PARTIAL : EV_FINAL;
+		ev->text = strdup(json_object_get_string(v));
+		if (!ev->text) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+	} else if (json_object_object_get_ex(o, "reset", &v)) {
+		ev->kind = EV_RESET;
+	} else if (json_object_object_get_ex(o, "jump_to", &v) &&
+		   json_object_is_type(v, json_type_int)) {
+		int64_t j = json_object_get_int64(v);
+
+		ev->kind = EV_JUMP;
+		ev->jump = j > INT_MAX ? INT_MAX : j < INT_MIN ? INT_MIN :
+								(int)j;
+	} else {
+		fprintf(stderr, "autocue-replay: %s:%ld: unknown event (want "
+			"partial, text, reset or jump_to)\n", r->path,
+			r->lineno);
+		goto cleanup;
+	}
+	err = 0;
+cleanup:
+	json_object_put(o);
+	return err;
+}
+
+/* Next event: 1 got one, 0 end of input, < 0 error (reported). */
+static int next_event(struct reader *r, struct event *ev)
+{
+	for (;;) {
+		ssize_t n;
+		char *s;
+
+		errno = 0;
+		n = getline(&r->line, &r->cap, r->f);
+		if (n < 0) {
+			if (errno && errno != EINVAL) {
+				fprintf(stderr, "autocue-replay: %s: %s\n",
+					r->path, strerror(errno));
+				return -errno;
+			}
+			return 0;
+		}
+		r->lineno++;
+		if ((size_t)n != strlen(r->line) ||
+		    !ac_utf8_valid(r->line, (size_t)n)) {
+			fprintf(stderr, "autocue-replay: %s:%ld: not valid "
+				"UTF-8 text\n", r->path, r->lineno);
+			return -EINVAL;
+		}
+		if (blank(r->line))
+			continue;
+		s = trim(r->line);
+		if (r->mode == MODE_UNKNOWN)
+			r->mode = *s == '{' ? MODE_JSON : MODE_PLAIN;
+		ev->text = NULL;
+		if (r->mode == MODE_JSON)
+			return json_event(r, s, ev) ? -EINVAL : 1;
+		if (only_equals(s))
+			continue;
+		ev->kind = EV_FINAL;
+		ev->text = strdup(s);
+		return ev->text ? 1 : -ENOMEM;
+	}
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+/* Python's repr() of a float: the shortest digits that read back exactly. */
+static void fmt_double(char *buf, size_t len, double v)
+{
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (!strpbrk(buf, ".eni"))
+		strncat(buf, ".0", len - strlen(buf) - 1);
+}
+
+static void print_pos(long i, const struct ac_position *p)
+{
+	char prog[40];
+
+	fmt_double(prog, sizeof(prog), p->progress);
+	printf("{\"i\": %ld, \"speakable_index\": %d, \"word_index\": %d, "
+	       "\"line_index\": %d, \"is_jump\": %s, \"progress\": %s}\n",
+	       i, p->speakable_index, p->word_index, p->line_index,
+	       p->is_jump ? "true" : "false", prog);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+struct runner {
+	struct env *env;
+	struct ac_tracker *t;
+	struct ac_threaded *tt;
+};
+
+static void pace(const struct env *env)
+{
+	struct timespec ts;
+
+	if (!env->realtime_ms)
+		return;
+	ts.tv_sec = env->realtime_ms / 1000;
+	ts.tv_nsec = (env->realtime_ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int run_event(struct runner *rn, long i, const struct event *ev)
+{
+	struct ac_position p;
+
+	if (rn->tt) {
+		struct ac_threaded_result res;
+
+		switch (ev->kind) {
+		case EV_RESET:
+			ac_threaded_reset(rn->tt);
+			return 0;
+		case EV_JUMP:
+			ac_threaded_jump_to(rn->tt, ev->jump);
+			return 0;
+		default:
+			break;
+		}
+		if (!ac_threaded_submit(rn->tt, ev->text,
+					ev->kind == EV_PARTIAL))
+			return 0;
+		if (!ac_threaded_get_result(rn->tt, &res, 10.0)) {
+			fprintf(stderr, "autocue-replay: no result from the "
+				"worker thread\n");
+			return -ETIMEDOUT;
+		}
+		print_pos(i, &res.position);
+		return 0;
+	}
+	switch (ev->kind) {
+	case EV_PARTIAL:
+	case EV_FINAL:
+		p = ac_tracker_update(rn->t, ev->text, ev->kind == EV_PARTIAL);
+		break;
+	case EV_RESET:
+		ac_tracker_reset(rn->t);
+		p = ac_tracker_position(rn->t);
+		break;
+	case EV_JUMP:
+		ac_tracker_jump_to(rn->t, ev->jump);
+		p = ac_tracker_position(rn->t);
+		break;
+	}
+	print_pos(i, &p);
+	return 0;
+}
+
+static void runner_reset(struct runner *rn)
+{
+	if (rn->tt)
+		ac_threaded_reset(rn->tt);
+	else
+		ac_tracker_reset(rn->t);
+}
+
+/* Streams events once (stdin or --loop 1): nothing is kept in memory. */
+static int run_stream(struct runner *rn, struct reader *r)
+{
+	struct event ev;
+	long i = 0;
+	int err;
+
+	while ((err = next_event(r, &ev)) > 0) {
+		err = run_event(rn, i++, &ev);
+		free(ev.text);
+		if (err)
+			return err;
+		pace(rn->env);
+	}
+	return err;
+}
+
+static void free_events(struct event *evs, long n)
+{
+	for (long i = 0; i < n; i++)
+		free(evs[i].text);
+	free(evs);
+}
+
+static int run_loops(struct runner *rn, struct reader *r)
+{
+	struct event *evs = NULL, ev;
+	long n = 0, cap = 0;
+	int err;
+
+	while ((err = next_event(r, &ev)) > 0) {
+		if (n == cap) {
+			struct event *ne;
+
+			cap = cap ? cap * 2 : 256;
+			ne = realloc(evs, (size_t)cap * sizeof(*ne));
+			if (!ne) {
+				free(ev.text);
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			evs = ne;
+		}
+		evs[n++] = ev;
+	}
+	if (err)
+		goto cleanup;
+	for (long loop = 0; !rn->env->loops || loop < rn->env->loops; loop++) {
+		if (loop)
+			runner_reset(rn);
+		for (long i = 0; i < n; i++) {
+			err = run_event(rn, i, &evs[i]);
+			if (err)
+				goto cleanup;
+			pace(rn->env);
+		}
+		fflush(stdout);
+	}
+cleanup:
+	free_events(evs, n);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { options, parse_opt, args_doc, doc,
+					  NULL, NULL, NULL };
+	struct env env = { .topts = AC_TRACKER_OPTS_DEFAULT, .loops = 1 };
+	struct reader rd = { 0 };
+	struct runner rn = { .env = &env };
+	struct ac_script *s = NULL;
+	char errbuf[256] = "", *md = NULL;
+	size_t mdlen = 0;
+	int err, ret = 1;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, &env);
+	if (err)
+		return 1;
+
+	md = read_file(env.script_path, &mdlen);
+	if (!md) {
+		fprintf(stderr, "autocue-replay: %s: %s\n", env.script_path,
+			strerror(errno));
+		goto cleanup;
+	}
+	if (strlen(md) != mdlen || !ac_utf8_valid(md, mdlen)) {
+		fprintf(stderr, "autocue-replay: %s: not valid UTF-8 text\n",
+			env.script_path);
+		goto cleanup;
+	}
+	s = ac_script_parse(md, mdlen, errbuf, sizeof(errbuf));
+	if (!s) {
+		fprintf(stderr, "autocue-replay: %s: %s\n", env.script_path,
+			errbuf[0] ? errbuf : "cannot parse script");
+		goto cleanup;
+	}
+	if (env.words) {
+		ret = ac_script_dump_words(s, stdout) < 0 ? 1 : 0;
+		goto cleanup;
+	}
+	if (s->n == 0) {
+		fprintf(stderr, "autocue-replay: %s: script has no speakable "
+			"words\n", env.script_path);
+		goto cleanup;
+	}
+
+	rd.path = env.events_path;
+	if (!strcmp(env.events_path, "-")) {
+		rd.f = stdin;
+		rd.path = "<stdin>";
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	} else {
+		rd.f = fopen(env.events_path, "r");
+		if (!rd.f) {
+			fprintf(stderr, "autocue-replay: %s: %s\n",
+				env.events_path, strerror(errno));
+			goto cleanup;
+		}
+	}
+	if (env.realtime_ms)
+		setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (env.threaded) {
+		struct ac_threaded_opts to = AC_THREADED_OPTS_DEFAULT;
+
+		to.tracker = env.topts;
+		rn.tt = ac_threaded_new(s, &to);
+	} else {
+		rn.t = ac_tracker_new(s, &env.topts);
+	}
+	if (!rn.t && !rn.tt) {
+		fprintf(stderr, "autocue-replay: cannot create the tracker "
+			"(invalid options or out of memory)\n");
+		goto cleanup;
+	}
+
+	err = env.loops == 1 ? run_stream(&rn, &rd) : run_loops(&rn, &rd);
+	if (fflush(stdout) && !err) {
+		fprintf(stderr, "autocue-replay: stdout: %s\n",
+			strerror(errno));
+		err = -EIO;
+	}
+	if (err == -ENOMEM)
+		fprintf(stderr, "autocue-replay: out of memory\n");
+	ret = err ? 1 : 0;
+cleanup:
+	ac_threaded_free(rn.tt);
+	ac_tracker_free(rn.t);
+	if (rd.f && rd.f != stdin)
+		fclose(rd.f);
+	free(rd.line);
+	ac_script_free(s);
+	free(md);
+	return ret;
+}

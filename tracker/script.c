@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Script parsing in three stages (TRACKER-SPEC.md §2, §5.12): Markdown to
+ * raw tokens, raw tokens to speakable words, raw lines to word_to_line.
+ * Every string lives in one arena freed with the script.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "autocue_usdt.h"
+#include "arena.h"
+#include "markdown.h"
+#include "normalize.h"
+#include "numbers.h"
+#include "punct.h"
+#include "script.h"
+
+AUTOCUE_PROBE(script_parse);
+AUTOCUE_PROBE(script_markdown);
+AUTOCUE_PROBE(script_tokenize);
+AUTOCUE_PROBE(script_expand_numbers);
+AUTOCUE_PROBE(script_lines);
+
+static const char EXPANSION[] = "<expansion>";
+static const char NUMERIC_EXPANSION[] = "<numeric expansion>";
+
+struct script {
+	struct ac_script pub;	/* first: the public view */
+	struct ac_arena arena;
+	struct ac_raw *raw;
+	int raw_cap;
+	struct ac_word *words;
+	int words_cap;
+	struct ac_line *lines;
+	int *w2l;
+};
+
+struct parser {
+	struct script *s;
+	char *norm;		/* scratch for ac_normalize */
+	size_t norm_cap;
+	char *err;
+	size_t errlen;
+};
+
+static struct script *of(const struct ac_script *pub)
+{
+	return (struct script *)pub;
+}
+
+static void set_err(struct parser *p, const char *msg)
+{
+	if (p->errlen)
+		snprintf(p->err, p->errlen, "%s", msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Input                                                               */
+
+/* Returns the offset of the first invalid byte, or len. */
+static size_t utf8_invalid_at(const char *s, size_t len)
+{
+	size_t i = 0;
+	int32_t c;
+	int n;
+
+	while (i < len) {
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = ac_utf8_next(s + i, len - i, &c);
+		if (n < 0)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
+/* The reference reads scripts in text mode, so "\r\n" and "\r" arrive as
+ * "\n"; NUL becomes U+FFFD as CommonMark asks, which also keeps every
+ * string NUL-terminated. */
+static char *clean_input(struct ac_arena *a, const char *md, size_t len,
+			 size_t *out_len)
+{
+	char *d = ac_arena_alloc(a, 3 * len + 1), *o = d;
+	size_t i;
+
+	if (!d)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (md[i] == '\r') {
+			*o++ = '\n';
+			if (i + 1 < len && md[i + 1] == '\n')
+				i++;
+		} else if (md[i] == '\0') {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+		} else {
+			*o++ = md[i];
+		}
+	}
+	*o = '\0';
+	*out_len = o - d;
+	return d;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stage 1: raw tokens                                                 */
+
+static int add_raw(void *ctx, const char *text, size_t len, bool header)
+{
+	struct parser *p = ctx;
+	struct script *s = p->s;
+	struct ac_raw *r;
+	char *t;
+
+	if (s->pub.nraw == s->raw_cap) {
+		if (s->raw_cap > INT32_MAX / 2)
+			return -1;
+		s->raw_cap = s->raw_cap ? 2 * s->raw_cap : 256;
+		r = realloc(s->raw, s->raw_cap * sizeof(*r));
+		if (!r)
+			return -1;
+		s->raw = r;
+	}
+	t = ac_arena_strndup(&s->arena, text, len);
+	if (!t)
+		return -1;
+	s->raw[s->pub.nraw++] = (struct ac_raw){ .text = t, .header = header };
+	return 0;
+}
+
+static int stage_markdown(struct parser *p, const char *md, size_t len)
+{
+	AUTOCUE_TRACE(script_markdown);
+
+	if (ac_markdown_tokens(md, len, add_raw, p)) {
+		set_err(p, "out of memory rendering Markdown");
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stage 2: speakable words                                            */
+
+static int add_word(struct parser *p, int ri, const char *text,
+		    const struct ac_alt *alts, int nalts)
+{
+	struct script *s = p->s;
+	struct ac_word *w;
+
+	if (s->pub.n == s->words_cap) {
+		if (s->words_cap > INT32_MAX / 2)
+			goto nomem;
+		s->words_cap = s->words_cap ? 2 * s->words_cap : 256;
+		w = realloc(s->words, s->words_cap * sizeof(*w));
+		if (!w)
+			goto nomem;
+		s->words = w;
+	}
+	s->words[s->pub.n++] = (struct ac_word){
+		.text = text,
+		.raw = ri,
+		.header = s->raw[ri].header,
+		.nalts = nalts,
+		.alts = alts,
+	};
+	return 0;
+nomem:
+	set_err(p, "out of memory");
+	return -1;
+}
+
+/* Normalized copy in the arena, or "" when nothing is left. */
+static const char *normalized(struct parser *p, const char *t, size_t n)
+{
+	size_t cap = AC_NORM_CAP(n);
+	char *b;
+	int k;
+
+	if (cap > p->norm_cap) {
+		b = realloc(p->norm, cap);
+		if (!b)
+			return NULL;
+		p->norm = b;
+		p->norm_cap = cap;
+	}
+	k = ac_normalize(t, n, p->norm, p->norm_cap);
+	if (k <= 0)
+		return "";
+	return ac_arena_strndup(&p->s->arena, p->norm, k);
+}
+
+static int expand_number(struct parser *p, const char *t, size_t n,
+			 const struct ac_alt **alts)
+{
+	AUTOCUE_TRACE(script_expand_numbers);
+	char msg[160];
+	int k;
+
+	k = ac_number_expand(&p->s->arena, t, n, alts, msg, sizeof(msg));
+	if (k < 0)
+		set_err(p, msg);
+	return k;
+}
+
+/* §2.3 step 2: one sub-token to at most one speakable word. */
+static int classify(struct parser *p, int ri, const char *t, size_t n)
+{
+	const struct ac_alt *alts;
+	const char *w;
+	size_t b = 0, e = n;
+	int k;
+
+	alts = ac_punct_expansions(t, n, &k);
+	if (alts)
+		return add_word(p, ri, EXPANSION, alts, k);
+	ac_punct_strip_surrounding(t, &b, &e);
+	k = expand_number(p, t + b, e - b, &alts);
+	if (k < 0)
+		return -1;
+	if (k > 0)
+		return add_word(p, ri, NUMERIC_EXPANSION, alts, k);
+	if (ac_punct_is_silent(t, n))
+		return 0;
+	w = normalized(p, t, n);
+	if (!w) {
+		set_err(p, "out of memory");
+		return -1;
+	}
+	return *w ? add_word(p, ri, w, NULL, 0) : 0;
+}
+
+/* The token itself or its surrounding-punctuation-stripped core is a
+ * number: such tokens are never split. */
+static bool whole_number(const char *t, size_t n)
+{
+	size_t b = 0, e = n;
+
+	ac_punct_strip_surrounding(t, &b, &e);
+	return ac_number_is_token(t + b, e - b) ||
+	       ((b || e < n) && ac_number_is_token(t, n));
+}
+
+/* Operator splitting of one period-free part (§2.3 1c). */
+static int split_operators(struct parser *p, int ri, const char *t, size_t n)
+{
+	size_t i = 0, start = 0, k;
+
+	if (whole_number(t, n))
+		return classify(p, ri, t, n);
+	while (i < n) {
+		k = ac_punct_operator_len(t + i, n - i);
+		if (!k) {
+			i++;
+			continue;
+		}
+		if (i > start && classify(p, ri, t + start, i - start))
+			return -1;
+		if (classify(p, ri, t + i, k))
+			return -1;
+		i += k;
+		start = i;
+	}
+	if (start < n)
+		return classify(p, ri, t + start, n - start);
+	return 0;
+}
+
+/*
+ * §2.3 step 1 for raw token ri. The period handling only ever yields the
+ * runs of non-'.' text with "." sub-tokens between them, and a "." sub-token
+ * is silent punctuation, so splitting at every '.' and dropping the empty
+ * pieces gives the same words.
+ */
+static int tokenize_raw(struct parser *p, int ri)
+{
+	const char *t = p->s->raw[ri].text, *dot;
+	size_t n = strlen(t), i = 0, j;
+
+	if (whole_number(t, n))
+		return classify(p, ri, t, n);
+	while (i < n) {
+		dot = memchr(t + i, '.', n - i);
+		j = dot ? (size_t)(dot - t) : n;
+		if (j > i && split_operators(p, ri, t + i, j - i))
+			return -1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+static int stage_tokenize(struct parser *p)
+{
+	AUTOCUE_TRACE(script_tokenize);
+	struct script *s = p->s;
+	int ri;
+
+	for (ri = 0; ri < s->pub.nraw; ri++) {
+		s->raw[ri].first = s->pub.n;
+		if (tokenize_raw(p, ri))
+			return -1;
+		s->raw[ri].n = s->pub.n - s->raw[ri].first;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stage 3: lines (§5.12)                                              */
+
+/* Non-empty normalized whitespace-separated words of t[0..n). */
+static int count_line_words(struct parser *p, const char *t, size_t n)
+{
+	size_t i = 0, start = 0;
+	bool in = false;
+	int32_t c;
+	int k, count = 0;
+
+	while (i <= n) {
+		if (i < n) {
+			k = ac_utf8_next(t + i, n - i, &c);
+			if (k < 0)
+				return -1;
+		} else {
+			k = 1;
+			c = ' ';
+		}
+		if (ac_uc_isspace(c)) {
+			if (in) {
+				if (p->norm_cap < AC_NORM_CAP(i - start)) {
+					char *b = realloc(p->norm, AC_NORM_CAP(i - start));
+
+					if (!b)
+						return -1;
+					p->norm = b;
+					p->norm_cap = AC_NORM_CAP(i - start);
+				}
+				if (ac_normalize(t + start, i - start, p->norm,
+						 p->norm_cap) > 0)
+					count++;
+			}
+			in = false;
+		} else if (!in) {
+			in = true;
+			start = i;
+		}
+		i += k;
+	}
+	return count;
+}
+
+static int stage_lines(struct parser *p, const char *md, size_t len)
+{
+	AUTOCUE_TRACE(script_lines);
+	struct script *s = p->s;
+	size_t i = 0, nl = 1, j;
+	const char *q;
+	int li = 0, counter = 0, words, w;
+
+	for (q = md; (q = memchr(q, '\n', md + len - q)); q++)
+		nl++;
+	if (nl > INT32_MAX)
+		goto nomem;
+	s->lines = calloc(nl, sizeof(*s->lines));
+	s->w2l = malloc((s->pub.n ? s->pub.n : 1) * sizeof(*s->w2l));
+	if (!s->lines || !s->w2l)
+		goto nomem;
+	for (li = 0; li < (int)nl; li++) {
+		q = memchr(md + i, '\n', len - i);
+		j = q ? (size_t)(q - md) : len;
+		words = count_line_words(p, md + i, j - i);
+		if (words < 0)
+			goto nomem;
+		s->lines[li].text = ac_arena_strndup(&s->arena, md + i, j - i);
+		if (!s->lines[li].text)
+			goto nomem;
+		s->lines[li].start = counter;
+		s->lines[li].nwords = words;
+		for (w = 0; w < words && counter < s->pub.n; w++)
+			s->w2l[counter++] = li;
+		i = j + 1;
+	}
+	s->pub.nlines = (int)nl;
+	s->pub.nw2l = counter;
+	return 0;
+nomem:
+	set_err(p, "out of memory");
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void publish(struct script *s)
+{
+	s->pub.raw = s->raw;
+	s->pub.words = s->words;
+	s->pub.lines = s->lines;
+	s->pub.word_to_line = s->w2l;
+}
+
+struct ac_script *ac_script_parse(const char *md, size_t len, char *err,
+				  size_t errlen)
+{
+	AUTOCUE_TRACE(script_parse);
+	struct parser p = { .err = err, .errlen = errlen };
+	struct script *s;
+	size_t bad, clen;
+	char *text;
+
+	if (errlen)
+		err[0] = '\0';
+	bad = utf8_invalid_at(md, len);
+	if (bad < len) {
+		if (errlen)
+			snprintf(err, errlen, "invalid UTF-8 at byte %zu", bad);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		set_err(&p, "out of memory");
+		return NULL;
+	}
+	p.s = s;
+	ac_arena_init(&s->arena);
+	text = clean_input(&s->arena, md, len, &clen);
+	if (!text) {
+		set_err(&p, "out of memory");
+		goto fail;
+	}
+	if (stage_markdown(&p, text, clen) || stage_tokenize(&p) ||
+	    stage_lines(&p, text, clen))
+		goto fail;
+	publish(s);
+	free(p.norm);
+	return &s->pub;
+fail:
+	free(p.norm);
+	publish(s);
+	ac_script_free(&s->pub);
+	return NULL;
+}
+
+void ac_script_free(struct ac_script *pub)
+{
+	struct script *s;
+
+	if (!pub)
+		return;
+	s = of(pub);
+	free(s->raw);
+	free(s->words);
+	free(s->lines);
+	free(s->w2l);
+	ac_arena_release(&s->arena);
+	free(s);
+}
+
+int ac_script_speakable_to_raw(const struct ac_script *s, int i)
+{
+	if (i < 0)
+		return 0;
+	if (i >= s->n)
+		return s->nraw;
+	return s->words[i].raw;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dump                                                                */
+
+/* A JSON string as Python's json.dumps(ensure_ascii=False) writes it. */
+static void put_json_string(FILE *f, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	putc('"', f);
+	for (; *u; u++) {
+		switch (*u) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\b':
+			fputs("\\b", f);
+			break;
+		case '\f':
+			fputs("\\f", f);
+			break;
+		default:
+			if (*u < 0x20)
+				fprintf(f, "\\u%04x", *u);
+			else
+				putc(*u, f);
+		}
+	}
+	putc('"', f);
+}
+
+static void dump_word(FILE *f, const struct ac_script *s, int i)
+{
+	const struct ac_word *w = &s->words[i];
+	int a, k;
+
+	fprintf(f, "{\"kind\": \"speakable\", \"i\": %d, \"text\": ", i);
+	put_json_string(f, w->text);
+	fprintf(f, ", \"raw\": %d, \"is_expansion\": %s, \"is_header\": %s, "
+		"\"expansions\": [", w->raw, w->nalts ? "true" : "false",
+		w->header ? "true" : "false");
+	for (a = 0; a < w->nalts; a++) {
+		fputs(a ? ", [" : "[", f);
+		for (k = 0; k < w->alts[a].n; k++) {
+			if (k)
+				fputs(", ", f);
+			put_json_string(f, w->alts[a].w[k]);
+		}
+		putc(']', f);
+	}
+	fputs("]}\n", f);
+}
+
+int ac_script_dump_words(const struct ac_script *s, FILE *f)
+{
+	int i, k;
+
+	fprintf(f, "{\"kind\": \"summary\", \"total_raw_tokens\": %d, "
+		"\"total_speakable_words\": %d, \"n_lines\": %d, "
+		"\"n_word_to_line\": %d}\n", s->nraw, s->n, s->nlines, s->nw2l);
+	for (i = 0; i < s->nraw; i++) {
+		fprintf(f, "{\"kind\": \"raw\", \"i\": %d, \"text\": ", i);
+		put_json_string(f, s->raw[i].text);
+		fputs(", \"speakable\": [", f);
+		for (k = 0; k < s->raw[i].n; k++)
+			fprintf(f, k ? ", %d" : "%d", s->raw[i].first + k);
+		fputs("]}\n", f);
+	}
+	for (i = 0; i < s->n; i++)
+		dump_word(f, s, i);
+	for (i = 0; i < s->nlines; i++) {
+		fprintf(f, "{\"kind\": \"line\", \"i\": %d, \"word_start_index\": %d, "
+			"\"n_words\": %d, \"text\": ", i, s->lines[i].start,
+			s->lines[i].nwords);
+		put_json_string(f, s->lines[i].text);
+		fputs("}\n", f);
+	}
+	fputs("{\"kind\": \"word_to_line\", \"map\": [", f);
+	for (i = 0; i < s->nw2l; i++)
+		fprintf(f, i ? ", %d" : "%d", s->word_to_line[i]);
+	fputs("]}\n", f);
+	return ferror(f) ? -1 : 0;
+}
