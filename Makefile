@@ -48,6 +48,9 @@ include bpf/bpf.mk
 include user/user.mk
 include tracker/tracker.mk
 include tests/tests.mk
+-include tests/perf/perf.mk
+-include bench/bench.mk
+-include scripts/profile.mk
 
 all: $(ALL_TARGETS)
 

@@ -1,2 +1,0 @@
-build/tests/targets/redzone: tests/targets/redzone.c usdt/autocue_usdt.h
-usdt/autocue_usdt.h:

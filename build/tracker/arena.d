@@ -1,2 +1,0 @@
-build/tracker/arena.o: tracker/arena.c tracker/arena.h
-tracker/arena.h:

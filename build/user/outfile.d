@@ -1,2 +1,0 @@
-build/user/outfile.o: user/outfile.c user/outfile.h
-user/outfile.h:

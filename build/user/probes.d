@@ -1,2 +1,0 @@
-build/user/probes.o: user/probes.c user/probes.h
-user/probes.h:

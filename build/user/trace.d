@@ -1,7 +1,0 @@
-build/user/trace.o: user/trace.c build/autocue.skel.h user/trace_priv.h \
- bpf/autocue.h user/autocue_trace.h user/probes.h
-build/autocue.skel.h:
-user/trace_priv.h:
-bpf/autocue.h:
-user/autocue_trace.h:
-user/probes.h:
