@@ -95,6 +95,18 @@ static bool final_sigma(const char *s, size_t len, size_t at)
 	return true;
 }
 
+/* What normalization does to an ASCII byte: most script and transcript
+ * text is ASCII, and this keeps it away from the code-point machinery. */
+enum { A_DROP, A_SPACE, A_WORD };
+
+static const unsigned char ascii_kind[128] = {
+	['\t'] = A_SPACE, ['\n'] = A_SPACE, ['\v'] = A_SPACE, ['\f'] = A_SPACE,
+	['\r'] = A_SPACE, [0x1c] = A_SPACE, [0x1d] = A_SPACE, [0x1e] = A_SPACE,
+	[0x1f] = A_SPACE, [' '] = A_SPACE,
+	['0' ... '9'] = A_WORD, ['A' ... 'Z'] = A_WORD, ['a' ... 'z'] = A_WORD,
+	['_'] = A_WORD,
+};
+
 int ac_normalize(const char *in, size_t len, char *out, size_t cap)
 {
 	size_t i = 0, o = 0, keep_end = 0;
@@ -103,6 +115,30 @@ int ac_normalize(const char *in, size_t len, char *out, size_t cap)
 	int n;
 
 	while (i < len) {
+		unsigned char b = (unsigned char)in[i];
+
+		if (b < 0x80) {
+			i++;
+			switch (ascii_kind[b]) {
+			case A_DROP:
+				continue;
+			case A_SPACE:
+				if (!started)
+					continue;
+				if (o + 1 >= cap)
+					return -1;
+				out[o++] = (char)b;
+				continue;
+			default:
+				started = true;
+				if (o + 1 >= cap)
+					return -1;
+				out[o++] = (char)(b >= 'A' && b <= 'Z' ?
+						  b + ('a' - 'A') : b);
+				keep_end = o;
+				continue;
+			}
+		}
 		n = ac_utf8_next(in + i, len - i, &c);
 		if (n < 0)
 			return -1;

@@ -5,7 +5,6 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,7 +72,8 @@ static const struct argp_option opts[] = {
 	{ "top", 'n', "N", 0, "Print the N first rows", 2 },
 	{ "all", OPT_ALL, NULL, 0, "List probes never called too", 2 },
 	{ "quiet", 'q', NULL, 0, "No progress messages", 2 },
-	{ "json", OPT_JSON, "FILE", 0, "Write a JSON report", 3 },
+	{ "json", OPT_JSON, "FILE", 0,
+	  "Write a JSON report (with -i: an array, one report per interval, then the final one)", 3 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "Write folded stacks (self time in us) for flamegraphs", 3 },
 	{ "svg", OPT_SVG, "FILE", 0, "Write an interactive flamegraph", 3 },
@@ -121,27 +121,27 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'p':
 		if (parse_int(arg, 1, INT_MAX, &env->pid))
-			argp_error(state, "invalid PID: %s", arg);
+			argp_failure(state, 1, 0, "invalid PID: %s", arg);
 		break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
 	case OPT_LIST: env->list = true; break;
 	case 'd':
 		if (parse_seconds(arg, &env->duration))
-			argp_error(state, "invalid duration: %s", arg);
+			argp_failure(state, 1, 0, "invalid duration: %s", arg);
 		break;
 	case 'i':
 		if (parse_seconds(arg, &env->interval))
-			argp_error(state, "invalid interval: %s", arg);
+			argp_failure(state, 1, 0, "invalid interval: %s", arg);
 		break;
 	case OPT_RESET: env->reset_each = true; break;
 	case 's':
 		if (ac_sort_parse(arg, &env->ropts.sort))
-			argp_error(state, "invalid sort key: %s (total|avg|calls|p99|name)", arg);
+			argp_failure(state, 1, 0, "invalid sort key: %s (total|avg|calls|p99|name)", arg);
 		break;
 	case 'n':
 		if (parse_int(arg, 1, INT_MAX, &env->ropts.top))
-			argp_error(state, "invalid --top: %s", arg);
+			argp_failure(state, 1, 0, "invalid --top: %s", arg);
 		break;
 	case OPT_ALL: env->ropts.show_empty = true; break;
 	case 'q': env->quiet = true; break;
@@ -151,15 +151,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_RAW: env->raw = arg; env->topts.raw = true; break;
 	case OPT_ASSERT:
 		if (ac_assertions_add(env->asserts, arg, err, sizeof(err)))
-			argp_error(state, "%s", err);
+			argp_failure(state, 1, 0, "%s", err);
 		break;
 	case OPT_TARGETS:
 		if (ac_assertions_load(env->asserts, arg, err, sizeof(err)))
-			argp_error(state, "%s", err);
+			argp_failure(state, 1, 0, "%s", err);
 		break;
 	case OPT_PRECISION:
 		if (parse_int(arg, 1, 10, &env->topts.precision))
-			argp_error(state, "invalid precision: %s (1..10 bits)", arg);
+			argp_failure(state, 1, 0, "invalid precision: %s (1..10 bits)", arg);
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
 	case OPT_NO_COMPENSATE: env->topts.no_compensate = true; break;
@@ -171,11 +171,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (env->list && !env->pid && !env->topts.binary)
-			argp_error(state, "--list needs -p PID or -b BINARY");
+			argp_failure(state, 1, 0, "--list needs -p PID or -b BINARY");
 		if (!env->list && !env->pid && !env->cmd)
-			argp_error(state, "give -p PID or -- CMD");
+			argp_failure(state, 1, 0, "give -p PID or -- CMD (see --help)");
 		if (env->pid && env->cmd)
-			argp_error(state, "give -p PID or -- CMD, not both");
+			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -223,25 +223,23 @@ static int list_probes(struct env *env)
 }
 
 /* Refuse before tracing, not after: an unwritable report path would
- * otherwise cost the user the whole session. */
+ * otherwise cost the user the whole session. Creating the temporary file
+ * is the only test that covers every case (read-only mounts, /proc). */
 static int check_writable(const char *path)
 {
-	char *copy, *dir;
-	int ret = 0;
+	struct ac_outfile o;
+	int ret;
 
 	if (!path || !strcmp(path, "-"))
 		return 0;
-	copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	dir = dirname(copy);
-	if (access(dir, W_OK | X_OK))
-		ret = -errno;
-	free(copy);
-	if (ret)
+	ret = ac_outfile_open(&o, path);
+	if (ret) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n", path,
 			strerror(-ret));
-	return ret;
+		return ret;
+	}
+	ac_outfile_abort(&o);
+	return 0;
 }
 
 static double elapsed(const struct timespec *t0)
@@ -252,11 +250,16 @@ static double elapsed(const struct timespec *t0)
 	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int write_outputs(struct env *env, const struct ac_snapshot *s)
+static int write_outputs(struct env *env, const struct ac_snapshot *s,
+			 struct ac_json_series *js)
 {
-	int ret, failed = 0;
+	int ret = 0, failed = 0;
 
-	if (env->json && (ret = ac_json_write(env->json, s))) {
+	if (js)
+		ret = ac_json_series_add(js, s) ?: ac_json_series_write(js, env->json);
+	else if (env->json)
+		ret = ac_json_write(env->json, s);
+	if (env->json && ret) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
 			env->json, strerror(-ret));
 		failed = 1;
@@ -274,23 +277,30 @@ static int write_outputs(struct env *env, const struct ac_snapshot *s)
 	return failed;
 }
 
-static int print_table(struct env *env, struct ac_trace *t, int interval_no)
+/* One interval: a table, and with --json the file rewritten as the
+ * array of every interval so far (valid after each one). */
+static int report_interval(struct env *env, struct ac_trace *t,
+			   struct ac_json_series *js, int interval_no)
 {
 	struct ac_snapshot *s = ac_trace_snapshot(t);
 	char title[64];
+	int ret = 0;
 
 	if (!s)
 		return -ENOMEM;
-	if (interval_no > 0) {
-		snprintf(title, sizeof(title), "interval %d (%.1f s)",
-			 interval_no, s->duration_s);
-		env->ropts.title = title;
-	}
+	snprintf(title, sizeof(title), "interval %d (%.1f s)", interval_no,
+		 s->duration_s);
+	env->ropts.title = title;
 	ac_report_table(stdout, s, &env->ropts);
 	env->ropts.title = NULL;
 	fflush(stdout);
+	if (js && !(ret = ac_json_series_add(js, s)))
+		ret = ac_json_series_write(js, env->json);
+	if (ret)
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			env->json, strerror(-ret));
 	ac_snapshot_free(s);
-	return 0;
+	return ret;
 }
 
 static int run(struct env *env)
@@ -298,6 +308,7 @@ static int run(struct env *env)
 	struct ac_trace *t = NULL;
 	struct ac_snapshot *s = NULL;
 	struct ac_outfile raw = {};
+	struct ac_json_series *js = NULL;
 	struct timespec t0, tick;
 	int ret, exit_code = 0, nint = 0;
 
@@ -330,6 +341,10 @@ static int run(struct env *env)
 			"not compensated" : "calibrated",
 			env->duration ? "" : "Ctrl-C to end.");
 
+	if (env->json && env->interval && !(js = ac_json_series_new())) {
+		exit_code = 1;
+		goto cleanup;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	tick = t0;
 	while (!exiting) {
@@ -340,7 +355,7 @@ static int run(struct env *env)
 			break;
 		if (env->interval && elapsed(&tick) >= env->interval) {
 			clock_gettime(CLOCK_MONOTONIC, &tick);
-			print_table(env, t, ++nint);
+			report_interval(env, t, js, ++nint);
 			if (env->reset_each)
 				ac_trace_reset(t);
 		}
@@ -355,7 +370,7 @@ static int run(struct env *env)
 	if (nint)
 		env->ropts.title = "final";
 	ac_report_table(stdout, s, &env->ropts);
-	if (write_outputs(env, s))
+	if (write_outputs(env, s, js))
 		exit_code = 1;
 	if (ac_assertions_count(env->asserts) &&
 	    ac_assertions_check(env->asserts, s, stdout) > 0 && !exit_code)
@@ -371,6 +386,7 @@ cleanup:
 			exit_code = 1;
 		}
 	}
+	ac_json_series_free(js);
 	ac_snapshot_free(s);
 	ac_trace_close(t);
 	return exit_code;

@@ -25,6 +25,11 @@ uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
 	if (!p || !p->count || !p->buckets)
 		return 0;
 	rank = rank_of(p->count, q);
+	/* the extremes are known exactly */
+	if (rank == 0)
+		return p->min_ns;
+	if (rank == p->count - 1)
+		return p->max_ns;
 	for (b = 0; b < p->nbuckets; b++) {
 		seen += p->buckets[b];
 		if (seen > rank)

@@ -1,0 +1,134 @@
+#!/bin/sh
+# autocue-trace's command line: outputs, endings and errors, as a user sees
+# them. Root only (the runner skips the suite otherwise).
+set -u
+BUILD=${BUILD:-build}
+TRACE=$BUILD/autocue-trace
+TARGET=$BUILD/tests/targets/latency_target
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
+fails=0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "SKIP tests/bpf/cli.sh: needs root"
+	exit 0
+fi
+
+ok() { echo "  ok    $1"; }
+bad() { echo "  FAIL  $1"; fails=$((fails + 1)); }
+
+# expect_error NAME PATTERN CMD...: non-zero exit, exactly one line on
+# stderr, matching PATTERN, nothing on stdout
+expect_error() {
+	name=$1 pat=$2
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+	   grep -q "$pat" "$TMP/err" && [ ! -s "$TMP/out" ]; then
+		ok "$name: $(cat "$TMP/err")"
+	else
+		bad "$name (exit $rc): $(cat "$TMP/err" "$TMP/out" | head -3)"
+	fi
+}
+
+# --- listing needs no privileges -------------------------------------------
+if setpriv --reuid=65534 --regid=65534 --clear-groups $TRACE --list -b $TARGET >"$TMP/list" 2>&1 &&
+   grep -q '^work_1us ' "$TMP/list" && [ "$(grep -c . "$TMP/list")" -eq 12 ]; then
+	ok "--list as an unprivileged user: 11 pairs"
+else
+	bad "--list: $(cat "$TMP/list")"
+fi
+expect_error "--list on a binary without probes" "no 'autocue' probe pairs in /bin/true" \
+	$TRACE --list -b /bin/true
+
+# --- errors ----------------------------------------------------------------
+expect_error "not root" "run it with sudo" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups $TRACE -- $TARGET
+expect_error "no BTF" "no BTF" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec $TRACE -- $TARGET"
+expect_error "PID that does not exist" "no process with PID 999999" $TRACE -p 999999
+expect_error "binary without probes" "no 'autocue' probes in /bin/sleep" $TRACE -- /bin/sleep 0
+expect_error "no probe matches --probes" "matches 'zzz\*'" $TRACE --probes 'zzz*' -- $TARGET
+expect_error "command not found" "command not found" $TRACE -- /no/such/cmd
+expect_error "unwritable --json" "cannot write /nonexistent/r.json" \
+	$TRACE --json /nonexistent/r.json -- $TARGET
+expect_error "unwritable --svg" "cannot write /proc/x.svg" $TRACE --svg /proc/x.svg -- $TARGET
+expect_error "shared library not mapped by the PID" "does not map" \
+	$TRACE -p $$ -b $BUILD/tests/targets/redzone
+expect_error "bad assertion" "bad assertion" $TRACE --assert 'x:p95<20' -- $TARGET
+$TRACE -s bogus -- $TARGET >/dev/null 2>&1 && bad "bad --sort accepted" || ok "bad --sort refused"
+ls /nonexistent/r.json /proc/x.svg >/dev/null 2>&1 && bad "partial output file left" || ok "no output file left behind"
+
+# --- a command: the table, JSON and folded output, exit when it exits -------
+$TRACE -q --json "$TMP/r.json" --folded "$TMP/r.folded" -- $TARGET -r 2 -t 2 >"$TMP/table" 2>"$TMP/err"
+rc=$?
+hdr='Function +Calls +Total\(ms\) +Avg\(ms\) +Min\(ms\) +Max\(ms\) +Median\(ms\) +P95\(ms\) +P99\(ms\)'
+if [ $rc -eq 0 ] && grep -Eq "^$hdr\$" "$TMP/table" && grep -Eq '^work_1us\*? +400 ' "$TMP/table" &&
+   grep -Eq '^inner +120 ' "$TMP/table"; then
+	ok "tracee exit ends the trace: table with the seed's columns, exact counts"
+else
+	bad "command run (exit $rc): $(cat "$TMP/err"; head -5 "$TMP/table")"
+fi
+if python3 - "$TMP/r.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+need = {"name", "call_count", "total_time_ms", "avg_time_ms", "median_time_ms",
+        "min_time_ms", "max_time_ms", "p95_time_ms", "p99_time_ms", "buckets"}
+stats = {s["name"]: s for s in d["stats"]}
+assert {"timestamp", "pid", "duration_s", "precision", "dropped"} <= set(d), d.keys()
+assert all(need <= set(s) for s in d["stats"])
+assert stats["work_1ms"]["call_count"] == 20
+assert sum(b[2] for b in stats["work_1ms"]["buckets"]) == 20
+assert abs(stats["work_1ms"]["median_time_ms"] - 1.0) < 0.02
+assert d["dropped"]["total"] == 0
+EOF
+then ok "JSON report: seed keys, buckets, counts"; else bad "JSON report"; fi
+if grep -Eq '^round;outer;inner [0-9]+$' "$TMP/r.folded" &&
+   ! grep -Eq '^round;inner ' "$TMP/r.folded"; then
+	ok "folded stacks"
+else
+	bad "folded: $(head -3 "$TMP/r.folded")"
+fi
+
+# --- --top, --sort -----------------------------------------------------------
+$TRACE -q -n 3 -s calls -- $TARGET -r 1 >"$TMP/top" 2>/dev/null
+rows=$(grep -Ec '^[a-z_0-9]+\*? +[0-9]+ ' "$TMP/top")
+first=$(grep -E '^[a-z_0-9]+\*? +[0-9]+ ' "$TMP/top" | head -1 | cut -d' ' -f1)
+[ "$rows" -eq 3 ] && [ "$first" = "work_1us*" -o "$first" = "work_1us" ] &&
+	ok "--top 3 --sort calls" || bad "--top/--sort: $rows rows, first $first"
+
+# --- a live process: --duration, then Ctrl-C --------------------------------
+$TARGET -l >/dev/null &
+pid=$!
+sleep 0.2
+start=$(date +%s)
+$TRACE -q -p $pid -d 1 >"$TMP/dur" 2>&1
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc -eq 0 ] && [ $took -le 4 ] && grep -Eq '^work_10us +[0-9]+' "$TMP/dur" &&
+	ok "--duration 1 ends with the final report, exit 0" ||
+	bad "--duration (exit $rc, ${took}s): $(head -3 "$TMP/dur")"
+
+$TRACE -q -p $pid >"$TMP/int" 2>&1 &
+tpid=$!
+sleep 1.5
+kill -INT $tpid
+wait $tpid
+rc=$?
+[ $rc -eq 0 ] && grep -Eq '^work_10us +[0-9]+' "$TMP/int" &&
+	ok "Ctrl-C ends with the final report, exit 0" || bad "Ctrl-C (exit $rc)"
+kill -0 $pid 2>/dev/null && ok "the traced process carries on after detach" ||
+	bad "traced process died"
+
+# --- the tracee exits while attached by PID ----------------------------------
+$TARGET -r 3 >/dev/null &
+pid2=$!
+$TRACE -q -p $pid2 >"$TMP/exit" 2>&1
+rc=$?
+[ $rc -eq 0 ] && grep -q '^Function' "$TMP/exit" &&
+	ok "tracee exit (-p) ends with the final report, exit 0" || bad "tracee exit (-p): exit $rc"
+kill $pid 2>/dev/null
+
+[ $fails -eq 0 ] || { echo "cli.sh: $fails failed"; exit 1; }
+echo "cli.sh: all passed"
