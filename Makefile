@@ -30,9 +30,9 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-DEBS := libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev systemtap-sdt-dev \
-	libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev pkg-config \
-	bpftrace valgrind chromium
+DEBS := make gcc libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
+	systemtap-sdt-dev libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev \
+	python3 util-linux libxml2-utils chromium bpftrace valgrind
 
 # Each directory's fragment appends to these.
 ALL_TARGETS   :=
@@ -58,6 +58,12 @@ test: $(TEST_TARGETS)
 	@echo "all test suites passed"
 
 bench: $(BENCH_TARGETS)
+
+# The embedded demo target: functions of known latency (1 us .. 10 ms),
+# nesting, recursion, two threads; a table every second.
+demo: all $(BUILD)/tests/targets/latency_target
+	$(BUILD)/autocue-trace -i 1 --folded $(BUILD)/demo.folded -- \
+		$(BUILD)/tests/targets/latency_target -t 2 -r 60
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \

@@ -83,10 +83,20 @@ static void flush(struct md_ctx *c)
 
 	c->n = 0;
 	while (i < n && !c->rc) {
-		k = ac_utf8_next(c->buf + i, n - i, &cp);
-		if (k < 0)
-			k = 1, cp = 0xfffd;
-		if (ac_uc_isspace(cp)) {
+		unsigned char b = (unsigned char)c->buf[i];
+		bool space;
+
+		/* most text is ASCII: no decoding, no property lookup */
+		if (b < 0x80) {
+			k = 1;
+			space = ac_ascii_isspace(b);
+		} else {
+			k = ac_utf8_next(c->buf + i, n - i, &cp);
+			if (k < 0)
+				k = 1, cp = 0xfffd;
+			space = ac_uc_isspace(cp);
+		}
+		if (space) {
 			if (in)
 				c->rc = c->fn(c->ctx, c->buf + start, i - start,
 					      c->header);

@@ -309,11 +309,34 @@ static bool image_is_number(const char *m, size_t n)
 	       is_unit_rate(m, n, &a) || is_safe_unit(m, n);
 }
 
+/* An ASCII token (no NUL) is its own image: the parser asks about every
+ * word several times, so this path must not copy. Returns false when s
+ * needs the full mapping. */
+static bool ascii_image(const char *s, size_t len, const char **m, size_t *n)
+{
+	size_t b = 0, e = len;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)(s[i] - 1) >= 0x7f)
+			return false;
+	while (b < e && s[b] == ' ')
+		b++;
+	while (e > b && s[e - 1] == ' ')
+		e--;
+	*m = s + b;
+	*n = e - b;
+	return true;
+}
+
 bool ac_number_is_token(const char *s, size_t len)
 {
 	struct tok t;
+	const char *m;
+	size_t n;
 	bool r;
 
+	if (ascii_image(s, len, &m, &n))
+		return image_is_number(m, n);
 	if (!tok_map(&t, s, len))
 		return false;
 	r = image_is_number(t.m, t.n);
@@ -959,8 +982,12 @@ int ac_number_expand(struct ac_arena *a, const char *s, size_t len,
 	struct tok t;
 	struct xl out;
 	int e = X_OK;
+	const char *m;
+	size_t n;
 
 	*alts = NULL;
+	if (ascii_image(s, len, &m, &n) && !image_is_number(m, n))
+		return 0;
 	if (!tok_map(&t, s, len))
 		return 0;
 	if (!image_is_number(t.m, t.n)) {

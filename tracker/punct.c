@@ -10,8 +10,7 @@ bool ac_uc_isspace(int32_t c)
 	const utf8proc_property_t *p;
 
 	if (c < 0x80)
-		return c == ' ' || (c >= 0x09 && c <= 0x0d) ||
-		       (c >= 0x1c && c <= 0x1f);
+		return ac_ascii_isspace(c);
 	p = utf8proc_get_property(c);
 	return p->category == UTF8PROC_CATEGORY_ZS ||
 	       p->bidi_class == UTF8PROC_BIDI_CLASS_WS ||

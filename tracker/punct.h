@@ -12,6 +12,12 @@
 
 /* Python str.isspace(): bidi class WS, B or S, or category Zs */
 bool ac_uc_isspace(int32_t c);
+
+/* ac_uc_isspace for c < 0x80, inline for the scanning loops */
+static inline bool ac_ascii_isspace(int32_t c)
+{
+	return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+}
 /* Python re's \w on str: str.isalnum() (letters, N* numbers) or '_' */
 bool ac_uc_isword(int32_t c);
 

@@ -194,21 +194,45 @@ static const char *normalized(struct parser *p, const char *t, size_t n)
 	return ac_arena_strndup(&p->s->arena, p->norm, k);
 }
 
-static int expand_number(struct parser *p, const char *t, size_t n,
-			 const struct ac_alt **alts)
-{
-	AUTOCUE_TRACE(script_expand_numbers);
-	char msg[160];
-	int k;
+/* A number word waiting for its spoken forms: tokenizing only decides
+ * that a sub-token is a number, and the expansion runs as a stage of its
+ * own, so that it is traced once per parse rather than once per number. */
+struct pending {
+	int word;
+	const char *t;		/* the sub-token */
+	uint32_t n;
+	uint32_t b, e;		/* its number core (surrounding punctuation
+				 * stripped) */
+};
 
-	k = ac_number_expand(&p->s->arena, t, n, alts, msg, sizeof(msg));
-	if (k < 0)
-		set_err(p, msg);
-	return k;
+static int add_pending(struct parser *p, const char *t, size_t n, size_t b,
+		       size_t e)
+{
+	struct pending *v;
+
+	if (p->npending == p->pending_cap) {
+		if (p->pending_cap > INT32_MAX / 2)
+			return -1;
+		p->pending_cap = p->pending_cap ? 2 * p->pending_cap : 64;
+		v = realloc(p->pending, p->pending_cap * sizeof(*v));
+		if (!v)
+			return -1;
+		p->pending = v;
+	}
+	p->pending[p->npending++] = (struct pending){
+		.word = p->s->pub.n, .t = t, .n = (uint32_t)n,
+		.b = (uint32_t)b, .e = (uint32_t)e,
+	};
+	return 0;
 }
 
-/* §2.3 step 2: one sub-token to at most one speakable word. */
-static int classify(struct parser *p, int ri, const char *t, size_t n)
+/*
+ * §2.3 step 2: one sub-token to at most one speakable word. not_number:
+ * the caller already knows that neither the sub-token nor its stripped core
+ * is a number token, which is the common case of a whole raw token.
+ */
+static int classify(struct parser *p, int ri, const char *t, size_t n,
+		    bool not_number)
 {
 	const struct ac_alt *alts;
 	const char *w;
@@ -218,12 +242,16 @@ static int classify(struct parser *p, int ri, const char *t, size_t n)
 	alts = ac_punct_expansions(t, n, &k);
 	if (alts)
 		return add_word(p, ri, EXPANSION, alts, k);
-	ac_punct_strip_surrounding(t, &b, &e);
-	k = expand_number(p, t + b, e - b, &alts);
-	if (k < 0)
-		return -1;
-	if (k > 0)
-		return add_word(p, ri, NUMERIC_EXPANSION, alts, k);
+	if (!not_number) {
+		ac_punct_strip_surrounding(t, &b, &e);
+		if (ac_number_is_token(t + b, e - b)) {
+			if (add_pending(p, t, n, b, e)) {
+				set_err(p, "out of memory");
+				return -1;
+			}
+			return add_word(p, ri, NUMERIC_EXPANSION, NULL, 0);
+		}
+	}
 	if (ac_punct_is_silent(t, n))
 		return 0;
 	w = normalized(p, t, n);
@@ -245,28 +273,32 @@ static bool whole_number(const char *t, size_t n)
 	       ((b || e < n) && ac_number_is_token(t, n));
 }
 
-/* Operator splitting of one period-free part (§2.3 1c). */
-static int split_operators(struct parser *p, int ri, const char *t, size_t n)
+/* Operator splitting of one period-free part (§2.3 1c); not_number as for
+ * classify(), for the part as a whole. */
+static int split_operators(struct parser *p, int ri, const char *t, size_t n,
+			   bool not_number)
 {
 	size_t i = 0, start = 0, k;
 
-	if (whole_number(t, n))
-		return classify(p, ri, t, n);
+	if (!not_number && whole_number(t, n))
+		return classify(p, ri, t, n, false);
 	while (i < n) {
 		k = ac_punct_operator_len(t + i, n - i);
 		if (!k) {
 			i++;
 			continue;
 		}
-		if (i > start && classify(p, ri, t + start, i - start))
+		if (i > start && classify(p, ri, t + start, i - start, false))
 			return -1;
-		if (classify(p, ri, t + i, k))
+		if (classify(p, ri, t + i, k, false))
 			return -1;
 		i += k;
 		start = i;
 	}
+	if (start == 0)
+		return classify(p, ri, t, n, true);
 	if (start < n)
-		return classify(p, ri, t + start, n - start);
+		return classify(p, ri, t + start, n - start, false);
 	return 0;
 }
 
@@ -282,11 +314,12 @@ static int tokenize_raw(struct parser *p, int ri)
 	size_t n = strlen(t), i = 0, j;
 
 	if (whole_number(t, n))
-		return classify(p, ri, t, n);
+		return classify(p, ri, t, n, false);
 	while (i < n) {
 		dot = memchr(t + i, '.', n - i);
 		j = dot ? (size_t)(dot - t) : n;
-		if (j > i && split_operators(p, ri, t + i, j - i))
+		/* a part that is the whole token was just found no number */
+		if (j > i && split_operators(p, ri, t + i, j - i, j - i == n))
 			return -1;
 		i = j + 1;
 	}
