@@ -40,6 +40,8 @@ struct parser {
 	struct script *s;
 	char *norm;		/* scratch for ac_normalize */
 	size_t norm_cap;
+	struct pending *pending;	/* number words, in word order */
+	int npending, pending_cap;
 	char *err;
 	size_t errlen;
 };
@@ -341,39 +343,147 @@ static int stage_tokenize(struct parser *p)
 	return 0;
 }
 
+/* A number word whose expansion came back empty falls back to what
+ * classify() does with any other word (§2.3); that may leave nothing, and
+ * the words behind it move up. The expander names every token it accepts,
+ * so this is a safety net, not a path the sample scripts take. */
+static int number_fallback(struct parser *p, const struct pending *q,
+			   bool *drop)
+{
+	const char *w = "";
+
+	if (!ac_punct_is_silent(q->t, q->n)) {
+		w = normalized(p, q->t, q->n);
+		if (!w)
+			return -1;
+	}
+	if (*w)
+		p->s->words[q->word].text = w;
+	else
+		drop[q->word] = true;
+	return 0;
+}
+
+static void drop_words(struct script *s, const bool *drop)
+{
+	int i, o = 0;
+
+	for (i = 0; i < s->pub.nraw; i++)
+		s->raw[i].n = 0;
+	for (i = 0; i < s->pub.n; i++)
+		if (!drop[i])
+			s->words[o++] = s->words[i];
+	s->pub.n = o;
+	for (i = s->pub.n - 1; i >= 0; i--) {
+		s->raw[s->words[i].raw].first = i;
+		s->raw[s->words[i].raw].n++;
+	}
+	for (i = 0, o = 0; i < s->pub.nraw; i++) {
+		if (!s->raw[i].n)
+			s->raw[i].first = o;
+		o = s->raw[i].first + s->raw[i].n;
+	}
+}
+
+static int stage_expand_numbers(struct parser *p)
+{
+	AUTOCUE_TRACE(script_expand_numbers);
+	struct script *s = p->s;
+	bool *drop = NULL;
+	char msg[160];
+	int i, k, rc = -1;
+
+	for (i = 0; i < p->npending; i++) {
+		const struct pending *q = &p->pending[i];
+		const struct ac_alt *alts;
+
+		k = ac_number_expand(&s->arena, q->t + q->b, q->e - q->b,
+				     &alts, msg, sizeof(msg));
+		if (k < 0) {
+			set_err(p, msg);
+			goto out;
+		}
+		if (k > 0) {
+			s->words[q->word].alts = alts;
+			s->words[q->word].nalts = k;
+			continue;
+		}
+		if (!drop && !(drop = calloc(s->pub.n, sizeof(*drop))))
+			goto nomem;
+		if (number_fallback(p, q, drop))
+			goto nomem;
+	}
+	if (drop)
+		drop_words(s, drop);
+	rc = 0;
+	goto out;
+nomem:
+	set_err(p, "out of memory");
+out:
+	free(drop);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Stage 3: lines (§5.12)                                              */
+
+/* normalize(t[0..n)) is non-empty, for a word without whitespace. An ASCII
+ * word character survives normalization, so only words without one need
+ * the real thing. */
+static int line_word_counts(struct parser *p, const char *t, size_t n)
+{
+	bool ascii = true;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+
+		if (c >= 0x80)
+			ascii = false;
+		else if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+			 (c >= '0' && c <= '9') || c == '_')
+			return 1;
+	}
+	if (ascii)
+		return 0;
+	if (p->norm_cap < AC_NORM_CAP(n)) {
+		char *nb = realloc(p->norm, AC_NORM_CAP(n));
+
+		if (!nb)
+			return -1;
+		p->norm = nb;
+		p->norm_cap = AC_NORM_CAP(n);
+	}
+	return ac_normalize(t, n, p->norm, p->norm_cap) > 0;
+}
 
 /* Non-empty normalized whitespace-separated words of t[0..n). */
 static int count_line_words(struct parser *p, const char *t, size_t n)
 {
 	size_t i = 0, start = 0;
-	bool in = false;
+	bool in = false, space;
 	int32_t c;
-	int k, count = 0;
+	int k, count = 0, r;
 
 	while (i <= n) {
-		if (i < n) {
+		if (i == n) {
+			k = 1;
+			space = true;
+		} else if ((unsigned char)t[i] < 0x80) {
+			k = 1;
+			space = ac_ascii_isspace(t[i]);
+		} else {
 			k = ac_utf8_next(t + i, n - i, &c);
 			if (k < 0)
 				return -1;
-		} else {
-			k = 1;
-			c = ' ';
+			space = ac_uc_isspace(c);
 		}
-		if (ac_uc_isspace(c)) {
+		if (space) {
 			if (in) {
-				if (p->norm_cap < AC_NORM_CAP(i - start)) {
-					char *b = realloc(p->norm, AC_NORM_CAP(i - start));
-
-					if (!b)
-						return -1;
-					p->norm = b;
-					p->norm_cap = AC_NORM_CAP(i - start);
-				}
-				if (ac_normalize(t + start, i - start, p->norm,
-						 p->norm_cap) > 0)
-					count++;
+				r = line_word_counts(p, t + start, i - start);
+				if (r < 0)
+					return -1;
+				count += r;
 			}
 			in = false;
 		} else if (!in) {
@@ -464,13 +574,15 @@ struct ac_script *ac_script_parse(const char *md, size_t len, char *err,
 		goto fail;
 	}
 	if (stage_markdown(&p, text, clen) || stage_tokenize(&p) ||
-	    stage_lines(&p, text, clen))
+	    stage_expand_numbers(&p) || stage_lines(&p, text, clen))
 		goto fail;
 	publish(s);
 	free(p.norm);
+	free(p.pending);
 	return &s->pub;
 fail:
 	free(p.norm);
+	free(p.pending);
 	publish(s);
 	ac_script_free(&s->pub);
 	return NULL;

@@ -303,6 +303,29 @@ static int report_interval(struct env *env, struct ac_trace *t,
 	return ret;
 }
 
+static void announce(struct env *env, struct ac_trace *t)
+{
+	struct ac_snapshot *s = ac_trace_snapshot(t);
+	const char *const *unpaired;
+	int n;
+
+	unpaired = ac_trace_unpaired(t, &n);
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "autocue-trace: warning: unpaired probe %s\n",
+			unpaired[i]);
+	if (!s)
+		return;
+	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d; ", s->nprobes,
+		ac_trace_binary(t), s->pid);
+	if (s->compensated)
+		fprintf(stderr, "probe cost %.2f us per call, compensated. ",
+			s->pair_ns / 1000);
+	else
+		fprintf(stderr, "raw figures (probe cost included). ");
+	fprintf(stderr, "%s\n", env->duration ? "" : "Ctrl-C to end.");
+	ac_snapshot_free(s);
+}
+
 static int run(struct env *env)
 {
 	struct ac_trace *t = NULL;
@@ -336,11 +359,7 @@ static int run(struct env *env)
 		goto cleanup;
 	}
 	if (!env->quiet)
-		fprintf(stderr, "Tracing PID %d (probe cost %s). %s\n",
-			ac_trace_pid(t), env->topts.no_compensate ?
-			"not compensated" : "calibrated",
-			env->duration ? "" : "Ctrl-C to end.");
-
+		announce(env, t);
 	if (env->json && env->interval && !(js = ac_json_series_new())) {
 		exit_code = 1;
 		goto cleanup;

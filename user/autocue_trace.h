@@ -119,6 +119,10 @@ int ac_trace_reset(struct ac_trace *t);
 pid_t ac_trace_pid(const struct ac_trace *t);
 bool ac_trace_alive(struct ac_trace *t, int *status);
 const char *ac_trace_error(const struct ac_trace *t);
+/* The binary traced, and its probes that have no partner (X__entry without
+ * X__return or the reverse, or outside the naming convention). */
+const char *ac_trace_binary(const struct ac_trace *t);
+const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n);
 void ac_trace_close(struct ac_trace *t);
 
 const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,

@@ -36,6 +36,17 @@ pid_t ac_trace_pid(const struct ac_trace *t)
 	return t->pid;
 }
 
+const char *ac_trace_binary(const struct ac_trace *t)
+{
+	return t->binary;
+}
+
+const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n)
+{
+	*n = t->probes.nunpaired;
+	return (const char *const *)t->probes.unpaired;
+}
+
 static int check_privileges(struct ac_trace *t)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
