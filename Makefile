@@ -11,6 +11,9 @@
 #   V=1            show the commands
 
 BUILD   ?= build
+# the specification, conformance sessions and sample scripts beside the repo
+SHARED  ?= $(firstword $(wildcard ../shared /work/shared) ../shared)
+export SHARED
 PREFIX  ?= /usr/local
 CC      ?= gcc
 CLANG   ?= clang
@@ -40,7 +43,7 @@ TEST_TARGETS  :=
 BENCH_TARGETS :=
 INSTALL_BINS  :=
 
-.PHONY: all deps test bench demo profile install clean vmlinux
+.PHONY: all deps test bench demo profile fuzz install clean vmlinux
 all:
 
 include vmlinux/vmlinux.mk
@@ -48,6 +51,7 @@ include bpf/bpf.mk
 include user/user.mk
 include tracker/tracker.mk
 include tests/tests.mk
+include tests/fuzz/fuzz.mk
 -include tests/perf/perf.mk
 -include bench/bench.mk
 -include scripts/profile.mk

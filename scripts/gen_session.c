@@ -121,6 +121,60 @@ static char *mishear(struct rng *r, const char *w)
 	return m;
 }
 
+/* How a recogniser writes a plain word: the displayed token lower-cased,
+ * apostrophes kept ("i'm", where the tracker's normalized word is "im"),
+ * hyphens as spaces ("problem solving" for "problem-solving"), other
+ * punctuation dropped. Appends one or more words. */
+static void say_plain(struct words *ws, const struct ac_script *s,
+		      const struct ac_word *w)
+{
+	const struct ac_raw *raw = &s->raw[w->raw];
+	const unsigned char *p = (const unsigned char *)raw->text;
+	char *buf = NULL;
+	size_t n = 0;
+	int pushed = 0;
+
+	if (raw->n != 1) {
+		words_push(ws, w->text, false);
+		return;
+	}
+	buf = malloc(strlen(raw->text) + 1);
+	if (!buf) {
+		fprintf(stderr, "gen-session: out of memory\n");
+		exit(1);
+	}
+	for (;; p++) {
+		bool apos = *p == '\'' ||
+			    (p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x99);
+
+		if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    *p >= 0x80) {
+			if (apos) {
+				buf[n++] = '\'';
+				p += 2;
+			} else {
+				buf[n++] = *p;
+			}
+		} else if (*p >= 'A' && *p <= 'Z') {
+			buf[n++] = (char)(*p - 'A' + 'a');
+		} else if (*p == '\'' && n) {
+			buf[n++] = '\'';
+		} else if (*p == '-' || *p == '/' || !*p) {
+			if (n) {
+				buf[n] = '\0';
+				words_push(ws, strdup(buf), true);
+				pushed++;
+				n = 0;
+			}
+			if (!*p)
+				break;
+		}
+	}
+	free(buf);
+	if (!pushed)
+		words_push(ws, w->text, false);
+}
+
 /* Appends what is said for speakable words [a, b): each word's primary
  * spoken form, with the occasional misheard word. */
 static void say(struct words *ws, const struct ac_script *s, int a, int b,
@@ -138,34 +192,49 @@ static void say(struct words *ws, const struct ac_script *s, int a, int b,
 		    (int)(rng_next(r) % 1000) < o->typos)
 			words_push(ws, mishear(r, w->text), true);
 		else
-			words_push(ws, w->text, false);
+			say_plain(ws, s, w);
 	}
 }
 
 /* ---- output ---------------------------------------------------------------- */
 
-static void put_json_string(FILE *f, struct words *ws, int n)
+static void put_word(FILE *f, const char *w)
 {
-	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)w; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+/* {"KEY": "the first n words"}; the last one misheard when asked (a
+ * partial's last word is the recogniser's least settled guess). */
+static void put_event(FILE *f, const char *key, struct words *ws, int n,
+		      struct rng *r, bool unsettled)
+{
+	fprintf(f, "{\"%s\": \"", key);
 	for (int i = 0; i < n; i++) {
 		if (i)
 			fputc(' ', f);
-		for (const unsigned char *p = (unsigned char *)ws->w[i]; *p;
-		     p++) {
-			if (*p == '"' || *p == '\\')
-				fprintf(f, "\\%c", *p);
-			else if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+		if (unsettled && i == n - 1 && strlen(ws->w[i]) >= 5) {
+			char *m = mishear(r, ws->w[i]);
+
+			put_word(f, m);
+			free(m);
+		} else {
+			put_word(f, ws->w[i]);
 		}
 	}
-	fputc('"', f);
+	fputs("\"}\n", f);
 }
 
 /* One utterance: partials growing by 1..3 words, sometimes repeated (Vosk
  * repeats a partial while the audio adds nothing), then the final and,
- * sometimes, the empty partial Vosk sends after a final. */
+ * sometimes, the empty partial Vosk sends after a final. Now and then a
+ * partial's last word is misheard and corrected by the next partial. */
 static void utterance(FILE *f, struct words *ws, struct rng *r)
 {
 	int n = 0;
@@ -174,18 +243,11 @@ static void utterance(FILE *f, struct words *ws, struct rng *r)
 		n += rng_range(r, 1, 3);
 		if (n > ws->n)
 			n = ws->n;
-		fputs("{\"partial\": ", f);
-		put_json_string(f, ws, n);
-		fputs("}\n", f);
-		if (rng_pct(r, 10)) {
-			fputs("{\"partial\": ", f);
-			put_json_string(f, ws, n);
-			fputs("}\n", f);
-		}
+		put_event(f, "partial", ws, n, r, n < ws->n && rng_pct(r, 8));
+		if (rng_pct(r, 10))
+			put_event(f, "partial", ws, n, r, false);
 	}
-	fputs("{\"text\": ", f);
-	put_json_string(f, ws, ws->n);
-	fputs("}\n", f);
+	put_event(f, "text", ws, ws->n, r, false);
 	if (rng_pct(r, 30))
 		fputs("{\"partial\": \"\"}\n", f);
 }

@@ -239,58 +239,110 @@ static size_t cp_count(const char *s, size_t len)
 
 /* ---- script precomputation ------------------------------------------- */
 
-/* Appends the code points of s to *pool; returns the span. */
-static int pool_cps(uint32_t **pool, size_t *len, size_t *cap, const char *s,
-		    struct span *out)
+/* Code points of s[0..len) (validated UTF-8) appended to pool[*used..]. */
+static struct span pool_cps(uint32_t *pool, size_t *used, const char *s,
+			    size_t len)
 {
-	size_t bl = strlen(s);
-	long n;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	struct span sp = { (uint32_t)*used, 0 };
+	uint32_t *o = pool + *used;
 
-	if (grow((void **)pool, cap, *len + bl + 1, sizeof(**pool)))
-		return -ENOMEM;
-	n = ac_utf8_decode(s, bl, *pool + *len);
-	if (n < 0)
-		return -EINVAL;
-	out->off = (uint32_t)*len;
-	out->len = (uint32_t)n;
-	*len += (size_t)n;
-	return 0;
+	while (p < end)
+		o[sp.len++] = *p < 0x80 ? *p++ : next_cp(&p);
+	*used += sp.len;
+	return sp;
 }
 
-static int normalize_dup(const char *s, char **out)
+/*
+ * Code points of every script word's text (for ratio) and of its normal
+ * form (for word_matches). Plain words are normalized already, so their
+ * normal form shares the text's span; only placeholders and the odd
+ * non-ASCII word differ. A word never has more code points than bytes, and
+ * normalizing never adds code points, so one allocation holds both.
+ */
+static int build_words(struct ac_tracker *t)
 {
-	size_t len = strlen(s), cap = AC_NORM_CAP(len);
-	char *buf = malloc(cap);
+	const struct ac_script *s = t->s;
+	size_t total = 0, used = 0, cap = 0;
+	char *nf = NULL;
+	int err = -ENOMEM;
 
-	if (!buf)
-		return -ENOMEM;
-	if (ac_normalize(s, len, buf, cap) < 0) {
-		free(buf);
-		return -EINVAL;
+	for (int i = 0; i < t->n; i++)
+		total += strlen(s->words[i].text);
+	t->wcp = malloc((2 * total + 1) * sizeof(*t->wcp));
+	t->wtext = malloc(((size_t)t->n + 1) * sizeof(*t->wtext));
+	t->wnorm = malloc(((size_t)t->n + 1) * sizeof(*t->wnorm));
+	if (!t->wcp || !t->wtext || !t->wnorm)
+		goto out;
+	for (int i = 0; i < t->n; i++) {
+		const char *w = s->words[i].text;
+		size_t len = strlen(w);
+		int k;
+
+		if (grow((void **)&nf, &cap, AC_NORM_CAP(len), 1))
+			goto out;
+		k = ac_normalize(w, len, nf, cap);
+		if (k < 0) {
+			err = -EINVAL;
+			goto out;
+		}
+		t->wtext[i] = pool_cps(t->wcp, &used, w, len);
+		if ((size_t)k == len && !memcmp(nf, w, len))
+			t->wnorm[i] = t->wtext[i];
+		else
+			t->wnorm[i] = pool_cps(t->wcp, &used, nf, (size_t)k);
+		if (s->words[i].nalts > t->maxalts)
+			t->maxalts = s->words[i].nalts;
 	}
-	*out = buf;
-	return 0;
+	err = 0;
+out:
+	free(nf);
+	return err;
 }
 
-/* Splits the script words' texts into whitespace tokens (placeholders like
- * "<numeric expansion>" are two), interns them and ranks them in code-point
- * order, which is strcmp order for UTF-8. */
+/* A window token as a view into a script word's text. */
+struct tview {
+	const char *p;
+	uint32_t len;
+	uint32_t hash;
+};
+
+static uint32_t hash_bytes(const char *p, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	return h;
+}
+
+static int cmp_rank(const void *a, const void *b, void *strs)
+{
+	const char *const *str = strs;
+
+	return strcmp(str[*(const int *)a], str[*(const int *)b]);
+}
+
+/* Whitespace tokens of the script words' texts (placeholders such as
+ * "<numeric expansion>" are two), interned by hashing, then ranked in
+ * code-point order (strcmp order for UTF-8). Only the distinct tokens are
+ * sorted: a script has a few thousand of them among ten thousand words. */
 static int build_tokens(struct ac_tracker *t)
 {
 	const struct ac_script *s = t->s;
-	size_t total = 0, pos = 0, cps_len = 0, cps_cap = 0;
-	char **all = NULL;
-	int nall = 0, err = -ENOMEM;
+	struct tview *all = NULL;
+	int *slot = NULL, *first = NULL, *order = NULL, *rank = NULL;
+	size_t total = 0, pos = 0, used = 0, nslots = 64;
+	int nall = 0, ndist = 0, err = -ENOMEM;
 
 	for (int i = 0; i < t->n; i++)
 		total += strlen(s->words[i].text) + 1;
-	t->tok_pool = malloc(total + 1);
 	all = malloc((total + 1) * sizeof(*all));
 	t->wtok_off = malloc(((size_t)t->n + 1) * sizeof(*t->wtok_off));
-	if (!t->tok_pool || !all || !t->wtok_off)
-		goto cleanup;
+	if (!all || !t->wtok_off)
+		goto out;
 
-	/* cut every word into NUL-terminated tokens inside tok_pool */
+	/* cut every word into tokens */
 	for (int i = 0; i < t->n; i++) {
 		const unsigned char *p =
 			(const unsigned char *)s->words[i].text;
@@ -299,86 +351,96 @@ static int build_tokens(struct ac_tracker *t)
 		while (*p) {
 			const unsigned char *q = p, *start;
 
-			if (ac_is_space(next_cp(&q))) {
+			if (ac_is_space(*p < 0x80 ? *q++ : next_cp(&q))) {
 				p = q;
 				continue;
 			}
 			start = p;
 			while (*p) {
 				q = p;
-				if (ac_is_space(next_cp(&q)))
+				if (ac_is_space(*p < 0x80 ? *q++ : next_cp(&q)))
 					break;
 				p = q;
 			}
-			memcpy(t->tok_pool + pos, start, (size_t)(p - start));
-			all[nall++] = t->tok_pool + pos;
-			pos += (size_t)(p - start);
-			t->tok_pool[pos++] = '\0';
+			all[nall++] = (struct tview){
+				(const char *)start, (uint32_t)(p - start),
+				hash_bytes((const char *)start,
+					   (size_t)(p - start)) };
 		}
 	}
 	t->wtok_off[t->n] = nall;
 
-	/* rank distinct tokens */
-	t->tok_str = malloc(((size_t)nall + 1) * sizeof(*t->tok_str));
+	/* intern: open addressing, at most half full */
+	while (nslots < 2 * (size_t)nall)
+		nslots *= 2;
+	slot = malloc(nslots * sizeof(*slot));
+	first = malloc(((size_t)nall + 1) * sizeof(*first));
 	t->wtok = malloc(((size_t)nall + 1) * sizeof(*t->wtok));
-	if (!t->tok_str || !t->wtok)
-		goto cleanup;
-	memcpy(t->tok_str, all, (size_t)nall * sizeof(*all));
-	qsort(t->tok_str, (size_t)nall, sizeof(*t->tok_str), cmp_str);
-	t->ntoks = 0;
-	for (int i = 0; i < nall; i++)
-		if (!t->ntoks ||
-		    strcmp(t->tok_str[t->ntoks - 1], t->tok_str[i]))
-			t->tok_str[t->ntoks++] = t->tok_str[i];
+	if (!slot || !first || !t->wtok)
+		goto out;
+	memset(slot, 0xff, nslots * sizeof(*slot));
 	for (int i = 0; i < nall; i++) {
-		const char **hit = bsearch(&all[i], t->tok_str,
-					   (size_t)t->ntoks,
-					   sizeof(*t->tok_str), cmp_str);
-		t->wtok[i] = (int)(hit - t->tok_str);
+		size_t h = all[i].hash & (nslots - 1);
+
+		for (;; h = (h + 1) & (nslots - 1)) {
+			const struct tview *d;
+
+			if (slot[h] < 0) {
+				slot[h] = ndist;
+				first[ndist++] = i;
+				t->wtok[i] = slot[h];
+				break;
+			}
+			d = &all[first[slot[h]]];
+			if (d->hash == all[i].hash && d->len == all[i].len &&
+			    !memcmp(d->p, all[i].p, d->len)) {
+				t->wtok[i] = slot[h];
+				break;
+			}
+		}
 	}
-	t->tok_cp = malloc(((size_t)t->ntoks + 1) * sizeof(*t->tok_cp));
-	if (!t->tok_cp)
-		goto cleanup;
-	for (int i = 0; i < t->ntoks; i++) {
-		err = pool_cps(&t->tok_cps, &cps_len, &cps_cap, t->tok_str[i],
-			       &t->tok_cp[i]);
-		if (err)
-			goto cleanup;
+
+	/* NUL-terminated copies of the distinct tokens, then their ranks */
+	t->tok_pool = malloc(total + 1);
+	t->tok_str = malloc(((size_t)ndist + 1) * sizeof(*t->tok_str));
+	t->tok_cp = malloc(((size_t)ndist + 1) * sizeof(*t->tok_cp));
+	t->tok_cps = malloc((total + 1) * sizeof(*t->tok_cps));
+	order = malloc(((size_t)ndist + 1) * sizeof(*order));
+	rank = malloc(((size_t)ndist + 1) * sizeof(*rank));
+	if (!t->tok_pool || !t->tok_str || !t->tok_cp || !t->tok_cps ||
+	    !order || !rank)
+		goto out;
+	for (int d = 0; d < ndist; d++) {
+		const struct tview *v = &all[first[d]];
+
+		memcpy(t->tok_pool + pos, v->p, v->len);
+		t->tok_pool[pos + v->len] = '\0';
+		t->tok_str[d] = t->tok_pool + pos;
+		pos += v->len + 1;
+		order[d] = d;
 	}
+	qsort_r(order, (size_t)ndist, sizeof(*order), cmp_rank, t->tok_str);
+	for (int r = 0; r < ndist; r++)
+		rank[order[r]] = r;
+	for (int i = 0; i < nall; i++)
+		t->wtok[i] = rank[t->wtok[i]];
+	/* tok_str in rank order, for the queries' bsearch */
+	for (int r = 0; r < ndist; r++)
+		first[r] = (int)(t->tok_str[order[r]] - t->tok_pool);
+	for (int r = 0; r < ndist; r++) {
+		t->tok_str[r] = t->tok_pool + first[r];
+		t->tok_cp[r] = pool_cps(t->tok_cps, &used, t->tok_str[r],
+					strlen(t->tok_str[r]));
+	}
+	t->ntoks = ndist;
 	err = 0;
-cleanup:
+out:
 	free(all);
+	free(slot);
+	free(first);
+	free(order);
+	free(rank);
 	return err;
-}
-
-static int build_words(struct ac_tracker *t)
-{
-	const struct ac_script *s = t->s;
-	size_t len = 0, cap = 0;
-	int err = -ENOMEM;
-
-	t->wtext = malloc(((size_t)t->n + 1) * sizeof(*t->wtext));
-	t->wnorm = malloc(((size_t)t->n + 1) * sizeof(*t->wnorm));
-	if (!t->wtext || !t->wnorm)
-		return -ENOMEM;
-	for (int i = 0; i < t->n; i++) {
-		char *nf = NULL;
-
-		err = pool_cps(&t->wcp, &len, &cap, s->words[i].text,
-			       &t->wtext[i]);
-		if (err)
-			return err;
-		err = normalize_dup(s->words[i].text, &nf);
-		if (err)
-			return err;
-		err = pool_cps(&t->wcp, &len, &cap, nf, &t->wnorm[i]);
-		free(nf);
-		if (err)
-			return err;
-		if (s->words[i].nalts > t->maxalts)
-			t->maxalts = s->words[i].nalts;
-	}
-	return 0;
 }
 
 static int matcher_init(struct matcher *m, int cap)

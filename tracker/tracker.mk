@@ -4,7 +4,6 @@ TRACKER_SRCS := $(filter-out tracker/replay.c,$(wildcard tracker/*.c))
 TRACKER_OBJS := $(TRACKER_SRCS:%.c=$(BUILD)/%.o)
 TRACKER_LIBS := -lmd4c -lutf8proc -ljson-c -lpthread
 # conformance data and sample scripts shared between the repositories
-SHARED ?= ../shared
 
 $(BUILD)/tracker/%.o: tracker/%.c | $(BUILD)
 	$(call msg,CC,$@)
