@@ -175,14 +175,22 @@ static void say_plain(struct words *ws, const struct ac_script *s,
 		words_push(ws, w->text, false);
 }
 
+static bool is_dash(const char *t)
+{
+	return !strcmp(t, "-") || !strcmp(t, "--") || !strcmp(t, "\u2013") ||
+	       !strcmp(t, "\u2014");
+}
+
 /* Appends what is said for speakable words [a, b): each word's primary
- * spoken form, with the occasional misheard word. */
+ * spoken form (dashes unsaid), with the occasional misheard word. */
 static void say(struct words *ws, const struct ac_script *s, int a, int b,
 		struct rng *r, const struct opts *o)
 {
 	for (int i = a; i < b; i++) {
 		const struct ac_word *w = &s->words[i];
 
+		if (w->nalts && is_dash(s->raw[w->raw].text))
+			continue;	/* a dash is a pause, not a word */
 		if (w->nalts) {
 			for (int j = 0; j < w->alts[0].n; j++)
 				words_push(ws, w->alts[0].w[j], false);

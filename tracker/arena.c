@@ -53,25 +53,30 @@ static void *alloc_slow(struct ac_arena *a, size_t n)
 	return c->data;
 }
 
-void *ac_arena_alloc(struct ac_arena *a, size_t n)
+/* Strings need no alignment: packing them byte by byte keeps a parsed
+ * script's footprint (and the pages it touches) close to its text's size. */
+static void *bump(struct ac_arena *a, size_t n, size_t align)
 {
-	char *p;
+	size_t pad = (size_t)-(uintptr_t)a->p & (align - 1);
 
 	if (n > SIZE_MAX - 8)
 		return NULL;
-	n = (n + 7) & ~(size_t)7;
 	if (!n)
-		n = 8;
-	if ((size_t)(a->end - a->p) < n)
+		n = 1;
+	if (!a->p || (size_t)(a->end - a->p) < pad + n)
 		return alloc_slow(a, n);
-	p = a->p;
-	a->p += n;
-	return p;
+	a->p += pad + n;
+	return a->p - n;
+}
+
+void *ac_arena_alloc(struct ac_arena *a, size_t n)
+{
+	return bump(a, n, 8);
 }
 
 char *ac_arena_strndup(struct ac_arena *a, const char *s, size_t len)
 {
-	char *d = ac_arena_alloc(a, len + 1);
+	char *d = bump(a, len + 1, 1);
 
 	if (!d)
 		return NULL;

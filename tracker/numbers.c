@@ -254,10 +254,19 @@ static bool is_unit_rate(const char *m, size_t n, size_t *sl)
 	       letters_end(m, *sl + 1, n) == n;
 }
 
-static const char *const safe_units[] = {
-	"kb", "mb", "gb", "tb", "pb", "km", "cm", "mm", "mi", "ft", "yd",
-	"ms", "ns", "hr", "hrs", "hz", "khz", "mhz", "ghz", "kg", "mg", "lb",
-	"lbs", "oz", "ml", "px", "db", "kw", "mw", "ma",
+/* The safe units, as the lower-cased letters packed into an integer
+ * (first letter highest), so that the common short words ("the", "is")
+ * cost a few integer compares rather than 30 string comparisons. */
+#define U2(a, b) ((uint32_t)(a) << 8 | (uint32_t)(b))
+#define U3(a, b, c) ((uint32_t)(a) << 16 | U2(b, c))
+static const uint32_t safe_units[] = {
+	U2('k', 'b'), U2('m', 'b'), U2('g', 'b'), U2('t', 'b'), U2('p', 'b'),
+	U2('k', 'm'), U2('c', 'm'), U2('m', 'm'), U2('m', 'i'), U2('f', 't'),
+	U2('y', 'd'), U2('m', 's'), U2('n', 's'), U2('h', 'r'),
+	U3('h', 'r', 's'), U2('h', 'z'), U3('k', 'h', 'z'), U3('m', 'h', 'z'),
+	U3('g', 'h', 'z'), U2('k', 'g'), U2('m', 'g'), U2('l', 'b'),
+	U3('l', 'b', 's'), U2('o', 'z'), U2('m', 'l'), U2('p', 'x'),
+	U2('d', 'b'), U2('k', 'w'), U2('m', 'w'), U2('m', 'a'),
 };
 
 static bool lower_eq(const char *m, size_t n, const char *key)
@@ -272,13 +281,16 @@ static bool lower_eq(const char *m, size_t n, const char *key)
 
 static bool is_safe_unit(const char *m, size_t n)
 {
+	uint32_t k = 0;
 	size_t i;
 
 	/* every safe unit has 2 or 3 letters */
 	if (n < 2 || n > 3 || letters_end(m, 0, n) != n)
 		return false;
+	for (i = 0; i < n; i++)
+		k = k << 8 | (unsigned char)(m[i] | 0x20);
 	for (i = 0; i < sizeof(safe_units) / sizeof(safe_units[0]); i++)
-		if (lower_eq(m, n, safe_units[i]))
+		if (safe_units[i] == k)
 			return true;
 	return false;
 }
@@ -335,6 +347,19 @@ bool ac_number_is_token(const char *s, size_t len)
 	size_t n;
 	bool r;
 
+	/* the common case, a word: without a digit only the unit shapes
+	 * remain, which need a '/' or 2-3 letters (after the image's strip
+	 * of ' ', the only ASCII it strips) */
+	if (len > 3 && !memchr(s, '/', len)) {
+		size_t i;
+
+		for (i = 0; i < len; i++)
+			if ((unsigned char)s[i] >= 0x80 || s[i] == ' ' ||
+			    (s[i] >= '0' && s[i] <= '9'))
+				break;
+		if (i == len)
+			return false;
+	}
 	if (ascii_image(s, len, &m, &n))
 		return image_is_number(m, n);
 	if (!tok_map(&t, s, len))

@@ -94,20 +94,40 @@ static const struct {
 };
 
 /* The reference looks up the whitespace-stripped token; tokens never hold
- * whitespace here, so the bytes are compared as they are. */
+ * whitespace here, so the bytes are compared as they are. Every sub-token
+ * of a script comes through here, hence the switch rather than a scan of
+ * the table. */
 const struct ac_alt *ac_punct_expansions(const char *s, size_t len, int *nalts)
 {
-	size_t i;
+	int row;
 
-	if (len == 0 || len > 2)
-		return NULL;
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		if (strlen(table[i].key) == len && !memcmp(table[i].key, s, len)) {
-			*nalts = table[i].n;
-			return table[i].alts;
+	if (len == 2) {
+		if (s[1] != '=' || (s[0] != '<' && s[0] != '>'))
+			return NULL;
+		row = s[0] == '<' ? 3 : 4;
+	} else if (len == 1) {
+		switch (s[0]) {
+		case '&': row = 0; break;
+		case '<': row = 1; break;
+		case '>': row = 2; break;
+		case '/': row = 5; break;
+		case '\\': row = 6; break;
+		case '~': row = 7; break;
+		case '@': row = 8; break;
+		case '+': row = 9; break;
+		case '-': row = 10; break;
+		case '=': row = 11; break;
+		case '%': row = 12; break;
+		case '^': row = 13; break;
+		case '|': row = 14; break;
+		case '*': row = 15; break;
+		default: return NULL;
 		}
+	} else {
+		return NULL;
 	}
-	return NULL;
+	*nalts = table[row].n;
+	return table[row].alts;
 }
 
 /* ASCII classes by bit: */

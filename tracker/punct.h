@@ -40,4 +40,17 @@ void ac_punct_strip_surrounding(const char *s, size_t *b, size_t *e);
  * "-" and "/" are never cut out of a longer token. */
 size_t ac_punct_operator_len(const char *s, size_t len);
 
+/* c may start an operator that ac_punct_operator_len cuts out: lets the
+ * parser pass over the common token without one in a single scan */
+static inline bool ac_punct_may_cut(char c)
+{
+	switch (c) {
+	case '&': case '<': case '>': case '\\': case '~': case '@': case '+':
+	case '=': case '%': case '^': case '|': case '*':
+		return true;
+	default:
+		return false;
+	}
+}
+
 #endif /* AUTOCUE_PUNCT_H */

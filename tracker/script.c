@@ -82,13 +82,21 @@ static size_t utf8_invalid_at(const char *s, size_t len)
 
 /* The reference reads scripts in text mode, so "\r\n" and "\r" arrive as
  * "\n"; NUL becomes U+FFFD as CommonMark asks, which also keeps every
- * string NUL-terminated. */
-static char *clean_input(struct ac_arena *a, const char *md, size_t len,
-			 size_t *out_len)
+ * string NUL-terminated. Scripts that need neither are used in place: the
+ * stages copy what they keep. */
+static const char *clean_input(struct ac_arena *a, const char *md, size_t len,
+			       size_t *out_len)
 {
-	char *d = ac_arena_alloc(a, 3 * len + 1), *o = d;
-	size_t i;
+	size_t i, nul = 0;
+	char *d, *o;
 
+	if (!memchr(md, '\r', len) && !memchr(md, '\0', len)) {
+		*out_len = len;
+		return md;
+	}
+	for (i = 0; i < len; i++)
+		nul += md[i] == '\0';
+	d = o = ac_arena_alloc(a, len + 2 * nul + 1);
 	if (!d)
 		return NULL;
 	for (i = 0; i < len; i++) {
@@ -176,7 +184,10 @@ nomem:
 	return -1;
 }
 
-/* Normalized copy in the arena, or "" when nothing is left. */
+/* Normal form of t[0..n), a piece of a raw token, or "" when nothing is
+ * left. Most words ("the", "and") are their own normal form and end their
+ * raw token, whose NUL-terminated text then serves; others get a copy in
+ * the arena. */
 static const char *normalized(struct parser *p, const char *t, size_t n)
 {
 	size_t cap = AC_NORM_CAP(n);
@@ -193,6 +204,8 @@ static const char *normalized(struct parser *p, const char *t, size_t n)
 	k = ac_normalize(t, n, p->norm, p->norm_cap);
 	if (k <= 0)
 		return "";
+	if ((size_t)k == n && !t[n] && !memcmp(p->norm, t, n))
+		return t;
 	return ac_arena_strndup(&p->s->arena, p->norm, k);
 }
 
@@ -284,6 +297,8 @@ static int split_operators(struct parser *p, int ri, const char *t, size_t n,
 
 	if (!not_number && whole_number(t, n))
 		return classify(p, ri, t, n, false);
+	while (i < n && !ac_punct_may_cut(t[i]))
+		i++;
 	while (i < n) {
 		k = ac_punct_operator_len(t + i, n - i);
 		if (!k) {
@@ -304,6 +319,64 @@ static int split_operators(struct parser *p, int ri, const char *t, size_t n,
 	return 0;
 }
 
+/* Byte classes for plain_word(); 0 is the rest of ASCII (punctuation and
+ * controls), which plain_word() counts as B_OTHER. */
+enum { B_UPPER = 1, B_OTHER = 2, B_DOT = 4, B_SLOW = 8, B_LOWER = 16 };
+
+static const unsigned char byte_class[256] = {
+	['a' ... 'z'] = B_LOWER, ['_'] = B_LOWER, ['A' ... 'Z'] = B_UPPER,
+	['.'] = B_DOT,
+	/* digits, '/' and the operators start numbers and splits */
+	['0' ... '9'] = B_SLOW, ['/'] = B_SLOW, ['&'] = B_SLOW, ['<'] = B_SLOW,
+	['>'] = B_SLOW, ['\\'] = B_SLOW, ['~'] = B_SLOW, ['@'] = B_SLOW,
+	['+'] = B_SLOW, ['='] = B_SLOW, ['%'] = B_SLOW, ['^'] = B_SLOW,
+	['|'] = B_SLOW, ['*'] = B_SLOW,
+	[0x80 ... 0xff] = B_SLOW,
+};
+
+/*
+ * The common raw token in one scan: ASCII without digits, '/' or
+ * operators, periods only at its end, and more than 3 characters left once
+ * surrounding punctuation is stripped (or else letters only and no unit).
+ * Such a token can be no number (those need a digit, a '/' or 2-3
+ * letters), has no split, and is one word: the period handling leaves
+ * t[0..e), e = n minus the trailing periods. This is exactly where
+ * tokenize_raw()'s general path ends too, with classify() of that part.
+ * Returns 1 when the token is not of this kind.
+ */
+static int plain_word(struct parser *p, int ri, const char *t, size_t n)
+{
+	size_t e = n, b = 0, ce;
+	unsigned flags = 0;
+	const char *w;
+
+	while (e > 0 && t[e - 1] == '.')
+		e--;
+	for (size_t i = 0; i < e; i++) {
+		unsigned c = byte_class[(unsigned char)t[i]];
+
+		flags |= c ? c : B_OTHER;
+	}
+	if (flags & (B_DOT | B_SLOW))
+		return 1;
+	ce = e;
+	ac_punct_strip_surrounding(t, &b, &ce);
+	/* short words ("the", "to") are common too: when all letters, the
+	 * token is its own stripped core, and only a unit is a number */
+	if (ce - b <= 3 && (e < n || (flags & ~(B_LOWER | B_UPPER)) ||
+			    ac_number_is_token(t, n)))
+		return 1;
+	if (flags & (B_UPPER | B_OTHER))
+		return classify(p, ri, t, e, true);
+	/* already in normal form: lower-case letters and '_' */
+	w = e == n ? t : ac_arena_strndup(&p->s->arena, t, e);
+	if (!w) {
+		set_err(p, "out of memory");
+		return -1;
+	}
+	return add_word(p, ri, w, NULL, 0);
+}
+
 /*
  * §2.3 step 1 for raw token ri. The period handling only ever yields the
  * runs of non-'.' text with "." sub-tokens between them, and a "." sub-token
@@ -314,7 +387,10 @@ static int tokenize_raw(struct parser *p, int ri)
 {
 	const char *t = p->s->raw[ri].text, *dot;
 	size_t n = strlen(t), i = 0, j;
+	int r = plain_word(p, ri, t, n);
 
+	if (r <= 0)
+		return r;
 	if (whole_number(t, n))
 		return classify(p, ri, t, n, false);
 	while (i < n) {
@@ -427,25 +503,21 @@ out:
 /* ------------------------------------------------------------------ */
 /* Stage 3: lines (§5.12)                                              */
 
-/* normalize(t[0..n)) is non-empty, for a word without whitespace. An ASCII
- * word character survives normalization, so only words without one need
- * the real thing. */
-static int line_word_counts(struct parser *p, const char *t, size_t n)
+/* How a line's ASCII bytes count towards its words. */
+enum { L_OTHER, L_SPACE, L_WORD };
+
+static const unsigned char line_class[128] = {
+	['\t'] = L_SPACE, ['\n'] = L_SPACE, ['\v'] = L_SPACE, ['\f'] = L_SPACE,
+	['\r'] = L_SPACE, [0x1c] = L_SPACE, [0x1d] = L_SPACE, [0x1e] = L_SPACE,
+	[0x1f] = L_SPACE, [' '] = L_SPACE,
+	['0' ... '9'] = L_WORD, ['A' ... 'Z'] = L_WORD, ['a' ... 'z'] = L_WORD,
+	['_'] = L_WORD,
+};
+
+/* normalize(t[0..n)) is non-empty, for a word without an ASCII word
+ * character (one of those always survives normalization). */
+static int nonascii_word_counts(struct parser *p, const char *t, size_t n)
 {
-	bool ascii = true;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)t[i];
-
-		if (c >= 0x80)
-			ascii = false;
-		else if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-			 (c >= '0' && c <= '9') || c == '_')
-			return 1;
-	}
-	if (ascii)
-		return 0;
 	if (p->norm_cap < AC_NORM_CAP(n)) {
 		char *nb = realloc(p->norm, AC_NORM_CAP(n));
 
@@ -461,17 +533,18 @@ static int line_word_counts(struct parser *p, const char *t, size_t n)
 static int count_line_words(struct parser *p, const char *t, size_t n)
 {
 	size_t i = 0, start = 0;
-	bool in = false, space;
+	bool in = false, word = false, nonascii = false, space;
 	int32_t c;
 	int k, count = 0, r;
 
-	while (i <= n) {
-		if (i == n) {
+	for (;;) {
+		unsigned char b = i < n ? (unsigned char)t[i] : ' ';
+		int cls = L_OTHER;
+
+		if (b < 0x80) {
 			k = 1;
-			space = true;
-		} else if ((unsigned char)t[i] < 0x80) {
-			k = 1;
-			space = ac_ascii_isspace(t[i]);
+			cls = line_class[b];
+			space = cls == L_SPACE;
 		} else {
 			k = ac_utf8_next(t + i, n - i, &c);
 			if (k < 0)
@@ -479,20 +552,27 @@ static int count_line_words(struct parser *p, const char *t, size_t n)
 			space = ac_uc_isspace(c);
 		}
 		if (space) {
-			if (in) {
-				r = line_word_counts(p, t + start, i - start);
+			if (in && (word || nonascii)) {
+				r = word ? 1 : nonascii_word_counts(p, t + start,
+								    i - start);
 				if (r < 0)
 					return -1;
 				count += r;
 			}
 			in = false;
-		} else if (!in) {
-			in = true;
-			start = i;
+		} else {
+			if (!in) {
+				in = true;
+				start = i;
+				word = nonascii = false;
+			}
+			word |= cls == L_WORD;
+			nonascii |= b >= 0x80;
 		}
+		if (i >= n)
+			return count;
 		i += k;
 	}
-	return count;
 }
 
 static int stage_lines(struct parser *p, const char *md, size_t len)
@@ -501,6 +581,7 @@ static int stage_lines(struct parser *p, const char *md, size_t len)
 	struct script *s = p->s;
 	size_t i = 0, nl = 1, j;
 	const char *q;
+	char *text;
 	int li = 0, counter = 0, words, w;
 
 	for (q = md; (q = memchr(q, '\n', md + len - q)); q++)
@@ -509,17 +590,18 @@ static int stage_lines(struct parser *p, const char *md, size_t len)
 		goto nomem;
 	s->lines = calloc(nl, sizeof(*s->lines));
 	s->w2l = malloc((s->pub.n ? s->pub.n : 1) * sizeof(*s->w2l));
-	if (!s->lines || !s->w2l)
+	/* one copy of the text, cut into lines in place */
+	text = ac_arena_strndup(&s->arena, md, len);
+	if (!s->lines || !s->w2l || !text)
 		goto nomem;
 	for (li = 0; li < (int)nl; li++) {
-		q = memchr(md + i, '\n', len - i);
-		j = q ? (size_t)(q - md) : len;
-		words = count_line_words(p, md + i, j - i);
+		q = memchr(text + i, '\n', len - i);
+		j = q ? (size_t)(q - text) : len;
+		text[j] = '\0';
+		words = count_line_words(p, text + i, j - i);
 		if (words < 0)
 			goto nomem;
-		s->lines[li].text = ac_arena_strndup(&s->arena, md + i, j - i);
-		if (!s->lines[li].text)
-			goto nomem;
+		s->lines[li].text = text + i;
 		s->lines[li].start = counter;
 		s->lines[li].nwords = words;
 		for (w = 0; w < words && counter < s->pub.n; w++)
@@ -551,7 +633,7 @@ struct ac_script *ac_script_parse(const char *md, size_t len, char *err,
 	struct parser p = { .err = err, .errlen = errlen };
 	struct script *s;
 	size_t bad, clen;
-	char *text;
+	const char *text;
 
 	if (errlen)
 		err[0] = '\0';

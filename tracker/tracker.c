@@ -239,60 +239,102 @@ static size_t cp_count(const char *s, size_t len)
 
 /* ---- script precomputation ------------------------------------------- */
 
-/* Code points of s[0..len) (validated UTF-8) appended to pool[*used..]. */
-static struct span pool_cps(uint32_t *pool, size_t *used, const char *s,
-			    size_t len)
+/* Appends the code points of s[0..len) (validated UTF-8) to *pool, which
+ * grows as needed; returns the span, or len == UINT32_MAX without memory. */
+static struct span pool_cps(uint32_t **pool, size_t *used, size_t *cap,
+			    const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	struct span sp = { (uint32_t)*used, 0 };
-	uint32_t *o = pool + *used;
+	uint32_t *o;
 
+	if (grow((void **)pool, cap, *used + len + 1, sizeof(**pool))) {
+		sp.len = UINT32_MAX;
+		return sp;
+	}
+	o = *pool + *used;
 	while (p < end)
 		o[sp.len++] = *p < 0x80 ? *p++ : next_cp(&p);
 	*used += sp.len;
 	return sp;
 }
 
+static const bool is_normal_ascii[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['_'] = true,
+};
+
 /*
  * Code points of every script word's text (for ratio) and of its normal
  * form (for word_matches). Plain words are normalized already, so their
- * normal form shares the text's span; only placeholders and the odd
- * non-ASCII word differ. A word never has more code points than bytes, and
- * normalizing never adds code points, so one allocation holds both.
+ * normal form shares the text's span, and the placeholders are the same
+ * string every time, so their spans are shared too: the pool ends up the
+ * size of the script's text.
  */
 static int build_words(struct ac_tracker *t)
 {
 	const struct ac_script *s = t->s;
-	size_t total = 0, used = 0, cap = 0;
+	size_t total = 0, used = 0, cap, ncap = 0;
+	const char *seen[2] = { NULL, NULL };
+	struct span seen_text[2], seen_norm[2];
 	char *nf = NULL;
 	int err = -ENOMEM;
 
 	for (int i = 0; i < t->n; i++)
 		total += strlen(s->words[i].text);
-	t->wcp = malloc((2 * total + 1) * sizeof(*t->wcp));
+	cap = total + 64;
+	t->wcp = malloc(cap * sizeof(*t->wcp));
 	t->wtext = malloc(((size_t)t->n + 1) * sizeof(*t->wtext));
 	t->wnorm = malloc(((size_t)t->n + 1) * sizeof(*t->wnorm));
 	if (!t->wcp || !t->wtext || !t->wnorm)
 		goto out;
 	for (int i = 0; i < t->n; i++) {
 		const char *w = s->words[i].text;
-		size_t len = strlen(w);
-		int k;
+		size_t len;
+		int k, c;
 
-		if (grow((void **)&nf, &cap, AC_NORM_CAP(len), 1))
+		if (s->words[i].nalts > t->maxalts)
+			t->maxalts = s->words[i].nalts;
+		/* the two most recent distinct texts that needed their own
+		 * normal form: in practice the two placeholders */
+		for (c = 0; c < 2 && seen[c] != w; c++)
+			;
+		if (c < 2) {
+			t->wtext[i] = seen_text[c];
+			t->wnorm[i] = seen_norm[c];
+			continue;
+		}
+		len = strlen(w);
+		t->wtext[i] = pool_cps(&t->wcp, &used, &cap, w, len);
+		if (t->wtext[i].len == UINT32_MAX)
 			goto out;
-		k = ac_normalize(w, len, nf, cap);
+		/* lower-case ASCII letters, digits and '_' are normal */
+		for (k = 0; (size_t)k < len; k++)
+			if (!is_normal_ascii[(unsigned char)w[k]])
+				break;
+		if ((size_t)k == len) {
+			t->wnorm[i] = t->wtext[i];
+			continue;
+		}
+		if (grow((void **)&nf, &ncap, AC_NORM_CAP(len), 1))
+			goto out;
+		k = ac_normalize(w, len, nf, ncap);
 		if (k < 0) {
 			err = -EINVAL;
 			goto out;
 		}
-		t->wtext[i] = pool_cps(t->wcp, &used, w, len);
-		if ((size_t)k == len && !memcmp(nf, w, len))
+		if ((size_t)k == len && !memcmp(nf, w, len)) {
 			t->wnorm[i] = t->wtext[i];
-		else
-			t->wnorm[i] = pool_cps(t->wcp, &used, nf, (size_t)k);
-		if (s->words[i].nalts > t->maxalts)
-			t->maxalts = s->words[i].nalts;
+			continue;
+		}
+		t->wnorm[i] = pool_cps(&t->wcp, &used, &cap, nf, (size_t)k);
+		if (t->wnorm[i].len == UINT32_MAX)
+			goto out;
+		seen[1] = seen[0];
+		seen_text[1] = seen_text[0];
+		seen_norm[1] = seen_norm[0];
+		seen[0] = w;
+		seen_text[0] = t->wtext[i];
+		seen_norm[0] = t->wnorm[i];
 	}
 	err = 0;
 out:
@@ -300,27 +342,169 @@ out:
 	return err;
 }
 
-/* A window token as a view into a script word's text. */
+/* A distinct window token: a view into a script word's text. */
 struct tview {
 	const char *p;
 	uint32_t len;
 	uint32_t hash;
 };
 
-static uint32_t hash_bytes(const char *p, size_t len)
+/* Scans the token starting at p (not whitespace) and hashes it (FNV-1a);
+ * returns its end. */
+static const unsigned char *scan_token(const unsigned char *p, uint32_t *hash)
 {
 	uint32_t h = 2166136261u;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)p[i]) * 16777619u;
-	return h;
+	while (*p) {
+		const unsigned char *q = p;
+
+		if (*p < 0x80) {
+			if (*p <= 0x20 && ac_is_space(*p))
+				break;
+			q++;
+		} else if (ac_is_space(next_cp(&q))) {
+			break;
+		}
+		for (; p < q; p++)
+			h = (h ^ *p) * 16777619u;
+	}
+	*hash = h;
+	return p;
 }
 
-static int cmp_rank(const void *a, const void *b, void *strs)
+static const unsigned char *skip_space(const unsigned char *p)
 {
-	const char *const *str = strs;
+	while (*p) {
+		const unsigned char *q = p;
 
-	return strcmp(str[*(const int *)a], str[*(const int *)b]);
+		if (*p < 0x80) {
+			if (*p > 0x20 || !ac_is_space(*p))
+				break;
+			q++;
+		} else if (!ac_is_space(next_cp(&q))) {
+			break;
+		}
+		p = q;
+	}
+	return p;
+}
+
+/* Interning table: open addressing over ids into dist[], at most half
+ * full; sized for the distinct tokens, which are few next to the words. */
+struct intern {
+	int *slot;
+	size_t nslots;
+	struct tview *dist;
+	size_t ndist, dist_cap;
+};
+
+static int intern_rehash(struct intern *in, size_t nslots)
+{
+	int *slot = malloc(nslots * sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	memset(slot, 0xff, nslots * sizeof(*slot));
+	for (size_t d = 0; d < in->ndist; d++) {
+		size_t h = in->dist[d].hash & (nslots - 1);
+
+		while (slot[h] >= 0)
+			h = (h + 1) & (nslots - 1);
+		slot[h] = (int)d;
+	}
+	free(in->slot);
+	in->slot = slot;
+	in->nslots = nslots;
+	return 0;
+}
+
+/* id of the token, added if new; -ENOMEM */
+static int intern_add(struct intern *in, const char *p, uint32_t len,
+		      uint32_t hash)
+{
+	size_t h;
+
+	if (2 * (in->ndist + 1) > in->nslots &&
+	    intern_rehash(in, 2 * in->nslots))
+		return -ENOMEM;
+	for (h = hash & (in->nslots - 1);; h = (h + 1) & (in->nslots - 1)) {
+		const struct tview *d;
+
+		if (in->slot[h] < 0)
+			break;
+		d = &in->dist[in->slot[h]];
+		if (d->hash == hash && d->len == len && !memcmp(d->p, p, len))
+			return in->slot[h];
+	}
+	if (grow((void **)&in->dist, &in->dist_cap, in->ndist + 1,
+		 sizeof(*in->dist)))
+		return -ENOMEM;
+	in->dist[in->ndist] = (struct tview){ p, len, hash };
+	in->slot[h] = (int)in->ndist;
+	return (int)in->ndist++;
+}
+
+/* Sort key of a token: its first 8 bytes, big-endian, zero-padded, which
+ * orders like strcmp as far as it goes (tokens hold no NUL). */
+struct rkey {
+	uint64_t k;
+	int id;
+};
+
+static uint64_t prefix_key(const char *p, uint32_t len)
+{
+	uint64_t k = 0;
+
+	for (uint32_t i = 0; i < 8; i++)
+		k = k << 8 | (i < len ? (unsigned char)p[i] : 0);
+	return k;
+}
+
+static bool rkey_less(const struct rkey *a, const struct rkey *b,
+		      const struct tview *dist)
+{
+	if (a->k != b->k)
+		return a->k < b->k;
+	return strcmp(dist[a->id].p, dist[b->id].p) < 0;
+}
+
+/* Quicksort on integer keys (strcmp only on 8-byte ties): the comparator
+ * call of qsort dominated the tracker's construction. */
+static void rkey_sort(struct rkey *v, size_t n, const struct tview *dist)
+{
+	while (n > 16) {
+		struct rkey pivot = v[n / 2], tmp;
+		size_t i = 0, j = n - 1;
+
+		for (;;) {
+			while (rkey_less(&v[i], &pivot, dist))
+				i++;
+			while (rkey_less(&pivot, &v[j], dist))
+				j--;
+			if (i >= j)
+				break;
+			tmp = v[i];
+			v[i++] = v[j];
+			v[j--] = tmp;
+		}
+		/* recurse into the smaller part, loop on the larger */
+		if (j + 1 < n - j - 1) {
+			rkey_sort(v, j + 1, dist);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			rkey_sort(v + j + 1, n - j - 1, dist);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct rkey x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && rkey_less(&x, &v[j - 1], dist); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* Whitespace tokens of the script words' texts (placeholders such as
@@ -330,115 +514,81 @@ static int cmp_rank(const void *a, const void *b, void *strs)
 static int build_tokens(struct ac_tracker *t)
 {
 	const struct ac_script *s = t->s;
-	struct tview *all = NULL;
-	int *slot = NULL, *first = NULL, *order = NULL, *rank = NULL;
-	size_t total = 0, pos = 0, used = 0, nslots = 64;
-	int nall = 0, ndist = 0, err = -ENOMEM;
+	struct intern in = { 0 };
+	struct rkey *keys = NULL;
+	int *rank = NULL;
+	size_t wtok_cap = 0, bytes = 0, pos = 0, used = 0, cps_cap = 0;
+	int nall = 0, err = -ENOMEM;
 
-	for (int i = 0; i < t->n; i++)
-		total += strlen(s->words[i].text) + 1;
-	all = malloc((total + 1) * sizeof(*all));
 	t->wtok_off = malloc(((size_t)t->n + 1) * sizeof(*t->wtok_off));
-	if (!all || !t->wtok_off)
+	if (!t->wtok_off || intern_rehash(&in, 1024) ||
+	    grow((void **)&t->wtok, &wtok_cap, (size_t)t->n + 16,
+		 sizeof(*t->wtok)))
 		goto out;
 
-	/* cut every word into tokens */
+	/* cut every word into tokens; the texts are terminated strings, so
+	 * a token's bytes are followed by whitespace or NUL */
 	for (int i = 0; i < t->n; i++) {
 		const unsigned char *p =
-			(const unsigned char *)s->words[i].text;
+			skip_space((const unsigned char *)s->words[i].text);
 
 		t->wtok_off[i] = nall;
 		while (*p) {
-			const unsigned char *q = p, *start;
+			const unsigned char *e;
+			uint32_t h;
+			int id;
 
-			if (ac_is_space(*p < 0x80 ? *q++ : next_cp(&q))) {
-				p = q;
-				continue;
-			}
-			start = p;
-			while (*p) {
-				q = p;
-				if (ac_is_space(*p < 0x80 ? *q++ : next_cp(&q)))
-					break;
-				p = q;
-			}
-			all[nall++] = (struct tview){
-				(const char *)start, (uint32_t)(p - start),
-				hash_bytes((const char *)start,
-					   (size_t)(p - start)) };
+			e = scan_token(p, &h);
+			id = intern_add(&in, (const char *)p,
+					(uint32_t)(e - p), h);
+			if (id < 0 ||
+			    grow((void **)&t->wtok, &wtok_cap,
+				 (size_t)nall + 2, sizeof(*t->wtok)))
+				goto out;
+			t->wtok[nall++] = id;
+			p = skip_space(e);
 		}
 	}
 	t->wtok_off[t->n] = nall;
 
-	/* intern: open addressing, at most half full */
-	while (nslots < 2 * (size_t)nall)
-		nslots *= 2;
-	slot = malloc(nslots * sizeof(*slot));
-	first = malloc(((size_t)nall + 1) * sizeof(*first));
-	t->wtok = malloc(((size_t)nall + 1) * sizeof(*t->wtok));
-	if (!slot || !first || !t->wtok)
+	/* NUL-terminated copies of the distinct tokens, ranked */
+	for (size_t d = 0; d < in.ndist; d++)
+		bytes += in.dist[d].len + 1;
+	t->tok_pool = malloc(bytes + 1);
+	t->tok_str = malloc((in.ndist + 1) * sizeof(*t->tok_str));
+	t->tok_cp = malloc((in.ndist + 1) * sizeof(*t->tok_cp));
+	keys = malloc((in.ndist + 1) * sizeof(*keys));
+	rank = malloc((in.ndist + 1) * sizeof(*rank));
+	if (!t->tok_pool || !t->tok_str || !t->tok_cp || !keys || !rank)
 		goto out;
-	memset(slot, 0xff, nslots * sizeof(*slot));
-	for (int i = 0; i < nall; i++) {
-		size_t h = all[i].hash & (nslots - 1);
-
-		for (;; h = (h + 1) & (nslots - 1)) {
-			const struct tview *d;
-
-			if (slot[h] < 0) {
-				slot[h] = ndist;
-				first[ndist++] = i;
-				t->wtok[i] = slot[h];
-				break;
-			}
-			d = &all[first[slot[h]]];
-			if (d->hash == all[i].hash && d->len == all[i].len &&
-			    !memcmp(d->p, all[i].p, d->len)) {
-				t->wtok[i] = slot[h];
-				break;
-			}
-		}
-	}
-
-	/* NUL-terminated copies of the distinct tokens, then their ranks */
-	t->tok_pool = malloc(total + 1);
-	t->tok_str = malloc(((size_t)ndist + 1) * sizeof(*t->tok_str));
-	t->tok_cp = malloc(((size_t)ndist + 1) * sizeof(*t->tok_cp));
-	t->tok_cps = malloc((total + 1) * sizeof(*t->tok_cps));
-	order = malloc(((size_t)ndist + 1) * sizeof(*order));
-	rank = malloc(((size_t)ndist + 1) * sizeof(*rank));
-	if (!t->tok_pool || !t->tok_str || !t->tok_cp || !t->tok_cps ||
-	    !order || !rank)
-		goto out;
-	for (int d = 0; d < ndist; d++) {
-		const struct tview *v = &all[first[d]];
+	for (size_t d = 0; d < in.ndist; d++) {
+		struct tview *v = &in.dist[d];
 
 		memcpy(t->tok_pool + pos, v->p, v->len);
 		t->tok_pool[pos + v->len] = '\0';
-		t->tok_str[d] = t->tok_pool + pos;
+		v->p = t->tok_pool + pos;	/* terminated, for strcmp */
 		pos += v->len + 1;
-		order[d] = d;
+		keys[d] = (struct rkey){ prefix_key(v->p, v->len), (int)d };
 	}
-	qsort_r(order, (size_t)ndist, sizeof(*order), cmp_rank, t->tok_str);
-	for (int r = 0; r < ndist; r++)
-		rank[order[r]] = r;
+	rkey_sort(keys, in.ndist, in.dist);
+	for (size_t r = 0; r < in.ndist; r++) {
+		const struct tview *v = &in.dist[keys[r].id];
+
+		rank[keys[r].id] = (int)r;
+		t->tok_str[r] = v->p;
+		t->tok_cp[r] = pool_cps(&t->tok_cps, &used, &cps_cap, v->p,
+					v->len);
+		if (t->tok_cp[r].len == UINT32_MAX)
+			goto out;
+	}
 	for (int i = 0; i < nall; i++)
 		t->wtok[i] = rank[t->wtok[i]];
-	/* tok_str in rank order, for the queries' bsearch */
-	for (int r = 0; r < ndist; r++)
-		first[r] = (int)(t->tok_str[order[r]] - t->tok_pool);
-	for (int r = 0; r < ndist; r++) {
-		t->tok_str[r] = t->tok_pool + first[r];
-		t->tok_cp[r] = pool_cps(t->tok_cps, &used, t->tok_str[r],
-					strlen(t->tok_str[r]));
-	}
-	t->ntoks = ndist;
+	t->ntoks = (int)in.ndist;
 	err = 0;
 out:
-	free(all);
-	free(slot);
-	free(first);
-	free(order);
+	free(in.slot);
+	free(in.dist);
+	free(keys);
 	free(rank);
 	return err;
 }
@@ -1002,23 +1152,27 @@ static double window_score(struct ac_tracker *t, int nq, int i, int *wc)
  * largest token count and joined length over all starts bound every call. */
 static int window_init(struct ac_tracker *t)
 {
-	int maxw = 0;
-	size_t maxba = 0;
+	int maxw = 0, w = t->o.window_size;
+	size_t maxba = 0, l = 0;
 
-	for (int i = 0; i < t->n; i++) {
-		int e = i + t->o.window_size < t->n ? i + t->o.window_size :
-						       t->n;
-		int k = t->wtok_off[e] - t->wtok_off[i];
-		size_t l = 0;
+	/* joined length of each window, sliding: add the word entering,
+	 * drop the one leaving */
+	for (int e = 0; e < t->n; e++) {
+		int i = e + 1 - w;
 
-		if (k > maxw)
-			maxw = k;
-		for (int j = t->wtok_off[i]; j < t->wtok_off[e]; j++)
+		for (int j = t->wtok_off[e]; j < t->wtok_off[e + 1]; j++)
 			l += t->tok_cp[t->wtok[j]].len + 1;
+		if (i > 0)
+			for (int j = t->wtok_off[i - 1]; j < t->wtok_off[i]; j++)
+				l -= t->tok_cp[t->wtok[j]].len + 1;
+		if (i < 0 && e + 1 < t->n)
+			continue;
+		if (i < 0)
+			i = 0;
+		if (t->wtok_off[e + 1] - t->wtok_off[i] > maxw)
+			maxw = t->wtok_off[e + 1] - t->wtok_off[i];
 		if (l > maxba)
 			maxba = l;
-		if (e == t->n)
-			break;
 	}
 	t->win = malloc(((size_t)maxw + 1) * sizeof(*t->win));
 	t->win_in = malloc(((size_t)maxw + 1) * sizeof(*t->win_in));

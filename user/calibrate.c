@@ -58,8 +58,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int attach_self(struct ac_trace *t, __u32 id, struct bpf_link ***links,
-		       int *nlinks)
+static int attach_self(struct ac_trace *t, __u32 id)
 {
 	struct ac_probe_set self;
 	char err[256];
@@ -74,8 +73,8 @@ static int attach_self(struct ac_trace *t, __u32 id, struct bpf_link ***links,
 		ret = ac_trace_fail(t, -ENOENT,
 			"calibration probe missing from /proc/self/exe (use --no-compensate)");
 	else
-		ret = ac_trace_attach_sites(t, getpid(), "/proc/self/exe",
-					    &self.p[0], id, links, nlinks);
+		ret = ac_attach_probes(t, getpid(), "/proc/self/exe", self.p,
+				       1, id);
 	ac_probes_free(&self);
 	return ret;
 }
@@ -87,9 +86,9 @@ int ac_calibrate(struct ac_trace *t)
 	double cost[BATCHES];
 	struct ac_probe_stats p;
 
-	/* the links stay until ac_trace_close: detaching a uprobe waits for an
-	 * RCU grace period (tens of ms), and nothing calls the probe again */
-	ret = attach_self(t, id, &t->links, &t->nlinks);
+	/* the link stays until ac_trace_close: detaching a uprobe waits for
+	 * RCU grace periods, and nothing calls the probe again */
+	ret = attach_self(t, id);
 	if (ret)
 		goto cleanup;
 	for (int i = 0; i < WARMUP; i++)

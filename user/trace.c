@@ -244,39 +244,6 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 	return 0;
 }
 
-int ac_trace_attach_sites(struct ac_trace *t, pid_t pid, const char *binary,
-			  const struct ac_probe *p, __u64 cookie,
-			  struct bpf_link ***links, int *nlinks)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
-	/* returns first: an entry whose return is not yet attached would
-	 * leave a frame open forever */
-	const struct ac_sites *sides[2] = { &p->ret, &p->entry };
-	struct bpf_program *progs[2] = { t->skel->progs.ac_return,
-					 t->skel->progs.ac_entry };
-
-	for (int s = 0; s < 2; s++) {
-		for (int i = 0; i < sides[s]->n; i++) {
-			struct bpf_link *l, **nl;
-
-			l = bpf_program__attach_uprobe_opts(progs[s], pid,
-					binary, sides[s]->off[i], &uo);
-			if (!l)
-				return ac_trace_fail(t, -errno,
-					"cannot attach %s in %s: %s", p->name,
-					binary, strerror(errno));
-			nl = realloc(*links, (*nlinks + 1) * sizeof(*nl));
-			if (!nl) {
-				bpf_link__destroy(l);
-				return -ENOMEM;
-			}
-			*links = nl;
-			nl[(*nlinks)++] = l;
-		}
-	}
-	return 0;
-}
-
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
@@ -285,17 +252,15 @@ static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
-static int load(struct ac_trace *t)
+static int load_as(struct ac_trace *t, bool multi)
 {
 	struct autocue_bpf *skel;
-	int ret;
 
-	libbpf_set_print(libbpf_quiet);
 	skel = autocue_bpf__open();
 	if (!skel)
-		return ac_trace_fail(t, -errno, "cannot open BPF object: %s",
-				     strerror(errno));
+		return -errno;
 	t->skel = skel;
+	ac_attach_prepare(t, multi);
 	/* ids: 1..n the target's probes, n+1 calibration, 0 unused */
 	t->nids = t->probes.n + 2;
 	t->nbuckets = AC_NBUCKETS(t->shift);
@@ -309,7 +274,22 @@ static int load(struct ac_trace *t)
 	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);
 	if (t->raw)
 		bpf_map__set_max_entries(skel->maps.events, 16 << 20);
-	ret = autocue_bpf__load(skel);
+	return autocue_bpf__load(skel);
+}
+
+static int load(struct ac_trace *t)
+{
+	int ret;
+
+	libbpf_set_print(libbpf_quiet);
+	/* the environment can force the older path, so tests cover it */
+	ret = load_as(t, !getenv("AUTOCUE_TRACE_SINGLE_UPROBES"));
+	if (ret == -EINVAL) {
+		/* a kernel without uprobe_multi links refuses their
+		 * attach type: one perf-event uprobe per site then */
+		autocue_bpf__destroy(t->skel);
+		ret = load_as(t, false);
+	}
 	if (ret)
 		return ac_trace_fail(t, ret, "cannot load the BPF program: %s",
 				     strerror(-ret));
@@ -343,13 +323,10 @@ int ac_trace_attach(struct ac_trace *t)
 	}
 	if (!t->own_child && !pid_alive(t->pid))
 		return ac_trace_fail(t, -ESRCH, "process %d exited", t->pid);
-	for (int i = 0; i < t->probes.n; i++) {
-		ret = ac_trace_attach_sites(t, t->pid, t->binary,
-					    &t->probes.p[i], i + 1, &t->links,
-					    &t->nlinks);
-		if (ret)
-			return ret;
-	}
+	ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p, t->probes.n,
+			       1);
+	if (ret)
+		return ret;
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	release_child(t);
 	return 0;
@@ -370,9 +347,7 @@ void ac_trace_close(struct ac_trace *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	free(t->links);
+	ac_detach_all(t);
 	if (t->own_child) {
 		/* never started: closing the pipe makes it exit */
 		if (t->go_fd >= 0)

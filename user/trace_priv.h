@@ -31,8 +31,11 @@ struct ac_trace {
 	int shift, max_paths;
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
 	bool no_compensate, raw;
-	struct bpf_link **links;
+	bool multi;		/* uprobe_multi links */
+	struct bpf_link **links;	/* one per site, without multi */
 	int nlinks;
+	int *link_fds;		/* uprobe_multi links */
+	int nlink_fds;
 	/* mmap'ed maps */
 	struct ac_stat *stats;
 	__u64 *hists, *drops;
@@ -47,9 +50,10 @@ struct ac_trace {
 
 int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int ac_trace_attach_sites(struct ac_trace *t, pid_t pid, const char *binary,
-			  const struct ac_probe *p, __u64 cookie,
-			  struct bpf_link ***links, int *nlinks);
+void ac_attach_prepare(struct ac_trace *t, bool multi);
+int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
+		     const struct ac_probe *probes, int n, __u32 first_id);
+void ac_detach_all(struct ac_trace *t);
 int ac_calibrate(struct ac_trace *t);
 int ac_readout_init(struct ac_trace *t);
 void ac_readout_fini(struct ac_trace *t);

@@ -91,6 +91,12 @@ else
 	bad "folded: $(head -3 "$TMP/r.folded")"
 fi
 
+# --- the per-site uprobe path of kernels without uprobe_multi links ------
+AUTOCUE_TRACE_SINGLE_UPROBES=1 $TRACE -q -- $TARGET -r 1 -t 2 >"$TMP/single" 2>&1 &&
+	grep -Eq '^inner +60 ' "$TMP/single" && grep -Eq '^recurse +40 ' "$TMP/single" &&
+	ok "per-site uprobes (pre-6.6 kernels): exact counts" ||
+	bad "per-site uprobes: $(head -5 "$TMP/single")"
+
 # --- --top, --sort -----------------------------------------------------------
 $TRACE -q -n 3 -s calls -- $TARGET -r 1 >"$TMP/top" 2>/dev/null
 rows=$(grep -Ec '^[a-z_0-9]+\*? +[0-9]+ ' "$TMP/top")

@@ -1,0 +1,150 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The live-PID workflow (issue #4): a paced autocue-replay runs; two
+# autocue-trace attach to it by PID at the same time, one printing a table
+# every second (cumulative) and a final one, the other starting every
+# interval from zero (--reset-each-interval) with a JSON report per
+# interval; both detach
+# after their --duration with exit 0; the replay carries on, finishes, and
+# its output is byte-identical to an untraced run. Root only.
+#   BUILD=build sh tests/bpf/live_attach.sh
+set -eu
+
+BUILD=${BUILD:-build}
+SHARED=${SHARED:-../shared}
+TRACE=$BUILD/autocue-trace
+REPLAY=$BUILD/autocue-replay
+GEN=$BUILD/gen-session
+SCRIPT=$SHARED/samples/sample_script.md
+PACE=20		# ms an event: at most 1000 / PACE tracker updates a second
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP live_attach: needs root (CAP_BPF, CAP_PERFMON); CI runs it as root"
+	exit 0
+fi
+for f in "$TRACE" "$REPLAY" "$GEN"; do
+	[ -x "$f" ] || { echo "live_attach: $f not built (make)" >&2; exit 1; }
+done
+[ -f "$SCRIPT" ] || { echo "live_attach: $SCRIPT not found (set SHARED)" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+fail() {
+	echo "live_attach: FAIL: $*" >&2
+	exit 1
+}
+
+"$GEN" --seed 3 -o "$tmp/events.jsonl" "$SCRIPT"
+"$REPLAY" --loop 2 "$SCRIPT" "$tmp/events.jsonl" > "$tmp/untraced.jsonl"
+events=$(wc -l < "$tmp/events.jsonl")
+
+# ~13 s of paced replay: outlasts both tracers, detach included
+"$REPLAY" --realtime=$PACE --loop 2 "$SCRIPT" "$tmp/events.jsonl" > "$tmp/traced.jsonl" &
+pid=$!
+n=0
+while [ ! -s "$tmp/traced.jsonl" ]; do
+	n=$((n + 1))
+	[ $n -lt 100 ] || fail "the replay printed nothing in 5 s"
+	sleep 0.05
+done
+
+"$TRACE" -p "$pid" --interval 1 -d 2 > "$tmp/cumulative.txt" 2> "$tmp/cumulative.err" &
+t1=$!
+"$TRACE" -p "$pid" --interval 1 --reset-each-interval -d 3 --json "$tmp/last.json" \
+	> "$tmp/reset.txt" 2> "$tmp/reset.err" &
+t2=$!
+rc1=0; wait $t1 || rc1=$?
+rc2=0; wait $t2 || rc2=$?
+[ $rc1 -eq 0 ] || { cat "$tmp/cumulative.err" >&2; fail "autocue-trace -p -i 1 -d 2 exited $rc1"; }
+[ $rc2 -eq 0 ] || { cat "$tmp/reset.err" >&2; fail "autocue-trace --reset-each-interval exited $rc2"; }
+
+# both tracers are gone; the replay must still be running, then finish
+kill -0 "$pid" 2>/dev/null || fail "the replay ended before the tracers detached (too short a session?)"
+rc=0; wait "$pid" || rc=$?
+pid=
+[ $rc -eq 0 ] || fail "the replay exited $rc after being traced"
+cmp -s "$tmp/traced.jsonl" "$tmp/untraced.jsonl" ||
+	fail "the traced replay's output differs from the untraced run's"
+
+python3 - "$tmp/cumulative.txt" "$tmp/reset.txt" "$tmp/last.json" "$PACE" <<'EOF'
+import json, re, sys
+
+def tables(path):
+    """[(title, {name: calls})] in order; title '' when the table has none."""
+    out, title, rows = [], None, None
+    for line in open(path):
+        line = line.rstrip('\n')
+        if line.startswith('Function '):
+            rows = {}
+            out.append((title or '', rows))
+            title = None
+        elif re.match(r'^(interval \d+ \([\d.]+ s\)|final)$', line):
+            title, rows = line, None
+        elif rows is not None:
+            m = re.match(r'^(\w+)\*?\s+(\d+)\s', line)
+            if m:
+                rows[m.group(1)] = int(m.group(2))
+            elif not line.startswith('-'):
+                rows = None
+    return out
+
+def fail(msg):
+    sys.exit('live_attach: FAIL: ' + msg)
+
+cum, reset, js, pace = tables(sys.argv[1]), tables(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+for name, t in (('cumulative', cum), ('reset', reset)):
+    titles = [x[0] for x in t]
+    print('live_attach: %s tables: %s' % (name, ', '.join(
+        '%s [tracker_update %d]' % (ti or '(untitled)', r.get('tracker_update', 0)) for ti, r in t)))
+    if len(t) < 2 or not titles[0].startswith('interval 1 ') or titles[-1] != 'final':
+        fail('%s: want interval tables then a final one, got %s' % (name, titles))
+    for ti, rows in t:
+        if rows.get('tracker_update', 0) == 0:
+            fail('%s: table "%s" has no tracker_update calls' % (name, ti))
+
+# cumulative: counts never go down from one table to the next
+c = [r['tracker_update'] for _, r in cum]
+if c != sorted(c):
+    fail('cumulative tables decrease: %s' % c)
+
+# reset each interval: every interval's count is bounded by what the pacing
+# allows in its own duration (a cumulative table would hold ~2x in the
+# second interval); intervals 1 and 2 both present
+ints = [(ti, r) for ti, r in reset if ti.startswith('interval')]
+if [ti.split()[1] for ti, _ in ints] != ['1', '2']:
+    fail('reset: want intervals 1 and 2, got %s' % [ti for ti, _ in ints])
+for ti, r in ints:
+    secs = float(re.search(r'\(([\d.]+) s\)', ti).group(1))
+    bound = (secs + 0.1) * 1000 / pace + 2
+    if r['tracker_update'] > bound:
+        fail('reset: %s has %d tracker_update calls, more than %d events can arrive in %.1f s'
+             % (ti, r['tracker_update'], bound, secs))
+if ints[1][1]['tracker_update'] >= cum[-1][1]['tracker_update']:
+    fail('reset: interval 2 (%d calls) is not smaller than the cumulative 2 s total (%d)'
+         % (ints[1][1]['tracker_update'], cum[-1][1]['tracker_update']))
+
+# --json with --interval: an array, one report per interval, then the
+# final one; with --reset-each-interval each covers its own interval only
+with open(js) as f:
+    j = json.load(f)
+if not isinstance(j, list) or len(j) != len(reset):
+    fail('--json: want an array of %d reports (intervals + final), got %s'
+         % (len(reset), type(j).__name__ if not isinstance(j, list) else len(j)))
+for k, (rep, (ti, rows)) in enumerate(zip(j, reset)):
+    stats = {s['name']: s for s in rep['stats']}
+    if rep.get('interval') != k + 1:
+        fail('--json report %d: interval %s' % (k, rep.get('interval')))
+    if rep['duration_s'] > 1.5:
+        fail('--json report %d covers %.2f s, not one interval' % (k, rep['duration_s']))
+    if stats['tracker_update']['call_count'] != rows['tracker_update']:
+        fail('--json report %d: tracker_update %d calls, its table "%s" says %d'
+             % (k, stats['tracker_update']['call_count'], ti, rows['tracker_update']))
+print('live_attach: --json: %d reports, tracker_update %s, as in the tables'
+      % (len(j), [ {s['name']: s for s in r['stats']}['tracker_update']['call_count'] for r in j]))
+EOF
+echo "live_attach: ok ($events events x2, traced output identical to untraced)"
