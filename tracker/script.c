@@ -319,19 +319,21 @@ static int split_operators(struct parser *p, int ri, const char *t, size_t n,
 	return 0;
 }
 
-/* Byte classes for plain_word(); 0 is the rest of ASCII (punctuation and
- * controls), which plain_word() counts as B_OTHER. */
+/* Byte classes for plain_word(). */
 enum { B_UPPER = 1, B_OTHER = 2, B_DOT = 4, B_SLOW = 8, B_LOWER = 16 };
 
 static const unsigned char byte_class[256] = {
-	['a' ... 'z'] = B_LOWER, ['_'] = B_LOWER, ['A' ... 'Z'] = B_UPPER,
-	['.'] = B_DOT,
 	/* digits, '/' and the operators start numbers and splits */
-	['0' ... '9'] = B_SLOW, ['/'] = B_SLOW, ['&'] = B_SLOW, ['<'] = B_SLOW,
-	['>'] = B_SLOW, ['\\'] = B_SLOW, ['~'] = B_SLOW, ['@'] = B_SLOW,
-	['+'] = B_SLOW, ['='] = B_SLOW, ['%'] = B_SLOW, ['^'] = B_SLOW,
-	['|'] = B_SLOW, ['*'] = B_SLOW,
-	[0x80 ... 0xff] = B_SLOW,
+	[0x00 ... 0x24] = B_OTHER, ['%'] = B_SLOW, ['&'] = B_SLOW,
+	['\''] = B_OTHER, ['('] = B_OTHER, [')'] = B_OTHER, ['*'] = B_SLOW,
+	['+'] = B_SLOW, [','] = B_OTHER, ['-'] = B_OTHER, ['.'] = B_DOT,
+	['/'] = B_SLOW, ['0' ... '9'] = B_SLOW, [':'] = B_OTHER,
+	[';'] = B_OTHER, ['<'] = B_SLOW, ['='] = B_SLOW, ['>'] = B_SLOW,
+	['?'] = B_OTHER, ['@'] = B_SLOW, ['A' ... 'Z'] = B_UPPER,
+	['['] = B_OTHER, ['\\'] = B_SLOW, [']'] = B_OTHER, ['^'] = B_SLOW,
+	['_'] = B_LOWER, ['`'] = B_OTHER, ['a' ... 'z'] = B_LOWER,
+	['{'] = B_OTHER, ['|'] = B_SLOW, ['}'] = B_OTHER, ['~'] = B_SLOW,
+	[0x7f] = B_OTHER, [0x80 ... 0xff] = B_SLOW,
 };
 
 /*
@@ -352,11 +354,8 @@ static int plain_word(struct parser *p, int ri, const char *t, size_t n)
 
 	while (e > 0 && t[e - 1] == '.')
 		e--;
-	for (size_t i = 0; i < e; i++) {
-		unsigned c = byte_class[(unsigned char)t[i]];
-
-		flags |= c ? c : B_OTHER;
-	}
+	for (size_t i = 0; i < e; i++)
+		flags |= byte_class[(unsigned char)t[i]];
 	if (flags & (B_DOT | B_SLOW))
 		return 1;
 	ce = e;
@@ -529,8 +528,8 @@ static int nonascii_word_counts(struct parser *p, const char *t, size_t n)
 	return ac_normalize(t, n, p->norm, p->norm_cap) > 0;
 }
 
-/* Non-empty normalized whitespace-separated words of t[0..n). */
-static int count_line_words(struct parser *p, const char *t, size_t n)
+/* count_line_words() for any text */
+static int count_words_utf8(struct parser *p, const char *t, size_t n)
 {
 	size_t i = 0, start = 0;
 	bool in = false, word = false, nonascii = false, space;
@@ -573,6 +572,27 @@ static int count_line_words(struct parser *p, const char *t, size_t n)
 			return count;
 		i += k;
 	}
+}
+
+/* Non-empty normalized whitespace-separated words of t[0..n). An ASCII
+ * line needs no decoding: a word counts from its first word character. */
+static int count_line_words(struct parser *p, const char *t, size_t n)
+{
+	int count = 0;
+	unsigned counted = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b = (unsigned char)t[i];
+		unsigned word, space;
+
+		if (b >= 0x80)
+			return count_words_utf8(p, t, n);
+		word = line_class[b] == L_WORD;
+		space = line_class[b] == L_SPACE;
+		count += word & ~counted;
+		counted = (counted | word) & ~space;
+	}
+	return count;
 }
 
 static int stage_lines(struct parser *p, const char *md, size_t len)

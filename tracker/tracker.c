@@ -273,15 +273,14 @@ static const bool is_normal_ascii[256] = {
 static int build_words(struct ac_tracker *t)
 {
 	const struct ac_script *s = t->s;
-	size_t total = 0, used = 0, cap, ncap = 0;
+	size_t used = 0, cap, ncap = 0;
 	const char *seen[2] = { NULL, NULL };
 	struct span seen_text[2], seen_norm[2];
 	char *nf = NULL;
 	int err = -ENOMEM;
 
-	for (int i = 0; i < t->n; i++)
-		total += strlen(s->words[i].text);
-	cap = total + 64;
+	/* grown as needed: about one code point per byte of word text */
+	cap = 8 * (size_t)t->n + 64;
 	t->wcp = malloc(cap * sizeof(*t->wcp));
 	t->wtext = malloc(((size_t)t->n + 1) * sizeof(*t->wtext));
 	t->wnorm = malloc(((size_t)t->n + 1) * sizeof(*t->wnorm));
@@ -433,8 +432,15 @@ static int intern_add(struct intern *in, const char *p, uint32_t len,
 		if (in->slot[h] < 0)
 			break;
 		d = &in->dist[in->slot[h]];
-		if (d->hash == hash && d->len == len && !memcmp(d->p, p, len))
-			return in->slot[h];
+		if (d->hash == hash && d->len == len) {
+			uint32_t k = 0;
+
+			/* tokens are short: no call to memcmp */
+			while (k < len && d->p[k] == p[k])
+				k++;
+			if (k == len)
+				return in->slot[h];
+		}
 	}
 	if (grow((void **)&in->dist, &in->dist_cap, in->ndist + 1,
 		 sizeof(*in->dist)))

@@ -335,6 +335,8 @@ static int run(struct env *env)
 	struct timespec t0, tick;
 	int ret, exit_code = 0, nint = 0;
 
+	/* folded paths cost a hash update per call: only when shown */
+	env->topts.no_paths = !env->folded && !env->svg;
 	if (check_writable(env->json) || check_writable(env->folded) ||
 	    check_writable(env->svg) || check_writable(env->raw))
 		return 1;

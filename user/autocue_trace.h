@@ -41,6 +41,7 @@ struct ac_trace_opts {
 	bool no_compensate;	/* report raw durations */
 	bool raw;		/* exact mode: stream every call */
 	int max_paths;		/* folded-path map entries; 0: default */
+	bool no_paths;		/* skip folded call paths (cheaper probes) */
 };
 
 /* A completed call, in exact mode. */

@@ -69,6 +69,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->max_paths = o && o->max_paths > 0 ? o->max_paths : DEFAULT_MAX_PATHS;
 	t->no_compensate = o && o->no_compensate;
 	t->raw = o && o->raw;
+	t->no_paths = o && o->no_paths;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	if (o && o->binary)
@@ -269,6 +270,7 @@ static int load_as(struct ac_trace *t, bool multi)
 	skel->rodata->hist_shift = t->shift;
 	skel->rodata->nbuckets = t->nbuckets;
 	skel->rodata->raw_events = t->raw;
+	skel->rodata->fold_paths = !t->no_paths;
 	bpf_map__set_max_entries(skel->maps.stats, t->nids);
 	bpf_map__set_max_entries(skel->maps.hists, t->nids * t->nbuckets);
 	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);

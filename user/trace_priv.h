@@ -30,7 +30,7 @@ struct ac_trace {
 	char *provider, *pattern;
 	int shift, max_paths;
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
-	bool no_compensate, raw;
+	bool no_compensate, raw, no_paths;
 	bool multi;		/* uprobe_multi links */
 	struct bpf_link **links;	/* one per site, without multi */
 	int nlinks;

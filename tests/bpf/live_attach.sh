@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The live-PID workflow (issue #4): a paced autocue-replay runs; two
+# The live-PID workflow (issue #4): a paced autocue-replay runs, fed
+# through a named pipe like a live recogniser; two
 # autocue-trace attach to it by PID at the same time, one printing a table
 # every second (cumulative) and a final one, the other starting every
 # interval from zero (--reset-each-interval) with a JSON report per
@@ -30,6 +31,7 @@ done
 tmp=$(mktemp -d)
 pid=
 cleanup() {
+	exec 3>&- 2>/dev/null || true
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -40,12 +42,19 @@ fail() {
 }
 
 "$GEN" --seed 3 -o "$tmp/events.jsonl" "$SCRIPT"
-"$REPLAY" --loop 2 "$SCRIPT" "$tmp/events.jsonl" > "$tmp/untraced.jsonl"
+"$REPLAY" "$SCRIPT" "$tmp/events.jsonl" > "$tmp/untraced.jsonl"
 events=$(wc -l < "$tmp/events.jsonl")
+first=200	# 4 s of events while the tracers are attached (3 s)
+[ "$events" -gt $((first + 50)) ] || fail "session too short ($events events)"
 
-# ~13 s of paced replay: outlasts both tracers, detach included
-"$REPLAY" --realtime=$PACE --loop 2 "$SCRIPT" "$tmp/events.jsonl" > "$tmp/traced.jsonl" &
+# The replay reads its events from a named pipe, as from a live recogniser:
+# the first 4 s of events now, the rest once both tracers have detached, so
+# it is still running then however long detaching takes.
+mkfifo "$tmp/events.fifo"
+"$REPLAY" --realtime=$PACE "$SCRIPT" "$tmp/events.fifo" > "$tmp/traced.jsonl" &
 pid=$!
+exec 3> "$tmp/events.fifo"
+sed -n "1,${first}p" "$tmp/events.jsonl" >&3
 n=0
 while [ ! -s "$tmp/traced.jsonl" ]; do
 	n=$((n + 1))
@@ -63,8 +72,11 @@ rc2=0; wait $t2 || rc2=$?
 [ $rc1 -eq 0 ] || { cat "$tmp/cumulative.err" >&2; fail "autocue-trace -p -i 1 -d 2 exited $rc1"; }
 [ $rc2 -eq 0 ] || { cat "$tmp/reset.err" >&2; fail "autocue-trace --reset-each-interval exited $rc2"; }
 
-# both tracers are gone; the replay must still be running, then finish
-kill -0 "$pid" 2>/dev/null || fail "the replay ended before the tracers detached (too short a session?)"
+# both tracers are gone; the replay is still running: the rest of the
+# session, then the end of input, and it finishes
+kill -0 "$pid" 2>/dev/null || fail "the replay died while traced"
+sed -n "$((first + 1)),\$p" "$tmp/events.jsonl" >&3
+exec 3>&-
 rc=0; wait "$pid" || rc=$?
 pid=
 [ $rc -eq 0 ] || fail "the replay exited $rc after being traced"
@@ -147,4 +159,4 @@ for k, (rep, (ti, rows)) in enumerate(zip(j, reset)):
 print('live_attach: --json: %d reports, tracker_update %s, as in the tables'
       % (len(j), [ {s['name']: s for s in r['stats']}['tracker_update']['call_count'] for r in j]))
 EOF
-echo "live_attach: ok ($events events x2, traced output identical to untraced)"
+echo "live_attach: ok ($events events, $first while traced; traced output identical to untraced)"
