@@ -1,13 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# The live-PID workflow (issue #4): a paced autocue-replay runs, fed
-# through a named pipe like a live recogniser; two
-# autocue-trace attach to it by PID at the same time, one printing a table
-# every second (cumulative) and a final one, the other starting every
-# interval from zero (--reset-each-interval) with a JSON report per
-# interval; both detach
-# after their --duration with exit 0; the replay carries on, finishes, and
-# its output is byte-identical to an untraced run. Root only.
+# The live-PID workflow (issue #4): a paced autocue-replay runs, fed through
+# a named pipe like a live recogniser; two autocue-trace attach to it by PID
+# at the same time, one printing a table every second (cumulative) and a
+# final one, the other starting every interval from zero
+# (--reset-each-interval) with a JSON report per interval; both detach after
+# their --duration with exit 0; the replay carries on, finishes, and its
+# output is byte-identical to an untraced run. Root only.
 #   BUILD=build sh tests/bpf/live_attach.sh
 set -eu
 
