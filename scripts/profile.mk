@@ -46,7 +46,3 @@ profile: all
 	[ $$rc -eq 0 ] || exit $$rc; \
 	echo; \
 	echo "wrote $(PROFILE_DIR)/: tracking_profile.json tracking.folded flamegraph.svg positions.jsonl session.events.jsonl"
-
-# tests/bpf/{live_attach,svg_render,assertions_cli,raw_mode}.sh replay
-# sessions written by gen-session
-test-bpf: $(BUILD)/gen-session $(BUILD)/autocue-replay

@@ -55,7 +55,9 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libautocue_trace.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
 
 .PHONY: test-bpf
-test-bpf: $(BPF_TESTS) $(UNIT_TARGETS) $(BUILD)/tests/targets/redzone_unguarded $(BUILD)/autocue-trace
+# the scripts replay tracker sessions written by gen-session
+test-bpf: $(BPF_TESTS) $(UNIT_TARGETS) $(BUILD)/tests/targets/redzone_unguarded \
+		$(BUILD)/autocue-trace $(BUILD)/autocue-replay $(BUILD)/gen-session
 	$(Q)set -e; for t in $(BPF_TESTS); do echo "  RUN      $$t"; $$t; done; \
 	for s in $(wildcard tests/bpf/*.sh); do echo "  RUN      $$s"; BUILD=$(BUILD) sh $$s; done
 

@@ -407,19 +407,19 @@ static bool holds(double actual, enum ac_cmp op, double limit)
 }
 
 /* How far the actual value is from the limit, relative to the limit:
- * "+23.4% over", "-12.0% under"; absolute when the limit is 0. */
+ * "23.4% over", "12.0% under"; absolute when the limit is 0. */
 static void margin(const struct ac_assertion *a, double actual, char *buf,
 		   size_t len)
 {
-	double d = actual - a->limit;
+	double d = actual - a->limit, ad = d < 0 ? -d : d;
 	const char *side = d > 0 ? "over" : "under";
 
 	if (d == 0)
 		snprintf(buf, len, "at the limit");
 	else if (a->limit > 0)
-		snprintf(buf, len, "%+.1f%% %s", 100 * d / a->limit, side);
+		snprintf(buf, len, "%.1f%% %s", 100 * ad / a->limit, side);
 	else
-		snprintf(buf, len, "%+g%s %s", d / a->unit_ns, a->unit, side);
+		snprintf(buf, len, "%g%s %s", ad / a->unit_ns, a->unit, side);
 }
 
 void ac_assertion_eval(const struct ac_assertion *a,

@@ -256,7 +256,8 @@ static int write_outputs(struct env *env, const struct ac_snapshot *s,
 	int ret = 0, failed = 0;
 
 	if (js)
-		ret = ac_json_series_add(js, s) ?: ac_json_series_write(js, env->json);
+		ret = ac_json_series_add(js, s, true) ?:
+		      ac_json_series_write(js, env->json);
 	else if (env->json)
 		ret = ac_json_write(env->json, s);
 	if (env->json && ret) {
@@ -294,7 +295,7 @@ static int report_interval(struct env *env, struct ac_trace *t,
 	ac_report_table(stdout, s, &env->ropts);
 	env->ropts.title = NULL;
 	fflush(stdout);
-	if (js && !(ret = ac_json_series_add(js, s)))
+	if (js && !(ret = ac_json_series_add(js, s, false)))
 		ret = ac_json_series_write(js, env->json);
 	if (ret)
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",

@@ -308,7 +308,8 @@ struct ac_json_series *ac_json_series_new(void)
 	return js;
 }
 
-int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s)
+int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s,
+		       bool final)
 {
 	struct json_object *o;
 	size_t n;
@@ -319,7 +320,8 @@ int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s)
 	if (!o)
 		return -ENOMEM;
 	n = json_object_array_length(js->array);
-	if (add(o, "interval", json_object_new_int64((int64_t)n + 1)))
+	if (add(o, "interval", json_object_new_int64((int64_t)n + 1)) ||
+	    add(o, "final", json_object_new_boolean(final)))
 		goto fail;
 	if (push(js->array, o))
 		return -ENOMEM;
@@ -354,7 +356,7 @@ int ac_json_write_intervals(const char *path,
 	if (!js)
 		return -ENOMEM;
 	for (int i = 0; i < n && !err; i++)
-		err = ac_json_series_add(js, snaps[i]);
+		err = ac_json_series_add(js, snaps[i], false);
 	if (!err)
 		err = ac_json_series_write(js, path);
 	ac_json_series_free(js);

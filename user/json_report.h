@@ -29,6 +29,7 @@
 #ifndef AUTOCUE_JSON_REPORT_H
 #define AUTOCUE_JSON_REPORT_H
 
+#include <stdbool.h>
 #include <time.h>
 #include "autocue_trace.h"
 
@@ -45,7 +46,10 @@ int ac_json_write(const char *path, const struct ac_snapshot *s);
 
 struct ac_json_series *ac_json_series_new(void);
 /* Appends s's report stamped now: 0 or -ENOMEM. */
-int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s);
+/* final: the report at the end of the trace ("final": true), after the
+ * intervals ("final": false). */
+int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s,
+		       bool final);
 int ac_json_series_write(const struct ac_json_series *js, const char *path);
 void ac_json_series_free(struct ac_json_series *js);
 

@@ -150,6 +150,8 @@ for k, (rep, (ti, rows)) in enumerate(zip(j, reset)):
     stats = {s['name']: s for s in rep['stats']}
     if rep.get('interval') != k + 1:
         fail('--json report %d: interval %s' % (k, rep.get('interval')))
+    if rep.get('final') != (k == len(j) - 1):
+        fail('--json report %d: final is %s' % (k, rep.get('final')))
     if rep['duration_s'] > 1.5:
         fail('--json report %d covers %.2f s, not one interval' % (k, rep['duration_s']))
     if stats['tracker_update']['call_count'] != rows['tracker_update']:

@@ -240,26 +240,26 @@ static void test_eval(void **state)
 {
 	make_snapshot();
 	/* avg 50.5 us */
-	eval("fast:avg<100us", true, "-49.5% under");
-	eval("fast:avg<40us", false, "+26.2% over");
+	eval("fast:avg<100us", true, "49.5% under");
+	eval("fast:avg<40us", false, "26.2% over");
 	eval("fast:avg<=50.5us", true, "at the limit");
 	eval("fast:avg<50.5us", false, "at the limit");
-	eval("fast:avg>50us", true, "+1.0% over");
-	eval("fast:avg>=60us", false, "-15.8% under");
+	eval("fast:avg>50us", true, "1.0% over");
+	eval("fast:avg>=60us", false, "15.8% under");
 	eval("fast:count>=100", true, "at the limit");
 	eval("fast:count>100", false, "at the limit");
-	eval("fast:count<200", true, "-50.0% under");
+	eval("fast:count<200", true, "50.0% under");
 	eval("fast:min>=1us", true, "at the limit");
 	eval("fast:max<100us", false, "at the limit");
 	eval("fast:total<5.05ms", false, "at the limit");
-	eval("fast:total<10ms", true, "-49.5% under");
-	eval("fast:avg<0ns", false, "+50500ns over");
+	eval("fast:total<10ms", true, "49.5% under");
+	eval("fast:avg<0ns", false, "50500ns over");
 	/* percentiles: the histogram's midpoints, within 1% */
-	eval("fast:p50<52us", true, "-2.0% under");	/* 50.943 */
-	eval("fast:p99<=101us", true, "-1.1% under");	/* 99.839 */
-	eval("fast:p999>=99ms", false, "-99.9% under");
-	eval("fast:p90>80us", true, "+13.3% over");	/* 90.623 */
-	eval("fast:p95<95us", false, "+0.8% over");	/* 95.743 */
+	eval("fast:p50<52us", true, "2.0% under");	/* 50.943 */
+	eval("fast:p99<=101us", true, "1.0% under");	/* max: 99.99 */
+	eval("fast:p999>=99ms", false, "99.9% under");
+	eval("fast:p90>80us", true, "13.3% over");	/* 90.623 */
+	eval("fast:p95<95us", false, "0.8% over");	/* 95.743 */
 
 	/* never vacuous */
 	eval("idle:avg<1s", false, "never called");
@@ -267,8 +267,8 @@ static void test_eval(void **state)
 	eval("missing:avg<1s", false, "no such probe");
 	eval("missing:count<1", false, "no such probe");
 	/* 0 calls is a real count */
-	eval("idle:count<1", true, "-100.0% under");
-	eval("idle:count>=1", false, "-100.0% under");
+	eval("idle:count<1", true, "100.0% under");
+	eval("idle:count>=1", false, "100.0% under");
 }
 
 static void test_report(void **state)
@@ -291,8 +291,8 @@ static void test_report(void **state)
 	fclose(f);
 	assert_string_equal(buf,
 		"NAME    STAT   OP  LIMIT    ACTUAL  RESULT\n"
-		"fast    avg    <   100us  50.500us  PASS (-49.5% under)\n"
-		"fast    p95    <    20us  95.743us  FAIL (+378.7% over)\n"
+		"fast    avg    <   100us  50.500us  PASS (49.5% under)\n"
+		"fast    p95    <    20us  95.743us  FAIL (378.7% over)\n"
 		"idle    avg    <     1ms         -  FAIL (never called)\n"
 		"fast    count  >=    100       100  PASS (at the limit)\n"
 		"nosuch  max    <      1s         -  FAIL (no such probe)\n"

@@ -223,7 +223,7 @@ static void test_table(void **state)
 	/* by total: update 50 ms, partial 23 ms, odd 2 ms, word 0.0105 ms */
 	assert_string_equal(line_of(t, 3, l, sizeof(l)),
 		"tracker_update                 10     50.000    5.000    "
-		"4.700    5.300       5.014    5.276         -    5.276"
+		"4.700    5.300       5.014    5.300         -    5.300"
 		"         -");
 	assert_non_null(strstr(line_of(t, 4, l, sizeof(l)),
 			       "tracker_update_partial"));
@@ -490,7 +490,7 @@ static void test_json_intervals(void **state)
 	assert_non_null(js);
 	/* rewritten after every interval, valid each time */
 	for (int i = 1; i <= 2; i++) {
-		assert_int_equal(ac_json_series_add(js, &fx->s), 0);
+		assert_int_equal(ac_json_series_add(js, &fx->s, false), 0);
 		assert_int_equal(ac_json_series_write(js, path), 0);
 		arr = json_object_from_file(path);
 		assert_non_null(arr);
@@ -500,6 +500,7 @@ static void test_json_intervals(void **state)
 
 			assert_int_equal(json_object_get_int(get(r, "interval")),
 					 k + 1);
+			assert_false(json_object_get_boolean(get(r, "final")));
 			check_report(fx, r);
 		}
 		json_object_put(arr);
