@@ -1681,6 +1681,11 @@ void ac_tracker_set_optimistic_position(struct ac_tracker *t, int pos)
 	t->committed.pos = pos;
 }
 
+void ac_tracker_clear_expansion_state(struct ac_tracker *t)
+{
+	matcher_clear(&t->w);
+}
+
 bool ac_tracker_allow_jump_detection(const struct ac_tracker *t)
 {
 	return t->words_since_validation >= t->o.jump_threshold;

@@ -86,6 +86,9 @@ bool ac_tracker_allow_jump_detection(const struct ac_tracker *t);
  * their words were matched. */
 int ac_tracker_active_expansions(const struct ac_tracker *t);
 int ac_tracker_expansion_position(const struct ac_tracker *t);
+/* The reference's clear_expansion_state(): forgets the working matcher's
+ * half-spoken expansion (the committed copy is left alone, as there). */
+void ac_tracker_clear_expansion_state(struct ac_tracker *t);
 int ac_tracker_skip_disabled(const struct ac_tracker *t);
 const struct ac_tracker_opts *ac_tracker_opts(const struct ac_tracker *t);
 const struct ac_script *ac_tracker_script(const struct ac_tracker *t);
