@@ -275,8 +275,13 @@ int ac_return(struct pt_regs *ctx)
 	if (d - 1 - top)
 		count_drop(AC_DROP_UNWOUND_FRAME, d - 1 - top);
 	ts->depth = top;
+	/* Read it back from the map: the verifier then sees one unknown
+	 * depth instead of a known value per loop exit, each of which it
+	 * would otherwise walk through the rest of the program (13,585
+	 * instructions and 5.6 ms to load, against a few hundred). */
+	top = *(volatile __u32 *)&ts->depth & (AC_MAX_DEPTH - 1);
 
-	f = &ts->f[top & (AC_MAX_DEPTH - 1)];
+	f = &ts->f[top];
 	raw = now - f->start;
 	dur = sub_sat(raw, inner_ns + f->desc * pair_ns);
 	self = sub_sat(dur, f->child_ns);

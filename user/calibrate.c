@@ -18,8 +18,8 @@
 #include "trace_priv.h"
 
 #define WARMUP	64	/* the kernel optimises a site after its first hit */
-#define BATCHES	9
-#define CALLS	200
+#define BATCHES	7
+#define CALLS	150
 
 AUTOCUE_PROBE(autocue_calibrate);
 
