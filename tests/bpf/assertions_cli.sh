@@ -12,23 +12,12 @@
 # Root only.
 #   BUILD=build sh tests/bpf/assertions_cli.sh
 set -eu
-
-BUILD=${BUILD:-build}
-SHARED=${SHARED:-../shared}
-TRACE=$BUILD/autocue-trace
-REPLAY=$BUILD/autocue-replay
-GEN=$BUILD/gen-session
+. tests/bpf/common.shlib
 SCRIPT=$SHARED/samples/sample_script.md
 TARGETS=examples/targets.conf
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP assertions_cli: needs root (CAP_BPF, CAP_PERFMON); CI runs it as root"
-	exit 0
-fi
-for f in "$TRACE" "$REPLAY" "$GEN" "$TARGETS"; do
-	[ -e "$f" ] || { echo "assertions_cli: $f missing (make)" >&2; exit 1; }
-done
-[ -f "$SCRIPT" ] || { echo "assertions_cli: $SCRIPT not found (set SHARED)" >&2; exit 1; }
+require_root assertions_cli
+require assertions_cli "$TRACE" "$REPLAY" "$GEN" "$TARGETS" "$SCRIPT"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM

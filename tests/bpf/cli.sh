@@ -2,17 +2,12 @@
 # autocue-trace's command line: outputs, endings and errors, as a user sees
 # them. Root only (the runner skips the suite otherwise).
 set -u
-BUILD=${BUILD:-build}
-TRACE=$BUILD/autocue-trace
-TARGET=$BUILD/tests/targets/latency_target
+. tests/bpf/common.shlib
+require_root cli
+require cli "$TRACE" "$TARGET"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
 fails=0
-
-if [ "$(id -u)" != 0 ]; then
-	echo "SKIP tests/bpf/cli.sh: needs root"
-	exit 0
-fi
 
 ok() { echo "  ok    $1"; }
 bad() { echo "  FAIL  $1"; fails=$((fails + 1)); }

@@ -9,23 +9,12 @@
 # output is byte-identical to an untraced run. Root only.
 #   BUILD=build sh tests/bpf/live_attach.sh
 set -eu
-
-BUILD=${BUILD:-build}
-SHARED=${SHARED:-../shared}
-TRACE=$BUILD/autocue-trace
-REPLAY=$BUILD/autocue-replay
-GEN=$BUILD/gen-session
+. tests/bpf/common.shlib
 SCRIPT=$SHARED/samples/sample_script.md
 PACE=20		# ms an event: at most 1000 / PACE tracker updates a second
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP live_attach: needs root (CAP_BPF, CAP_PERFMON); CI runs it as root"
-	exit 0
-fi
-for f in "$TRACE" "$REPLAY" "$GEN"; do
-	[ -x "$f" ] || { echo "live_attach: $f not built (make)" >&2; exit 1; }
-done
-[ -f "$SCRIPT" ] || { echo "live_attach: $SCRIPT not found (set SHARED)" >&2; exit 1; }
+require_root live_attach
+require live_attach "$TRACE" "$REPLAY" "$GEN" "$SCRIPT"
 
 tmp=$(mktemp -d)
 pid=

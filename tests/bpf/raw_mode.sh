@@ -8,22 +8,11 @@
 # p50/p95/p99 are within 1% of them. Root only.
 #   BUILD=build sh tests/bpf/raw_mode.sh
 set -eu
-
-BUILD=${BUILD:-build}
-SHARED=${SHARED:-../shared}
-TRACE=$BUILD/autocue-trace
-REPLAY=$BUILD/autocue-replay
-GEN=$BUILD/gen-session
+. tests/bpf/common.shlib
 SCRIPT=$SHARED/samples/evening_news_broadcast.md
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP raw_mode: needs root (CAP_BPF, CAP_PERFMON); CI runs it as root"
-	exit 0
-fi
-for f in "$TRACE" "$REPLAY" "$GEN"; do
-	[ -x "$f" ] || { echo "raw_mode: $f not built (make)" >&2; exit 1; }
-done
-[ -f "$SCRIPT" ] || { echo "raw_mode: $SCRIPT not found (set SHARED)" >&2; exit 1; }
+require_root raw_mode
+require raw_mode "$TRACE" "$REPLAY" "$GEN" "$SCRIPT"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM

@@ -9,23 +9,12 @@
 #   BUILD=build sh tests/bpf/svg_render.sh
 #   SVG_RENDER_KEEP=DIR ...   keeps flamegraph.svg and flamegraph.png in DIR
 set -eu
-
-BUILD=${BUILD:-build}
-SHARED=${SHARED:-../shared}
-TRACE=$BUILD/autocue-trace
-REPLAY=$BUILD/autocue-replay
-GEN=$BUILD/gen-session
+. tests/bpf/common.shlib
 SCRIPT=$SHARED/samples/tech_product_launch.md
 CHROMIUM=${CHROMIUM:-chromium}
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP svg_render: needs root (CAP_BPF, CAP_PERFMON); CI runs it as root"
-	exit 0
-fi
-for f in "$TRACE" "$REPLAY" "$GEN"; do
-	[ -x "$f" ] || { echo "svg_render: $f not built (make)" >&2; exit 1; }
-done
-[ -f "$SCRIPT" ] || { echo "svg_render: $SCRIPT not found (set SHARED)" >&2; exit 1; }
+require_root svg_render
+require svg_render "$TRACE" "$REPLAY" "$GEN" "$SCRIPT"
 command -v "$CHROMIUM" >/dev/null ||
 	{ echo "svg_render: $CHROMIUM not installed (make deps: package chromium)" >&2; exit 1; }
 
