@@ -310,13 +310,10 @@ static void release_child(struct ac_trace *t)
 	t->go_fd = -1;
 }
 
-int ac_trace_attach(struct ac_trace *t)
+static int attach(struct ac_trace *t)
 {
 	int ret;
 
-	if (t->shift < AC_MIN_SHIFT || t->shift > AC_MAX_SHIFT)
-		return ac_trace_fail(t, -EINVAL, "precision must be %d..%d bits",
-				     AC_MIN_SHIFT, AC_MAX_SHIFT);
 	ret = load(t);
 	if (ret)
 		return ret;
@@ -336,6 +333,19 @@ int ac_trace_attach(struct ac_trace *t)
 	return 0;
 }
 
+int ac_trace_attach(struct ac_trace *t)
+{
+	int ret;
+
+	if (t->shift < AC_MIN_SHIFT || t->shift > AC_MAX_SHIFT)
+		return ac_trace_fail(t, -EINVAL, "precision must be %d..%d bits",
+				     AC_MIN_SHIFT, AC_MAX_SHIFT);
+	t->prewarm = ac_prewarm_start();
+	ret = attach(t);
+	ac_prewarm_release(t->prewarm);
+	return ret;
+}
+
 bool ac_trace_alive(struct ac_trace *t, int *status)
 {
 	if (!t->own_child)
@@ -352,6 +362,7 @@ void ac_trace_close(struct ac_trace *t)
 	if (!t)
 		return;
 	ac_detach_all(t);
+	ac_prewarm_free(t->prewarm);
 	if (t->own_child) {
 		/* never started: closing the pipe makes it exit */
 		if (t->go_fd >= 0)

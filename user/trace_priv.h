@@ -43,6 +43,7 @@ struct ac_trace {
 	struct ring_buffer *rb;
 	struct ac_raw_buf *rawbuf;	/* per id */
 	FILE *raw_sink;
+	struct ac_prewarm *prewarm;
 	double pair_ns, inner_ns;
 	struct timespec t0;
 	char err[512];
@@ -54,6 +55,9 @@ void ac_attach_prepare(struct ac_trace *t, bool multi);
 int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
 		     const struct ac_probe *probes, int n, __u32 first_id);
 void ac_detach_all(struct ac_trace *t);
+struct ac_prewarm *ac_prewarm_start(void);
+void ac_prewarm_release(struct ac_prewarm *p);
+void ac_prewarm_free(struct ac_prewarm *p);
 int ac_calibrate(struct ac_trace *t);
 int ac_readout_init(struct ac_trace *t);
 void ac_readout_fini(struct ac_trace *t);

@@ -2,7 +2,7 @@
 # percentiles, report writers, assertions) and the autocue-trace CLI.
 USER_LIB_SRCS := $(filter-out user/autocue-trace.c,$(wildcard user/*.c))
 USER_LIB_OBJS := $(USER_LIB_SRCS:%.c=$(BUILD)/%.o)
-TRACE_LIBS    := -lbpf -lelf -lz -ljson-c -lm
+TRACE_LIBS    := -lbpf -lelf -lz -ljson-c -lm -lpthread
 
 $(BUILD)/user/%.o: user/%.c $(BUILD)/autocue.skel.h | $(BUILD)
 	$(call msg,CC,$@)
