@@ -37,16 +37,13 @@ void ac_stats_clear(struct ac_trace *t, __u32 id)
 static void paths_clear(struct ac_trace *t)
 {
 	int fd = bpf_map__fd(t->skel->maps.paths);
-	struct ac_path key, next;
-	void *prev = NULL;
+	struct ac_path key;
 
-	/* deleting while iterating restarts from the start: fine, the
-	 * map only shrinks */
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		bpf_map_delete_elem(fd, &key);
-		prev = NULL;
-	}
+	/* always restart from the first key: the one just deleted cannot
+	 * lead to the next */
+	while (!bpf_map_get_next_key(fd, NULL, &key))
+		if (bpf_map_delete_elem(fd, &key))
+			break;
 }
 
 static int on_raw(void *ctx, void *data, size_t len)
