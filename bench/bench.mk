@@ -3,7 +3,7 @@
 # compensation accuracy, kernel map memory. `make bench-overhead`;
 # RUNS=N (>= 5) repetitions, CALLS=N calls per timed loop.
 BENCH_DIR := $(BUILD)/bench
-BENCH_NP  := $(BENCH_DIR)/noprobes
+BENCH_NP  := $(NOPROBES_DIR)
 BENCH_TARGET_DEPS := usdt/autocue_usdt.h | $(BUILD)
 
 # the traced program, three ways
@@ -36,24 +36,6 @@ $(BENCH_DIR)/map_memory: bench/map_memory.c $(BUILD)/libautocue_trace.a
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) -o $@
-
-# libautocue + autocue-replay with every probe compiled out, with exactly the
-# main build's flags otherwise (`make BUILD=... CFLAGS=...` would drop the
-# flags the Makefile appends to CFLAGS)
-BENCH_NP_OBJS := $(TRACKER_SRCS:%.c=$(BENCH_NP)/%.o)
-
-$(BENCH_NP)/tracker/%.o: tracker/%.c | $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DAUTOCUE_NO_PROBES -c $< -o $@
-
-$(BENCH_NP)/libautocue.a: $(BENCH_NP_OBJS)
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
-
-$(BENCH_NP)/autocue-replay: $(BENCH_NP)/tracker/replay.o $(BENCH_NP)/libautocue.a
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(TRACKER_LIBS) -lm -o $@
 
 BENCH_OVERHEAD_BINS := $(addprefix $(BENCH_DIR)/,overhead_target \
 	overhead_target_classic overhead_target_noprobes probes64_target \

@@ -28,7 +28,7 @@ STAMP=$B/spawn_stamp
 MEMORY=$B/map_memory
 P64=$B/probes64_target
 REPLAY=$BUILD/autocue-replay
-REPLAY_NP=$B/noprobes/autocue-replay
+REPLAY_NP=$BUILD/noprobes/autocue-replay
 SCRIPT=$SHARED/conformance/scripts/long_script.md
 SESSION=$SHARED/conformance/sessions/long_script__clean__1.events.jsonl
 

@@ -11,7 +11,7 @@ $(BUILD)/tests/tracker/%: tests/tracker/%.c $(BUILD)/libautocue.a
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue.a $(TRACKER_LIBS) $(CMOCKA_LIBS) -o $@
 
 .PHONY: test-tracker
-test-tracker: $(TRACKER_TESTS) $(BUILD)/autocue-replay
+test-tracker: $(TRACKER_TESTS) $(BUILD)/autocue-replay $(NOPROBES_DIR)/autocue-replay
 	$(Q)set -e; for t in $(TRACKER_TESTS); do echo "  RUN      $$t"; $$t; done; \
 	for s in $(wildcard tests/tracker/*.sh); do echo "  RUN      $$s"; BUILD=$(BUILD) sh $$s; done
 

@@ -35,3 +35,23 @@ bench-tracker: $(BUILD)/tests/bench/bench_tracker
 		$(SHARED)/conformance/sessions/long_script__clean__1.events.jsonl
 
 BENCH_TARGETS += bench-tracker
+
+# libautocue + autocue-replay with every probe compiled out, with exactly the
+# main build's flags otherwise (`make BUILD=... CFLAGS=...` would drop the
+# flags the Makefile appends to CFLAGS): the unattached-cost benchmark and
+# the test that probes change nothing use it.
+NOPROBES_DIR  := $(BUILD)/noprobes
+NOPROBES_OBJS := $(TRACKER_SRCS:%.c=$(NOPROBES_DIR)/%.o)
+
+$(NOPROBES_DIR)/tracker/%.o: tracker/%.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DAUTOCUE_NO_PROBES -c $< -o $@
+
+$(NOPROBES_DIR)/libautocue.a: $(NOPROBES_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(NOPROBES_DIR)/autocue-replay: $(NOPROBES_DIR)/tracker/replay.o $(NOPROBES_DIR)/libautocue.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(TRACKER_LIBS) -lm -o $@

@@ -1,0 +1,93 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# autocue-replay as a user drives it: event formats, stdin, options, and bad
+# input (one clear line and exit 1, never a crash); and the library with its
+# probes compiled out gives the same positions and carries no probe notes.
+set -u
+BUILD=${BUILD:-build}
+SHARED=${SHARED:-../shared}
+REPLAY=$BUILD/autocue-replay
+NOPROBES=$BUILD/noprobes/autocue-replay
+SCRIPT=$SHARED/samples/sample_script.md
+SESSIONS=$SHARED/conformance/sessions
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+ok() { echo "  ok    $1"; }
+bad() { echo "  FAIL  $1"; fails=$((fails + 1)); }
+
+# expect_error NAME PATTERN CMD...: exit 1, one line on stderr matching
+# PATTERN (a crash exits >= 128)
+expect_error() {
+	name=$1 pat=$2
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "$pat" "$TMP/err"; then
+		ok "$name: $(cat "$TMP/err")"
+	else
+		bad "$name (exit $rc): $(head -c 300 "$TMP/err")"
+	fi
+}
+
+# --- bad input ---------------------------------------------------------------
+printf 'Hello \377\376 world\n' >"$TMP/bad.md"
+expect_error "invalid UTF-8 in the script" "UTF-8" $REPLAY "$TMP/bad.md" /dev/null
+: >"$TMP/empty.md"
+expect_error "empty script" "empty\|no speakable" $REPLAY "$TMP/empty.md" /dev/null
+expect_error "missing script" "no/such.md" $REPLAY /no/such.md /dev/null
+expect_error "missing events" "no/such.jsonl" $REPLAY "$SCRIPT" /no/such.jsonl
+printf '{"partial": "hello"}\n{"text": "unterminated\n' >"$TMP/broken.jsonl"
+expect_error "malformed JSON, named by file:line" "broken.jsonl:2: malformed JSON" $REPLAY "$SCRIPT" "$TMP/broken.jsonl"
+printf '{"partial": "a \377 b"}\n' >"$TMP/badutf.jsonl"
+$REPLAY "$SCRIPT" "$TMP/badutf.jsonl" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -le 1 ] && [ "$(wc -l <"$TMP/err")" -le 1 ] &&
+	ok "invalid UTF-8 in an event: exit $rc, $(cat "$TMP/err")" || bad "invalid UTF-8 event: exit $rc"
+# one 10 MB final: read whole, handled, no crash
+head -c 10000000 /dev/zero | tr '\0' 'a' >"$TMP/huge.txt"
+echo >>"$TMP/huge.txt"
+echo "good morning" >>"$TMP/huge.txt"
+$REPLAY "$SCRIPT" "$TMP/huge.txt" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 2 ] && ok "a 10 MB line is one event" ||
+	bad "10 MB line: exit $rc $(head -c 200 "$TMP/err")"
+
+# --- formats, stdin, options ---------------------------------------------------
+printf '=== Transcript started ===\ngood evening and welcome\n\nto the news\n' >"$TMP/plain.txt"
+$REPLAY "$SHARED/samples/evening_news_broadcast.md" "$TMP/plain.txt" >"$TMP/plain.out" 2>&1
+[ "$(wc -l <"$TMP/plain.out")" -eq 2 ] && ok "plain transcript: one final per non-empty line, === skipped" ||
+	bad "plain transcript: $(cat "$TMP/plain.out")"
+S=$SESSIONS/sample_script__clean__1.events.jsonl
+$REPLAY "$SCRIPT" "$S" >"$TMP/file.out"
+$REPLAY "$SCRIPT" - <"$S" >"$TMP/stdin.out"
+cmp -s "$TMP/file.out" "$TMP/stdin.out" && ok "'-' reads stdin" || bad "stdin differs from file"
+$REPLAY --loop 2 "$SCRIPT" "$S" >"$TMP/loop.out"
+[ "$(wc -l <"$TMP/loop.out")" -eq $((2 * $(wc -l <"$S"))) ] &&
+	[ "$(head -n "$(wc -l <"$S")" "$TMP/loop.out" | md5sum)" = "$(md5sum <"$TMP/file.out")" ] &&
+	ok "--loop 2 replays the session twice, reset between" || bad "--loop 2"
+$REPLAY --words "$SCRIPT" | head -1 | grep -q '"kind": "summary"' && ok "--words" || bad "--words"
+$REPLAY --threaded --realtime=60 "$SCRIPT" "$S" 2>/dev/null | head -20 >"$TMP/thr.out"
+head -20 "$TMP/file.out" | cmp -s - "$TMP/thr.out" &&
+	ok "--threaded --realtime: same positions as the direct tracker" || bad "--threaded"
+
+# --- probes compiled out change nothing ---------------------------------------
+if [ -x "$NOPROBES" ]; then
+	same=1
+	for s in sample_script__heavy__1 number_test_script__ctrl__1 maths_explained__mild__1; do
+		sc=${s%%__*}
+		$REPLAY "$SHARED/samples/$sc.md" "$SESSIONS/$s.events.jsonl" >"$TMP/a"
+		$NOPROBES "$SHARED/samples/$sc.md" "$SESSIONS/$s.events.jsonl" >"$TMP/b"
+		cmp -s "$TMP/a" "$TMP/b" || same=0
+	done
+	notes=$(readelf -n "$NOPROBES" | grep -c stapsdt)
+	[ $same -eq 1 ] && [ "$notes" -eq 0 ] && [ "$(readelf -n "$REPLAY" | grep -c stapsdt)" -gt 0 ] &&
+		ok "-DAUTOCUE_NO_PROBES: same positions, no probe notes" ||
+		bad "-DAUTOCUE_NO_PROBES: same=$same notes=$notes"
+else
+	bad "$NOPROBES not built"
+fi
+
+[ $fails -eq 0 ] || { echo "replay_cli: $fails failed"; exit 1; }
+echo "replay_cli: all passed"
