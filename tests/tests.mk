@@ -62,3 +62,16 @@ test-bpf: $(BPF_TESTS) $(UNIT_TARGETS) $(BUILD)/tests/targets/redzone_unguarded 
 	for s in $(wildcard tests/bpf/*.sh); do echo "  RUN      $$s"; BUILD=$(BUILD) sh $$s; done
 
 TEST_TARGETS += test-bpf
+
+# probes in a shared library, and a program that uses it
+$(BUILD)/tests/targets/libtraced.so: tests/targets/lib/traced_lib.c usdt/autocue_usdt.h
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared $< -o $@
+
+$(BUILD)/tests/targets/uselib: tests/targets/lib/uselib.c $(BUILD)/tests/targets/libtraced.so
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -L$(BUILD)/tests/targets -ltraced \
+		-Wl,-rpath,'$$ORIGIN' -o $@
+
+test-bpf: $(BUILD)/tests/targets/uselib

@@ -131,5 +131,25 @@ rc=$?
 	ok "tracee exit (-p) ends with the final report, exit 0" || bad "tracee exit (-p): exit $rc"
 kill $pid 2>/dev/null
 
+# --- probes in a shared library, by PID ---------------------------------------
+LIB=$BUILD/tests/targets/libtraced.so
+mkfifo "$TMP/in"
+$BUILD/tests/targets/uselib -w 3000 <"$TMP/in" >"$TMP/uselib.out" &
+upid=$!
+exec 3>"$TMP/in"
+until grep -q ready "$TMP/uselib.out" 2>/dev/null; do sleep 0.05; done
+$TRACE -p $upid -b "$LIB" >"$TMP/lib" 2>"$TMP/lib.err" &
+tpid=$!
+# the probes are live once the tracer says so
+until grep -q '^Tracing' "$TMP/lib.err" 2>/dev/null || ! kill -0 $tpid 2>/dev/null; do
+	sleep 0.05
+done
+echo go >&3
+exec 3>&-
+wait $upid
+wait $tpid
+grep -Eq '^lib_work\*? +3000 ' "$TMP/lib" && ok "-p PID -b LIB.so: exact count in a shared library" ||
+	bad "shared library: $(head -4 "$TMP/lib")"
+
 [ $fails -eq 0 ] || { echo "cli.sh: $fails failed"; exit 1; }
 echo "cli.sh: all passed"
