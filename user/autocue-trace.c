@@ -304,6 +304,20 @@ static int report_interval(struct env *env, struct ac_trace *t,
 	return ret;
 }
 
+/* Until the next deadline, at most 100 ms: the tracee's exit and Ctrl-C
+ * are noticed within that. */
+static int wait_ms(const struct env *env, const struct timespec *t0,
+		   const struct timespec *tick)
+{
+	double left = 0.1;
+
+	if (env->duration && env->duration - elapsed(t0) < left)
+		left = env->duration - elapsed(t0);
+	if (env->interval && env->interval - elapsed(tick) < left)
+		left = env->interval - elapsed(tick);
+	return left > 0 ? (int)(left * 1000) + 1 : 0;
+}
+
 static void announce(struct env *env, struct ac_trace *t)
 {
 	struct ac_snapshot *s = ac_trace_snapshot(t);
@@ -370,7 +384,7 @@ static int run(struct env *env)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	tick = t0;
 	while (!exiting) {
-		ac_trace_poll(t, 100);
+		ac_trace_poll(t, wait_ms(env, &t0, &tick));
 		if (env->duration && elapsed(&t0) >= env->duration)
 			break;
 		if (!ac_trace_alive(t, NULL))
