@@ -8,7 +8,8 @@
 # tracker_update_partial, no tracker code changed); test_perf runs it and
 # expects it to fail the partial-update targets.
 PERF_SLOWED_US := 25000
-PERF_TESTS := $(BUILD)/tests/perf/test_perf $(BUILD)/tests/perf/test_perf_slowed
+PERF_TESTS := $(BUILD)/tests/perf/test_perf $(BUILD)/tests/perf/test_perf_slowed \
+	$(BUILD)/tests/perf/test_perf_threaded
 PERF_LIBS := $(BUILD)/libautocue.a $(TRACKER_LIBS) $(BUILD)/libautocue_trace.a \
 	$(TRACE_LIBS) $(CMOCKA_LIBS)
 
@@ -23,8 +24,17 @@ $(BUILD)/tests/perf/test_perf_slowed: tests/perf/test_perf.c $(BUILD)/libautocue
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DAUTOCUE_PERF_SLOWED_US=$(PERF_SLOWED_US) $< \
 		-Wl,--wrap=ac_tracker_update -Wl,--wrap=ac_normalize $(PERF_LIBS) -o $@
 
+# the reference's ThreadedTracker performance tests (submit latency,
+# throughput) on the threaded_submit probe
+$(BUILD)/tests/perf/test_perf_threaded: tests/perf/test_perf_threaded.c $(BUILD)/libautocue.a $(BUILD)/libautocue_trace.a
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(PERF_LIBS) -o $@
+
 .PHONY: test-perf
 test-perf: $(PERF_TESTS)
 	$(Q)echo "  RUN      $(BUILD)/tests/perf/test_perf"; $(BUILD)/tests/perf/test_perf
+	$(Q)echo "  RUN      $(BUILD)/tests/perf/test_perf_threaded"; \
+		$(BUILD)/tests/perf/test_perf_threaded
 
 TEST_TARGETS += test-perf
