@@ -348,9 +348,12 @@ struct tview {
 	uint32_t hash;
 };
 
-/* Scans the token starting at p (not whitespace) and hashes it (FNV-1a);
- * returns its end. */
-static const unsigned char *scan_token(const unsigned char *p, uint32_t *hash)
+/* Scans the word starting at p (not whitespace) up to its first whitespace
+ * character (str.isspace()) or the end of the string, and returns its end;
+ * with hash, hashes it too (FNV-1a). Inlined, so that each caller gets the
+ * loop with or without the hashing. */
+static inline __attribute__((always_inline)) const unsigned char *
+scan_word(const unsigned char *p, uint32_t *hash)
 {
 	uint32_t h = 2166136261u;
 
@@ -364,10 +367,13 @@ static const unsigned char *scan_token(const unsigned char *p, uint32_t *hash)
 		} else if (ac_is_space(next_cp(&q))) {
 			break;
 		}
+		if (!hash)
+			p = q;
 		for (; p < q; p++)
 			h = (h ^ *p) * 16777619u;
 	}
-	*hash = h;
+	if (hash)
+		*hash = h;
 	return p;
 }
 
@@ -386,6 +392,18 @@ static const unsigned char *skip_space(const unsigned char *p)
 		p = q;
 	}
 	return p;
+}
+
+/* The next word of a str.split() at or after *pp: returns its start and
+ * moves *pp to its end; NULL when only whitespace is left. */
+static inline const unsigned char *next_word(const unsigned char **pp)
+{
+	const unsigned char *start = skip_space(*pp);
+
+	if (!*start)
+		return NULL;
+	*pp = scan_word(start, NULL);
+	return start;
 }
 
 /* Interning table: open addressing over ids into dist[], at most half
@@ -544,7 +562,7 @@ static int build_tokens(struct ac_tracker *t)
 			uint32_t h;
 			int id;
 
-			e = scan_token(p, &h);
+			e = scan_word(p, &h);
 			id = intern_add(&in, (const char *)p,
 					(uint32_t)(e - p), h);
 			if (id < 0 ||
@@ -721,7 +739,7 @@ static const char *strip(const char *s, size_t *len)
  */
 static int load_words(struct ac_tracker *t, const char *text, size_t len)
 {
-	const unsigned char *p, *q, *start;
+	const unsigned char *p, *start;
 	size_t normpos = 0, cppos = 0;
 	int err;
 
@@ -732,21 +750,9 @@ static int load_words(struct ac_tracker *t, const char *text, size_t len)
 	t->nuw = 0;
 	t->serial++;
 	p = (const unsigned char *)t->text;
-	while (*p) {
+	while ((start = next_word(&p))) {
 		struct uword *u;
 
-		q = p;
-		if (ac_is_space(next_cp(&q))) {
-			p = q;
-			continue;
-		}
-		start = p;
-		while (*p) {
-			q = p;
-			if (ac_is_space(next_cp(&q)))
-				break;
-			p = q;
-		}
 		if (grow_int((void **)&t->uw, &t->uw_cap, t->nuw + 1,
 			     sizeof(*t->uw)))
 			return -ENOMEM;
@@ -902,13 +908,29 @@ static bool matcher_complete(const struct matcher *m)
 
 enum { NO = 0, MATCHED = 1, ADVANCED = 2 };
 
+/* Feeds word wi to the expansion in progress: MATCHED, with ADVANCED when
+ * that completes it (it is then cleared), or NO with it cleared. */
+static inline int matcher_feed(const struct ac_tracker *t, struct matcher *m,
+			       int wi)
+{
+	if (matcher_filter(t, m, wi)) {
+		if (matcher_complete(m)) {
+			matcher_clear(m);
+			return MATCHED | ADVANCED;
+		}
+		return MATCHED;
+	}
+	matcher_clear(m);
+	return NO;
+}
+
 static int match_single(struct ac_tracker *t, int wi, struct tstate *st)
 {
 	AUTOCUE_TRACE(tracker_match_single_word);
 	const struct ac_word *sw;
 	const struct uword *u = &t->uw[wi];
 	const char *last;
-	int p = st->pos;
+	int p = st->pos, r;
 
 	if (p >= t->n)
 		return NO;
@@ -922,27 +944,13 @@ static int match_single(struct ac_tracker *t, int wi, struct tstate *st)
 		return NO;
 	if (!u->normlen)
 		return MATCHED;
-	if (t->w.n) {
-		if (matcher_filter(t, &t->w, wi)) {
-			if (matcher_complete(&t->w)) {
-				matcher_clear(&t->w);
-				return MATCHED | ADVANCED;
-			}
-			return MATCHED;
-		}
-		matcher_clear(&t->w);
-	}
+	if (t->w.n && (r = matcher_feed(t, &t->w, wi)))
+		return r;
 	sw = &t->s->words[p];
 	if (sw->nalts) {
 		matcher_start(&t->w, sw);
-		if (matcher_filter(t, &t->w, wi)) {
-			if (matcher_complete(&t->w)) {
-				matcher_clear(&t->w);
-				return MATCHED | ADVANCED;
-			}
-			return MATCHED;
-		}
-		matcher_clear(&t->w);
+		if ((r = matcher_feed(t, &t->w, wi)))
+			return r;
 	} else if (ratio_at_least(ucps(t, wi), u->cp.len,
 				  t->wcp + t->wtext[p].off, t->wtext[p].len,
 				  t->o.match_threshold)) {
@@ -1462,27 +1470,15 @@ static struct ac_position update_partial(struct ac_tracker *t,
  * compared normalized (§5.3.3). */
 static int prefix_with(const struct ac_tracker *t, const char *prev)
 {
-	const unsigned char *p = (const unsigned char *)prev, *q, *start;
+	const unsigned char *p = (const unsigned char *)prev, *start;
 	char buf[256], *nb;
 	int k = 0;
 
-	while (*p && k < t->nuw) {
+	while (k < t->nuw && (start = next_word(&p))) {
 		size_t wl, cap;
 		int nl;
 		bool same;
 
-		q = p;
-		if (ac_is_space(next_cp(&q))) {
-			p = q;
-			continue;
-		}
-		start = p;
-		while (*p) {
-			q = p;
-			if (ac_is_space(next_cp(&q)))
-				break;
-			p = q;
-		}
 		wl = (size_t)(p - start);
 		cap = AC_NORM_CAP(wl);
 		nb = cap <= sizeof(buf) ? buf : malloc(cap);

@@ -16,25 +16,8 @@
 #include "script.h"
 #include "tracker.h"
 
-/* The reference's inline fallback script (its gettysburg.md is absent). */
-static const char inline_script[] =
-	"\n# Sample Script\n\n"
-	"This is a sample script for performance testing.\n"
-	"We need enough text to make the tracking realistic.\n\n"
-	"The quick brown fox jumps over the lazy dog.\n"
-	"She sells sea shells by the sea shore.\n"
-	"Peter Piper picked a peck of pickled peppers.\n\n"
-	"## More Content\n\n"
-	"Numbers like 123 and 456 should be expanded properly.\n"
-	"Punctuation like & and / should work correctly too.\n\n"
-	"The tracking algorithm needs to handle:\n"
-	"- Fuzzy matching for speech recognition errors\n"
-	"- Backtracking when the speaker restarts\n"
-	"- Forward jumps when skipping ahead\n"
-	"- Partial transcripts that update in real-time\n\n"
-	"## Final Section\n\n"
-	"This section ensures we have enough content to test\n"
-	"the window-based matching and jump detection algorithms.\n";
+#define REF_OUT_OF_MEMORY() exit(1)
+#include "../common/reference_workloads.h"
 
 struct samples {
 	double *v;
@@ -118,36 +101,6 @@ static struct ac_tracker *tracker(const struct ac_script *s)
 	return t;
 }
 
-/* words[a..b) of the tracker's word list joined (placeholders included,
- * as the reference's tests feed tracker.words) */
-static char *join(const struct ac_script *s, int a, int b, int truncate_every)
-{
-	size_t len = 1;
-	char *out, *p;
-
-	if (b > s->n)
-		b = s->n;
-	for (int i = a; i < b; i++)
-		len += strlen(s->words[i].text) + 1;
-	out = malloc(len);
-	if (!out)
-		exit(1);
-	p = out;
-	*p = '\0';
-	for (int i = a; i < b; i++) {
-		size_t l = strlen(s->words[i].text);
-
-		if (truncate_every && (i - a) % truncate_every == 0 && l > 2)
-			l -= 2;
-		if (p != out)
-			*p++ = ' ';
-		memcpy(p, s->words[i].text, l);
-		p += l;
-		*p = '\0';
-	}
-	return out;
-}
-
 static double timed_update(struct ac_tracker *t, const char *text,
 			   bool partial)
 {
@@ -157,11 +110,57 @@ static double timed_update(struct ac_tracker *t, const char *text,
 	return now_ms() - t0;
 }
 
+/* A reference workload's tracker and where its updates' times go (setup
+ * updates are not timed). */
+struct timed {
+	struct ac_tracker *t;
+	struct samples *partial, *final;
+};
+
+static struct ac_position timed_ref_update(void *ctx, const char *text,
+					   bool partial, bool setup)
+{
+	struct timed *w = ctx;
+
+	if (setup)
+		return ac_tracker_update(w->t, text, partial);
+	add(partial ? w->partial : w->final, timed_update(w->t, text, partial));
+	return ac_tracker_position(w->t);
+}
+
+/* rounds of a workload, each on a new tracker */
+static void timed_rounds(const struct ac_script *sc, int rounds,
+			 ref_workload work, struct samples *partial,
+			 struct samples *final)
+{
+	for (int r = 0; r < rounds; r++) {
+		struct timed w = { tracker(sc), partial, final };
+
+		work(sc, timed_ref_update, &w);
+		ac_tracker_free(w.t);
+	}
+}
+
+/* The reference's workloads, their rounds and targets (mean / p95, ms). */
+static const struct workload {
+	const char *name;
+	ref_workload work;
+	int rounds;
+	double tmean, tp95;
+} workloads[] = {
+	{ "single word (final per word)", ref_single_words, 10, 2, 5 },
+	{ "partial (growing words[10:30])", ref_growing_partials, 50, 5, 20 },
+	{ "final (cumulative 5-word chunks)", ref_final_chunks, 50, 10, 30 },
+	/* only the backtracking final words[20:30] is timed */
+	{ "backtrack (final words[20:30])", ref_backtrack, 50, 15, 50 },
+	{ "fuzzy final (every 5th truncated)", ref_fuzzy_errors, 50, 20, 50 },
+};
+
 static void bench_inline(void)
 {
 	struct samples s = { 0 }, s2 = { 0 };
-	struct ac_script *sc = parse(inline_script, strlen(inline_script));
-	struct ac_tracker *t;
+	struct ac_script *sc = parse(ref_inline_script,
+				     strlen(ref_inline_script));
 
 	printf("\n-- reference workloads (inline %d-word script) --\n",
 	       sc->n);
@@ -170,8 +169,8 @@ static void bench_inline(void)
 
 	for (int i = 0; i < 100; i++) {
 		double t0 = now_ms();
-		struct ac_script *x = parse(inline_script,
-					    strlen(inline_script));
+		struct ac_script *x = parse(ref_inline_script,
+					    strlen(ref_inline_script));
 		struct ac_tracker *y = tracker(x);
 
 		add(&s, now_ms() - t0);
@@ -180,85 +179,14 @@ static void bench_inline(void)
 	}
 	report("init (parse + tracker)", &s, 50, 100);
 
-	/* 100 words, one final each, x10 */
-	for (int r = 0; r < 10; r++) {
-		t = tracker(sc);
-		for (int i = 0; i < 100 && i < sc->n; i++)
-			add(&s, timed_update(t, sc->words[i].text, false));
-		ac_tracker_free(t);
+	for (size_t i = 0; i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		const struct workload *w = &workloads[i];
+
+		timed_rounds(sc, w->rounds, w->work, &s, &s);
+		report(w->name, &s, w->tmean, w->tp95);
 	}
-	report("single word (final per word)", &s, 2, 5);
-
-	/* growing partials of words[10:30] */
-	for (int r = 0; r < 50; r++) {
-		t = tracker(sc);
-		for (int i = 11; i <= 30; i++) {
-			char *x = join(sc, 10, i, 0);
-
-			add(&s, timed_update(t, x, true));
-			free(x);
-		}
-		ac_tracker_free(t);
-	}
-	report("partial (growing words[10:30])", &s, 5, 20);
-
-	/* 10 cumulative 5-word finals */
-	for (int r = 0; r < 50; r++) {
-		t = tracker(sc);
-		for (int i = 1; i <= 10; i++) {
-			char *x = join(sc, 0, 5 * i, 0);
-
-			add(&s, timed_update(t, x, false));
-			free(x);
-		}
-		ac_tracker_free(t);
-	}
-	report("final (cumulative 5-word chunks)", &s, 10, 30);
-
-	/* backtrack: words[:50] then words[20:30] */
-	for (int r = 0; r < 50; r++) {
-		char *a = join(sc, 0, 50, 0), *b = join(sc, 20, 30, 0);
-
-		t = tracker(sc);
-		ac_tracker_update(t, a, false);
-		add(&s, timed_update(t, b, false));
-		ac_tracker_free(t);
-		free(a);
-		free(b);
-	}
-	report("backtrack (final words[20:30])", &s, 15, 50);
-
-	/* fuzzy: words[10:40], every 5th word truncated */
-	for (int r = 0; r < 50; r++) {
-		char *a = join(sc, 10, 40, 5);
-
-		t = tracker(sc);
-		add(&s, timed_update(t, a, false));
-		ac_tracker_free(t);
-		free(a);
-	}
-	report("fuzzy final (every 5th truncated)", &s, 20, 50);
-
-	/* realistic: 100 words in 5-word chunks, cumulative partials then a
-	 * cumulative final per chunk */
-	for (int r = 0; r < 20; r++) {
-		t = tracker(sc);
-		for (int pos = 0; pos < 100 && pos < sc->n; pos += 5) {
-			for (int i = 1; i <= 5; i++) {
-				char *x = join(sc, 0, pos + i, 0);
-
-				add(&s, timed_update(t, x, true));
-				free(x);
-			}
-			{
-				char *x = join(sc, 0, pos + 5, 0);
-
-				add(&s2, timed_update(t, x, false));
-				free(x);
-			}
-		}
-		ac_tracker_free(t);
-	}
+	/* partials and finals reported apart */
+	timed_rounds(sc, 20, ref_session, &s, &s2);
 	report("session partial", &s, 5, 20);
 	report("session final", &s2, 15, 30);
 	ac_script_free(sc);

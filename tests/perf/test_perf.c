@@ -33,31 +33,12 @@
 #include "script.h"
 #include "tracker.h"
 
+#define REF_OUT_OF_MEMORY() fail_msg("out of memory")
+#include "../common/reference_workloads.h"
+
 #define TARGETS_FILE "examples/targets.conf"
 /* next to this program: BUILD/tests/perf/test_perf_slowed */
 static char slowed_bin[256];
-
-/* The reference's inline fallback script (its gettysburg.md is absent):
- * the workloads below feed its word list, placeholders included, as the
- * reference's tests feed tracker.words. */
-static const char inline_script[] =
-	"\n# Sample Script\n\n"
-	"This is a sample script for performance testing.\n"
-	"We need enough text to make the tracking realistic.\n\n"
-	"The quick brown fox jumps over the lazy dog.\n"
-	"She sells sea shells by the sea shore.\n"
-	"Peter Piper picked a peck of pickled peppers.\n\n"
-	"## More Content\n\n"
-	"Numbers like 123 and 456 should be expanded properly.\n"
-	"Punctuation like & and / should work correctly too.\n\n"
-	"The tracking algorithm needs to handle:\n"
-	"- Fuzzy matching for speech recognition errors\n"
-	"- Backtracking when the speaker restarts\n"
-	"- Forward jumps when skipping ahead\n"
-	"- Partial transcripts that update in real-time\n\n"
-	"## Final Section\n\n"
-	"This section ensures we have enough content to test\n"
-	"the window-based matching and jump detection algorithms.\n";
 
 /* The reference's init is parse + word list + tracker: one section. */
 AUTOCUE_PROBE(perf_init);
@@ -115,8 +96,8 @@ int __wrap_ac_normalize(const char *in, size_t len, char *out, size_t cap)
 static struct ac_script *parse(void)
 {
 	char err[256] = "";
-	struct ac_script *s = ac_script_parse(inline_script,
-					      strlen(inline_script), err,
+	struct ac_script *s = ac_script_parse(ref_inline_script,
+					      strlen(ref_inline_script), err,
 					      sizeof(err));
 
 	if (!s)
@@ -132,41 +113,12 @@ static struct ac_tracker *tracker(const struct ac_script *s)
 	return t;
 }
 
-/* words[a..b) joined by spaces; every truncate_every-th word (counting
- * from a) loses its last two letters, as the reference's fuzzy test does */
-static char *join(const struct ac_script *s, int a, int b, int truncate_every)
+/* Runs one update of a reference workload on the tracker ctx. */
+static struct ac_position run_update(void *ctx, const char *text,
+				     bool partial, bool setup)
 {
-	size_t len = 1;
-	char *out, *p;
-
-	if (b > s->n)
-		b = s->n;
-	for (int i = a; i < b; i++)
-		len += strlen(s->words[i].text) + 1;
-	out = p = malloc(len);
-	assert_non_null(out);
-	*p = '\0';
-	for (int i = a; i < b; i++) {
-		size_t l = strlen(s->words[i].text);
-
-		if (truncate_every && (i - a) % truncate_every == 0 && l > 2)
-			l -= 2;
-		if (p != out)
-			*p++ = ' ';
-		memcpy(p, s->words[i].text, l);
-		p += l;
-		*p = '\0';
-	}
-	return out;
-}
-
-static void update(struct ac_tracker *t, const struct ac_script *s, int a,
-		   int b, int truncate_every, bool partial)
-{
-	char *x = join(s, a, b, truncate_every);
-
-	ac_tracker_update(t, x, partial);
-	free(x);
+	(void)setup;
+	return ac_tracker_update(ctx, text, partial);
 }
 
 static void add(struct ac_assertions *set, const char *fmt, ...)
@@ -254,6 +206,33 @@ static void start(struct perf *p)
 	assert_int_equal(ac_trace_reset(p->t), 0);
 }
 
+/* One round of a workload on a new tracker; the position after it. */
+static struct ac_position run_round(struct perf *p, ref_workload w)
+{
+	struct ac_tracker *t = tracker(p->s);
+	struct ac_position pos = w(p->s, run_update, t);
+
+	ac_tracker_free(t);
+	return pos;
+}
+
+/* Resets the histograms, then runs rounds of a workload. */
+static void run_rounds(struct perf *p, int rounds, ref_workload w)
+{
+	start(p);
+	for (int r = 0; r < rounds; r++)
+		run_round(p, w);
+}
+
+/* The reference's realistic session, then a backtracking final of
+ * words[20:30]. */
+static struct ac_position session_then_backtrack(const struct ac_script *s,
+						 ref_update_fn fn, void *ctx)
+{
+	ref_session(s, fn, ctx);
+	return ref_feed(s, 20, 30, 0, false, false, fn, ctx);
+}
+
 /* ---- the scenarios ------------------------------------------------------------ */
 
 /* Tracker initialisation x100 (script parse + word list + tracker). */
@@ -290,17 +269,10 @@ static void test_sequential_words(void **state)
 {
 	struct perf *p = *state;
 	struct ac_assertions *set = targets();
-	int n = p->s->n < 100 ? p->s->n : 100;
+	int n = ref_session_words(p->s);
 	enum { R = 10 };
 
-	start(p);
-	for (int r = 0; r < R; r++) {
-		struct ac_tracker *t = tracker(p->s);
-
-		for (int i = 0; i < n; i++)
-			ac_tracker_update(t, p->s->words[i].text, false);
-		ac_tracker_free(t);
-	}
+	run_rounds(p, R, ref_single_words);
 	/* the reference: < 2 ms a word */
 	add(set, "tracker_update_final:avg<2ms");
 	add_targets_of(set, "tracker_update_final");
@@ -319,14 +291,7 @@ static void test_growing_partials(void **state)
 	struct ac_assertions *set = targets();
 	enum { R = 5 };
 
-	start(p);
-	for (int r = 0; r < R; r++) {
-		struct ac_tracker *t = tracker(p->s);
-
-		for (int i = 11; i <= 30; i++)
-			update(t, p->s, 10, i, 0, true);
-		ac_tracker_free(t);
-	}
+	run_rounds(p, R, ref_growing_partials);
 	add_targets_of(set, "tracker_update_partial");
 	add_count(set, "tracker_update_partial", 20 * R);
 	add_count(set, "tracker_update_final", 0);
@@ -344,14 +309,7 @@ static void test_final_chunks(void **state)
 	struct ac_assertions *set = targets();
 	enum { R = 10 };
 
-	start(p);
-	for (int r = 0; r < R; r++) {
-		struct ac_tracker *t = tracker(p->s);
-
-		for (int i = 1; i <= 10; i++)
-			update(t, p->s, 0, 5 * i, 0, false);
-		ac_tracker_free(t);
-	}
+	run_rounds(p, R, ref_final_chunks);
 	add_targets_of(set, "tracker_update_final");
 	add_count(set, "tracker_update_final", 10 * R);
 	check(p, "finals in 5-word chunks (x10)", set);
@@ -366,19 +324,13 @@ static void test_backtrack(void **state)
 
 	start(p);
 	for (int r = 0; r < R; r++) {
-		struct ac_tracker *t = tracker(p->s);
-		struct ac_position pos;
-		char *x = join(p->s, 20, 30, 0);
+		struct ac_position pos = run_round(p, ref_backtrack);
 
-		update(t, p->s, 0, 50, 0, false);
-		pos = ac_tracker_update(t, x, false);
-		free(x);
 		/* the reference's check: the backtrack lands in [20, 30] */
 		if (pos.speakable_index < 20 || pos.speakable_index > 30 ||
 		    !pos.is_jump)
 			fail_msg("backtrack landed at %d (jump %d), not in "
 				 "[20, 30]", pos.speakable_index, pos.is_jump);
-		ac_tracker_free(t);
 	}
 	add_targets_of(set, "tracker_detect_jump");
 	/* the reference: < 15 ms a backtracking final */
@@ -395,13 +347,7 @@ static void test_fuzzy_errors(void **state)
 	struct ac_assertions *set = targets();
 	enum { R = 50 };
 
-	start(p);
-	for (int r = 0; r < R; r++) {
-		struct ac_tracker *t = tracker(p->s);
-
-		update(t, p->s, 10, 40, 5, false);
-		ac_tracker_free(t);
-	}
+	run_rounds(p, R, ref_fuzzy_errors);
 	/* the reference: < 20 ms a final */
 	add(set, "tracker_update_final:avg<20ms");
 	add(set, "tracker_update_final:p95<50ms");
@@ -419,21 +365,10 @@ static void test_realistic_session(void **state)
 	struct perf *p = *state;
 	struct ac_assertions *set = targets();
 	char err[256];
-	int n = p->s->n < 100 ? p->s->n : 100, chunks = (n + 4) / 5;
+	int chunks = (ref_session_words(p->s) + 4) / 5;
 	enum { R = 5 };
 
-	start(p);
-	for (int r = 0; r < R; r++) {
-		struct ac_tracker *t = tracker(p->s);
-
-		for (int pos = 0; pos < n; pos += 5) {
-			for (int i = 1; i <= 5; i++)
-				update(t, p->s, 0, pos + i, 0, true);
-			update(t, p->s, 0, pos + 5, 0, false);
-		}
-		update(t, p->s, 20, 30, 0, false);
-		ac_tracker_free(t);
-	}
+	run_rounds(p, R, session_then_backtrack);
 	if (ac_assertions_load(set, TARGETS_FILE, err, sizeof(err)))
 		fail_msg("%s", err);
 	/* the reference: partial < 5 ms, final < 15 ms on average */

@@ -4,18 +4,10 @@
  * tests/integration/test_tracking_with_transcripts.py) and every sample
  * script read cleanly from start to end. Run from the repository root;
  * SHARED (default ../shared) locates the samples. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "script.h"
-#include "tracker.h"
+#include "tracker_fixture.h"
 
 static const char *shared(void)
 {
@@ -100,15 +92,42 @@ static void test_transcript_loads(void **state)
 	free_lines(lines, n);
 }
 
+/* number_test_script.md with a tracker, and its transcript's lines */
+static struct fx load_number_test(char ***lines, int *n)
+{
+	struct fx f = { load("number_test_script.md"), NULL };
+
+	f.t = ac_tracker_new(f.s, NULL);
+	*n = transcript_lines(lines);
+	return f;
+}
+
+/* every run over the transcript must reach most of the script */
+static void finish(struct fx *f, char **lines, int n)
+{
+	assert_true(ac_tracker_position(f->t).progress > 0.8);
+	free_lines(lines, n);
+	done(f);
+}
+
+/* grows the cumulative transcript by text (tl bytes), a space between */
+static void append(char **cum, size_t *len, const char *text, size_t tl)
+{
+	*cum = realloc(*cum, *len + tl + 2);
+	if (*len)
+		(*cum)[(*len)++] = ' ';
+	memcpy(*cum + *len, text, tl + 1);
+	*len += tl;
+}
+
 /* Cumulative text grown one word at a time, each a final: the position
  * must move in small steps and reach most of the script. */
 static void test_smooth_word_by_word(void **state)
 {
-	struct ac_script *s = load("number_test_script.md");
-	struct ac_tracker *t = ac_tracker_new(s, NULL);
 	char **lines, *cum = calloc(1, 1);
 	size_t len = 0;
-	int n = transcript_lines(&lines), last = 0, max_jump = 0;
+	int n, last = 0, max_jump = 0;
+	struct fx f = load_number_test(&lines, &n);
 
 	(void)state;
 	for (int i = 0; i < n; i++) {
@@ -116,15 +135,10 @@ static void test_smooth_word_by_word(void **state)
 
 		for (w = strtok_r(lines[i], " ", &save); w;
 		     w = strtok_r(NULL, " ", &save)) {
-			size_t wl = strlen(w);
 			int pos, d;
 
-			cum = realloc(cum, len + wl + 2);
-			if (len)
-				cum[len++] = ' ';
-			memcpy(cum + len, w, wl + 1);
-			len += wl;
-			pos = ac_tracker_update(t, cum, false).speakable_index;
+			append(&cum, &len, w, strlen(w));
+			pos = fin(&f, cum);
 			d = pos - last;
 			if (abs(d) > max_jump)
 				max_jump = abs(d);
@@ -133,21 +147,17 @@ static void test_smooth_word_by_word(void **state)
 	}
 	if (max_jump > 6)
 		fail_msg("maximum jump %d, expected <= 6", max_jump);
-	assert_true(ac_tracker_position(t).progress > 0.8);
+	finish(&f, lines, n);
 	free(cum);
-	free_lines(lines, n);
-	ac_tracker_free(t);
-	ac_script_free(s);
 }
 
 /* Cumulative text grown a line at a time: no jump far beyond the chunk. */
 static void test_smooth_chunk_by_chunk(void **state)
 {
-	struct ac_script *s = load("number_test_script.md");
-	struct ac_tracker *t = ac_tracker_new(s, NULL);
 	char **lines, *cum = calloc(1, 1);
 	size_t len = 0;
-	int n = transcript_lines(&lines), last = 0, bad = 0;
+	int n, last = 0, bad = 0;
+	struct fx f = load_number_test(&lines, &n);
 
 	(void)state;
 	for (int i = 0; i < n; i++) {
@@ -156,46 +166,35 @@ static void test_smooth_chunk_by_chunk(void **state)
 
 		for (size_t k = 0; k < ll; k++)
 			words += lines[i][k] == ' ';
-		cum = realloc(cum, len + ll + 2);
-		if (len)
-			cum[len++] = ' ';
-		memcpy(cum + len, lines[i], ll + 1);
-		len += ll;
-		pos = ac_tracker_update(t, cum, false).speakable_index;
+		append(&cum, &len, lines[i], ll);
+		pos = fin(&f, cum);
 		limit = words * 3 / 2 > 5 ? words * 3 / 2 : 5;
 		if (pos - last > limit)
 			bad++;
 		last = pos;
 	}
 	assert_int_equal(bad, 0);
-	assert_true(ac_tracker_position(t).progress > 0.8);
+	finish(&f, lines, n);
 	free(cum);
-	free_lines(lines, n);
-	ac_tracker_free(t);
-	ac_script_free(s);
 }
 
 /* Each line as its own final, as Vosk delivers utterances. */
 static void test_utterances(void **state)
 {
-	struct ac_script *s = load("number_test_script.md");
-	struct ac_tracker *t = ac_tracker_new(s, NULL);
 	char **lines;
-	int n = transcript_lines(&lines), backwards = 0, last = 0;
+	int n, backwards = 0, last = 0;
+	struct fx f = load_number_test(&lines, &n);
 
 	(void)state;
 	for (int i = 0; i < n; i++) {
-		int pos = ac_tracker_update(t, lines[i], false).speakable_index;
+		int pos = fin(&f, lines[i]);
 
 		if (pos < last - 10)
 			backwards++;
 		last = pos;
 	}
 	assert_true(backwards <= 2);
-	assert_true(ac_tracker_position(t).progress > 0.8);
-	free_lines(lines, n);
-	ac_tracker_free(t);
-	ac_script_free(s);
+	finish(&f, lines, n);
 }
 
 /* Speaks the script as written: each speakable word in its primary form,

@@ -2,44 +2,7 @@
 /* test_tracker_api.c - reset, jump_to, new-word extraction, display lines,
  * progress and skip_headers (the reference's test_api.py and
  * test_skip_headers.py), with quirks Q8/Q9. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
-
-#include "script.h"
-#include "tracker.h"
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
-
-static struct fx make(const char *md)
-{
-	char err[256] = "";
-	struct fx f;
-
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, NULL);
-	assert_non_null(f.t);
-	return f;
-}
-
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
-
-static int fin(struct fx *f, const char *text)
-{
-	return ac_tracker_update(f->t, text, false).speakable_index;
-}
+#include "tracker_fixture.h"
 
 static void test_reset_clears_state(void **state)
 {

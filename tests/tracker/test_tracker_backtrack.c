@@ -2,58 +2,21 @@
 /* test_tracker_backtrack.c - backtracks and forward jumps (§5.8), skip
  * logic disabled after a backtrack, and the quirks around them (the
  * reference's test_backtrack.py, test_validation.py, test_comprehensive.py). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tracker_fixture.h"
 
-#include <string.h>
-
-#include "script.h"
-#include "tracker.h"
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
-
-static struct fx make(const char *md)
-{
-	char err[256] = "";
-	struct fx f;
-
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, NULL);
-	assert_non_null(f.t);
-	return f;
-}
-
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
-
-static int fin(struct fx *f, const char *text)
-{
-	return ac_tracker_update(f->t, text, false).speakable_index;
-}
+/* the alphabet's first 20 words, said in one final */
+#define TO_TANGO "alpha bravo charlie delta echo foxtrot golf hotel india " \
+	"juliet kilo lima mike november oscar papa quebec romeo sierra tango"
 
 static const char alphabet[] =
-	"alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo "
-	"lima mike november oscar papa quebec romeo sierra tango uniform "
-	"victor whiskey xray yankee zulu";
+	TO_TANGO " uniform victor whiskey xray yankee zulu";
 
 static void test_repeated_word_continues_forward(void **state)
 {
 	struct fx f = make("the quick brown the lazy dog");
 
 	(void)state;
-	fin(&f, "the");
-	fin(&f, "the quick");
-	fin(&f, "the quick brown");
+	read_along(&f, "the quick brown", 1, false);
 	assert_int_equal(ac_tracker_optimistic_position(f.t), 3);
 	fin(&f, "the quick brown the");
 	assert_int_equal(ac_tracker_optimistic_position(f.t), 4);
@@ -66,9 +29,7 @@ static void test_backtrack_detected(void **state)
 	struct ac_position p;
 
 	(void)state;
-	fin(&f, "alpha bravo charlie delta echo foxtrot golf hotel india "
-		"juliet kilo lima mike november oscar papa quebec romeo "
-		"sierra tango");
+	fin(&f, TO_TANGO);
 	assert_int_equal(ac_tracker_optimistic_position(f.t), 20);
 	p = ac_tracker_update(f.t, "echo foxtrot golf hotel india", false);
 	/* best window starts at bravo (the first holding all five words);
@@ -143,9 +104,7 @@ static void test_skip_disabled_after_backtrack(void **state)
 	struct fx f = make(alphabet);
 
 	(void)state;
-	fin(&f, "alpha bravo charlie delta echo foxtrot golf hotel india "
-		"juliet kilo lima mike november oscar papa quebec romeo "
-		"sierra tango");
+	fin(&f, TO_TANGO);
 	fin(&f, "echo foxtrot golf hotel india");
 	assert_int_equal(ac_tracker_skip_disabled(f.t), 3);
 	/* skipping is off: "kilo" (one word past juliet) is not reached */
@@ -177,9 +136,7 @@ static void test_public_detect_jump(void **state)
 	int pos;
 
 	(void)state;
-	fin(&f, "alpha bravo charlie delta echo foxtrot golf hotel india "
-		"juliet kilo lima mike november oscar papa quebec romeo "
-		"sierra tango");
+	fin(&f, TO_TANGO);
 	/* too few words: never a jump */
 	pos = ac_tracker_detect_jump(f.t, "echo foxtrot", &moved);
 	assert_false(moved);

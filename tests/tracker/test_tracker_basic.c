@@ -2,55 +2,65 @@
 /* test_tracker_basic.c - word-by-word advance, skipping, fuzzy words,
  * fillers and edge cases (the reference's test_basic_matching.py and
  * test_filler_words.py). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "tracker_fixture.h"
 
-#include <string.h>
-
-#include "script.h"
-#include "tracker.h"
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
+/*
+ * Tests that say finals (the reference's default) to a fresh tracker and
+ * check the raw word index after the last: one row each, run as its own
+ * named test (after_test() in main).
+ */
+struct after {
+	const char *script;
+	const char *said[3];	/* NULL-terminated */
+	int word_index;
 };
 
-static struct fx make(const char *md)
+static void test_after(void **state)
 {
-	char err[256] = "";
-	struct fx f;
+	const struct after *a = *state;
 
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, NULL);
-	assert_non_null(f.t);
-	return f;
+	assert_int_equal(finals_on(a->script, a->said).word_index,
+			 a->word_index);
 }
 
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
+#define after_test(row)                                                    \
+	{ .name = "test_" #row, .test_func = test_after,                  \
+	  .initial_state = (void *)&row }
 
-/* finals are the reference's default (update(text) has is_partial=False) */
-static int fin(struct fx *f, const char *text)
-{
-	return ac_tracker_update(f->t, text, false).word_index;
-}
+/* "the" then "the" + a word further on: up to two words are skipped */
+static const struct after skip_one_word = {
+	"The quick brown fox", { "the", "the brown" }, 3,
+};
+static const struct after skip_two_words = {
+	"The quick brown fox jumps", { "the", "the fox" }, 4,
+};
+static const struct after case_insensitive = {
+	"The Quick Brown Fox", { "THE QUICK BROWN" }, 3,
+};
+static const struct after fuzzy_similar_words = {
+	"recognize the pattern", { "recognise" }, 1,
+};
+static const struct after punctuation_ignored = {
+	"Hello, world! How are you?", { "hello world how" }, 3,
+};
+static const struct after filler_skipped = {
+	"The quick brown fox", { "the um quick" }, 2,
+};
+/* a repeat of the last matched word does not advance */
+static const struct after repeated_word_absorbed = {
+	"the quick brown fox", { "the quick quick brown" }, 3,
+};
+/* "every thing" is the script's "everything" spoken apart */
+static const struct after compound_words = {
+	"we checked everything twice", { "we checked every thing twice" }, 4,
+};
 
 static void test_single_word_advancement(void **state)
 {
 	struct fx f = make("The quick brown fox");
 
 	(void)state;
-	assert_int_equal(fin(&f, "the"), 1);
-	assert_int_equal(fin(&f, "the quick"), 2);
-	assert_int_equal(fin(&f, "the quick brown"), 3);
-	assert_int_equal(fin(&f, "the quick brown fox"), 4);
+	read_along(&f, "the quick brown fox", 1, true);
 	done(&f);
 }
 
@@ -83,26 +93,6 @@ static void test_empty_transcription_no_change(void **state)
 	done(&f);
 }
 
-static void test_skip_one_word(void **state)
-{
-	struct fx f = make("The quick brown fox");
-
-	(void)state;
-	fin(&f, "the");
-	assert_int_equal(fin(&f, "the brown"), 3);
-	done(&f);
-}
-
-static void test_skip_two_words(void **state)
-{
-	struct fx f = make("The quick brown fox jumps");
-
-	(void)state;
-	fin(&f, "the");
-	assert_int_equal(fin(&f, "the fox"), 4);
-	done(&f);
-}
-
 static void test_no_match_after_max_skip(void **state)
 {
 	struct fx f = make("The quick brown fox jumps over the lazy dog");
@@ -111,34 +101,7 @@ static void test_no_match_after_max_skip(void **state)
 	(void)state;
 	fin(&f, "the");
 	initial = ac_tracker_optimistic_position(f.t);
-	assert_int_equal(fin(&f, "the dog"), initial);
-	done(&f);
-}
-
-static void test_case_insensitive(void **state)
-{
-	struct fx f = make("The Quick Brown Fox");
-
-	(void)state;
-	assert_int_equal(fin(&f, "THE QUICK BROWN"), 3);
-	done(&f);
-}
-
-static void test_fuzzy_similar_words(void **state)
-{
-	struct fx f = make("recognize the pattern");
-
-	(void)state;
-	assert_int_equal(fin(&f, "recognise"), 1);
-	done(&f);
-}
-
-static void test_punctuation_ignored(void **state)
-{
-	struct fx f = make("Hello, world! How are you?");
-
-	(void)state;
-	assert_int_equal(fin(&f, "hello world how"), 3);
+	assert_int_equal(upd(&f, "the dog").word_index, initial);
 	done(&f);
 }
 
@@ -147,7 +110,7 @@ static void test_single_word_script(void **state)
 	struct fx f = make("hello");
 
 	(void)state;
-	assert_int_equal(fin(&f, "hello"), 1);
+	assert_int_equal(upd(&f, "hello").word_index, 1);
 	assert_true(ac_tracker_position(f.t).progress == 1.0);
 	done(&f);
 }
@@ -177,57 +140,23 @@ static void test_empty_script(void **state)
 	done(&f);
 }
 
-static void test_filler_skipped(void **state)
-{
-	struct fx f = make("The quick brown fox");
-
-	(void)state;
-	assert_int_equal(fin(&f, "the um quick"), 2);
-	done(&f);
-}
-
 static void test_filler_in_script_matches(void **state)
 {
 	struct fx f = make("I like cats");
 
 	(void)state;
-	assert_int_equal(fin(&f, "i"), 1);
-	assert_int_equal(fin(&f, "i like"), 2);
-	assert_int_equal(fin(&f, "i like cats"), 3);
+	read_along(&f, "i like cats", 1, true);
 	done(&f);
 }
 
 static void test_so_and_well_in_script(void **state)
 {
-	struct fx f = make("So what do you think");
 	struct fx g = make("The well was deep");
 
 	(void)state;
-	assert_int_equal(fin(&f, "so what"), 2);
-	assert_int_equal(fin(&g, "the"), 1);
-	assert_int_equal(fin(&g, "the well"), 2);
-	done(&f);
+	assert_int_equal(AFTER("So what do you think", "so what").word_index, 2);
+	read_along(&g, "the well", 1, true);
 	done(&g);
-}
-
-static void test_repeated_word_absorbed(void **state)
-{
-	struct fx f = make("the quick brown fox");
-
-	(void)state;
-	/* a repeat of the last matched word does not advance */
-	assert_int_equal(fin(&f, "the quick quick brown"), 3);
-	done(&f);
-}
-
-static void test_compound_words(void **state)
-{
-	struct fx f = make("we checked everything twice");
-
-	(void)state;
-	/* "every thing" is the script's "everything" spoken apart */
-	assert_int_equal(fin(&f, "we checked every thing twice"), 4);
-	done(&f);
 }
 
 static void test_partials_speculative(void **state)
@@ -283,20 +212,20 @@ int main(void)
 		cmocka_unit_test(test_single_word_advancement),
 		cmocka_unit_test(test_initial_position_is_zero),
 		cmocka_unit_test(test_empty_transcription_no_change),
-		cmocka_unit_test(test_skip_one_word),
-		cmocka_unit_test(test_skip_two_words),
+		after_test(skip_one_word),
+		after_test(skip_two_words),
 		cmocka_unit_test(test_no_match_after_max_skip),
-		cmocka_unit_test(test_case_insensitive),
-		cmocka_unit_test(test_fuzzy_similar_words),
-		cmocka_unit_test(test_punctuation_ignored),
+		after_test(case_insensitive),
+		after_test(fuzzy_similar_words),
+		after_test(punctuation_ignored),
 		cmocka_unit_test(test_single_word_script),
 		cmocka_unit_test(test_position_beyond_script),
 		cmocka_unit_test(test_empty_script),
-		cmocka_unit_test(test_filler_skipped),
+		after_test(filler_skipped),
 		cmocka_unit_test(test_filler_in_script_matches),
 		cmocka_unit_test(test_so_and_well_in_script),
-		cmocka_unit_test(test_repeated_word_absorbed),
-		cmocka_unit_test(test_compound_words),
+		after_test(repeated_word_absorbed),
+		after_test(compound_words),
 		cmocka_unit_test(test_partials_speculative),
 		cmocka_unit_test(test_no_new_words_final_keeps_current),
 		cmocka_unit_test(test_invalid_utf8_ignored),

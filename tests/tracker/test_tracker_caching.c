@@ -8,42 +8,10 @@
  * reset() and jump_to(), and tracking through partials. The checks on the
  * cache's own size and key set have no counterpart.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
-
 #include "normalize.h"
-#include "script.h"
-#include "tracker.h"
+#include "tracker_fixture.h"
 
 static const char FOX[] = "The quick brown fox jumps over the lazy dog";
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
-
-static struct fx make(const char *md)
-{
-	char err[256] = "";
-	struct fx f;
-
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, NULL);
-	assert_non_null(f.t);
-	return f;
-}
-
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
 
 struct match {
 	int index;

@@ -7,18 +7,10 @@
  * `tracker.last_transcription = ""` lines set an attribute nothing reads
  * and have no counterpart here).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
 #include <ctype.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "script.h"
-#include "tracker.h"
+#include "tracker_fixture.h"
 
 /* the reference's SAMPLE_SCRIPT (its copy of sample_script.md) */
 static const char SAMPLE[] =
@@ -83,28 +75,6 @@ static const char SAMPLE[] =
 	"\n"
 	"Thanks for watching, and good luck with your recordings!\n";
 
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
-
-static struct fx make_opts(const char *md, const struct ac_tracker_opts *o)
-{
-	char err[256] = "";
-	struct fx f;
-
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, o);
-	assert_non_null(f.t);
-	return f;
-}
-
-static struct fx make(const char *md)
-{
-	return make_opts(md, NULL);
-}
-
 static struct fx make_jump_distance(const char *md, int d)
 {
 	struct ac_tracker_opts o = AC_TRACKER_OPTS_DEFAULT;
@@ -113,45 +83,21 @@ static struct fx make_jump_distance(const char *md, int d)
 	return make_opts(md, &o);
 }
 
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
-
-/* update(text): the reference's default is a final */
-static struct ac_position upd(struct fx *f, const char *text)
-{
-	return ac_tracker_update(f->t, text, false);
-}
-
-static int opt(struct fx *f)
-{
-	return ac_tracker_optimistic_position(f->t);
-}
-
-/* current_word_index */
-static int cur(struct fx *f)
-{
-	return ac_tracker_position(f->t).speakable_index;
-}
-
 static double progress(struct fx *f)
 {
 	return ac_tracker_position(f->t).progress;
 }
 
-/* detect_jump(text) -> is_jump */
-static bool jump(struct fx *f, const char *text)
+/* the word index after saying text to a fresh tracker on the sample */
+static int sample_after(const char *text)
 {
-	bool moved = false;
-
-	ac_tracker_detect_jump(f->t, text, &moved);
-	return moved;
+	return AFTER(SAMPLE, text).word_index;
 }
 
 /* Transcript texts shared by several tests. */
 #define INTRO_10 "welcome to autocue hello and welcome to this demonstration "
+/* the same ten words, said one at a time */
+#define INTRO_10_WORDS INTRO_10 "of"
 #define INTRO_WALK INTRO_10 "of the autocue system today im going to walk you through"
 #define INTRO_WORKFLOW INTRO_WALK " how this teleprompter works and why it might be " \
 	"useful for your video production workflow"
@@ -166,20 +112,10 @@ static bool jump(struct fx *f, const char *text)
 
 static void test_first_paragraph_word_by_word(void **state)
 {
-	static const char *const words[] = {
-		"welcome", "to", "autocue", "hello", "and", "welcome", "to",
-		"this", "demonstration", "of",
-	};
 	struct fx f = make(SAMPLE);
-	char transcript[256] = "";
 
 	(void)state;
-	for (int i = 0; i < 10; i++) {
-		if (i)
-			strcat(transcript, " ");
-		strcat(transcript, words[i]);
-		assert_int_equal(upd(&f, transcript).word_index, i + 1);
-	}
+	read_along(&f, INTRO_10_WORDS, 1, true);
 	done(&f);
 }
 
@@ -222,15 +158,13 @@ static void test_continuous_accurate_speech_through_features_section(void **stat
 #define FEATURES_INTRO INTRO_LONG " key features let me tell you about some of " \
 	"the key features"
 	struct fx f = make(SAMPLE);
-	int before;
 
 	(void)state;
-	upd(&f, FEATURES_INTRO);
-	before = opt(&f);
-	upd(&f, FEATURES_INTRO " automatic scrolling that follows your natural "
-		"speaking pace backtrack detection so if you make a mistake and "
-		"restart a sentence it rewinds with you");
-	assert_true(opt(&f) > before);
+	assert_true(moved_by(&f, FEATURES_INTRO,
+			     FEATURES_INTRO " automatic scrolling that "
+			     "follows your natural speaking pace backtrack "
+			     "detection so if you make a mistake and restart "
+			     "a sentence it rewinds with you") > 0);
 	done(&f);
 }
 
@@ -254,56 +188,42 @@ static void test_position_accuracy_within_tolerance(void **state)
 
 static void test_um_and_ah_filler_words(void **state)
 {
-	struct fx f = make(SAMPLE);
-
 	(void)state;
-	assert_true(upd(&f, "welcome um to autocue uh hello ah and welcome to "
-			    "this demonstration").word_index >= 5);
-	done(&f);
+	assert_true(sample_after("welcome um to autocue uh hello ah and welcome to "
+				 "this demonstration") >= 5);
 }
 
 static void test_word_repetition(void **state)
 {
 	struct fx f = make(SAMPLE);
-	int before;
 
 	(void)state;
-	upd(&f, "welcome to autocue hello");
-	before = opt(&f);
-	upd(&f, "welcome to autocue hello and and welcome to this");
-	assert_true(opt(&f) > before);
+	assert_true(moved_by(&f, "welcome to autocue hello",
+			     "welcome to autocue hello and and welcome to "
+			     "this") > 0);
 	assert_true(opt(&f) >= 6);
 	done(&f);
 }
 
 static void test_word_order_swap(void **state)
 {
-	struct fx f = make(SAMPLE);
-
 	(void)state;
-	assert_true(upd(&f, "welcome autocue to hello and welcome to this "
-			    "demonstration").word_index >= 5);
-	done(&f);
+	assert_true(sample_after("welcome autocue to hello and welcome to this "
+				 "demonstration") >= 5);
 }
 
 static void test_minor_mispronunciation(void **state)
 {
-	struct fx f = make(SAMPLE);
-
 	(void)state;
-	assert_true(upd(&f, "welcome to autocue hello and welcome to this "
-			    "demonstrashun").word_index >= 6);
-	done(&f);
+	assert_true(sample_after("welcome to autocue hello and welcome to this "
+				 "demonstrashun") >= 6);
 }
 
 static void test_dropped_word(void **state)
 {
-	struct fx f = make(SAMPLE);
-
 	(void)state;
-	assert_true(upd(&f, "welcome to autocue and welcome to this "
-			    "demonstration").word_index >= 5);
-	done(&f);
+	assert_true(sample_after("welcome to autocue and welcome to this "
+				 "demonstration") >= 5);
 }
 
 static void test_multiple_minor_faults_across_paragraphs(void **state)
@@ -345,12 +265,9 @@ static void test_tracking_accuracy_with_faults_within_three_words(void **state)
 
 static void test_gonna_instead_of_going_to(void **state)
 {
-	struct fx f = make(SAMPLE);
-
 	(void)state;
-	assert_true(upd(&f, INTRO_10 "of the autocue system today im gonna "
-			    "walk you through").word_index >= 12);
-	done(&f);
+	assert_true(sample_after(INTRO_10 "of the autocue system today im gonna "
+				 "walk you through") >= 12);
 }
 
 /* ---- TestBacktracking ------------------------------------------------ */
@@ -463,13 +380,11 @@ static void test_skip_bullet_point(void **state)
 	"the key features automatic scrolling that follows your natural " \
 	"speaking pace"
 	struct fx f = make(SAMPLE);
-	int after_first;
 
 	(void)state;
-	upd(&f, BULLET_INTRO);
-	after_first = opt(&f);
-	upd(&f, BULLET_INTRO " low latency because everything runs locally");
-	assert_true(opt(&f) > after_first);
+	assert_true(moved_by(&f, BULLET_INTRO,
+			     BULLET_INTRO " low latency because everything "
+			     "runs locally") > 0);
 	done(&f);
 }
 
@@ -493,14 +408,11 @@ static void test_repeated_phrase_no_false_backtrack(void **state)
 	struct fx f = make("The system is great. It works well.\n\n"
 			   "Later on, the system handles more tasks. The "
 			   "system never fails.");
-	int before;
 
 	(void)state;
-	upd(&f, "the system is great it works well later on");
-	before = opt(&f);
-	upd(&f, "the system is great it works well later on the system "
-		"handles");
-	assert_true(opt(&f) >= before);
+	assert_true(moved_by(&f, "the system is great it works well later on",
+			     "the system is great it works well later on the "
+			     "system handles") >= 0);
 	done(&f);
 }
 
@@ -508,14 +420,12 @@ static void test_common_words_no_false_backtrack(void **state)
 {
 #define SPEECH1 INTRO_WORKFLOW " how it works the system listens to your voice"
 	struct fx f = make(SAMPLE);
-	int in_section_2;
 
 	(void)state;
-	upd(&f, SPEECH1);
-	in_section_2 = opt(&f);
-	upd(&f, SPEECH1 " through the microphone and uses speech recognition "
-		"to figure out where you are in the script");
-	assert_true(opt(&f) >= in_section_2);
+	assert_true(moved_by(&f, SPEECH1,
+			     SPEECH1 " through the microphone and uses speech "
+			     "recognition to figure out where you are in the "
+			     "script") >= 0);
 	done(&f);
 }
 
@@ -523,28 +433,19 @@ static void test_similar_sentence_structure_no_backtrack(void **state)
 {
 #define SIMILAR1 INTRO_10 "of the autocue system today"
 	struct fx f = make(SAMPLE);
-	int p1;
 
 	(void)state;
-	upd(&f, SIMILAR1);
-	p1 = opt(&f);
-	upd(&f, SIMILAR1 " im going to walk you through");
-	assert_true(opt(&f) > p1);
+	assert_true(moved_by(&f, SIMILAR1,
+			     SIMILAR1 " im going to walk you through") > 0);
 	done(&f);
 }
 
 static void test_optimistic_position_trusted_with_small_deviation(void **state)
 {
-	static const char *const texts[] = {
-		"welcome", "welcome to", "welcome to autocue",
-		"welcome to autocue hello", "welcome to autocue hello and",
-		"welcome to autocue hello and welcome",
-	};
 	struct fx f = make(SAMPLE);
 
 	(void)state;
-	for (int i = 0; i < 6; i++)
-		upd(&f, texts[i]);
+	read_along(&f, "welcome to autocue hello and welcome", 1, false);
 	assert_false(jump(&f, "welcome to autocue hello and"));
 	done(&f);
 }
@@ -622,49 +523,35 @@ static void test_similar_future_sentence_no_false_jump(void **state)
 			   "first.\n\nNow practice the basics. This reinforces "
 			   "learning.\n\nFinally, master the basics. You have "
 			   "completed training.");
-	int after_first;
 
 	(void)state;
-	upd(&f, "start with the basics learn the fundamentals first");
-	after_first = opt(&f);
-	upd(&f, "start with the basics learn the fundamentals first now "
-		"practice");
-	assert_true(opt(&f) < after_first + 15);
+	assert_true(moved_by(&f,
+			     "start with the basics learn the fundamentals first",
+			     "start with the basics learn the fundamentals "
+			     "first now practice") < 15);
 	done(&f);
 }
 
 static void test_repeated_later_content_no_jump(void **state)
 {
 	struct fx f = make(SAMPLE);
-	int p1;
 
 	(void)state;
-	upd(&f, "welcome to autocue hello and welcome to this");
-	p1 = opt(&f);
-	upd(&f, "welcome to autocue hello and welcome to this demonstration");
-	assert_true(opt(&f) - p1 < 10);
+	assert_true(moved_by(&f, "welcome to autocue hello and welcome to this",
+			     "welcome to autocue hello and welcome to this "
+			     "demonstration") < 10);
 	done(&f);
 }
 
 static void test_optimistic_tracking_prevents_forward_jump(void **state)
 {
-	static const char *const words[] = {
-		"welcome", "to", "autocue", "hello", "and", "welcome", "to",
-		"this", "demonstration", "of",
-	};
 	struct fx f = make(SAMPLE);
-	char transcript[256] = "";
 	int optimistic;
 
 	(void)state;
-	for (int i = 0; i < 10; i++) {
-		if (i)
-			strcat(transcript, " ");
-		strcat(transcript, words[i]);
-		upd(&f, transcript);
-	}
+	read_along(&f, INTRO_10_WORDS, 1, false);
 	optimistic = opt(&f);
-	assert_false(jump(&f, transcript));
+	assert_false(jump(&f, INTRO_10_WORDS));
 	assert_true(abs(opt(&f) - optimistic) <= 3);
 	done(&f);
 }
@@ -839,11 +726,8 @@ static void test_complete_paragraph_then_backtrack_and_continue(void **state)
 	back = opt(&f);
 	assert_true(back <= after_intro);
 	assert_int_equal(ac_tracker_skip_disabled(f.t), 3);
-	upd(&f, TODAY);
-	upd(&f, TODAY " this");
-	upd(&f, TODAY " this teleprompter");
-	upd(&f, TODAY " this teleprompter works");
-	upd(&f, TODAY " this teleprompter works and");
+	/* TODAY (8 words), then a word more a final */
+	read_along(&f, TODAY " this teleprompter works and", 8, false);
 	assert_true(opt(&f) > back);
 	assert_int_equal(ac_tracker_skip_disabled(f.t), 0);
 	done(&f);
@@ -870,16 +754,14 @@ static void test_reading_full_section(void **state)
 {
 #define SECTION_INTRO INTRO_WORKFLOW " how it works"
 	struct fx f = make(SAMPLE);
-	int before;
 
 	(void)state;
-	upd(&f, SECTION_INTRO);
-	before = opt(&f);
-	upd(&f, SECTION_INTRO " the system listens to your voice through the "
-		"microphone and uses speech recognition to figure out where "
-		"you are in the script it then scrolls the display "
-		"automatically to keep up with you");
-	assert_true(opt(&f) > before + 10);
+	assert_true(moved_by(&f, SECTION_INTRO,
+			     SECTION_INTRO " the system listens to your voice "
+			     "through the microphone and uses speech "
+			     "recognition to figure out where you are in the "
+			     "script it then scrolls the display "
+			     "automatically to keep up with you") > 10);
 	done(&f);
 }
 

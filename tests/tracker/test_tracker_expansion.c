@@ -1,56 +1,18 @@
 // SPDX-License-Identifier: MIT
 /* test_tracker_expansion.c - numbers and spoken punctuation matched in any
  * of their accepted forms (the reference's test_expansion_matching.py). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
-
-#include "script.h"
-#include "tracker.h"
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
-
-static struct fx make(const char *md)
-{
-	char err[256] = "";
-	struct fx f;
-
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, NULL);
-	assert_non_null(f.t);
-	return f;
-}
-
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
-
-static int fin(struct fx *f, const char *text)
-{
-	return ac_tracker_update(f->t, text, false).speakable_index;
-}
+#include "tracker_fixture.h"
 
 /* "prefix" then "prefix + spoken": the expansion must move the position */
 static void advances(const char *md, const char *prefix, const char *spoken)
 {
-	struct fx f = make(md);
-	int before = fin(&f, prefix), after;
+	assert_advances(md, prefix, spoken, false);
+}
 
-	after = fin(&f, spoken);
-	if (after <= before)
-		fail_msg("%s: '%s' did not advance past '%s' (%d -> %d)", md,
-			 spoken, prefix, before, after);
-	done(&f);
+/* the next speakable word after one final on a fresh tracker */
+static int said(const char *md, const char *text)
+{
+	return AFTER(md, text).speakable_index;
 }
 
 static void test_punctuation_forms(void **state)
@@ -77,23 +39,16 @@ static void test_number_forms(void **state)
 		"eleven hundred", "one thousand one hundred",
 		"a thousand one hundred", "one one zero zero",
 	};
+	char buf[128];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		struct fx f = make("We have 100 apples today");
-		char buf[128];
-
 		snprintf(buf, sizeof(buf), "we have %s apples", forms[i]);
-		assert_int_equal(fin(&f, buf), 4);
-		done(&f);
+		assert_int_equal(said("We have 100 apples today", buf), 4);
 	}
 	for (size_t i = 0; i < sizeof(forms1100) / sizeof(forms1100[0]); i++) {
-		struct fx f = make("We sold 1,100 units today");
-		char buf[128];
-
 		snprintf(buf, sizeof(buf), "we sold %s units", forms1100[i]);
-		assert_int_equal(fin(&f, buf), 4);
-		done(&f);
+		assert_int_equal(said("We sold 1,100 units today", buf), 4);
 	}
 }
 
@@ -136,46 +91,34 @@ static void test_to_the_power_completes_early(void **state)
 
 static void test_decimal_and_fraction(void **state)
 {
-	struct fx f = make("Add 0.5 cups of flour");
-	struct fx g = make("Pi is 3.14 roughly");
-
 	(void)state;
-	assert_int_equal(fin(&f, "add half cups of"), 4);
-	assert_int_equal(fin(&g, "pi is three point one four roughly"), 4);
-	done(&f);
-	done(&g);
+	assert_int_equal(said("Add 0.5 cups of flour", "add half cups of"), 4);
+	assert_int_equal(said("Pi is 3.14 roughly",
+			      "pi is three point one four roughly"), 4);
 }
 
 static void test_currency_percent_ordinal(void **state)
 {
-	struct fx f = make("It costs $100 now");
-	struct fx g = make("Growth was 25% this year");
-	struct fx h = make("On the 21st day");
-
 	(void)state;
-	assert_int_equal(fin(&f, "it costs one hundred dollars now"), 4);
-	assert_int_equal(fin(&g, "growth was twenty five percent this"), 4);
-	assert_int_equal(fin(&h, "on the twenty first day"), 4);
-	done(&f);
-	done(&g);
-	done(&h);
+	assert_int_equal(said("It costs $100 now",
+			      "it costs one hundred dollars now"), 4);
+	assert_int_equal(said("Growth was 25% this year",
+			      "growth was twenty five percent this"), 4);
+	assert_int_equal(said("On the 21st day", "on the twenty first day"),
+			 4);
 }
 
 static void test_units_and_rates(void **state)
 {
-	struct fx f = make("It runs at 4.05GHz easily");
-	struct fx g = make("Light moves 300,000km/s fast");
-	struct fx h = make("Speed in m/s matters");
-
 	(void)state;
-	assert_int_equal(fin(&f, "it runs at four point zero five gigahertz "
-				 "easily"), 5);
-	assert_int_equal(fin(&g, "light moves three hundred thousand "
-				 "kilometres per second fast"), 4);
-	assert_int_equal(fin(&h, "speed in metres per second matters"), 4);
-	done(&f);
-	done(&g);
-	done(&h);
+	assert_int_equal(said("It runs at 4.05GHz easily",
+			      "it runs at four point zero five gigahertz "
+			      "easily"), 5);
+	assert_int_equal(said("Light moves 300,000km/s fast",
+			      "light moves three hundred thousand "
+			      "kilometres per second fast"), 4);
+	assert_int_equal(said("Speed in m/s matters",
+			      "speed in metres per second matters"), 4);
 }
 
 static void test_no_year_reading(void **state)

@@ -9,50 +9,7 @@
  * moves the optimistic position": those are rows of one table, each run
  * as its own named test.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
-
-#include "script.h"
-#include "tracker.h"
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
-
-static struct fx make(const char *md)
-{
-	char err[256] = "";
-	struct fx f;
-
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, NULL);
-	assert_non_null(f.t);
-	return f;
-}
-
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
-
-/* update(text): a final, as the reference's default */
-static struct ac_position upd(struct fx *f, const char *text)
-{
-	return ac_tracker_update(f->t, text, false);
-}
-
-static int opt(struct fx *f)
-{
-	return ac_tracker_optimistic_position(f->t);
-}
+#include "tracker_fixture.h"
 
 struct advance {
 	const char *name, *script, *prefix, *spoken;
@@ -150,16 +107,8 @@ static const struct advance advances[] = {
 static void test_advance(void **state)
 {
 	const struct advance *a = *state;
-	struct fx f = make(a->script);
-	int before;
 
-	upd(&f, a->prefix);
-	before = opt(&f);
-	upd(&f, a->spoken);
-	if (opt(&f) <= before)
-		fail_msg("%s: '%s' did not advance past '%s' (%d -> %d)",
-			 a->script, a->spoken, a->prefix, before, opt(&f));
-	done(&f);
+	assert_advances(a->script, a->prefix, a->spoken, true);
 }
 
 static void test_number_in_context(void **state)

@@ -2,41 +2,15 @@
 /* test_tracker_skip_headers.c - the reference's test_skip_headers.py: the
  * option's default, header flags in the parse, and tracking that passes
  * over header words when the option is on. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
-
-#include "script.h"
-#include "tracker.h"
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
+#include "tracker_fixture.h"
 
 /* skip: -1 = the default options */
-static struct fx make(const char *md, int skip)
+static struct fx make_skip(const char *md, int skip)
 {
 	struct ac_tracker_opts o = AC_TRACKER_OPTS_DEFAULT;
-	char err[256] = "";
-	struct fx f;
 
 	o.skip_headers = skip == 1;
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, skip < 0 ? NULL : &o);
-	assert_non_null(f.t);
-	return f;
-}
-
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
+	return make_opts(md, skip < 0 ? NULL : &o);
 }
 
 static const char TWO_HEADERS[] =
@@ -45,7 +19,7 @@ static const char TWO_HEADERS[] =
 
 static void test_skip_headers_disabled_by_default(void **state)
 {
-	struct fx f = make(TWO_HEADERS, -1);
+	struct fx f = make_skip(TWO_HEADERS, -1);
 
 	(void)state;
 	assert_false(ac_tracker_opts(f.t)->skip_headers);
@@ -54,7 +28,7 @@ static void test_skip_headers_disabled_by_default(void **state)
 
 static void test_skip_headers_enabled(void **state)
 {
-	struct fx f = make(TWO_HEADERS, 1);
+	struct fx f = make_skip(TWO_HEADERS, 1);
 
 	(void)state;
 	assert_true(ac_tracker_opts(f.t)->skip_headers);
@@ -63,7 +37,8 @@ static void test_skip_headers_enabled(void **state)
 
 static void test_tracking_skips_header_words(void **state)
 {
-	struct fx f = make("# Introduction\n\nThis is the introduction text.", 1);
+	struct fx f = make_skip("# Introduction\n\nThis is the introduction "
+				"text.", 1);
 	struct ac_position p;
 
 	(void)state;
@@ -80,8 +55,8 @@ static void test_tracking_skips_header_words(void **state)
 
 static void test_header_words_marked_correctly(void **state)
 {
-	struct fx f = make("# Header One\n\nRegular text here.\n\n"
-			   "## Header Two\n\nMore regular text.", -1);
+	struct fx f = make_skip("# Header One\n\nRegular text here.\n\n"
+				"## Header Two\n\nMore regular text.", -1);
 	int h1 = -1, h2 = -1, reg = -1;
 
 	(void)state;
@@ -104,8 +79,8 @@ static void test_header_words_marked_correctly(void **state)
 
 static void test_skip_headers_with_multiple_headers(void **state)
 {
-	struct fx f = make("# Main Title\n\n## Subtitle\n\n### Sub-subtitle\n\n"
-			   "Now here is the actual content.", 1);
+	struct fx f = make_skip("# Main Title\n\n## Subtitle\n\n### Sub-subtitle\n\n"
+				"Now here is the actual content.", 1);
 	struct ac_position p;
 
 	(void)state;
@@ -120,7 +95,7 @@ static void test_skip_headers_with_multiple_headers(void **state)
 
 static void test_skip_headers_partial_updates(void **state)
 {
-	struct fx f = make("# Introduction\n\nThis is the content.", 1);
+	struct fx f = make_skip("# Introduction\n\nThis is the content.", 1);
 	struct ac_position p;
 
 	(void)state;
@@ -132,7 +107,7 @@ static void test_skip_headers_partial_updates(void **state)
 
 static void test_no_headers_in_script(void **state)
 {
-	struct fx f = make("This is plain text with no headers at all.", 1);
+	struct fx f = make_skip("This is plain text with no headers at all.", 1);
 
 	(void)state;
 	assert_true(ac_tracker_update(f.t, "this is plain", false)
@@ -142,7 +117,7 @@ static void test_no_headers_in_script(void **state)
 
 static void test_headers_tracked_when_disabled(void **state)
 {
-	struct fx f = make("# Introduction\n\nContent here.", 0);
+	struct fx f = make_skip("# Introduction\n\nContent here.", 0);
 	struct ac_position p;
 
 	(void)state;
@@ -157,10 +132,10 @@ static void test_headers_tracked_when_disabled(void **state)
 
 static void test_mixed_content_with_headers(void **state)
 {
-	struct fx f = make("# First Section\n\nThis is the first paragraph.\n\n"
-			   "## Subsection\n\nThis is a subsection.\n\n"
-			   "# Second Section\n\nThis is the second paragraph.",
-			   1);
+	struct fx f = make_skip("# First Section\n\nThis is the first paragraph.\n\n"
+				"## Subsection\n\nThis is a subsection.\n\n"
+				"# Second Section\n\nThis is the second paragraph.",
+				1);
 	int p1, p2;
 
 	(void)state;

@@ -1,60 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* test_tracker_validation.c - the reference's test_validation.py: when jump
  * detection is allowed, and which deviations count as a backtrack. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
-
-#include "script.h"
-#include "tracker.h"
-
-struct fx {
-	struct ac_script *s;
-	struct ac_tracker *t;
-};
-
-static struct fx make_opts(const char *md, const struct ac_tracker_opts *o)
-{
-	char err[256] = "";
-	struct fx f;
-
-	f.s = ac_script_parse(md, strlen(md), err, sizeof(err));
-	assert_non_null(f.s);
-	f.t = ac_tracker_new(f.s, o);
-	assert_non_null(f.t);
-	return f;
-}
-
-static void done(struct fx *f)
-{
-	ac_tracker_free(f->t);
-	ac_script_free(f->s);
-}
-
-/* finals, cumulatively, as the reference's update(text) */
-static void say(struct fx *f, const char *const *texts, int n)
-{
-	for (int i = 0; i < n; i++)
-		ac_tracker_update(f->t, texts[i], false);
-}
-
-static bool jump(struct fx *f, const char *text)
-{
-	bool moved = false;
-
-	ac_tracker_detect_jump(f->t, text, &moved);
-	return moved;
-}
+#include "tracker_fixture.h"
 
 static void test_validation_triggers_after_five_words(void **state)
 {
-	static const char *const texts[] = {
-		"one", "one two", "one two three", "one two three four",
-	};
 	struct ac_tracker_opts o = AC_TRACKER_OPTS_DEFAULT;
 	struct fx f;
 
@@ -64,7 +14,7 @@ static void test_validation_triggers_after_five_words(void **state)
 	o.jump_threshold = 5;
 	f = make_opts("one two three four five six seven eight", &o);
 	assert_false(ac_tracker_allow_jump_detection(f.t));
-	say(&f, texts, 4);
+	read_along(&f, "one two three four", 1, false);
 	assert_false(ac_tracker_allow_jump_detection(f.t));
 	ac_tracker_update(f.t, "one two three four five", false);
 	assert_true(ac_tracker_allow_jump_detection(f.t));
@@ -73,15 +23,11 @@ static void test_validation_triggers_after_five_words(void **state)
 
 static void test_validation_resets_counter(void **state)
 {
-	static const char *const texts[] = {
-		"one", "one two", "one two three", "one two three four",
-		"one two three four five",
-	};
-	struct fx f = make_opts("one two three four five six seven eight nine "
-				"ten", NULL);
+	struct fx f = make("one two three four five six seven eight nine "
+			   "ten");
 
 	(void)state;
-	say(&f, texts, 5);
+	read_along(&f, "one two three four five", 1, false);
 	assert_true(ac_tracker_allow_jump_detection(f.t));
 	jump(&f, "one two three four five");
 	assert_false(ac_tracker_allow_jump_detection(f.t));
@@ -98,17 +44,11 @@ static void test_validation_resets_counter(void **state)
 
 static void test_backtrack_detected_significant_deviation(void **state)
 {
-	static const char *const texts[] = {
-		"the", "the quick", "the quick brown", "the quick brown fox",
-		"the quick brown fox jumps", "the quick brown fox jumps over",
-		"the quick brown fox jumps over the",
-		"the quick brown fox jumps over the lazy",
-	};
-	struct fx f = make_opts("The quick brown fox jumps over the lazy dog "
-				"sits quietly", NULL);
+	struct fx f = make("The quick brown fox jumps over the lazy dog "
+			   "sits quietly");
 
 	(void)state;
-	say(&f, texts, 8);
+	read_along(&f, "the quick brown fox jumps over the lazy", 1, false);
 	assert_int_equal(ac_tracker_optimistic_position(f.t), 8);
 	assert_true(jump(&f, "the quick brown"));
 	assert_true(ac_tracker_optimistic_position(f.t) < 5);
@@ -117,7 +57,7 @@ static void test_backtrack_detected_significant_deviation(void **state)
 
 static void test_no_backtrack_for_forward_movement(void **state)
 {
-	struct fx f = make_opts("The quick brown fox", NULL);
+	struct fx f = make("The quick brown fox");
 
 	(void)state;
 	ac_tracker_update(f.t, "the quick", false);
@@ -127,14 +67,10 @@ static void test_no_backtrack_for_forward_movement(void **state)
 
 static void test_no_backtrack_for_small_deviation(void **state)
 {
-	static const char *const texts[] = {
-		"the", "the quick", "the quick brown", "the quick brown fox",
-	};
-	struct fx f = make_opts("The quick brown fox jumps over the lazy dog",
-				NULL);
+	struct fx f = make("The quick brown fox jumps over the lazy dog");
 
 	(void)state;
-	say(&f, texts, 4);
+	read_along(&f, "the quick brown fox", 1, false);
 	assert_int_equal(ac_tracker_optimistic_position(f.t), 4);
 	assert_false(jump(&f, "quick brown fox jumps"));
 	assert_int_equal(ac_tracker_optimistic_position(f.t), 4);
