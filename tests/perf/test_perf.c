@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "assertions.h"
+#include "perf_assert.h"
 #include "autocue_trace.h"
 #include "autocue_usdt.h"
 #include "script.h"
@@ -121,26 +122,6 @@ static struct ac_position run_update(void *ctx, const char *text,
 	return ac_tracker_update(ctx, text, partial);
 }
 
-static void add(struct ac_assertions *set, const char *fmt, ...)
-{
-	char expr[128], err[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(expr, sizeof(expr), fmt, ap);
-	va_end(ap);
-	if (ac_assertions_add(set, expr, err, sizeof(err)))
-		fail_msg("%s", err);
-}
-
-/* An exact call count, in the assertion language: two bounds. */
-static void add_count(struct ac_assertions *set, const char *name,
-		      unsigned long n)
-{
-	add(set, "%s:count>=%lu", name, n);
-	add(set, "%s:count<=%lu", name, n);
-}
-
 static struct ac_assertions *targets(void)
 {
 	struct ac_assertions *set = ac_assertions_new();
@@ -175,30 +156,10 @@ static void check(struct perf *p, const char *scenario,
 		  struct ac_assertions *set)
 {
 	struct ac_snapshot *snap = ac_trace_snapshot(p->t);
-	char failed[1024] = "";
-	size_t len = 0;
-	int nfailed;
 
 	assert_non_null(snap);
-	print_message("%s\n", scenario);
-	nfailed = ac_assertions_check(set, snap, stdout);
-	for (int i = 0; i < set->n && nfailed > 0; i++) {
-		const struct ac_assertion *a = &set->v[i];
-		struct ac_assert_result r;
-
-		ac_assertion_eval(a, snap, &r);
-		if (!r.pass && len < sizeof(failed))
-			len += snprintf(failed + len, sizeof(failed) - len,
-					" %s:%s%s%s (%s)", a->name,
-					ac_stat_name(a->stat),
-					ac_cmp_name(a->op), a->limit_text,
-					r.note);
-	}
+	check_snapshot(snap, scenario, set);
 	ac_snapshot_free(snap);
-	ac_assertions_free(set);
-	if (nfailed)
-		fail_msg("%s: %d assertion(s) failed:%s", scenario, nfailed,
-			 failed);
 }
 
 static void start(struct perf *p)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "assertions.h"
+#include "perf_assert.h"
 #include "autocue_trace.h"
 #include "script.h"
 #include "threaded.h"
@@ -64,54 +65,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void add(struct ac_assertions *set, const char *fmt, ...)
-{
-	char expr[128], err[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(expr, sizeof(expr), fmt, ap);
-	va_end(ap);
-	if (ac_assertions_add(set, expr, err, sizeof(err)))
-		fail_msg("%s", err);
-}
-
-/* An exact call count, in the assertion language: two bounds. */
-static void add_count(struct ac_assertions *set, const char *name,
-		      unsigned long n)
-{
-	add(set, "%s:count>=%lu", name, n);
-	add(set, "%s:count<=%lu", name, n);
-}
-
-/* Prints the verdict table; fails naming every failed assertion. */
-static void check(const struct ac_snapshot *snap, const char *scenario,
-		  struct ac_assertions *set)
-{
-	char failed[1024] = "";
-	size_t len = 0;
-	int nfailed;
-
-	print_message("%s\n", scenario);
-	nfailed = ac_assertions_check(set, snap, stdout);
-	for (int i = 0; i < set->n && nfailed > 0; i++) {
-		const struct ac_assertion *a = &set->v[i];
-		struct ac_assert_result r;
-
-		ac_assertion_eval(a, snap, &r);
-		if (!r.pass && len < sizeof(failed))
-			len += snprintf(failed + len, sizeof(failed) - len,
-					" %s:%s%s%s (%s)", a->name,
-					ac_stat_name(a->stat),
-					ac_cmp_name(a->op), a->limit_text,
-					r.note);
-	}
-	ac_assertions_free(set);
-	if (nfailed)
-		fail_msg("%s: %d assertion(s) failed:%s", scenario, nfailed,
-			 failed);
-}
-
 /* the reference's setUp: throttle 50 ms, queue of 10 */
 static struct ac_threaded *threaded(struct perf *p)
 {
@@ -147,7 +100,7 @@ static void test_submit_latency(void **state)
 	add(set, "threaded_submit:avg<1ms");
 	add(set, "threaded_submit:p95<2ms");
 	add_count(set, "threaded_submit", N);
-	check(snap, "submit latency (100 finals, 1 ms apart)", set);
+	check_snapshot(snap, "submit latency (100 finals, 1 ms apart)", set);
 	ac_snapshot_free(snap);
 }
 
@@ -176,7 +129,7 @@ static void test_throughput(void **state)
 	assert_non_null(snap);
 	ac_threaded_free(tt);
 	add_count(set, "threaded_submit", N);
-	check(snap, "throughput (100 finals, back to back)", set);
+	check_snapshot(snap, "throughput (100 finals, back to back)", set);
 	ps = ac_snapshot_find(snap, "threaded_submit");
 	assert_non_null(ps);
 	rate = (double)ps->count / elapsed;

@@ -552,6 +552,17 @@ static void test_throttle_respects_timing(void **state)
 
 /* ==== TestBackpressure ==================================================== */
 
+/* Fills the parked worker's queue (3 places) with "The quick N". */
+static void fill_queue(struct fx *f, bool partial)
+{
+	for (int i = 0; i < 3; i++) {
+		char text[32];
+
+		snprintf(text, sizeof(text), "The quick %d", i);
+		assert_true(ac_threaded_submit(f->tt, text, partial));
+	}
+}
+
 /* The reference only asserts that the partial's submit returns a bool (it
  * cannot know whether the worker drained the queue). With the worker
  * frozen the queue is full for certain, and §6 decides: the partial pops
@@ -564,12 +575,7 @@ static void test_backpressure_drops_old_partials(void **state)
 	struct ac_threaded_result res[3], r;
 
 	park_worker(f);
-	for (int i = 0; i < 3; i++) {
-		char text[32];
-
-		snprintf(text, sizeof(text), "The quick %d", i);
-		assert_true(ac_threaded_submit(f->tt, text, false));
-	}
+	fill_queue(f, false);
 	assert_false(ac_threaded_submit(f->tt, "The brown", true));
 	assert_int_equal(ac_threaded_request_count(f->tt), 4);
 	unpark_worker(f);
@@ -589,12 +595,7 @@ static void test_backpressure_sheds_queued_partials(void **state)
 	struct ac_threaded_result res[3], r;
 
 	park_worker(f);
-	for (int i = 0; i < 3; i++) {
-		char text[32];
-
-		snprintf(text, sizeof(text), "The quick %d", i);
-		assert_true(ac_threaded_submit(f->tt, text, true));
-	}
+	fill_queue(f, true);
 	assert_true(ac_threaded_submit(f->tt, "The quick", true));
 	assert_true(ac_threaded_submit(f->tt, "The quick brown", false));
 	assert_true(ac_threaded_submit(f->tt, "The quick brown fox", false));
