@@ -7,25 +7,7 @@ require_root cli
 require cli "$TRACE" "$TARGET"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
-fails=0
-
-ok() { echo "  ok    $1"; }
-bad() { echo "  FAIL  $1"; fails=$((fails + 1)); }
-
-# expect_error NAME PATTERN CMD...: non-zero exit, exactly one line on
-# stderr, matching PATTERN, nothing on stdout
-expect_error() {
-	name=$1 pat=$2
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ $rc -ne 0 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
-	   grep -q "$pat" "$TMP/err" && [ ! -s "$TMP/out" ]; then
-		ok "$name: $(cat "$TMP/err")"
-	else
-		bad "$name (exit $rc): $(cat "$TMP/err" "$TMP/out" | head -3)"
-	fi
-}
+. tests/common/check.shlib
 
 # --- listing needs no privileges -------------------------------------------
 if setpriv --reuid=65534 --regid=65534 --clear-groups $TRACE --list -b $TARGET >"$TMP/list" 2>&1 &&
@@ -151,5 +133,4 @@ wait $tpid
 grep -Eq '^lib_work\*? +3000 ' "$TMP/lib" && ok "-p PID -b LIB.so: exact count in a shared library" ||
 	bad "shared library: $(head -4 "$TMP/lib")"
 
-[ $fails -eq 0 ] || { echo "cli.sh: $fails failed"; exit 1; }
-echo "cli.sh: all passed"
+finish cli.sh

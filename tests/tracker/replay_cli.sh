@@ -12,24 +12,7 @@ SCRIPT=$SHARED/samples/sample_script.md
 SESSIONS=$SHARED/conformance/sessions
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-fails=0
-
-ok() { echo "  ok    $1"; }
-bad() { echo "  FAIL  $1"; fails=$((fails + 1)); }
-
-# expect_error NAME PATTERN CMD...: exit 1, one line on stderr matching
-# PATTERN (a crash exits >= 128)
-expect_error() {
-	name=$1 pat=$2
-	shift 2
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	if [ $rc -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "$pat" "$TMP/err"; then
-		ok "$name: $(cat "$TMP/err")"
-	else
-		bad "$name (exit $rc): $(head -c 300 "$TMP/err")"
-	fi
-}
+. tests/common/check.shlib
 
 # --- bad input ---------------------------------------------------------------
 printf 'Hello \377\376 world\n' >"$TMP/bad.md"
@@ -39,7 +22,7 @@ expect_error "empty script" "empty\|no speakable" $REPLAY "$TMP/empty.md" /dev/n
 expect_error "missing script" "no/such.md" $REPLAY /no/such.md /dev/null
 expect_error "missing events" "no/such.jsonl" $REPLAY "$SCRIPT" /no/such.jsonl
 printf '{"partial": "hello"}\n{"text": "unterminated\n' >"$TMP/broken.jsonl"
-expect_error "malformed JSON, named by file:line" "broken.jsonl:2: malformed JSON" $REPLAY "$SCRIPT" "$TMP/broken.jsonl"
+STREAMED=1 expect_error "malformed JSON, named by file:line" "broken.jsonl:2: malformed JSON" $REPLAY "$SCRIPT" "$TMP/broken.jsonl"
 printf '{"partial": "a \377 b"}\n' >"$TMP/badutf.jsonl"
 $REPLAY "$SCRIPT" "$TMP/badutf.jsonl" >"$TMP/out" 2>"$TMP/err"
 rc=$?
@@ -89,5 +72,4 @@ else
 	bad "$NOPROBES not built"
 fi
 
-[ $fails -eq 0 ] || { echo "replay_cli: $fails failed"; exit 1; }
-echo "replay_cli: all passed"
+finish replay_cli
