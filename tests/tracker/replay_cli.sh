@@ -22,7 +22,9 @@ expect_error "empty script" "empty\|no speakable" $REPLAY "$TMP/empty.md" /dev/n
 expect_error "missing script" "no/such.md" $REPLAY /no/such.md /dev/null
 expect_error "missing events" "no/such.jsonl" $REPLAY "$SCRIPT" /no/such.jsonl
 printf '{"partial": "hello"}\n{"text": "unterminated\n' >"$TMP/broken.jsonl"
-STREAMED=1 expect_error "malformed JSON, named by file:line" "broken.jsonl:2: malformed JSON" $REPLAY "$SCRIPT" "$TMP/broken.jsonl"
+STREAMED=1
+expect_error "malformed JSON, named by file:line" "broken.jsonl:2: malformed JSON" $REPLAY "$SCRIPT" "$TMP/broken.jsonl"
+STREAMED=0
 printf '{"partial": "a \377 b"}\n' >"$TMP/badutf.jsonl"
 $REPLAY "$SCRIPT" "$TMP/badutf.jsonl" >"$TMP/out" 2>"$TMP/err"
 rc=$?
