@@ -405,7 +405,12 @@ static int run(struct env *env)
 	}
 	if (nint)
 		env->ropts.title = "final";
-	ac_report_table(stdout, s, &env->ropts);
+	/* a table that never reached stdout (a full disk) is a failure */
+	if ((ret = ac_report_table(stdout, s, &env->ropts))) {
+		fprintf(stderr, "autocue-trace: cannot write the report to stdout: %s\n",
+			strerror(-ret));
+		exit_code = 1;
+	}
 	if (write_outputs(env, s, js))
 		exit_code = 1;
 	if (ac_assertions_count(env->asserts) &&

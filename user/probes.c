@@ -185,7 +185,8 @@ static int split_unpaired(struct ac_probe_set *set)
 		free(p->ret.off);
 	}
 	set->n = kept;
-	qsort(set->p, set->n, sizeof(*set->p), by_name);
+	if (set->n)	/* set->p is NULL when there were no probes */
+		qsort(set->p, set->n, sizeof(*set->p), by_name);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,11 +148,33 @@ static bool pid_alive(pid_t pid)
 	return state && state != 'Z' && state != 'X';
 }
 
+/* The process a PID belongs to: a thread id (top -H, gettid) names a
+ * thread, whose events carry its process's id; 0 when unknown. */
+static pid_t tgid_of(pid_t pid)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	int tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0)
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	free(line);
+	fclose(f);
+	return tgid;
+}
+
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 		      struct ac_trace **out)
 {
 	struct ac_trace *t = trace_new(opts);
 	char exe[64];
+	pid_t tgid;
 	int ret;
 
 	*out = t;
@@ -160,6 +183,11 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	t->pid = pid;
 	if (pid <= 0 || !pid_alive(pid))
 		return ac_trace_fail(t, -ESRCH, "no process with PID %d", pid);
+	tgid = tgid_of(pid);
+	if (tgid > 0 && tgid != pid)
+		return ac_trace_fail(t, -ESRCH,
+			"%d is a thread of process %d: give -p %d (its threads are all traced)",
+			pid, tgid, tgid);
 	ret = check_privileges(t);
 	if (ret)
 		return ret;
@@ -223,8 +251,12 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 	if (pipe2(go, O_CLOEXEC))
 		return ac_trace_fail(t, -errno, "pipe: %s", strerror(errno));
 	pid = fork();
-	if (pid < 0)
-		return ac_trace_fail(t, -errno, "fork: %s", strerror(errno));
+	if (pid < 0) {
+		ret = -errno;
+		close(go[0]);
+		close(go[1]);
+		return ac_trace_fail(t, ret, "fork: %s", strerror(-ret));
+	}
 	if (pid == 0) {
 		char c;
 
@@ -292,6 +324,7 @@ static int load(struct ac_trace *t)
 		/* a kernel without uprobe_multi links refuses their
 		 * attach type: one perf-event uprobe per site then */
 		autocue_bpf__destroy(t->skel);
+		t->skel = NULL;	/* a failed reopen must not leave it dangling */
 		ret = load_as(t, false);
 	}
 	if (ret)
@@ -300,12 +333,31 @@ static int load(struct ac_trace *t)
 	return ac_readout_init(t);
 }
 
+/* A command that died before its release (Ctrl-C during start-up reaches
+ * it too) has closed its end of the pipe: the write then fails with EPIPE
+ * and must not raise SIGPIPE, which would kill the tracer before its
+ * report. Its exit status tells the rest (ac_trace_alive). */
 static void release_child(struct ac_trace *t)
 {
+	sigset_t pipe_set, old;
+
 	if (t->go_fd < 0)
 		return;
-	if (write(t->go_fd, "g", 1) != 1)
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	if (write(t->go_fd, "g", 1) != 1 && errno != EPIPE)
 		perror("autocue-trace: releasing the command");
+	/* discard the SIGPIPE the write raised; if the caller blocks
+	 * SIGPIPE itself, a pending one may be its own: leave it */
+	if (!sigismember(&old, SIGPIPE)) {
+		sigset_t now;
+
+		sigpending(&now);
+		if (sigismember(&now, SIGPIPE))
+			sigtimedwait(&pipe_set, NULL, &(struct timespec){ 0 });
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(t->go_fd);
 	t->go_fd = -1;
 }

@@ -81,10 +81,20 @@ first=$(grep -E '^[a-z_0-9]+\*? +[0-9]+ ' "$TMP/top" | head -1 | cut -d' ' -f1)
 [ "$rows" -eq 3 ] && [ "$first" = "work_1us*" -o "$first" = "work_1us" ] &&
 	ok "--top 3 --sort calls" || bad "--top/--sort: $rows rows, first $first"
 
+# --- a report that cannot reach stdout is an error, not exit 0 ----------------
+$TRACE -q -- $TARGET -r 1 >/dev/full 2>"$TMP/full"
+rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$TMP/full")" -eq 1 ] &&
+	grep -q 'cannot write the report to stdout' "$TMP/full" &&
+	ok "stdout full: $(cat "$TMP/full")" || bad "stdout full (exit $rc): $(cat "$TMP/full")"
+
 # --- a live process: --duration, then Ctrl-C --------------------------------
 $TARGET -l >/dev/null &
 pid=$!
 sleep 0.2
+# a thread id (top -H) is not a process: say which one to give
+tid=$(ls /proc/$pid/task | grep -vx $pid | head -1)
+expect_error "-p with a thread id" "is a thread of process $pid: give -p $pid" $TRACE -p $tid
 start=$(date +%s)
 $TRACE -q -p $pid -d 1 >"$TMP/dur" 2>&1
 rc=$?
@@ -107,6 +117,11 @@ kill -0 $pid 2>/dev/null && ok "the traced process carries on after detach" ||
 # --- the tracee exits while attached by PID ----------------------------------
 $TARGET -r 3 >/dev/null &
 pid2=$!
+# until the shell's fork has exec'd: before, /proc/PID/exe is the shell
+until [ "$(readlink /proc/$pid2/exe)" = "$(readlink -f $TARGET)" ] ||
+      ! kill -0 $pid2 2>/dev/null; do
+	sleep 0.01
+done
 $TRACE -q -p $pid2 >"$TMP/exit" 2>&1
 rc=$?
 [ $rc -eq 0 ] && grep -q '^Function' "$TMP/exit" &&

@@ -417,6 +417,42 @@ static void test_errors(void **state)
 
 /* ---- the fast probe form is safe for leaf functions -------------------- */
 
+/* The command dies before the probes are live (Ctrl-C during start-up
+ * reaches it too): releasing it must not kill the tracer with SIGPIPE. */
+static void test_command_dies_before_release(void **state)
+{
+	char *argv[] = { TARGET, "-r", "1", NULL };
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+	int status = 0;
+
+	assert_int_equal(ac_trace_open_cmd(argv, NULL, &t), 0);
+	assert_int_equal(kill(ac_trace_pid(t), SIGKILL), 0);
+	/* dead (a zombie the trace reaps), so its end of the pipe is closed */
+	for (int i = 0; i < 200; i++) {
+		char path[64], st = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", ac_trace_pid(t));
+		f = fopen(path, "re");
+		if (f && fscanf(f, "%*d (%*[^)]) %c", &st) != 1)
+			st = 0;
+		if (f)
+			fclose(f);
+		if (st == 'Z')
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(ac_trace_attach(t), 0);
+	assert_false(ac_trace_alive(t, &status));
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	s = ac_trace_snapshot(t);
+	assert_non_null(s);
+	assert_int_equal(count_of(s, "round"), 0);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
 static void run_capture(const char *cmd, char *out, size_t len)
 {
 	FILE *f = popen(cmd, "r");
@@ -486,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_two_tracers_and_filtering),
 		cmocka_unit_test(test_tracee_exits_and_deep_stack),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_command_dies_before_release),
 		cmocka_unit_test(test_red_zone_safe),
 	};
 
