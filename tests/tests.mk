@@ -75,3 +75,11 @@ $(BUILD)/tests/targets/uselib: tests/targets/lib/uselib.c $(BUILD)/tests/targets
 		-Wl,-rpath,'$$ORIGIN' -o $@
 
 test-bpf: $(BUILD)/tests/targets/uselib
+
+# the demo target with sys/sdt.h's classic 1-byte sites
+$(BUILD)/tests/targets/latency_target_classic: tests/targets/latency_target.c usdt/autocue_usdt.h
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DAUTOCUE_CLASSIC_PROBES $< -lpthread -lm -o $@
+
+test-unit test-bpf: $(BUILD)/tests/targets/latency_target_classic

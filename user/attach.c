@@ -141,6 +141,11 @@ cleanup:
 	return err;
 }
 
+bool ac_attach_unsupported(int err)
+{
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
+}
+
 int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
 		     const struct ac_probe *probes, int n, __u32 first_id)
 {

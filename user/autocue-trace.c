@@ -205,7 +205,7 @@ static int list_probes(struct env *env)
 		fprintf(stderr, "autocue-trace: %s\n", err);
 		return 1;
 	}
-	ac_probes_remove(&set, "autocue_calibrate");
+	ac_probes_remove_reserved(&set);
 	ac_probes_filter(&set, env->topts.probes);
 	for (int i = 0; i < set.nunpaired; i++)
 		fprintf(stderr, "autocue-trace: warning: unpaired probe %s:%s\n",

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include <sys/sdt.h>
 #include "autocue_usdt.h"
 #include "autocue.skel.h"
 #include "trace_priv.h"
@@ -27,6 +28,15 @@ static __attribute__((noinline)) void traced_call(void)
 {
 	AUTOCUE_TRACE(autocue_calibrate);
 	__asm__ __volatile__("" ::: "memory");
+}
+
+/* The same pair in sys/sdt.h's classic form, for targets built with
+ * -DAUTOCUE_CLASSIC_PROBES: a trapping site costs about twice as much. */
+static __attribute__((noinline)) void traced_call_classic(void)
+{
+	STAP_PROBE(autocue, autocue_calibrate_classic__entry);
+	__asm__ __volatile__("" ::: "memory");
+	STAP_PROBE(autocue, autocue_calibrate_classic__return);
 }
 
 static __attribute__((noinline)) void bare_call(void)
@@ -58,7 +68,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int attach_self(struct ac_trace *t, __u32 id)
+static int attach_self(struct ac_trace *t, __u32 id, const char *name)
 {
 	struct ac_probe_set self;
 	char err[256];
@@ -68,7 +78,7 @@ static int attach_self(struct ac_trace *t, __u32 id)
 				 sizeof(err));
 	if (ret)
 		return ac_trace_fail(t, ret, "calibration: %s", err);
-	ac_probes_filter(&self, AC_CALIBRATE_PROBE);
+	ac_probes_filter(&self, name);
 	if (self.n != 1)
 		ret = ac_trace_fail(t, -ENOENT,
 			"calibration probe missing from /proc/self/exe (use --no-compensate)");
@@ -82,22 +92,25 @@ static int attach_self(struct ac_trace *t, __u32 id)
 int ac_calibrate(struct ac_trace *t)
 {
 	__u32 id = t->nids - 1;
+	bool classic = ac_probes_mostly_classic(&t->probes);
+	void (*call)(void) = classic ? traced_call_classic : traced_call;
 	int ret;
 	double cost[BATCHES];
 	struct ac_probe_stats p;
 
 	/* the link stays until ac_trace_close: detaching a uprobe waits for
 	 * RCU grace periods, and nothing calls the probe again */
-	ret = attach_self(t, id);
+	ret = attach_self(t, id, classic ? "autocue_calibrate_classic" :
+				   "autocue_calibrate");
 	if (ret)
 		goto cleanup;
 	for (int i = 0; i < WARMUP; i++)
-		traced_call();
+		call();
 	ac_stats_clear(t, id);
 	for (int b = 0; b < BATCHES; b++) {
 		double bare = batch_ns(bare_call);
 
-		cost[b] = batch_ns(traced_call) - bare;
+		cost[b] = batch_ns(call) - bare;
 	}
 	qsort(cost, BATCHES, sizeof(cost[0]), cmp_double);
 	/* medians: a preempted batch must not skew the figures */

@@ -153,6 +153,17 @@ static int add_note(struct ac_probe_set *set, Elf *elf, const char *desc,
 	return sites_add(sites, off);
 }
 
+/* The instruction at each site: a 1-byte nop is sys/sdt.h's classic form
+ * (a trap when traced), anything else our 5-byte form. */
+static void count_classic(int fd, struct ac_sites *s)
+{
+	unsigned char op;
+
+	for (int i = 0; i < s->n; i++)
+		if (pread(fd, &op, 1, s->off[i]) == 1 && op == 0x90)
+			s->nclassic++;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct ac_probe *)a)->name,
@@ -248,6 +259,10 @@ int ac_probes_discover(const char *path, const char *provider,
 	ret = split_unpaired(out);
 	if (ret)
 		fail(err, errlen, ret, "out of memory");
+	for (int i = 0; !ret && i < out->n; i++) {
+		count_classic(fd, &out->p[i].entry);
+		count_classic(fd, &out->p[i].ret);
+	}
 cleanup:
 	if (elf)
 		elf_end(elf);
@@ -304,6 +319,23 @@ void ac_probes_remove(struct ac_probe_set *set, const char *name)
 		set->n--;
 		return;
 	}
+}
+
+void ac_probes_remove_reserved(struct ac_probe_set *set)
+{
+	ac_probes_remove(set, "autocue_calibrate");
+	ac_probes_remove(set, "autocue_calibrate_classic");
+}
+
+bool ac_probes_mostly_classic(const struct ac_probe_set *set)
+{
+	int classic = 0, all = 0;
+
+	for (int i = 0; i < set->n; i++) {
+		classic += set->p[i].entry.nclassic + set->p[i].ret.nclassic;
+		all += set->p[i].entry.n + set->p[i].ret.n;
+	}
+	return 2 * classic > all;
 }
 
 void ac_probes_free(struct ac_probe_set *set)

@@ -3,6 +3,7 @@
 #ifndef AUTOCUE_PROBES_H
 #define AUTOCUE_PROBES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,7 @@
 struct ac_sites {
 	int n;
 	uint64_t *off;
+	int nclassic;	/* of them, sys/sdt.h's 1-byte nop sites */
 };
 
 struct ac_probe {
@@ -29,6 +31,10 @@ struct ac_probe_set {
  * probes yields n == 0. */
 int ac_probes_discover(const char *path, const char *provider,
 		       struct ac_probe_set *out, char *err, size_t errlen);
+/* Names the loader's own calibration pairs use; not the user's probes. */
+void ac_probes_remove_reserved(struct ac_probe_set *set);
+/* Most sites are the classic 1-byte form (cost calibration follows). */
+bool ac_probes_mostly_classic(const struct ac_probe_set *set);
 /* Keeps only probes matching one of the comma-separated fnmatch patterns. */
 void ac_probes_filter(struct ac_probe_set *set, const char *patterns);
 void ac_probes_remove(struct ac_probe_set *set, const char *name);

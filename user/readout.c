@@ -109,6 +109,11 @@ void ac_readout_fini(struct ac_trace *t)
 	for (__u32 i = 0; t->rawbuf && i < t->nids; i++)
 		free(t->rawbuf[i].dur);
 	free(t->rawbuf);
+	/* may be set up again, on a fallback path */
+	t->stats = NULL;
+	t->hists = t->drops = NULL;
+	t->rb = NULL;
+	t->rawbuf = NULL;
 }
 
 void ac_calibration_done(struct ac_trace *t)

@@ -116,7 +116,7 @@ static int discover(struct ac_trace *t)
 	if (ret)
 		return ac_trace_fail(t, ret, "%s", err);
 	/* the loader's own calibration pair is not the user's */
-	ac_probes_remove(&t->probes, AC_CALIBRATE_PROBE);
+	ac_probes_remove_reserved(&t->probes);
 	if (!t->probes.n)
 		return ac_trace_fail(t, -ENOENT,
 			"no '%s' probes in %s: build it with autocue_usdt.h probes (see autocue-trace --list -b %s)",
@@ -313,14 +313,13 @@ static int load_as(struct ac_trace *t, bool multi)
 	return autocue_bpf__load(skel);
 }
 
-static int load(struct ac_trace *t)
+static int load(struct ac_trace *t, bool multi)
 {
 	int ret;
 
 	libbpf_set_print(libbpf_quiet);
-	/* the environment can force the older path, so tests cover it */
-	ret = load_as(t, !getenv("AUTOCUE_TRACE_SINGLE_UPROBES"));
-	if (ret == -EINVAL) {
+	ret = load_as(t, multi);
+	if (ret == -EINVAL && multi) {
 		/* a kernel without uprobe_multi links refuses their
 		 * attach type: one perf-event uprobe per site then */
 		autocue_bpf__destroy(t->skel);
@@ -362,11 +361,11 @@ static void release_child(struct ac_trace *t)
 	t->go_fd = -1;
 }
 
-static int attach(struct ac_trace *t)
+static int attach(struct ac_trace *t, bool multi)
 {
 	int ret;
 
-	ret = load(t);
+	ret = load(t, multi);
 	if (ret)
 		return ret;
 	if (!t->no_compensate) {
@@ -393,7 +392,16 @@ int ac_trace_attach(struct ac_trace *t)
 		return ac_trace_fail(t, -EINVAL, "precision must be %d..%d bits",
 				     AC_MIN_SHIFT, AC_MAX_SHIFT);
 	t->prewarm = ac_prewarm_start();
-	ret = attach(t);
+	/* the environment can force the older path, so tests cover it */
+	ret = attach(t, !getenv("AUTOCUE_TRACE_SINGLE_UPROBES"));
+	if (t->multi && !t->nlink_fds && ac_attach_unsupported(ret)) {
+		/* a kernel may load the programs yet refuse uprobe_multi
+		 * links (before 6.6): start again with one uprobe a site */
+		ac_readout_fini(t);
+		autocue_bpf__destroy(t->skel);
+		t->skel = NULL;
+		ret = attach(t, false);
+	}
 	ac_prewarm_release(t->prewarm);
 	return ret;
 }

@@ -11,7 +11,6 @@
 #include "autocue_trace.h"
 #include "probes.h"
 
-#define AC_CALIBRATE_PROBE "autocue_calibrate"
 
 struct ac_raw_buf {
 	uint64_t n, cap;
@@ -55,6 +54,7 @@ void ac_attach_prepare(struct ac_trace *t, bool multi);
 int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
 		     const struct ac_probe *probes, int n, __u32 first_id);
 void ac_detach_all(struct ac_trace *t);
+bool ac_attach_unsupported(int err);
 struct ac_prewarm *ac_prewarm_start(void);
 void ac_prewarm_release(struct ac_prewarm *p);
 void ac_prewarm_free(struct ac_prewarm *p);

@@ -69,6 +69,30 @@ static void test_pairs_and_sites(void **state)
 	ac_probes_free(&s);
 }
 
+/* -DAUTOCUE_CLASSIC_PROBES: sys/sdt.h's 1-byte nops, recognised as such */
+static void test_classic_sites(void **state)
+{
+	static const unsigned char nop1[] = { 0x90 };
+	struct ac_probe_set s, fast;
+	char err[256];
+
+	assert_int_equal(ac_probes_discover(TARGETS "latency_target_classic",
+					    NULL, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 11);
+	for (int i = 0; i < s.n; i++) {
+		assert_sites(TARGETS "latency_target_classic", &s.p[i].entry,
+			     nop1, 1);
+		assert_int_equal(s.p[i].entry.nclassic, s.p[i].entry.n);
+		assert_int_equal(s.p[i].ret.nclassic, s.p[i].ret.n);
+	}
+	assert_true(ac_probes_mostly_classic(&s));
+	assert_int_equal(ac_probes_discover(TARGETS "latency_target", NULL,
+					    &fast, err, sizeof(err)), 0);
+	assert_false(ac_probes_mostly_classic(&fast));
+	ac_probes_free(&s);
+	ac_probes_free(&fast);
+}
+
 static void test_unpaired_and_providers(void **state)
 {
 	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
@@ -114,6 +138,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pairs_and_sites),
+		cmocka_unit_test(test_classic_sites),
 		cmocka_unit_test(test_unpaired_and_providers),
 		cmocka_unit_test(test_not_elf_and_no_probes),
 	};
