@@ -114,7 +114,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MAXJUMP:
 	case OPT_MAXSKIP:
 		if (parse_long(arg, key == OPT_WINDOW ? 1 : 0, INT_MAX / 4, &v))
-			argp_error(state, "invalid number '%s'", arg);
+			argp_failure(state, 1, 0, "invalid number '%s'", arg);
 		if (key == OPT_WINDOW)
 			env->topts.window_size = (int)v;
 		else if (key == OPT_JUMP)
@@ -127,9 +127,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MATCH:
 		errno = 0;
 		env->topts.match_threshold = strtod(arg, &end);
+		/* ratios are 0..100: outside that, all or nothing matches */
 		if (errno || end == arg || *end ||
-		    !isfinite(env->topts.match_threshold))
-			argp_error(state, "invalid threshold '%s'", arg);
+		    !(env->topts.match_threshold >= 0.0 &&
+		      env->topts.match_threshold <= 100.0))
+			argp_failure(state, 1, 0, "invalid threshold '%s' "
+				     "(0 to 100)", arg);
 		break;
 	case OPT_SKIPHDR:
 		env->topts.skip_headers = true;
@@ -137,11 +140,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_REALTIME:
 		env->realtime_ms = 100;
 		if (arg && parse_long(arg, 0, 3600000, &env->realtime_ms))
-			argp_error(state, "invalid --realtime '%s'", arg);
+			argp_failure(state, 1, 0, "invalid --realtime '%s'",
+				     arg);
 		break;
 	case OPT_LOOP:
 		if (parse_long(arg, 0, LONG_MAX, &env->loops))
-			argp_error(state, "invalid --loop '%s'", arg);
+			argp_failure(state, 1, 0, "invalid --loop '%s'", arg);
 		break;
 	case OPT_WORDS:
 		env->words = true;
@@ -175,6 +179,7 @@ static char *read_file(const char *path, size_t *len)
 
 	if (!f)
 		return NULL;
+	errno = 0;
 	for (;;) {
 		size_t got;
 
@@ -196,9 +201,12 @@ static char *read_file(const char *path, size_t *len)
 			break;
 	}
 	if (ferror(f)) {
+		/* fread's errno (EISDIR for a directory) says more than EIO */
+		int e = errno ? errno : EIO;
+
 		free(buf);
 		buf = NULL;
-		errno = EIO;
+		errno = e;
 		goto cleanup;
 	}
 	buf[n] = '\0';
@@ -280,9 +288,15 @@ static int json_event(struct reader *r, const char *s, struct event *ev)
 		}
 	} else if (json_object_object_get_ex(o, "reset", &v)) {
 		ev->kind = EV_RESET;
-	} else if (json_object_object_get_ex(o, "jump_to", &v) &&
-		   json_object_is_type(v, json_type_int)) {
-		int64_t j = json_object_get_int64(v);
+	} else if (json_object_object_get_ex(o, "jump_to", &v)) {
+		int64_t j;
+
+		if (!json_object_is_type(v, json_type_int)) {
+			fprintf(stderr, "autocue-replay: %s:%ld: jump_to is not "
+				"an integer\n", r->path, r->lineno);
+			goto cleanup;
+		}
+		j = json_object_get_int64(v);
 
 		ev->kind = EV_JUMP;
 		ev->jump = j > INT_MAX ? INT_MAX : j < INT_MIN ? INT_MIN :
@@ -513,6 +527,8 @@ int main(int argc, char **argv)
 	size_t mdlen = 0;
 	int err, ret = 1;
 
+	/* usage errors exit 1 like every other bad input, not argp's 64 */
+	argp_err_exit_status = 1;
 	err = argp_parse(&argp, argc, argv, 0, NULL, &env);
 	if (err)
 		return 1;

@@ -11,6 +11,7 @@
  * do not change within one).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1034,7 +1035,9 @@ static struct result2 skip_match(struct ac_tracker *t, struct tstate *st,
 {
 	AUTOCUE_TRACE(tracker_match_words_with_skipping);
 
-	for (int off = 0; off <= budget; off++) {
+	/* an attempt starting past the script matches nothing, so the budget
+	 * (up to INT_MAX from the options) need not be walked to its end */
+	for (int off = 0; off <= budget && off < t->n - st->pos; off++) {
 		/* T+S: transcript and script word skipped together; then T@S:
 		 * only the transcript word */
 		for (int mode = 1; mode >= 0; mode--) {
@@ -1090,7 +1093,8 @@ static int query_tokens(struct ac_tracker *t, int *qc)
 /* token_set_ratio(q, window at i); *wc gets the window's token count. */
 static double window_score(struct ac_tracker *t, int nq, int i, int *wc)
 {
-	int end = i + t->o.window_size < t->n ? i + t->o.window_size : t->n;
+	/* compared as a distance: i + window_size may not fit in an int */
+	int end = t->n - i > t->o.window_size ? i + t->o.window_size : t->n;
 	int nw = 0, u = 0, ni = 0, nda = 0, ndb = 0;
 	size_t sect = 0, lab = 0, lba = 0;
 
@@ -1242,7 +1246,7 @@ static void find_best_match(struct ac_tracker *t, int *best_i, double *best)
 	m = t->o.window_size < qc ? t->o.window_size : qc;
 	lo = cur - t->o.max_jump_distance > 0 ? cur - t->o.max_jump_distance :
 						 0;
-	hi = cur + t->o.max_jump_distance < t->n ?
+	hi = t->n - cur > t->o.max_jump_distance ?
 		     cur + t->o.max_jump_distance : t->n;
 	if (cur >= 0 && cur < t->s->nw2l) {
 		int ls = t->s->lines[t->s->word_to_line[cur]].start;
@@ -1519,7 +1523,10 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	for (int i = k; i < t->nuw; i++)
 		t->queue[i - k] = i;
 	matcher_copy(&t->w, &t->cm);
-	process_all(t, &t->committed, 2 * t->o.max_skip_distance, true);
+	process_all(t, &t->committed,
+		    t->o.max_skip_distance > INT_MAX / 2 ?
+			    INT_MAX : 2 * t->o.max_skip_distance,
+		    true);
 	t->committed.qh = t->committed.qn = 0;
 	t->committed_display = t->committed.pos;
 	matcher_copy(&t->cm, &t->w);
@@ -1674,7 +1681,8 @@ int ac_tracker_optimistic_position(const struct ac_tracker *t)
 
 void ac_tracker_set_optimistic_position(struct ac_tracker *t, int pos)
 {
-	t->committed.pos = pos;
+	/* matching indexes the script at pos: keep it inside 0..N */
+	t->committed.pos = pos < 0 ? 0 : pos > t->n ? t->n : pos;
 }
 
 void ac_tracker_clear_expansion_state(struct ac_tracker *t)

@@ -80,6 +80,7 @@ void ac_tracker_display_lines(const struct ac_tracker *t, int past,
 			      int future, struct ac_display *d);
 
 int ac_tracker_optimistic_position(const struct ac_tracker *t);
+/* pos is clamped to 0..N */
 void ac_tracker_set_optimistic_position(struct ac_tracker *t, int pos);
 bool ac_tracker_allow_jump_detection(const struct ac_tracker *t);
 /* Active expansion alternatives of the working matcher and how many of

@@ -30,6 +30,30 @@ $REPLAY "$SCRIPT" "$TMP/badutf.jsonl" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [ $rc -le 1 ] && [ "$(wc -l <"$TMP/err")" -le 1 ] &&
 	ok "invalid UTF-8 in an event: exit $rc, $(cat "$TMP/err")" || bad "invalid UTF-8 event: exit $rc"
+# bad option values: one line naming the value, exit 1 (not argp's 64)
+for o in "--window-size 0" "--match-threshold 200" "--match-threshold -1" \
+	 "--loop -1" "--realtime=-5" "--max-jump-distance -1"; do
+	# shellcheck disable=SC2086 # option and value, split on purpose
+	expect_error "$o" "invalid.*'${o##*[ =]}'" $REPLAY $o "$SCRIPT" /dev/null
+done
+expect_error "script is a directory" "$TMP: Is a directory" $REPLAY "$TMP" /dev/null
+printf '{"jump_to": "5"}\n' >"$TMP/badjump.jsonl"
+expect_error "jump_to not an integer" "badjump.jsonl:1: jump_to is not an integer" \
+	$REPLAY "$SCRIPT" "$TMP/badjump.jsonl"
+printf '{"jump_to": -5}\n{"jump_to": 99999999999}\n' >"$TMP/jumps.jsonl"
+$REPLAY "$SCRIPT" "$TMP/jumps.jsonl" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 0 ] && [ ! -s "$TMP/err" ] &&
+	n=$($REPLAY --words "$SCRIPT" | sed -n 's/.*"total_speakable_words": \([0-9]*\).*/\1/p') &&
+	[ "$(sed -n 's/.*"speakable_index": \([0-9]*\).*/\1/p' "$TMP/out" | tr '\n' ' ')" = \
+	  "0 $((n - 1)) " ] &&
+	ok "jump_to out of range: clamped to the script" || bad "jump_to clamping: exit $rc $(cat "$TMP/out" "$TMP/err" | head -c 300)"
+# a huge skip budget is bounded by the script, not walked to its end
+timeout 20 $REPLAY --max-skip-distance 500000000 "$SCRIPT" \
+	"$SESSIONS/sample_script__app__1.events.jsonl" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ $rc -eq 0 ] && ok "--max-skip-distance 500000000 finishes" ||
+	bad "--max-skip-distance 500000000: exit $rc"
 # one 10 MB final: read whole, handled, no crash
 head -c 10000000 /dev/zero | tr '\0' 'a' >"$TMP/huge.txt"
 echo >>"$TMP/huge.txt"
