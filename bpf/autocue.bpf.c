@@ -29,8 +29,10 @@ __u64 inner_ns = 0;
 struct frame {
 	__u64 start;
 	__u64 child_ns;	/* compensated time of direct traced children */
+	__u64 desc;	/* traced calls completed inside this one; u64: a
+			 * session-long frame can see more than 2^32 */
 	__u32 id;
-	__u32 desc;	/* traced calls completed inside this one */
+	__u32 pad;
 };
 
 struct tstack {

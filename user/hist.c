@@ -19,16 +19,22 @@ static uint64_t rank_of(uint64_t n, double q)
 
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
 {
-	uint64_t rank, seen = 0, lo, hi, mid;
+	uint64_t n = 0, rank, seen = 0, lo, hi, mid;
 	uint32_t b;
 
 	if (!p || !p->count || !p->buckets)
 		return 0;
-	rank = rank_of(p->count, q);
+	/* rank within the histogram itself: read while calls go on, the
+	 * buckets and the count can be a few calls apart */
+	for (b = 0; b < p->nbuckets; b++)
+		n += p->buckets[b];
+	if (!n)
+		return 0;
+	rank = rank_of(n, q);
 	/* the extremes are known exactly */
 	if (rank == 0)
 		return p->min_ns;
-	if (rank == p->count - 1)
+	if (rank == n - 1)
 		return p->max_ns;
 	for (b = 0; b < p->nbuckets; b++) {
 		seen += p->buckets[b];

@@ -429,8 +429,17 @@ void ac_trace_close(struct ac_trace *t)
 			close(t->go_fd);
 		else if (!t->reaped)
 			kill(t->pid, SIGTERM);
-		if (!t->reaped)
+		/* a command that ignores SIGTERM gets 2 s, then SIGKILL */
+		for (int i = 0; i < 200 && !t->reaped; i++) {
+			if (waitpid(t->pid, &t->child_status, WNOHANG) == t->pid)
+				t->reaped = true;
+			else
+				usleep(10000);
+		}
+		if (!t->reaped) {
+			kill(t->pid, SIGKILL);
 			waitpid(t->pid, &t->child_status, 0);
+		}
 	}
 	ac_readout_fini(t);
 	autocue_bpf__destroy(t->skel);
