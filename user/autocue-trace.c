@@ -78,7 +78,7 @@ static const struct argp_option opts[] = {
 	  "Write folded stacks (self time in us) for flamegraphs", 3 },
 	{ "svg", OPT_SVG, "FILE", 0, "Write an interactive flamegraph", 3 },
 	{ "raw", OPT_RAW, "FILE", 0,
-	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth)", 3 },
+	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth); keeps 8 bytes a call in memory", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -333,11 +333,11 @@ static void announce(struct env *env, struct ac_trace *t)
 	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d; ", s->nprobes,
 		ac_trace_binary(t), s->pid);
 	if (s->compensated)
-		fprintf(stderr, "probe cost %.2f us per call, compensated. ",
+		fprintf(stderr, "probe cost %.2f us per call, compensated.",
 			s->pair_ns / 1000);
 	else
-		fprintf(stderr, "raw figures (probe cost included). ");
-	fprintf(stderr, "%s\n", env->duration ? "" : "Ctrl-C to end.");
+		fprintf(stderr, "raw figures (probe cost included).");
+	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");
 	ac_snapshot_free(s);
 }
 
