@@ -308,7 +308,7 @@ row3() {
 		printf '   %-44s %8.1f ms %17s\n' "$1" "$(median "$2")" "$(range "$2")"
 	fi
 }
-row3 "autocue-trace (--raw: +16 MiB ring buffer)" st_ac
+row3 "autocue-trace (--raw: +4 MiB ring buffer)" st_ac
 row3 "bpftrace" st_bt
 if [ $HAVE_BPFTRACE = 1 ] && [ "$(count st_bt)" -gt 0 ] && [ "$(count st_ac)" -gt 0 ]; then
 	r3=$(calc "$(median st_ac) / $(median st_bt)")
