@@ -9,6 +9,9 @@
  *     -m  like -w, but wait inside the traced function "waiting", so a
  *         tracer attaching meanwhile sees a return without its entry
  *     -D N  also call deep(N): N nested traced calls (stack-depth limits)
+ *     -x    (one thread) print "exact NAME MEDIAN_NS": the durations of the
+ *           work_* and inner bodies measured in-process, and of outer's
+ *           own part (outer_self)
  *     -l  loop forever
  *
  * One round: work_1us x100, work_10us x50, work_100us x20, work_1ms x5,
@@ -43,31 +46,76 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static void spin(unsigned long long ns)
+/* Spins ns; returns how long it really took (preemption included). */
+static unsigned long long spin(unsigned long long ns)
 {
-	unsigned long long end = now_ns() + ns;
+	unsigned long long start = now_ns(), t;
 
-	while (now_ns() < end)
+	while ((t = now_ns()) < start + ns)
 		;
+	return t - start;
 }
 
-#define WORK(name, ns)                                                        \
+/* In-process durations of the bodies, for -x (one thread only). */
+enum { W_1US, W_10US, W_100US, W_1MS, W_10MS, W_OUTER_SELF, W_INNER, W_NR };
+static const char *const w_name[W_NR] = { "work_1us", "work_10us",
+	"work_100us", "work_1ms", "work_10ms", "outer_self", "inner" };
+static struct {
+	unsigned long long *v;
+	int n, cap;
+} own[W_NR];
+static int exact;
+
+static void record(int w, unsigned long long ns)
+{
+	if (!exact)
+		return;
+	if (own[w].n == own[w].cap) {
+		own[w].cap = own[w].cap ? 2 * own[w].cap : 256;
+		own[w].v = realloc(own[w].v, own[w].cap * sizeof(*own[w].v));
+		if (!own[w].v)
+			abort();
+	}
+	own[w].v[own[w].n++] = ns;
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void print_exact(void)
+{
+	for (int w = 0; w < W_NR; w++) {
+		if (!own[w].n)
+			continue;
+		qsort(own[w].v, own[w].n, sizeof(*own[w].v), cmp_ull);
+		printf("exact %s %llu\n", w_name[w], own[w].v[own[w].n / 2]);
+	}
+}
+
+#define WORK(name, id, ns)                                                    \
 	static __attribute__((noinline)) void name(void)                      \
 	{                                                                     \
 		AUTOCUE_TRACE(name);                                          \
-		spin(ns);                                                     \
+		record(id, spin(ns));                                         \
 	}
-WORK(work_1us, 1000)
-WORK(work_10us, 10000)
-WORK(work_100us, 100000)
-WORK(work_1ms, 1000000)
-WORK(work_10ms, 10000000)
-WORK(inner, 20000)
+WORK(work_1us, W_1US, 1000)
+WORK(work_10us, W_10US, 10000)
+WORK(work_100us, W_100US, 100000)
+WORK(work_1ms, W_1MS, 1000000)
+WORK(work_10ms, W_10MS, 10000000)
+WORK(inner, W_INNER, 20000)
 
 static __attribute__((noinline)) void outer(void)
 {
 	AUTOCUE_TRACE(outer);
-	spin(10000);
+	/* its own clock cannot time the whole body: the traced calls' probe
+	 * cost would be in it; the reader adds three inner calls */
+	record(W_OUTER_SELF, spin(10000));
 	for (int i = 0; i < 3; i++)
 		inner();
 }
@@ -133,21 +181,23 @@ int main(int argc, char **argv)
 	pthread_t tid[64];
 	char line[64];
 
-	while ((opt = getopt(argc, argv, "wmr:t:D:l")) != -1) {
+	while ((opt = getopt(argc, argv, "wmxr:t:D:l")) != -1) {
 		switch (opt) {
 		case 'w': wait = 1; break;
 		case 'm': wait = mid = 1; break;
+		case 'x': exact = 1; break;
 		case 'D': depth = atoi(optarg); break;
 		case 'r': job.rounds = atoi(optarg); break;
 		case 't': threads = atoi(optarg); break;
 		case 'l': job.forever = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [-w|-m] [-r ROUNDS] [-t THREADS] [-D DEPTH] [-l]\n",
+			fprintf(stderr, "usage: %s [-w|-m] [-x] [-r ROUNDS] [-t THREADS] [-D DEPTH] [-l]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (threads < 1 || threads > 64 || job.rounds < 0) {
+	if (threads < 1 || threads > 64 || job.rounds < 0 ||
+	    (exact && (threads > 1 || job.forever))) {
 		fprintf(stderr, "latency_target: bad -t or -r\n");
 		return 2;
 	}
@@ -165,6 +215,7 @@ int main(int argc, char **argv)
 		pthread_join(tid[i], NULL);
 	if (depth > 0)
 		deep(depth);
+	print_exact();
 	printf("done rounds=%d threads=%d\n", job.rounds, threads);
 	if (wait)
 		while (fgets(line, sizeof(line), stdin))
