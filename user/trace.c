@@ -48,7 +48,19 @@ const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n)
 	return (const char *const *)t->probes.unpaired;
 }
 
+static int privileges(struct ac_trace *t);
+
 static int check_privileges(struct ac_trace *t)
+{
+	int ret = privileges(t);
+
+	/* as early as possible: see prewarm.c */
+	if (!ret && !t->prewarm)
+		t->prewarm = ac_prewarm_start();
+	return ret;
+}
+
+static int privileges(struct ac_trace *t)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
 		return ac_trace_fail(t, -ENOTSUP,
@@ -391,7 +403,8 @@ int ac_trace_attach(struct ac_trace *t)
 	if (t->shift < AC_MIN_SHIFT || t->shift > AC_MAX_SHIFT)
 		return ac_trace_fail(t, -EINVAL, "precision must be %d..%d bits",
 				     AC_MIN_SHIFT, AC_MAX_SHIFT);
-	t->prewarm = ac_prewarm_start();
+	if (!t->prewarm)
+		t->prewarm = ac_prewarm_start();
 	/* the environment can force the older path, so tests cover it */
 	ret = attach(t, !getenv("AUTOCUE_TRACE_SINGLE_UPROBES"));
 	if (t->multi && !t->nlink_fds && ac_attach_unsupported(ret)) {
