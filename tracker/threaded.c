@@ -70,7 +70,15 @@ static double ts_diff_ms(const struct timespec *a, const struct timespec *b)
 
 static void deadline(struct timespec *ts, double seconds)
 {
-	long sec = (long)seconds;
+	long sec;
+
+	/* a caller's NaN, negative or year-long timeout must not overflow
+	 * the conversion: clamp to [0, one day] */
+	if (!(seconds > 0))
+		seconds = 0;
+	if (seconds > 86400)
+		seconds = 86400;
+	sec = (long)seconds;
 
 	clock_gettime(CLOCK_MONOTONIC, ts);
 	ts->tv_sec += sec;
