@@ -27,6 +27,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -422,6 +423,18 @@ static void test_jump_to(void **state)
 	assert_true(r.position.word_index > 3);
 	/* from 5, "over the lazy" reaches past "lazy" */
 	assert_int_equal(r.position.word_index, 8);
+}
+
+/* Odd timeouts (NaN, negative) mean "don't wait", never a hang or an
+ * overflowing conversion. */
+static void test_odd_timeouts(void **state)
+{
+	struct fx *f = *state;
+	struct ac_threaded_result r;
+
+	assert_false(ac_threaded_get_result(f->tt, &r, NAN));
+	assert_false(ac_threaded_get_result(f->tt, &r, -1.0));
+	assert_false(ac_threaded_get_result(f->tt, &r, 0.0));
 }
 
 static void test_cached_result(void **state)
@@ -856,6 +869,7 @@ int main(void)
 		T(test_reset, setup_basic),
 		T(test_jump_to, setup_basic),
 		T(test_cached_result, setup_basic),
+		T(test_odd_timeouts, setup_basic),
 		T(test_shutdown, setup_basic),
 	};
 	const struct CMUnitTest throttling[] = {
