@@ -120,9 +120,12 @@ static bool maps_binary(pid_t pid, const char *path)
 
 static int discover(struct ac_trace *t)
 {
-	char err[256];
+	char err[256], shown[PATH_MAX];
 	int ret;
 
+	/* messages name the file itself, not /proc/PID/exe */
+	if (!realpath(t->binary, shown))
+		snprintf(shown, sizeof(shown), "%s", t->binary);
 	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
 				 sizeof(err));
 	if (ret)
@@ -132,12 +135,12 @@ static int discover(struct ac_trace *t)
 	if (!t->probes.n)
 		return ac_trace_fail(t, -ENOENT,
 			"no '%s' probes in %s: build it with autocue_usdt.h probes (see autocue-trace --list -b %s)",
-			t->provider, t->binary, t->binary);
+			t->provider, shown, shown);
 	ac_probes_filter(&t->probes, t->pattern);
 	if (!t->probes.n)
 		return ac_trace_fail(t, -ENOENT,
 			"no probe in %s matches '%s' (autocue-trace --list -b %s shows them)",
-			t->binary, t->pattern, t->binary);
+			shown, t->pattern, shown);
 	if (t->probes.n >= AC_MAX_PROBES - 2)
 		return ac_trace_fail(t, -E2BIG, "too many probes (%d) in %s",
 				     t->probes.n, t->binary);
