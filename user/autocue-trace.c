@@ -190,14 +190,19 @@ static void sig_handler(int sig)
 
 static int list_probes(struct env *env)
 {
-	char exe[64], err[256];
+	char exe[PATH_MAX], err[256];
 	const char *bin = env->topts.binary;
 	const char *prov = env->topts.provider ? env->topts.provider : "autocue";
 	struct ac_probe_set set;
 	int ret;
 
 	if (!bin) {
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", env->pid);
+		char link[64];
+
+		/* the file's own name reads better than /proc/PID/exe */
+		snprintf(link, sizeof(link), "/proc/%d/exe", env->pid);
+		if (!realpath(link, exe))
+			snprintf(exe, sizeof(exe), "%s", link);
 		bin = exe;
 	}
 	ret = ac_probes_discover(bin, prov, &set, err, sizeof(err));
