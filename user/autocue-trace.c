@@ -201,8 +201,14 @@ static int list_probes(struct env *env)
 
 		/* the file's own name reads better than /proc/PID/exe */
 		snprintf(link, sizeof(link), "/proc/%d/exe", env->pid);
-		if (!realpath(link, exe))
+		if (!realpath(link, exe)) {
+			if (errno == ENOENT) {
+				fprintf(stderr, "autocue-trace: no process with PID %d\n",
+					env->pid);
+				return 1;
+			}
 			snprintf(exe, sizeof(exe), "%s", link);
+		}
 		bin = exe;
 	}
 	ret = ac_probes_discover(bin, prov, &set, err, sizeof(err));

@@ -25,6 +25,7 @@ expect_error "not root" "run it with sudo" \
 expect_error "no BTF" "no BTF" \
 	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec $TRACE -- $TARGET"
 expect_error "PID that does not exist" "no process with PID 999999" $TRACE -p 999999
+expect_error "--list on a PID that does not exist" "no process with PID 999999" $TRACE --list -p 999999
 expect_error "binary without probes" "no 'autocue' probes in [a-z/]*/sleep" $TRACE -- /bin/sleep 0
 expect_error "no probe matches --probes" "matches 'zzz\*'" $TRACE --probes 'zzz*' -- $TARGET
 expect_error "command not found" "command not found" $TRACE -- /no/such/cmd
