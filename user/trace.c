@@ -128,6 +128,9 @@ static int discover(struct ac_trace *t)
 		snprintf(shown, sizeof(shown), "%s", t->binary);
 	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
 				 sizeof(err));
+	if (ret == -ENOEXEC)	/* e.g. a shell script that runs the program */
+		return ac_trace_fail(t, ret, "%s: give the program's binary with -b",
+				     err);
 	if (ret)
 		return ac_trace_fail(t, ret, "%s", err);
 	/* the loader's own calibration pair is not the user's */

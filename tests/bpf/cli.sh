@@ -29,6 +29,13 @@ expect_error "--list on a PID that does not exist" "no process with PID 999999" 
 expect_error "binary without probes" "no 'autocue' probes in [a-z/]*/sleep" $TRACE -- /bin/sleep 0
 expect_error "no probe matches --probes" "matches 'zzz\*'" $TRACE --probes 'zzz*' -- $TARGET
 expect_error "command not found" "command not found" $TRACE -- /no/such/cmd
+printf '#!/bin/sh\nexec %s "$@"\n' "$TARGET" >"$TMP/wrapper.sh"
+chmod +x "$TMP/wrapper.sh"
+expect_error "a script, not a binary" "not an ELF file: give the program's binary with -b" \
+	$TRACE -- "$TMP/wrapper.sh"
+$TRACE -q -b $TARGET -- "$TMP/wrapper.sh" -r 1 >"$TMP/wrapped" 2>&1 &&
+	grep -Eq '^inner +30 ' "$TMP/wrapped" && ok "-b BINARY -- SCRIPT traces the program the script runs" ||
+	bad "-b with a wrapper script: $(head -3 "$TMP/wrapped")"
 expect_error "unwritable --json" "cannot write /nonexistent/r.json" \
 	$TRACE --json /nonexistent/r.json -- $TARGET
 expect_error "unwritable --svg" "cannot write /proc/x.svg" $TRACE --svg /proc/x.svg -- $TARGET
