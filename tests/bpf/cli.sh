@@ -10,7 +10,10 @@ trap 'rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
 . tests/common/check.shlib
 
 # --- listing needs no privileges -------------------------------------------
-if setpriv --reuid=65534 --regid=65534 --clear-groups $TRACE --list -b $TARGET >"$TMP/list" 2>&1 &&
+# copies an unprivileged user can reach wherever the checkout lives
+mkdir "$TMP/pub" && cp "$TRACE" "$TARGET" "$TMP/pub/" && chmod 755 "$TMP" "$TMP/pub"
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if $NOBODY "$TMP/pub/autocue-trace" --list -b "$TMP/pub/latency_target" >"$TMP/list" 2>&1 &&
    grep -q '^work_1us ' "$TMP/list" && [ "$(grep -c . "$TMP/list")" -eq 12 ]; then
 	ok "--list as an unprivileged user: 11 pairs"
 else
@@ -21,7 +24,7 @@ expect_error "--list on a binary without probes" "no 'autocue' probe pairs in /b
 
 # --- errors ----------------------------------------------------------------
 expect_error "not root" "run it with sudo" \
-	setpriv --reuid=65534 --regid=65534 --clear-groups $TRACE -- $TARGET
+	$NOBODY "$TMP/pub/autocue-trace" -- "$TMP/pub/latency_target"
 expect_error "no BTF" "no BTF" \
 	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec $TRACE -- $TARGET"
 expect_error "PID that does not exist" "no process with PID 999999" $TRACE -p 999999
