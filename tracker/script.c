@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include "autocue_usdt.h"
 #include "arena.h"
 #include "markdown.h"
@@ -717,43 +718,15 @@ int ac_script_speakable_to_raw(const struct ac_script *s, int i)
 /* ------------------------------------------------------------------ */
 /* Dump                                                                */
 
-/* A JSON string as Python's json.dumps(ensure_ascii=False) writes it. */
+/* A JSON string as Python's json.dumps(ensure_ascii=False) writes it:
+ * json-c escapes the same characters once told to leave '/' alone. */
 static void put_json_string(FILE *f, const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	struct json_object *o = json_object_new_string(s);
 
-	putc('"', f);
-	for (; *u; u++) {
-		switch (*u) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '\b':
-			fputs("\\b", f);
-			break;
-		case '\f':
-			fputs("\\f", f);
-			break;
-		default:
-			if (*u < 0x20)
-				fprintf(f, "\\u%04x", *u);
-			else
-				putc(*u, f);
-		}
-	}
-	putc('"', f);
+	fputs(o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_NOSLASHESCAPE)
+		: "null", f);
+	json_object_put(o);
 }
 
 static void dump_word(FILE *f, const struct ac_script *s, int i)
