@@ -102,21 +102,24 @@ cleanup:
 	return err;
 }
 
+struct folded_args {
+	const struct ac_snapshot *s;
+	bool keep_zero;
+};
+
+static int print_folded(FILE *f, const void *arg)
+{
+	const struct folded_args *a = arg;
+
+	return ac_folded_print(f, a->s, a->keep_zero);
+}
+
 int ac_folded_write_ext(const char *path, const struct ac_snapshot *s,
 			bool keep_zero)
 {
-	struct ac_outfile o;
-	int err;
+	struct folded_args a = { s, keep_zero };
 
-	err = ac_outfile_open(&o, path);
-	if (err)
-		return err;
-	err = ac_folded_print(o.f, s, keep_zero);
-	if (err) {
-		ac_outfile_abort(&o);
-		return err;
-	}
-	return ac_outfile_commit(&o);
+	return ac_outfile_write(path, print_folded, &a);
 }
 
 int ac_folded_write(const char *path, const struct ac_snapshot *s)

@@ -260,26 +260,23 @@ struct json_object *ac_json_report(const struct ac_snapshot *s,
 	return o;
 }
 
+static int print_text(FILE *f, const void *text)
+{
+	if (fputs(text, f) < 0 || fputc('\n', f) < 0)
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
 static int write_object(const char *path, struct json_object *o)
 {
-	struct ac_outfile out;
 	const char *text;
-	int err;
 
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_SPACED |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		return -ENOMEM;
-	err = ac_outfile_open(&out, path);
-	if (err)
-		return err;
-	if (fputs(text, out.f) < 0 || fputc('\n', out.f) < 0) {
-		err = -(errno ? errno : EIO);
-		ac_outfile_abort(&out);
-		return err;
-	}
-	return ac_outfile_commit(&out);
+	return ac_outfile_write(path, print_text, text);
 }
 
 int ac_json_write(const char *path, const struct ac_snapshot *s)

@@ -100,3 +100,20 @@ void ac_outfile_abort(struct ac_outfile *o)
 	}
 	release(o);
 }
+
+int ac_outfile_write(const char *path, int (*print)(FILE *f, const void *arg),
+		     const void *arg)
+{
+	struct ac_outfile o;
+	int err;
+
+	err = ac_outfile_open(&o, path);
+	if (err)
+		return err;
+	err = print(o.f, arg);
+	if (err) {
+		ac_outfile_abort(&o);
+		return err;
+	}
+	return ac_outfile_commit(&o);
+}

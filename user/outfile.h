@@ -25,5 +25,8 @@ int ac_outfile_open(struct ac_outfile *o, const char *path);
 int ac_outfile_commit(struct ac_outfile *o);
 /* Drops the temporary file, keeping PATH as it was. */
 void ac_outfile_abort(struct ac_outfile *o);
+/* open, print(f, arg) (0 or -errno), then commit or abort: 0 or -errno */
+int ac_outfile_write(const char *path, int (*print)(FILE *f, const void *arg),
+		     const void *arg);
 
 #endif /* AUTOCUE_OUTFILE_H */

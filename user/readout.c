@@ -158,21 +158,11 @@ int ac_trace_reset(struct ac_trace *t)
 /* memlock of a map as the kernel accounts it (fdinfo) */
 static uint64_t map_bytes(int fd)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	uint64_t v = 0;
-	FILE *f;
+	char path[64];
+	long long v;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (getline(&line, &cap, f) > 0)
-		if (sscanf(line, "memlock: %lu", &v) == 1)
-			break;
-	free(line);
-	fclose(f);
-	return v;
+	return ac_proc_field(path, "memlock", &v) && v > 0 ? (uint64_t)v : 0;
 }
 
 uint64_t ac_maps_bytes(struct ac_trace *t)

@@ -379,21 +379,24 @@ cleanup:
 	return err;
 }
 
+struct svg_args {
+	const struct ac_snapshot *s;
+	const struct ac_svg_opts *o;
+};
+
+static int print_svg(FILE *f, const void *arg)
+{
+	const struct svg_args *a = arg;
+
+	return ac_svg_print(f, a->s, a->o);
+}
+
 int ac_svg_write_opts(const char *path, const struct ac_snapshot *s,
 		      const struct ac_svg_opts *o)
 {
-	struct ac_outfile out;
-	int err;
+	struct svg_args a = { s, o };
 
-	err = ac_outfile_open(&out, path);
-	if (err)
-		return err;
-	err = ac_svg_print(out.f, s, o);
-	if (err) {
-		ac_outfile_abort(&out);
-		return err;
-	}
-	return ac_outfile_commit(&out);
+	return ac_outfile_write(path, print_svg, &a);
 }
 
 int ac_svg_write(const char *path, const struct ac_snapshot *s)

@@ -90,34 +90,6 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	return t;
 }
 
-/* Does pid map path? A live process that does not map the binary would
- * "attach" fine and never fire. */
-static bool maps_binary(pid_t pid, const char *path)
-{
-	char maps[64], real[PATH_MAX], *line = NULL;
-	size_t cap = 0;
-	bool found = false;
-	FILE *f;
-
-	if (!realpath(path, real))
-		return false;
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return false;
-	while (!found && getline(&line, &cap, f) > 0) {
-		char *p = strchr(line, '/');
-
-		if (p) {
-			p[strcspn(p, "\n")] = 0;
-			found = !strcmp(p, real);
-		}
-	}
-	free(line);
-	fclose(f);
-	return found;
-}
-
 static int discover(struct ac_trace *t)
 {
 	char err[256], shown[PATH_MAX];
@@ -150,43 +122,6 @@ static int discover(struct ac_trace *t)
 	return 0;
 }
 
-static bool pid_alive(pid_t pid)
-{
-	char path[64], state = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	/* pid (comm) S ...: comm may hold spaces and parentheses */
-	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
-		state = 0;
-	fclose(f);
-	return state && state != 'Z' && state != 'X';
-}
-
-/* The process a PID belongs to: a thread id (top -H, gettid) names a
- * thread, whose events carry its process's id; 0 when unknown. */
-static pid_t tgid_of(pid_t pid)
-{
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	int tgid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (getline(&line, &cap, f) > 0)
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	free(line);
-	fclose(f);
-	return tgid;
-}
-
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 		      struct ac_trace **out)
 {
@@ -199,9 +134,9 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	if (!t)
 		return -ENOMEM;
 	t->pid = pid;
-	if (pid <= 0 || !pid_alive(pid))
+	if (pid <= 0 || !ac_pid_alive(pid))
 		return ac_trace_fail(t, -ESRCH, "no process with PID %d", pid);
-	tgid = tgid_of(pid);
+	tgid = ac_tgid_of(pid);
 	if (tgid > 0 && tgid != pid)
 		return ac_trace_fail(t, -ESRCH,
 			"%d is a thread of process %d: give -p %d (its threads are all traced)",
@@ -212,7 +147,7 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	if (!t->binary) {
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 		t->binary = strdup(exe);
-	} else if (!maps_binary(pid, t->binary)) {
+	} else if (!ac_maps_binary(pid, t->binary)) {
 		return ac_trace_fail(t, -ENOENT,
 			"PID %d does not map %s: give the executable or a loaded shared library",
 			pid, t->binary);
@@ -391,7 +326,7 @@ static int attach(struct ac_trace *t, bool multi)
 		if (ret)
 			return ret;
 	}
-	if (!t->own_child && !pid_alive(t->pid))
+	if (!t->own_child && !ac_pid_alive(t->pid))
 		return ac_trace_fail(t, -ESRCH, "process %d exited", t->pid);
 	ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p, t->probes.n,
 			       1);
@@ -428,7 +363,7 @@ int ac_trace_attach(struct ac_trace *t)
 bool ac_trace_alive(struct ac_trace *t, int *status)
 {
 	if (!t->own_child)
-		return pid_alive(t->pid);
+		return ac_pid_alive(t->pid);
 	if (!t->reaped && waitpid(t->pid, &t->child_status, WNOHANG) == t->pid)
 		t->reaped = true;
 	if (status)

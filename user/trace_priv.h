@@ -64,5 +64,10 @@ void ac_readout_fini(struct ac_trace *t);
 void ac_stats_clear(struct ac_trace *t, __u32 id);
 void ac_calibration_done(struct ac_trace *t);
 uint64_t ac_maps_bytes(struct ac_trace *t);
+/* procfs.c; ac_proc_field reads "KEY: number" lines (status, fdinfo) */
+bool ac_proc_field(const char *path, const char *key, long long *v);
+bool ac_pid_alive(pid_t pid);
+pid_t ac_tgid_of(pid_t pid);	/* a thread's process; 0 if unknown */
+bool ac_maps_binary(pid_t pid, const char *path);
 
 #endif /* AUTOCUE_TRACE_PRIV_H */

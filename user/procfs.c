@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+/* What the loader reads about processes and its own maps from /proc. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "trace_priv.h"
+
+bool ac_proc_field(const char *path, const char *key, long long *v)
+{
+	size_t cap = 0, klen = strlen(key);
+	char *line = NULL;
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0)
+		found = !strncmp(line, key, klen) && line[klen] == ':' &&
+			sscanf(line + klen + 1, "%lld", v) == 1;
+	free(line);
+	fclose(f);
+	return found;
+}
+
+bool ac_pid_alive(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* pid (comm) S ...: comm may hold spaces and parentheses */
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
+	fclose(f);
+	return state && state != 'Z' && state != 'X';
+}
+
+pid_t ac_tgid_of(pid_t pid)
+{
+	char path[64];
+	long long tgid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return ac_proc_field(path, "Tgid", &tgid) ? (pid_t)tgid : 0;
+}
+
+/* A live process that does not map the binary would "attach" fine and
+ * never fire. */
+bool ac_maps_binary(pid_t pid, const char *path)
+{
+	char maps[64], real[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *f;
+
+	if (!realpath(path, real))
+		return false;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0) {
+		char *p = strchr(line, '/');
+
+		if (p) {
+			p[strcspn(p, "\n")] = 0;
+			found = !strcmp(p, real);
+		}
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
