@@ -173,8 +173,12 @@ fi
 # autocue-trace: --raw FILE (first record); bpftrace: the histogram program
 # printing the first call's @start and exiting.
 
+# The kernel's grace period dominates both tracers' start-up and is
+# bimodal here (about 2 or 4 jiffies, depending on whether one is already
+# under way), so this part takes three times the rounds for a stable median.
 TICK_GAP_US=50
-echo "running 3/5: start-up"
+STARTUP_RUNS=$((RUNS * 3))
+echo "running 3/5: start-up ($STARTUP_RUNS rounds)"
 "$FAST" tick $TICK_GAP_US 600 &
 TICK_PID=$!
 sleep 0.2
@@ -184,7 +188,7 @@ usdt:%s:autocue:bench_tick__return /@start[tid]/ { @h = hist(nsecs - @start[tid]
 		"$FAST" "$FAST"
 }
 i=0
-while [ $i -lt "$RUNS" ]; do
+while [ $i -lt "$STARTUP_RUNS" ]; do
 	rm -f "$TMP/raw"
 	"$STAMP" "$TMP/spawn" "$TRACE" -q -p "$TICK_PID" --probes bench_tick \
 		-d 0.2 --raw "$TMP/raw" > /dev/null 2>&1
@@ -301,6 +305,7 @@ echo "3. Start-up: tracer spawn -> entry time of the first call it records in fu
 echo "   attaching (-p PID) to a target calling a traced function every ${TICK_GAP_US} us;"
 echo "   times are the tracers' own BPF timestamps (autocue-trace --raw FILE; bpftrace"
 echo "   printf of @start in the histogram program), so output buffering does not count."
+echo "   Medians of $STARTUP_RUNS interleaved rounds."
 row3() {
 	if [ "$(count "$2")" -eq 0 ]; then
 		printf '   %-44s %10s\n' "$1" "-"
