@@ -35,7 +35,7 @@ endif
 
 DEBS := make gcc libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
 	systemtap-sdt-dev libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev \
-	python3 util-linux libxml2-utils chromium bpftrace valgrind
+	python3 util-linux libxml2-utils chromium bpftrace linux-perf valgrind
 
 # Each directory's fragment appends to these.
 ALL_TARGETS   :=
