@@ -10,6 +10,7 @@
 #   make install   PREFIX=/usr/local DESTDIR=
 #   V=1            show the commands
 
+VERSION := 0.1
 BUILD   ?= build
 # the specification, conformance sessions and sample scripts beside the repo
 SHARED  ?= $(firstword $(wildcard ../shared /work/shared) ../shared)
@@ -35,7 +36,7 @@ endif
 
 DEBS := make gcc libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
 	systemtap-sdt-dev libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev \
-	python3 util-linux libxml2-utils chromium bpftrace linux-perf valgrind
+	python3 util-linux libxml2-utils chromium bpftrace linux-perf pkgconf valgrind
 
 # Each directory's fragment appends to these.
 ALL_TARGETS   :=
@@ -78,11 +79,19 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	else echo "all dependencies present"; fi
 
+# pkg-config NAME DESCRIPTION CFLAGS LIBS: a .pc file for an installed library
+pc = printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: %s\nDescription: %s\nVersion: $(VERSION)\nCflags: %s\nLibs: %s\n' \
+	'$(PREFIX)' '$(1)' '$(2)' '$(3)' '$(4)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$(1).pc
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/autocue \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 usdt/autocue_usdt.h user/autocue_trace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(TRACKER_HEADERS) $(DESTDIR)$(PREFIX)/include/autocue/
 	install -m 0644 $(BUILD)/libautocue_trace.a $(BUILD)/libautocue.a $(DESTDIR)$(PREFIX)/lib/
+	$(call pc,autocue-trace,C API of autocue-trace: kernel latency histograms of USDT probe pairs,-I$${includedir},-L$${libdir} -lautocue_trace $(TRACE_LIBS))
+	$(call pc,autocue,The Autocue script tracker,-I$${includedir}/autocue,-L$${libdir} -lautocue $(TRACKER_LIBS) -lm)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

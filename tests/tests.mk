@@ -83,3 +83,11 @@ $(BUILD)/tests/targets/latency_target_classic: tests/targets/latency_target.c us
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DAUTOCUE_CLASSIC_PROBES $< -lpthread -lm -o $@
 
 test-unit test-bpf: $(BUILD)/tests/targets/latency_target_classic
+
+# install: make install into a temporary prefix, then programs built only
+# from it (headers, pkg-config files) link and run; no privileges
+.PHONY: test-install
+test-install: all
+	$(Q)echo "  RUN      tests/install/install.sh"; BUILD=$(BUILD) sh tests/install/install.sh
+
+TEST_TARGETS += test-install

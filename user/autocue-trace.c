@@ -34,7 +34,7 @@ struct env {
 
 static volatile sig_atomic_t exiting;
 
-const char *argp_program_version = "autocue-trace 0.1";
+const char *argp_program_version = "autocue-trace " AUTOCUE_VERSION;
 static const char doc[] =
 "Latency percentiles of a program's autocue USDT probes, computed in the kernel.\n"
 "\n"

@@ -9,6 +9,8 @@ $(BUILD)/user/%.o: user/%.c $(BUILD)/autocue.skel.h | $(BUILD)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/user/autocue-trace.o: CPPFLAGS += -DAUTOCUE_VERSION='"$(VERSION)"'
+
 $(BUILD)/libautocue_trace.a: $(USER_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
