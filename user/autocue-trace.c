@@ -54,7 +54,7 @@ static const char doc[] =
 enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
-	OPT_LIST, OPT_ALL,
+	OPT_LIST, OPT_ALL, OPT_HIST,
 };
 
 static const struct argp_option opts[] = {
@@ -70,6 +70,8 @@ static const struct argp_option opts[] = {
 	{ "sort", 's', "KEY", 0, "Sort by total|avg|calls|p99|name (default total)", 2 },
 	{ "top", 'n', "N", 0, "Print the N first rows", 2 },
 	{ "all", OPT_ALL, NULL, 0, "List probes never called too", 2 },
+	{ "hist", OPT_HIST, NULL, 0,
+	  "Each row's latency distribution below the table (power-of-two ns buckets, as bpftrace's hist())", 2 },
 	{ "quiet", 'q', NULL, 0, "No progress messages", 2 },
 	{ "json", OPT_JSON, "FILE", 0,
 	  "Write a JSON report (with -i: an array, one report per interval, then the final one)", 3 },
@@ -143,6 +145,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "invalid --top: %s", arg);
 		break;
 	case OPT_ALL: env->ropts.show_empty = true; break;
+	case OPT_HIST: env->ropts.hist = true; break;
 	case 'q': env->quiet = true; break;
 	case OPT_JSON: env->json = arg; break;
 	case OPT_FOLDED: env->folded = arg; break;

@@ -328,6 +328,11 @@ int ac_report_table(FILE *out, const struct ac_snapshot *s,
 	else
 		fprintf(out, "no calls recorded\n");
 	print_footer(out, s, any_star, n - shown, empty_hidden);
+	if (o->hist && shown)
+		fputc('\n', out);
+	for (int r = 0; o->hist && r < shown; r++)
+		if (rows[r].p->count)
+			ac_log2_hist_print(out, rows[r].p);
 	if (fflush(out) || ferror(out))
 		err = -(errno ? errno : EIO);
 

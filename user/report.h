@@ -29,6 +29,7 @@ struct ac_report_opts {
 	bool show_empty;	/* list never-called probes (at the bottom) */
 	const char *title;	/* printed above the table, e.g. "interval 3
 				 * (1.0 s)"; NULL: none */
+	bool hist;		/* each row's distribution below the table */
 };
 
 /* "total", "avg", "calls", "p99" or "name"; 0 or -EINVAL. */
@@ -37,6 +38,10 @@ int ac_sort_parse(const char *name, enum ac_sort *out);
 /* Prints the table and its footer; 0 or -errno (a failed write). */
 int ac_report_table(FILE *out, const struct ac_snapshot *s,
 		    const struct ac_report_opts *o);
+
+/* One probe's durations in power-of-two buckets with bars, the layout of
+ * bpftrace's hist(); 0 or -errno. */
+int ac_log2_hist_print(FILE *out, const struct ac_probe_stats *p);
 
 /* True when a probe's mean is within 3 probe costs of zero: its figures
  * are mostly the cost of the probes themselves. */

@@ -48,6 +48,36 @@ expect_error "bad assertion" "bad assertion" $TRACE --assert 'x:p95<20' -- $TARG
 $TRACE -s bogus -- $TARGET >/dev/null 2>&1 && bad "bad --sort accepted" || ok "bad --sort refused"
 ls /nonexistent/r.json /proc/x.svg >/dev/null 2>&1 && bad "partial output file left" || ok "no output file left behind"
 
+# --- --hist: a distribution per row, in the table's order; its counts add
+# up to Calls, and its first and last slots hold Min and Max --------------
+$TRACE -q --hist -- $TARGET -r 2 -t 2 >"$TMP/hist" 2>"$TMP/err"
+if python3 - "$TMP/hist" <<'EOF'
+import re, sys
+text = open(sys.argv[1]).read()
+rows = re.findall(r'^(\w+)\*? +(\d+) +[\d.]+ +[\d.]+ +([\d.]+) +([\d.]+) ', text, re.M)
+units = {'': 1, 'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}
+def bound(s):
+    m = re.fullmatch(r'(\d+)([KMGT]?)', s)
+    return int(m.group(1)) * units[m.group(2)]
+sections = re.findall(r'^(\w+) \(ns\):\n((?:\[.*\n)+)', text, re.M)
+assert rows and [r[0] for r in rows] == [s[0] for s in sections], (rows, sections)
+for (name, calls, mn, mx), (_, body) in zip(rows, sections):
+    slots = []
+    for m in re.finditer(r'^\[(\w+)(?:, (\w+)\))?\]? *(\d+) \|(@*) *\|$', body, re.M):
+        lo = bound(m.group(1))
+        hi = bound(m.group(2)) if m.group(2) else lo + 1
+        slots.append((lo, hi, int(m.group(3))))
+    assert sum(s[2] for s in slots) == int(calls), (name, calls, slots)
+    # the table's figures are ms with 3 decimals: compare to the microsecond
+    first, last = slots[0], slots[-1]
+    assert first[2] and last[2], name
+    lo_ns, hi_ns = float(mn) * 1e6, float(mx) * 1e6
+    assert first[0] <= lo_ns + 500 and lo_ns - 500 < first[1], (name, mn, first)
+    assert last[0] <= hi_ns + 500 and hi_ns - 500 < last[1], (name, mx, last)
+EOF
+then ok "--hist: a distribution per row, counts add up to Calls, Min and Max in its end slots"
+else bad "--hist: $(head -20 "$TMP/hist")"; fi
+
 # --- a command: the table, JSON and folded output, exit when it exits -------
 $TRACE -q --json "$TMP/r.json" --folded "$TMP/r.folded" -- $TARGET -r 2 -t 2 >"$TMP/table" 2>"$TMP/err"
 rc=$?

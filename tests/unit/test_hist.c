@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "autocue.h"
 #include "autocue_trace.h"
+#include "report.h"
 
 static const int precisions[] = { 1, 2, 3, 4, 6, 8, 10 };
 #define NPREC (sizeof(precisions) / sizeof(precisions[0]))
@@ -336,6 +337,51 @@ static void test_percentile_edges(void **state)
 	fake_free(&f);
 }
 
+/* The --hist layout: power-of-two slots from the first to the last that
+ * holds a call (empty ones between included), counts folded exactly from
+ * the log-linear buckets at every precision, bars scaled to the largest. */
+static void test_log2_hist(void **state)
+{
+	static const char *const want[] = {
+		"fake (ns):",
+		"[0]                         1 |@@@@@@@                                             |",
+		"[1]                         2 |@@@@@@@@@@@@@                                       |",
+		"[2, 4)                      1 |@@@@@@@                                             |",
+		"[4, 8)                      0 |                                                    |",
+		"[512, 1K)                   4 |@@@@@@@@@@@@@@@@@@@@@@@@@@                          |",
+		"[1K, 2K)                    0 |                                                    |",
+		"[1M, 2M)                    8 |@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@|",
+	};
+	/* line numbers of want[] in the output: slots 0..21 in order */
+	static const int at[] = { 0, 1, 2, 3, 4, 11, 12, 22 };
+
+	for (size_t pi = 0; pi < NPREC; pi++) {
+		uint64_t v[] = { 0, 1, 1, 3, 1000, 1023, 512, 700,
+				 1500000, 1048576, 2097151, 1100000,
+				 1200000, 1300000, 1400000, 2000000 };
+		char *buf = NULL, *line, *save = NULL;
+		size_t len = 0;
+		struct fake f;
+		FILE *out;
+		int n = 0;
+
+		fake_build(&f, v, sizeof(v) / sizeof(v[0]), precisions[pi]);
+		out = open_memstream(&buf, &len);
+		assert_non_null(out);
+		assert_int_equal(ac_log2_hist_print(out, &f.p), 0);
+		fclose(out);
+		for (line = strtok_r(buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save), n++)
+			for (size_t w = 0; w < sizeof(at) / sizeof(at[0]); w++)
+				if (at[w] == n)
+					assert_string_equal(line, want[w]);
+		assert_int_equal(n, 23);	/* header + 22 slots */
+		free(buf);
+		fake_free(&f);
+	}
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_percentiles_default),
 		cmocka_unit_test(test_percentiles_bound),
 		cmocka_unit_test(test_percentile_edges),
+		cmocka_unit_test(test_log2_hist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
