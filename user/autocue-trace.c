@@ -297,13 +297,18 @@ static int report_interval(struct env *env, struct ac_trace *t,
 			   struct ac_json_series *js, int interval_no)
 {
 	struct ac_snapshot *s = ac_trace_snapshot(t);
-	char title[64];
+	char title[96], clock[16] = "";
+	time_t now = time(NULL);
+	struct tm tm;
 	int ret = 0;
 
 	if (!s)
 		return -ENOMEM;
-	snprintf(title, sizeof(title), "interval %d (%.1f s)", interval_no,
-		 s->duration_s);
+	/* the wall clock, as BCC's tools print it, to line up with logs */
+	if (localtime_r(&now, &tm))
+		strftime(clock, sizeof(clock), ", %H:%M:%S", &tm);
+	snprintf(title, sizeof(title), "interval %d (%.1f s)%s", interval_no,
+		 s->duration_s, clock);
 	env->ropts.title = title;
 	ac_report_table(stdout, s, &env->ropts);
 	env->ropts.title = NULL;
