@@ -83,7 +83,7 @@ def tables(path):
             rows = {}
             out.append((title or '', rows))
             title = None
-        elif re.match(r'^(interval \d+ \([\d.]+ s\)|final)$', line):
+        elif re.match(r"^(interval \d+ \([\d.]+ s\), \d\d:\d\d:\d\d|final)$", line):
             title, rows = line, None
         elif rows is not None:
             m = re.match(r'^(\w+)\*?\s+(\d+)\s', line)
