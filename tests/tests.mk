@@ -25,7 +25,7 @@ UNIT_TARGETS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/targets/*.c))
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libautocue_trace.a
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DTEST_BUILD='"$(BUILD)"' $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
 
 # small traced programs the suites run
 $(BUILD)/tests/targets/%: tests/targets/%.c usdt/autocue_usdt.h
@@ -52,7 +52,7 @@ BPF_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/bpf/test_*.c))
 $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libautocue_trace.a
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DTEST_BUILD='"$(BUILD)"' $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
 
 .PHONY: test-bpf
 # the scripts replay tracker sessions written by gen-session

@@ -343,19 +343,3 @@ void ac_json_series_free(struct ac_json_series *js)
 	json_object_put(js->array);
 	free(js);
 }
-
-int ac_json_write_intervals(const char *path,
-			    const struct ac_snapshot *const *snaps, int n)
-{
-	struct ac_json_series *js = ac_json_series_new();
-	int err = 0;
-
-	if (!js)
-		return -ENOMEM;
-	for (int i = 0; i < n && !err; i++)
-		err = ac_json_series_add(js, snaps[i], false);
-	if (!err)
-		err = ac_json_series_write(js, path);
-	ac_json_series_free(js);
-	return err;
-}

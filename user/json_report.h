@@ -53,8 +53,4 @@ int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s,
 int ac_json_series_write(const struct ac_json_series *js, const char *path);
 void ac_json_series_free(struct ac_json_series *js);
 
-/* n snapshots as one array at once (all stamped now): 0 or -errno. */
-int ac_json_write_intervals(const char *path,
-			    const struct ac_snapshot *const *snaps, int n);
-
 #endif /* AUTOCUE_JSON_REPORT_H */

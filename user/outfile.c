@@ -5,6 +5,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "outfile.h"
 
@@ -18,6 +19,7 @@ static void release(struct ac_outfile *o)
 
 int ac_outfile_open(struct ac_outfile *o, const char *path)
 {
+	struct stat st;
 	int err;
 
 	memset(o, 0, sizeof(*o));
@@ -27,6 +29,9 @@ int ac_outfile_open(struct ac_outfile *o, const char *path)
 		o->f = stdout;
 		return 0;
 	}
+	/* the rename at the end would fail: say so before the session */
+	if (!stat(path, &st) && S_ISDIR(st.st_mode))
+		return -EISDIR;
 	o->path = strdup(path);
 	if (!o->path || asprintf(&o->tmp, "%s.tmp", path) < 0) {
 		o->tmp = NULL;

@@ -6,7 +6,7 @@ set -u
 require_root cli
 require cli "$TRACE" "$TARGET"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
+trap 'umount "$TMP/small" 2>/dev/null; rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
 . tests/common/check.shlib
 
 # --- listing needs no privileges -------------------------------------------
@@ -45,13 +45,30 @@ expect_error "unwritable --svg" "cannot write /proc/x.svg" $TRACE --svg /proc/x.
 expect_error "shared library not mapped by the PID" "does not map" \
 	$TRACE -p $$ -b $BUILD/tests/targets/redzone
 expect_error "bad assertion" "bad assertion" $TRACE --assert 'x:p95<20' -- $TARGET
-$TRACE -s bogus -- $TARGET >/dev/null 2>&1 && bad "bad --sort accepted" || ok "bad --sort refused"
-ls /nonexistent/r.json /proc/x.svg >/dev/null 2>&1 && bad "partial output file left" || ok "no output file left behind"
+expect_error "bad --sort" "invalid sort key: bogus" $TRACE -s bogus -- $TARGET
+mkdir "$TMP/adir"
+expect_error "--json naming a directory, refused before tracing" \
+	"cannot write $TMP/adir: Is a directory" $TRACE --json "$TMP/adir" -- $TARGET
+# a disk that fills while the report is written, after the session: one
+# line, exit 1, the old file untouched, no temporary file left
+mkdir "$TMP/small"
+if mount -t tmpfs -o size=4k none "$TMP/small"; then
+	echo old > "$TMP/small/r.json"
+	STREAMED=1 expect_error "disk full when the report is written" \
+		"cannot write $TMP/small/r.json: No space left on device" \
+		$TRACE -q --json "$TMP/small/r.json" -- $TARGET -r 1
+	[ "$(cat "$TMP/small/r.json")" = old ] && [ "$(ls "$TMP/small")" = r.json ] &&
+		ok "disk full: the old report is intact, no partial or temporary file" ||
+		bad "disk full: left $(ls "$TMP/small" | tr '\n' ' ')"
+	umount "$TMP/small"
+else
+	bad "cannot mount a 4 KiB tmpfs for the disk-full check"
+fi
 
 # --- --hist: a distribution per row, in the table's order; its counts add
 # up to Calls, and its first and last slots hold Min and Max --------------
-$TRACE -q --hist -- $TARGET -r 2 -t 2 >"$TMP/hist" 2>"$TMP/err"
-if python3 - "$TMP/hist" <<'EOF'
+if $TRACE -q --hist -- $TARGET -r 2 -t 2 >"$TMP/hist" 2>"$TMP/err" &&
+   python3 - "$TMP/hist" <<'EOF'
 import re, sys
 text = open(sys.argv[1]).read()
 rows = re.findall(r'^(\w+)\*? +(\d+) +[\d.]+ +[\d.]+ +([\d.]+) +([\d.]+) ', text, re.M)

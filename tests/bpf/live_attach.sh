@@ -108,9 +108,15 @@ for name, t in (('cumulative', cum), ('reset', reset)):
             fail('%s: table "%s" has no tracker_update calls' % (name, ti))
 
 # cumulative: counts never go down from one table to the next
+# and the final one (2 s) holds the first interval's calls plus at least
+# half of what the pacing delivers in the second: a table that restarted
+# from zero would hold about the first interval's count again
 c = [r['tracker_update'] for _, r in cum]
 if c != sorted(c):
     fail('cumulative tables decrease: %s' % c)
+if c[-1] < c[0] + 0.5 * 1000 / pace:
+    fail('cumulative: final %d calls, not first interval %d + a second\'s worth (%d)'
+         % (c[-1], c[0], 1000 / pace))
 
 # reset each interval: every interval's count is bounded by what the pacing
 # allows in its own duration (a cumulative table would hold ~2x in the

@@ -16,8 +16,8 @@ fail() { echo "  FAIL  $*" >&2; fails=$((fails + 1)); }
 p=$tmp/prefix
 make -s install PREFIX="$p" BUILD="$BUILD" > "$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log" >&2; echo "install: FAIL: make install" >&2; exit 1; }
-"$p/bin/autocue-trace" --version | grep -q '^autocue-trace [0-9]' &&
-	ok "installed autocue-trace runs" || fail "installed autocue-trace --version"
+v=$("$p/bin/autocue-trace" --version) && [ "$v" = "autocue-trace $(sed -n 's/^VERSION := //p' Makefile)" ] &&
+	ok "installed autocue-trace runs: $v" || fail "installed autocue-trace --version: ${v:-}"
 "$p/bin/autocue-replay" --help > /dev/null 2>&1 &&
 	ok "installed autocue-replay runs" || fail "installed autocue-replay --help"
 

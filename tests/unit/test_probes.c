@@ -12,7 +12,11 @@
 #include <unistd.h>
 #include "probes.h"
 
-#define TARGETS "build/tests/targets/"
+/* the build directory the suite was built for (make BUILD=...) */
+#ifndef TEST_BUILD
+#define TEST_BUILD "build"
+#endif
+#define TARGETS TEST_BUILD "/tests/targets/"
 
 static const struct ac_probe *find(const struct ac_probe_set *s,
 				   const char *name)

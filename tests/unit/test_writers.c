@@ -6,6 +6,7 @@
  */
 #include <linux/types.h>
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,7 +98,8 @@ static int setup(void **state)
 		1020000, 990000, 1010000, 1200000, 800000, 1000000, 1000000,
 		1000000, 1000000, 1000000, 1000000, 1000000, 3000000,
 	};
-	static const uint64_t word[] = { 2000, 2100, 1900, 2000, 2500 };
+	/* mean 2100.2 ns: not a whole number */
+	static const uint64_t word[] = { 2000, 2100, 1900, 2000, 2501 };
 	static const uint64_t odd[] = { 2000000 };
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
@@ -382,7 +384,8 @@ static void check_stat(struct json_object *st, const struct ac_probe_stats *p)
 	assert_int_equal(json_object_get_uint64(get(st, "call_count")),
 			 p->count);
 	assert_ms(st, "total_time_ms", p->total_ns);
-	assert_ms(st, "avg_time_ms", p->total_ns / p->count);
+	/* rounded to the nanosecond, not truncated */
+	assert_ms(st, "avg_time_ms", llround((double)p->total_ns / p->count));
 	assert_ms(st, "min_time_ms", p->min_ns);
 	assert_ms(st, "max_time_ms", p->max_ns);
 	assert_ms(st, "median_time_ms", ac_probe_hist_percentile(p, 0.5));
@@ -469,13 +472,27 @@ static void test_json(void **state)
 {
 	struct fixture *fx = *state;
 	char *path = path_in(fx, "out.json");
-	struct json_object *r;
+	struct json_object *r, *w;
 
 	assert_int_equal(ac_json_write(path, &fx->s), 0);
 	assert_false(exists(path_in(fx, "out.json.tmp")));
 	r = json_object_from_file(path);
 	assert_non_null(r);
 	check_report(fx, r);
+
+	/* the word probe's figures worked out by hand: 1900 2000 2000 2100
+	 * 2501 ns; the histogram's percentiles are bucket midpoints (S = 6:
+	 * 16 ns wide in [1024, 2048)), kept within the exact min and max */
+	w = json_object_array_get_idx(get(r, "stats"), 3);
+	assert_string_equal(json_object_get_string(get(w, "name")),
+			    "tracker_match_single_word");
+	assert_int_equal(json_object_get_uint64(get(w, "call_count")), 5);
+	assert_ms(w, "total_time_ms", 10501);
+	assert_ms(w, "avg_time_ms", 2100);	/* 2100.2 to the ns */
+	assert_ms(w, "min_time_ms", 1900);
+	assert_ms(w, "max_time_ms", 2501);
+	assert_ms(w, "median_time_ms", 2007);	/* rank 2: 2000 in [2000, 2015] */
+	assert_ms(w, "p95_time_ms", 2501);	/* rank 4: the max */
 	json_object_put(r);
 }
 
@@ -483,7 +500,6 @@ static void test_json_intervals(void **state)
 {
 	struct fixture *fx = *state;
 	char *path = path_in(fx, "series.json");
-	const struct ac_snapshot *snaps[] = { &fx->s, &fx->s, &fx->s };
 	struct ac_json_series *js = ac_json_series_new();
 	struct json_object *arr;
 
@@ -505,12 +521,20 @@ static void test_json_intervals(void **state)
 		}
 		json_object_put(arr);
 	}
-	ac_json_series_free(js);
 
-	assert_int_equal(ac_json_write_intervals(path, snaps, 3), 0);
+	/* the end of the trace: one more report, marked final */
+	assert_int_equal(ac_json_series_add(js, &fx->s, true), 0);
+	assert_int_equal(ac_json_series_write(js, path), 0);
+	ac_json_series_free(js);
 	arr = json_object_from_file(path);
 	assert_non_null(arr);
 	assert_int_equal(json_object_array_length(arr), 3);
+	for (int k = 0; k < 3; k++) {
+		struct json_object *r = json_object_array_get_idx(arr, k);
+
+		assert_int_equal(json_object_get_int(get(r, "interval")), k + 1);
+		assert_int_equal(json_object_get_boolean(get(r, "final")), k == 2);
+	}
 	json_object_put(arr);
 }
 
@@ -519,8 +543,7 @@ static void test_json_intervals(void **state)
 /*
  * A small XML well-formedness check: balanced, properly nested tags, quoted
  * attributes, no raw '<' or stray '&' in text or attribute values, one
- * root element. Enough to catch escaping bugs; xmllint runs too when
- * installed.
+ * root element. Enough to catch escaping bugs; xmllint (from make deps) runs too.
  */
 static bool entity_ok(const char *p)
 {
@@ -697,10 +720,11 @@ static void test_svg(void **state)
 	why = xml_check(svg);
 	if (why)
 		fail_msg("SVG not well-formed: %s", why);
-	if (!system("command -v xmllint >/dev/null 2>&1")) {
-		snprintf(cmd, sizeof(cmd), "xmllint --noout '%s'", path);
-		assert_int_equal(system(cmd), 0);
-	}
+	/* libxml2-utils is one of make deps' packages */
+	if (system("command -v xmllint >/dev/null 2>&1"))
+		fail_msg("xmllint missing: run make deps");
+	snprintf(cmd, sizeof(cmd), "xmllint --noout '%s'", path);
+	assert_int_equal(system(cmd), 0);
 	assert_non_null(strstr(svg, "pid 4242 &lt;test&gt; &amp; "
 				    "&quot;more&quot;"));
 	assert_non_null(strstr(svg, "<script"));
