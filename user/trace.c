@@ -376,7 +376,6 @@ void ac_trace_close(struct ac_trace *t)
 	if (!t)
 		return;
 	ac_detach_all(t);
-	ac_prewarm_free(t->prewarm);
 	if (t->own_child) {
 		/* never started: closing the pipe makes it exit */
 		if (t->go_fd >= 0)
@@ -395,6 +394,9 @@ void ac_trace_close(struct ac_trace *t)
 			waitpid(t->pid, &t->child_status, 0);
 		}
 	}
+	/* after the child: until it execs or exits it holds a copy of the
+	 * prewarm thread's pipe, whose EOF the join waits for */
+	ac_prewarm_free(t->prewarm);
 	ac_readout_fini(t);
 	autocue_bpf__destroy(t->skel);
 	ac_probes_free(&t->probes);

@@ -499,6 +499,30 @@ static void test_command_dies_before_release(void **state)
 	ac_trace_close(t);
 }
 
+/* A caller that opens a command and gives up before attaching (or fails
+ * to attach) closes promptly, and the command never runs. SIGALRM turns a
+ * hang into a failure. */
+static void test_command_never_released(void **state)
+{
+	char mark[] = "/tmp/autocue-never-XXXXXX";
+	char script[128];
+	char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct ac_trace_opts o = { .binary = TARGET };
+	struct ac_trace *t;
+	int fd = mkstemp(mark);
+
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(mark);
+	snprintf(script, sizeof(script), "touch %s", mark);
+	assert_int_equal(ac_trace_open_cmd(argv, &o, &t), 0);
+	alarm(10);
+	ac_trace_close(t);
+	alarm(0);
+	assert_int_not_equal(access(mark, F_OK), 0);
+	(void)state;
+}
+
 static void run_capture(const char *cmd, char *out, size_t len)
 {
 	FILE *f = popen(cmd, "r");
@@ -574,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_tracee_exits_and_deep_stack),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_command_dies_before_release),
+		cmocka_unit_test(test_command_never_released),
 		cmocka_unit_test(test_red_zone_safe),
 	};
 
