@@ -15,6 +15,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 targ_tgid = 0;	/* 0: any process */
 const volatile __u32 calib_tgid = 0;	/* the loader, while calibrating */
+/* The loader's pid namespace when it is not the initial one (a container):
+ * its PIDs are not the kernel's global ones. 0: the initial namespace. */
+const volatile __u64 pidns_dev = 0;
+const volatile __u64 pidns_ino = 0;
 const volatile __u32 hist_shift = AC_DEFAULT_SHIFT;
 const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
 const volatile bool fold_paths = true;
@@ -93,9 +97,22 @@ static __always_inline void count_drop(__u32 why, __u64 n)
 		__sync_fetch_and_add(v, n);
 }
 
+/* tgid << 32 | tid, as the loader numbers them */
+static __always_inline __u64 current_ids(void)
+{
+	struct bpf_pidns_info ns;
+
+	if (!pidns_ino)
+		return bpf_get_current_pid_tgid();
+	/* a task outside the loader's namespace has no number there */
+	if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return (__u64)ns.tgid << 32 | ns.pid;
+}
+
 static __always_inline bool traced_process(void)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = current_ids() >> 32;
 
 	return !targ_tgid || tgid == targ_tgid || tgid == calib_tgid;
 }
@@ -192,7 +209,7 @@ static __always_inline void emit_raw(__u32 id, __u32 depth, __u64 start,
 	}
 	e->start_ns = start;
 	e->dur_ns = dur;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->tid = (__u32)current_ids();
 	e->id = id;
 	e->depth = depth;
 	bpf_ringbuf_submit(e, 0);

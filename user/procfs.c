@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "trace_priv.h"
 
 bool ac_proc_field(const char *path, const char *key, long long *v)
@@ -74,4 +75,18 @@ bool ac_maps_binary(pid_t pid, const char *path)
 	free(line);
 	fclose(f);
 	return found;
+}
+
+/* The initial pid namespace's inode number (PROC_PID_INIT_INO). */
+#define PID_NS_INIT_INO 0xEFFFFFFCU
+
+void ac_pidns(__u64 *dev, __u64 *ino)
+{
+	struct stat st;
+
+	*dev = *ino = 0;
+	if (!stat("/proc/self/ns/pid", &st) && st.st_ino != PID_NS_INIT_INO) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
 }

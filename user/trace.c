@@ -252,6 +252,7 @@ static int load_as(struct ac_trace *t, bool multi)
 	t->nbuckets = AC_NBUCKETS(t->shift);
 	skel->rodata->targ_tgid = t->pid;
 	skel->rodata->calib_tgid = getpid();
+	ac_pidns(&skel->rodata->pidns_dev, &skel->rodata->pidns_ino);
 	skel->rodata->hist_shift = t->shift;
 	skel->rodata->nbuckets = t->nbuckets;
 	skel->rodata->raw_events = t->raw;

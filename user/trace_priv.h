@@ -69,5 +69,7 @@ bool ac_proc_field(const char *path, const char *key, long long *v);
 bool ac_pid_alive(pid_t pid);
 pid_t ac_tgid_of(pid_t pid);	/* a thread's process; 0 if unknown */
 bool ac_maps_binary(pid_t pid, const char *path);
+/* our pid namespace for BPF's PID checks; 0, 0 in the initial one */
+void ac_pidns(__u64 *dev, __u64 *ino);
 
 #endif /* AUTOCUE_TRACE_PRIV_H */

@@ -126,6 +126,20 @@ else
 	bad "folded: $(head -3 "$TMP/r.folded")"
 fi
 
+# --- in a container: a pid namespace of its own, where the tracer's PIDs
+# are not the kernel's; both a command and -p PID, exact counts ----------
+unshare -pf --mount-proc sh -c "$TRACE -q -- $TARGET -r 1 -t 2" >"$TMP/ns" 2>&1 &&
+	grep -Eq '^inner +60 ' "$TMP/ns" && grep -Eq '^work_1us\*? +200 ' "$TMP/ns" &&
+	ok "in a pid namespace, -- CMD: exact counts" || bad "pid namespace, -- CMD: $(head -5 "$TMP/ns")"
+# the target waits a second for its line; the tracer attaches meanwhile
+# and ends when the target exits
+unshare -pf --mount-proc sh -c "
+	{ sleep 1; echo go; } | $TARGET -w -r 1 -t 2 > /dev/null & pid=\$!
+	$TRACE -q -p \$pid > $TMP/nsp 2>&1 & tracer=\$!
+	wait \$pid; wait \$tracer" 2>"$TMP/nsp.err"
+grep -Eq '^inner +60 ' "$TMP/nsp" && grep -Eq '^work_1us\*? +200 ' "$TMP/nsp" &&
+	ok "in a pid namespace, -p PID: exact counts" || bad "pid namespace, -p: $(head -5 "$TMP/nsp" "$TMP/nsp.err")"
+
 # --- the per-site uprobe path of kernels without uprobe_multi links ------
 AUTOCUE_TRACE_SINGLE_UPROBES=1 $TRACE -q -- $TARGET -r 1 -t 2 >"$TMP/single" 2>&1 &&
 	grep -Eq '^inner +60 ' "$TMP/single" && grep -Eq '^recurse +40 ' "$TMP/single" &&
