@@ -78,6 +78,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	if (!t)
 		return NULL;
 	t->go_fd = -1;
+	t->exec_fd = -1;
 	t->shift = o && o->precision ? o->precision : AC_DEFAULT_SHIFT;
 	t->max_paths = o && o->max_paths > 0 ? o->max_paths : DEFAULT_MAX_PATHS;
 	t->no_compensate = o && o->no_compensate;
@@ -181,7 +182,7 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 {
 	struct ac_trace *t = trace_new(opts);
 	char *exe;
-	int ret, go[2];
+	int ret, go[2], ex[2];
 	pid_t pid;
 
 	*out = t;
@@ -201,29 +202,47 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 		ret = discover(t);
 	if (ret)
 		return ret;
+	t->cmd = strdup(argv[0]);
+	if (!t->cmd)
+		return ac_trace_fail(t, -ENOMEM, "out of memory");
+	/* ex: a successful exec closes it (O_CLOEXEC), a failed one sends
+	 * errno, so the tracer can tell "cannot run" from an exit status */
 	if (pipe2(go, O_CLOEXEC))
 		return ac_trace_fail(t, -errno, "pipe: %s", strerror(errno));
+	if (pipe2(ex, O_CLOEXEC)) {
+		ret = -errno;
+		close(go[0]);
+		close(go[1]);
+		return ac_trace_fail(t, ret, "pipe: %s", strerror(-ret));
+	}
 	pid = fork();
 	if (pid < 0) {
 		ret = -errno;
 		close(go[0]);
 		close(go[1]);
+		close(ex[0]);
+		close(ex[1]);
 		return ac_trace_fail(t, ret, "fork: %s", strerror(-ret));
 	}
 	if (pid == 0) {
 		char c;
+		int err;
 
 		close(go[1]);
+		close(ex[0]);
 		/* wait until the probes are live; EOF without a byte means
 		 * the tracer gave up */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
 		execvp(argv[0], argv);
-		fprintf(stderr, "autocue-trace: cannot run %s: %s\n", argv[0],
-			strerror(errno));
+		err = errno;
+		if (write(ex[1], &err, sizeof(err)) != sizeof(err))
+			_exit(126);
 		_exit(127);
 	}
 	close(go[0]);
+	close(ex[1]);
+	t->exec_fd = ex[0];
 	t->go_fd = go[1];
 	t->pid = pid;
 	t->own_child = true;
@@ -315,6 +334,26 @@ static void release_child(struct ac_trace *t)
 	t->go_fd = -1;
 }
 
+/* After the release: the command runs, or could not be run (EOF means
+ * the exec happened, or the child was already gone). */
+static int exec_result(struct ac_trace *t)
+{
+	ssize_t n;
+	int err;
+
+	if (t->exec_fd < 0)
+		return 0;
+	do
+		n = read(t->exec_fd, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(t->exec_fd);
+	t->exec_fd = -1;
+	if (n != sizeof(err))
+		return 0;
+	return ac_trace_fail(t, -err, "cannot run %s: %s", t->cmd,
+			     strerror(err));
+}
+
 static int attach(struct ac_trace *t, bool multi)
 {
 	int ret;
@@ -335,7 +374,7 @@ static int attach(struct ac_trace *t, bool multi)
 		return ret;
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	release_child(t);
-	return 0;
+	return exec_result(t);
 }
 
 int ac_trace_attach(struct ac_trace *t)
@@ -401,6 +440,9 @@ void ac_trace_close(struct ac_trace *t)
 	ac_readout_fini(t);
 	autocue_bpf__destroy(t->skel);
 	ac_probes_free(&t->probes);
+	if (t->exec_fd >= 0)
+		close(t->exec_fd);
+	free(t->cmd);
 	free(t->binary);
 	free(t->provider);
 	free(t->pattern);

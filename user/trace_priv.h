@@ -26,6 +26,8 @@ struct ac_trace {
 	bool reaped;
 	int child_status;
 	int go_fd;		/* write end: releases the child to exec */
+	int exec_fd;		/* read end: the child's errno if exec fails */
+	char *cmd;		/* what the child runs (argv[0]) */
 	char *provider, *pattern;
 	int shift, max_paths;
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */

@@ -32,6 +32,12 @@ expect_error "--list on a PID that does not exist" "no process with PID 999999" 
 expect_error "binary without probes" "no 'autocue' probes in [a-z/]*/sleep" $TRACE -- /bin/sleep 0
 expect_error "no probe matches --probes" "matches 'zzz\*'" $TRACE --probes 'zzz*' -- $TARGET
 expect_error "command not found" "command not found" $TRACE -- /no/such/cmd
+# found and with probes, but the exec fails (held open for writing)
+cp "$TARGET" "$TMP/busy"
+exec 4>>"$TMP/busy"
+expect_error "a command that cannot be run" "cannot run $TMP/busy: Text file busy" \
+	$TRACE -- "$TMP/busy" -r 1
+exec 4>&-
 printf '#!/bin/sh\nexec %s "$@"\n' "$TARGET" >"$TMP/wrapper.sh"
 chmod +x "$TMP/wrapper.sh"
 expect_error "a script, not a binary" "not an ELF file: give the program's binary with -b" \
