@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <time.h>
 #include <unistd.h>
 #include "autocue_trace.h"
@@ -98,7 +99,7 @@ static int parse_seconds(const char *arg, double *out)
 
 	errno = 0;
 	*out = strtod(arg, &end);
-	return errno || *end || *out <= 0 ? -EINVAL : 0;
+	return errno || *end || !isfinite(*out) || *out <= 0 ? -EINVAL : 0;
 }
 
 static int parse_int(const char *arg, long lo, long hi, int *out)
@@ -188,6 +189,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 static void sig_handler(int sig)
 {
 	exiting = 1;
+}
+
+/* A reader that went away (| head) makes writes fail with EPIPE, which
+ * ends the session like any other write error, with its clean-up; a
+ * handler rather than SIG_IGN, so the traced command inherits SIGPIPE's
+ * default across exec. */
+static void pipe_handler(int sig)
+{
+	(void)sig;
 }
 
 static int list_probes(struct env *env)
@@ -310,9 +320,13 @@ static int report_interval(struct env *env, struct ac_trace *t,
 	snprintf(title, sizeof(title), "interval %d (%.1f s)%s", interval_no,
 		 s->duration_s, clock);
 	env->ropts.title = title;
-	ac_report_table(stdout, s, &env->ropts);
+	ret = ac_report_table(stdout, s, &env->ropts);
 	env->ropts.title = NULL;
-	fflush(stdout);
+	if (ret == -EPIPE) {
+		ac_snapshot_free(s);
+		return ret;
+	}
+	ret = 0;
 	if (js && !(ret = ac_json_series_add(js, s, false)))
 		ret = ac_json_series_write(js, env->json);
 	if (ret)
@@ -409,7 +423,9 @@ static int run(struct env *env)
 			break;
 		if (env->interval && elapsed(&tick) >= env->interval) {
 			clock_gettime(CLOCK_MONOTONIC, &tick);
-			report_interval(env, t, js, ++nint);
+			/* stdout gone (| head): nobody reads the rest */
+			if (report_interval(env, t, js, ++nint) == -EPIPE)
+				break;
 			if (env->reset_each)
 				ac_trace_reset(t);
 		}
@@ -431,9 +447,16 @@ static int run(struct env *env)
 	}
 	if (write_outputs(env, s, js))
 		exit_code = 1;
-	if (ac_assertions_count(env->asserts) &&
-	    ac_assertions_check(env->asserts, s, stdout) > 0 && !exit_code)
-		exit_code = 3;
+	if (ac_assertions_count(env->asserts)) {
+		ret = ac_assertions_check(env->asserts, s, stdout);
+		if (ret < 0) {		/* unchecked is not passed */
+			fprintf(stderr, "autocue-trace: cannot check the assertions: %s\n",
+				strerror(-ret));
+			exit_code = 1;
+		} else if (ret > 0 && !exit_code) {
+			exit_code = 3;
+		}
+	}
 cleanup:
 	if (raw.f) {
 		ac_trace_set_raw_sink(t, NULL);
@@ -457,8 +480,11 @@ int main(int argc, char **argv)
 					  .doc = doc };
 	struct env env = { .ropts.sort = AC_SORT_TOTAL };
 	struct sigaction sa = { .sa_handler = sig_handler };
+	struct sigaction sp = { .sa_handler = pipe_handler };
 	int ret;
 
+	argp_err_exit_status = 1;	/* usage errors are errors: exit 1 */
+	sigaction(SIGPIPE, &sp, NULL);
 	env.asserts = ac_assertions_new();
 	if (!env.asserts)
 		return 1;
@@ -471,6 +497,7 @@ int main(int argc, char **argv)
 	} else {
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
 		ret = run(&env);
 	}
 	ac_assertions_free(env.asserts);

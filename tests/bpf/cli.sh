@@ -52,6 +52,20 @@ expect_error "shared library not mapped by the PID" "does not map" \
 	$TRACE -p $$ -b $BUILD/tests/targets/redzone
 expect_error "bad assertion" "bad assertion" $TRACE --assert 'x:p95<20' -- $TARGET
 expect_error "bad --sort" "invalid sort key: bogus" $TRACE -s bogus -- $TARGET
+expect_error "--duration nan" "invalid duration: nan" $TRACE -d nan -- $TARGET
+$TRACE --bogus >/dev/null 2>&1; rc=$?
+[ $rc -eq 1 ] && ok "unknown option: exit 1" || bad "unknown option: exit $rc"
+# stdout closed by its reader (| head): exit 1 with the clean-up, the
+# command stopped, no raw file or temporary left
+{ $TRACE -i 0.2 --raw "$TMP/rawp" -- $TARGET -r 40 2>"$TMP/pipe.err"
+  echo $? > "$TMP/pipe.rc"; } | head -1 > /dev/null
+sleep 0.5
+if [ "$(cat "$TMP/pipe.rc")" = 1 ] && grep -q "Broken pipe" "$TMP/pipe.err" &&
+   ! ls "$TMP"/rawp* >/dev/null 2>&1 && ! pgrep -f "$TARGET -r 40" >/dev/null; then
+	ok "stdout closed by its reader: exit 1, command stopped, nothing left behind"
+else
+	bad "stdout closed (exit $(cat "$TMP/pipe.rc")): $(cat "$TMP/pipe.err"; ls "$TMP")"
+fi
 mkdir "$TMP/adir"
 expect_error "--json naming a directory, refused before tracing" \
 	"cannot write $TMP/adir: Is a directory" $TRACE --json "$TMP/adir" -- $TARGET
