@@ -152,10 +152,12 @@ static __always_inline void record_stat(__u32 id, __u64 ns)
 
 	if (!st)
 		return;
-	__sync_fetch_and_add(&st->count, 1);
-	__sync_fetch_and_add(&st->total_ns, ns);
+	/* extremes before the count: a reader that sees the call counted
+	 * sees them too (user space clears in the same order) */
 	update_min(&st->min_ns, ns);
 	update_max(&st->max_ns, ns);
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->total_ns, ns);
 
 	key = id * nbuckets + ac_bucket(ns, hist_shift);
 	slot = bpf_map_lookup_elem(&hists, &key);

@@ -20,7 +20,7 @@ static void release(struct ac_outfile *o)
 int ac_outfile_open(struct ac_outfile *o, const char *path)
 {
 	struct stat st;
-	int err;
+	int err, fd;
 
 	memset(o, 0, sizeof(*o));
 	if (!path || !*path)
@@ -38,9 +38,20 @@ int ac_outfile_open(struct ac_outfile *o, const char *path)
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	o->f = fopen(o->tmp, "w");
-	if (!o->f) {
+	/* root writes here: never through a link planted at PATH.tmp, and
+	 * a stale one from a crash goes */
+	if (unlink(o->tmp) && errno != ENOENT) {
 		err = -errno;
+		goto cleanup;
+	}
+	fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0666);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+		err = -errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
 		goto cleanup;
 	}
 	return 0;

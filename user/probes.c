@@ -170,6 +170,16 @@ static int by_name(const void *a, const void *b)
 		      ((const struct ac_probe *)b)->name);
 }
 
+/* Out of memory at probe i: keep it and the ones after it, which are
+ * still whole, so that ac_probes_free frees each exactly once. */
+static int split_failed(struct ac_probe_set *set, int kept, int i)
+{
+	while (i < set->n)
+		set->p[kept++] = set->p[i++];
+	set->n = kept;
+	return -ENOMEM;
+}
+
 /* Moves probes missing a side to the unpaired list, named as they appear. */
 static int split_unpaired(struct ac_probe_set *set)
 {
@@ -185,11 +195,11 @@ static int split_unpaired(struct ac_probe_set *set)
 		}
 		u = realloc(set->unpaired, (set->nunpaired + 1) * sizeof(*u));
 		if (!u)
-			return -ENOMEM;
+			return split_failed(set, kept, i);
 		set->unpaired = u;
 		if (asprintf(&u[set->nunpaired], "%s%s", p->name,
 			     p->entry.n ? ENTRY_SUFFIX : RETURN_SUFFIX) < 0)
-			return -ENOMEM;
+			return split_failed(set, kept, i);
 		set->nunpaired++;
 		free(p->name);
 		free(p->entry.off);

@@ -26,16 +26,18 @@ bool ac_proc_field(const char *path, const char *key, long long *v)
 
 bool ac_pid_alive(pid_t pid)
 {
-	char path[64], state = 0;
+	char path[64], line[512], *p, state = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
-	/* pid (comm) S ...: comm may hold spaces and parentheses */
-	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
-		state = 0;
+	/* "pid (comm) S ...": comm (16 bytes at most) may hold spaces and
+	 * parentheses, so the state follows the last ')' */
+	if (fgets(line, sizeof(line), f) && (p = strrchr(line, ')')) &&
+	    p[1] == ' ')
+		state = p[2];
 	fclose(f);
 	return state && state != 'Z' && state != 'X';
 }

@@ -26,10 +26,12 @@ void ac_stats_clear(struct ac_trace *t, __u32 id)
 {
 	struct ac_stat *s = &t->stats[id];
 
-	s->count = 0;
-	s->total_ns = 0;
+	/* extremes first, as BPF records them first: a call landing in
+	 * between then leaves them covering it, not a count without them */
 	s->max_ns = 0;
 	s->min_ns = UINT64_MAX;
+	s->count = 0;
+	s->total_ns = 0;
 	memset(t->hists + (size_t)id * t->nbuckets, 0,
 	       t->nbuckets * sizeof(__u64));
 }
@@ -184,10 +186,10 @@ static int cmp_u64(const void *a, const void *b)
 
 static int read_probes(struct ac_trace *t, struct ac_snapshot *s)
 {
-	s->nprobes = t->probes.n;
-	s->probes = calloc(s->nprobes, sizeof(*s->probes));
+	s->probes = calloc(t->probes.n, sizeof(*s->probes));
 	if (!s->probes)
 		return -ENOMEM;
+	s->nprobes = t->probes.n;	/* only now: the free walks them */
 	for (int i = 0; i < s->nprobes; i++) {
 		struct ac_probe_stats *p = &s->probes[i];
 		const struct ac_stat *st = &t->stats[i + 1];
@@ -200,7 +202,9 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s)
 		p->name = t->probes.p[i].name;
 		p->count = st->count;
 		p->total_ns = st->total_ns;
-		p->min_ns = st->count ? st->min_ns : 0;
+		/* a first call caught mid-record has a count but no extremes
+		 * yet: say 0 rather than 2^64 ns */
+		p->min_ns = st->count && st->min_ns != UINT64_MAX ? st->min_ns : 0;
 		p->max_ns = st->max_ns;
 		p->shift = t->shift;
 		p->nbuckets = t->nbuckets;

@@ -169,7 +169,11 @@ static char *which(const char *cmd)
 	while (*path) {
 		size_t len = strcspn(path, ":");
 
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, cmd);
+		/* an empty entry is the current directory, as for execvp */
+		if (len)
+			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, cmd);
+		else
+			snprintf(buf, sizeof(buf), "./%s", cmd);
 		if (!access(buf, X_OK))
 			return strdup(buf);
 		path += len + (path[len] == ':');

@@ -32,6 +32,12 @@ expect_error "--list on a PID that does not exist" "no process with PID 999999" 
 expect_error "binary without probes" "no 'autocue' probes in [a-z/]*/sleep" $TRACE -- /bin/sleep 0
 expect_error "no probe matches --probes" "matches 'zzz\*'" $TRACE --probes 'zzz*' -- $TARGET
 expect_error "command not found" "command not found" $TRACE -- /no/such/cmd
+# an empty PATH entry is the current directory, for us as for execvp
+mkdir "$TMP/cwd" && cp "$TARGET" "$TMP/cwd/lt"
+(cd "$TMP/cwd" && PATH=":$PATH" "$OLDPWD/$TRACE" -q -- lt -r 1 -t 2) >"$TMP/cwd.out" 2>&1 &&
+	grep -Eq '^inner +60 ' "$TMP/cwd.out" &&
+	ok "a command found through an empty PATH entry (the current directory)" ||
+	bad "empty PATH entry: $(head -3 "$TMP/cwd.out")"
 # found and with probes, but the exec fails (held open for writing)
 cp "$TARGET" "$TMP/busy"
 exec 4>>"$TMP/busy"

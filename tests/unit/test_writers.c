@@ -337,6 +337,33 @@ static const char folded_text[] =
 	"[truncated] 1500\n"
 	"tracker_update_partial 3\n";
 
+/* The writers run as root: a link planted at PATH.tmp is replaced, never
+ * written through. */
+static void test_tmp_link_not_followed(void **state)
+{
+	struct fixture *fx = *state;
+	char *victim = strdup(path_in(fx, "victim"));
+	char *path = strdup(path_in(fx, "linked.folded"));
+	char *tmp = strdup(path_in(fx, "linked.folded.tmp")), *text;
+	FILE *f = fopen(victim, "w");
+
+	assert_non_null(f);
+	fputs("keep\n", f);
+	fclose(f);
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(ac_folded_write(path, &fx->s), 0);
+	text = slurp(victim);
+	assert_string_equal(text, "keep\n");
+	free(text);
+	text = slurp(path);
+	assert_string_equal(text, folded_text);
+	free(text);
+	assert_false(exists(tmp));
+	free(victim);
+	free(path);
+	free(tmp);
+}
+
 static void test_folded(void **state)
 {
 	struct fixture *fx = *state;
@@ -817,6 +844,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_raw, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_link_not_followed,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_intervals, setup,
