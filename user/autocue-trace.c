@@ -362,8 +362,8 @@ static void announce(struct env *env, struct ac_trace *t)
 			unpaired[i]);
 	if (!s)
 		return;
-	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d; ", s->nprobes,
-		ac_trace_binary(t), s->pid);
+	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); ",
+		s->nprobes, ac_trace_binary(t), s->pid, ac_trace_attach_kind(t));
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call, compensated.",
 			s->pair_ns / 1000);

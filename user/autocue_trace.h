@@ -124,6 +124,9 @@ const char *ac_trace_error(const struct ac_trace *t);
  * X__return or the reverse, or outside the naming convention). */
 const char *ac_trace_binary(const struct ac_trace *t);
 const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n);
+/* How the probes are attached, once attached: "uprobe_multi links" (one
+ * per program, kernel 6.6+) or "one uprobe per site" (older kernels). */
+const char *ac_trace_attach_kind(const struct ac_trace *t);
 void ac_trace_close(struct ac_trace *t);
 
 const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,

@@ -42,6 +42,11 @@ const char *ac_trace_binary(const struct ac_trace *t)
 	return t->binary;
 }
 
+const char *ac_trace_attach_kind(const struct ac_trace *t)
+{
+	return t->multi ? "uprobe_multi links" : "one uprobe per site";
+}
+
 const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n)
 {
 	*n = t->probes.nunpaired;

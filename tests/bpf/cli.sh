@@ -167,10 +167,15 @@ grep -Eq '^inner +60 ' "$TMP/nsp" && grep -Eq '^work_1us\*? +200 ' "$TMP/nsp" &&
 	ok "in a pid namespace, -p PID: exact counts" || bad "pid namespace, -p: $(head -5 "$TMP/nsp" "$TMP/nsp.err")"
 
 # --- the per-site uprobe path of kernels without uprobe_multi links ------
-AUTOCUE_TRACE_SINGLE_UPROBES=1 $TRACE -q -- $TARGET -r 1 -t 2 >"$TMP/single" 2>&1 &&
+# (the banner names the path taken, so this cannot pass on the other one)
+AUTOCUE_TRACE_SINGLE_UPROBES=1 $TRACE -- $TARGET -r 1 -t 2 >"$TMP/single" 2>&1 &&
+	grep -q '(one uprobe per site)' "$TMP/single" &&
 	grep -Eq '^inner +60 ' "$TMP/single" && grep -Eq '^recurse +40 ' "$TMP/single" &&
 	ok "per-site uprobes (pre-6.6 kernels): exact counts" ||
 	bad "per-site uprobes: $(head -5 "$TMP/single")"
+$TRACE -- $TARGET -r 1 >"$TMP/multi" 2>&1 && grep -q '(uprobe_multi links)' "$TMP/multi" &&
+	ok "uprobe_multi links by default (this kernel has them)" ||
+	bad "default attach path: $(head -2 "$TMP/multi")"
 
 # --- --top, --sort -----------------------------------------------------------
 $TRACE -q -n 3 -s calls -- $TARGET -r 1 >"$TMP/top" 2>/dev/null
