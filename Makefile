@@ -34,7 +34,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-DEBS := make gcc libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
+DEBS := make gcc g++ gdb libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
 	systemtap-sdt-dev libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev \
 	python3 util-linux libxml2-utils chromium bpftrace linux-perf pkgconf valgrind
 

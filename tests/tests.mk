@@ -35,7 +35,8 @@ $(BUILD)/tests/targets/%: tests/targets/%.c usdt/autocue_usdt.h
 
 .PHONY: test-unit
 test-unit: $(UNIT_TESTS) $(UNIT_TARGETS) $(BUILD)/autocue-trace
-	$(Q)set -e; for t in $(UNIT_TESTS); do echo "  RUN      $$t"; $$t; done
+	$(Q)set -e; for t in $(UNIT_TESTS); do echo "  RUN      $$t"; $$t; done; \
+	for s in $(wildcard tests/usdt/*.sh); do echo "  RUN      $$s"; sh $$s; done
 
 TEST_TARGETS := test-unit $(TEST_TARGETS)
 

@@ -68,13 +68,19 @@
 #define AUTOCUE__RZ_DOWN "lea -128(%%rsp), %%rsp\n"
 #define AUTOCUE__RZ_UP "lea 128(%%rsp), %%rsp\n"
 #endif
+/* The guard moves %rsp, which DWARF call-frame information cannot follow
+ * from inside an asm; an unwinder stopped at the probe (gdb at a -probe-stap
+ * breakpoint, perf --call-graph dwarf) would then lose the caller. Taking
+ * the frame address makes the compiler keep %rbp as the frame's CFA base,
+ * which the guard does not touch: push, mov and pop in each traced
+ * function, on whichever compiler and optimisation level. */
 #define AUTOCUE__SITE(provider, name)                                         \
 	do {                                                                  \
 		__asm__ __volatile__(                                         \
 			AUTOCUE__RZ_DOWN                                      \
 			AUTOCUE__BODY(provider, name)                         \
 			AUTOCUE__RZ_UP                                        \
-			:: _SDT_ASM_OPERANDS_0());                            \
+			:: "r"(__builtin_frame_address(0)));                  \
 		__asm__ __volatile__(_SDT_ASM_BASE);                          \
 	} while (0)
 #define AUTOCUE__BODY(provider, name)                                         \
@@ -108,7 +114,7 @@
  * always_inline: the return site must sit in the traced function itself
  * (one note per inlined copy), also at -O0. */
 #define AUTOCUE_PROBE(name)                                                   \
-	static inline __attribute__((always_inline, unused)) void             \
+	static __inline__ __attribute__((always_inline, unused)) void         \
 	autocue__leave_##name(const char *scope __attribute__((unused)))      \
 	{                                                                     \
 		AUTOCUE_RETURN(name);                                         \
