@@ -470,12 +470,11 @@ void ac_threaded_shutdown(struct ac_threaded *tt)
 		struct timespec rt;
 		int err;
 
-		/* pthread_timedjoin_np measures CLOCK_REALTIME */
+		/* pthread_timedjoin_np measures CLOCK_REALTIME; a worker
+		 * still busy stays joinable, for ac_threaded_free */
 		clock_gettime(CLOCK_REALTIME, &rt);
 		rt.tv_sec += 2;
 		err = pthread_timedjoin_np(tt->thread, NULL, &rt);
-		if (err)
-			pthread_detach(tt->thread);
 		tt->joined = err == 0 ? 1 : -1;
 	}
 }
@@ -485,9 +484,9 @@ void ac_threaded_free(struct ac_threaded *tt)
 	if (!tt)
 		return;
 	ac_threaded_shutdown(tt);
-	/* a worker that did not stop in time still uses the struct: leak it
-	 * rather than free memory under its feet */
-	if (tt->joined != 1)
-		return;
+	/* a worker still inside a long update reads the caller's script,
+	 * which the caller may free as soon as this returns: wait for it */
+	if (tt->joined != 1 && !pthread_join(tt->thread, NULL))
+		tt->joined = 1;
 	destroy(tt);
 }

@@ -43,7 +43,9 @@ struct ac_threaded;
  * NULL on failure. opts NULL = AC_THREADED_OPTS_DEFAULT. */
 struct ac_threaded *ac_threaded_new(const struct ac_script *s,
 				    const struct ac_threaded_opts *opts);
-/* Shuts down if needed and frees. */
+/* Shuts down if needed, waits for the worker to finish what it is doing
+ * (however long: it reads the script, which the caller may free next), and
+ * frees. */
 void ac_threaded_free(struct ac_threaded *tt);
 
 /* Non-blocking. False when the request was throttled or dropped. */
@@ -65,7 +67,8 @@ bool ac_threaded_jump_to(struct ac_threaded *tt, int speakable_index);
 bool ac_threaded_update_display_settings(struct ac_threaded *tt, int past,
 					 int future);
 
-/* Stops the worker (waits up to 1 s to queue the command, 2 s to join). */
+/* Stops the worker (waits up to 1 s to queue the command, 2 s to join; a
+ * worker still busy then is joined by ac_threaded_free). */
 void ac_threaded_shutdown(struct ac_threaded *tt);
 
 /* Requests that passed the throttle (the last request id). */

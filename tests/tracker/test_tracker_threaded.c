@@ -828,6 +828,51 @@ static void test_commands_dropped_when_queue_full(void **state)
 	assert_int_equal(res[0].position.speakable_index, 1);
 }
 
+struct freer {
+	struct ac_threaded *tt;
+	int done[2];
+};
+
+static void *free_it(void *arg)
+{
+	struct freer *fr = arg;
+	char c = 0;
+
+	ac_threaded_free(fr->tt);
+	if (write(fr->done[1], &c, 1) != 1)
+		abort();
+	return NULL;
+}
+
+/* A worker busy past shutdown's 2 s join (parked here, as if inside a
+ * long update) still reads the script: ac_threaded_free must not return
+ * before it ends, since the caller frees the script next. */
+static void test_free_waits_for_a_busy_worker(void **state)
+{
+	struct fx *f = fx_new(ref_script, 0, 0);
+	struct freer fr = { .tt = f->tt };
+	struct pollfd pfd;
+	pthread_t th;
+	char c;
+
+	*state = f;
+	park_worker(f);
+	assert_int_equal(pipe(fr.done), 0);
+	assert_int_equal(pthread_create(&th, NULL, free_it, &fr), 0);
+	pfd = (struct pollfd){ .fd = fr.done[0], .events = POLLIN };
+	/* past the 1 s to queue the command and the 2 s join */
+	assert_int_equal(poll(&pfd, 1, 3500), 0);
+	unpark_worker(f);
+	assert_int_equal(poll(&pfd, 1, (int)(WAIT_S * 1000)), 1);
+	assert_int_equal(read(fr.done[0], &c, 1), 1);
+	pthread_join(th, NULL);
+	close(fr.done[0]);
+	close(fr.done[1]);
+	/* the worker is gone: only the threads there were before */
+	assert_int_equal(task_count(), f->tasks_before);
+	f->tt = NULL;	/* freed */
+}
+
 /* A burst of partials far faster than the worker, into a queue of 3:
  * shedding under real contention never serves more than was accepted. */
 static void test_backpressure_partial_burst(void **state)
@@ -893,6 +938,8 @@ int main(void)
 	};
 	const struct CMUnitTest spec[] = {
 		cmocka_unit_test_teardown(test_results_in_order, teardown),
+		cmocka_unit_test_teardown(test_free_waits_for_a_busy_worker,
+					  teardown),
 		cmocka_unit_test_teardown(test_commands_dropped_when_queue_full,
 					  teardown),
 		cmocka_unit_test_teardown(test_backpressure_partial_burst,
