@@ -256,15 +256,43 @@ static bool only_equals(const char *s)
 	return !strncmp(s, "===", 3);
 }
 
+/* One JSON value filling the whole line, or NULL with the reason. */
+static json_object *parse_line(const char *s, const char **why)
+{
+	json_tokener *tok = json_tokener_new();
+	json_object *o;
+	size_t len = strlen(s), used;
+
+	if (!tok) {
+		*why = "out of memory";
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, s, (int)len);
+	used = json_tokener_get_parse_end(tok);
+	if (!o) {
+		enum json_tokener_error jerr = json_tokener_get_error(tok);
+
+		*why = json_tokener_error_desc(jerr == json_tokener_continue ?
+					       json_tokener_error_parse_eof : jerr);
+	} else if (used < len) {
+		/* two events on a line, or trailing garbage: not one event */
+		*why = "more after the JSON value";
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
 static int json_event(struct reader *r, const char *s, struct event *ev)
 {
-	enum json_tokener_error jerr;
-	json_object *o = json_tokener_parse_verbose(s, &jerr), *v;
+	const char *why = NULL;
+	json_object *o = parse_line(s, &why), *v;
 	int err = -EINVAL;
 
 	if (!o) {
 		fprintf(stderr, "autocue-replay: %s:%ld: malformed JSON: %s\n",
-			r->path, r->lineno, json_tokener_error_desc(jerr));
+			r->path, r->lineno, why);
 		return -EINVAL;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
@@ -277,6 +305,13 @@ static int json_event(struct reader *r, const char *s, struct event *ev)
 		if (!json_object_is_type(v, json_type_string)) {
 			fprintf(stderr, "autocue-replay: %s:%ld: text is not a "
 				"string\n", r->path, r->lineno);
+			goto cleanup;
+		}
+		/* "\u0000" would silently cut the text short */
+		if (strlen(json_object_get_string(v)) !=
+		    (size_t)json_object_get_string_len(v)) {
+			fprintf(stderr, "autocue-replay: %s:%ld: text holds a "
+				"NUL character\n", r->path, r->lineno);
 			goto cleanup;
 		}
 		ev->kind = json_object_object_get_ex(o, "partial", NULL) ?
@@ -337,6 +372,10 @@ static int next_event(struct reader *r, struct event *ev)
 				"UTF-8 text\n", r->path, r->lineno);
 			return -EINVAL;
 		}
+		/* a byte-order mark before the first line (Windows editors)
+		 * must not hide the first '{' */
+		if (r->lineno == 1 && !strncmp(r->line, "\xef\xbb\xbf", 3))
+			memmove(r->line, r->line + 3, (size_t)n - 2);
 		if (blank(r->line))
 			continue;
 		s = trim(r->line);
@@ -398,25 +437,48 @@ static void pace(const struct env *env)
 		;
 }
 
+/* Queues a command or a final for the worker, waiting for room: a burst
+ * of jumps fills its queue, and none may be lost. Only partials are ever
+ * dropped (throttled), as in the application. 0 or -ETIMEDOUT. */
+static int queue_for_worker(struct runner *rn, const struct event *ev)
+{
+	for (int ms = 0; ms < 10000; ms++) {
+		bool queued;
+
+		switch (ev->kind) {
+		case EV_RESET:
+			queued = ac_threaded_reset(rn->tt);
+			break;
+		case EV_JUMP:
+			queued = ac_threaded_jump_to(rn->tt, ev->jump);
+			break;
+		default:
+			queued = ac_threaded_submit(rn->tt, ev->text, false);
+			break;
+		}
+		if (queued)
+			return 0;
+		nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
+	}
+	fprintf(stderr, "autocue-replay: the worker thread's queue stayed full for 10 s\n");
+	return -ETIMEDOUT;
+}
+
 static int run_event(struct runner *rn, long i, const struct event *ev)
 {
 	struct ac_position p;
 
 	if (rn->tt) {
 		struct ac_threaded_result res;
+		int err;
 
-		switch (ev->kind) {
-		case EV_RESET:
-			ac_threaded_reset(rn->tt);
-			return 0;
-		case EV_JUMP:
-			ac_threaded_jump_to(rn->tt, ev->jump);
-			return 0;
-		default:
-			break;
+		if (ev->kind == EV_PARTIAL) {
+			if (!ac_threaded_submit(rn->tt, ev->text, true))
+				return 0;	/* throttled */
+		} else if ((err = queue_for_worker(rn, ev))) {
+			return err;
 		}
-		if (!ac_threaded_submit(rn->tt, ev->text,
-					ev->kind == EV_PARTIAL))
+		if (ev->kind == EV_RESET || ev->kind == EV_JUMP)
 			return 0;
 		if (!ac_threaded_get_result(rn->tt, &res, 10.0)) {
 			fprintf(stderr, "autocue-replay: no result from the "
@@ -444,12 +506,14 @@ static int run_event(struct runner *rn, long i, const struct event *ev)
 	return 0;
 }
 
-static void runner_reset(struct runner *rn)
+static int runner_reset(struct runner *rn)
 {
+	static const struct event reset = { .kind = EV_RESET };
+
 	if (rn->tt)
-		ac_threaded_reset(rn->tt);
-	else
-		ac_tracker_reset(rn->t);
+		return queue_for_worker(rn, &reset);
+	ac_tracker_reset(rn->t);
+	return 0;
 }
 
 /* Streams events once (stdin or --loop 1): nothing is kept in memory. */
@@ -499,16 +563,28 @@ static int run_loops(struct runner *rn, struct reader *r)
 	}
 	if (err)
 		goto cleanup;
+	if (!n && !rn->env->loops) {	/* forever over nothing */
+		fprintf(stderr, "autocue-replay: %s: no events to loop over\n",
+			r->path);
+		err = -EINVAL;
+		goto cleanup;
+	}
 	for (long loop = 0; !rn->env->loops || loop < rn->env->loops; loop++) {
-		if (loop)
-			runner_reset(rn);
+		if (loop && (err = runner_reset(rn)))
+			goto cleanup;
 		for (long i = 0; i < n; i++) {
 			err = run_event(rn, i, &evs[i]);
 			if (err)
 				goto cleanup;
 			pace(rn->env);
 		}
-		fflush(stdout);
+		/* a reader gone or a full disk ends the loop, not ignored */
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "autocue-replay: stdout: %s\n",
+				strerror(errno ? errno : EIO));
+			err = -EIO;
+			goto cleanup;
+		}
 	}
 cleanup:
 	free_events(evs, n);
@@ -539,7 +615,12 @@ int main(int argc, char **argv)
 			strerror(errno));
 		goto cleanup;
 	}
-	if (strlen(md) != mdlen || !ac_utf8_valid(md, mdlen)) {
+	if (strlen(md) != mdlen) {
+		fprintf(stderr, "autocue-replay: %s: contains a NUL byte, at %zu\n",
+			env.script_path, strlen(md));
+		goto cleanup;
+	}
+	if (!ac_utf8_valid(md, mdlen)) {
 		fprintf(stderr, "autocue-replay: %s: not valid UTF-8 text\n",
 			env.script_path);
 		goto cleanup;

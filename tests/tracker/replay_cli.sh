@@ -40,6 +40,33 @@ expect_error "script is a directory" "$TMP: Is a directory" $REPLAY "$TMP" /dev/
 printf '{"jump_to": "5"}\n' >"$TMP/badjump.jsonl"
 expect_error "jump_to not an integer" "badjump.jsonl:1: jump_to is not an integer" \
 	$REPLAY "$SCRIPT" "$TMP/badjump.jsonl"
+# JSON lines hold exactly one event; text with "\u0000" would be cut short
+STREAMED=1
+printf '{"text": "hello world"} trailing\n' >"$TMP/trail.jsonl"
+expect_error "trailing data after an event" "trail.jsonl:1: malformed JSON: more after the JSON value" \
+	$REPLAY "$SCRIPT" "$TMP/trail.jsonl"
+printf '{"text": "hello"}{"reset": true}\n' >"$TMP/two.jsonl"
+expect_error "two events on a line" "two.jsonl:1: malformed JSON" $REPLAY "$SCRIPT" "$TMP/two.jsonl"
+printf '{"text": "hello\\u0000world"}\n' >"$TMP/nul.jsonl"
+expect_error "NUL in event text" "nul.jsonl:1: text holds a NUL character" \
+	$REPLAY "$SCRIPT" "$TMP/nul.jsonl"
+STREAMED=0
+printf 'Hello\000world\n' >"$TMP/nul.md"
+expect_error "NUL in the script" "nul.md: contains a NUL byte" $REPLAY "$TMP/nul.md" /dev/null
+# a byte-order mark before the first JSON line: still JSON events
+printf '\357\273\277{"text": "hello"}\n{"reset": true}\n' >"$TMP/bom.jsonl"
+printf '{"text": "hello"}\n{"reset": true}\n' >"$TMP/nobom.jsonl"
+$REPLAY "$SCRIPT" "$TMP/bom.jsonl" >"$TMP/bom.out" 2>&1 &&
+	$REPLAY "$SCRIPT" "$TMP/nobom.jsonl" | cmp -s - "$TMP/bom.out" &&
+	ok "a UTF-8 byte-order mark before JSON events" || bad "BOM: $(cat "$TMP/bom.out")"
+# --loop 0 (forever): over no events is an error, and so is a full disk
+: >"$TMP/none.jsonl"
+expect_error "--loop 0 over no events" "no events to loop over" \
+	timeout 10 $REPLAY --loop 0 "$SCRIPT" "$TMP/none.jsonl"
+timeout 10 $REPLAY --loop 0 "$SCRIPT" "$TMP/nobom.jsonl" >/dev/full 2>"$TMP/err"
+rc=$?
+[ $rc -eq 1 ] && grep -q "No space left on device" "$TMP/err" &&
+	ok "--loop 0 to a full disk: exit 1" || bad "--loop 0 to /dev/full: exit $rc"
 printf '{"jump_to": -5}\n{"jump_to": 99999999999}\n' >"$TMP/jumps.jsonl"
 $REPLAY "$SCRIPT" "$TMP/jumps.jsonl" >"$TMP/out" 2>"$TMP/err"
 rc=$?
@@ -80,6 +107,19 @@ $REPLAY --words "$SCRIPT" | head -1 | grep -q '"kind": "summary"' && ok "--words
 $REPLAY --threaded --realtime=60 "$SCRIPT" "$S" 2>/dev/null | head -20 >"$TMP/thr.out"
 head -20 "$TMP/file.out" | cmp -s - "$TMP/thr.out" &&
 	ok "--threaded --realtime: same positions as the direct tracker" || bad "--threaded"
+
+# a burst of jumps fills the worker's queue of 10: with --threaded none may
+# be lost, so every final lands where the direct tracker puts it
+: >"$TMP/burst.jsonl"
+for r in 1 2 3; do
+	for k in $(seq 1 25); do echo "{\"jump_to\": $((k * 7 + r))}"; done
+	echo '{"text": "hello world"}'
+done >>"$TMP/burst.jsonl"
+$REPLAY --threaded "$SCRIPT" "$TMP/burst.jsonl" >"$TMP/burst.thr" 2>&1
+$REPLAY "$SCRIPT" "$TMP/burst.jsonl" | grep -F -f "$TMP/burst.thr" >"$TMP/burst.seq"
+[ "$(wc -l <"$TMP/burst.thr")" -eq 3 ] && cmp -s "$TMP/burst.thr" "$TMP/burst.seq" &&
+	ok "--threaded: a burst of 25 jumps before each final loses nothing" ||
+	bad "--threaded burst: $(head -3 "$TMP/burst.thr")"
 
 # --- probes compiled out change nothing ---------------------------------------
 if [ -x "$NOPROBES" ]; then
