@@ -171,9 +171,10 @@ static int append_entity(struct md_ctx *c, const char *s, size_t n)
 	char name[40];
 	uint32_t v = 0;
 	size_t i, len = n;
-	bool hex;
+	bool hex, semi = n && s[n - 1] == ';';
 
-	if (len && s[len - 1] == ';')
+	/* the reference holds n bytes; s[n] is not ours to read */
+	if (semi)
 		len--;
 	if (len >= 2 && s[1] == '#') {
 		hex = len >= 3 && (s[2] | 0x20) == 'x';
@@ -191,7 +192,7 @@ static int append_entity(struct md_ctx *c, const char *s, size_t n)
 		}
 		return append_numeric(c, v);
 	}
-	if (len < 2 || len - 1 >= sizeof(name) || s[len] != ';')
+	if (len < 2 || len - 1 >= sizeof(name) || !semi)
 		return append(c, s, n);
 	memcpy(name, s + 1, len - 1);
 	name[len - 1] = '\0';

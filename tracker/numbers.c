@@ -36,13 +36,15 @@ struct tok {
 	char buf[128];
 };
 
-/* Unicode guarantees decimal digits come in runs of ten starting at zero. */
+/* Unicode guarantees decimal digits come in runs of ten starting at zero,
+ * but runs can follow one another (U+1D7CE..U+1D7FF: five runs, 50 code
+ * points): count back through all of them, then take the remainder. */
 static int digit_value(int32_t c)
 {
 	int steps = 0;
 
-	while (steps < 10 && utf8proc_category(c - steps - 1) ==
-			     UTF8PROC_CATEGORY_ND)
+	while (steps < 100 && utf8proc_category(c - steps - 1) ==
+			      UTF8PROC_CATEGORY_ND)
 		steps++;
 	return steps % 10;
 }
@@ -391,7 +393,7 @@ static void xl_init(struct xl *l, struct ac_arena *a, int *err)
 
 static const char **words_alloc(struct xl *l, size_t n)
 {
-	const char **w;
+	const char **w = NULL;
 
 	if (*l->err)
 		return NULL;
@@ -943,7 +945,9 @@ static void prefix_alts(struct xl *out, const struct tok *t, size_t split)
 		s = ac_arena_alloc(out->a, split + 1);
 		p = words_alloc(out, 1);
 		if (!s || !p) {
-			*out->err = X_NOMEM;
+			/* keep an error already raised (a number too large) */
+			if (!*out->err)
+				*out->err = X_NOMEM;
 			return;
 		}
 		for (i = 0; i < split; i++)

@@ -3,7 +3,10 @@
  * threaded.h - the reference ThreadedTracker (TRACKER-SPEC.md §6): a worker
  * thread owns the tracker so that the recogniser never waits for matching.
  * Partials arriving within partial_throttle_ms of the last accepted one are
- * dropped; a full request queue sheds old partials, never finals' order.
+ * dropped. On a full request queue a partial sheds up to 3 old partials
+ * from the head; a final or command met there is moved to the tail (so,
+ * as in the reference, it can be overtaken), and a final that finds the
+ * queue full is dropped.
  */
 #ifndef AUTOCUE_THREADED_H
 #define AUTOCUE_THREADED_H

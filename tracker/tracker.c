@@ -1665,8 +1665,11 @@ void ac_tracker_display_lines(const struct ac_tracker *t, int past,
 			      int future, struct ac_display *d)
 {
 	int cl = line_of(t, t->current), nl = t->s->nlines;
-	int start = cl - past > 0 ? cl - past : 0;
-	int end = cl + future + 1 < nl ? cl + future + 1 : nl;
+	/* spec §5.12's arithmetic, in a width where INT_MAX settings (the
+	 * threaded API passes them through) cannot overflow */
+	long long lo = (long long)cl - past, hi = (long long)cl + future + 1;
+	int start = lo > 0 ? (lo < nl ? (int)lo : nl) : 0;
+	int end = hi < nl ? (hi > 0 ? (int)hi : 0) : nl;
 
 	d->start = start;
 	d->count = end > start ? end - start : 0;

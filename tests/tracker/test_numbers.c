@@ -1151,6 +1151,33 @@ T(spec_mixed)
 	assert_true(has("1990s", "one thousand nine hundred and ninety seconds"));
 }
 
+/* Python's int() reads any Unicode decimal digits: runs of ten that may
+ * follow one another (the mathematical digits are five runs in a row). */
+T(spec_unicode_digits)
+{
+	(void)state;
+	assert_true(has("\u0664\u0662", "forty two"));		/* Arabic-Indic */
+	assert_true(has("\U0001D7DD\U0001D7DD", "fifty five"));	/* double-struck */
+	assert_true(has("\U0001D7D3\U0001D7D7", "fifty nine"));	/* bold */
+	assert_true(has("\U0001D7FF\U0001D7F6", "ninety"));	/* monospace */
+}
+
+/* A too-large number after a long prefix says so, not "out of memory". */
+T(spec_too_large_after_prefix)
+{
+	char tok[420], err[200];
+	const struct ac_alt *alts;
+
+	(void)state;
+	memset(tok, '9', sizeof(tok) - 1);
+	memcpy(tok, "abc", 3);
+	tok[sizeof(tok) - 1] = '\0';
+	ac_arena_release(&arena);
+	assert_true(ac_number_expand(&arena, tok, strlen(tok), &alts, err,
+				     sizeof(err)) < 0);
+	assert_non_null(strstr(err, "too large"));
+}
+
 T(spec_not_numbers)
 {
 	(void)state;
@@ -1294,6 +1321,8 @@ int main(void)
 		cmocka_unit_test(spec_decimals),
 		cmocka_unit_test(spec_currency_percent),
 		cmocka_unit_test(spec_mixed),
+		cmocka_unit_test(spec_unicode_digits),
+		cmocka_unit_test(spec_too_large_after_prefix),
 		cmocka_unit_test(spec_not_numbers),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);

@@ -383,6 +383,17 @@ T(number_too_large_refused)
 	ac_script_free(parse(md));
 }
 
+/* In raw HTML an entity without its ';' stays as written, whatever came
+ * before it on the line (the decoder once looked past the reference). */
+T(raw_html_entity_without_semicolon)
+{
+	(void)state;
+	assert_string_equal(raws("<div>\n&hellip x\n</div>\n"), "&hellip|x");
+	assert_string_equal(raws("<div>\n&zzzzzz; &hellip x\n</div>\n"),
+			    "&zzzzzz;|&hellip|x");
+	assert_string_equal(raws("<div>\n&hellip; x\n</div>\n"), "\u2026|x");
+}
+
 T(nul_bytes)
 {
 	(void)state;
@@ -442,6 +453,7 @@ int main(void)
 		cmocka_unit_test(spec_dump_format),
 		cmocka_unit_test(invalid_utf8_refused),
 		cmocka_unit_test(number_too_large_refused),
+		cmocka_unit_test(raw_html_entity_without_semicolon),
 		cmocka_unit_test(nul_bytes),
 		cmocka_unit_test(huge_inputs),
 	};

@@ -2,6 +2,7 @@
 /* test_tracker_api.c - reset, jump_to, new-word extraction, display lines,
  * progress and skip_headers (the reference's test_api.py and
  * test_skip_headers.py), with quirks Q8/Q9. */
+#include <limits.h>
 #include "tracker_fixture.h"
 
 static void test_reset_clears_state(void **state)
@@ -70,6 +71,14 @@ static void test_display_lines(void **state)
 	assert_int_equal(d.current, 1);
 	assert_int_equal(d.word_offset, 0);
 	assert_int_equal(ac_tracker_position(f.t).line_index, 2);
+	/* extreme settings (the threaded API passes them through): the
+	 * spec's arithmetic without overflow */
+	ac_tracker_display_lines(f.t, INT_MAX, INT_MAX, &d);
+	assert_int_equal(d.start, 0);
+	assert_int_equal(d.count, 4);
+	assert_int_equal(d.current, 2);
+	ac_tracker_display_lines(f.t, INT_MIN, INT_MIN, &d);
+	assert_int_equal(d.count, 0);
 	done(&f);
 }
 
