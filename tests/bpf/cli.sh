@@ -159,8 +159,12 @@ unshare -pf --mount-proc sh -c "$TRACE -q -- $TARGET -r 1 -t 2" >"$TMP/ns" 2>&1 
 	ok "in a pid namespace, -- CMD: exact counts" || bad "pid namespace, -- CMD: $(head -5 "$TMP/ns")"
 # the target waits a second for its line; the tracer attaches meanwhile
 # and ends when the target exits
+# (the tracer starts once the target's exec is done, or it would find sh)
 unshare -pf --mount-proc sh -c "
 	{ sleep 1; echo go; } | $TARGET -w -r 1 -t 2 > /dev/null & pid=\$!
+	while [ \"\$(readlink /proc/\$pid/exe)\" != $(readlink -f "$TARGET") ]; do
+		sleep 0.01
+	done
 	$TRACE -q -p \$pid > $TMP/nsp 2>&1 & tracer=\$!
 	wait \$pid; wait \$tracer" 2>"$TMP/nsp.err"
 grep -Eq '^inner +60 ' "$TMP/nsp" && grep -Eq '^work_1us\*? +200 ' "$TMP/nsp" &&
