@@ -191,6 +191,17 @@ static void sig_handler(int sig)
 	exiting = 1;
 }
 
+/* A signal the launcher ignored (nohup, systemd's SIGPIPE) stays ignored,
+ * for us and for the command we start, which inherits it across exec. */
+static void catch_unless_ignored(int sig, const struct sigaction *sa)
+{
+	struct sigaction old;
+
+	if (!sigaction(sig, NULL, &old) && old.sa_handler == SIG_IGN)
+		return;
+	sigaction(sig, sa, NULL);
+}
+
 /* A reader that went away (| head) makes writes fail with EPIPE, which
  * ends the session like any other write error, with its clean-up; a
  * handler rather than SIG_IGN, so the traced command inherits SIGPIPE's
@@ -417,6 +428,15 @@ static int run(struct env *env)
 	tick = t0;
 	while (!exiting) {
 		ac_trace_poll(t, wait_ms(env, &t0, &tick));
+		/* --raw's records go out as they come: a full disk or a
+		 * reader gone (--raw - | head) ends the session */
+		if (raw.f && ferror(raw.f)) {
+			fprintf(stderr, "autocue-trace: cannot write %s: a write "
+				"failed (disk full, or the reader is gone)\n",
+				env->raw);
+			exit_code = 1;
+			break;
+		}
 		if (env->duration && elapsed(&t0) >= env->duration)
 			break;
 		if (!ac_trace_alive(t, NULL))
@@ -424,8 +444,12 @@ static int run(struct env *env)
 		if (env->interval && elapsed(&tick) >= env->interval) {
 			clock_gettime(CLOCK_MONOTONIC, &tick);
 			/* stdout gone (| head): nobody reads the rest */
-			if (report_interval(env, t, js, ++nint) == -EPIPE)
+			if (report_interval(env, t, js, ++nint) == -EPIPE) {
+				fprintf(stderr, "autocue-trace: cannot write the report to stdout: %s\n",
+					strerror(EPIPE));
+				exit_code = 1;
 				break;
+			}
 			if (env->reset_each)
 				ac_trace_reset(t);
 		}
@@ -439,15 +463,18 @@ static int run(struct env *env)
 	}
 	if (nint)
 		env->ropts.title = "final";
-	/* a table that never reached stdout (a full disk) is a failure */
-	if ((ret = ac_report_table(stdout, s, &env->ropts))) {
+	/* a table that never reached stdout (a full disk) is a failure;
+	 * a stdout already failed (and said so) gets no second attempt */
+	if (ferror(stdout)) {
+		exit_code = 1;
+	} else if ((ret = ac_report_table(stdout, s, &env->ropts))) {
 		fprintf(stderr, "autocue-trace: cannot write the report to stdout: %s\n",
 			strerror(-ret));
 		exit_code = 1;
 	}
 	if (write_outputs(env, s, js))
 		exit_code = 1;
-	if (ac_assertions_count(env->asserts)) {
+	if (ac_assertions_count(env->asserts) && !ferror(stdout)) {
 		ret = ac_assertions_check(env->asserts, s, stdout);
 		if (ret < 0) {		/* unchecked is not passed */
 			fprintf(stderr, "autocue-trace: cannot check the assertions: %s\n",
@@ -484,7 +511,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	argp_err_exit_status = 1;	/* usage errors are errors: exit 1 */
-	sigaction(SIGPIPE, &sp, NULL);
+	catch_unless_ignored(SIGPIPE, &sp);
 	env.asserts = ac_assertions_new();
 	if (!env.asserts)
 		return 1;
@@ -497,7 +524,7 @@ int main(int argc, char **argv)
 	} else {
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		catch_unless_ignored(SIGHUP, &sa);
 		ret = run(&env);
 	}
 	ac_assertions_free(env.asserts);

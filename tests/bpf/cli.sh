@@ -72,6 +72,23 @@ if [ "$(cat "$TMP/pipe.rc")" = 1 ] && grep -q "Broken pipe" "$TMP/pipe.err" &&
 else
 	bad "stdout closed (exit $(cat "$TMP/pipe.rc")): $(cat "$TMP/pipe.err"; ls "$TMP")"
 fi
+# the same with the raw records on stdout: the session ends, one line
+{ timeout 20 $TRACE -q --raw - -- $TARGET -l 2>"$TMP/rawp.err"
+  echo $? > "$TMP/rawp.rc"; } | head -1 > /dev/null
+[ "$(cat "$TMP/rawp.rc")" = 1 ] && [ "$(wc -l <"$TMP/rawp.err")" -eq 1 ] &&
+	ok "--raw - closed by its reader: exit 1, one line: $(cat "$TMP/rawp.err")" ||
+	bad "--raw - closed (exit $(cat "$TMP/rawp.rc")): $(cat "$TMP/rawp.err")"
+# signals the launcher ignored (nohup) stay ignored: SIGHUP ends nothing
+(trap '' HUP; exec $TRACE -q -d 2 -- $TARGET -l) >"$TMP/hup.out" 2>&1 &
+hup=$!
+sleep 0.5
+kill -HUP $hup 2>/dev/null
+sleep 0.3
+if kill -0 $hup 2>/dev/null && wait $hup && grep -Eq '^work_1us' "$TMP/hup.out"; then
+	ok "SIGHUP ignored by the launcher (nohup) stays ignored"
+else
+	bad "SIGHUP under nohup: $(head -3 "$TMP/hup.out")"
+fi
 mkdir "$TMP/adir"
 expect_error "--json naming a directory, refused before tracing" \
 	"cannot write $TMP/adir: Is a directory" $TRACE --json "$TMP/adir" -- $TARGET
