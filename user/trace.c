@@ -171,19 +171,21 @@ static char *which(const char *cmd)
 		return access(cmd, X_OK) ? NULL : strdup(cmd);
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
+	/* every entry, the last one too, even when empty: an empty entry
+	 * (PATH="", "a::b", "a:") is the current directory, as for execvp */
+	for (;;) {
 		size_t len = strcspn(path, ":");
 
-		/* an empty entry is the current directory, as for execvp */
 		if (len)
 			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, cmd);
 		else
 			snprintf(buf, sizeof(buf), "./%s", cmd);
 		if (!access(buf, X_OK))
 			return strdup(buf);
-		path += len + (path[len] == ':');
+		if (!path[len])
+			return NULL;
+		path += len + 1;
 	}
-	return NULL;
 }
 
 int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,

@@ -34,16 +34,22 @@ expect_error "no probe matches --probes" "matches 'zzz\*'" $TRACE --probes 'zzz*
 expect_error "command not found" "command not found" $TRACE -- /no/such/cmd
 # an empty PATH entry is the current directory, for us as for execvp
 mkdir "$TMP/cwd" && cp "$TARGET" "$TMP/cwd/lt"
-(cd "$TMP/cwd" && PATH=":$PATH" "$OLDPWD/$TRACE" -q -- lt -r 1 -t 2) >"$TMP/cwd.out" 2>&1 &&
-	grep -Eq '^inner +60 ' "$TMP/cwd.out" &&
-	ok "a command found through an empty PATH entry (the current directory)" ||
-	bad "empty PATH entry: $(head -3 "$TMP/cwd.out")"
-# found and with probes, but the exec fails (held open for writing)
-cp "$TARGET" "$TMP/busy"
-exec 4>>"$TMP/busy"
-expect_error "a command that cannot be run" "cannot run $TMP/busy: Text file busy" \
-	$TRACE -- "$TMP/busy" -r 1
-exec 4>&-
+trace_abs=$(realpath "$TRACE")
+for where in leading trailing middle whole; do
+	case $where in
+	leading) p=":$PATH" ;; trailing) p="$PATH:" ;;
+	middle) p="/no/such::/bin" ;; whole) p="" ;;
+	esac
+	(cd "$TMP/cwd" && PATH="$p" "$trace_abs" -q -- lt -r 1 -t 2) >"$TMP/cwd.out" 2>&1 &&
+		grep -Eq '^inner +60 ' "$TMP/cwd.out" &&
+		ok "a command found through an empty PATH entry ($where)" ||
+		bad "empty PATH entry ($where): $(head -3 "$TMP/cwd.out")"
+done
+# found and with probes, but the exec fails: its ELF interpreter is missing
+cc -O2 -Iusdt -Wl,--dynamic-linker=/no/such/ld.so tests/targets/latency_target.c \
+	-lpthread -lm -o "$TMP/noint"
+expect_error "a command that cannot be run" "cannot run $TMP/noint: No such file or directory" \
+	$TRACE -- "$TMP/noint" -r 1
 printf '#!/bin/sh\nexec %s "$@"\n' "$TARGET" >"$TMP/wrapper.sh"
 chmod +x "$TMP/wrapper.sh"
 expect_error "a script, not a binary" "not an ELF file: give the program's binary with -b" \
@@ -174,15 +180,24 @@ fi
 unshare -pf --mount-proc sh -c "$TRACE -q -- $TARGET -r 1 -t 2" >"$TMP/ns" 2>&1 &&
 	grep -Eq '^inner +60 ' "$TMP/ns" && grep -Eq '^work_1us\*? +200 ' "$TMP/ns" &&
 	ok "in a pid namespace, -- CMD: exact counts" || bad "pid namespace, -- CMD: $(head -5 "$TMP/ns")"
-# the target waits a second for its line; the tracer attaches meanwhile
-# and ends when the target exits
-# (the tracer starts once the target's exec is done, or it would find sh)
+# the target waits for its line, which comes once the tracer's banner says
+# it is attached; the tracer ends when the target exits. The tracer starts
+# once the target's exec is done (or it would find sh), and nothing waits
+# more than 10 s.
 unshare -pf --mount-proc sh -c "
-	{ sleep 1; echo go; } | $TARGET -w -r 1 -t 2 > /dev/null & pid=\$!
-	while [ \"\$(readlink /proc/\$pid/exe)\" != $(readlink -f "$TARGET") ]; do
-		sleep 0.01
+	{ n=0; while [ ! -e $TMP/nsgo ] && [ \$n -lt 1000 ]; do sleep 0.01; n=\$((n + 1)); done
+	  echo go; } | $TARGET -w -r 1 -t 2 > /dev/null & pid=\$!
+	n=0
+	while [ \"\$(readlink /proc/\$pid/exe)\" != $(readlink -f "$TARGET") ] &&
+	      kill -0 \$pid && [ \$n -lt 1000 ]; do
+		sleep 0.01; n=\$((n + 1))
 	done
-	$TRACE -q -p \$pid > $TMP/nsp 2>&1 & tracer=\$!
+	$TRACE -p \$pid > $TMP/nsp 2> $TMP/nsp.banner & tracer=\$!
+	n=0
+	while ! grep -q '^Tracing' $TMP/nsp.banner && [ \$n -lt 1000 ]; do
+		sleep 0.01; n=\$((n + 1))
+	done
+	touch $TMP/nsgo
 	wait \$pid; wait \$tracer" 2>"$TMP/nsp.err"
 grep -Eq '^inner +60 ' "$TMP/nsp" && grep -Eq '^work_1us\*? +200 ' "$TMP/nsp" &&
 	ok "in a pid namespace, -p PID: exact counts" || bad "pid namespace, -p: $(head -5 "$TMP/nsp" "$TMP/nsp.err")"
