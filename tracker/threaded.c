@@ -39,7 +39,8 @@ struct ac_threaded {
 	const struct ac_script *s;
 	struct ac_threaded_opts o;
 	pthread_t thread;
-	int joined;		/* 0 running, 1 joined, -1 detached */
+	int joined;		/* 0 running, 1 joined, -1 asked to stop but
+				 * still running (joinable) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t req_cond;	/* request queue gained an item */
@@ -486,7 +487,12 @@ void ac_threaded_free(struct ac_threaded *tt)
 	ac_threaded_shutdown(tt);
 	/* a worker still inside a long update reads the caller's script,
 	 * which the caller may free as soon as this returns: wait for it */
-	if (tt->joined != 1 && !pthread_join(tt->thread, NULL))
+	if (tt->joined != 1) {
+		/* cannot wait (called from the worker itself): leak rather
+		 * than free memory under its feet */
+		if (pthread_join(tt->thread, NULL))
+			return;
 		tt->joined = 1;
+	}
 	destroy(tt);
 }

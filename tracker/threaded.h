@@ -43,7 +43,8 @@ struct ac_threaded_result {
 struct ac_threaded;
 
 /* Starts the worker and waits (up to 5 s) for it to build its tracker.
- * NULL on failure. opts NULL = AC_THREADED_OPTS_DEFAULT. */
+ * NULL on failure; a worker still building then is stopped and waited
+ * for. opts NULL = AC_THREADED_OPTS_DEFAULT. */
 struct ac_threaded *ac_threaded_new(const struct ac_script *s,
 				    const struct ac_threaded_opts *opts);
 /* Shuts down if needed, waits for the worker to finish what it is doing

@@ -107,6 +107,11 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
  * lets it run once the probes are live. */
 int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 		      struct ac_trace **out);
+/* Loads, calibrates and attaches; for a command, then releases it and
+ * waits (up to 5 s) for its exec: a command that cannot be run is an
+ * error here (its errno, "cannot run CMD: ..."), with the probes already
+ * attached (ac_trace_close() detaches them). 0 or -errno, with the reason
+ * in ac_trace_error(). */
 int ac_trace_attach(struct ac_trace *t);
 /* Exact mode: moves streamed records into the trace's buffer; call it
  * regularly (it waits at most timeout_ms). Returns records consumed. */

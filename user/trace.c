@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -349,14 +350,20 @@ static void release_child(struct ac_trace *t)
  * the exec happened, or the child was already gone). */
 static int exec_result(struct ac_trace *t)
 {
-	ssize_t n;
+	struct pollfd pfd = { .fd = t->exec_fd, .events = POLLIN };
+	ssize_t n = 0;
 	int err;
 
 	if (t->exec_fd < 0)
 		return 0;
-	do
-		n = read(t->exec_fd, &err, sizeof(err));
-	while (n < 0 && errno == EINTR);
+	/* bounded: a copy of the pipe's write end in some other child of
+	 * the caller's (a fork without exec meanwhile) would hold off EOF;
+	 * an exec that slow is taken as done */
+	if (poll(&pfd, 1, 5000) > 0) {
+		do
+			n = read(t->exec_fd, &err, sizeof(err));
+		while (n < 0 && errno == EINTR);
+	}
 	close(t->exec_fd);
 	t->exec_fd = -1;
 	if (n != sizeof(err))

@@ -10,6 +10,8 @@ $(BUILD)/user/%.o: user/%.c $(BUILD)/autocue.skel.h | $(BUILD)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/user/autocue-trace.o: CPPFLAGS += -DAUTOCUE_VERSION='"$(VERSION)"'
+# VERSION lives in the Makefile: a new one must rebuild --version
+$(BUILD)/user/autocue-trace.o: Makefile
 
 $(BUILD)/libautocue_trace.a: $(USER_LIB_OBJS)
 	$(call msg,AR,$@)

@@ -20,8 +20,15 @@ done
 
 tmp=$(mktemp -d)
 mounted=
+added=		# the perf events this run made, each deleted by its name
+drop_events() {
+	for e in $added; do
+		perf probe -q -d "$e" >/dev/null 2>&1 || true
+	done
+	added=
+}
 cleanup() {
-	perf probe -q -d 'sdt_autocue:*' >/dev/null 2>&1 || true
+	drop_events
 	[ -z "$mounted" ] || umount "$mounted" 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -93,12 +100,22 @@ check() {	# NAME BINARY
 	events=
 	for p in $COUNTED; do
 		for end in entry return; do
-			if ! perf --buildid-dir "$tmp/debug" probe -q -x "$bin" \
-				"sdt_autocue:${p}__$end" 2>"$tmp/perf.err"; then
-				fail "$name: perf probe sdt_autocue:${p}__$end: $(head -1 "$tmp/perf.err")"
+			e=sdt_autocue:${p}__$end
+			# perf names SDT events itself: one already there is
+			# someone's (or a killed run's), and is not ours to drop
+			if perf probe -l "$e" 2>/dev/null | grep -q .; then
+				fail "$name: $e is already defined (perf probe -l): remove it with perf probe -d $e"
+				drop_events
 				return
 			fi
-			events="${events:+$events,}sdt_autocue:${p}__$end"
+			if ! perf --buildid-dir "$tmp/debug" probe -q -x "$bin" \
+				"$e" 2>"$tmp/perf.err"; then
+				fail "$name: perf probe $e: $(head -1 "$tmp/perf.err")"
+				drop_events
+				return
+			fi
+			added="$added $e"
+			events="${events:+$events,}$e"
 		done
 	done
 	perf stat -x, -e "$events" -- "$bin" -r $ROUNDS -t $THREADS \
@@ -113,7 +130,7 @@ check() {	# NAME BINARY
 			fi
 		done
 	done
-	perf probe -q -d 'sdt_autocue:*' >/dev/null 2>&1 || true
+	drop_events
 }
 
 check "fast sites" "$TARGET"
