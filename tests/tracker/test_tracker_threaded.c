@@ -248,20 +248,28 @@ static int park_init(void)
 	return sigaction(SIGUSR1, &sa, NULL);
 }
 
-struct lock_probe {
+/* A call on another thread that says on done[] when it returned: the
+ * test polls done[0] to see whether the call is stuck. */
+struct bg_call {
 	struct ac_threaded *tt;
+	void (*call)(struct ac_threaded *tt);
 	int done[2];
 };
 
-static void *take_lock(void *arg)
+static void *bg_run(void *arg)
 {
-	struct lock_probe *p = arg;
+	struct bg_call *b = arg;
 	char c = 0;
 
-	ac_threaded_request_count(p->tt);	/* under the tracker's lock */
-	if (write(p->done[1], &c, 1) != 1)
+	b->call(b->tt);
+	if (write(b->done[1], &c, 1) != 1)
 		abort();
 	return NULL;
+}
+
+static void take_lock(struct ac_threaded *tt)
+{
+	ac_threaded_request_count(tt);	/* under the tracker's lock */
 }
 
 static void unpark_worker(struct fx *f)
@@ -277,7 +285,7 @@ static void park_worker(struct fx *f)
 {
 	assert_true(f->worker > 0);
 	for (int attempt = 0; attempt < 20; attempt++) {
-		struct lock_probe p = { .tt = f->tt };
+		struct bg_call p = { .tt = f->tt, .call = take_lock };
 		struct pollfd pfd;
 		pthread_t th;
 		char c;
@@ -289,7 +297,7 @@ static void park_worker(struct fx *f)
 			;
 		f->parked = true;
 		assert_int_equal(pipe(p.done), 0);
-		assert_int_equal(pthread_create(&th, NULL, take_lock, &p), 0);
+		assert_int_equal(pthread_create(&th, NULL, bg_run, &p), 0);
 		pfd = (struct pollfd){ .fd = p.done[0], .events = POLLIN };
 		got = poll(&pfd, 1, (int)(WAIT_S * 1000));
 		if (got <= 0)
@@ -828,29 +836,13 @@ static void test_commands_dropped_when_queue_full(void **state)
 	assert_int_equal(res[0].position.speakable_index, 1);
 }
 
-struct freer {
-	struct ac_threaded *tt;
-	int done[2];
-};
-
-static void *free_it(void *arg)
-{
-	struct freer *fr = arg;
-	char c = 0;
-
-	ac_threaded_free(fr->tt);
-	if (write(fr->done[1], &c, 1) != 1)
-		abort();
-	return NULL;
-}
-
 /* A worker busy past shutdown's 2 s join (parked here, as if inside a
  * long update) still reads the script: ac_threaded_free must not return
  * before it ends, since the caller frees the script next. */
 static void test_free_waits_for_a_busy_worker(void **state)
 {
 	struct fx *f = fx_new(ref_script, 0, 0);
-	struct freer fr = { .tt = f->tt };
+	struct bg_call fr = { .tt = f->tt, .call = ac_threaded_free };
 	struct pollfd pfd;
 	pthread_t th;
 	char c;
@@ -858,7 +850,7 @@ static void test_free_waits_for_a_busy_worker(void **state)
 	*state = f;
 	park_worker(f);
 	assert_int_equal(pipe(fr.done), 0);
-	assert_int_equal(pthread_create(&th, NULL, free_it, &fr), 0);
+	assert_int_equal(pthread_create(&th, NULL, bg_run, &fr), 0);
 	pfd = (struct pollfd){ .fd = fr.done[0], .events = POLLIN };
 	/* past the 1 s to queue the command and the 2 s join */
 	assert_int_equal(poll(&pfd, 1, 3500), 0);
