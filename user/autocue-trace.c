@@ -333,11 +333,10 @@ static int report_interval(struct env *env, struct ac_trace *t,
 	env->ropts.title = title;
 	ret = ac_report_table(stdout, s, &env->ropts);
 	env->ropts.title = NULL;
-	if (ret == -EPIPE) {
+	if (ret) {		/* stdout failed: the caller says so */
 		ac_snapshot_free(s);
 		return ret;
 	}
-	ret = 0;
 	if (js && !(ret = ac_json_series_add(js, s, false)))
 		ret = ac_json_series_write(js, env->json);
 	if (ret)
@@ -443,10 +442,11 @@ static int run(struct env *env)
 			break;
 		if (env->interval && elapsed(&tick) >= env->interval) {
 			clock_gettime(CLOCK_MONOTONIC, &tick);
-			/* stdout gone (| head): nobody reads the rest */
-			if (report_interval(env, t, js, ++nint) == -EPIPE) {
+			ret = report_interval(env, t, js, ++nint);
+			/* stdout gone (| head) or full: nobody reads the rest */
+			if (ferror(stdout)) {
 				fprintf(stderr, "autocue-trace: cannot write the report to stdout: %s\n",
-					strerror(EPIPE));
+					strerror(ret ? -ret : EIO));
 				exit_code = 1;
 				break;
 			}

@@ -84,6 +84,12 @@ fi
 [ "$(cat "$TMP/rawp.rc")" = 1 ] && [ "$(wc -l <"$TMP/rawp.err")" -eq 1 ] &&
 	ok "--raw - closed by its reader: exit 1, one line: $(cat "$TMP/rawp.err")" ||
 	bad "--raw - closed (exit $(cat "$TMP/rawp.rc")): $(cat "$TMP/rawp.err")"
+# a full stdout at an interval table ends the session too, with one line
+timeout 20 $TRACE -q -i 0.2 -- $TARGET -l >/dev/full 2>"$TMP/full.err"; rc=$?
+[ $rc -eq 1 ] && [ "$(wc -l <"$TMP/full.err")" -eq 1 ] &&
+	grep -q "No space left on device" "$TMP/full.err" &&
+	ok "intervals to a full stdout: exit 1, one line" ||
+	bad "intervals to /dev/full (exit $rc): $(cat "$TMP/full.err")"
 # signals the launcher ignored (nohup) stay ignored: SIGHUP ends nothing
 (trap '' HUP; exec $TRACE -q -d 2 -- $TARGET -l) >"$TMP/hup.out" 2>&1 &
 hup=$!
