@@ -23,6 +23,10 @@ const volatile __u32 hist_shift = AC_DEFAULT_SHIFT;
 const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
 const volatile bool fold_paths = true;
 const volatile bool raw_events = false;
+/* Test-only: each hit spends this much more in the programs, a quarter at
+ * each side of both timestamps, as a dearer host's trap would (half of it
+ * inside the call's own time). Lets one host test the others. */
+const volatile __u32 test_hit_delay_ns = 0;
 
 /* Probe cost, measured by the loader once the programs run: pair_ns is what
  * one traced call adds to any enclosing measurement, inner_ns the part of it
@@ -36,12 +40,13 @@ struct frame {
 	__u64 desc;	/* traced calls completed inside this one; u64: a
 			 * session-long frame can see more than 2^32 */
 	__u32 id;
-	__u32 pad;
+	__u32 cold;	/* its own entry was a cold hit */
 };
 
 struct tstack {
 	__u32 depth;
 	__u32 overflow;	/* entries beyond AC_MAX_DEPTH still open */
+	__u64 cold_ns;	/* last cold hit: frames open then are cold */
 	struct frame f[AC_MAX_DEPTH];
 };
 
@@ -83,6 +88,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drops SEC(".maps");
+
+/* Hits per site so far, up to AC_COLD_HITS: key id * 2 (entry), id * 2 + 1
+ * (return). One process per session, so the id is the site. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);	/* 2 * (probes + 1), set at load */
+	__type(key, __u32);
+	__type(value, __u32);
+} site_hits SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -144,7 +158,44 @@ static __always_inline void update_max(__u64 *p, __u64 v)
 	}
 }
 
-static __always_inline void record_stat(__u32 id, __u64 ns)
+static __always_inline bool cold_hit(__u32 key)
+{
+	__u32 *n = bpf_map_lookup_elem(&site_hits, &key);
+
+	if (!n || *n >= AC_COLD_HITS)
+		return false;
+	__sync_fetch_and_add(n, 1);
+	return true;
+}
+
+static long spin_cb(__u64 i, void *ctx)
+{
+	return bpf_ktime_get_ns() >= *(__u64 *)ctx;
+}
+
+static __always_inline void test_delay(void)
+{
+	__u64 until;
+
+	if (!test_hit_delay_ns)
+		return;
+	until = bpf_ktime_get_ns() + test_hit_delay_ns / 4;
+	bpf_loop(1 << 20, spin_cb, &until, 0);
+}
+
+static __always_inline void record_cold(__u32 id, __u64 ns)
+{
+	struct ac_stat *st = bpf_map_lookup_elem(&stats, &id);
+
+	if (!st)
+		return;
+	update_max(&st->cold_max_ns, ns);
+	__sync_fetch_and_add(&st->cold_total_ns, ns);
+	__sync_fetch_and_add(&st->cold_count, 1);
+	__sync_fetch_and_add(&st->count, 1);
+}
+
+static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
 {
 	struct ac_stat *st = bpf_map_lookup_elem(&stats, &id);
 	__u32 key;
@@ -152,6 +203,7 @@ static __always_inline void record_stat(__u32 id, __u64 ns)
 
 	if (!st)
 		return;
+	__sync_fetch_and_add(&st->desc, desc);
 	/* extremes before the count: a reader that sees the call counted
 	 * sees them too (user space clears in the same order) */
 	update_min(&st->min_ns, ns);
@@ -201,7 +253,7 @@ static __always_inline void record_path(struct tstack *ts, __u32 top,
 }
 
 static __always_inline void emit_raw(__u32 id, __u32 depth, __u64 start,
-				     __u64 dur)
+				     __u64 dur, bool cold)
 {
 	struct ac_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -214,6 +266,7 @@ static __always_inline void emit_raw(__u32 id, __u32 depth, __u64 start,
 	e->tid = (__u32)current_ids();
 	e->id = id;
 	e->depth = depth;
+	e->cold = cold;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -231,6 +284,7 @@ int ac_entry(struct pt_regs *ctx)
 
 	if (!traced_process())
 		return 0;
+	test_delay();
 	ts = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {
@@ -247,22 +301,31 @@ int ac_entry(struct pt_regs *ctx)
 	f->id = (__u32)bpf_get_attach_cookie(ctx);
 	f->child_ns = 0;
 	f->desc = 0;
+	/* the one-time work comes after this program: inside this call and
+	 * every call open around it */
+	f->cold = cold_hit(f->id * 2);
+	if (f->cold)
+		ts->cold_ns = bpf_ktime_get_ns();
 	ts->depth = d + 1;
 	/* last, so the handler's own time stays outside the measurement */
 	f->start = bpf_ktime_get_ns();
+	test_delay();
 	return 0;
 }
 
 SEC("uprobe")
 int ac_return(struct pt_regs *ctx)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now;
 	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 raw, dur, self;
 	struct tstack *ts;
 	struct frame *f, *parent;
 	__u32 d, i, top = AC_MAX_DEPTH;
+	bool cold;
 
+	test_delay();
+	now = bpf_ktime_get_ns();
 	if (!traced_process())
 		return 0;
 	ts = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL, 0);
@@ -312,10 +375,18 @@ int ac_return(struct pt_regs *ctx)
 		parent->desc += 1 + f->desc;
 	}
 
-	record_stat(id, dur);
+	cold = f->cold || f->start <= ts->cold_ns;
+	if (cold)
+		record_cold(id, dur);
+	else
+		record_stat(id, dur, f->desc);
 	if (fold_paths)
 		record_path(ts, top, self, dur);
 	if (raw_events)
-		emit_raw(id, top, f->start, dur);
+		emit_raw(id, top, f->start, dur, cold);
+	/* this return's one-time work lands in the callers' time */
+	if (cold_hit(id * 2 + 1))
+		ts->cold_ns = bpf_ktime_get_ns();
+	test_delay();
 	return 0;
 }

@@ -382,7 +382,15 @@ static double actual_of(const struct ac_probe_stats *p,
 	case AC_STAT_COUNT:
 		return (double)p->count;
 	case AC_STAT_AVG:
-		return (double)p->total_ns / (double)p->count;
+		return ac_probe_mean_ns(p);
+	default:
+		break;
+	}
+	/* only cold calls (a once-run init): their extremes bound them all */
+	if (!ac_probe_warm_calls(p))
+		return stat == AC_STAT_TOTAL ? (double)p->cold_total_ns
+					     : (double)p->cold_max_ns;
+	switch (stat) {
 	case AC_STAT_MIN:
 		return (double)p->min_ns;
 	case AC_STAT_MAX:

@@ -375,8 +375,10 @@ static void announce(struct env *env, struct ac_trace *t)
 	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); ",
 		s->nprobes, ac_trace_binary(t), s->pid, ac_trace_attach_kind(t));
 	if (s->compensated)
-		fprintf(stderr, "probe cost %.2f us per call, compensated.",
-			s->pair_ns / 1000);
+		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
+			"code around it), compensated; resolution %.2f us.",
+			s->pair_ns / 1000, s->pair_tight_ns / 1000,
+			s->pair_busy_ns / 1000, s->resolution_ns / 1000);
 	else
 		fprintf(stderr, "raw figures (probe cost included).");
 	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");

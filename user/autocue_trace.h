@@ -42,6 +42,10 @@ struct ac_trace_opts {
 	bool raw;		/* exact mode: stream every call */
 	int max_paths;		/* folded-path map entries; 0: default */
 	bool no_paths;		/* skip folded call paths (cheaper probes) */
+	/* Test-only: every probe hit spends this much longer in the kernel,
+	 * as on a host where probes are dearer (page-table isolation, older
+	 * kernels); so one host can test accuracy for the others. */
+	unsigned test_hit_delay_ns;
 };
 
 /* A completed call, in exact mode. */
@@ -53,12 +57,22 @@ struct ac_raw_call {
 	uint16_t depth;
 };
 
+/* count is every call. A call whose time holds a probe site's first hits
+ * (the kernel's one-time uprobe set-up, 5 us to 1 ms, lands inside it and
+ * every call open around it) is cold: counted, its time kept apart in
+ * cold_*; total, min, max, the histogram and the percentiles cover the
+ * warm calls (count - cold_count). */
 struct ac_probe_stats {
 	const char *name;
 	uint64_t count;
-	uint64_t total_ns;
-	uint64_t min_ns;	/* 0 when count == 0 */
+	uint64_t total_ns;	/* warm calls */
+	uint64_t min_ns;	/* 0 when no warm call */
 	uint64_t max_ns;
+	uint64_t desc;		/* traced calls inside the warm calls, each
+				 * with pair_ns subtracted */
+	uint64_t cold_count;
+	uint64_t cold_total_ns;
+	uint64_t cold_max_ns;	/* an upper bound of each cold call */
 	int shift;		/* sub-bucket bits */
 	uint32_t nbuckets;
 	const uint64_t *buckets;	/* count per bucket */
@@ -93,6 +107,15 @@ struct ac_snapshot {
 	bool compensated;
 	double pair_ns;		/* probe cost subtracted per traced call */
 	double inner_ns;	/* of which inside the call's own time */
+	double pair_tight_ns;	/* the same, measured in a tight loop; the
+				 * gap to pair_ns is the cost that depends
+				 * on the code around a call (TLB refills) */
+	double pair_busy_ns;	/* around code touching many pages: with
+				 * pair_tight_ns, the range of what a traced
+				 * call costs its callers */
+	/* Below this a duration cannot be told from zero: the calibration's
+	 * spread. Writers print such values as bounds ("<0.6 us"). */
+	double resolution_ns;
 	int nprobes;
 	struct ac_probe_stats *probes;
 	int npaths;
@@ -141,6 +164,18 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
  * of the exact value; from the exact samples when present. */
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q);
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
+/* Calls whose durations are in the statistics: count - cold_count. */
+uint64_t ac_probe_warm_calls(const struct ac_probe_stats *p);
+/* Mean of the warm calls; with none, the cold calls' mean (a bound). */
+double ac_probe_mean_ns(const struct ac_probe_stats *p);
+/* Probe cost of the traced calls inside p's warm calls, subtracted from
+ * them: what the row would read more without compensation. */
+double ac_probe_beneath_ns(const struct ac_snapshot *s,
+			   const struct ac_probe_stats *p);
+/* How far that subtraction can be off: the calls beneath times the widest
+ * gap between pair_ns and what code touching no or many pages pays. */
+double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
+				 const struct ac_probe_stats *p);
 void ac_snapshot_free(struct ac_snapshot *s);
 
 #ifdef __cplusplus

@@ -22,7 +22,7 @@ uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
 	uint64_t n = 0, rank, seen = 0, lo, hi, mid;
 	uint32_t b;
 
-	if (!p || !p->count || !p->buckets)
+	if (!p || !p->buckets)
 		return 0;
 	/* rank within the histogram itself: read while calls go on, the
 	 * buckets and the count can be a few calls apart */
@@ -67,4 +67,37 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
 		if (!strcmp(s->probes[i].name, name))
 			return &s->probes[i];
 	return NULL;
+}
+
+uint64_t ac_probe_warm_calls(const struct ac_probe_stats *p)
+{
+	return p->count > p->cold_count ? p->count - p->cold_count : 0;
+}
+
+double ac_probe_mean_ns(const struct ac_probe_stats *p)
+{
+	uint64_t warm = ac_probe_warm_calls(p);
+
+	if (warm)
+		return (double)p->total_ns / (double)warm;
+	/* only cold calls: their mean, an upper bound */
+	return p->cold_count ? (double)p->cold_total_ns / (double)p->cold_count
+			     : 0;
+}
+
+double ac_probe_beneath_ns(const struct ac_snapshot *s,
+			   const struct ac_probe_stats *p)
+{
+	return s->compensated ? (double)p->desc * s->pair_ns : 0;
+}
+
+double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
+				 const struct ac_probe_stats *p)
+{
+	double up = s->pair_busy_ns - s->pair_ns;
+	double down = s->pair_ns - s->pair_tight_ns;
+
+	if (!s->compensated)
+		return 0;
+	return (double)p->desc * (up > down ? up : down > 0 ? down : 0);
 }

@@ -131,32 +131,80 @@ static struct json_object *new_exact(const struct ac_probe_stats *p)
 	return o;
 }
 
-static struct json_object *new_stat(const struct ac_probe_stats *p)
+/* The duration fields of a stat, in the seed's order. */
+enum { F_TOTAL, F_AVG, F_MEDIAN, F_MIN, F_MAX, F_P95, F_P99, F_P999, F_NR };
+
+static const char *const field_keys[F_NR] = {
+	"total_time_ms", "avg_time_ms", "median_time_ms", "min_time_ms",
+	"max_time_ms", "p95_time_ms", "p99_time_ms", "p999_time_ms",
+};
+
+static void stat_values(const struct ac_probe_stats *p, double v[F_NR])
+{
+	if (!ac_probe_warm_calls(p)) {
+		/* cold calls only: what they read bounds them */
+		for (int f = 0; f < F_NR; f++)
+			v[f] = (double)p->cold_max_ns;
+		v[F_TOTAL] = (double)p->cold_total_ns;
+		v[F_AVG] = ac_probe_mean_ns(p);
+		return;
+	}
+	v[F_TOTAL] = (double)p->total_ns;
+	v[F_AVG] = ac_probe_mean_ns(p);
+	v[F_MEDIAN] = (double)ac_probe_hist_percentile(p, 0.50);
+	v[F_MIN] = (double)p->min_ns;
+	v[F_MAX] = (double)p->max_ns;
+	v[F_P95] = (double)ac_probe_hist_percentile(p, 0.95);
+	v[F_P99] = (double)ac_probe_hist_percentile(p, 0.99);
+	v[F_P999] = (double)ac_probe_hist_percentile(p, 0.999);
+}
+
+/* Values the probe-cost noise hides are given as the resolution, their
+ * bound, and named in "below_resolution": never a 0 not measured. */
+static struct json_object *new_stat(const struct ac_snapshot *s,
+				    const struct ac_probe_stats *p)
 {
 	struct json_object *o = json_object_new_object();
-	double avg = (double)p->total_ns / (double)p->count;
+	struct json_object *below = json_object_new_array();
+	bool warm = ac_probe_warm_calls(p) > 0;
+	double v[F_NR];
 
-	if (!o)
-		return NULL;
+	if (!o || !below)
+		goto fail;
+	stat_values(p, v);
 	if (add(o, "name", json_object_new_string(p->name)) ||
-	    add(o, "call_count", json_object_new_uint64(p->count)) ||
-	    add(o, "total_time_ms", new_ms(p->total_ns)) ||
-	    add(o, "avg_time_ms", new_fixed(avg / 1e6, 6)) ||
-	    add(o, "median_time_ms",
-		new_ms(ac_probe_hist_percentile(p, 0.50))) ||
-	    add(o, "min_time_ms", new_ms(p->min_ns)) ||
-	    add(o, "max_time_ms", new_ms(p->max_ns)) ||
-	    add(o, "p95_time_ms", new_ms(ac_probe_hist_percentile(p, 0.95))) ||
-	    add(o, "p99_time_ms", new_ms(ac_probe_hist_percentile(p, 0.99))) ||
-	    add(o, "p999_time_ms",
-		new_ms(ac_probe_hist_percentile(p, 0.999))) ||
+	    add(o, "call_count", json_object_new_uint64(p->count)))
+		goto fail;
+	for (int f = 0; f < F_NR; f++) {
+		double x = v[f];
+
+		if (warm && s->compensated && x < s->resolution_ns) {
+			x = s->resolution_ns;
+			if (push(below, json_object_new_string(field_keys[f])))
+				goto fail;
+		}
+		if (add(o, field_keys[f], new_fixed(x / 1e6, 6)))
+			goto fail;
+	}
+	if (add(o, "below_resolution", below))
+		goto fail_below_added;
+	if (add(o, "cold_calls", json_object_new_uint64(p->cold_count)) ||
+	    add(o, "cold_total_time_ms", new_ms(p->cold_total_ns)) ||
+	    add(o, "cold_max_time_ms", new_ms(p->cold_max_ns)) ||
+	    add(o, "upper_bounds", json_object_new_boolean(!warm && p->count)) ||
+	    add(o, "probe_cost_beneath_ms",
+		new_fixed(ac_probe_beneath_ns(s, p) / 1e6, 6)) ||
+	    add(o, "probe_cost_beneath_error_ms",
+		new_fixed(ac_probe_beneath_error_ns(s, p) / 1e6, 6)) ||
 	    add(o, "buckets", new_buckets(p)))
-		goto fail;
+		goto fail_below_added;
 	if (p->exact && p->nexact && add(o, "exact", new_exact(p)))
-		goto fail;
+		goto fail_below_added;
 	return o;
 
 fail:
+	json_object_put(below);
+fail_below_added:
 	json_object_put(o);
 	return NULL;
 }
@@ -185,7 +233,7 @@ static struct json_object *new_stats(const struct ac_snapshot *s)
 			order[n++] = &s->probes[i];
 	qsort(order, n, sizeof(*order), by_total);
 	for (int i = 0; i < n; i++)
-		if (push(arr, new_stat(order[i])))
+		if (push(arr, new_stat(s, order[i])))
 			goto fail;
 	free(order);
 	return arr;
@@ -225,7 +273,10 @@ static struct json_object *new_compensation(const struct ac_snapshot *s)
 		return NULL;
 	if (add(o, "enabled", json_object_new_boolean(s->compensated)) ||
 	    add(o, "pair_ns", new_fixed(s->pair_ns, 1)) ||
-	    add(o, "inner_ns", new_fixed(s->inner_ns, 1))) {
+	    add(o, "inner_ns", new_fixed(s->inner_ns, 1)) ||
+	    add(o, "pair_tight_ns", new_fixed(s->pair_tight_ns, 1)) ||
+	    add(o, "pair_busy_ns", new_fixed(s->pair_busy_ns, 1)) ||
+	    add(o, "resolution_ns", new_fixed(s->resolution_ns, 1))) {
 		json_object_put(o);
 		return NULL;
 	}

@@ -30,8 +30,12 @@ void ac_stats_clear(struct ac_trace *t, __u32 id)
 	 * between then leaves them covering it, not a count without them */
 	s->max_ns = 0;
 	s->min_ns = UINT64_MAX;
+	s->cold_max_ns = 0;
 	s->count = 0;
+	s->cold_count = 0;
 	s->total_ns = 0;
+	s->cold_total_ns = 0;
+	s->desc = 0;
 	memset(t->hists + (size_t)id * t->nbuckets, 0,
 	       t->nbuckets * sizeof(__u64));
 }
@@ -57,10 +61,13 @@ static int on_raw(void *ctx, void *data, size_t len)
 	if (len < sizeof(*e) || e->id >= t->nids)
 		return 0;
 	if (t->raw_sink && e->id > 0 && e->id <= (__u32)t->probes.n)
-		fprintf(t->raw_sink, "%s %u %llu %llu %u\n",
+		fprintf(t->raw_sink, "%s %u %llu %llu %u %u\n",
 			t->probes.p[e->id - 1].name, e->tid,
 			(unsigned long long)e->start_ns,
-			(unsigned long long)e->dur_ns, e->depth);
+			(unsigned long long)e->dur_ns, e->depth, e->cold);
+	/* exact percentiles cover the warm calls, as the histogram does */
+	if (e->cold)
+		return 0;
 	b = &t->rawbuf[e->id];
 	if (b->n == b->cap) {
 		uint64_t cap = b->cap ? b->cap * 2 : 1024;
@@ -129,7 +136,7 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 		ring_buffer__consume(t->rb);
 	t->raw_sink = f;
 	if (f)
-		fprintf(f, "# probe tid start_ns dur_ns depth\n");
+		fprintf(f, "# probe tid start_ns dur_ns depth cold\n");
 }
 
 int ac_trace_poll(struct ac_trace *t, int timeout_ms)
@@ -204,8 +211,12 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s)
 		p->total_ns = st->total_ns;
 		/* a first call caught mid-record has a count but no extremes
 		 * yet: say 0 rather than 2^64 ns */
-		p->min_ns = st->count && st->min_ns != UINT64_MAX ? st->min_ns : 0;
+		p->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
 		p->max_ns = st->max_ns;
+		p->desc = st->desc;
+		p->cold_count = st->cold_count;
+		p->cold_total_ns = st->cold_total_ns;
+		p->cold_max_ns = st->cold_max_ns;
 		p->shift = t->shift;
 		p->nbuckets = t->nbuckets;
 		p->buckets = b;
@@ -293,6 +304,9 @@ struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
 	s->compensated = !t->no_compensate;
 	s->pair_ns = t->pair_ns;
 	s->inner_ns = t->inner_ns;
+	s->pair_tight_ns = t->pair_tight_ns;
+	s->pair_busy_ns = t->pair_busy_ns;
+	s->resolution_ns = t->resolution_ns;
 	for (int i = 0; i < AC_LOST_NR && i < AC_DROP_NR; i++)
 		s->lost[i] = t->drops[i];
 	s->map_bytes = ac_maps_bytes(t);

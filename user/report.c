@@ -6,7 +6,7 @@
 #include "report.h"
 
 #define CELL	32	/* a formatted number or "-" */
-#define MAX_COLS 11
+#define MAX_COLS 12
 
 static const char *const lost_labels[AC_LOST_NR] = {
 	[AC_LOST_UNMATCHED_RETURN] = "unmatched returns",
@@ -58,13 +58,21 @@ int ac_sort_parse(const char *name, enum ac_sort *out)
 
 static double mean_ns(const struct ac_probe_stats *p)
 {
-	return p->count ? (double)p->total_ns / (double)p->count : 0;
+	return ac_probe_mean_ns(p);
 }
 
 bool ac_overhead_dominated(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p)
 {
 	return s->pair_ns > 0 && p->count && mean_ns(p) < 3 * s->pair_ns;
+}
+
+double ac_beneath_share(const struct ac_snapshot *s,
+			const struct ac_probe_stats *p)
+{
+	double beneath = ac_probe_beneath_ns(s, p);
+
+	return beneath > 0 ? beneath / (beneath + (double)p->total_ns) : 0;
 }
 
 struct row {
@@ -114,12 +122,38 @@ struct table {
 	bool left[MAX_COLS];
 	char (*cells)[MAX_COLS][CELL];	/* nrows rows */
 	const char **names;		/* column 0 is a name: any length */
+	const struct ac_snapshot *s;	/* what the rows come from */
 	int width[MAX_COLS];
 };
 
-static void fmt_ms(char *buf, uint64_t ns)
+/* Milliseconds with 3 decimals, or the 3 significant digits a shorter
+ * duration needs: 412 ns is 0.000412, not 0.000. */
+static void fmt_ms_plain(char *buf, size_t len, double ns)
 {
-	snprintf(buf, CELL, "%.3f", (double)ns / 1e6);
+	if (ns >= 1000 || ns <= 0)
+		snprintf(buf, len, "%.3f", ns / 1e6);
+	else
+		snprintf(buf, len, "%.*f", ns >= 100 ? 6 : ns >= 10 ? 7 : 8,
+			 ns / 1e6);
+}
+
+/* A duration the probe-cost noise hides is shown as the bound it is. */
+static void fmt_ms(const struct ac_snapshot *s, char *buf, double ns)
+{
+	if (s->compensated && ns < s->resolution_ns) {
+		buf[0] = '<';
+		fmt_ms_plain(buf + 1, CELL - 1, s->resolution_ns);
+		return;
+	}
+	fmt_ms_plain(buf, CELL, ns);
+}
+
+/* A cold call's duration holds one-time kernel work: an upper bound. */
+static void fmt_bound(char *buf, double ns)
+{
+	buf[0] = '~';
+	buf[1] = '<';
+	fmt_ms_plain(buf + 2, CELL - 2, ns);
 }
 
 static bool has_exact(const struct ac_snapshot *s)
@@ -131,7 +165,7 @@ static bool has_exact(const struct ac_snapshot *s)
 }
 
 static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
-		     bool exact)
+		     bool exact, bool beneath)
 {
 	char (*c)[CELL] = t->cells[r];
 	int n = 1;
@@ -143,30 +177,42 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 			strcpy(c[n++], "-");
 		return;
 	}
-	fmt_ms(c[n++], p->total_ns);
-	snprintf(c[n++], CELL, "%.3f", mean_ns(p) / 1e6);
-	fmt_ms(c[n++], p->min_ns);
-	fmt_ms(c[n++], p->max_ns);
-	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.50));
-	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.95));
+	if (!ac_probe_warm_calls(p)) {
+		/* cold calls only: what they read bounds them */
+		fmt_bound(c[n++], (double)p->cold_total_ns);
+		fmt_bound(c[n++], mean_ns(p));
+		while (n < t->ncols - (beneath ? 1 : 0))
+			fmt_bound(c[n++], (double)p->cold_max_ns);
+		if (beneath)
+			strcpy(c[n++], "-");
+		return;
+	}
+	fmt_ms(t->s, c[n++], p->total_ns);
+	fmt_ms(t->s, c[n++], mean_ns(p));
+	fmt_ms(t->s, c[n++], p->min_ns);
+	fmt_ms(t->s, c[n++], p->max_ns);
+	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.50));
+	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.95));
 	if (exact) {
 		if (p->exact && p->nexact)
-			fmt_ms(c[n], ac_probe_percentile(p, 0.95));
+			fmt_ms(t->s, c[n], ac_probe_percentile(p, 0.95));
 		else
 			strcpy(c[n], "-");
 		n++;
 	}
-	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.99));
+	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.99));
 	if (exact) {
 		if (p->exact && p->nexact)
-			fmt_ms(c[n], ac_probe_percentile(p, 0.99));
+			fmt_ms(t->s, c[n], ac_probe_percentile(p, 0.99));
 		else
 			strcpy(c[n], "-");
 		n++;
 	}
+	if (beneath)
+		snprintf(c[n++], CELL, "%.0f%%", 100 * ac_beneath_share(t->s, p));
 }
 
-static void set_columns(struct table *t, bool exact)
+static void set_columns(struct table *t, bool exact, bool beneath)
 {
 	int n = 0;
 
@@ -184,6 +230,10 @@ static void set_columns(struct table *t, bool exact)
 	t->head[n++] = "P99(ms)";
 	if (exact)
 		t->head[n++] = "P99x(ms)";
+	/* the probe cost of the traced calls beneath, subtracted: the share
+	 * of the row's raw time whose correction rests on the calibration */
+	if (beneath)
+		t->head[n++] = "Probes%";
 	t->ncols = n;
 }
 
@@ -240,6 +290,54 @@ static void print_table(FILE *out, const struct table *t, const bool *star)
 	}
 }
 
+/* Rows whose time is mostly probe cost of the calls beneath them, and the
+ * probes to leave out: the most called ones whose own mean is within a few
+ * probe costs of zero (they say little and cost the most). */
+static void print_dominated(FILE *out, const struct ac_snapshot *s)
+{
+	const struct ac_probe_stats *worst = NULL, *hot = NULL;
+
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct ac_probe_stats *p = &s->probes[i];
+
+		if (ac_beneath_share(s, p) > 0.5 &&
+		    (!worst || p->total_ns > worst->total_ns))
+			worst = p;
+		if (p->count && ac_overhead_dominated(s, p) &&
+		    (!hot || p->count > hot->count))
+			hot = p;
+	}
+	if (!worst)
+		return;
+	fprintf(out, "probe cost dominates: %.0f%% of %s's measured time was "
+		"the probes of the calls beneath it (corrected, +- %.3f ms)",
+		100 * ac_beneath_share(s, worst), worst->name,
+		ac_probe_beneath_error_ns(s, worst) / 1e6);
+	if (hot)
+		fprintf(out, "; leave out %s (%llu calls) with --probes or "
+			"--max-overhead", hot->name,
+			(unsigned long long)hot->count);
+	fputc('\n', out);
+}
+
+static void print_cold(FILE *out, const struct ac_snapshot *s)
+{
+	uint64_t n = 0;
+	int rows = 0;
+
+	for (int i = 0; i < s->nprobes; i++) {
+		n += s->probes[i].cold_count;
+		rows += s->probes[i].cold_count > 0;
+	}
+	if (n)
+		fprintf(out, "first calls: %llu call%s (%d row%s) held a probe "
+			"site's first hits, whose one-time kernel set-up they "
+			"include; counted, left out of the durations (~< marks "
+			"rows that have only such calls: upper bounds)\n",
+			(unsigned long long)n, n == 1 ? "" : "s", rows,
+			rows == 1 ? "" : "s");
+}
+
 static void print_footer(FILE *out, const struct ac_snapshot *s,
 			 bool any_star, int more, int empty_hidden)
 {
@@ -252,8 +350,10 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 			empty_hidden, empty_hidden == 1 ? "" : "s");
 	if (s->compensated)
 		fprintf(out, "probe cost subtracted per traced call: %.3f us "
-			"(%.3f us of it inside the call's own time)\n",
-			s->pair_ns / 1e3, s->inner_ns / 1e3);
+			"(%.3f us of it inside the call's own time); "
+			"resolution %.3f us: shorter reads as <%.3f us\n",
+			s->pair_ns / 1e3, s->inner_ns / 1e3,
+			s->resolution_ns / 1e3, s->resolution_ns / 1e3);
 	else if (s->pair_ns > 0)
 		fprintf(out, "raw figures (no compensation): each traced call "
 			"includes ~%.3f us of probe cost\n", s->pair_ns / 1e3);
@@ -268,6 +368,8 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 	}
 	if (!first)
 		fputc('\n', out);
+	print_cold(out, s);
+	print_dominated(out, s);
 	if (any_star)
 		fprintf(out, "* overhead-dominated: mean within 3 probe costs "
 			"of zero\n");
@@ -280,7 +382,7 @@ int ac_report_table(FILE *out, const struct ac_snapshot *s,
 	struct sorter st;
 	struct table t = {};
 	struct row *rows = NULL;
-	bool *star = NULL, any_star = false, exact;
+	bool *star = NULL, any_star = false, exact, beneath = false;
 	int n = 0, shown, empty_hidden = 0, err = 0;
 
 	if (!out || !s)
@@ -288,6 +390,9 @@ int ac_report_table(FILE *out, const struct ac_snapshot *s,
 	if (!o)
 		o = &defaults;
 	exact = has_exact(s);
+	t.s = s;
+	for (int i = 0; i < s->nprobes; i++)
+		beneath |= ac_probe_beneath_ns(s, &s->probes[i]) > 0;
 	rows = calloc(s->nprobes + 1, sizeof(*rows));
 	star = calloc(s->nprobes + 1, sizeof(*star));
 	t.cells = calloc(s->nprobes + 1, sizeof(*t.cells));
@@ -311,13 +416,13 @@ int ac_report_table(FILE *out, const struct ac_snapshot *s,
 	qsort_r(rows, n, sizeof(*rows), cmp_rows, &st);
 	shown = o->top > 0 && o->top < n ? o->top : n;
 
-	set_columns(&t, exact);
+	set_columns(&t, exact, beneath);
 	t.nrows = shown;
 	for (int r = 0; r < shown; r++) {
 		t.names[r] = rows[r].p->name;
 		star[r] = ac_overhead_dominated(s, rows[r].p);
 		any_star |= star[r];
-		fill_row(&t, r, rows[r].p, exact);
+		fill_row(&t, r, rows[r].p, exact, beneath);
 	}
 	fit_widths(&t, star);
 

@@ -48,6 +48,11 @@ int ac_log2_hist_print(FILE *out, const struct ac_probe_stats *p);
 bool ac_overhead_dominated(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p);
 
+/* The share of a row's raw time that was probe cost of the traced calls
+ * beneath it (subtracted by compensation), 0..1. */
+double ac_beneath_share(const struct ac_snapshot *s,
+			const struct ac_probe_stats *p);
+
 /* Lost-event counter i (AC_LOST_*): "unmatched returns" for people,
  * "unmatched_returns" for JSON. NULL when out of range. */
 const char *ac_lost_label(int i);

@@ -90,6 +90,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->no_compensate = o && o->no_compensate;
 	t->raw = o && o->raw;
 	t->no_paths = o && o->no_paths;
+	t->test_hit_delay_ns = o ? o->test_hit_delay_ns : 0;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	if (o && o->binary)
@@ -291,6 +292,8 @@ static int load_as(struct ac_trace *t, bool multi)
 	bpf_map__set_max_entries(skel->maps.stats, t->nids);
 	bpf_map__set_max_entries(skel->maps.hists, t->nids * t->nbuckets);
 	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);
+	bpf_map__set_max_entries(skel->maps.site_hits, 2 * t->nids);
+	skel->rodata->test_hit_delay_ns = t->test_hit_delay_ns;
 	/* 4 MiB holds ~130k records: 65 ms at the fastest probe rate, and
 	 * the reader wakes on every record; 16 MiB cost 4 ms of start-up */
 	if (t->raw)

@@ -32,6 +32,7 @@ struct ac_trace {
 	int shift, max_paths;
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
 	bool no_compensate, raw, no_paths;
+	unsigned test_hit_delay_ns;
 	bool multi;		/* uprobe_multi links */
 	struct bpf_link **links;	/* one per site, without multi */
 	int nlinks;
@@ -46,6 +47,9 @@ struct ac_trace {
 	FILE *raw_sink;
 	struct ac_prewarm *prewarm;
 	double pair_ns, inner_ns;
+	double pair_tight_ns;	/* in a loop that touches no memory */
+	double pair_busy_ns;	/* around code that touches 512 pages */
+	double resolution_ns;	/* calibration noise; 0 uncompensated */
 	struct timespec t0;
 	char err[512];
 };

@@ -238,12 +238,136 @@ static void test_table(void **state)
 	assert_non_null(strstr(t, "(1 probe never called, not shown)\n"));
 	assert_non_null(strstr(t, "probe cost subtracted per traced call: "
 				   "3.000 us (1.250 us of it inside the "
-				   "call's own time)\n"));
+				   "call's own time); resolution 0.000 us"));
 	assert_non_null(strstr(t, "lost events: 3 unmatched returns, "
 				   "1 depth overflow\n"));
 	assert_non_null(strstr(t, "* overhead-dominated: mean within 3 "
 				   "probe costs of zero\n"));
 	free(t);
+}
+
+/* --- bounds: resolution, cold calls, probe cost beneath ----------------- */
+
+/* A stat's column (1-based after the name) in a table row. */
+static const char *cell(const char *row, int col, char *buf, size_t len)
+{
+	const char *p = row;
+
+	for (int c = 0; c <= col; c++) {
+		p += strspn(p, " ");
+		if (c == col)
+			break;
+		p += strcspn(p, " ");
+	}
+	snprintf(buf, len, "%.*s", (int)strcspn(p, " "), p);
+	return buf;
+}
+
+static const char *row_of(const char *t, const char *name, char *buf,
+			  size_t len)
+{
+	for (int i = 0;; i++) {
+		line_of(t, i, buf, len);
+		if (!strncmp(buf, name, strlen(name)) &&
+		    (buf[strlen(name)] == ' ' || buf[strlen(name)] == '*'))
+			return buf;
+		assert_non_null(strchr(strstr(t, buf), '\n'));
+	}
+}
+
+static void test_bounds_in_table(void **state)
+{
+	struct fixture *fx = *state;
+	struct ac_probe_stats *u = &fx->probes[P_UPDATE];
+	struct ac_report_opts o = { .sort = AC_SORT_NAME };
+	char *t, l[512], c[64];
+
+	/* the word calls (1.9..2.5 us) are below a 2.2 us resolution in
+	 * part: those figures become the bound, never a 0 */
+	fx->s.resolution_ns = 2200;
+	/* odd: its one call was cold (a site's first hits): a bound */
+	fx->probes[P_ODD].cold_count = 1;
+	fx->probes[P_ODD].cold_total_ns = 2000000;
+	fx->probes[P_ODD].cold_max_ns = 2000000;
+	fx->probes[P_ODD].count = 1;
+	fx->probes[P_ODD].total_ns = 0;
+	memset(fx->buckets[P_ODD], 0, sizeof(fx->buckets[P_ODD]));
+	fx->probes[P_ODD].exact = NULL;
+	fx->probes[P_ODD].nexact = 0;
+	/* update: 4000 traced calls beneath its 10, 3 us each subtracted */
+	u->desc = 4000;
+	fx->s.pair_tight_ns = 2800;
+	fx->s.pair_busy_ns = 3500;
+	t = table(fx, &o);
+	row_of(t, "tracker_match_single_word", l, sizeof(l));
+	assert_string_equal(cell(l, 4, c, sizeof(c)), "<0.002");	/* min */
+	assert_string_equal(cell(l, 6, c, sizeof(c)), "<0.002");	/* median */
+	assert_string_equal(cell(l, 5, c, sizeof(c)), "0.003");	/* max */
+	assert_null(strstr(l, " 0.000 "));
+	row_of(t, ODD, l, sizeof(l));
+	assert_string_equal(cell(l, 1, c, sizeof(c)), "1");	/* counted */
+	assert_string_equal(cell(l, 2, c, sizeof(c)), "~<2.000");
+	assert_string_equal(cell(l, 6, c, sizeof(c)), "~<2.000");
+	/* Probes%: 4000 * 3 us of 12 ms + 50 ms raw */
+	assert_non_null(strstr(t, "Probes%"));
+	row_of(t, "tracker_update", l, sizeof(l));
+	assert_non_null(strstr(l, " 19%"));
+	assert_non_null(strstr(t, "first calls: 1 call (1 row) held a probe "
+				   "site's first hits"));
+	/* 19% is no majority: no advice yet */
+	assert_null(strstr(t, "probe cost dominates"));
+	free(t);
+
+	/* 40000 calls beneath: 70% of the raw time, +- 40000 * 0.5 us */
+	u->desc = 40000;
+	t = table(fx, &o);
+	assert_non_null(strstr(t, "probe cost dominates: 71% of "
+				   "tracker_update's measured time was the "
+				   "probes of the calls beneath it (corrected, "
+				   "+- 20.000 ms); leave out "
+				   "tracker_match_single_word (5 calls)"));
+	free(t);
+}
+
+static void test_bounds_in_json(void **state)
+{
+	struct fixture *fx = *state;
+	struct json_object *j, *stats, *st, *v;
+	const char *name;
+
+	fx->s.resolution_ns = 2200;
+	fx->probes[P_UPDATE].desc = 4000;
+	fx->s.pair_tight_ns = 2800;
+	fx->s.pair_busy_ns = 3500;
+	j = ac_json_report(&fx->s, NULL);
+	assert_non_null(j);
+	assert_true(json_object_object_get_ex(j, "stats", &stats));
+	for (size_t i = 0; i < json_object_array_length(stats); i++) {
+		st = json_object_array_get_idx(stats, i);
+		json_object_object_get_ex(st, "name", &v);
+		name = json_object_get_string(v);
+		json_object_object_get_ex(st, "below_resolution", &v);
+		if (!strcmp(name, "tracker_match_single_word")) {
+			/* min 1.9 us and the median: the bound, listed */
+			assert_int_equal(json_object_array_length(v), 3);
+			assert_string_equal(json_object_get_string(
+				json_object_array_get_idx(v, 0)), "avg_time_ms");
+			json_object_object_get_ex(st, "min_time_ms", &v);
+			assert_true(fabs(json_object_get_double(v) - 0.0022) < 1e-9);
+		} else {
+			assert_int_equal(json_object_array_length(v), 0);
+		}
+		if (!strcmp(name, "tracker_update")) {
+			json_object_object_get_ex(st, "probe_cost_beneath_ms", &v);
+			assert_true(fabs(json_object_get_double(v) - 12.0) < 1e-9);
+			json_object_object_get_ex(st,
+				"probe_cost_beneath_error_ms", &v);
+			assert_true(fabs(json_object_get_double(v) - 2.0) < 1e-9);
+		}
+		json_object_object_get_ex(st, "cold_calls", &v);
+		assert_int_equal(json_object_get_int(v), 0);
+	}
+	json_object_put(j);
 }
 
 static void test_table_sort_top_empty(void **state)
@@ -840,6 +964,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bounds_in_table, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bounds_in_json, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_table_sort_top_empty,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_raw, setup,
