@@ -33,6 +33,9 @@ const volatile __u32 test_hit_delay_ns = 0;
  * inside the call's own measurement. Zero = raw figures. */
 __u64 pair_ns = 0;
 __u64 inner_ns = 0;
+/* Calls begun before this time are cold: set when probes are attached
+ * anew (--max-overhead), whose first hits and re-attach work they hold. */
+__u64 cold_before_ns = 0;
 
 struct frame {
 	__u64 start;
@@ -375,7 +378,7 @@ int ac_return(struct pt_regs *ctx)
 		parent->desc += 1 + f->desc;
 	}
 
-	cold = f->cold || f->start <= ts->cold_ns;
+	cold = f->cold || f->start <= ts->cold_ns || f->start < cold_before_ns;
 	if (cold)
 		record_cold(id, dur);
 	else

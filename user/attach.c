@@ -166,9 +166,11 @@ int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
 
 void ac_detach_all(struct ac_trace *t)
 {
-	for (int i = 0; i < t->nlinks; i++)
+	/* in reverse, entries before their returns: a return detached first
+	 * would leave every entry meanwhile a frame that never closes */
+	for (int i = t->nlinks - 1; i >= 0; i--)
 		bpf_link__destroy(t->links[i]);
-	for (int i = 0; i < t->nlink_fds; i++)
+	for (int i = t->nlink_fds - 1; i >= 0; i--)
 		close(t->link_fds[i]);
 	free(t->links);
 	free(t->link_fds);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "autocue_trace.h"
 #include "assertions.h"
+#include "budget.h"
 #include "folded.h"
 #include "json_report.h"
 #include "outfile.h"
@@ -31,6 +32,8 @@ struct env {
 	struct ac_report_opts ropts;
 	const char *json, *folded, *svg, *raw;
 	struct ac_assertions *asserts;
+	double max_overhead;	/* share of the program's CPU; 0: off */
+	double overhead_phase;	/* s of counting before choosing */
 };
 
 static volatile sig_atomic_t exiting;
@@ -55,7 +58,8 @@ static const char doc[] =
 enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
-	OPT_LIST, OPT_ALL, OPT_HIST,
+	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
+	OPT_TEST_HIT_DELAY,
 };
 
 static const struct argp_option opts[] = {
@@ -90,6 +94,12 @@ static const struct argp_option opts[] = {
 	  "Attach only probes matching these comma-separated globs", 5 },
 	{ "no-compensate", OPT_NO_COMPENSATE, NULL, 0,
 	  "Report raw durations, probe cost included", 5 },
+	{ "max-overhead", OPT_MAX_OVERHEAD, "PCT", 0,
+	  "Count calls for a first phase, then keep only the probes whose cost fits PCT% of the program's CPU time (the rest are named and left out)", 5 },
+	{ "overhead-phase", OPT_OVERHEAD_PHASE, "SEC", 0,
+	  "Length of --max-overhead's first phase (default 1 s)", 5 },
+	/* for the test suites: as on a host where probes cost more */
+	{ "test-hit-delay", OPT_TEST_HIT_DELAY, "NS", OPTION_HIDDEN, NULL, 5 },
 	{},
 };
 
@@ -166,6 +176,24 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
 	case OPT_NO_COMPENSATE: env->topts.no_compensate = true; break;
+	case OPT_MAX_OVERHEAD:
+		if (parse_seconds(arg, &env->max_overhead) ||
+		    env->max_overhead > 100)
+			argp_failure(state, 1, 0, "invalid --max-overhead: %s (a percentage, 0..100)", arg);
+		env->max_overhead /= 100;
+		break;
+	case OPT_OVERHEAD_PHASE:
+		if (parse_seconds(arg, &env->overhead_phase))
+			argp_failure(state, 1, 0, "invalid --overhead-phase: %s", arg);
+		break;
+	case OPT_TEST_HIT_DELAY: {
+		int ns;
+
+		if (parse_int(arg, 0, 1000000, &ns))
+			argp_failure(state, 1, 0, "invalid --test-hit-delay: %s", arg);
+		env->topts.test_hit_delay_ns = ns;
+		break;
+	}
 	case ARGP_KEY_ARG:
 		/* the first operand starts the command: hand argp the rest */
 		return ARGP_ERR_UNKNOWN;
@@ -179,6 +207,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD (see --help)");
 		if (env->pid && env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
+		if (env->max_overhead && env->topts.no_compensate)
+			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -385,6 +415,67 @@ static void announce(struct env *env, struct ac_trace *t)
 	ac_snapshot_free(s);
 }
 
+/* --max-overhead: count calls for a first phase with every probe, then
+ * keep the probes that fit the budget. 0, or 1 after saying why not. */
+static int budget_phase(struct env *env, struct ac_trace *t,
+			const struct timespec *t0)
+{
+	long long cpu0 = ac_trace_cpu_ns(t), cpu1;
+	double phase = env->overhead_phase ? env->overhead_phase : 1.0, share;
+	struct ac_budget_probe *bp;
+	struct ac_snapshot *s;
+	bool *keep;
+	int n, left = 0, ret = 0;
+
+	if (env->duration && phase > env->duration / 2)
+		phase = env->duration / 2;
+	while (!exiting && elapsed(t0) < phase && ac_trace_alive(t, NULL))
+		ac_trace_poll(t, 20);
+	cpu1 = ac_trace_cpu_ns(t);
+	if (exiting || !ac_trace_alive(t, NULL) || cpu0 < 0 || cpu1 < 0)
+		return 0;	/* ended in the phase: report what it has */
+	s = ac_trace_snapshot(t);
+	if (!s)
+		return 1;
+	n = s->nprobes;
+	bp = calloc(n + 1, sizeof(*bp));
+	keep = calloc(n + 1, sizeof(*keep));
+	if (!bp || !keep) {
+		ret = 1;
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++) {
+		bp[i].name = s->probes[i].name;
+		bp[i].calls = s->probes[i].count;
+	}
+	share = ac_budget_choose(bp, n, s->pair_ns, (double)(cpu1 - cpu0),
+				 env->max_overhead);
+	for (int i = 0; i < n; i++) {
+		keep[i] = bp[i].keep;
+		if (keep[i])
+			continue;
+		fprintf(stderr, "autocue-trace: --max-overhead %g%%: leaving out "
+			"%s: %.0f calls/s, %.1f%% of the program's CPU in probes\n",
+			env->max_overhead * 100, bp[i].name,
+			bp[i].calls / elapsed(t0), bp[i].share * 100);
+		left++;
+	}
+	if (!env->quiet)
+		fprintf(stderr, "autocue-trace: --max-overhead %g%%: %d of %d "
+			"probes kept after %.1f s, expected cost %.2f%% of the "
+			"program's CPU\n", env->max_overhead * 100, n - left, n,
+			elapsed(t0), share * 100);
+	if (left && ac_trace_keep_probes(t, keep)) {
+		fprintf(stderr, "autocue-trace: %s\n", ac_trace_error(t));
+		ret = 1;
+	}
+cleanup:
+	free(bp);
+	free(keep);
+	ac_snapshot_free(s);
+	return ret;
+}
+
 static int run(struct env *env)
 {
 	struct ac_trace *t = NULL;
@@ -426,6 +517,10 @@ static int run(struct env *env)
 		goto cleanup;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (env->max_overhead && budget_phase(env, t, &t0)) {
+		exit_code = 1;
+		goto cleanup;
+	}
 	tick = t0;
 	while (!exiting) {
 		ac_trace_poll(t, wait_ms(env, &t0, &tick));

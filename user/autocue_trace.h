@@ -155,6 +155,13 @@ const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n);
 /* How the probes are attached, once attached: "uprobe_multi links" (one
  * per program, kernel 6.6+) or "one uprobe per site" (older kernels). */
 const char *ac_trace_attach_kind(const struct ac_trace *t);
+/* Detaches the probes whose keep[i] (index into a snapshot's probes) is
+ * false, attaches the rest anew and resets: for --max-overhead, after a
+ * first phase. 0 or -errno. */
+int ac_trace_keep_probes(struct ac_trace *t, const bool *keep);
+/* CPU time the traced process has used so far (every thread), ns; -1 when
+ * it is gone. */
+long long ac_trace_cpu_ns(const struct ac_trace *t);
 void ac_trace_close(struct ac_trace *t);
 
 const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,

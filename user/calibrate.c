@@ -35,26 +35,6 @@
 
 AUTOCUE_PROBE(autocue_calibrate);
 
-static __attribute__((noinline)) void traced_call(void)
-{
-	AUTOCUE_TRACE(autocue_calibrate);
-	__asm__ __volatile__("" ::: "memory");
-}
-
-/* The same pair in sys/sdt.h's classic form, for targets built with
- * -DAUTOCUE_CLASSIC_PROBES: a trapping site costs about twice as much. */
-static __attribute__((noinline)) void traced_call_classic(void)
-{
-	STAP_PROBE(autocue, autocue_calibrate_classic__entry);
-	__asm__ __volatile__("" ::: "memory");
-	STAP_PROBE(autocue, autocue_calibrate_classic__return);
-}
-
-static __attribute__((noinline)) void bare_call(void)
-{
-	__asm__ __volatile__("" ::: "memory");
-}
-
 static volatile unsigned long ws_sink;
 
 static __attribute__((noinline)) void touch_pages(const volatile char *ws,
@@ -67,6 +47,32 @@ static __attribute__((noinline)) void touch_pages(const volatile char *ws,
 	ws_sink = sum;
 }
 
+/* Each touches `pages` pages of ws inside the traced scope. */
+typedef void call_fn(const volatile char *ws, int pages);
+
+static __attribute__((noinline)) void traced_call(const volatile char *ws,
+						      int pages)
+{
+	AUTOCUE_TRACE(autocue_calibrate);
+	touch_pages(ws, pages);
+}
+
+/* The same pair in sys/sdt.h's classic form, for targets built with
+ * -DAUTOCUE_CLASSIC_PROBES: a trapping site costs about twice as much. */
+static __attribute__((noinline)) void traced_call_classic(
+	const volatile char *ws, int pages)
+{
+	STAP_PROBE(autocue, autocue_calibrate_classic__entry);
+	touch_pages(ws, pages);
+	STAP_PROBE(autocue, autocue_calibrate_classic__return);
+}
+
+static __attribute__((noinline)) void bare_call(const volatile char *ws,
+						    int pages)
+{
+	touch_pages(ws, pages);
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -75,13 +81,15 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static double batch_ns(void (*fn)(void), const volatile char *ws, int pages)
+/* Mean ns of fn touching `inside` pages, the code around it `around`. */
+static double batch_ns(call_fn *fn, const volatile char *ws, int inside,
+		       int around)
 {
 	double t = now_ns();
 
 	for (int i = 0; i < CALLS; i++) {
-		fn();
-		touch_pages(ws, pages);
+		fn(ws, inside);
+		touch_pages(ws + WS_STRIDE / 2, around);
 	}
 	return (now_ns() - t) / CALLS;
 }
@@ -90,19 +98,32 @@ static double batch_ns(void (*fn)(void), const volatile char *ws, int pages)
  * touching ws (or nothing): the fastest batch of each, since preemption
  * and other tenants only ever add time (a median still moved by 2x with
  * both CPUs busy). */
-static double pair_cost(void (*fn)(void), const volatile char *ws, int pages,
+static double pair_cost(call_fn *fn, const volatile char *ws, int pages,
 			int batches)
 {
 	double traced = 1e300, bare = 1e300;
 
 	for (int b = 0; b < batches; b++) {
-		double x = batch_ns(bare_call, ws, pages);
-		double y = batch_ns(fn, ws, pages);
+		double x = batch_ns(bare_call, ws, 0, pages);
+		double y = batch_ns(fn, ws, 0, pages);
 
 		bare = x < bare ? x : bare;
 		traced = y < traced ? y : traced;
 	}
 	return traced > bare ? traced - bare : 0;
+}
+
+/* The calibration probe's durations so far, as a snapshot would give. */
+static void own_durations(struct ac_trace *t, __u32 id,
+			  struct ac_probe_stats *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->count = t->stats[id].count;
+	p->min_ns = t->stats[id].min_ns;
+	p->max_ns = t->stats[id].max_ns;
+	p->shift = t->shift;
+	p->nbuckets = t->nbuckets;
+	p->buckets = (const uint64_t *)t->hists + (size_t)id * t->nbuckets;
 }
 
 static int attach_self(struct ac_trace *t, __u32 id, const char *name)
@@ -130,12 +151,12 @@ int ac_calibrate(struct ac_trace *t)
 {
 	__u32 id = t->nids - 1;
 	bool classic = ac_probes_mostly_classic(&t->probes);
-	void (*call)(void) = classic ? traced_call_classic : traced_call;
+	call_fn *call = classic ? traced_call_classic : traced_call;
 	size_t ws_len = (size_t)WS_MAX_PAGES * WS_STRIDE;
 	char *ws = malloc(ws_len);
 	int ret;
 	struct ac_probe_stats p;
-	double lo, hi;
+	double lo, hi, busy, bare = 1e300;
 
 	/* the link stays until ac_trace_close: detaching a uprobe waits for
 	 * RCU grace periods, and nothing calls the probe again */
@@ -143,13 +164,13 @@ int ac_calibrate(struct ac_trace *t)
 				   "autocue_calibrate");
 	if (ret)
 		goto cleanup;
-	for (int i = 0; i < WARMUP; i++)
-		call();
 	if (!ws) {
 		ret = ac_trace_fail(t, -ENOMEM, "out of memory");
 		goto cleanup;
 	}
 	memset(ws, 1, ws_len);
+	for (int i = 0; i < WARMUP; i++)
+		call(ws, 0);
 	ac_stats_clear(t, id);
 	t->pair_tight_ns = pair_cost(call, ws, 0, BATCHES);
 	t->pair_ns = pair_cost(call, ws, WS_PAGES, BATCHES);
@@ -157,20 +178,28 @@ int ac_calibrate(struct ac_trace *t)
 	t->pair_busy_ns = pair_cost(call, ws, WS_MAX_PAGES, BATCHES / 3);
 	/* the calibration probe's own durations: what lands inside a call,
 	 * and how much that varies from call to call */
-	memset(&p, 0, sizeof(p));
-	p.count = t->stats[id].count;
-	p.min_ns = t->stats[id].min_ns;
-	p.max_ns = t->stats[id].max_ns;
-	p.shift = t->shift;
-	p.nbuckets = t->nbuckets;
-	p.buckets = (const uint64_t *)t->hists + (size_t)id * t->nbuckets;
+	own_durations(t, id, &p);
 	t->inner_ns = ac_probe_hist_percentile(&p, 0.5);
 	lo = ac_probe_hist_percentile(&p, 0.05);
 	hi = ac_probe_hist_percentile(&p, 0.95);
+	/* A call that touches pages after its entry hit pays their page
+	 * walks inside its own time: what WS_PAGES cost inside a traced call
+	 * beyond their untraced time. */
+	ac_stats_clear(t, id);
+	for (int b = 0; b < BATCHES / 3; b++) {
+		double x = batch_ns(bare_call, ws, WS_PAGES, 0);
+
+		bare = x < bare ? x : bare;
+		batch_ns(call, ws, WS_PAGES, 0);
+	}
+	own_durations(t, id, &p);
+	busy = ac_probe_hist_percentile(&p, 0.5) - bare;
 	/* the smallest duration told apart from none: the larger side of the
-	 * middle 90% of the probe cost inside a call */
-	t->resolution_ns = hi - t->inner_ns > t->inner_ns - lo ?
-			   hi - t->inner_ns : t->inner_ns - lo;
+	 * middle 90% of the probe cost inside a call, and what the pages a
+	 * call touches may add to it */
+	t->resolution_ns = (hi - t->inner_ns > t->inner_ns - lo ?
+			    hi - t->inner_ns : t->inner_ns - lo) +
+			   (busy > t->inner_ns ? busy - t->inner_ns : 0);
 	if (t->inner_ns > t->pair_ns)
 		t->inner_ns = t->pair_ns;
 	t->skel->bss->pair_ns = (__u64)t->pair_ns;

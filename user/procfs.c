@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
+#include <time.h>
 #include "trace_priv.h"
 
 bool ac_proc_field(const char *path, const char *key, long long *v)
@@ -91,4 +93,43 @@ void ac_pidns(__u64 *dev, __u64 *ino)
 		*dev = st.st_dev;
 		*ino = st.st_ino;
 	}
+}
+
+/* CPU time of every thread of a process so far, in ns (schedstat: the
+ * scheduler's own count, to the nanosecond); -1 if it is gone. */
+long long ac_proc_cpu_ns(pid_t pid)
+{
+	char path[64], tpath[64 + 256 + 16];
+	struct dirent *d;
+	long long sum = 0, ns;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(tpath, sizeof(tpath), "%s/%s/schedstat", path,
+			 d->d_name);
+		f = fopen(tpath, "re");
+		if (!f)
+			continue;	/* a thread that just ended */
+		if (fscanf(f, "%lld", &ns) == 1)
+			sum += ns;
+		fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+/* bpf_ktime_get_ns()'s clock */
+__u64 ac_ktime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }

@@ -125,6 +125,19 @@ void ac_readout_fini(struct ac_trace *t)
 	t->rawbuf = NULL;
 }
 
+/* Sites attached anew are new uprobes: their first hits carry the
+ * kernel's set-up again. */
+int ac_sites_cold_again(struct ac_trace *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.site_hits);
+	__u32 zero = 0;
+
+	for (__u32 k = 2; k < 2 * (t->nids - 1); k++)
+		if (bpf_map_update_elem(fd, &k, &zero, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
 void ac_calibration_done(struct ac_trace *t)
 {
 	paths_clear(t);

@@ -421,6 +421,38 @@ int ac_trace_attach(struct ac_trace *t)
 	return ret;
 }
 
+int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
+{
+	int ret = 0;
+
+	/* the calibration pair's link goes too: nothing calls it again */
+	ac_detach_all(t);
+	for (int i = 0; i < t->probes.n && !ret; i++) {
+		int j = i;
+
+		if (!keep[i])
+			continue;
+		/* a run of kept probes: ids i+1..j, in one link a side */
+		while (j + 1 < t->probes.n && keep[j + 1])
+			j++;
+		ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p + i,
+				       j - i + 1, i + 1);
+		i = j;
+	}
+	if (!ret)
+		ret = ac_sites_cold_again(t);
+	/* calls open across the swap hold it: cold */
+	t->skel->bss->cold_before_ns = ac_ktime_ns();
+	if (ret && !*t->err)
+		ac_trace_fail(t, ret, "cannot re-attach: %s", strerror(-ret));
+	return ret ? ret : ac_trace_reset(t);
+}
+
+long long ac_trace_cpu_ns(const struct ac_trace *t)
+{
+	return ac_proc_cpu_ns(t->pid);
+}
+
 bool ac_trace_alive(struct ac_trace *t, int *status)
 {
 	if (!t->own_child)

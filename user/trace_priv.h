@@ -69,12 +69,15 @@ int ac_readout_init(struct ac_trace *t);
 void ac_readout_fini(struct ac_trace *t);
 void ac_stats_clear(struct ac_trace *t, __u32 id);
 void ac_calibration_done(struct ac_trace *t);
+int ac_sites_cold_again(struct ac_trace *t);
 uint64_t ac_maps_bytes(struct ac_trace *t);
 /* procfs.c; ac_proc_field reads "KEY: number" lines (status, fdinfo) */
 bool ac_proc_field(const char *path, const char *key, long long *v);
 bool ac_pid_alive(pid_t pid);
 pid_t ac_tgid_of(pid_t pid);	/* a thread's process; 0 if unknown */
 bool ac_maps_binary(pid_t pid, const char *path);
+long long ac_proc_cpu_ns(pid_t pid);
+__u64 ac_ktime_ns(void);
 /* our pid namespace for BPF's PID checks; 0, 0 in the initial one */
 void ac_pidns(__u64 *dev, __u64 *ino);
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 #include "autocue_trace.h"
 #include "autocue_usdt.h"
+#include <sys/sdt.h>
 
 /* the build directory the suite was built for (make BUILD=...) */
 #ifndef TEST_BUILD
@@ -192,8 +194,10 @@ static void test_command_counts_and_paths(void **state)
 	/* outer spins 10 us of its own per call, inner 20 us */
 	assert_true(p->self_ns >= 80 * 10000ULL);
 	assert_true(q->self_ns >= 240 * 20000ULL);
-	/* every call's time is on some path: per-probe totals agree */
-	assert_int_equal(q->total_ns, ac_snapshot_find(s, "inner")->total_ns);
+	/* every call's time is on some path: per-probe totals, warm and
+	 * cold, agree */
+	assert_int_equal(q->total_ns, ac_snapshot_find(s, "inner")->total_ns +
+				      ac_snapshot_find(s, "inner")->cold_total_ns);
 	ac_snapshot_free(s);
 	ac_trace_close(t);
 }
@@ -202,12 +206,12 @@ static void test_command_counts_and_paths(void **state)
 
 AUTOCUE_PROBE(timed);
 
-static __attribute__((noinline)) uint64_t timed(uint64_t ns)
+/* Spins ns; returns the time it took, measured in-process. */
+static uint64_t timed_body(uint64_t ns)
 {
 	struct timespec a, b;
 	uint64_t start, now;
 
-	AUTOCUE_TRACE(timed);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	start = a.tv_sec * 1000000000ULL + a.tv_nsec;
 	do {
@@ -215,6 +219,12 @@ static __attribute__((noinline)) uint64_t timed(uint64_t ns)
 		now = b.tv_sec * 1000000000ULL + b.tv_nsec;
 	} while (now - start < ns);
 	return now - start;
+}
+
+static __attribute__((noinline)) uint64_t timed(uint64_t ns)
+{
+	AUTOCUE_TRACE(timed);
+	return timed_body(ns);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -231,29 +241,43 @@ static uint64_t exact_rank(const uint64_t *sorted, size_t n, double q)
 	return sorted[r >= n ? n - 1 : r];
 }
 
-static void check_percentiles(const char *what, const struct ac_probe_stats *p,
-			      uint64_t *own, size_t n)
+/* Each percentile within what the trace states for one call: the bucket's
+ * half width and the resolution (the probe cost's spread inside a call),
+ * both from this run. The site's cold calls (its first hits, counted but
+ * not timed) are the first ones made: left out of the in-process side
+ * too. */
+static void check_percentiles(const char *what, const struct ac_snapshot *s,
+			      const struct ac_probe_stats *p, uint64_t *own,
+			      size_t n)
 {
 	static const double qs[] = { 0.5, 0.95, 0.99 };
+	size_t cold = p->cold_count;
 
-	qsort(own, n, sizeof(*own), cmp_u64);
 	assert_int_equal(p->count, n);
+	assert_true(cold <= 2 && cold < n);
+	own += cold;
+	n -= cold;
+	qsort(own, n, sizeof(*own), cmp_u64);
 	for (size_t i = 0; i < 3; i++) {
 		double exact = exact_rank(own, n, qs[i]);
 		double est = ac_probe_hist_percentile(p, qs[i]);
-		double err = fabs(est - exact) / exact;
+		double tol = exact / (2 << p->shift) + s->resolution_ns;
 
-		if (err > 0.01)
-			fail_msg("%s p%g: histogram %.0f ns, exact %.0f ns (%.2f%%)",
-				 what, qs[i] * 100, est, exact, err * 100);
+		if (fabs(est - exact) > tol)
+			fail_msg("%s p%g: histogram %.0f ns, exact %.0f ns "
+				 "(%.2f%%, stated +- %.0f ns)", what,
+				 qs[i] * 100, est, exact,
+				 100 * fabs(est - exact) / exact, tol);
 	}
 }
 
-static void test_percentiles_within_1pct(void **state)
+static void percentiles(unsigned delay_ns)
 {
 	enum { N = 1500 };
 	static uint64_t own[N];
-	struct ac_trace *t = trace_pid(getpid(), NULL);
+	struct ac_trace_opts o = { .probes = "timed",
+				   .test_hit_delay_ns = delay_ns };
+	struct ac_trace *t = trace_pid(getpid(), &o);
 	struct ac_snapshot *s;
 	unsigned seed = 42;
 
@@ -267,7 +291,8 @@ static void test_percentiles_within_1pct(void **state)
 		own[i] = timed(ns);
 	}
 	s = ac_trace_snapshot(t);
-	check_percentiles("log-uniform", ac_snapshot_find(s, "timed"), own, N);
+	check_percentiles("log-uniform", s, ac_snapshot_find(s, "timed"), own,
+			  N);
 	ac_snapshot_free(s);
 
 	/* bimodal: 200 us and 2 ms */
@@ -275,28 +300,57 @@ static void test_percentiles_within_1pct(void **state)
 	for (int i = 0; i < 600; i++)
 		own[i] = timed(i % 3 ? 200000 : 2000000);
 	s = ac_trace_snapshot(t);
-	check_percentiles("bimodal", ac_snapshot_find(s, "timed"), own, 600);
+	check_percentiles("bimodal", s, ac_snapshot_find(s, "timed"), own,
+			  600);
 	ac_snapshot_free(s);
 	ac_trace_close(t);
 }
 
+/* here, and as on hosts where a pair costs ~3.5 us and ~10 us more */
+static void test_percentiles_within_stated_error(void **state)
+{
+	percentiles(0);
+	percentiles(3500);
+	percentiles(10000);
+}
+
 /* What the target measured itself in-process (-x: medians of its busy-waits
  * of 1 us .. 10 ms, and outer: 10 us of its own plus three traced 20 us
- * calls) beside the medians of the trace's histograms. No exact mode here:
- * its ring-buffer record per call would add its own, uneven cost inside
- * every parent. */
+ * calls) beside the medians of the trace's histograms, and how far apart
+ * the trace itself says they may be (tol). No exact mode here: its
+ * ring-buffer record per call would add its own, uneven cost inside every
+ * parent. */
 struct durations {
 	int n;
 	char name[8][32];
-	double own[8], hist[8];
+	double own[8], hist[8], tol[8];
+	double pair_ns, resolution_ns;
+	uint64_t cold;
 };
 
+/* The error the trace states for a median: the histogram bucket's half
+ * width, the resolution (probe-cost noise inside a call), what the probe
+ * cost of the traced calls beneath may be off by (from the calibrations
+ * around code touching no and many pages), and 1% for the two clocks
+ * sampling different calls. All of it follows from what this run's
+ * calibration measured, on whatever host. */
+static double stated_error(const struct ac_snapshot *s,
+			   const struct ac_probe_stats *p, double median)
+{
+	uint64_t warm = ac_probe_warm_calls(p);
+
+	return median / (2 << p->shift) + s->resolution_ns +
+	       (warm ? ac_probe_beneath_error_ns(s, p) / warm : 0) +
+	       0.01 * median;
+}
+
 static void measure(const char *target, bool no_compensate, int precision,
-		    struct durations *d)
+		    unsigned delay_ns, struct durations *d)
 {
 	char *argv[] = { (char *)target, "-x", "-r", "5", NULL };
 	struct ac_trace_opts o = { .no_compensate = no_compensate,
-				   .precision = precision };
+				   .precision = precision,
+				   .test_hit_delay_ns = delay_ns };
 	struct ac_trace *t;
 	struct ac_snapshot *s;
 	char line[256];
@@ -335,6 +389,8 @@ static void measure(const char *target, bool no_compensate, int precision,
 	assert_int_equal(d->n, 8);
 	s = ac_trace_snapshot(t);
 	assert_non_null(s);
+	d->pair_ns = s->pair_ns;
+	d->resolution_ns = s->resolution_ns;
 	for (int i = 0; i < d->n; i++) {
 		const struct ac_probe_stats *p;
 
@@ -343,38 +399,46 @@ static void measure(const char *target, bool no_compensate, int precision,
 		p = ac_snapshot_find(s, d->name[i]);
 		assert_non_null(p);
 		d->hist[i] = ac_probe_hist_percentile(p, 0.5);
+		d->tol[i] = stated_error(s, p, d->own[i]);
+		d->cold += p->cold_count;
 	}
 	ac_snapshot_free(s);
 	ac_trace_close(t);
 }
 
-/* The medians match the target's own, within 1% but at least 400 ns (the
- * probe cost varies by a few hundred ns from call to call). And
- * compensation is what gets them there: for the short leaf calls, where
- * the part of the probe cost inside a call (~0.2 us fast, more on classic
- * sites) is a large share, the compensated median is off the in-process
- * one by less than half of what the raw median of a run with
- * --no-compensate is (both at 10 bits of precision: buckets of 16 ns at
- * 20 us). */
-static void known_durations(const char *target)
+/* The medians match the target's own within the error the trace states
+ * (stated_error), on this host and with every hit made dearer by
+ * delay_ns, as on hosts with page-table isolation (~3.5 us a pair) or
+ * trapping sites (~10 us). And compensation is what gets them there: for
+ * the short leaf calls, where the part of the probe cost inside a call is
+ * a large share, the compensated median is off the in-process one by
+ * less than half of what the raw median of a run with --no-compensate is
+ * (both at 10 bits of precision: buckets of 16 ns at 20 us). */
+static void known_durations(const char *target, unsigned delay_ns)
 {
 	static const char *const leaves[] = { "work_1us", "work_10us", "inner" };
 	struct durations c, c10, r10;
 
-	measure(target, false, 0, &c);
+	measure(target, false, 0, delay_ns, &c);
+	print_message("probe cost %.0f ns a pair (%u ns of it simulated), "
+		      "resolution %.0f ns, %lu cold calls left out\n",
+		      c.pair_ns, delay_ns, c.resolution_ns,
+		      (unsigned long)c.cold);
+	/* every round's first two calls of a site are cold, no more */
+	assert_true(c.cold > 0 && c.cold <= 2 * 11);
 	for (int i = 0; i < c.n; i++) {
-		double tol = c.own[i] * 0.01 > 400 ? c.own[i] * 0.01 : 400;
-
 		if (!strcmp(c.name[i], "outer_self"))
 			continue;
-		print_message("%s: in-process %.0f ns, histogram median %+.0f\n",
-			      c.name[i], c.own[i], c.hist[i] - c.own[i]);
-		if (fabs(c.hist[i] - c.own[i]) > tol)
+		print_message("%s: in-process %.0f ns, histogram median %+.0f "
+			      "(%+.2f%%, stated +- %.0f)\n", c.name[i],
+			      c.own[i], c.hist[i] - c.own[i],
+			      100 * (c.hist[i] - c.own[i]) / c.own[i], c.tol[i]);
+		if (fabs(c.hist[i] - c.own[i]) > c.tol[i])
 			fail_msg("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
-				 c.name[i], c.hist[i], c.own[i], tol);
+				 c.name[i], c.hist[i], c.own[i], c.tol[i]);
 	}
-	measure(target, false, 10, &c10);
-	measure(target, true, 10, &r10);
+	measure(target, false, 10, delay_ns, &c10);
+	measure(target, true, 10, delay_ns, &r10);
 	for (size_t l = 0; l < sizeof(leaves) / sizeof(leaves[0]); l++) {
 		for (int i = 0; i < c10.n; i++) {
 			double ec, er;
@@ -395,14 +459,129 @@ static void known_durations(const char *target)
 
 static void test_known_durations(void **state)
 {
-	known_durations(TARGET);
+	known_durations(TARGET, 0);
 }
 
 /* sys/sdt.h's trapping sites cost about twice as much: the loader then
  * calibrates on a classic pair of its own */
 static void test_known_durations_classic_sites(void **state)
 {
-	known_durations(TARGET "_classic");
+	known_durations(TARGET "_classic", 0);
+}
+
+/* As on a host where a pair costs ~3.5 us more (page-table isolation) and
+ * ~10 us more (a kernel before 6.18: every site traps) than here. */
+static void test_known_durations_dear_probes(void **state)
+{
+	known_durations(TARGET, 3500);
+	known_durations(TARGET, 10000);
+}
+
+/* ---- first calls: one-time kernel work kept out -------------------------- */
+
+AUTOCUE_PROBE(first_fast);
+
+static __attribute__((noinline)) uint64_t first_fast(uint64_t ns)
+{
+	AUTOCUE_TRACE(first_fast);
+	return timed_body(ns);
+}
+
+/* sys/sdt.h's trapping form of the same */
+static __attribute__((noinline)) uint64_t first_classic(uint64_t ns)
+{
+	uint64_t r;
+
+	STAP_PROBE(autocue, first_classic__entry);
+	r = timed_body(ns);
+	STAP_PROBE(autocue, first_classic__return);
+	return r;
+}
+
+struct first_job {
+	uint64_t (*fn)(uint64_t);
+	uint64_t own[3];
+};
+
+static void *first_thread(void *arg)
+{
+	struct first_job *j = arg;
+
+	for (int i = 0; i < 3; i++)
+		j->own[i] = j->fn(300000);
+	return NULL;
+}
+
+/* A site's first hits carry the kernel's one-time set-up (70 us to 0.9 ms
+ * measured); those calls are counted but kept out of the durations, so
+ * every duration reported - the first warm call in the main thread and
+ * the first calls of new threads too - is within the stated error of
+ * what the call measured itself, with no first-call inflation. */
+static void first_calls(const char *probe, uint64_t (*fn)(uint64_t),
+			unsigned delay_ns)
+{
+	struct ac_trace_opts o = { .probes = probe, .raw = true,
+				   .test_hit_delay_ns = delay_ns };
+	struct ac_trace *t = trace_pid(getpid(), &o);
+	struct first_job jobs[2] = { { .fn = fn }, { .fn = fn } };
+	uint64_t own[4 + 6], lo = UINT64_MAX, hi = 0;
+	const struct ac_probe_stats *p;
+	struct ac_snapshot *s;
+	double tol;
+	int n = 0;
+
+	for (int i = 0; i < 4; i++)
+		own[n++] = fn(500000);
+	/* threads started after: their first calls are warm ones */
+	for (int k = 0; k < 2; k++) {
+		pthread_t th;
+
+		assert_int_equal(pthread_create(&th, NULL, first_thread,
+						&jobs[k]), 0);
+		pthread_join(th, NULL);
+		for (int i = 0; i < 3; i++)
+			own[n++] = jobs[k].own[i];
+	}
+	ac_trace_poll(t, 0);
+	s = ac_trace_snapshot(t);
+	assert_non_null(s);
+	p = ac_snapshot_find(s, probe);
+	assert_non_null(p);
+	assert_int_equal(p->count, n);
+	/* the site's first two hits (trap and rewrite, then the first trip
+	 * through the new trampoline) */
+	assert_true(p->cold_count >= 1 && p->cold_count <= 2);
+	assert_int_equal(p->nexact, n - p->cold_count);
+	for (int i = (int)p->cold_count; i < n; i++) {
+		lo = own[i] < lo ? own[i] : lo;
+		hi = own[i] > hi ? own[i] : hi;
+	}
+	tol = stated_error(s, p, (double)hi);
+	print_message("%s (+%u ns a hit): %lu cold, warm calls %lu..%lu ns, "
+		      "reported %lu..%lu (+- %.0f); cold read up to %lu\n",
+		      probe, delay_ns, (unsigned long)p->cold_count,
+		      (unsigned long)lo, (unsigned long)hi,
+		      (unsigned long)p->exact[0],
+		      (unsigned long)p->exact[p->nexact - 1], tol,
+		      (unsigned long)p->cold_max_ns);
+	if (fabs((double)p->exact[p->nexact - 1] - (double)hi) > tol ||
+	    fabs((double)p->exact[0] - (double)lo) > tol ||
+	    fabs((double)p->max_ns - (double)hi) > tol)
+		fail_msg("%s: first calls inflate the durations: %lu..%lu ns "
+			 "reported, %lu..%lu ns measured in-process", probe,
+			 (unsigned long)p->exact[0],
+			 (unsigned long)p->exact[p->nexact - 1],
+			 (unsigned long)lo, (unsigned long)hi);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
+static void test_first_calls(void **state)
+{
+	first_calls("first_fast", first_fast, 0);
+	first_calls("first_classic", first_classic, 0);
+	first_calls("first_fast", first_fast, 3500);
+	first_calls("first_classic", first_classic, 10000);
 }
 
 /* ---- a live process; a return without its entry ----------------------- */
@@ -654,13 +833,16 @@ static void test_red_zone_safe(void **state)
 		assert_string_not_equal(bad, plain);
 }
 
-int main(void)
+/* test_bpf [GLOB]: the tests whose names match GLOB */
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_command_counts_and_paths),
-		cmocka_unit_test(test_percentiles_within_1pct),
+		cmocka_unit_test(test_percentiles_within_stated_error),
 		cmocka_unit_test(test_known_durations),
 		cmocka_unit_test(test_known_durations_classic_sites),
+		cmocka_unit_test(test_known_durations_dear_probes),
+		cmocka_unit_test(test_first_calls),
 		cmocka_unit_test(test_attach_running_mid_call),
 		cmocka_unit_test(test_two_tracers_and_filtering),
 		cmocka_unit_test(test_tracee_exits_and_deep_stack),
@@ -674,5 +856,7 @@ int main(void)
 		printf("SKIP tests/bpf: needs root (CAP_BPF, CAP_PERFMON); CI runs it as root\n");
 		return 0;
 	}
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	return cmocka_run_group_tests_name("bpf", tests, NULL, NULL);
 }
