@@ -113,8 +113,10 @@ struct ac_snapshot {
 	double pair_busy_ns;	/* around code touching many pages: with
 				 * pair_tight_ns, the range of what a traced
 				 * call costs its callers */
-	/* Below this a duration cannot be told from zero: the calibration's
-	 * spread. Writers print such values as bounds ("<0.6 us"). */
+	/* How far one compensated duration can be off: the spread of the
+	 * probe cost inside a call, at least a quarter of it. A value below
+	 * it cannot be told from zero: writers show it as the bound
+	 * ac_snapshot_bound_ns() ("<0.6 us"), never as a 0. */
 	double resolution_ns;
 	int nprobes;
 	struct ac_probe_stats *probes;
@@ -171,6 +173,9 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
  * of the exact value; from the exact samples when present. */
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q);
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
+/* What a duration below resolution_ns is shown as: "<" this, the most it
+ * can be (it read less than the resolution, and is off by at most that). */
+double ac_snapshot_bound_ns(const struct ac_snapshot *s);
 /* Calls whose durations are in the statistics: count - cold_count. */
 uint64_t ac_probe_warm_calls(const struct ac_probe_stats *p);
 /* Mean of the warm calls; with none, the cold calls' mean (a bound). */

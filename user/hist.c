@@ -101,3 +101,8 @@ double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 		return 0;
 	return (double)p->desc * (up > down ? up : down > 0 ? down : 0);
 }
+
+double ac_snapshot_bound_ns(const struct ac_snapshot *s)
+{
+	return 2 * s->resolution_ns;
+}

@@ -179,7 +179,7 @@ static struct json_object *new_stat(const struct ac_snapshot *s,
 		double x = v[f];
 
 		if (warm && s->compensated && x < s->resolution_ns) {
-			x = s->resolution_ns;
+			x = ac_snapshot_bound_ns(s);
 			if (push(below, json_object_new_string(field_keys[f])))
 				goto fail;
 		}

@@ -142,7 +142,7 @@ static void fmt_ms(const struct ac_snapshot *s, char *buf, double ns)
 {
 	if (s->compensated && ns < s->resolution_ns) {
 		buf[0] = '<';
-		fmt_ms_plain(buf + 1, CELL - 1, s->resolution_ns);
+		fmt_ms_plain(buf + 1, CELL - 1, ac_snapshot_bound_ns(s));
 		return;
 	}
 	fmt_ms_plain(buf, CELL, ns);
@@ -353,7 +353,7 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 			"(%.3f us of it inside the call's own time); "
 			"resolution %.3f us: shorter reads as <%.3f us\n",
 			s->pair_ns / 1e3, s->inner_ns / 1e3,
-			s->resolution_ns / 1e3, s->resolution_ns / 1e3);
+			s->resolution_ns / 1e3, ac_snapshot_bound_ns(s) / 1e3);
 	else if (s->pair_ns > 0)
 		fprintf(out, "raw figures (no compensation): each traced call "
 			"includes ~%.3f us of probe cost\n", s->pair_ns / 1e3);

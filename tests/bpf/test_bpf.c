@@ -347,7 +347,9 @@ static double stated_error(const struct ac_snapshot *s,
 static void measure(const char *target, bool no_compensate, int precision,
 		    unsigned delay_ns, struct durations *d)
 {
-	char *argv[] = { (char *)target, "-x", "-r", "5", NULL };
+	/* 9 rounds: work_10ms's median is of 7 warm calls, robust to one
+	 * preempted on a busy host */
+	char *argv[] = { (char *)target, "-x", "-r", "9", NULL };
 	struct ac_trace_opts o = { .no_compensate = no_compensate,
 				   .precision = precision,
 				   .test_hit_delay_ns = delay_ns };
@@ -433,9 +435,15 @@ static void known_durations(const char *target, unsigned delay_ns)
 			      "(%+.2f%%, stated +- %.0f)\n", c.name[i],
 			      c.own[i], c.hist[i] - c.own[i],
 			      100 * (c.hist[i] - c.own[i]) / c.own[i], c.tol[i]);
-		if (fabs(c.hist[i] - c.own[i]) > c.tol[i])
+		/* below the resolution the trace states a bound: it holds */
+		if (c.hist[i] < c.resolution_ns) {
+			if (c.own[i] >= 2 * c.resolution_ns)
+				fail_msg("%s: shown as <%.0f ns, in-process %.0f ns",
+					 c.name[i], 2 * c.resolution_ns, c.own[i]);
+		} else if (fabs(c.hist[i] - c.own[i]) > c.tol[i]) {
 			fail_msg("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
 				 c.name[i], c.hist[i], c.own[i], c.tol[i]);
+		}
 	}
 	measure(target, false, 10, delay_ns, &c10);
 	measure(target, true, 10, delay_ns, &r10);
@@ -528,7 +536,7 @@ static void first_calls(const char *probe, uint64_t (*fn)(uint64_t),
 	const struct ac_probe_stats *p;
 	struct ac_snapshot *s;
 	double tol;
-	int n = 0;
+	int n = 0, off = 0;
 
 	for (int i = 0; i < 4; i++)
 		own[n++] = fn(500000);
@@ -564,11 +572,23 @@ static void first_calls(const char *probe, uint64_t (*fn)(uint64_t),
 		      (unsigned long)p->exact[0],
 		      (unsigned long)p->exact[p->nexact - 1], tol,
 		      (unsigned long)p->cold_max_ns);
-	if (fabs((double)p->exact[p->nexact - 1] - (double)hi) > tol ||
-	    fabs((double)p->exact[0] - (double)lo) > tol ||
-	    fabs((double)p->max_ns - (double)hi) > tol)
-		fail_msg("%s: first calls inflate the durations: %lu..%lu ns "
-			 "reported, %lu..%lu ns measured in-process", probe,
+	/* rank by rank against the warm calls' own clock; one call may be
+	 * off (a busy host can preempt a thread as it leaves the probe,
+	 * after the timestamp, outside the in-process window), not two */
+	memmove(own, own + p->cold_count, (n - p->cold_count) * sizeof(*own));
+	qsort(own, n - p->cold_count, sizeof(*own), cmp_u64);
+	for (uint64_t i = 0; i < p->nexact; i++) {
+		if (fabs((double)p->exact[i] - (double)own[i]) <= tol)
+			continue;
+		print_message("  rank %lu: reported %lu ns, in-process %lu ns\n",
+			      (unsigned long)i, (unsigned long)p->exact[i],
+			      (unsigned long)own[i]);
+		off++;
+	}
+	if (off > 1)
+		fail_msg("%s: %d calls off by more than %.0f ns: first calls "
+			 "inflate the durations: %lu..%lu ns reported, %lu..%lu "
+			 "ns measured in-process", probe, off, tol,
 			 (unsigned long)p->exact[0],
 			 (unsigned long)p->exact[p->nexact - 1],
 			 (unsigned long)lo, (unsigned long)hi);
