@@ -64,7 +64,7 @@ int ac_log2_hist_print(FILE *out, const struct ac_probe_stats *p)
 	}
 	fprintf(out, "%s (ns):\n", p->name);
 	if (last < 0)
-		fprintf(out, "  no calls\n");
+		fprintf(out, "  no warm calls\n");
 	for (int s = first; s <= last; s++) {
 		char label[40], bar[BAR + 1];
 		int w = (int)((slots[s] * BAR + top - 1) / top);
@@ -76,6 +76,10 @@ int ac_log2_hist_print(FILE *out, const struct ac_probe_stats *p)
 		fprintf(out, "%-20s %8llu |%s|\n", label,
 			(unsigned long long)slots[s], bar);
 	}
+	if (p->cold_count)
+		fprintf(out, "  (and %llu cold: one-time kernel set-up inside, "
+			"up to %llu ns)\n", (unsigned long long)p->cold_count,
+			(unsigned long long)p->cold_max_ns);
 	fputc('\n', out);
 	return ferror(out) ? -EIO : 0;
 }
