@@ -46,3 +46,12 @@ bench-overhead: $(BENCH_OVERHEAD_BINS) $(BUILD)/autocue-trace $(BUILD)/autocue-r
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) RUNS=$(RUNS) CALLS=$(CALLS) sh bench/overhead.sh
 
 BENCH_TARGETS += bench-overhead
+
+# accuracy: known durations at this host's probe cost and dearer ones,
+# nested hot probes, first calls (issue #8). `make bench-accuracy`.
+.PHONY: bench-accuracy
+bench-accuracy: $(BUILD)/autocue-trace $(BUILD)/autocue-replay $(BUILD)/gen-session \
+		$(BUILD)/tests/targets/latency_target
+	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) RUNS=$(RUNS) sh bench/accuracy.sh
+
+BENCH_TARGETS += bench-accuracy
