@@ -91,7 +91,7 @@ static const struct argp_option opts[] = {
 	{ "precision", OPT_PRECISION, "BITS", 0,
 	  "Histogram sub-bucket bits 1..10 (default 6: <=0.78% error)", 5 },
 	{ "probes", OPT_PROBES, "PATTERN", 0,
-	  "Attach only probes matching these comma-separated globs", 5 },
+	  "Attach only probes matching these comma-separated globs; !GLOB leaves probes out", 5 },
 	{ "no-compensate", OPT_NO_COMPENSATE, NULL, 0,
 	  "Report raw durations, probe cost included", 5 },
 	{ "max-overhead", OPT_MAX_OVERHEAD, "PCT", 0,

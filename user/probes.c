@@ -282,18 +282,26 @@ cleanup:
 	return ret;
 }
 
+/* Selected: matched by a glob (or no glob but "!" ones given) and by no
+ * "!GLOB", so "!word_*" means every probe but those. */
 static bool matches(const char *name, const char *patterns)
 {
 	char *copy = strdup(patterns), *save = NULL, *pat;
-	bool hit = false;
+	bool hit = false, positive = false, excluded = false;
 
 	if (!copy)
 		return true;
-	for (pat = strtok_r(copy, ",", &save); pat && !hit;
-	     pat = strtok_r(NULL, ",", &save))
-		hit = !fnmatch(pat, name, 0);
+	for (pat = strtok_r(copy, ",", &save); pat;
+	     pat = strtok_r(NULL, ",", &save)) {
+		if (*pat == '!') {
+			excluded |= !fnmatch(pat + 1, name, 0);
+		} else {
+			positive = true;
+			hit |= !fnmatch(pat, name, 0);
+		}
+	}
 	free(copy);
-	return hit;
+	return (hit || !positive) && !excluded;
 }
 
 static void probe_free(struct ac_probe *p)

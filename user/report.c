@@ -314,9 +314,9 @@ static void print_dominated(FILE *out, const struct ac_snapshot *s)
 		100 * ac_beneath_share(s, worst), worst->name,
 		ac_probe_beneath_error_ns(s, worst) / 1e6);
 	if (hot)
-		fprintf(out, "; leave out %s (%llu calls) with --probes or "
-			"--max-overhead", hot->name,
-			(unsigned long long)hot->count);
+		fprintf(out, "; leave out %s (%llu calls): --probes '!%s' "
+			"or --max-overhead", hot->name,
+			(unsigned long long)hot->count, hot->name);
 	fputc('\n', out);
 }
 

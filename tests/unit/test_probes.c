@@ -71,6 +71,18 @@ static void test_pairs_and_sites(void **state)
 	assert_int_equal(s.n, 2);
 	assert_null(find(&s, "deep"));
 	ac_probes_free(&s);
+
+	/* "!GLOB" leaves out: alone, from every probe; else from the rest */
+	assert_int_equal(ac_probes_discover(TARGETS "latency_target", NULL, &s,
+					    err, sizeof(err)), 0);
+	ac_probes_filter(&s, "!work_*");
+	assert_int_equal(s.n, 6);
+	assert_null(find(&s, "work_1us"));
+	assert_non_null(find(&s, "inner"));
+	ac_probes_filter(&s, "*er,!inner");
+	assert_int_equal(s.n, 1);
+	assert_non_null(find(&s, "outer"));
+	ac_probes_free(&s);
 }
 
 /* -DAUTOCUE_CLASSIC_PROBES: sys/sdt.h's 1-byte nops, recognised as such */

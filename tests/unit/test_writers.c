@@ -325,7 +325,8 @@ static void test_bounds_in_table(void **state)
 				   "tracker_update's measured time was the "
 				   "probes of the calls beneath it (corrected, "
 				   "+- 20.000 ms); leave out "
-				   "tracker_match_single_word (5 calls)"));
+				   "tracker_match_single_word (5 calls): "
+				   "--probes '!tracker_match_single_word'"));
 	free(t);
 }
 
