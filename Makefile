@@ -87,7 +87,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/autocue \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig
 	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 usdt/autocue_usdt.h user/autocue_trace.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 usdt/autocue_usdt.h user/autocue_trace.h bpf/autocue_lost.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(TRACKER_HEADERS) $(DESTDIR)$(PREFIX)/include/autocue/
 	install -m 0644 $(BUILD)/libautocue_trace.a $(BUILD)/libautocue.a $(DESTDIR)$(PREFIX)/lib/
 	$(call pc,autocue-trace,C API of autocue-trace: kernel latency histograms of USDT probe pairs,-I$${includedir},-L$${libdir} -lautocue_trace $(TRACE_LIBS))

@@ -261,7 +261,7 @@ static __always_inline void emit_raw(__u32 id, __u32 depth, __u64 start,
 	struct ac_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		count_drop(AC_DROP_RINGBUF, 1);
+		count_drop(AC_DROP_RAW_RECORD, 1);
 		return;
 	}
 	e->start_ns = start;

@@ -12,6 +12,8 @@
 #ifndef AUTOCUE_TRACE_SHARED_H
 #define AUTOCUE_TRACE_SHARED_H
 
+#include "autocue_lost.h"
+
 #ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
 #endif
@@ -71,14 +73,11 @@ struct ac_event {
 	__u8 cold;	/* held a site's first hits: not in the statistics */
 };
 
-/* Event-loss counters, an array indexed by these. */
+/* Event-loss counters, an array indexed by these (autocue_lost.h). */
 enum ac_drop {
-	AC_DROP_UNMATCHED_RETURN,	/* return with no matching entry */
-	AC_DROP_UNWOUND_FRAME,		/* entry never returned (longjmp) */
-	AC_DROP_DEPTH_OVERFLOW,		/* call deeper than AC_MAX_DEPTH */
-	AC_DROP_PATH_FULL,		/* folded-path map full */
-	AC_DROP_RINGBUF,		/* exact-mode record lost */
-	AC_DROP_NO_STORAGE,		/* no per-thread stack could be made */
+#define AC_DROP_ENUM(name, label, key) AC_DROP_##name,
+	AC_LOST_LIST(AC_DROP_ENUM)
+#undef AC_DROP_ENUM
 	AC_DROP_NR,
 };
 

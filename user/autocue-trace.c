@@ -13,6 +13,8 @@
 #include <math.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/types.h>
+#include "autocue.h"
 #include "autocue_trace.h"
 #include "assertions.h"
 #include "budget.h"
@@ -35,6 +37,9 @@ struct env {
 	double max_overhead;	/* share of the program's CPU; 0: off */
 	double overhead_phase;	/* s of counting before choosing */
 };
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static volatile sig_atomic_t exiting;
 
@@ -89,7 +94,8 @@ static const struct argp_option opts[] = {
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
 	{ "precision", OPT_PRECISION, "BITS", 0,
-	  "Histogram sub-bucket bits 1..10 (default 6: <=0.78% error)", 5 },
+	  "Histogram sub-bucket bits " STR(AC_MIN_SHIFT) ".." STR(AC_MAX_SHIFT)
+	  " (default " STR(AC_DEFAULT_SHIFT) "; a percentile is within 2^-(BITS+1) of the exact value)", 5 },
 	{ "probes", OPT_PROBES, "PATTERN", 0,
 	  "Attach only probes matching these comma-separated globs; !GLOB leaves probes out", 5 },
 	{ "no-compensate", OPT_NO_COMPENSATE, NULL, 0,
@@ -171,8 +177,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "%s", err);
 		break;
 	case OPT_PRECISION:
-		if (parse_int(arg, 1, 10, &env->topts.precision))
-			argp_failure(state, 1, 0, "invalid precision: %s (1..10 bits)", arg);
+		if (parse_int(arg, AC_MIN_SHIFT, AC_MAX_SHIFT, &env->topts.precision))
+			argp_failure(state, 1, 0, "invalid precision: %s (%d..%d bits)",
+				     arg, AC_MIN_SHIFT, AC_MAX_SHIFT);
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
 	case OPT_NO_COMPENSATE: env->topts.no_compensate = true; break;

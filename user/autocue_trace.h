@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include "autocue_lost.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -90,13 +91,12 @@ struct ac_path_stats {
 	uint64_t total_ns;
 };
 
+/* Lost events, counted by the kernel: AC_LOST_UNMATCHED_RETURN, ...
+ * (the list and its meanings: autocue_lost.h). */
 enum {
-	AC_LOST_UNMATCHED_RETURN,
-	AC_LOST_UNWOUND_FRAME,
-	AC_LOST_DEPTH_OVERFLOW,
-	AC_LOST_PATH_FULL,
-	AC_LOST_RAW_RECORD,
-	AC_LOST_NO_STORAGE,
+#define AC_LOST_ENUM(name, label, key) AC_LOST_##name,
+	AC_LOST_LIST(AC_LOST_ENUM)
+#undef AC_LOST_ENUM
 	AC_LOST_NR,
 };
 

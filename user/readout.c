@@ -320,7 +320,9 @@ struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
 	s->pair_tight_ns = t->pair_tight_ns;
 	s->pair_busy_ns = t->pair_busy_ns;
 	s->resolution_ns = t->resolution_ns;
-	for (int i = 0; i < AC_LOST_NR && i < AC_DROP_NR; i++)
+	/* one list (autocue_lost.h) numbers both */
+	_Static_assert(AC_LOST_NR == AC_DROP_NR, "lost-event lists differ");
+	for (int i = 0; i < AC_LOST_NR; i++)
 		s->lost[i] = t->drops[i];
 	s->map_bytes = ac_maps_bytes(t);
 	if (read_probes(t, s) || read_paths(t, s)) {

@@ -9,21 +9,15 @@
 #define MAX_COLS 12
 
 static const char *const lost_labels[AC_LOST_NR] = {
-	[AC_LOST_UNMATCHED_RETURN] = "unmatched returns",
-	[AC_LOST_UNWOUND_FRAME] = "unwound frames",
-	[AC_LOST_DEPTH_OVERFLOW] = "depth overflow",
-	[AC_LOST_PATH_FULL] = "folded paths full",
-	[AC_LOST_RAW_RECORD] = "raw records lost",
-	[AC_LOST_NO_STORAGE] = "no thread storage",
+#define AC_LOST_LABEL(name, label, key) [AC_LOST_##name] = label,
+	AC_LOST_LIST(AC_LOST_LABEL)
+#undef AC_LOST_LABEL
 };
 
 static const char *const lost_keys[AC_LOST_NR] = {
-	[AC_LOST_UNMATCHED_RETURN] = "unmatched_returns",
-	[AC_LOST_UNWOUND_FRAME] = "unwound_frames",
-	[AC_LOST_DEPTH_OVERFLOW] = "depth_overflow",
-	[AC_LOST_PATH_FULL] = "folded_paths_full",
-	[AC_LOST_RAW_RECORD] = "raw_records_lost",
-	[AC_LOST_NO_STORAGE] = "no_thread_storage",
+#define AC_LOST_KEY(name, label, key) [AC_LOST_##name] = key,
+	AC_LOST_LIST(AC_LOST_KEY)
+#undef AC_LOST_KEY
 };
 
 const char *ac_lost_label(int i)

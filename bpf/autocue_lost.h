@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * autocue_lost.h - the lost-event counters, listed once: the BPF program
+ * counts them (enum ac_drop), the C API names them (AC_LOST_*), every
+ * writer prints them (a label for people, a key for JSON). Plain macros,
+ * no includes: the BPF object and the installed API header both use it.
+ *
+ * X(NAME, "label", "json_key")
+ */
+#ifndef AUTOCUE_LOST_H
+#define AUTOCUE_LOST_H
+
+#define AC_LOST_LIST(X)							\
+	/* a return with no matching entry */				\
+	X(UNMATCHED_RETURN, "unmatched returns", "unmatched_returns")	\
+	/* an entry that never returned (longjmp) */			\
+	X(UNWOUND_FRAME, "unwound frames", "unwound_frames")		\
+	/* a call deeper than AC_MAX_DEPTH */				\
+	X(DEPTH_OVERFLOW, "depth overflow", "depth_overflow")		\
+	/* the folded-path map was full */				\
+	X(PATH_FULL, "folded paths full", "folded_paths_full")		\
+	/* an exact-mode record lost */					\
+	X(RAW_RECORD, "raw records lost", "raw_records_lost")		\
+	/* no per-thread stack could be made */				\
+	X(NO_STORAGE, "no thread storage", "no_thread_storage")
+
+#endif /* AUTOCUE_LOST_H */
