@@ -321,7 +321,7 @@ struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
 	s->pair_busy_ns = t->pair_busy_ns;
 	s->resolution_ns = t->resolution_ns;
 	/* one list (autocue_lost.h) numbers both */
-	_Static_assert(AC_LOST_NR == AC_DROP_NR, "lost-event lists differ");
+	_Static_assert((int)AC_LOST_NR == (int)AC_DROP_NR, "lost-event lists differ");
 	for (int i = 0; i < AC_LOST_NR; i++)
 		s->lost[i] = t->drops[i];
 	s->map_bytes = ac_maps_bytes(t);
