@@ -64,7 +64,7 @@ enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
-	OPT_TEST_HIT_DELAY,
+	OPT_TEST_HIT_DELAY, OPT_PER_SITE,
 };
 
 static const struct argp_option opts[] = {
@@ -83,6 +83,7 @@ static const struct argp_option opts[] = {
 	{ "hist", OPT_HIST, NULL, 0,
 	  "Each row's latency distribution below the table (power-of-two ns buckets, as bpftrace's hist())", 2 },
 	{ "quiet", 'q', NULL, 0, "No progress messages", 2 },
+	{ "verbose", 'v', NULL, 0, "libbpf's messages too (loading, attaching)", 2 },
 	{ "json", OPT_JSON, "FILE", 0,
 	  "Write a JSON report (with -i: an array, one report per interval, then the final one)", 3 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
@@ -104,6 +105,8 @@ static const struct argp_option opts[] = {
 	  "Count calls for a first phase, then keep only the probes whose cost fits PCT% of the program's CPU time (the rest are named and left out)", 5 },
 	{ "overhead-phase", OPT_OVERHEAD_PHASE, "SEC", 0,
 	  "Length of --max-overhead's first phase (default 1 s)", 5 },
+	{ "per-site-uprobes", OPT_PER_SITE, NULL, 0,
+	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */
 	{ "test-hit-delay", OPT_TEST_HIT_DELAY, "NS", OPTION_HIDDEN, NULL, 5 },
 	{},
@@ -164,6 +167,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_ALL: env->ropts.show_empty = true; break;
 	case OPT_HIST: env->ropts.hist = true; break;
 	case 'q': env->quiet = true; break;
+	case 'v': env->topts.verbose = true; break;
+	case OPT_PER_SITE: env->topts.per_site_uprobes = true; break;
 	case OPT_JSON: env->json = arg; break;
 	case OPT_FOLDED: env->folded = arg; break;
 	case OPT_SVG: env->svg = arg; break;

@@ -91,6 +91,8 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->raw = o && o->raw;
 	t->no_paths = o && o->no_paths;
 	t->test_hit_delay_ns = o ? o->test_hit_delay_ns : 0;
+	t->verbose = o && o->verbose;
+	t->per_site = o && o->per_site_uprobes;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	if (o && o->binary)
@@ -262,10 +264,14 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 	return 0;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+/* libbpf's print callback takes no context: what the last session opened
+ * asked for (ac_trace_opts.verbose) is all it can see. */
+static bool libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list args)
 {
-	if (level == LIBBPF_WARN && getenv("AUTOCUE_TRACE_DEBUG"))
+	if (libbpf_verbose)
 		return vfprintf(stderr, fmt, args);
 	return 0;
 }
@@ -305,7 +311,8 @@ static int load(struct ac_trace *t, bool multi)
 {
 	int ret;
 
-	libbpf_set_print(libbpf_quiet);
+	libbpf_verbose = t->verbose;
+	libbpf_set_print(libbpf_print);
 	ret = load_as(t, multi);
 	if (ret == -EINVAL && multi) {
 		/* a kernel without uprobe_multi links refuses their
@@ -324,17 +331,19 @@ static int load(struct ac_trace *t, bool multi)
  * it too) has closed its end of the pipe: the write then fails with EPIPE
  * and must not raise SIGPIPE, which would kill the tracer before its
  * report. Its exit status tells the rest (ac_trace_alive). */
-static void release_child(struct ac_trace *t)
+static int release_child(struct ac_trace *t)
 {
 	sigset_t pipe_set, old;
+	int ret = 0;
 
 	if (t->go_fd < 0)
-		return;
+		return 0;
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
 	if (write(t->go_fd, "g", 1) != 1 && errno != EPIPE)
-		perror("autocue-trace: releasing the command");
+		ret = ac_trace_fail(t, -errno, "cannot release the command: %s",
+				    strerror(errno));
 	/* discard the SIGPIPE the write raised; if the caller blocks
 	 * SIGPIPE itself, a pending one may be its own: leave it */
 	if (!sigismember(&old, SIGPIPE)) {
@@ -347,6 +356,7 @@ static void release_child(struct ac_trace *t)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(t->go_fd);
 	t->go_fd = -1;
+	return ret;
 }
 
 /* After the release: the command runs, or could not be run (EOF means
@@ -394,8 +404,8 @@ static int attach(struct ac_trace *t, bool multi)
 	if (ret)
 		return ret;
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
-	release_child(t);
-	return exec_result(t);
+	ret = release_child(t);
+	return ret ? ret : exec_result(t);
 }
 
 int ac_trace_attach(struct ac_trace *t)
@@ -407,8 +417,8 @@ int ac_trace_attach(struct ac_trace *t)
 				     AC_MIN_SHIFT, AC_MAX_SHIFT);
 	if (!t->prewarm)
 		t->prewarm = ac_prewarm_start();
-	/* the environment can force the older path, so tests cover it */
-	ret = attach(t, !getenv("AUTOCUE_TRACE_SINGLE_UPROBES"));
+	/* the older path can be asked for, so tests cover it */
+	ret = attach(t, !t->per_site);
 	if (t->multi && !t->nlink_fds && ac_attach_unsupported(ret)) {
 		/* a kernel may load the programs yet refuse uprobe_multi
 		 * links (before 6.6): start again with one uprobe a site */

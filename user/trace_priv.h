@@ -33,6 +33,7 @@ struct ac_trace {
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
 	bool no_compensate, raw, no_paths;
 	unsigned test_hit_delay_ns;
+	bool verbose, per_site;
 	bool multi;		/* uprobe_multi links */
 	struct bpf_link **links;	/* one per site, without multi */
 	int nlinks;

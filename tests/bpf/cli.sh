@@ -212,7 +212,7 @@ grep -Eq '^inner +60 ' "$TMP/nsp" && grep -Eq '^work_1us\*? +200 ' "$TMP/nsp" &&
 
 # --- the per-site uprobe path of kernels without uprobe_multi links ------
 # (the banner names the path taken, so this cannot pass on the other one)
-AUTOCUE_TRACE_SINGLE_UPROBES=1 $TRACE -- $TARGET -r 1 -t 2 >"$TMP/single" 2>&1 &&
+$TRACE --per-site-uprobes -- $TARGET -r 1 -t 2 >"$TMP/single" 2>&1 &&
 	grep -q '(one uprobe per site)' "$TMP/single" &&
 	grep -Eq '^inner +60 ' "$TMP/single" && grep -Eq '^recurse +40 ' "$TMP/single" &&
 	ok "per-site uprobes (pre-6.6 kernels): exact counts" ||
