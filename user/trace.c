@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Session set-up: checks, probe discovery, BPF load, attach, tear-down. */
+/* Session set-up, in order: checks, probe discovery, BPF load, calibration,
+ * attach, release of a command; tear-down. It orchestrates the rooms below
+ * it (attach.c, calibrate.c, readout.c, session.c) and nothing calls back
+ * up into it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,42 +20,6 @@
 #include "trace_priv.h"
 
 #define DEFAULT_MAX_PATHS 1024
-
-int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(t->err, sizeof(t->err), fmt, ap);
-	va_end(ap);
-	return ret;
-}
-
-const char *ac_trace_error(const struct ac_trace *t)
-{
-	return t ? t->err : "out of memory";
-}
-
-pid_t ac_trace_pid(const struct ac_trace *t)
-{
-	return t->pid;
-}
-
-const char *ac_trace_binary(const struct ac_trace *t)
-{
-	return t->binary;
-}
-
-const char *ac_trace_attach_kind(const struct ac_trace *t)
-{
-	return t->multi ? "uprobe_multi links" : "one uprobe per site";
-}
-
-const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n)
-{
-	*n = t->probes.nunpaired;
-	return (const char *const *)t->probes.unpaired;
-}
 
 static int privileges(struct ac_trace *t);
 

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The session's state as callers see it: its error message and what it is
+ * attached to. The lowest room of the loader: attach.c, calibrate.c,
+ * readout.c and trace.c set errors through ac_trace_fail(); it uses none
+ * of them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include "trace_priv.h"
+
+int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+const char *ac_trace_error(const struct ac_trace *t)
+{
+	return t ? t->err : "out of memory";
+}
+
+pid_t ac_trace_pid(const struct ac_trace *t)
+{
+	return t->pid;
+}
+
+const char *ac_trace_binary(const struct ac_trace *t)
+{
+	return t->binary;
+}
+
+const char *ac_trace_attach_kind(const struct ac_trace *t)
+{
+	return t->multi ? "uprobe_multi links" : "one uprobe per site";
+}
+
+const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n)
+{
+	*n = t->probes.nunpaired;
+	return (const char *const *)t->probes.unpaired;
+}
