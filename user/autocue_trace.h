@@ -136,6 +136,11 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
  * lets it run once the probes are live. */
 int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 		      struct ac_trace **out);
+/* Probe discovery alone (--list; no privileges needed): the probe pairs of
+ * the process's executable or of opts->binary, filtered by opts->probes;
+ * read them with ac_trace_nprobes()/ac_trace_probe(), then close. */
+int ac_trace_open_list(pid_t pid, const struct ac_trace_opts *opts,
+		       struct ac_trace **out);
 /* Loads, calibrates and attaches; for a command, then releases it and
  * waits (up to 5 s) for its exec: a command that cannot be run is an
  * error here (its errno, "cannot run CMD: ..."), with the probes already
@@ -158,6 +163,12 @@ const char *ac_trace_error(const struct ac_trace *t);
  * X__return or the reverse, or outside the naming convention). */
 const char *ac_trace_binary(const struct ac_trace *t);
 const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n);
+const char *ac_trace_provider(const struct ac_trace *t);
+/* The probe pairs found, 0..n-1 (the snapshot's order): a name, and how
+ * many entry and return sites it has. NULL past the end. */
+int ac_trace_nprobes(const struct ac_trace *t);
+const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
+			   int *returns);
 /* How the probes are attached, once attached: "uprobe_multi links" (one
  * per program, kernel 6.6+) or "one uprobe per site" (older kernels). */
 const char *ac_trace_attach_kind(const struct ac_trace *t);

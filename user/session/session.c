@@ -44,3 +44,25 @@ const char *const *ac_trace_unpaired(const struct ac_trace *t, int *n)
 	*n = t->probes.nunpaired;
 	return (const char *const *)t->probes.unpaired;
 }
+
+const char *ac_trace_provider(const struct ac_trace *t)
+{
+	return t->provider;
+}
+
+int ac_trace_nprobes(const struct ac_trace *t)
+{
+	return t->probes.n;
+}
+
+const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
+			   int *returns)
+{
+	if (i < 0 || i >= t->probes.n)
+		return NULL;
+	if (entries)
+		*entries = t->probes.p[i].entry.n;
+	if (returns)
+		*returns = t->probes.p[i].ret.n;
+	return t->probes.p[i].name;
+}

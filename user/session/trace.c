@@ -99,6 +99,39 @@ static int discover(struct ac_trace *t)
 	return 0;
 }
 
+int ac_trace_open_list(pid_t pid, const struct ac_trace_opts *opts,
+		       struct ac_trace **out)
+{
+	struct ac_trace *t = trace_new(opts);
+	char link[64], exe[PATH_MAX], err[256];
+	int ret;
+
+	*out = t;
+	if (!t)
+		return -ENOMEM;
+	t->pid = pid;
+	if (!t->binary) {
+		/* the file's own name reads better than /proc/PID/exe */
+		snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+		if (!realpath(link, exe)) {
+			if (errno == ENOENT)
+				return ac_trace_fail(t, -ESRCH,
+					"no process with PID %d", pid);
+			snprintf(exe, sizeof(exe), "%s", link);
+		}
+		t->binary = strdup(exe);
+		if (!t->binary)
+			return ac_trace_fail(t, -ENOMEM, "out of memory");
+	}
+	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
+				 sizeof(err));
+	if (ret)
+		return ac_trace_fail(t, ret, "%s", err);
+	ac_probes_remove_reserved(&t->probes);
+	ac_probes_filter(&t->probes, t->pattern);
+	return 0;
+}
+
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 		      struct ac_trace **out)
 {

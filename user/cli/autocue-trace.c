@@ -21,7 +21,6 @@
 #include "folded.h"
 #include "json_report.h"
 #include "outfile.h"
-#include "probes.h"
 #include "report.h"
 #include "svg.h"
 
@@ -255,47 +254,33 @@ static void pipe_handler(int sig)
 
 static int list_probes(struct env *env)
 {
-	char exe[PATH_MAX], err[256];
-	const char *bin = env->topts.binary;
-	const char *prov = env->topts.provider ? env->topts.provider : "autocue";
-	struct ac_probe_set set;
-	int ret;
+	struct ac_trace *t = NULL;
+	const char *const *unpaired;
+	int ret, n, entries, returns;
 
-	if (!bin) {
-		char link[64];
-
-		/* the file's own name reads better than /proc/PID/exe */
-		snprintf(link, sizeof(link), "/proc/%d/exe", env->pid);
-		if (!realpath(link, exe)) {
-			if (errno == ENOENT) {
-				fprintf(stderr, "autocue-trace: no process with PID %d\n",
-					env->pid);
-				return 1;
-			}
-			snprintf(exe, sizeof(exe), "%s", link);
-		}
-		bin = exe;
-	}
-	ret = ac_probes_discover(bin, prov, &set, err, sizeof(err));
+	ret = ac_trace_open_list(env->pid, &env->topts, &t);
 	if (ret) {
-		fprintf(stderr, "autocue-trace: %s\n", err);
+		fprintf(stderr, "autocue-trace: %s\n", ac_trace_error(t));
+		ac_trace_close(t);
 		return 1;
 	}
-	ac_probes_remove_reserved(&set);
-	ac_probes_filter(&set, env->topts.probes);
-	for (int i = 0; i < set.nunpaired; i++)
+	unpaired = ac_trace_unpaired(t, &n);
+	for (int i = 0; i < n; i++)
 		fprintf(stderr, "autocue-trace: warning: unpaired probe %s:%s\n",
-			prov, set.unpaired[i]);
-	if (!set.n)
-		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n", prov, bin);
+			ac_trace_provider(t), unpaired[i]);
+	n = ac_trace_nprobes(t);
+	if (!n)
+		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
+			ac_trace_provider(t), ac_trace_binary(t));
 	else
 		printf("%-40s %7s %7s\n", "PROBE", "ENTRIES", "RETURNS");
-	for (int i = 0; i < set.n; i++)
-		printf("%-40s %7d %7d\n", set.p[i].name, set.p[i].entry.n,
-		       set.p[i].ret.n);
-	ret = set.n ? 0 : 1;
-	ac_probes_free(&set);
-	return ret;
+	for (int i = 0; i < n; i++) {
+		const char *name = ac_trace_probe(t, i, &entries, &returns);
+
+		printf("%-40s %7d %7d\n", name, entries, returns);
+	}
+	ac_trace_close(t);
+	return n ? 0 : 1;
 }
 
 /* Refuse before tracing, not after: an unwritable report path would
