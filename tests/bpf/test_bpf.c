@@ -241,12 +241,39 @@ static uint64_t exact_rank(const uint64_t *sorted, size_t n, double q)
 	return sorted[r >= n ? n - 1 : r];
 }
 
+/* ---- checks against the program's own clock, on a host that may be busy --
+ *
+ * A busy host's scheduler can preempt a thread as it leaves a probe: after
+ * the timestamp, outside the window the program times itself. That call
+ * then reads long by the wait, at random (seen: 4 ms in a 0.3 ms call,
+ * with both CPUs loaded). What these tests check is systematic - a wrong
+ * correction, first-call work, a misplaced bound - so each runs up to
+ * ATTEMPTS times and fails only when every run fails; each failed run is
+ * printed. A systematic error fails them all. */
+#define ATTEMPTS 3
+static char why[512];
+
+#define noisy_fail(...)							\
+	do {								\
+		snprintf(why, sizeof(why), __VA_ARGS__);		\
+		print_message("  (run failed: %s)\n", why);		\
+		return false;						\
+	} while (0)
+
+static void attempts(bool (*run)(const void *), const void *arg)
+{
+	for (int i = 0; i < ATTEMPTS; i++)
+		if (run(arg))
+			return;
+	fail_msg("%d runs failed, the last: %s", ATTEMPTS, why);
+}
+
 /* Each percentile within what the trace states for one call: the bucket's
  * half width and the resolution (the probe cost's spread inside a call),
  * both from this run. The site's cold calls (its first hits, counted but
  * not timed) are the first ones made: left out of the in-process side
  * too. */
-static void check_percentiles(const char *what, const struct ac_snapshot *s,
+static bool check_percentiles(const char *what, const struct ac_snapshot *s,
 			      const struct ac_probe_stats *p, uint64_t *own,
 			      size_t n)
 {
@@ -264,15 +291,17 @@ static void check_percentiles(const char *what, const struct ac_snapshot *s,
 		double tol = exact / (2 << p->shift) + s->resolution_ns;
 
 		if (fabs(est - exact) > tol)
-			fail_msg("%s p%g: histogram %.0f ns, exact %.0f ns "
-				 "(%.2f%%, stated +- %.0f ns)", what,
-				 qs[i] * 100, est, exact,
-				 100 * fabs(est - exact) / exact, tol);
+			noisy_fail("%s p%g: histogram %.0f ns, exact %.0f ns "
+				   "(%.2f%%, stated +- %.0f ns)", what,
+				   qs[i] * 100, est, exact,
+				   100 * fabs(est - exact) / exact, tol);
 	}
+	return true;
 }
 
-static void percentiles(unsigned delay_ns)
+static bool percentiles(const void *arg)
 {
+	unsigned delay_ns = *(const unsigned *)arg;
 	enum { N = 1500 };
 	static uint64_t own[N];
 	struct ac_trace_opts o = { .probes = "timed",
@@ -280,6 +309,7 @@ static void percentiles(unsigned delay_ns)
 	struct ac_trace *t = trace_pid(getpid(), &o);
 	struct ac_snapshot *s;
 	unsigned seed = 42;
+	bool ok;
 
 	/* log-uniform 50 us .. 3 ms, with a heavy tail at 3..10 ms */
 	for (int i = 0; i < N; i++) {
@@ -291,27 +321,31 @@ static void percentiles(unsigned delay_ns)
 		own[i] = timed(ns);
 	}
 	s = ac_trace_snapshot(t);
-	check_percentiles("log-uniform", s, ac_snapshot_find(s, "timed"), own,
-			  N);
+	ok = check_percentiles("log-uniform", s, ac_snapshot_find(s, "timed"),
+			       own, N);
 	ac_snapshot_free(s);
 
 	/* bimodal: 200 us and 2 ms */
 	ac_trace_reset(t);
-	for (int i = 0; i < 600; i++)
+	for (int i = 0; ok && i < 600; i++)
 		own[i] = timed(i % 3 ? 200000 : 2000000);
-	s = ac_trace_snapshot(t);
-	check_percentiles("bimodal", s, ac_snapshot_find(s, "timed"), own,
-			  600);
-	ac_snapshot_free(s);
+	if (ok) {
+		s = ac_trace_snapshot(t);
+		ok = check_percentiles("bimodal", s,
+				       ac_snapshot_find(s, "timed"), own, 600);
+		ac_snapshot_free(s);
+	}
 	ac_trace_close(t);
+	return ok;
 }
 
 /* here, and as on hosts where a pair costs ~3.5 us and ~10 us more */
 static void test_percentiles_within_stated_error(void **state)
 {
-	percentiles(0);
-	percentiles(3500);
-	percentiles(10000);
+	static const unsigned delays[] = { 0, 3500, 10000 };
+
+	for (size_t i = 0; i < 3; i++)
+		attempts(percentiles, &delays[i]);
 }
 
 /* What the target measured itself in-process (-x: medians of its busy-waits
@@ -416,9 +450,16 @@ static void measure(const char *target, bool no_compensate, int precision,
  * a large share, the compensated median is off the in-process one by
  * less than half of what the raw median of a run with --no-compensate is
  * (both at 10 bits of precision: buckets of 16 ns at 20 us). */
-static void known_durations(const char *target, unsigned delay_ns)
+struct kd_case {
+	const char *target;
+	unsigned delay_ns;
+};
+
+static bool known_durations(const void *arg)
 {
 	static const char *const leaves[] = { "work_1us", "work_10us", "inner" };
+	const char *target = ((const struct kd_case *)arg)->target;
+	unsigned delay_ns = ((const struct kd_case *)arg)->delay_ns;
 	struct durations c, c10, r10;
 
 	measure(target, false, 0, delay_ns, &c);
@@ -438,11 +479,11 @@ static void known_durations(const char *target, unsigned delay_ns)
 		/* below the resolution the trace states a bound: it holds */
 		if (c.hist[i] < c.resolution_ns) {
 			if (c.own[i] >= 2 * c.resolution_ns)
-				fail_msg("%s: shown as <%.0f ns, in-process %.0f ns",
-					 c.name[i], 2 * c.resolution_ns, c.own[i]);
+				noisy_fail("%s: shown as <%.0f ns, in-process %.0f ns",
+					   c.name[i], 2 * c.resolution_ns, c.own[i]);
 		} else if (fabs(c.hist[i] - c.own[i]) > c.tol[i]) {
-			fail_msg("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
-				 c.name[i], c.hist[i], c.own[i], c.tol[i]);
+			noisy_fail("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
+				   c.name[i], c.hist[i], c.own[i], c.tol[i]);
 		}
 	}
 	measure(target, false, 10, delay_ns, &c10);
@@ -459,30 +500,31 @@ static void known_durations(const char *target, unsigned delay_ns)
 			print_message("%s: compensated %+.0f ns, raw %+.0f ns off the in-process median\n",
 				      c10.name[i], ec, er);
 			if (!(fabs(ec) < fabs(er) / 2))
-				fail_msg("%s: compensated median %+.0f ns off, raw %+.0f ns: "
-					 "compensation does not help", c10.name[i], ec, er);
+				noisy_fail("%s: compensated median %+.0f ns off, raw %+.0f ns: "
+					   "compensation does not help", c10.name[i], ec, er);
 		}
 	}
+	return true;
 }
 
 static void test_known_durations(void **state)
 {
-	known_durations(TARGET, 0);
+	attempts(known_durations, &(struct kd_case){ TARGET, 0 });
 }
 
 /* sys/sdt.h's trapping sites cost about twice as much: the loader then
  * calibrates on a classic pair of its own */
 static void test_known_durations_classic_sites(void **state)
 {
-	known_durations(TARGET "_classic", 0);
+	attempts(known_durations, &(struct kd_case){ TARGET "_classic", 0 });
 }
 
 /* As on a host where a pair costs ~3.5 us more (page-table isolation) and
  * ~10 us more (a kernel before 6.18: every site traps) than here. */
 static void test_known_durations_dear_probes(void **state)
 {
-	known_durations(TARGET, 3500);
-	known_durations(TARGET, 10000);
+	attempts(known_durations, &(struct kd_case){ TARGET, 3500 });
+	attempts(known_durations, &(struct kd_case){ TARGET, 10000 });
 }
 
 /* ---- first calls: one-time kernel work kept out -------------------------- */
@@ -525,14 +567,23 @@ static void *first_thread(void *arg)
  * every duration reported - the first warm call in the main thread and
  * the first calls of new threads too - is within the stated error of
  * what the call measured itself, with no first-call inflation. */
-static void first_calls(const char *probe, uint64_t (*fn)(uint64_t),
-			unsigned delay_ns)
+struct fc_case {
+	const char *probe;
+	uint64_t (*fn)(uint64_t);
+	unsigned delay_ns;
+};
+
+static bool first_calls(const void *arg)
 {
+	const struct fc_case *c = arg;
+	const char *probe = c->probe;
+	uint64_t (*fn)(uint64_t) = c->fn;
+	unsigned delay_ns = c->delay_ns;
 	struct ac_trace_opts o = { .probes = probe, .raw = true,
 				   .test_hit_delay_ns = delay_ns };
 	struct ac_trace *t = trace_pid(getpid(), &o);
 	struct first_job jobs[2] = { { .fn = fn }, { .fn = fn } };
-	uint64_t own[4 + 6], lo = UINT64_MAX, hi = 0;
+	uint64_t own[4 + 6], lo = UINT64_MAX, hi = 0, rlo, rhi;
 	const struct ac_probe_stats *p;
 	struct ac_snapshot *s;
 	double tol;
@@ -572,9 +623,7 @@ static void first_calls(const char *probe, uint64_t (*fn)(uint64_t),
 		      (unsigned long)p->exact[0],
 		      (unsigned long)p->exact[p->nexact - 1], tol,
 		      (unsigned long)p->cold_max_ns);
-	/* rank by rank against the warm calls' own clock; one call may be
-	 * off (a busy host can preempt a thread as it leaves the probe,
-	 * after the timestamp, outside the in-process window), not two */
+	/* rank by rank against the warm calls' own clock */
 	memmove(own, own + p->cold_count, (n - p->cold_count) * sizeof(*own));
 	qsort(own, n - p->cold_count, sizeof(*own), cmp_u64);
 	for (uint64_t i = 0; i < p->nexact; i++) {
@@ -585,23 +634,25 @@ static void first_calls(const char *probe, uint64_t (*fn)(uint64_t),
 			      (unsigned long)own[i]);
 		off++;
 	}
-	if (off > 1)
-		fail_msg("%s: %d calls off by more than %.0f ns: first calls "
-			 "inflate the durations: %lu..%lu ns reported, %lu..%lu "
-			 "ns measured in-process", probe, off, tol,
-			 (unsigned long)p->exact[0],
-			 (unsigned long)p->exact[p->nexact - 1],
-			 (unsigned long)lo, (unsigned long)hi);
+	rlo = p->exact[0];
+	rhi = p->exact[p->nexact - 1];
 	ac_snapshot_free(s);
 	ac_trace_close(t);
+	if (off)
+		noisy_fail("%s: %d calls off by more than %.0f ns: first calls "
+			   "inflate the durations: %lu..%lu ns reported, %lu..%lu "
+			   "ns measured in-process", probe, off, tol,
+			   (unsigned long)rlo, (unsigned long)rhi,
+			   (unsigned long)lo, (unsigned long)hi);
+	return true;
 }
 
 static void test_first_calls(void **state)
 {
-	first_calls("first_fast", first_fast, 0);
-	first_calls("first_classic", first_classic, 0);
-	first_calls("first_fast", first_fast, 3500);
-	first_calls("first_classic", first_classic, 10000);
+	attempts(first_calls, &(struct fc_case){ "first_fast", first_fast, 0 });
+	attempts(first_calls, &(struct fc_case){ "first_classic", first_classic, 0 });
+	attempts(first_calls, &(struct fc_case){ "first_fast", first_fast, 3500 });
+	attempts(first_calls, &(struct fc_case){ "first_classic", first_classic, 10000 });
 }
 
 /* ---- a live process; a return without its entry ----------------------- */
