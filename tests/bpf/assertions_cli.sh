@@ -102,6 +102,10 @@ expect_error "malformed after a good one" "bad assertion 'x'" \
 printf '# targets\ntracker_update:avg < 1ms\n\ntracker_update:p95 < fast\n' > "$tmp/bad.conf"
 expect_error "targets file names FILE:LINE" "$tmp/bad.conf:4: bad assertion" --targets "$tmp/bad.conf"
 expect_error "targets file missing" "$tmp/none.conf" --targets "$tmp/none.conf"
+# a probe the program does not have: refused at start, the known ones named
+expect_error "unknown probe, before the replay runs" \
+	"unknown probe kt_nevercalled in an assertion; known: .*tracker_update_partial" \
+	--assert 'tracker_update:avg<1ms' --assert 'kt_nevercalled:p95<1ms'
 
 [ $fails -eq 0 ] || { echo "assertions_cli: $fails failed"; exit 1; }
 echo "assertions_cli: all passed"

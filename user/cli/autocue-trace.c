@@ -412,6 +412,56 @@ static void announce(struct env *env, struct ac_trace *t)
 	ac_snapshot_free(s);
 }
 
+/* An assertion naming a probe the program does not have can never pass:
+ * say so before tracing, not after the run. A probe it has but --probes
+ * leaves out is judged at the end ("no such probe"), as one never called
+ * is ("never called"). 0, or 1 after saying which. */
+static int check_assertion_names(struct env *env, struct ac_trace *t)
+{
+	struct ac_trace_opts o = env->topts;
+	struct ac_trace *all = NULL;
+	char known[1024];
+	int bad = 0;
+
+	if (!ac_assertions_count(env->asserts))
+		return 0;
+	o.binary = ac_trace_binary(t);
+	o.probes = NULL;
+	if (ac_trace_open_list(0, &o, &all)) {
+		/* the session found its probes in it: this cannot fail */
+		ac_trace_close(all);
+		return 0;
+	}
+	known[0] = 0;
+	for (int i = 0; i < ac_trace_nprobes(all); i++) {
+		const char *name = ac_trace_probe(all, i, NULL, NULL);
+		size_t len = strlen(known);
+
+		/* a long list: the first ones, then "..." */
+		if (len + strlen(name) + 2 > sizeof(known) - 6) {
+			strcat(known, ", ...");
+			break;
+		}
+		if (i)
+			strcat(known, ", ");
+		strcat(known, name);
+	}
+	for (int i = 0; i < env->asserts->n; i++) {
+		const char *name = env->asserts->v[i].name;
+		bool found = false;
+
+		for (int j = 0; !found && j < ac_trace_nprobes(all); j++)
+			found = !strcmp(name, ac_trace_probe(all, j, NULL, NULL));
+		if (found)
+			continue;
+		fprintf(stderr, "autocue-trace: unknown probe %s in an assertion; known: %s\n",
+			name, known);
+		bad = 1;
+	}
+	ac_trace_close(all);
+	return bad;
+}
+
 /* --max-overhead: count calls for a first phase with every probe, then
  * keep the probes that fit the budget. 0, or 1 after saying why not. */
 static int budget_phase(struct env *env, struct ac_trace *t,
@@ -491,6 +541,10 @@ static int run(struct env *env)
 		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
 	else
 		ret = ac_trace_open_pid(env->pid, &env->topts, &t);
+	if (!ret && check_assertion_names(env, t)) {
+		exit_code = 1;
+		goto cleanup;
+	}
 	if (!ret && env->raw) {
 		ret = ac_outfile_open(&raw, env->raw);
 		if (ret)
