@@ -13,99 +13,8 @@
 #include <string.h>
 
 #include "fuzzy.h"
-
-long ac_utf8_decode(const char *in, size_t len, uint32_t *out)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0;
-	long n = 0;
-
-	while (i < len) {
-		uint32_t c = s[i];
-		int extra;
-
-		if (c < 0x80) {
-			out[n++] = c;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			extra = 1;
-			c &= 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			extra = 2;
-			c &= 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			extra = 3;
-			c &= 0x07;
-		} else {
-			return -1;
-		}
-		if (len - i <= (size_t)extra)
-			return -1;
-		for (int k = 1; k <= extra; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		/* overlongs, surrogates and > U+10FFFF are not UTF-8 */
-		if ((extra == 2 && c < 0x800) || (extra == 3 && c < 0x10000) ||
-		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-			return -1;
-		out[n++] = c;
-		i += extra + 1;
-	}
-	return n;
-}
-
-int ac_utf8_valid(const char *in, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i];
-		uint32_t v;
-		int extra;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			extra = 1, v = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			extra = 2, v = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			extra = 3, v = c & 0x07;
-		else
-			return 0;
-		if (len - i <= (size_t)extra)
-			return 0;
-		for (int k = 1; k <= extra; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			v = (v << 6) | (s[i + k] & 0x3f);
-		}
-		if ((extra == 2 && v < 0x800) || (extra == 3 && v < 0x10000) ||
-		    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
-			return 0;
-		i += extra + 1;
-	}
-	return 1;
-}
-
-int ac_is_space(uint32_t c)
-{
-	if (c <= 0x20)
-		return c == 0x20 || (c >= 0x09 && c <= 0x0d) ||
-		       (c >= 0x1c && c <= 0x1f);
-	if (c < 0x85)
-		return 0;
-	return c == 0x85 || c == 0xa0 || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202f || c == 0x205f || c == 0x3000;
-}
+#include "punct.h"
+#include "utf8.h"
 
 /*
  * Pattern-match masks for a pattern of at most 64 characters. Only the
@@ -373,12 +282,12 @@ static size_t tok_split(const uint32_t *s, size_t n, struct tok *out)
 	while (i < n) {
 		size_t j;
 
-		while (i < n && ac_is_space(s[i]))
+		while (i < n && ac_uc_isspace((int32_t)s[i]))
 			i++;
 		if (i == n)
 			break;
 		j = i;
-		while (j < n && !ac_is_space(s[j]))
+		while (j < n && !ac_uc_isspace((int32_t)s[j]))
 			j++;
 		out[k].p = s + i;
 		out[k].n = j - i;

@@ -14,19 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decodes UTF-8 in[0..len) into out (room for len code points).
- * Returns the number of code points, or -1 on invalid UTF-8. */
-long ac_utf8_decode(const char *in, size_t len, uint32_t *out);
-
 /* Length of the longest common subsequence of a and b. */
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
 
 /* rapidfuzz fuzz.ratio: (1 - indel / (la + lb)) * 100, 100 for two empty
  * strings. */
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
-
-/* True if in[0..len) is valid UTF-8 (no overlongs, surrogates). */
-int ac_utf8_valid(const char *in, size_t len);
 
 /* Upper bound of ac_ratio_cp given only the lengths (the same float
  * operations with the smallest possible indel), so that a caller may skip
@@ -44,8 +37,5 @@ double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
 /* UTF-8 conveniences (tests, tools). Invalid UTF-8 scores 0. */
 double ac_ratio(const char *a, const char *b);
 double ac_token_set_ratio(const char *a, const char *b);
-
-/* Python str.isspace() for a code point: what str.split() splits on. */
-int ac_is_space(uint32_t c);
 
 #endif /* AUTOCUE_FUZZY_H */

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "fuzzy.h"
 #include "script.h"
 #include "threaded.h"
 #include "tracker.h"
+#include "utf8.h"
 
 enum ev_kind { EV_PARTIAL, EV_FINAL, EV_RESET, EV_JUMP };
 

@@ -16,6 +16,7 @@
 #include "numbers.h"
 #include "punct.h"
 #include "script.h"
+#include "utf8.h"
 
 AUTOCUE_PROBE(script_parse);
 AUTOCUE_PROBE(script_markdown);
@@ -60,26 +61,6 @@ static void set_err(struct parser *p, const char *msg)
 
 /* ------------------------------------------------------------------ */
 /* Input                                                               */
-
-/* Returns the offset of the first invalid byte, or len. */
-static size_t utf8_invalid_at(const char *s, size_t len)
-{
-	size_t i = 0;
-	int32_t c;
-	int n;
-
-	while (i < len) {
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		n = ac_utf8_next(s + i, len - i, &c);
-		if (n < 0)
-			return i;
-		i += n;
-	}
-	return len;
-}
 
 /* The reference reads scripts in text mode, so "\r\n" and "\r" arrive as
  * "\n"; NUL becomes U+FFFD as CommonMark asks, which also keeps every
@@ -658,7 +639,7 @@ struct ac_script *ac_script_parse(const char *md, size_t len, char *err,
 
 	if (errlen)
 		err[0] = '\0';
-	bad = utf8_invalid_at(md, len);
+	bad = ac_utf8_invalid_at(md, len);
 	if (bad < len) {
 		if (errlen)
 			snprintf(err, errlen, "invalid UTF-8 at byte %zu", bad);

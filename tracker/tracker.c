@@ -19,7 +19,9 @@
 #include "autocue_usdt.h"
 #include "fuzzy.h"
 #include "normalize.h"
+#include "punct.h"
 #include "tracker.h"
+#include "utf8.h"
 
 AUTOCUE_PROBE(tracker_init);
 AUTOCUE_PROBE(tracker_update);
@@ -198,46 +200,6 @@ static int set_str(char **dst, size_t *cap, const char *src)
 	return 0;
 }
 
-/* ---- UTF-8 helpers --------------------------------------------------- */
-
-/* Decodes one code point (input already validated). */
-static uint32_t next_cp(const unsigned char **pp)
-{
-	const unsigned char *p = *pp;
-	uint32_t c = *p;
-
-	if (c < 0x80) {
-		*pp = p + 1;
-		return c;
-	}
-	if (c < 0xe0) {
-		*pp = p + 2;
-		return ((c & 0x1f) << 6) | (p[1] & 0x3f);
-	}
-	if (c < 0xf0) {
-		*pp = p + 3;
-		return ((c & 0x0f) << 12) | ((p[1] & 0x3f) << 6) |
-		       (p[2] & 0x3f);
-	}
-	*pp = p + 4;
-	return ((c & 0x07) << 18) | ((p[1] & 0x3f) << 12) |
-	       ((p[2] & 0x3f) << 6) | (p[3] & 0x3f);
-}
-
-static bool valid_utf8(const char *s, size_t len)
-{
-	return ac_utf8_valid(s, len);
-}
-
-static size_t cp_count(const char *s, size_t len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return n;
-}
-
 /* ---- script precomputation ------------------------------------------- */
 
 /* Appends the code points of s[0..len) (validated UTF-8) to *pool, which
@@ -255,7 +217,7 @@ static struct span pool_cps(uint32_t **pool, size_t *used, size_t *cap,
 	}
 	o = *pool + *used;
 	while (p < end)
-		o[sp.len++] = *p < 0x80 ? *p++ : next_cp(&p);
+		o[sp.len++] = *p < 0x80 ? *p++ : ac_utf8_next_valid(&p);
 	*used += sp.len;
 	return sp;
 }
@@ -362,10 +324,10 @@ scan_word(const unsigned char *p, uint32_t *hash)
 		const unsigned char *q = p;
 
 		if (*p < 0x80) {
-			if (*p <= 0x20 && ac_is_space(*p))
+			if (*p <= 0x20 && ac_uc_isspace(*p))
 				break;
 			q++;
-		} else if (ac_is_space(next_cp(&q))) {
+		} else if (ac_uc_isspace(ac_utf8_next_valid(&q))) {
 			break;
 		}
 		if (!hash)
@@ -384,10 +346,10 @@ static const unsigned char *skip_space(const unsigned char *p)
 		const unsigned char *q = p;
 
 		if (*p < 0x80) {
-			if (*p > 0x20 || !ac_is_space(*p))
+			if (*p > 0x20 || !ac_uc_isspace(*p))
 				break;
 			q++;
-		} else if (!ac_is_space(next_cp(&q))) {
+		} else if (!ac_uc_isspace(ac_utf8_next_valid(&q))) {
 			break;
 		}
 		p = q;
@@ -718,14 +680,14 @@ static const char *strip(const char *s, size_t *len)
 
 	while (*p) {
 		q = p;
-		if (!ac_is_space(next_cp(&q)))
+		if (!ac_uc_isspace(ac_utf8_next_valid(&q)))
 			break;
 		p = q;
 	}
 	end = last = p;
 	while (*end) {
 		q = end;
-		if (!ac_is_space(next_cp(&q)))
+		if (!ac_uc_isspace(ac_utf8_next_valid(&q)))
 			last = q;
 		end = q;
 	}
@@ -760,7 +722,7 @@ static int load_words(struct ac_tracker *t, const char *text, size_t len)
 		u = &t->uw[t->nuw++];
 		u->raw = (const char *)start;
 		u->rawlen = (uint32_t)(p - start);
-		u->rawcp = (uint32_t)cp_count(u->raw, u->rawlen);
+		u->rawcp = (uint32_t)ac_utf8_count(u->raw, u->rawlen);
 	}
 	/* normal forms are written after splitting: the pools may move */
 	if (grow((void **)&t->norm, &t->norm_cap, AC_NORM_CAP(len) + t->nuw,
@@ -1283,7 +1245,7 @@ int ac_tracker_find_best_match(struct ac_tracker *t, const char *text,
 	double b;
 
 	*score = 0.0;
-	if (!valid_utf8(text, strlen(text)))
+	if (!ac_utf8_valid(text, strlen(text)))
 		return t->current;
 	s = strip(text, &len);
 	if (!len || load_words(t, s, len))
@@ -1553,7 +1515,7 @@ struct ac_position ac_tracker_update(struct ac_tracker *t, const char *text,
 	const char *s;
 	size_t len;
 
-	if (!text || !valid_utf8(text, strlen(text)))
+	if (!text || !ac_utf8_valid(text, strlen(text)))
 		return ac_tracker_position(t);
 	s = strip(text, &len);
 	if (!len)
@@ -1606,7 +1568,7 @@ int ac_tracker_detect_jump(struct ac_tracker *t, const char *text,
 	bool jumped = false;
 
 	t->words_since_validation = 0;
-	if (text && valid_utf8(text, strlen(text))) {
+	if (text && ac_utf8_valid(text, strlen(text))) {
 		s = strip(text, &len);
 		if (load_words(t, s, len) == 0) {
 			tmp.qh = 0;
@@ -1643,7 +1605,7 @@ int ac_tracker_common_prefix(const struct ac_tracker *t, const char *text,
 		*nwords = 0;
 	if (!tmp)
 		return 0;
-	if (!text || !valid_utf8(text, strlen(text)))
+	if (!text || !ac_utf8_valid(text, strlen(text)))
 		goto cleanup;
 	s = strip(text, &len);
 	if (load_words(tmp, s, len))

@@ -3,7 +3,7 @@
 TRACKER_SRCS := $(filter-out tracker/replay.c,$(wildcard tracker/*.c))
 TRACKER_OBJS := $(TRACKER_SRCS:%.c=$(BUILD)/%.o)
 # the public API: make install puts these in include/autocue/
-TRACKER_HEADERS := tracker/script.h tracker/tracker.h tracker/threaded.h
+TRACKER_HEADERS := tracker/alt.h tracker/script.h tracker/tracker.h tracker/threaded.h
 TRACKER_LIBS := -lmd4c -lutf8proc -ljson-c -lpthread
 # conformance data and sample scripts shared between the repositories
 
