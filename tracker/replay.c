@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "readfile.h"
 #include "script.h"
 #include "threaded.h"
 #include "tracker.h"
@@ -169,51 +170,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	errno = 0;
-	for (;;) {
-		size_t got;
-
-		if (cap - n < 65536) {
-			char *nb = realloc(buf, cap ? cap * 2 : 65536 + 1);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				errno = ENOMEM;
-				goto cleanup;
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 65536 + 1;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		/* fread's errno (EISDIR for a directory) says more than EIO */
-		int e = errno ? errno : EIO;
-
-		free(buf);
-		buf = NULL;
-		errno = e;
-		goto cleanup;
-	}
-	buf[n] = '\0';
-	*len = n;
-cleanup:
-	fclose(f);
-	return buf;
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -609,7 +565,7 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 
-	md = read_file(env.script_path, &mdlen);
+	md = ac_read_file(env.script_path, &mdlen);
 	if (!md) {
 		fprintf(stderr, "autocue-replay: %s: %s\n", env.script_path,
 			strerror(errno));
