@@ -320,8 +320,8 @@ double ac_token_set_ratio(const char *a, const char *b)
 	size_t la = strlen(a), lb = strlen(b);
 	uint32_t *ca = malloc((la + 1) * sizeof(*ca));
 	uint32_t *cb = malloc((lb + 1) * sizeof(*cb));
-	uint32_t *jab = malloc((la + 1) * sizeof(*jab));
-	uint32_t *jba = malloc((lb + 1) * sizeof(*jba));
+	uint32_t *a_only = malloc((la + 1) * sizeof(*a_only));
+	uint32_t *b_only = malloc((lb + 1) * sizeof(*b_only));
 	struct tok *ta = malloc((la + 1) * sizeof(*ta));
 	struct tok *tb = malloc((lb + 1) * sizeof(*tb));
 	struct tok *da = malloc((la + 1) * sizeof(*da));
@@ -330,7 +330,7 @@ double ac_token_set_ratio(const char *a, const char *b)
 	long da_len, db_len;
 	double r = 0.0;
 
-	if (!ca || !cb || !jab || !jba || !ta || !tb || !da || !db)
+	if (!ca || !cb || !a_only || !b_only || !ta || !tb || !da || !db)
 		goto cleanup;
 	da_len = ac_utf8_decode(a, la, ca);
 	db_len = ac_utf8_decode(b, lb, cb);
@@ -358,13 +358,14 @@ double ac_token_set_ratio(const char *a, const char *b)
 		r = 100.0;
 		goto cleanup;
 	}
-	r = ac_token_set_combine(sect, jab, tok_join(da, nda, jab), jba,
-				 tok_join(db, ndb, jba));
+	/* the tokens only one side has, each side's joined with spaces */
+	r = ac_token_set_combine(sect, a_only, tok_join(da, nda, a_only),
+				 b_only, tok_join(db, ndb, b_only));
 cleanup:
 	free(ca);
 	free(cb);
-	free(jab);
-	free(jba);
+	free(a_only);
+	free(b_only);
 	free(ta);
 	free(tb);
 	free(da);
