@@ -38,7 +38,8 @@ static inline uint64_t pm64_get(const struct pm64 *pm, uint32_t c)
 	return 0;
 }
 
-static size_t lcs64(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+static inline __attribute__((always_inline)) size_t
+lcs64(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	struct pm64 pm;
 	uint64_t s = ~(uint64_t)0;
@@ -93,8 +94,8 @@ static int cmp_u32(const void *x, const void *y)
 
 /* Any pattern length: an alphabet of the 256 low code points plus the
  * pattern's distinct higher ones, one mask row per 64-character block. */
-static size_t lcs_blocks(const uint32_t *a, size_t la, const uint32_t *b,
-			 size_t lb)
+static inline __attribute__((always_inline)) size_t
+lcs_blocks(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t words = (la + 63) / 64, next = 0, res = 0;
 	uint32_t *ext = NULL;
@@ -166,6 +167,14 @@ cleanup:
 	return res;
 }
 
+/*
+ * The LCS ends in a population count, which x86-64's baseline lacks: gcc
+ * calls libgcc's bit-twiddling __popcountdi2 there. Two builds of the whole
+ * LCS, one for CPUs with POPCNT (one instruction) and a portable one,
+ * picked once at load time (an ifunc), so neither the build flags nor the
+ * CPU the binary runs on need to change.
+ */
+__attribute__((target_clones("popcnt", "default")))
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t pre = 0;
