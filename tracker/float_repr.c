@@ -104,7 +104,7 @@ static int print_fixed(char *buf, uint64_t digits, int p, int x)
 
 int ac_float_repr(double v, char *buf)
 {
-	uint64_t bits, m, digits, s;
+	uint64_t bits, m, digits, s, reach, prefix[18];
 	int q, x, p;
 	u128 scale, exact, rem;
 
@@ -125,17 +125,33 @@ int ac_float_repr(double v, char *buf)
 	 * dropped, over 2^q */
 	s = (uint64_t)(exact >> q);
 	rem = exact - ((u128)s << q);
+	/* prefix[p]: the first p digits, truncated (divisions by a
+	 * constant, not by a variable power of ten) */
+	prefix[17] = s;
+	for (p = 17; p > 1; p--)
+		prefix[p - 1] = prefix[p] / 10;
+	/* how far from s, in units of its last digit, v's rounding interval
+	 * can reach: half an ulp is scale / 2^(q+1), s is within 1 of v */
+	reach = (uint64_t)(scale >> (q + 1)) + 2;
 	for (p = 1; p <= 17; p++) {
-		uint64_t d = pow10_u64[17 - p];
-		u128 r = s % d, half;
+		uint64_t d = pow10_u64[17 - p], r, c;
 
-		digits = s / d;
-		/* round half to even on (r + rem / 2^q) / d */
-		half = (u128)d << (q - 1);
-		r = (r << q) + rem;
-		if (r > half || (r == half && (digits & 1)))
+		digits = prefix[p];
+		r = s - digits * d;
+		/* round half to even on (r + rem / 2^q) / d; exactly only
+		 * when r is at the halfway point or just below it */
+		if (2 * r > d) {
 			digits++;
-		if (reads_back((u128)digits * d, q, m, scale))
+		} else if (2 * r + 2 > d) {
+			u128 half = (u128)d << (q - 1), rx = ((u128)r << q) + rem;
+
+			if (rx > half || (rx == half && (digits & 1)))
+				digits++;
+		}
+		c = digits * d;
+		if ((c > s ? c - s : s - c) > reach)
+			continue;
+		if (reads_back(c, q, m, scale))
 			break;
 	}
 	if (p > 17)				/* cannot happen: 17 digits do */

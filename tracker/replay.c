@@ -414,7 +414,16 @@ static char *put_str(char *p, const char *s, size_t len)
 
 /* One line per position, as printf("{\"i\": %ld, ...}") would write it,
  * built by hand: formatting took more of a replay than tracking. */
-static void print_pos(long i, const struct ac_position *p)
+/* The last progress printed and its digits: consecutive events mostly
+ * report the same position. */
+struct progress_cache {
+	double v;
+	size_t len;		/* 0: empty */
+	char repr[AC_FLOAT_REPR_MAX];
+};
+
+static void print_pos(struct progress_cache *pc, long i,
+		      const struct ac_position *p)
 {
 	char line[256], *o = line;
 
@@ -428,7 +437,12 @@ static void print_pos(long i, const struct ac_position *p)
 	o = put_long(o, p->line_index);
 	o = p->is_jump ? PUT(o, ", \"is_jump\": true, \"progress\": ") :
 			 PUT(o, ", \"is_jump\": false, \"progress\": ");
-	o += ac_float_repr(p->progress, o);
+	/* the same bits, not ==: 0.0 and -0.0 print differently */
+	if (!pc->len || memcmp(&pc->v, &p->progress, sizeof(pc->v))) {
+		pc->v = p->progress;
+		pc->len = (size_t)ac_float_repr(p->progress, pc->repr);
+	}
+	o = put_str(o, pc->repr, pc->len);
 	o = PUT(o, "}\n");
 	fwrite(line, 1, (size_t)(o - line), stdout);
 }
@@ -439,6 +453,7 @@ struct runner {
 	struct env *env;
 	struct ac_tracker *t;
 	struct ac_threaded *tt;
+	struct progress_cache progress;
 };
 
 static void pace(const struct env *env)
@@ -501,7 +516,7 @@ static int run_event(struct runner *rn, long i, const struct event *ev)
 				"worker thread\n");
 			return -ETIMEDOUT;
 		}
-		print_pos(i, &res.position);
+		print_pos(&rn->progress, i, &res.position);
 		return 0;
 	}
 	switch (ev->kind) {
@@ -518,7 +533,7 @@ static int run_event(struct runner *rn, long i, const struct event *ev)
 		p = ac_tracker_position(rn->t);
 		break;
 	}
-	print_pos(i, &p);
+	print_pos(&rn->progress, i, &p);
 	return 0;
 }
 

@@ -73,26 +73,30 @@ static inline const unsigned char *ac_next_word(const unsigned char **pp)
 	return start;
 }
 
-/* Python str.strip(): returns the start of the trimmed span of s and its
- * length in *len. */
-static inline const char *ac_strip(const char *s, size_t *len)
+/* Python str.strip() of s[0..n): returns the start of the trimmed span and
+ * its length in *len. The end is found from the end, so the middle of a
+ * long transcript is not decoded. */
+static inline const char *ac_strip(const char *s, size_t n, size_t *len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end, *q, *last;
+	const unsigned char *p = (const unsigned char *)s, *end = p + n, *q;
 
-	while (*p) {
+	while (p < end) {
 		q = p;
-		if (!ac_uc_isspace(ac_utf8_next_valid(&q)))
+		if (!ac_uc_isspace((int32_t)ac_utf8_next_valid(&q)))
 			break;
 		p = q;
 	}
-	end = last = p;
-	while (*end) {
-		q = end;
-		if (!ac_uc_isspace(ac_utf8_next_valid(&q)))
-			last = q;
-		end = q;
+	while (end > p) {
+		const unsigned char *last =
+			(const unsigned char *)s +
+			ac_utf8_prev(s, (size_t)(end - (const unsigned char *)s));
+
+		q = last;
+		if (!ac_uc_isspace((int32_t)ac_utf8_next_valid(&q)))
+			break;
+		end = last;
 	}
-	*len = (size_t)(last - p);
+	*len = (size_t)(end - p);
 	return (const char *)p;
 }
 

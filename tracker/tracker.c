@@ -19,9 +19,7 @@
 #include <string.h>
 
 #include "autocue_usdt.h"
-#include "split.h"
 #include "tracker_int.h"
-#include "utf8.h"
 
 AUTOCUE_PROBE(tracker_init);
 AUTOCUE_PROBE(tracker_update);
@@ -338,10 +336,8 @@ struct ac_position ac_tracker_update(struct ac_tracker *t, const char *text,
 	const char *s;
 	size_t len;
 
-	if (!text || !ac_utf8_valid(text, strlen(text)))
-		return ac_tracker_position(t);
-	s = ac_strip(text, &len);
-	if (!len)
+	s = ac_tk_stripped_text(text, &len);
+	if (!s || !len)
 		return ac_tracker_position(t);
 	if (is_partial)
 		return update_partial(t, s, len);
@@ -391,8 +387,8 @@ int ac_tracker_detect_jump(struct ac_tracker *t, const char *text,
 	bool jumped = false;
 
 	t->words_since_validation = 0;
-	if (text && ac_utf8_valid(text, strlen(text))) {
-		s = ac_strip(text, &len);
+	s = ac_tk_stripped_text(text, &len);
+	if (s) {
 		if (load_update(t, s, len) == 0) {
 			tmp.head = 0;
 			tmp.end = t->u.n;
@@ -426,9 +422,9 @@ int ac_tracker_common_prefix(const struct ac_tracker *t, const char *text,
 
 	if (nwords)
 		*nwords = 0;
-	if (!text || !ac_utf8_valid(text, strlen(text)))
+	s = ac_tk_stripped_text(text, &len);
+	if (!s)
 		return 0;
-	s = ac_strip(text, &len);
 	if (ac_tk_load_words(&u, s, len) == 0) {
 		if (nwords)
 			*nwords = u.n;

@@ -117,6 +117,11 @@ struct utterance {
 	unsigned long serial;	/* which load the words belong to */
 };
 
+/* An update's text as the reference reads it: NULL for NULL or invalid
+ * UTF-8, else the start of its str.strip() span, whose length goes to
+ * *len. */
+const char *ac_tk_stripped_text(const char *text, size_t *len);
+
 /* Copies text (stripped already, len bytes), splits it like str.split()
  * and normalizes every word. 0, -ENOMEM or -EINVAL. */
 int ac_tk_load_words(struct utterance *u, const char *text, size_t len);

@@ -12,9 +12,7 @@
 
 #include "autocue_usdt.h"
 #include "fuzzy.h"
-#include "split.h"
 #include "tracker_int.h"
-#include "utf8.h"
 
 AUTOCUE_PROBE(tracker_find_best_match);
 
@@ -260,10 +258,8 @@ int ac_tracker_find_best_match(struct ac_tracker *t, const char *text,
 	double b;
 
 	*score = 0.0;
-	if (!ac_utf8_valid(text, strlen(text)))
-		return t->current;
-	s = ac_strip(text, &len);
-	if (!len || ac_tk_load_words(&t->u, s, len))
+	s = ac_tk_stripped_text(text, &len);
+	if (!s || !len || ac_tk_load_words(&t->u, s, len))
 		return t->current;
 	ac_tk_find_best_match(t, &bi, &b);
 	*score = b;

@@ -12,6 +12,18 @@
 #include "tracker_int.h"
 #include "utf8.h"
 
+const char *ac_tk_stripped_text(const char *text, size_t *len)
+{
+	size_t n;
+
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	if (!ac_utf8_valid(text, n))
+		return NULL;
+	return ac_strip(text, n, len);
+}
+
 /*
  * Copies text (already stripped, len bytes), splits it like str.split()
  * and normalizes every word. Pointers into the buffers stay valid until the
