@@ -38,6 +38,14 @@ bench-tracker: $(BUILD)/tests/bench/bench_tracker
 
 BENCH_TARGETS += bench-tracker
 
+# A whole noisy session, whole process, against the reference's whole run
+# (AUTOCUE_REF=an Autocue checkout; skipped with a message without one).
+.PHONY: bench-replay
+bench-replay: $(BUILD)/autocue-replay $(BUILD)/gen-session
+	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) sh tests/bench/replay_vs_reference.sh
+
+BENCH_TARGETS += bench-replay
+
 # libautocue + autocue-replay with every probe compiled out, with exactly the
 # main build's flags otherwise (`make BUILD=... CFLAGS=...` would drop the
 # flags the Makefile appends to CFLAGS): the unattached-cost benchmark and
