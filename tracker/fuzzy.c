@@ -201,21 +201,10 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
-	size_t lensum = la + lb, dist;
+	size_t lensum = la + lb;
 
-	if (!lensum)
-		return 100.0;
-	dist = lensum - 2 * ac_lcs(a, la, b, lb);
-	return (1.0 - (double)dist / (double)lensum) * 100.0;
-}
-
-double ac_ratio_bound(size_t la, size_t lb)
-{
-	size_t lensum = la + lb, dist = la > lb ? la - lb : lb - la;
-
-	if (!lensum)
-		return 100.0;
-	return (1.0 - (double)dist / (double)lensum) * 100.0;
+	return ac_indel_ratio(lensum ? lensum - 2 * ac_lcs(a, la, b, lb) : 0,
+			      lensum);
 }
 
 /* rapidfuzz's norm_distance<100> */

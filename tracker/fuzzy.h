@@ -21,10 +21,23 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
  * strings. */
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
 
+/* rapidfuzz's normalized InDel similarity, in its exact floating-point
+ * operations: (1 - dist / lensum) * 100, 100 for two empty strings. */
+static inline double ac_indel_ratio(size_t dist, size_t lensum)
+{
+	if (!lensum)
+		return 100.0;
+	return (1.0 - (double)dist / (double)lensum) * 100.0;
+}
+
 /* Upper bound of ac_ratio_cp given only the lengths (the same float
  * operations with the smallest possible indel), so that a caller may skip
- * the LCS when even the bound misses a threshold. */
-double ac_ratio_bound(size_t la, size_t lb);
+ * the LCS when even the bound misses a threshold. Inline: the tracker asks
+ * it before every word comparison. */
+static inline double ac_ratio_bound(size_t la, size_t lb)
+{
+	return ac_indel_ratio(la > lb ? la - lb : lb - la, la + lb);
+}
 
 /* The final combination step of token_set_ratio once the token sets are
  * decomposed: sect = length of the intersection joined by spaces (0 if
