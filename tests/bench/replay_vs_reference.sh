@@ -42,7 +42,7 @@ else
 fi
 
 # Each run's wall time, and its CPU time (user + sys) from the kernel's
-# accounting of the finished child, in milliseconds.
+# accounting of that finished child (wait4), in milliseconds.
 exec "$PYTHON" - "$BUILD/autocue-replay" "$SCRIPT" "$SESSION" "$ROUNDS" \
 	"$REPLAYS" "$REF" "$PYTHON" "$RUNNER" <<'PYEOF'
 import os, statistics, subprocess, sys, time
@@ -50,15 +50,15 @@ import os, statistics, subprocess, sys, time
 replay, script, session, rounds, replays, ref, python, runner = sys.argv[1:]
 rounds, replays = int(rounds), int(replays)
 
-def run(argv, env=None):
-    before = os.times()
+def run(argv):
     t0 = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, env=env)
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    _, status, ru = os.wait4(child.pid, 0)  # this child's own rusage
     wall = time.perf_counter() - t0
-    after = os.times()
-    cpu = (after.children_user - before.children_user +
-           after.children_system - before.children_system)
-    return wall * 1e3, cpu * 1e3
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        sys.exit(f"{argv[0]} failed: exit {child.returncode}")
+    return wall * 1e3, (ru.ru_utime + ru.ru_stime) * 1e3
 
 ours = [replay, script, session]
 theirs = [python, runner, script, session]
