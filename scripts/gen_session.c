@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "readfile.h"
 #include "script.h"
 
 struct opts {
@@ -499,35 +500,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *st)
 	return 0;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - n < 4096) {
-			char *nb = realloc(buf, cap = cap * 2 + 8192);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				errno = ENOMEM;
-				return NULL;
-			}
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got);
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, "SCRIPT.md", doc,
@@ -542,7 +514,7 @@ int main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 1;
-	md = slurp(o.script, &len);
+	md = ac_read_file(o.script, &len);
 	if (!md) {
 		fprintf(stderr, "gen-session: %s: %s\n", o.script,
 			strerror(errno));

@@ -13,99 +13,8 @@
 #include <string.h>
 
 #include "fuzzy.h"
-
-long ac_utf8_decode(const char *in, size_t len, uint32_t *out)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0;
-	long n = 0;
-
-	while (i < len) {
-		uint32_t c = s[i];
-		int extra;
-
-		if (c < 0x80) {
-			out[n++] = c;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			extra = 1;
-			c &= 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			extra = 2;
-			c &= 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			extra = 3;
-			c &= 0x07;
-		} else {
-			return -1;
-		}
-		if (len - i <= (size_t)extra)
-			return -1;
-		for (int k = 1; k <= extra; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return -1;
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		/* overlongs, surrogates and > U+10FFFF are not UTF-8 */
-		if ((extra == 2 && c < 0x800) || (extra == 3 && c < 0x10000) ||
-		    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-			return -1;
-		out[n++] = c;
-		i += extra + 1;
-	}
-	return n;
-}
-
-int ac_utf8_valid(const char *in, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)in;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned c = s[i];
-		uint32_t v;
-		int extra;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			extra = 1, v = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			extra = 2, v = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			extra = 3, v = c & 0x07;
-		else
-			return 0;
-		if (len - i <= (size_t)extra)
-			return 0;
-		for (int k = 1; k <= extra; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			v = (v << 6) | (s[i + k] & 0x3f);
-		}
-		if ((extra == 2 && v < 0x800) || (extra == 3 && v < 0x10000) ||
-		    (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
-			return 0;
-		i += extra + 1;
-	}
-	return 1;
-}
-
-int ac_is_space(uint32_t c)
-{
-	if (c <= 0x20)
-		return c == 0x20 || (c >= 0x09 && c <= 0x0d) ||
-		       (c >= 0x1c && c <= 0x1f);
-	if (c < 0x85)
-		return 0;
-	return c == 0x85 || c == 0xa0 || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202f || c == 0x205f || c == 0x3000;
-}
+#include "punct.h"
+#include "utf8.h"
 
 /*
  * Pattern-match masks for a pattern of at most 64 characters. Only the
@@ -129,7 +38,8 @@ static inline uint64_t pm64_get(const struct pm64 *pm, uint32_t c)
 	return 0;
 }
 
-static size_t lcs64(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+static inline __attribute__((always_inline)) size_t
+lcs64(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	struct pm64 pm;
 	uint64_t s = ~(uint64_t)0;
@@ -184,8 +94,8 @@ static int cmp_u32(const void *x, const void *y)
 
 /* Any pattern length: an alphabet of the 256 low code points plus the
  * pattern's distinct higher ones, one mask row per 64-character block. */
-static size_t lcs_blocks(const uint32_t *a, size_t la, const uint32_t *b,
-			 size_t lb)
+static inline __attribute__((always_inline)) size_t
+lcs_blocks(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t words = (la + 63) / 64, next = 0, res = 0;
 	uint32_t *ext = NULL;
@@ -257,6 +167,14 @@ cleanup:
 	return res;
 }
 
+/*
+ * The LCS ends in a population count, which x86-64's baseline lacks: gcc
+ * calls libgcc's bit-twiddling __popcountdi2 there. Two builds of the whole
+ * LCS, one for CPUs with POPCNT (one instruction) and a portable one,
+ * picked once at load time (an ifunc), so neither the build flags nor the
+ * CPU the binary runs on need to change.
+ */
+__attribute__((target_clones("popcnt", "default")))
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t pre = 0;
@@ -283,21 +201,10 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
-	size_t lensum = la + lb, dist;
+	size_t lensum = la + lb;
 
-	if (!lensum)
-		return 100.0;
-	dist = lensum - 2 * ac_lcs(a, la, b, lb);
-	return (1.0 - (double)dist / (double)lensum) * 100.0;
-}
-
-double ac_ratio_bound(size_t la, size_t lb)
-{
-	size_t lensum = la + lb, dist = la > lb ? la - lb : lb - la;
-
-	if (!lensum)
-		return 100.0;
-	return (1.0 - (double)dist / (double)lensum) * 100.0;
+	return ac_indel_ratio(lensum ? lensum - 2 * ac_lcs(a, la, b, lb) : 0,
+			      lensum);
 }
 
 /* rapidfuzz's norm_distance<100> */
@@ -373,12 +280,12 @@ static size_t tok_split(const uint32_t *s, size_t n, struct tok *out)
 	while (i < n) {
 		size_t j;
 
-		while (i < n && ac_is_space(s[i]))
+		while (i < n && ac_uc_isspace((int32_t)s[i]))
 			i++;
 		if (i == n)
 			break;
 		j = i;
-		while (j < n && !ac_is_space(s[j]))
+		while (j < n && !ac_uc_isspace((int32_t)s[j]))
 			j++;
 		out[k].p = s + i;
 		out[k].n = j - i;
@@ -411,8 +318,8 @@ double ac_token_set_ratio(const char *a, const char *b)
 	size_t la = strlen(a), lb = strlen(b);
 	uint32_t *ca = malloc((la + 1) * sizeof(*ca));
 	uint32_t *cb = malloc((lb + 1) * sizeof(*cb));
-	uint32_t *jab = malloc((la + 1) * sizeof(*jab));
-	uint32_t *jba = malloc((lb + 1) * sizeof(*jba));
+	uint32_t *a_only = malloc((la + 1) * sizeof(*a_only));
+	uint32_t *b_only = malloc((lb + 1) * sizeof(*b_only));
 	struct tok *ta = malloc((la + 1) * sizeof(*ta));
 	struct tok *tb = malloc((lb + 1) * sizeof(*tb));
 	struct tok *da = malloc((la + 1) * sizeof(*da));
@@ -421,7 +328,7 @@ double ac_token_set_ratio(const char *a, const char *b)
 	long da_len, db_len;
 	double r = 0.0;
 
-	if (!ca || !cb || !jab || !jba || !ta || !tb || !da || !db)
+	if (!ca || !cb || !a_only || !b_only || !ta || !tb || !da || !db)
 		goto cleanup;
 	da_len = ac_utf8_decode(a, la, ca);
 	db_len = ac_utf8_decode(b, lb, cb);
@@ -449,13 +356,14 @@ double ac_token_set_ratio(const char *a, const char *b)
 		r = 100.0;
 		goto cleanup;
 	}
-	r = ac_token_set_combine(sect, jab, tok_join(da, nda, jab), jba,
-				 tok_join(db, ndb, jba));
+	/* the tokens only one side has, each side's joined with spaces */
+	r = ac_token_set_combine(sect, a_only, tok_join(da, nda, a_only),
+				 b_only, tok_join(db, ndb, b_only));
 cleanup:
 	free(ca);
 	free(cb);
-	free(jab);
-	free(jba);
+	free(a_only);
+	free(b_only);
 	free(ta);
 	free(tb);
 	free(da);

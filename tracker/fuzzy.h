@@ -14,10 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Decodes UTF-8 in[0..len) into out (room for len code points).
- * Returns the number of code points, or -1 on invalid UTF-8. */
-long ac_utf8_decode(const char *in, size_t len, uint32_t *out);
-
 /* Length of the longest common subsequence of a and b. */
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
 
@@ -25,13 +21,23 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
  * strings. */
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
 
-/* True if in[0..len) is valid UTF-8 (no overlongs, surrogates). */
-int ac_utf8_valid(const char *in, size_t len);
+/* rapidfuzz's normalized InDel similarity, in its exact floating-point
+ * operations: (1 - dist / lensum) * 100, 100 for two empty strings. */
+static inline double ac_indel_ratio(size_t dist, size_t lensum)
+{
+	if (!lensum)
+		return 100.0;
+	return (1.0 - (double)dist / (double)lensum) * 100.0;
+}
 
 /* Upper bound of ac_ratio_cp given only the lengths (the same float
  * operations with the smallest possible indel), so that a caller may skip
- * the LCS when even the bound misses a threshold. */
-double ac_ratio_bound(size_t la, size_t lb);
+ * the LCS when even the bound misses a threshold. Inline: the tracker asks
+ * it before every word comparison. */
+static inline double ac_ratio_bound(size_t la, size_t lb)
+{
+	return ac_indel_ratio(la > lb ? la - lb : lb - la, la + lb);
+}
 
 /* The final combination step of token_set_ratio once the token sets are
  * decomposed: sect = length of the intersection joined by spaces (0 if
@@ -44,8 +50,5 @@ double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
 /* UTF-8 conveniences (tests, tools). Invalid UTF-8 scores 0. */
 double ac_ratio(const char *a, const char *b);
 double ac_token_set_ratio(const char *a, const char *b);
-
-/* Python str.isspace() for a code point: what str.split() splits on. */
-int ac_is_space(uint32_t c);
 
 #endif /* AUTOCUE_FUZZY_H */

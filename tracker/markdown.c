@@ -17,6 +17,7 @@
 #include "markdown.h"
 #include "markdown_entities.h"
 #include "punct.h"
+#include "utf8.h"
 
 /* Raw HTML met inside the Markdown is scanned by this small state machine,
  * which keeps what html.parser would report as data. */
@@ -114,24 +115,8 @@ static void flush(struct md_ctx *c)
 static int append_cp(struct md_ctx *c, int32_t cp)
 {
 	char b[4];
-	int n = 0;
 
-	if (cp < 0x80) {
-		b[n++] = (char)cp;
-	} else if (cp < 0x800) {
-		b[n++] = (char)(0xc0 | cp >> 6);
-		b[n++] = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		b[n++] = (char)(0xe0 | cp >> 12);
-		b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[n++] = (char)(0x80 | (cp & 0x3f));
-	} else {
-		b[n++] = (char)(0xf0 | cp >> 18);
-		b[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
-		b[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-		b[n++] = (char)(0x80 | (cp & 0x3f));
-	}
-	return append(c, b, n);
+	return append(c, b, ac_utf8_encode((uint32_t)cp, b));
 }
 
 /* Python's html.unescape for a numeric reference: the windows-1252 repair

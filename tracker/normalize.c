@@ -14,6 +14,7 @@
 
 #include "normalize.h"
 #include "punct.h"
+#include "utf8.h"
 
 static bool is_case_ignorable(int32_t c)
 {
@@ -57,10 +58,8 @@ static int32_t prev_cp(const char *s, size_t i, size_t *start)
 {
 	int32_t c = 0;
 
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
-		i--;
 	if (i > 0)
-		i--;
+		i = ac_utf8_prev(s, i);
 	*start = i;
 	ac_utf8_next(s + i, 4, &c);
 	return c;
@@ -155,9 +154,9 @@ int ac_normalize(const char *in, size_t len, char *out, size_t cap)
 			/* leading whitespace is trimmed by never emitting it */
 			continue;
 		}
-		if (o + (c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4) >= cap)
+		if (o + (size_t)ac_utf8_len((uint32_t)c) >= cap)
 			return -1;
-		o += utf8proc_encode_char(c, (utf8proc_uint8_t *)out + o);
+		o += (size_t)ac_utf8_encode((uint32_t)c, out + o);
 		if (!ac_uc_isspace(c))
 			keep_end = o;
 	}

@@ -17,6 +17,7 @@
 
 #include "numbers.h"
 #include "punct.h"
+#include "utf8.h"
 
 enum {
 	C_POUND = 1,

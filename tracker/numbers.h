@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "alt.h"
 #include "arena.h"
-#include "script.h"
 
 /* §3.1. Surrounding whitespace is ignored. */
 bool ac_number_is_token(const char *s, size_t len);

@@ -4,19 +4,7 @@
 #include <utf8proc.h>
 
 #include "punct.h"
-
-bool ac_uc_isspace(int32_t c)
-{
-	const utf8proc_property_t *p;
-
-	if (c < 0x80)
-		return ac_ascii_isspace(c);
-	p = utf8proc_get_property(c);
-	return p->category == UTF8PROC_CATEGORY_ZS ||
-	       p->bidi_class == UTF8PROC_BIDI_CLASS_WS ||
-	       p->bidi_class == UTF8PROC_BIDI_CLASS_B ||
-	       p->bidi_class == UTF8PROC_BIDI_CLASS_S;
-}
+#include "utf8.h"
 
 bool ac_uc_isword(int32_t c)
 {
@@ -36,19 +24,6 @@ bool ac_uc_isword(int32_t c)
 	default:
 		return false;
 	}
-}
-
-int ac_utf8_next(const char *s, size_t len, int32_t *c)
-{
-	utf8proc_ssize_t n;
-
-	if ((unsigned char)s[0] < 0x80) {
-		*c = (unsigned char)s[0];
-		return 1;
-	}
-	n = utf8proc_iterate((const utf8proc_uint8_t *)s,
-			     len > 4 ? 4 : (utf8proc_ssize_t)len, c);
-	return n > 0 ? (int)n : -1;
 }
 
 #define W(...) ((const char *const[]){ __VA_ARGS__ })

@@ -8,22 +8,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "script.h"
+#include "alt.h"
 
-/* Python str.isspace(): bidi class WS, B or S, or category Zs */
-bool ac_uc_isspace(int32_t c);
-
-/* ac_uc_isspace for c < 0x80, inline for the scanning loops */
+/* ac_uc_isspace for c < 0x80 */
 static inline bool ac_ascii_isspace(int32_t c)
 {
 	return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
 }
+
+/* Python str.isspace() (what str.split() splits on): bidi class WS, B or S,
+ * or category Zs. Spelled out as the list of those code points, inline for
+ * the scanning loops; test_utf8 checks the list against utf8proc's
+ * properties for every code point. */
+static inline bool ac_uc_isspace(int32_t c)
+{
+	if (c < 0x80)
+		return ac_ascii_isspace(c);
+	return c == 0x85 || c == 0xa0 || c == 0x1680 ||
+	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+	       c == 0x202f || c == 0x205f || c == 0x3000;
+}
 /* Python re's \w on str: str.isalnum() (letters, N* numbers) or '_' */
 bool ac_uc_isword(int32_t c);
-
-/* Decodes one code point of s[0..len); returns its byte length, or -1 on
- * invalid UTF-8 (then *c is undefined). len must be > 0. */
-int ac_utf8_next(const char *s, size_t len, int32_t *c);
 
 /* Spoken punctuation (§2.5): the expansions of a token that is exactly a
  * table key, or NULL. */

@@ -16,17 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "fuzzy.h"
+#include "float_repr.h"
+#include "readfile.h"
 #include "script.h"
 #include "threaded.h"
 #include "tracker.h"
+#include "utf8.h"
 
 enum ev_kind { EV_PARTIAL, EV_FINAL, EV_RESET, EV_JUMP };
 
 struct event {
 	enum ev_kind kind;
-	char *text;
+	const char *text;	/* in the reader's line, or alloc */
+	char *alloc;		/* what the event owns, or NULL */
 	int jump;
 };
 
@@ -171,51 +175,6 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	errno = 0;
-	for (;;) {
-		size_t got;
-
-		if (cap - n < 65536) {
-			char *nb = realloc(buf, cap ? cap * 2 : 65536 + 1);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				errno = ENOMEM;
-				goto cleanup;
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 65536 + 1;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		/* fread's errno (EISDIR for a directory) says more than EIO */
-		int e = errno ? errno : EIO;
-
-		free(buf);
-		buf = NULL;
-		errno = e;
-		goto cleanup;
-	}
-	buf[n] = '\0';
-	*len = n;
-cleanup:
-	fclose(f);
-	return buf;
-}
-
 /* ---- events ------------------------------------------------------------- */
 
 enum mode { MODE_UNKNOWN, MODE_JSON, MODE_PLAIN };
@@ -227,6 +186,7 @@ struct reader {
 	size_t cap;
 	long lineno;
 	enum mode mode;
+	json_tokener *tok;	/* one for all lines: it allocates */
 };
 
 static bool blank(const char *s)
@@ -257,20 +217,21 @@ static bool only_equals(const char *s)
 }
 
 /* One JSON value filling the whole line, or NULL with the reason. */
-static json_object *parse_line(const char *s, const char **why)
+static json_object *parse_line(struct reader *r, const char *s,
+			       const char **why)
 {
-	json_tokener *tok = json_tokener_new();
 	json_object *o;
 	size_t len = strlen(s), used;
 
-	if (!tok) {
+	if (!r->tok && !(r->tok = json_tokener_new())) {
 		*why = "out of memory";
 		return NULL;
 	}
-	o = json_tokener_parse_ex(tok, s, (int)len);
-	used = json_tokener_get_parse_end(tok);
+	json_tokener_reset(r->tok);
+	o = json_tokener_parse_ex(r->tok, s, (int)len);
+	used = json_tokener_get_parse_end(r->tok);
 	if (!o) {
-		enum json_tokener_error jerr = json_tokener_get_error(tok);
+		enum json_tokener_error jerr = json_tokener_get_error(r->tok);
 
 		*why = json_tokener_error_desc(jerr == json_tokener_continue ?
 					       json_tokener_error_parse_eof : jerr);
@@ -280,14 +241,43 @@ static json_object *parse_line(const char *s, const char **why)
 		json_object_put(o);
 		o = NULL;
 	}
-	json_tokener_free(tok);
 	return o;
+}
+
+/*
+ * The line as a recogniser writes it, {"partial": "words"} or {"text":
+ * "words"}, with nothing to unescape: the text is cut out in place, which
+ * is what json-c would return for it. Anything else (escapes, other
+ * spacing, other keys) returns false and goes to json-c.
+ */
+static bool plain_text_event(char *s, struct event *ev)
+{
+	static const char partial[] = "{\"partial\": \"", text[] = "{\"text\": \"";
+	char *p, *q;
+
+	if (!strncmp(s, partial, sizeof(partial) - 1)) {
+		ev->kind = EV_PARTIAL;
+		p = s + sizeof(partial) - 1;
+	} else if (!strncmp(s, text, sizeof(text) - 1)) {
+		ev->kind = EV_FINAL;
+		p = s + sizeof(text) - 1;
+	} else {
+		return false;
+	}
+	for (q = p; *q != '"'; q++)
+		if (!*q || *q == '\\' || (unsigned char)*q < 0x20)
+			return false;
+	if (q[1] != '}' || q[2])
+		return false;
+	*q = '\0';
+	ev->text = p;
+	return true;
 }
 
 static int json_event(struct reader *r, const char *s, struct event *ev)
 {
 	const char *why = NULL;
-	json_object *o = parse_line(s, &why), *v;
+	json_object *o = parse_line(r, s, &why), *v;
 	int err = -EINVAL;
 
 	if (!o) {
@@ -316,8 +306,8 @@ static int json_event(struct reader *r, const char *s, struct event *ev)
 		}
 		ev->kind = json_object_object_get_ex(o, "partial", NULL) ?
 				   EV_PARTIAL : EV_FINAL;
-		ev->text = strdup(json_object_get_string(v));
-		if (!ev->text) {
+		ev->text = ev->alloc = strdup(json_object_get_string(v));
+		if (!ev->alloc) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
@@ -381,40 +371,80 @@ static int next_event(struct reader *r, struct event *ev)
 		s = trim(r->line);
 		if (r->mode == MODE_UNKNOWN)
 			r->mode = *s == '{' ? MODE_JSON : MODE_PLAIN;
-		ev->text = NULL;
-		if (r->mode == MODE_JSON)
+		ev->text = ev->alloc = NULL;
+		if (r->mode == MODE_JSON) {
+			if (plain_text_event(s, ev))
+				return 1;
 			return json_event(r, s, ev) ? -EINVAL : 1;
+		}
 		if (only_equals(s))
 			continue;
 		ev->kind = EV_FINAL;
-		ev->text = strdup(s);
-		return ev->text ? 1 : -ENOMEM;
+		ev->text = s;
+		return 1;
 	}
 }
 
 /* ---- output ------------------------------------------------------------- */
 
-/* Python's repr() of a float: the shortest digits that read back exactly. */
-static void fmt_double(char *buf, size_t len, double v)
+/* Decimal digits of v at p; returns the end. */
+static char *put_long(char *p, long v)
 {
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	if (!strpbrk(buf, ".eni"))
-		strncat(buf, ".0", len - strlen(buf) - 1);
+	char tmp[24];
+	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	int n = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
 }
 
-static void print_pos(long i, const struct ac_position *p)
+static char *put_str(char *p, const char *s, size_t len)
 {
-	char prog[40];
+	memcpy(p, s, len);
+	return p + len;
+}
 
-	fmt_double(prog, sizeof(prog), p->progress);
-	printf("{\"i\": %ld, \"speakable_index\": %d, \"word_index\": %d, "
-	       "\"line_index\": %d, \"is_jump\": %s, \"progress\": %s}\n",
-	       i, p->speakable_index, p->word_index, p->line_index,
-	       p->is_jump ? "true" : "false", prog);
+#define PUT(p, lit) put_str(p, lit, sizeof(lit) - 1)
+
+/* One line per position, as printf("{\"i\": %ld, ...}") would write it,
+ * built by hand: formatting took more of a replay than tracking. */
+/* The last progress printed and its digits: consecutive events mostly
+ * report the same position. */
+struct progress_cache {
+	double v;
+	size_t len;		/* 0: empty */
+	char repr[AC_FLOAT_REPR_MAX];
+};
+
+static void print_pos(struct progress_cache *pc, long i,
+		      const struct ac_position *p)
+{
+	char line[256], *o = line;
+
+	o = PUT(o, "{\"i\": ");
+	o = put_long(o, i);
+	o = PUT(o, ", \"speakable_index\": ");
+	o = put_long(o, p->speakable_index);
+	o = PUT(o, ", \"word_index\": ");
+	o = put_long(o, p->word_index);
+	o = PUT(o, ", \"line_index\": ");
+	o = put_long(o, p->line_index);
+	o = p->is_jump ? PUT(o, ", \"is_jump\": true, \"progress\": ") :
+			 PUT(o, ", \"is_jump\": false, \"progress\": ");
+	/* the same bits, not ==: 0.0 and -0.0 print differently */
+	if (!pc->len || memcmp(&pc->v, &p->progress, sizeof(pc->v))) {
+		pc->v = p->progress;
+		pc->len = (size_t)ac_float_repr(p->progress, pc->repr);
+	}
+	o = put_str(o, pc->repr, pc->len);
+	o = PUT(o, "}\n");
+	fwrite(line, 1, (size_t)(o - line), stdout);
 }
 
 /* ---- running ------------------------------------------------------------ */
@@ -423,6 +453,7 @@ struct runner {
 	struct env *env;
 	struct ac_tracker *t;
 	struct ac_threaded *tt;
+	struct progress_cache progress;
 };
 
 static void pace(const struct env *env)
@@ -485,7 +516,7 @@ static int run_event(struct runner *rn, long i, const struct event *ev)
 				"worker thread\n");
 			return -ETIMEDOUT;
 		}
-		print_pos(i, &res.position);
+		print_pos(&rn->progress, i, &res.position);
 		return 0;
 	}
 	switch (ev->kind) {
@@ -502,7 +533,7 @@ static int run_event(struct runner *rn, long i, const struct event *ev)
 		p = ac_tracker_position(rn->t);
 		break;
 	}
-	print_pos(i, &p);
+	print_pos(&rn->progress, i, &p);
 	return 0;
 }
 
@@ -525,7 +556,7 @@ static int run_stream(struct runner *rn, struct reader *r)
 
 	while ((err = next_event(r, &ev)) > 0) {
 		err = run_event(rn, i++, &ev);
-		free(ev.text);
+		free(ev.alloc);
 		if (err)
 			return err;
 		pace(rn->env);
@@ -536,7 +567,7 @@ static int run_stream(struct runner *rn, struct reader *r)
 static void free_events(struct event *evs, long n)
 {
 	for (long i = 0; i < n; i++)
-		free(evs[i].text);
+		free(evs[i].alloc);
 	free(evs);
 }
 
@@ -547,13 +578,19 @@ static int run_loops(struct runner *rn, struct reader *r)
 	int err;
 
 	while ((err = next_event(r, &ev)) > 0) {
+		/* kept past the next line, so the text must be the event's */
+		if (ev.text && !ev.alloc &&
+		    !(ev.text = ev.alloc = strdup(ev.text))) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
 		if (n == cap) {
 			struct event *ne;
 
 			cap = cap ? cap * 2 : 256;
 			ne = realloc(evs, (size_t)cap * sizeof(*ne));
 			if (!ne) {
-				free(ev.text);
+				free(ev.alloc);
 				err = -ENOMEM;
 				goto cleanup;
 			}
@@ -609,7 +646,7 @@ int main(int argc, char **argv)
 	if (err)
 		return 1;
 
-	md = read_file(env.script_path, &mdlen);
+	md = ac_read_file(env.script_path, &mdlen);
 	if (!md) {
 		fprintf(stderr, "autocue-replay: %s: %s\n", env.script_path,
 			strerror(errno));
@@ -656,6 +693,12 @@ int main(int argc, char **argv)
 	}
 	if (env.realtime_ms)
 		setvbuf(stdout, NULL, _IOLBF, 0);
+	else if (rd.f != stdin && !isatty(STDOUT_FILENO))
+		/* a session's output is a megabyte: 4 KB writes were a
+		 * tenth of a replay */
+		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (rd.f != stdin)
+		setvbuf(rd.f, NULL, _IOFBF, 1 << 16);
 
 	if (env.threaded) {
 		struct ac_threaded_opts to = AC_THREADED_OPTS_DEFAULT;
@@ -686,6 +729,8 @@ cleanup:
 	if (rd.f && rd.f != stdin)
 		fclose(rd.f);
 	free(rd.line);
+	if (rd.tok)
+		json_tokener_free(rd.tok);
 	ac_script_free(s);
 	free(md);
 	return ret;

@@ -16,6 +16,7 @@
 #include "numbers.h"
 #include "punct.h"
 #include "script.h"
+#include "utf8.h"
 
 AUTOCUE_PROBE(script_parse);
 AUTOCUE_PROBE(script_markdown);
@@ -43,6 +44,7 @@ struct parser {
 	size_t norm_cap;
 	struct pending *pending;	/* number words, in word order */
 	int npending, pending_cap;
+	int raw_hint;		/* first room for raw tokens */
 	char *err;
 	size_t errlen;
 };
@@ -60,26 +62,6 @@ static void set_err(struct parser *p, const char *msg)
 
 /* ------------------------------------------------------------------ */
 /* Input                                                               */
-
-/* Returns the offset of the first invalid byte, or len. */
-static size_t utf8_invalid_at(const char *s, size_t len)
-{
-	size_t i = 0;
-	int32_t c;
-	int n;
-
-	while (i < len) {
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		n = ac_utf8_next(s + i, len - i, &c);
-		if (n < 0)
-			return i;
-		i += n;
-	}
-	return len;
-}
 
 /* The reference reads scripts in text mode, so "\r\n" and "\r" arrive as
  * "\n"; NUL becomes U+FFFD as CommonMark asks, which also keeps every
@@ -130,7 +112,7 @@ static int add_raw(void *ctx, const char *text, size_t len, bool header)
 	if (s->pub.nraw == s->raw_cap) {
 		if (s->raw_cap > INT32_MAX / 2)
 			return -1;
-		s->raw_cap = s->raw_cap ? 2 * s->raw_cap : 256;
+		s->raw_cap = s->raw_cap ? 2 * s->raw_cap : p->raw_hint;
 		r = realloc(s->raw, s->raw_cap * sizeof(*r));
 		if (!r)
 			return -1;
@@ -147,6 +129,11 @@ static int stage_markdown(struct parser *p, const char *md, size_t len)
 {
 	AUTOCUE_TRACE(script_markdown);
 
+	/* Room for the raw tokens of ordinary prose (one per 4 bytes or so)
+	 * up front: growing by doubling copied the array into fresh memory
+	 * at every step, and each new page costs a fault. Memory reserved
+	 * and never written costs nothing. */
+	p->raw_hint = len / 4 < INT32_MAX / 4 ? (int)(len / 4) + 256 : 256;
 	if (ac_markdown_tokens(md, len, add_raw, p)) {
 		set_err(p, "out of memory rendering Markdown");
 		return -1;
@@ -166,7 +153,8 @@ static int add_word(struct parser *p, int ri, const char *text,
 	if (s->pub.n == s->words_cap) {
 		if (s->words_cap > INT32_MAX / 2)
 			goto nomem;
-		s->words_cap = s->words_cap ? 2 * s->words_cap : 256;
+		s->words_cap = s->words_cap ? 2 * s->words_cap :
+				s->pub.nraw + s->pub.nraw / 4 + 256;
 		w = realloc(s->words, s->words_cap * sizeof(*w));
 		if (!w)
 			goto nomem;
@@ -658,7 +646,7 @@ struct ac_script *ac_script_parse(const char *md, size_t len, char *err,
 
 	if (errlen)
 		err[0] = '\0';
-	bad = utf8_invalid_at(md, len);
+	bad = ac_utf8_invalid_at(md, len);
 	if (bad < len) {
 		if (errlen)
 			snprintf(err, errlen, "invalid UTF-8 at byte %zu", bad);

@@ -16,12 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* One way of speaking an expandable word: a sequence of lower-case words,
- * e.g. {"eleven", "hundred"} for "1100". */
-struct ac_alt {
-	int n;
-	const char *const *w;
-};
+#include "alt.h"
 
 struct ac_word {
 	/* normalized text, or the placeholder "<expansion>" (spoken

@@ -3,7 +3,7 @@
 TRACKER_SRCS := $(filter-out tracker/replay.c,$(wildcard tracker/*.c))
 TRACKER_OBJS := $(TRACKER_SRCS:%.c=$(BUILD)/%.o)
 # the public API: make install puts these in include/autocue/
-TRACKER_HEADERS := tracker/script.h tracker/tracker.h tracker/threaded.h
+TRACKER_HEADERS := tracker/alt.h tracker/script.h tracker/tracker.h tracker/threaded.h
 TRACKER_LIBS := -lmd4c -lutf8proc -ljson-c -lpthread
 # conformance data and sample scripts shared between the repositories
 
@@ -37,6 +37,14 @@ bench-tracker: $(BUILD)/tests/bench/bench_tracker
 		$(SHARED)/conformance/sessions/long_script__clean__1.events.jsonl
 
 BENCH_TARGETS += bench-tracker
+
+# A whole noisy session, whole process, against the reference's whole run
+# (AUTOCUE_REF=an Autocue checkout; skipped with a message without one).
+.PHONY: bench-replay
+bench-replay: $(BUILD)/autocue-replay $(BUILD)/gen-session
+	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) sh tests/bench/replay_vs_reference.sh
+
+BENCH_TARGETS += bench-replay
 
 # libautocue + autocue-replay with every probe compiled out, with exactly the
 # main build's flags otherwise (`make BUILD=... CFLAGS=...` would drop the

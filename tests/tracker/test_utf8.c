@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/* test_utf8.c - the utf8 module (strict decoding as Python's decoder,
+ * encoding) and the whitespace class the tokenizers split on. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+#include <utf8proc.h>
+
+#include "punct.h"
+#include "utf8.h"
+
+static void test_invalid_at(void **state)
+{
+	(void)state;
+	assert_int_equal(ac_utf8_invalid_at("abc", 3), 3);
+	assert_int_equal(ac_utf8_invalid_at("a\xc3\xa9z", 4), 4);
+	assert_int_equal(ac_utf8_invalid_at("ab\xc3", 3), 2);	/* cut short */
+	assert_int_equal(ac_utf8_invalid_at("a\xc1\xbf", 3), 1); /* overlong */
+	assert_int_equal(ac_utf8_invalid_at("\xe0\x9f\xbf", 3), 0);
+	assert_int_equal(ac_utf8_invalid_at("x\xed\xb0\x80", 4), 1); /* surrogate */
+	assert_int_equal(ac_utf8_invalid_at("\xf4\x90\x80\x80", 4), 0);
+	assert_int_equal(ac_utf8_invalid_at("\xf0\x9f\x98\x80!", 5), 5);
+	assert_true(ac_utf8_valid("", 0));
+	assert_false(ac_utf8_valid("\x80", 1));
+	assert_false(ac_utf8_valid("\xff", 1));
+	assert_true(ac_utf8_valid("plain", 5));
+}
+
+/* Every scalar value survives encode -> strict decode -> valid decode,
+ * and the byte counts agree. */
+static void test_round_trip(void **state)
+{
+	(void)state;
+	for (uint32_t c = 0; c <= 0x10ffff; c++) {
+		char b[4];
+		const unsigned char *p = (const unsigned char *)b;
+		int32_t got;
+		int n;
+
+		if (c >= 0xd800 && c <= 0xdfff)
+			continue;
+		n = ac_utf8_encode(c, b);
+		assert_int_equal(n, ac_utf8_len(c));
+		assert_int_equal(ac_utf8_next(b, (size_t)n, &got), n);
+		assert_int_equal((uint32_t)got, c);
+		assert_int_equal(ac_utf8_next_valid(&p), c);
+		assert_ptr_equal(p, (const unsigned char *)b + n);
+		assert_int_equal(ac_utf8_count(b, (size_t)n), 1);
+		assert_int_equal(ac_utf8_prev(b, (size_t)n), 0);
+	}
+}
+
+static void test_decode(void **state)
+{
+	uint32_t out[8];
+
+	(void)state;
+	assert_int_equal(ac_utf8_decode("a\xc3\xa9\xe2\x80\x94", 6, out), 3);
+	assert_int_equal(out[0], 'a');
+	assert_int_equal(out[1], 0xe9);
+	assert_int_equal(out[2], 0x2014);
+	assert_int_equal(ac_utf8_decode("ok\xff", 3, out), -1);
+	assert_int_equal(ac_utf8_decode("\xc3", 1, out), -1);
+	assert_int_equal(ac_utf8_decode("\xc0\x80", 2, out), -1);
+	assert_int_equal(ac_utf8_decode("\xed\xa0\x80", 3, out), -1);
+}
+
+/* The spelled-out list is Python's definition, for every code point. */
+static void test_isspace_is_pythons(void **state)
+{
+	(void)state;
+	for (int32_t c = 0; c <= 0x10ffff; c++) {
+		const utf8proc_property_t *p = utf8proc_get_property(c);
+		bool want = c < 0x80 ?
+			(c == ' ' || (c >= 0x09 && c <= 0x0d) ||
+			 (c >= 0x1c && c <= 0x1f)) :
+			(p->category == UTF8PROC_CATEGORY_ZS ||
+			 p->bidi_class == UTF8PROC_BIDI_CLASS_WS ||
+			 p->bidi_class == UTF8PROC_BIDI_CLASS_B ||
+			 p->bidi_class == UTF8PROC_BIDI_CLASS_S);
+
+		if (ac_uc_isspace(c) != want)
+			fail_msg("U+%04X: isspace %d, Python says %d", c,
+				 ac_uc_isspace(c), want);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_invalid_at),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_isspace_is_pythons),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

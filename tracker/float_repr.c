@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * float_repr.c - see float_repr.h.
+ *
+ * printf's %.Ng and strtod both round exactly (glibc works on the exact
+ * binary value, round-half-even), so the definition is arithmetic on
+ * integers: for v in [1e-4, 1), v = m / 2^q exactly (m < 2^53, 53 <= q
+ * <= 66), and its 17 leading digits are S = m * 10^(16-X) / 2^q with X =
+ * floor(log10 v) in -4..-1; m * 10^20 < 2^120 fits in 128 bits. For each
+ * N the N-digit rounding of S is computed with its remainder, and whether
+ * it reads back as v is whether it lies inside v's rounding interval
+ * (half an ulp either side, the lower half halved at a power of two, ties
+ * to the even mantissa). Two snprintf and a strtod per digit count took
+ * most of a replay's time; this takes a few multiplications.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "float_repr.h"
+
+typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u64[] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
+};
+
+static u128 pow10_u128(int k)
+{
+	return k < 20 ? (u128)pow10_u64[k] :
+			(u128)pow10_u64[19] * pow10_u64[k - 19];
+}
+
+/* Python adds ".0" to what reads as an integer */
+static int add_point_zero(char *buf, int n)
+{
+	if (!strpbrk(buf, ".eni")) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	return n;
+}
+
+int ac_float_repr_printf(double v, char *buf)
+{
+	int n = 0;
+
+	for (int prec = 1; prec <= 17; prec++) {
+		n = snprintf(buf, AC_FLOAT_REPR_MAX, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return add_point_zero(buf, n);
+}
+
+/* Does the decimal C * 10^(X-16) read back as m / 2^q? In units of
+ * 10^(X-16) / 2^(q+2), v is m * 4 * 10^(16-X) and its neighbours' halfway
+ * points lie 2 * 10^(16-X) above and below (1 * below when m = 2^52). */
+static int reads_back(u128 c, int q, uint64_t m, u128 scale)
+{
+	u128 cv = c << (q + 2), mv = (u128)m * 4 * scale;
+	u128 hi = 2 * scale, lo = m == (1ULL << 52) ? scale : 2 * scale;
+
+	if (cv >= mv)
+		return cv - mv < hi || (cv - mv == hi && !(m & 1));
+	return mv - cv < lo || (mv - cv == lo && !(m & 1));
+}
+
+/* %g's output for the p-digit rounding D of a value of decimal exponent X
+ * in -4..-1 (D may have carried to 10^p): fixed notation, trailing zeros
+ * dropped; "1.0" when it rounded up to one. */
+static int print_fixed(char *buf, uint64_t digits, int p, int x)
+{
+	char tmp[20];
+	int n = 0, nd = 0;
+
+	if (digits == pow10_u64[p]) {
+		digits = 1;
+		x++;
+	}
+	while (digits % 10 == 0)
+		digits /= 10;
+	for (; digits; digits /= 10)
+		tmp[nd++] = (char)('0' + digits % 10);
+	if (x >= 0) {
+		memcpy(buf, "1.0", 4);
+		return 3;
+	}
+	buf[n++] = '0';
+	buf[n++] = '.';
+	for (int i = -1; i > x; i--)
+		buf[n++] = '0';
+	while (nd)
+		buf[n++] = tmp[--nd];
+	buf[n] = '\0';
+	return n;
+}
+
+int ac_float_repr(double v, char *buf)
+{
+	uint64_t bits, m, digits, s, reach, prefix[18];
+	int q, x, p;
+	u128 scale, exact, rem;
+
+	if (!(v >= 1e-4 && v < 1.0))
+		return ac_float_repr_printf(v, buf);
+	memcpy(&bits, &v, sizeof(bits));
+	m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+	q = 1075 - (int)(bits >> 52);	/* v = m / 2^q */
+	/* X: the largest -4..-1 with v >= 10^X, i.e. m * 10^-X >= 2^q */
+	for (x = -1; x > -4; x--)
+		if ((u128)m * pow10_u64[-x] >= (u128)1 << q)
+			break;
+	if ((u128)m * pow10_u64[-x] < (u128)1 << q)
+		return ac_float_repr_printf(v, buf);	/* below 1e-4 */
+	scale = pow10_u128(16 - x);
+	exact = (u128)m * scale;
+	/* 17 digits, truncated (< 10^17: 64 bits do), and the fraction
+	 * dropped, over 2^q */
+	s = (uint64_t)(exact >> q);
+	rem = exact - ((u128)s << q);
+	/* prefix[p]: the first p digits, truncated (divisions by a
+	 * constant, not by a variable power of ten) */
+	prefix[17] = s;
+	for (p = 17; p > 1; p--)
+		prefix[p - 1] = prefix[p] / 10;
+	/* how far from s, in units of its last digit, v's rounding interval
+	 * can reach: half an ulp is scale / 2^(q+1), s is within 1 of v */
+	reach = (uint64_t)(scale >> (q + 1)) + 2;
+	for (p = 1; p <= 17; p++) {
+		uint64_t d = pow10_u64[17 - p], r, c;
+
+		digits = prefix[p];
+		r = s - digits * d;
+		/* round half to even on (r + rem / 2^q) / d; exactly only
+		 * when r is at the halfway point or just below it */
+		if (2 * r > d) {
+			digits++;
+		} else if (2 * r + 2 > d) {
+			u128 half = (u128)d << (q - 1), rx = ((u128)r << q) + rem;
+
+			if (rx > half || (rx == half && (digits & 1)))
+				digits++;
+		}
+		c = digits * d;
+		if ((c > s ? c - s : s - c) > reach)
+			continue;
+		if (reads_back(c, q, m, scale))
+			break;
+	}
+	if (p > 17)				/* cannot happen: 17 digits do */
+		return ac_float_repr_printf(v, buf);
+	return print_fixed(buf, digits, p, x);
+}

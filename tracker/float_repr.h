@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * float_repr.h - a double as Python's repr() prints it, for autocue-replay's
+ * "progress": the fewest significant digits (1 to 17, printf's %g
+ * rounding) that read back as the same double, with ".0" added when that
+ * leaves no decimal point.
+ */
+#ifndef AUTOCUE_FLOAT_REPR_H
+#define AUTOCUE_FLOAT_REPR_H
+
+#include <stddef.h>
+
+/* Room for any result, NUL included. */
+#define AC_FLOAT_REPR_MAX 32
+
+/* Writes the repr of v to buf (AC_FLOAT_REPR_MAX bytes); returns its
+ * length. */
+int ac_float_repr(double v, char *buf);
+
+/* The same by the definition: %.Ng for N = 1, 2, ... until strtod reads
+ * the value back. The fast path covers [0.0001, 1], a progress's range;
+ * everything else goes this way, and the tests compare the two. */
+int ac_float_repr_printf(double v, char *buf);
+
+#endif /* AUTOCUE_FLOAT_REPR_H */

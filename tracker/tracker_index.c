@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tracker_index.c - what a tracker knows about its script before the first
+ * update: every word's text and normal form as code points, and every
+ * word's window tokens interned and ranked (struct tk_index). Built once;
+ * the updates only read it.
+ */
+#include <string.h>
+
+#include "normalize.h"
+#include "split.h"
+#include "tracker_int.h"
+#include "utf8.h"
+
+/* Appends the code points of s[0..len) (validated UTF-8) to *pool, which
+ * grows as needed; returns the span, or len == UINT32_MAX without memory. */
+static struct span pool_cps(uint32_t **pool, size_t *used, size_t *cap,
+			    const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	struct span sp = { (uint32_t)*used, 0 };
+	uint32_t *o;
+
+	if (ac_tk_grow((void **)pool, cap, *used + len + 1, sizeof(**pool))) {
+		sp.len = UINT32_MAX;
+		return sp;
+	}
+	o = *pool + *used;
+	while (p < end)
+		o[sp.len++] = *p < 0x80 ? *p++ : ac_utf8_next_valid(&p);
+	*used += sp.len;
+	return sp;
+}
+
+static const bool is_normal_ascii[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['_'] = true,
+};
+
+/*
+ * Code points of every script word's text (for ratio) and of its normal
+ * form (for word_matches). Plain words are normalized already, so their
+ * normal form shares the text's span, and the placeholders are the same
+ * string every time, so their spans are shared too: the pool ends up the
+ * size of the script's text.
+ */
+static int build_words(struct tk_index *ix, const struct ac_script *s)
+{
+	size_t used = 0, cap, ncap = 0;
+	const char *seen[2] = { NULL, NULL };
+	struct span seen_text[2], seen_norm[2];
+	char *nf = NULL;
+	int err = -ENOMEM;
+
+	/* grown as needed: about one code point per byte of word text */
+	cap = 8 * (size_t)ix->n + 64;
+	ix->cps = malloc(cap * sizeof(*ix->cps));
+	ix->text = malloc(((size_t)ix->n + 1) * sizeof(*ix->text));
+	ix->norm = malloc(((size_t)ix->n + 1) * sizeof(*ix->norm));
+	if (!ix->cps || !ix->text || !ix->norm)
+		goto out;
+	for (int i = 0; i < ix->n; i++) {
+		const char *w = s->words[i].text;
+		size_t len;
+		int k, c;
+
+		if (s->words[i].nalts > ix->maxalts)
+			ix->maxalts = s->words[i].nalts;
+		/* the two most recent distinct texts that needed their own
+		 * normal form: in practice the two placeholders */
+		for (c = 0; c < 2 && seen[c] != w; c++)
+			;
+		if (c < 2) {
+			ix->text[i] = seen_text[c];
+			ix->norm[i] = seen_norm[c];
+			continue;
+		}
+		len = strlen(w);
+		ix->text[i] = pool_cps(&ix->cps, &used, &cap, w, len);
+		if (ix->text[i].len == UINT32_MAX)
+			goto out;
+		/* lower-case ASCII letters, digits and '_' are normal */
+		for (k = 0; (size_t)k < len; k++)
+			if (!is_normal_ascii[(unsigned char)w[k]])
+				break;
+		if ((size_t)k == len) {
+			ix->norm[i] = ix->text[i];
+			continue;
+		}
+		if (ac_tk_grow((void **)&nf, &ncap, AC_NORM_CAP(len), 1))
+			goto out;
+		k = ac_normalize(w, len, nf, ncap);
+		if (k < 0) {
+			err = -EINVAL;
+			goto out;
+		}
+		if ((size_t)k == len && !memcmp(nf, w, len)) {
+			ix->norm[i] = ix->text[i];
+			continue;
+		}
+		ix->norm[i] = pool_cps(&ix->cps, &used, &cap, nf, (size_t)k);
+		if (ix->norm[i].len == UINT32_MAX)
+			goto out;
+		seen[1] = seen[0];
+		seen_text[1] = seen_text[0];
+		seen_norm[1] = seen_norm[0];
+		seen[0] = w;
+		seen_text[0] = ix->text[i];
+		seen_norm[0] = ix->norm[i];
+	}
+	err = 0;
+out:
+	free(nf);
+	return err;
+}
+
+/* A distinct window token: a view into a script word's text. */
+struct tview {
+	const char *p;
+	uint32_t len;
+	uint32_t hash;
+};
+
+/* Interning table: open addressing over ids into dist[], at most half
+ * full; sized for the distinct tokens, which are few next to the words. */
+struct intern {
+	int *slot;
+	size_t nslots;
+	struct tview *dist;
+	size_t ndist, dist_cap;
+};
+
+static int intern_rehash(struct intern *in, size_t nslots)
+{
+	int *slot = malloc(nslots * sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	memset(slot, 0xff, nslots * sizeof(*slot));
+	for (size_t d = 0; d < in->ndist; d++) {
+		size_t h = in->dist[d].hash & (nslots - 1);
+
+		while (slot[h] >= 0)
+			h = (h + 1) & (nslots - 1);
+		slot[h] = (int)d;
+	}
+	free(in->slot);
+	in->slot = slot;
+	in->nslots = nslots;
+	return 0;
+}
+
+/* id of the token, added if new; -ENOMEM */
+static int intern_add(struct intern *in, const char *p, uint32_t len,
+		      uint32_t hash)
+{
+	size_t h;
+
+	if (2 * (in->ndist + 1) > in->nslots &&
+	    intern_rehash(in, 2 * in->nslots))
+		return -ENOMEM;
+	for (h = hash & (in->nslots - 1);; h = (h + 1) & (in->nslots - 1)) {
+		const struct tview *d;
+
+		if (in->slot[h] < 0)
+			break;
+		d = &in->dist[in->slot[h]];
+		if (d->hash == hash && d->len == len) {
+			uint32_t k = 0;
+
+			/* tokens are short: no call to memcmp */
+			while (k < len && d->p[k] == p[k])
+				k++;
+			if (k == len)
+				return in->slot[h];
+		}
+	}
+	if (ac_tk_grow((void **)&in->dist, &in->dist_cap, in->ndist + 1,
+		 sizeof(*in->dist)))
+		return -ENOMEM;
+	in->dist[in->ndist] = (struct tview){ p, len, hash };
+	in->slot[h] = (int)in->ndist;
+	return (int)in->ndist++;
+}
+
+/* Sort key of a token: its first 8 bytes, big-endian, zero-padded, which
+ * orders like strcmp as far as it goes (tokens hold no NUL). */
+struct rkey {
+	uint64_t k;
+	int id;
+};
+
+static uint64_t prefix_key(const char *p, uint32_t len)
+{
+	uint64_t k = 0;
+
+	for (uint32_t i = 0; i < 8; i++)
+		k = k << 8 | (i < len ? (unsigned char)p[i] : 0);
+	return k;
+}
+
+static bool rkey_less(const struct rkey *a, const struct rkey *b,
+		      const struct tview *dist)
+{
+	if (a->k != b->k)
+		return a->k < b->k;
+	return strcmp(dist[a->id].p, dist[b->id].p) < 0;
+}
+
+/* Quicksort on integer keys (strcmp only on 8-byte ties): the comparator
+ * call of qsort dominated the tracker's construction. */
+static void rkey_sort(struct rkey *v, size_t n, const struct tview *dist)
+{
+	while (n > 16) {
+		struct rkey pivot = v[n / 2], tmp;
+		size_t i = 0, j = n - 1;
+
+		for (;;) {
+			while (rkey_less(&v[i], &pivot, dist))
+				i++;
+			while (rkey_less(&pivot, &v[j], dist))
+				j--;
+			if (i >= j)
+				break;
+			tmp = v[i];
+			v[i++] = v[j];
+			v[j--] = tmp;
+		}
+		/* recurse into the smaller part, loop on the larger */
+		if (j + 1 < n - j - 1) {
+			rkey_sort(v, j + 1, dist);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			rkey_sort(v + j + 1, n - j - 1, dist);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct rkey x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && rkey_less(&x, &v[j - 1], dist); j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Whitespace tokens of the script words' texts (placeholders such as
+ * "<numeric expansion>" are two), interned by hashing, then ranked in
+ * code-point order (strcmp order for UTF-8). Only the distinct tokens are
+ * sorted: a script has a few thousand of them among ten thousand words. */
+static int build_tokens(struct tk_index *ix, const struct ac_script *s)
+{
+	struct intern in = { 0 };
+	struct rkey *keys = NULL;
+	int *rank = NULL;
+	size_t wtok_cap = 0, bytes = 0, pos = 0, used = 0, cps_cap = 0;
+	int nall = 0, err = -ENOMEM;
+
+	ix->tok_off = malloc(((size_t)ix->n + 1) * sizeof(*ix->tok_off));
+	if (!ix->tok_off || intern_rehash(&in, 1024) ||
+	    ac_tk_grow((void **)&ix->tok, &wtok_cap, (size_t)ix->n + 16,
+		 sizeof(*ix->tok)))
+		goto out;
+
+	/* cut every word into tokens; the texts are terminated strings, so
+	 * a token's bytes are followed by whitespace or NUL */
+	for (int i = 0; i < ix->n; i++) {
+		const unsigned char *p =
+			ac_skip_space((const unsigned char *)s->words[i].text);
+
+		ix->tok_off[i] = nall;
+		while (*p) {
+			const unsigned char *e;
+			uint32_t h;
+			int id;
+
+			e = ac_scan_word(p, &h);
+			id = intern_add(&in, (const char *)p,
+					(uint32_t)(e - p), h);
+			if (id < 0 ||
+			    ac_tk_grow((void **)&ix->tok, &wtok_cap,
+				 (size_t)nall + 2, sizeof(*ix->tok)))
+				goto out;
+			ix->tok[nall++] = id;
+			p = ac_skip_space(e);
+		}
+	}
+	ix->tok_off[ix->n] = nall;
+
+	/* NUL-terminated copies of the distinct tokens, ranked */
+	for (size_t d = 0; d < in.ndist; d++)
+		bytes += in.dist[d].len + 1;
+	ix->tok_pool = malloc(bytes + 1);
+	ix->tok_str = malloc((in.ndist + 1) * sizeof(*ix->tok_str));
+	ix->tok_cp = malloc((in.ndist + 1) * sizeof(*ix->tok_cp));
+	keys = malloc((in.ndist + 1) * sizeof(*keys));
+	rank = malloc((in.ndist + 1) * sizeof(*rank));
+	if (!ix->tok_pool || !ix->tok_str || !ix->tok_cp || !keys || !rank)
+		goto out;
+	for (size_t d = 0; d < in.ndist; d++) {
+		struct tview *v = &in.dist[d];
+
+		memcpy(ix->tok_pool + pos, v->p, v->len);
+		ix->tok_pool[pos + v->len] = '\0';
+		v->p = ix->tok_pool + pos;	/* terminated, for strcmp */
+		pos += v->len + 1;
+		keys[d] = (struct rkey){ prefix_key(v->p, v->len), (int)d };
+	}
+	rkey_sort(keys, in.ndist, in.dist);
+	for (size_t r = 0; r < in.ndist; r++) {
+		const struct tview *v = &in.dist[keys[r].id];
+
+		rank[keys[r].id] = (int)r;
+		ix->tok_str[r] = v->p;
+		ix->tok_cp[r] = pool_cps(&ix->tok_cps, &used, &cps_cap, v->p,
+					v->len);
+		if (ix->tok_cp[r].len == UINT32_MAX)
+			goto out;
+	}
+	for (int i = 0; i < nall; i++)
+		ix->tok[i] = rank[ix->tok[i]];
+	ix->ntoks = (int)in.ndist;
+	err = 0;
+out:
+	free(in.slot);
+	free(in.dist);
+	free(keys);
+	free(rank);
+	return err;
+}
+
+int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s)
+{
+	int err;
+
+	ix->n = s->n;
+	err = build_words(ix, s);
+	return err ? err : build_tokens(ix, s);
+}
+
+void ac_tk_index_free(struct tk_index *ix)
+{
+	free(ix->cps);
+	free(ix->text);
+	free(ix->norm);
+	free(ix->tok_off);
+	free(ix->tok);
+	free(ix->tok_str);
+	free(ix->tok_pool);
+	free(ix->tok_cp);
+	free(ix->tok_cps);
+}

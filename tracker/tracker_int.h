@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tracker_int.h - the tracker's insides, shared by its files and nothing
+ * else (make install does not ship it):
+ *
+ *   tracker_index.c   the script index, built once per tracker
+ *   tracker_words.c   the update being processed, split and normalized
+ *   tracker_match.c   word comparisons, expansion matcher, matching with
+ *                     skips (TRACKER-SPEC.md §5.4-§5.7)
+ *   tracker_window.c  the window search (§5.9)
+ *   tracker.c         the state machine: updates, jumps, control (§5.2-§5.3,
+ *                     §5.8, §5.12-§5.13), the public API
+ *
+ * The index and the update's words are read by everything after them;
+ * matching and the window search each own their scratch; only tracker.c
+ * changes the tracking state.
+ */
+#ifndef AUTOCUE_TRACKER_INT_H
+#define AUTOCUE_TRACKER_INT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracker.h"
+
+/* A span of a shared pool. */
+struct span {
+	uint32_t off, len;
+};
+
+/* Grows *p (*cap elements of elem bytes) to hold need, doubling: the
+ * per-update buffers only grow, so steady state allocates nothing. */
+static inline int ac_tk_grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap ? *cap : 16;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (c < need)
+		c *= 2;
+	np = realloc(*p, c * elem);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = c;
+	return 0;
+}
+
+static inline int ac_tk_grow_int(void **p, int *cap, int need, size_t elem)
+{
+	size_t c = (size_t)*cap;
+	int err = ac_tk_grow(p, &c, (size_t)need, elem);
+
+	if (!err)
+		*cap = (int)c;
+	return err;
+}
+
+/* strcmp for qsort and bsearch over arrays of strings */
+static inline int ac_tk_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ---- the script index (tracker_index.c) --------------------------------- */
+
+/*
+ * Per script word: code points of its text (for ratio) and of its normal
+ * form (for word_matches), and its window tokens (whitespace tokens of the
+ * text, interned and ranked in code-point order, so that the token sets of
+ * a window are sets of small integers).
+ */
+struct tk_index {
+	int n;			/* the script's speakable words */
+	uint32_t *cps;		/* code points of texts and normal forms */
+	struct span *text, *norm;	/* per word, into cps */
+	int *tok_off;		/* n + 1 offsets into tok */
+	int *tok;		/* every word's window tokens, as ranks */
+	int ntoks;		/* distinct window tokens */
+	const char **tok_str;	/* by rank, points into tok_pool */
+	char *tok_pool;
+	struct span *tok_cp;	/* by rank, into tok_cps */
+	uint32_t *tok_cps;
+	int maxalts;		/* most spoken forms of one word */
+};
+
+int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s);
+void ac_tk_index_free(struct tk_index *ix);
+
+/* ---- the update's words (tracker_words.c) ------------------------------- */
+
+/* One word of the transcript being processed. */
+struct spoken_word {
+	const char *raw;	/* into the update's text copy */
+	uint32_t rawlen;
+	uint32_t rawcp;		/* Python len() of the raw word */
+	uint32_t norm;		/* offset of its normal form (NUL-ended) */
+	uint32_t normlen;
+	struct span cp;		/* normal form as code points */
+};
+
+/* The update being processed; grow-only buffers, valid until the next
+ * load. */
+struct utterance {
+	char *text;		/* the stripped text, NUL-terminated */
+	size_t text_cap;
+	struct spoken_word *w;
+	int n, cap;
+	char *norm;		/* normal forms, NUL-separated */
+	size_t norm_cap;
+	uint32_t *cps;		/* normal forms as code points */
+	size_t cps_cap;
+	unsigned long serial;	/* which load the words belong to */
+};
+
+/* An update's text as the reference reads it: NULL for NULL or invalid
+ * UTF-8, else the start of its str.strip() span, whose length goes to
+ * *len. */
+const char *ac_tk_stripped_text(const char *text, size_t *len);
+
+/* Copies text (stripped already, len bytes), splits it like str.split()
+ * and normalizes every word. 0, -ENOMEM or -EINVAL. */
+int ac_tk_load_words(struct utterance *u, const char *text, size_t len);
+void ac_tk_utterance_free(struct utterance *u);
+
+/* How many leading words of u equal prev's, compared normalized. */
+int ac_tk_common_words(const struct utterance *u, const char *prev);
+
+static inline const char *ac_tk_norm(const struct utterance *u, int i)
+{
+	return u->norm + u->w[i].norm;
+}
+
+static inline const uint32_t *ac_tk_cps(const struct utterance *u, int i)
+{
+	return u->cps + u->w[i].cp.off;
+}
+
+/* ---- matching (tracker_match.c) ----------------------------------------- */
+
+/* Expansion-matcher state (§5.5): still-possible spoken forms of one word
+ * and how many of their words have been matched. */
+struct matcher {
+	const struct ac_word *tok;
+	int n;			/* active forms */
+	int epos;		/* words of them matched */
+	uint16_t *act;		/* indexes of the active forms */
+};
+
+#define LAST_NONE (-1)
+#define LAST_CARRIED (-2)	/* last_matched from an earlier update */
+
+/* A tracking state; its queue is the window [head, end) of t->queue. */
+struct track_state {
+	int pos;
+	int head, end;
+	int last_matched;	/* word index, LAST_NONE or LAST_CARRIED */
+};
+
+/* What a skip match did: transcript words consumed, script words
+ * advanced. */
+struct skip_result {
+	int consumed, advanced;
+};
+
+enum { NO = 0, MATCHED = 1, ADVANCED = 2 };
+
+int ac_tk_matcher_init(struct matcher *m, int cap);
+void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src);
+void ac_tk_matcher_clear(struct matcher *m);
+
+/* ---- the window search (tracker_window.c) ------------------------------- */
+
+/* A distinct word of the update, for the window search. */
+struct query_token {
+	const char *s;		/* normal form */
+	uint32_t len;		/* in code points */
+	struct span cp;
+	int id;			/* rank among the script tokens, or -1 */
+	bool in;		/* in the window being scored */
+};
+
+/* Scratch of token_set_ratio(query, window), and the last search's result
+ * (§5.10 reduced to the one entry that matters: a final asks for the same
+ * text repeatedly). */
+struct search {
+	struct query_token *query;
+	int query_cap;
+	/* the query's and the window's tokens the other lacks, joined with
+	 * spaces, as code points */
+	uint32_t *query_diff, *window_diff;
+	size_t query_diff_cap, window_diff_cap;
+	int *window;		/* the window's distinct token ranks */
+	bool *window_in;	/* ... which the query has too */
+	int window_cap;
+
+	bool cached;
+	unsigned long serial;	/* of the utterance searched */
+	int current, index;
+	double score;
+};
+
+/* ---- the tracker ---------------------------------------------------------- */
+
+struct ac_tracker {
+	const struct ac_script *s;
+	struct ac_tracker_opts o;
+	int n;
+	struct tk_index ix;
+
+	/* tracking state (§5.2) */
+	struct track_state committed;
+	struct matcher committed_matcher; /* the committed state's */
+	struct matcher matcher;		/* W, the working matcher */
+	uint16_t *keep;			/* matcher_filter scratch */
+	int committed_display, speculative_display, current;
+	bool last_was_jump;
+	int skip_disabled;
+	int words_since_validation;
+	char *last_partial;
+	size_t last_partial_cap;
+	bool have_last_partial;
+	char *last_final;
+	size_t last_final_cap;
+	char *carried;		/* normal form of a carried last match */
+	size_t carried_cap;
+
+	struct utterance u;
+	int *queue;
+	int queue_cap;
+
+	struct search search;
+};
+
+/* tracker_match.c */
+bool ac_tk_word_matches(const struct ac_tracker *t, int i, int j);
+int ac_tk_match_single(struct ac_tracker *t, int wi, struct track_state *st);
+struct skip_result ac_tk_skip_match(struct ac_tracker *t,
+				    struct track_state *st, int budget);
+
+/* tracker_window.c */
+int ac_tk_search_init(struct ac_tracker *t);
+void ac_tk_search_free(struct search *sr);
+void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best);
+
+#endif /* AUTOCUE_TRACKER_INT_H */

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+/*
+ * tracker_words.c - the transcript being processed: a private copy of the
+ * stripped text, its words as str.split() cuts them, and each word's normal
+ * form as bytes and as code points, which every comparison of the update
+ * reads. Buffers only grow, so a steady stream of updates allocates nothing.
+ */
+#include <string.h>
+
+#include "normalize.h"
+#include "split.h"
+#include "tracker_int.h"
+#include "utf8.h"
+
+const char *ac_tk_stripped_text(const char *text, size_t *len)
+{
+	size_t n;
+
+	if (!text)
+		return NULL;
+	n = strlen(text);
+	if (!ac_utf8_valid(text, n))
+		return NULL;
+	return ac_strip(text, n, len);
+}
+
+/*
+ * Copies text (already stripped, len bytes), splits it like str.split()
+ * and normalizes every word. Pointers into the buffers stay valid until the
+ * next call.
+ */
+int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
+{
+	const unsigned char *p, *start;
+	size_t normpos = 0, cppos = 0;
+
+	if (ac_tk_grow((void **)&u->text, &u->text_cap, len + 1, 1))
+		return -ENOMEM;
+	memcpy(u->text, text, len);
+	u->text[len] = '\0';
+	u->n = 0;
+	u->serial++;
+	p = (const unsigned char *)u->text;
+	while ((start = ac_next_word(&p))) {
+		struct spoken_word *sw;
+
+		if (ac_tk_grow_int((void **)&u->w, &u->cap, u->n + 1,
+				   sizeof(*u->w)))
+			return -ENOMEM;
+		sw = &u->w[u->n++];
+		sw->raw = (const char *)start;
+		sw->rawlen = (uint32_t)(p - start);
+		sw->rawcp = (uint32_t)ac_utf8_count(sw->raw, sw->rawlen);
+	}
+	/* normal forms are written after splitting: the pools may move */
+	if (ac_tk_grow((void **)&u->norm, &u->norm_cap,
+		       AC_NORM_CAP(len) + (size_t)u->n, 1) ||
+	    ac_tk_grow((void **)&u->cps, &u->cps_cap, 3 * len + 1,
+		       sizeof(*u->cps)))
+		return -ENOMEM;
+	for (int i = 0; i < u->n; i++) {
+		struct spoken_word *sw = &u->w[i];
+		int nl = ac_normalize(sw->raw, sw->rawlen, u->norm + normpos,
+				      u->norm_cap - normpos);
+		long nc;
+
+		if (nl < 0)
+			return -EINVAL;
+		sw->norm = (uint32_t)normpos;
+		sw->normlen = (uint32_t)nl;
+		nc = ac_utf8_decode(u->norm + normpos, (size_t)nl,
+				    u->cps + cppos);
+		if (nc < 0)
+			return -EINVAL;
+		sw->cp.off = (uint32_t)cppos;
+		sw->cp.len = (uint32_t)nc;
+		cppos += (size_t)nc;
+		normpos += (size_t)nl + 1;
+	}
+	return 0;
+}
+
+/* How many leading words of the loaded update equal the previous final's,
+ * compared normalized (§5.3.3): normalized on the fly, as only the first
+ * few usually differ. */
+int ac_tk_common_words(const struct utterance *u, const char *prev)
+{
+	const unsigned char *p = (const unsigned char *)prev, *start;
+	char buf[256], *nb;
+	int k = 0;
+
+	while (k < u->n && (start = ac_next_word(&p))) {
+		size_t wl, cap;
+		int nl;
+		bool same;
+
+		wl = (size_t)(p - start);
+		cap = AC_NORM_CAP(wl);
+		nb = cap <= sizeof(buf) ? buf : malloc(cap);
+		if (!nb)
+			break;
+		nl = ac_normalize((const char *)start, wl, nb, cap);
+		same = nl >= 0 && (uint32_t)nl == u->w[k].normlen &&
+		       !memcmp(nb, ac_tk_norm(u, k), (size_t)nl);
+		if (nb != buf)
+			free(nb);
+		if (!same)
+			break;
+		k++;
+	}
+	return k;
+}
+
+void ac_tk_utterance_free(struct utterance *u)
+{
+	free(u->text);
+	free(u->w);
+	free(u->norm);
+	free(u->cps);
+}
