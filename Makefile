@@ -24,7 +24,7 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP
-CPPFLAGS += -Iusdt -Ibpf -Iuser -Itracker -I$(BUILD)
+CPPFLAGS += -Iusdt -Ibpf -Iuser -Itracker -Icommon -I$(BUILD)
 
 ifeq ($(V),1)
 Q =
@@ -51,6 +51,7 @@ include vmlinux/vmlinux.mk
 include bpf/bpf.mk
 include user/user.mk
 include tracker/tracker.mk
+include common/common.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
 -include tests/perf/perf.mk

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,10 @@
 #include "assertions.h"
 #include "folded.h"
 #include "json_report.h"
+#include "json_series.h"
 #include "outfile.h"
 #include "probes.h"
+#include "quote.h"
 #include "report.h"
 #include "svg.h"
 
@@ -75,7 +78,7 @@ static const struct argp_option opts[] = {
 	  "Each row's latency distribution below the table (power-of-two ns buckets, as bpftrace's hist())", 2 },
 	{ "quiet", 'q', NULL, 0, "No progress messages", 2 },
 	{ "json", OPT_JSON, "FILE", 0,
-	  "Write a JSON report (with -i: an array, one report per interval, then the final one)", 3 },
+	  "Write a JSON report (with -i: JSON Lines, one report a line per interval, then the final one)", 3 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "Write folded stacks (self time in us) for flamegraphs", 3 },
 	{ "svg", OPT_SVG, "FILE", 0, "Write an interactive flamegraph", 3 },
@@ -123,27 +126,27 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'p':
 		if (parse_int(arg, 1, INT_MAX, &env->pid))
-			argp_failure(state, 1, 0, "invalid PID: %s", arg);
+			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
 		break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
 	case OPT_LIST: env->list = true; break;
 	case 'd':
 		if (parse_seconds(arg, &env->duration))
-			argp_failure(state, 1, 0, "invalid duration: %s", arg);
+			argp_failure(state, 1, 0, "invalid duration: %s", AC_Q(arg));
 		break;
 	case 'i':
 		if (parse_seconds(arg, &env->interval))
-			argp_failure(state, 1, 0, "invalid interval: %s", arg);
+			argp_failure(state, 1, 0, "invalid interval: %s", AC_Q(arg));
 		break;
 	case OPT_RESET: env->reset_each = true; break;
 	case 's':
 		if (ac_sort_parse(arg, &env->ropts.sort))
-			argp_failure(state, 1, 0, "invalid sort key: %s (total|avg|calls|p99|name)", arg);
+			argp_failure(state, 1, 0, "invalid sort key: %s (total|avg|calls|p99|name)", AC_Q(arg));
 		break;
 	case 'n':
 		if (parse_int(arg, 1, INT_MAX, &env->ropts.top))
-			argp_failure(state, 1, 0, "invalid --top: %s", arg);
+			argp_failure(state, 1, 0, "invalid --top: %s", AC_Q(arg));
 		break;
 	case OPT_ALL: env->ropts.show_empty = true; break;
 	case OPT_HIST: env->ropts.hist = true; break;
@@ -162,7 +165,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PRECISION:
 		if (parse_int(arg, 1, 10, &env->topts.precision))
-			argp_failure(state, 1, 0, "invalid precision: %s (1..10 bits)", arg);
+			argp_failure(state, 1, 0, "invalid precision: %s (1..10 bits)", AC_Q(arg));
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
 	case OPT_NO_COMPENSATE: env->topts.no_compensate = true; break;
@@ -170,6 +173,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		/* the first operand starts the command: hand argp the rest */
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_ARGS:
+		/* an operand that no "--" introduced, beside -p, is a stray
+		 * argument (-d 20 1), not a command */
+		if (env->pid && strcmp(state->argv[state->next - 1], "--"))
+			argp_failure(state, 1, 0, "unexpected argument '%s' "
+				     "(a command goes after --)",
+				     AC_Q(state->argv[state->next]));
 		env->cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
@@ -243,9 +252,10 @@ static int list_probes(struct env *env)
 	ac_probes_filter(&set, env->topts.probes);
 	for (int i = 0; i < set.nunpaired; i++)
 		fprintf(stderr, "autocue-trace: warning: unpaired probe %s:%s\n",
-			prov, set.unpaired[i]);
+			AC_Q(prov), AC_Q(set.unpaired[i]));
 	if (!set.n)
-		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n", prov, bin);
+		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
+			AC_Q(prov), AC_Q(bin));
 	else
 		printf("%-40s %7s %7s\n", "PROBE", "ENTRIES", "RETURNS");
 	for (int i = 0; i < set.n; i++)
@@ -268,8 +278,8 @@ static int check_writable(const char *path)
 		return 0;
 	ret = ac_outfile_open(&o, path);
 	if (ret) {
-		fprintf(stderr, "autocue-trace: cannot write %s: %s\n", path,
-			strerror(-ret));
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			AC_Q(path), strerror(-ret));
 		return ret;
 	}
 	ac_outfile_abort(&o);
@@ -290,30 +300,28 @@ static int write_outputs(struct env *env, const struct ac_snapshot *s,
 	int ret = 0, failed = 0;
 
 	if (js)
-		ret = ac_json_series_add(js, s, true) ?:
-		      ac_json_series_write(js, env->json);
+		ret = ac_json_series_add(js, s, true);
 	else if (env->json)
 		ret = ac_json_write(env->json, s);
 	if (env->json && ret) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->json, strerror(-ret));
+			AC_Q(env->json), strerror(-ret));
 		failed = 1;
 	}
 	if (env->folded && (ret = ac_folded_write(env->folded, s))) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->folded, strerror(-ret));
+			AC_Q(env->folded), strerror(-ret));
 		failed = 1;
 	}
 	if (env->svg && (ret = ac_svg_write(env->svg, s))) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->svg, strerror(-ret));
+			AC_Q(env->svg), strerror(-ret));
 		failed = 1;
 	}
 	return failed;
 }
 
-/* One interval: a table, and with --json the file rewritten as the
- * array of every interval so far (valid after each one). */
+/* One interval: a table, and with --json one more line of JSON Lines. */
 static int report_interval(struct env *env, struct ac_trace *t,
 			   struct ac_json_series *js, int interval_no)
 {
@@ -337,11 +345,9 @@ static int report_interval(struct env *env, struct ac_trace *t,
 		ac_snapshot_free(s);
 		return ret;
 	}
-	if (js && !(ret = ac_json_series_add(js, s, false)))
-		ret = ac_json_series_write(js, env->json);
-	if (ret)
+	if (js && (ret = ac_json_series_add(js, s, false)))
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->json, strerror(-ret));
+			AC_Q(env->json), strerror(-ret));
 	ac_snapshot_free(s);
 	return ret;
 }
@@ -360,6 +366,17 @@ static int wait_ms(const struct env *env, const struct timespec *t0,
 	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 
+/* The signal that ended the traced command, 0 if it still runs, exited,
+ * or is not ours to wait for (-p). */
+static int tracee_signal(struct ac_trace *t)
+{
+	int status = 0;
+
+	if (ac_trace_alive(t, &status) || !WIFSIGNALED(status))
+		return 0;
+	return WTERMSIG(status);
+}
+
 static void announce(struct env *env, struct ac_trace *t)
 {
 	struct ac_snapshot *s = ac_trace_snapshot(t);
@@ -369,11 +386,13 @@ static void announce(struct env *env, struct ac_trace *t)
 	unpaired = ac_trace_unpaired(t, &n);
 	for (int i = 0; i < n; i++)
 		fprintf(stderr, "autocue-trace: warning: unpaired probe %s\n",
-			unpaired[i]);
+			AC_Q(unpaired[i]));
 	if (!s)
 		return;
-	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); ",
-		s->nprobes, ac_trace_binary(t), s->pid, ac_trace_attach_kind(t));
+	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s, kernel maps %llu KiB); ",
+		s->nprobes, AC_Q(ac_trace_binary(t)), s->pid,
+		ac_trace_attach_kind(t),
+		(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call, compensated.",
 			s->pair_ns / 1000);
@@ -405,7 +424,7 @@ static int run(struct env *env)
 		ret = ac_outfile_open(&raw, env->raw);
 		if (ret)
 			fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-				env->raw, strerror(-ret));
+				AC_Q(env->raw), strerror(-ret));
 		else
 			ac_trace_set_raw_sink(t, raw.f);
 	}
@@ -419,7 +438,10 @@ static int run(struct env *env)
 	}
 	if (!env->quiet)
 		announce(env, t);
-	if (env->json && env->interval && !(js = ac_json_series_new())) {
+	if (env->json && env->interval &&
+	    (ret = ac_json_series_open(env->json, &js))) {
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			AC_Q(env->json), strerror(-ret));
 		exit_code = 1;
 		goto cleanup;
 	}
@@ -432,7 +454,7 @@ static int run(struct env *env)
 		if (raw.f && ferror(raw.f)) {
 			fprintf(stderr, "autocue-trace: cannot write %s: a write "
 				"failed (disk full, or the reader is gone)\n",
-				env->raw);
+				AC_Q(env->raw));
 			exit_code = 1;
 			break;
 		}
@@ -461,6 +483,7 @@ static int run(struct env *env)
 		exit_code = 1;
 		goto cleanup;
 	}
+	s->tracee_signal = tracee_signal(t);
 	if (nint)
 		env->ropts.title = "final";
 	/* a table that never reached stdout (a full disk) is a failure;
@@ -491,11 +514,15 @@ cleanup:
 			ac_outfile_abort(&raw);
 		else if ((ret = ac_outfile_commit(&raw))) {
 			fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-				env->raw, strerror(-ret));
+				AC_Q(env->raw), strerror(-ret));
 			exit_code = 1;
 		}
 	}
-	ac_json_series_free(js);
+	if ((ret = ac_json_series_close(js))) {
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			AC_Q(env->json), strerror(-ret));
+		exit_code = 1;
+	}
 	ac_snapshot_free(s);
 	ac_trace_close(t);
 	return exit_code;

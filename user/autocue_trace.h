@@ -99,6 +99,9 @@ struct ac_snapshot {
 	struct ac_path_stats *paths;
 	uint64_t lost[AC_LOST_NR];
 	uint64_t map_bytes;	/* kernel memory of the maps */
+	int tracee_signal;	/* the signal that killed the traced command;
+				 * 0: it did not, or it is not known (the
+				 * CLI sets it at the end of a session) */
 };
 
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,

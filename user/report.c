@@ -271,6 +271,12 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 	if (any_star)
 		fprintf(out, "* overhead-dominated: mean within 3 probe costs "
 			"of zero\n");
+	if (s->map_bytes)
+		fprintf(out, "kernel maps: %llu KiB\n",
+			(unsigned long long)(s->map_bytes + 1023) / 1024);
+	if (s->tracee_signal)
+		fprintf(out, "process %d killed by SIG%s\n", s->pid,
+			sigabbrev_np(s->tracee_signal) ?: "?");
 }
 
 int ac_report_table(FILE *out, const struct ac_snapshot *s,

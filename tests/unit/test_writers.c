@@ -22,6 +22,7 @@
 #include "autocue_trace.h"
 #include "folded.h"
 #include "json_report.h"
+#include "json_series.h"
 #include "report.h"
 #include "svg.h"
 
@@ -523,46 +524,73 @@ static void test_json(void **state)
 	json_object_put(r);
 }
 
+/* The lines of a JSON Lines file, each parsed (NULL where one is not a
+ * JSON value); returns how many. */
+static int read_jsonl(const char *path, struct json_object **out, int max)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	assert_non_null(f);
+	while (n < max && getline(&line, &cap, f) > 0) {
+		/* one report a line: no newline inside it */
+		assert_non_null(strchr(line, '\n'));
+		out[n++] = json_tokener_parse(line);
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
 static void test_json_intervals(void **state)
 {
 	struct fixture *fx = *state;
-	char *path = path_in(fx, "series.json");
-	struct ac_json_series *js = ac_json_series_new();
-	struct json_object *arr;
+	char *path = path_in(fx, "series.jsonl");
+	struct ac_json_series *js;
+	struct json_object *lines[4];
+	int n;
 
-	assert_non_null(js);
-	/* rewritten after every interval, valid each time */
+	assert_int_equal(ac_json_series_open(path, &js), 0);
+	/* a line per interval, complete as soon as it is written */
 	for (int i = 1; i <= 2; i++) {
 		assert_int_equal(ac_json_series_add(js, &fx->s, false), 0);
-		assert_int_equal(ac_json_series_write(js, path), 0);
-		arr = json_object_from_file(path);
-		assert_non_null(arr);
-		assert_int_equal(json_object_array_length(arr), i);
-		for (int k = 0; k < i; k++) {
-			struct json_object *r = json_object_array_get_idx(arr, k);
-
-			assert_int_equal(json_object_get_int(get(r, "interval")),
+		n = read_jsonl(path, lines, 4);
+		assert_int_equal(n, i);
+		for (int k = 0; k < n; k++) {
+			assert_non_null(lines[k]);
+			assert_int_equal(json_object_get_int(get(lines[k], "interval")),
 					 k + 1);
-			assert_false(json_object_get_boolean(get(r, "final")));
-			check_report(fx, r);
+			assert_false(json_object_get_boolean(get(lines[k], "final")));
+			check_report(fx, lines[k]);
+			json_object_put(lines[k]);
 		}
-		json_object_put(arr);
 	}
 
-	/* the end of the trace: one more report, marked final */
+	/* the end of the trace: one more line, marked final */
 	assert_int_equal(ac_json_series_add(js, &fx->s, true), 0);
-	assert_int_equal(ac_json_series_write(js, path), 0);
-	ac_json_series_free(js);
-	arr = json_object_from_file(path);
-	assert_non_null(arr);
-	assert_int_equal(json_object_array_length(arr), 3);
+	assert_int_equal(ac_json_series_close(js), 0);
+	n = read_jsonl(path, lines, 4);
+	assert_int_equal(n, 3);
 	for (int k = 0; k < 3; k++) {
-		struct json_object *r = json_object_array_get_idx(arr, k);
-
-		assert_int_equal(json_object_get_int(get(r, "interval")), k + 1);
-		assert_int_equal(json_object_get_boolean(get(r, "final")), k == 2);
+		assert_non_null(lines[k]);
+		assert_int_equal(json_object_get_int(get(lines[k], "interval")), k + 1);
+		assert_int_equal(json_object_get_boolean(get(lines[k], "final")), k == 2);
+		json_object_put(lines[k]);
 	}
-	json_object_put(arr);
+}
+
+/* A write that fails (a full disk) is an error, not a silent loss. */
+static void test_json_intervals_full_disk(void **state)
+{
+	struct fixture *fx = *state;
+	struct ac_json_series *js;
+
+	(void)fx;
+	assert_int_equal(ac_json_series_open("/dev/full", &js), 0);
+	assert_int_equal(ac_json_series_add(js, &fx->s, false), -ENOSPC);
+	ac_json_series_close(js);
 }
 
 /* --- SVG -------------------------------------------------------------- */
@@ -848,6 +876,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_intervals_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_intervals, setup,
 						teardown),
 		cmocka_unit_test(test_xml_checker),
