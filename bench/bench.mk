@@ -46,3 +46,10 @@ bench-overhead: $(BENCH_OVERHEAD_BINS) $(BUILD)/autocue-trace $(BUILD)/autocue-r
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) RUNS=$(RUNS) CALLS=$(CALLS) sh bench/overhead.sh
 
 BENCH_TARGETS += bench-overhead
+
+# make soak: constant memory over a long session (root, SOAK_SECONDS=600):
+# -i 1 --json --folded at the highest call rate, RSS flat within 1 MiB
+# after the first minute. Not part of make test.
+.PHONY: soak
+soak: $(BENCH_DIR)/overhead_target $(BUILD)/autocue-trace
+	$(Q)BUILD=$(BUILD) sh bench/soak.sh

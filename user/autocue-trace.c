@@ -83,7 +83,7 @@ static const struct argp_option opts[] = {
 	  "Write folded stacks (self time in us) for flamegraphs", 3 },
 	{ "svg", OPT_SVG, "FILE", 0, "Write an interactive flamegraph", 3 },
 	{ "raw", OPT_RAW, "FILE", 0,
-	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth); keeps 8 bytes a call in memory", 3 },
+	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth); exact percentiles at the end, from a temporary file in TMPDIR (12 bytes a call)", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -325,7 +325,8 @@ static int write_outputs(struct env *env, const struct ac_snapshot *s,
 static int report_interval(struct env *env, struct ac_trace *t,
 			   struct ac_json_series *js, int interval_no)
 {
-	struct ac_snapshot *s = ac_trace_snapshot(t);
+	/* exact mode's percentiles read back the whole session: at the end */
+	struct ac_snapshot *s = ac_trace_snapshot_hist(t);
 	char title[96], clock[16] = "";
 	time_t now = time(NULL);
 	struct tm tm;
@@ -379,7 +380,7 @@ static int tracee_signal(struct ac_trace *t)
 
 static void announce(struct env *env, struct ac_trace *t)
 {
-	struct ac_snapshot *s = ac_trace_snapshot(t);
+	struct ac_snapshot *s = ac_trace_snapshot_hist(t);
 	const char *const *unpaired;
 	int n;
 
@@ -410,6 +411,7 @@ static int run(struct env *env)
 	struct ac_json_series *js = NULL;
 	struct timespec t0, tick;
 	int ret, exit_code = 0, nint = 0;
+	bool spill_failed = false;
 
 	/* folded paths cost a hash update per call: only when shown */
 	env->topts.no_paths = !env->folded && !env->svg;
@@ -448,7 +450,16 @@ static int run(struct env *env)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	tick = t0;
 	while (!exiting) {
-		ac_trace_poll(t, wait_ms(env, &t0, &tick));
+		ret = ac_trace_poll(t, wait_ms(env, &t0, &tick));
+		/* exact mode's temporary file full: its figures are lost */
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "autocue-trace: exact mode: cannot write "
+				"its temporary file in %s: %s\n",
+				AC_Q(getenv("TMPDIR") ?: "/tmp"), strerror(-ret));
+			spill_failed = true;
+			exit_code = 1;
+			break;
+		}
 		/* --raw's records go out as they come: a full disk or a
 		 * reader gone (--raw - | head) ends the session */
 		if (raw.f && ferror(raw.f)) {
@@ -477,7 +488,7 @@ static int run(struct env *env)
 		}
 	}
 
-	s = ac_trace_snapshot(t);
+	s = spill_failed ? ac_trace_snapshot_hist(t) : ac_trace_snapshot(t);
 	if (!s) {
 		fprintf(stderr, "autocue-trace: cannot read the maps\n");
 		exit_code = 1;

@@ -148,7 +148,7 @@ static struct json_object *new_stat(const struct ac_probe_stats *p)
 		new_ms(ac_probe_hist_percentile(p, 0.999))) ||
 	    add(o, "buckets", new_buckets(p)))
 		goto fail;
-	if (p->exact && p->nexact && add(o, "exact", new_exact(p)))
+	if (p->nexact && add(o, "exact", new_exact(p)))
 		goto fail;
 	return o;
 

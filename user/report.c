@@ -125,7 +125,7 @@ static void fmt_ms(char *buf, uint64_t ns)
 static bool has_exact(const struct ac_snapshot *s)
 {
 	for (int i = 0; i < s->nprobes; i++)
-		if (s->probes[i].exact)
+		if (s->probes[i].nexact)
 			return true;
 	return false;
 }
@@ -150,7 +150,7 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.50));
 	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.95));
 	if (exact) {
-		if (p->exact && p->nexact)
+		if (p->nexact)
 			fmt_ms(c[n], ac_probe_percentile(p, 0.95));
 		else
 			strcpy(c[n], "-");
@@ -158,7 +158,7 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 	}
 	fmt_ms(c[n++], ac_probe_hist_percentile(p, 0.99));
 	if (exact) {
-		if (p->exact && p->nexact)
+		if (p->nexact)
 			fmt_ms(c[n], ac_probe_percentile(p, 0.99));
 		else
 			strcpy(c[n], "-");
