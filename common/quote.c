@@ -54,12 +54,6 @@ static size_t escape_at(const unsigned char *s, size_t n, char *esc,
 	*used = len ? len : 1;
 	if (!len)
 		return (size_t)snprintf(esc, 16, "\\x%02x", s[0]);
-	switch (c) {
-	case '\n': return (size_t)snprintf(esc, 16, "\\n");
-	case '\r': return (size_t)snprintf(esc, 16, "\\r");
-	case '\t': return (size_t)snprintf(esc, 16, "\\t");
-	case 0x1b: return (size_t)snprintf(esc, 16, "\\e");
-	}
 	if (c < 0x20 || c == 0x7f)
 		return (size_t)snprintf(esc, 16, "\\x%02x", c);
 	if (c >= 0x80 && c <= 0x9f)	/* C2 80..C2 9F */

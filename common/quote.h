@@ -4,7 +4,8 @@
  * assertions, event text, arguments) before it reaches a terminal.
  *
  * Bytes a terminal would act on are written as escapes instead: C0
- * controls and DEL as \n, \r, \t, \e or \xHH, C1 controls (U+0080..U+009F,
+ * controls and DEL as \xHH (never \n or \e, which a shell's echo would
+ * turn back into the byte), C1 controls (U+0080..U+009F,
  * which UTF-8 terminals honour as CSI and OSC too) and invalid UTF-8 as
  * \xHH per byte, and Unicode's bidirectional overrides (U+202A..U+202E,
  * U+2066..U+2069) as \u{HHHH}. Valid printable UTF-8, backslashes

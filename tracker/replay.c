@@ -349,16 +349,18 @@ static int json_event(struct reader *r, const char *s, struct event *ev)
 			bad_event(r, "jump_to is not an integer");
 			goto cleanup;
 		}
-		/* json-c saturates at the int64 limits: any value outside
-		 * int's range, saturated or not, is refused, never clamped */
+		/* json-c saturates what int64 cannot hold at its limits:
+		 * those are refused (a saturated value is no position);
+		 * anything else past the script is clamped to it, by the
+		 * tracker, as the application does */
 		j = json_object_get_int64(v);
-		if (j > INT_MAX || j < INT_MIN ||
-		    (j == INT64_MAX && json_object_get_uint64(v) != (uint64_t)j)) {
-			bad_event(r, "jump_to is out of range");
+		if (j == INT64_MAX || j == INT64_MIN) {
+			bad_event(r, "jump_to is out of range (beyond int64)");
 			goto cleanup;
 		}
 		ev->kind = EV_JUMP;
-		ev->jump = (int)j;
+		ev->jump = j > INT_MAX ? INT_MAX : j < INT_MIN ? INT_MIN :
+								(int)j;
 	}
 	err = 0;
 cleanup:
