@@ -123,5 +123,25 @@ expect_quoted "an option value with escapes" "invalid duration: \\\\x1b\[31m" \
 	$TRACE -d "$(printf '\033[31m')" -- $TARGET
 expect_quoted "a stray argument with escapes" "unexpected argument '\\\\x1b" \
 	$TRACE -p $$ "$(printf '\033[31m')"
+# probe names a hostile build wrote into its stapsdt notes: never a pair,
+# warned about escaped, in --list and when tracing
+EVIL=$BUILD/tests/targets/evilnames
+for mode in list trace; do
+	if [ $mode = list ]; then
+		$TRACE --list -b $EVIL >"$TMP/evil.out" 2>"$TMP/evil.err"
+	else
+		$TRACE -- $EVIL >"$TMP/evil.out" 2>"$TMP/evil.err"
+	fi
+	rc=$?
+	if [ $rc -eq 0 ] && [ "$(grep -c 'unpaired probe' "$TMP/evil.err")" -eq 3 ] &&
+	   grep -q 'unpaired probe .*\\x1b\]0;pwned\\x07\\x1b\[31mRED__return' "$TMP/evil.err" &&
+	   grep -q 'unpaired probe .*\\xc2\\x9b2J__entry' "$TMP/evil.err" &&
+	   grep -q '^plain ' "$TMP/evil.out" && ! grep -q 'RED' "$TMP/evil.out" &&
+	   ! LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" "$TMP/evil.err" "$TMP/evil.out"; then
+		ok "probe names with escapes in the notes ($mode): unpaired, warned about escaped"
+	else
+		bad "probe names with escapes ($mode): exit $rc, $(cat "$TMP/evil.err" "$TMP/evil.out")"
+	fi
+done
 
 finish hardening
