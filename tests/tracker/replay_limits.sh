@@ -31,9 +31,12 @@ python3 -c "import sys; sys.stdout.write('word ' * (64 << 18))" >"$TMP/huge.txt"
 STREAMED=1
 expect_error "a line past 1 MiB" "huge.txt:1: line longer than 1048576 bytes (--max-line)" \
 	$REPLAY "$SCRIPT" "$TMP/huge.txt"
-kb=$(peak_kb $REPLAY "$SCRIPT" "$TMP/huge.txt")
-[ "$kb" -lt 32768 ] && ok "a 64 MiB line is refused in $kb KiB" ||
-	bad "a 64 MiB line took $kb KiB"
+# (not under make asan: its allocator keeps freed memory in quarantine)
+if [ -z "${ASAN_OPTIONS:-}" ]; then
+	kb=$(peak_kb $REPLAY "$SCRIPT" "$TMP/huge.txt")
+	[ "$kb" -lt 32768 ] && ok "a 64 MiB line is refused in $kb KiB" ||
+		bad "a 64 MiB line took $kb KiB"
+fi
 # the same in a JSON partial
 python3 -c "import sys; sys.stdout.write('{\"partial\": \"' + 'word ' * (1 << 18) + '\"}\n')" >"$TMP/huge.jsonl"
 expect_error "a JSON partial past 1 MiB" "huge.jsonl:1: line longer than" \
