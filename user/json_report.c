@@ -46,6 +46,12 @@ static int add(struct json_object *obj, const char *key,
 	return 0;
 }
 
+int ac_json_add(struct json_object *obj, const char *key,
+		struct json_object *val)
+{
+	return add(obj, key, val);
+}
+
 static int push(struct json_object *arr, struct json_object *val)
 {
 	if (!val || json_object_array_add(arr, val)) {

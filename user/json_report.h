@@ -40,6 +40,11 @@ struct json_object;
 struct json_object *ac_json_report(const struct ac_snapshot *s,
 				   const struct timespec *when);
 
+/* Adds val (owned; NULL: an allocation that failed) to obj as key: 0 or
+ * -ENOMEM, val released either way. */
+int ac_json_add(struct json_object *obj, const char *key,
+		struct json_object *val);
+
 /* One snapshot to PATH ("-": stdout), atomically: 0 or -errno. */
 int ac_json_write(const char *path, const struct ac_snapshot *s);
 

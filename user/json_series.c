@@ -34,16 +34,6 @@ int ac_json_series_open(const char *path, struct ac_json_series **out)
 	return 0;
 }
 
-static int add_key(struct json_object *o, const char *key,
-		   struct json_object *val)
-{
-	if (!val || json_object_object_add(o, key, val)) {
-		json_object_put(val);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s,
 		       bool final)
 {
@@ -56,8 +46,8 @@ int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s,
 	o = ac_json_report(s, NULL);
 	if (!o)
 		return -ENOMEM;
-	if (add_key(o, "interval", json_object_new_int64(js->n + 1)) ||
-	    add_key(o, "final", json_object_new_boolean(final))) {
+	if (ac_json_add(o, "interval", json_object_new_int64(js->n + 1)) ||
+	    ac_json_add(o, "final", json_object_new_boolean(final))) {
 		json_object_put(o);
 		return -ENOMEM;
 	}
