@@ -92,6 +92,39 @@ char *ac_quote_n(char *buf, size_t size, const char *str, size_t n)
 	return buf;
 }
 
+static bool needs_quoting(const char *s, size_t n)
+{
+	char esc[16];
+	size_t used;
+
+	for (size_t i = 0; i < n; i += used)
+		if (escape_at((const unsigned char *)s + i, n - i, esc, &used))
+			return true;
+	return false;
+}
+
+const char *ac_unsafe_option(int argc, char *const argv[],
+			     bool stop_at_operand)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--"))
+			break;
+		if (a[0] != '-' || !a[1]) {
+			if (stop_at_operand)
+				break;
+			continue;
+		}
+		/* --name[=value]: the name; -x...: the first letter (the
+		 * rest may be its value, which the caller quotes itself) */
+		if (a[1] == '-' ? needs_quoting(a + 2, strcspn(a + 2, "="))
+				: needs_quoting(a + 1, 1))
+			return a;
+	}
+	return NULL;
+}
+
 char *ac_quote(char *buf, size_t size, const char *s)
 {
 	if (!s)

@@ -17,6 +17,7 @@
 #ifndef AUTOCUE_QUOTE_H
 #define AUTOCUE_QUOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Longest quoted text, NUL included; longer input ends in "...". */
@@ -27,6 +28,14 @@
 char *ac_quote(char *buf, size_t size, const char *s);
 /* The same for the first n bytes of s, NULs included (escaped). */
 char *ac_quote_n(char *buf, size_t size, const char *s, size_t n);
+
+/* getopt's own "unrecognized option" messages print the option as it is:
+ * the first of argv[1..argc) that is an option (before "--", and with
+ * stop_at_operand before the first operand too) whose name holds a byte
+ * ac_quote() would escape, for the caller to refuse quoted before
+ * parsing; NULL when there is none. */
+const char *ac_unsafe_option(int argc, char *const argv[],
+			     bool stop_at_operand);
 
 /* A quoted copy in a buffer that lives until the end of the enclosing
  * block: for printf arguments. */

@@ -634,6 +634,11 @@ int main(int argc, char **argv)
 
 	/* usage errors exit 1 like every other bad input, not argp's 64 */
 	argp_err_exit_status = 1;
+	if ((script = ac_unsafe_option(argc, argv, false))) {
+		fprintf(stderr, "autocue-replay: unrecognized option '%s' "
+			"(see --help)\n", AC_Q(script));
+		return 1;
+	}
 	err = argp_parse(&argp, argc, argv, 0, NULL, &env);
 	if (err)
 		return 1;

@@ -390,9 +390,9 @@ static void announce(struct env *env, struct ac_trace *t)
 			AC_Q(unpaired[i]));
 	if (!s)
 		return;
-	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s, kernel maps %llu KiB); ",
-		s->nprobes, AC_Q(ac_trace_binary(t)), s->pid,
-		ac_trace_attach_kind(t),
+	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
+		"kernel maps %llu KiB; ", s->nprobes, AC_Q(ac_trace_binary(t)),
+		s->pid, ac_trace_attach_kind(t),
 		(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call, compensated.",
@@ -546,9 +546,15 @@ int main(int argc, char **argv)
 	struct env env = { .ropts.sort = AC_SORT_TOTAL };
 	struct sigaction sa = { .sa_handler = sig_handler };
 	struct sigaction sp = { .sa_handler = pipe_handler };
+	const char *bad;
 	int ret;
 
 	argp_err_exit_status = 1;	/* usage errors are errors: exit 1 */
+	if ((bad = ac_unsafe_option(argc, argv, true))) {
+		fprintf(stderr, "autocue-trace: unrecognized option '%s' "
+			"(see --help)\n", AC_Q(bad));
+		return 1;
+	}
 	catch_unless_ignored(SIGPIPE, &sp);
 	env.asserts = ac_assertions_new();
 	if (!env.asserts)

@@ -144,5 +144,12 @@ for mode in list trace; do
 		bad "probe names with escapes ($mode): exit $rc, $(cat "$TMP/evil.err" "$TMP/evil.out")"
 	fi
 done
+expect_quoted "an unknown option with escapes" "unrecognized option '--\\\\x1b\[31m'" \
+	$TRACE "$(printf -- '--\033[31m')" -p 1
+expect_quoted "an unknown short option with escapes" "unrecognized option '-\\\\x1b'" \
+	$TRACE "$(printf -- '-\033')" -p 1
+$TRACE -q --json="$TMP/$esc/j.json" -- $TARGET -r 1 >/dev/null 2>&1 && [ -s "$TMP/$esc/j.json" ] &&
+	ok "--json=FILE with escapes in FILE is a file name, not an unknown option" ||
+	bad "--json=FILE with escapes"
 
 finish hardening

@@ -100,5 +100,7 @@ expect_quoted "option value with escapes" "invalid number '\\\\x1b\[31m'" \
 	$REPLAY --window-size "$(printf '\033[31m')" "$SCRIPT" /dev/null
 expect_quoted "C1 control (U+009B, CSI) in a name" '\\xc2\\x9b31m' \
 	$REPLAY "$SCRIPT" "$TMP/$(printf '\302\23331m')"
+expect_quoted "an unknown option with escapes" "unrecognized option '--\\\\x1b\[31m'" \
+	$REPLAY "$SCRIPT" /dev/null "$(printf -- '--\033[31m')"
 
 finish replay_limits
