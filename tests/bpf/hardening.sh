@@ -10,7 +10,7 @@ LOOP=$BUILD/bench/overhead_target
 require_root hardening
 require hardening "$TRACE" "$TARGET" "$LOOP"
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
+trap 'umount "$TMP/small" 2>/dev/null; rm -rf "$TMP"; kill $(jobs -p) 2>/dev/null' EXIT
 . tests/common/check.shlib
 
 # rss_growth CMD...: runs CMD in the background and prints how far its RSS
@@ -56,6 +56,14 @@ s = json.load(open('$TMP/raw.json'))['stats'][0]
 assert s['exact']['samples'] == s['call_count'] >= 500000, s
 assert s['exact']['p99_time_ms'] >= s['exact']['p50_time_ms'] >= 0
 " && ok "--raw: exact percentiles over every call" || bad "--raw: exact figures missing"
+# exact mode's temporary file on a full disk: the session ends, saying so
+mkdir "$TMP/small" && mount -t tmpfs -o size=64k none "$TMP/small"
+STREAMED=1
+expect_error "exact mode's temporary file on a full disk" \
+	"exact mode: cannot write its temporary file in $TMP/small: No space left on device" \
+	env TMPDIR="$TMP/small" $TRACE -q --raw /dev/null -- $LOOP loop 200000 1
+STREAMED=0
+umount "$TMP/small"
 
 # --- the maps' kernel memory: banner, table, JSON ---------------------------
 $TRACE --json "$TMP/m.json" -- $TARGET -r 1 >"$TMP/m.out" 2>"$TMP/m.err"
