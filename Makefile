@@ -24,7 +24,11 @@ MULTIARCH := $(shell $(CC) -dumpmachine)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -MMD -MP
-CPPFLAGS += -Iusdt -Ibpf -Iuser -Itracker -I$(BUILD)
+# sanitizer flags (make asan sets them); a separate variable, since a
+# CFLAGS given on the command line would drop the flags appended above
+SANITIZE ?=
+CFLAGS  += $(SANITIZE)
+CPPFLAGS += -Iusdt -Ibpf -Iuser -Itracker -Icommon -I$(BUILD)
 
 ifeq ($(V),1)
 Q =
@@ -44,13 +48,14 @@ TEST_TARGETS  :=
 BENCH_TARGETS :=
 INSTALL_BINS  :=
 
-.PHONY: all deps test bench demo profile fuzz install clean vmlinux
+.PHONY: all deps test bench demo profile fuzz install clean vmlinux asan
 all:
 
 include vmlinux/vmlinux.mk
 include bpf/bpf.mk
 include user/user.mk
 include tracker/tracker.mk
+include common/common.mk
 include tests/tests.mk
 include tests/fuzz/fuzz.mk
 -include tests/perf/perf.mk
@@ -69,6 +74,36 @@ bench: $(BENCH_TARGETS)
 demo: all $(BUILD)/tests/targets/latency_target
 	$(BUILD)/autocue-trace -i 1 --folded $(BUILD)/demo.folded -- \
 		$(BUILD)/tests/targets/latency_target -t 2 -r 60
+
+# make asan: what we ship (tracker, replay, the loader and its library) and
+# the test programs built with AddressSanitizer and UBSan into $(ASAN_BUILD),
+# then the unit, tracker and BPF suites on them. The traced fixtures stay
+# plain: they are tracees, not our code, and the red-zone and timing tests
+# need them as a user would build them. Options (see the README):
+#  exitcode=86        an ASan report never passes for our own exit 1
+#  detect_leaks=1     LeakSanitizer at every exit (it stops the process's
+#                     threads with ptrace: CI runs nothing under a debugger,
+#                     and the tracer uses uprobes, not ptrace)
+#  halt_on_error=1    (UBSan) the first report fails the run
+ASAN_BUILD ?= build-asan
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+ASAN_ENV   := ASAN_OPTIONS=exitcode=86:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
+	LSAN_OPTIONS=exitcode=86
+
+# the programs in parallel, then the suites one at a time, as make test
+# runs them (the BPF suite's timing checks share the two cores otherwise)
+asan:
+	$(Q)$(MAKE) --no-print-directory -j2 BUILD=$(ASAN_BUILD) \
+		SANITIZE="$(ASAN_FLAGS)" all
+	$(Q)$(ASAN_ENV) $(MAKE) --no-print-directory -j1 BUILD=$(ASAN_BUILD) \
+		SANITIZE="$(ASAN_FLAGS)" test-unit test-tracker test-bpf
+	@echo "asan: unit, tracker and BPF suites passed under ASan and UBSan"
+
+# the tracees of the suites: never sanitized (see asan)
+$(BUILD)/tests/targets/%: override SANITIZE :=
+$(BUILD)/bench/overhead_target: override SANITIZE :=
 
 deps:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \

@@ -55,3 +55,10 @@ bench-accuracy: $(BUILD)/autocue-trace $(BUILD)/autocue-replay $(BUILD)/gen-sess
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) RUNS=$(RUNS) sh bench/accuracy.sh
 
 BENCH_TARGETS += bench-accuracy
+
+# make soak: constant memory over a long session (root, SOAK_SECONDS=600):
+# -i 1 --json --folded at the highest call rate, RSS flat within 1 MiB
+# after the first minute. Not part of make test.
+.PHONY: soak
+soak: $(BENCH_DIR)/overhead_target $(BUILD)/autocue-trace
+	$(Q)BUILD=$(BUILD) sh bench/soak.sh

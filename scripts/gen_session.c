@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "readfile.h"
+#include "lines.h"
 #include "script.h"
 
 struct opts {
@@ -514,9 +514,10 @@ int main(int argc, char **argv)
 
 	if (argp_parse(&argp, argc, argv, 0, NULL, &o))
 		return 1;
-	md = ac_read_file(o.script, &len);
+	md = ac_read_file(o.script, AC_DEFAULT_MAX_FILE, &len);
 	if (!md) {
 		fprintf(stderr, "gen-session: %s: %s\n", o.script,
+			errno == E2BIG ? "larger than the 64 MiB a script may be" :
 			strerror(errno));
 		return 1;
 	}

@@ -17,9 +17,9 @@ PROFILE_SEED     ?= 1
 PROFILE_REALTIME ?= 25
 PROFILE_DIR      ?= profiling_results
 
-$(BUILD)/gen-session: scripts/gen_session.c $(BUILD)/libautocue.a
+$(BUILD)/gen-session: scripts/gen_session.c $(BUILD)/libautocue.a $(COMMON_OBJS)
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue.a $(TRACKER_LIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue.a $(COMMON_OBJS) $(TRACKER_LIBS) -o $@
 
 ALL_TARGETS += $(BUILD)/gen-session
 

@@ -92,3 +92,6 @@ test-install: all
 	$(Q)echo "  RUN      tests/install/install.sh"; BUILD=$(BUILD) sh tests/install/install.sh
 
 TEST_TARGETS += test-install
+
+# hardening.sh drives the tight loop of the soak benchmark
+test-bpf: $(BUILD)/bench/overhead_target

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,9 @@
 #include <unistd.h>
 
 #include "float_repr.h"
-#include "readfile.h"
+#include "fuzzy.h"
+#include "lines.h"
+#include "quote.h"
 #include "script.h"
 #include "threaded.h"
 #include "tracker.h"
@@ -42,11 +45,18 @@ struct env {
 	long loops;		/* 0: forever */
 	bool words;
 	bool threaded;
+	size_t max_line;	/* bytes per events line */
+	size_t max_file;	/* bytes of a file read whole (the script,
+				 * --loop's events) */
 };
+
+/* The documented input limits (README "Limits"), options to raise them. */
+#define DEFAULT_MAX_LINE (1UL << 20)
 
 enum {
 	OPT_WINDOW = 0x100, OPT_MATCH, OPT_JUMP, OPT_MAXJUMP, OPT_MAXSKIP,
 	OPT_SKIPHDR, OPT_REALTIME, OPT_LOOP, OPT_WORDS, OPT_THREADED,
+	OPT_MAX_LINE, OPT_MAX_FILE,
 };
 
 static const char doc[] =
@@ -90,6 +100,10 @@ static const struct argp_option options[] = {
 	  "(EVENTS not needed)", 0 },
 	{ "threaded", OPT_THREADED, NULL, 0, "Use the worker-thread "
 	  "tracker", 0 },
+	{ "max-line", OPT_MAX_LINE, "BYTES", 0, "Refuse an events line "
+	  "longer than BYTES (default 1 MiB)", 0 },
+	{ "max-file", OPT_MAX_FILE, "BYTES", 0, "Refuse a script, or --loop's "
+	  "events, larger than BYTES (default 64 MiB)", 0 },
 	{ 0 },
 };
 
@@ -118,7 +132,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MAXJUMP:
 	case OPT_MAXSKIP:
 		if (parse_long(arg, key == OPT_WINDOW ? 1 : 0, INT_MAX / 4, &v))
-			argp_failure(state, 1, 0, "invalid number '%s'", arg);
+			argp_failure(state, 1, 0, "invalid number '%s'",
+				     AC_Q(arg));
 		if (key == OPT_WINDOW)
 			env->topts.window_size = (int)v;
 		else if (key == OPT_JUMP)
@@ -136,7 +151,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		    !(env->topts.match_threshold >= 0.0 &&
 		      env->topts.match_threshold <= 100.0))
 			argp_failure(state, 1, 0, "invalid threshold '%s' "
-				     "(0 to 100)", arg);
+				     "(0 to 100)", AC_Q(arg));
 		break;
 	case OPT_SKIPHDR:
 		env->topts.skip_headers = true;
@@ -145,17 +160,27 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		env->realtime_ms = 100;
 		if (arg && parse_long(arg, 0, 3600000, &env->realtime_ms))
 			argp_failure(state, 1, 0, "invalid --realtime '%s'",
-				     arg);
+				     AC_Q(arg));
 		break;
 	case OPT_LOOP:
 		if (parse_long(arg, 0, LONG_MAX, &env->loops))
-			argp_failure(state, 1, 0, "invalid --loop '%s'", arg);
+			argp_failure(state, 1, 0, "invalid --loop '%s'",
+				     AC_Q(arg));
 		break;
 	case OPT_WORDS:
 		env->words = true;
 		break;
 	case OPT_THREADED:
 		env->threaded = true;
+		break;
+	case OPT_MAX_LINE:
+	case OPT_MAX_FILE:
+		if (parse_long(arg, 1, LONG_MAX, &v))
+			argp_failure(state, 1, 0, "invalid --%s '%s'",
+				     key == OPT_MAX_LINE ? "max-line" : "max-file",
+				     AC_Q(arg));
+		*(key == OPT_MAX_LINE ? &env->max_line : &env->max_file) =
+			(size_t)v;
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0)
@@ -180,11 +205,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 enum mode { MODE_UNKNOWN, MODE_JSON, MODE_PLAIN };
 
 struct reader {
-	FILE *f;
+	struct ac_lines in;
 	const char *path;
-	char *line;
-	size_t cap;
-	long lineno;
 	enum mode mode;
 	json_tokener *tok;	/* one for all lines: it allocates */
 };
@@ -274,63 +296,105 @@ static bool plain_text_event(char *s, struct event *ev)
 	return true;
 }
 
+__attribute__((format(printf, 2, 3)))
+static int bad_event(const struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "autocue-replay: %s:%ld: ", r->path, r->in.lineno);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+/* The one event key the object holds (partial, text, reset, jump_to):
+ * NULL, with the message given, when it holds none or several. */
+static const char *event_key(const struct reader *r, json_object *o,
+			     json_object **v)
+{
+	static const char *const keys[] = { "partial", "text", "reset",
+					    "jump_to" };
+	const char *key = NULL;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_object *x;
+
+		if (!json_object_object_get_ex(o, keys[i], &x))
+			continue;
+		if (key) {
+			bad_event(r, "event holds both %s and %s (one a line)",
+				  key, keys[i]);
+			return NULL;
+		}
+		key = keys[i];
+		*v = x;
+	}
+	if (!key)
+		bad_event(r, "unknown event (want partial, text, reset or "
+			  "jump_to)");
+	return key;
+}
+
 static int json_event(struct reader *r, const char *s, struct event *ev)
 {
-	const char *why = NULL;
-	json_object *o = parse_line(r, s, &why), *v;
+	const char *why = NULL, *key;
+	json_object *o = parse_line(r, s, &why), *v = NULL;
 	int err = -EINVAL;
 
-	if (!o) {
-		fprintf(stderr, "autocue-replay: %s:%ld: malformed JSON: %s\n",
-			r->path, r->lineno, why);
-		return -EINVAL;
-	}
+	if (!o)
+		return bad_event(r, "malformed JSON: %s", why);
 	if (!json_object_is_type(o, json_type_object)) {
-		fprintf(stderr, "autocue-replay: %s:%ld: event is not a JSON "
-			"object\n", r->path, r->lineno);
+		bad_event(r, "event is not a JSON object");
 		goto cleanup;
 	}
-	if (json_object_object_get_ex(o, "partial", &v) ||
-	    json_object_object_get_ex(o, "text", &v)) {
+	key = event_key(r, o, &v);
+	if (!key)
+		goto cleanup;
+	if (!strcmp(key, "partial") || !strcmp(key, "text")) {
 		if (!json_object_is_type(v, json_type_string)) {
-			fprintf(stderr, "autocue-replay: %s:%ld: text is not a "
-				"string\n", r->path, r->lineno);
+			bad_event(r, "text is not a string");
 			goto cleanup;
 		}
 		/* "\u0000" would silently cut the text short */
 		if (strlen(json_object_get_string(v)) !=
 		    (size_t)json_object_get_string_len(v)) {
-			fprintf(stderr, "autocue-replay: %s:%ld: text holds a "
-				"NUL character\n", r->path, r->lineno);
+			bad_event(r, "text holds a NUL character");
 			goto cleanup;
 		}
-		ev->kind = json_object_object_get_ex(o, "partial", NULL) ?
-				   EV_PARTIAL : EV_FINAL;
+		ev->kind = *key == 'p' ? EV_PARTIAL : EV_FINAL;
 		ev->text = ev->alloc = strdup(json_object_get_string(v));
 		if (!ev->alloc) {
 			err = -ENOMEM;
 			goto cleanup;
 		}
-	} else if (json_object_object_get_ex(o, "reset", &v)) {
+	} else if (!strcmp(key, "reset")) {
+		if (!json_object_is_type(v, json_type_boolean) ||
+		    !json_object_get_boolean(v)) {
+			bad_event(r, "reset is not true");
+			goto cleanup;
+		}
 		ev->kind = EV_RESET;
-	} else if (json_object_object_get_ex(o, "jump_to", &v)) {
+	} else {
 		int64_t j;
 
 		if (!json_object_is_type(v, json_type_int)) {
-			fprintf(stderr, "autocue-replay: %s:%ld: jump_to is not "
-				"an integer\n", r->path, r->lineno);
+			bad_event(r, "jump_to is not an integer");
 			goto cleanup;
 		}
+		/* json-c saturates what int64 cannot hold at its limits:
+		 * those are refused (a saturated value is no position);
+		 * anything else past the script is clamped to it, by the
+		 * tracker, as the application does */
 		j = json_object_get_int64(v);
-
+		if (j == INT64_MAX || j == INT64_MIN) {
+			bad_event(r, "jump_to is out of range (beyond int64)");
+			goto cleanup;
+		}
 		ev->kind = EV_JUMP;
 		ev->jump = j > INT_MAX ? INT_MAX : j < INT_MIN ? INT_MIN :
 								(int)j;
-	} else {
-		fprintf(stderr, "autocue-replay: %s:%ld: unknown event (want "
-			"partial, text, reset or jump_to)\n", r->path,
-			r->lineno);
-		goto cleanup;
 	}
 	err = 0;
 cleanup:
@@ -342,33 +406,29 @@ cleanup:
 static int next_event(struct reader *r, struct event *ev)
 {
 	for (;;) {
-		ssize_t n;
+		int got = ac_lines_next(&r->in);
+		size_t n = r->in.len;
 		char *s;
 
-		errno = 0;
-		n = getline(&r->line, &r->cap, r->f);
-		if (n < 0) {
-			if (errno && errno != EINVAL) {
-				fprintf(stderr, "autocue-replay: %s: %s\n",
-					r->path, strerror(errno));
-				return -errno;
-			}
+		if (got == -E2BIG)
+			return bad_event(r, "line longer than %zu bytes "
+					 "(--max-line)", r->in.max_line);
+		if (got < 0) {
+			fprintf(stderr, "autocue-replay: %s: %s\n", r->path,
+				strerror(-got));
+			return got;
+		}
+		if (!got)
 			return 0;
-		}
-		r->lineno++;
-		if ((size_t)n != strlen(r->line) ||
-		    !ac_utf8_valid(r->line, (size_t)n)) {
-			fprintf(stderr, "autocue-replay: %s:%ld: not valid "
-				"UTF-8 text\n", r->path, r->lineno);
-			return -EINVAL;
-		}
+		if (n != strlen(r->in.line) || !ac_utf8_valid(r->in.line, n))
+			return bad_event(r, "not valid UTF-8 text");
 		/* a byte-order mark before the first line (Windows editors)
 		 * must not hide the first '{' */
-		if (r->lineno == 1 && !strncmp(r->line, "\xef\xbb\xbf", 3))
-			memmove(r->line, r->line + 3, (size_t)n - 2);
-		if (blank(r->line))
+		if (r->in.lineno == 1 && !strncmp(r->in.line, "\xef\xbb\xbf", 3))
+			memmove(r->in.line, r->in.line + 3, n - 2);
+		if (blank(r->in.line))
 			continue;
-		s = trim(r->line);
+		s = trim(r->in.line);
 		if (r->mode == MODE_UNKNOWN)
 			r->mode = *s == '{' ? MODE_JSON : MODE_PLAIN;
 		ev->text = ev->alloc = NULL;
@@ -575,6 +635,7 @@ static int run_loops(struct runner *rn, struct reader *r)
 {
 	struct event *evs = NULL, ev;
 	long n = 0, cap = 0;
+	size_t held = 0;
 	int err;
 
 	while ((err = next_event(r, &ev)) > 0) {
@@ -582,6 +643,15 @@ static int run_loops(struct runner *rn, struct reader *r)
 		if (ev.text && !ev.alloc &&
 		    !(ev.text = ev.alloc = strdup(ev.text))) {
 			err = -ENOMEM;
+			goto cleanup;
+		}
+		/* held in memory for every loop: bounded like a script */
+		held += sizeof(ev) + (ev.text ? strlen(ev.text) + 1 : 0);
+		if (held > rn->env->max_file) {
+			free(ev.alloc);
+			err = bad_event(r, "events past %zu bytes, the most "
+					"--loop holds (--max-file)",
+					rn->env->max_file);
 			goto cleanup;
 		}
 		if (n == cap) {
@@ -632,7 +702,10 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = { options, parse_opt, args_doc, doc,
 					  NULL, NULL, NULL };
-	struct env env = { .topts = AC_TRACKER_OPTS_DEFAULT, .loops = 1 };
+	struct env env = { .topts = AC_TRACKER_OPTS_DEFAULT, .loops = 1,
+			   .max_line = DEFAULT_MAX_LINE,
+			   .max_file = AC_DEFAULT_MAX_FILE };
+	const char *script;
 	struct reader rd = { 0 };
 	struct runner rn = { .env = &env };
 	struct ac_script *s = NULL;
@@ -642,29 +715,40 @@ int main(int argc, char **argv)
 
 	/* usage errors exit 1 like every other bad input, not argp's 64 */
 	argp_err_exit_status = 1;
+	if ((script = ac_unsafe_option(argc, argv, false))) {
+		fprintf(stderr, "autocue-replay: unrecognized option '%s' "
+			"(see --help)\n", AC_Q(script));
+		return 1;
+	}
 	err = argp_parse(&argp, argc, argv, 0, NULL, &env);
 	if (err)
 		return 1;
 
-	md = ac_read_file(env.script_path, &mdlen);
+	script = AC_Q(env.script_path);
+	md = ac_read_file(env.script_path, env.max_file, &mdlen);
+	if (!md && errno == E2BIG) {
+		fprintf(stderr, "autocue-replay: %s:1: larger than %zu bytes "
+			"(--max-file)\n", script, env.max_file);
+		goto cleanup;
+	}
 	if (!md) {
-		fprintf(stderr, "autocue-replay: %s: %s\n", env.script_path,
+		fprintf(stderr, "autocue-replay: %s: %s\n", script,
 			strerror(errno));
 		goto cleanup;
 	}
 	if (strlen(md) != mdlen) {
 		fprintf(stderr, "autocue-replay: %s: contains a NUL byte, at %zu\n",
-			env.script_path, strlen(md));
+			script, strlen(md));
 		goto cleanup;
 	}
 	if (!ac_utf8_valid(md, mdlen)) {
 		fprintf(stderr, "autocue-replay: %s: not valid UTF-8 text\n",
-			env.script_path);
+			script);
 		goto cleanup;
 	}
 	s = ac_script_parse(md, mdlen, errbuf, sizeof(errbuf));
 	if (!s) {
-		fprintf(stderr, "autocue-replay: %s: %s\n", env.script_path,
+		fprintf(stderr, "autocue-replay: %s: %s\n", script,
 			errbuf[0] ? errbuf : "cannot parse script");
 		goto cleanup;
 	}
@@ -674,31 +758,32 @@ int main(int argc, char **argv)
 	}
 	if (s->n == 0) {
 		fprintf(stderr, "autocue-replay: %s: script has no speakable "
-			"words\n", env.script_path);
+			"words\n", script);
 		goto cleanup;
 	}
 
-	rd.path = env.events_path;
+	rd.path = AC_Q(env.events_path);
+	rd.in.max_line = env.max_line;
 	if (!strcmp(env.events_path, "-")) {
-		rd.f = stdin;
+		rd.in.f = stdin;
 		rd.path = "<stdin>";
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	} else {
-		rd.f = fopen(env.events_path, "r");
-		if (!rd.f) {
+		rd.in.f = fopen(env.events_path, "r");
+		if (!rd.in.f) {
 			fprintf(stderr, "autocue-replay: %s: %s\n",
-				env.events_path, strerror(errno));
+				rd.path, strerror(errno));
 			goto cleanup;
 		}
 	}
 	if (env.realtime_ms)
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	else if (rd.f != stdin && !isatty(STDOUT_FILENO))
+	else if (rd.in.f != stdin && !isatty(STDOUT_FILENO))
 		/* a session's output is a megabyte: 4 KB writes were a
 		 * tenth of a replay */
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (rd.f != stdin)
-		setvbuf(rd.f, NULL, _IOFBF, 1 << 16);
+	if (rd.in.f != stdin)
+		setvbuf(rd.in.f, NULL, _IOFBF, 1 << 16);
 
 	if (env.threaded) {
 		struct ac_threaded_opts to = AC_THREADED_OPTS_DEFAULT;
@@ -726,9 +811,9 @@ int main(int argc, char **argv)
 cleanup:
 	ac_threaded_free(rn.tt);
 	ac_tracker_free(rn.t);
-	if (rd.f && rd.f != stdin)
-		fclose(rd.f);
-	free(rd.line);
+	if (rd.in.f && rd.in.f != stdin)
+		fclose(rd.in.f);
+	ac_lines_free(&rd.in);
 	if (rd.tok)
 		json_tokener_free(rd.tok);
 	ac_script_free(s);

@@ -62,6 +62,11 @@ struct ac_raw_call {
 	uint16_t depth;
 };
 
+/* The percentiles exact mode computes from every call (ranks as
+ * ac_probe_percentile's): 0.50 0.90 0.95 0.99 0.999. */
+#define AC_EXACT_NQ 5
+extern const double ac_exact_quantiles[AC_EXACT_NQ];
+
 /* count is every call. A call whose time holds a probe site's first hits
  * (the kernel's one-time uprobe set-up, 5 us to 1 ms, lands inside it and
  * every call open around it) is cold: counted, its time kept apart in
@@ -81,9 +86,11 @@ struct ac_probe_stats {
 	int shift;		/* sub-bucket bits */
 	uint32_t nbuckets;
 	const uint64_t *buckets;	/* count per bucket */
-	/* exact mode only: sorted durations of every call, else NULL */
-	const uint64_t *exact;
+	/* exact mode: how many calls the exact figures cover (0: none, as
+	 * outside exact mode and in ac_trace_snapshot_hist()), and their
+	 * percentiles at ac_exact_quantiles, exactly */
 	uint64_t nexact;
+	uint64_t exact_q[AC_EXACT_NQ];
 };
 
 /* A folded call path, root first, names of ac_snapshot.probes. */
@@ -128,6 +135,9 @@ struct ac_snapshot {
 	struct ac_path_stats *paths;
 	uint64_t lost[AC_LOST_NR];
 	uint64_t map_bytes;	/* kernel memory of the maps */
+	int tracee_signal;	/* the signal that killed the traced command;
+				 * 0: it did not, or it is not known (the
+				 * CLI sets it at the end of a session) */
 };
 
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
@@ -147,13 +157,21 @@ int ac_trace_open_list(pid_t pid, const struct ac_trace_opts *opts,
  * attached (ac_trace_close() detaches them). 0 or -errno, with the reason
  * in ac_trace_error(). */
 int ac_trace_attach(struct ac_trace *t);
-/* Exact mode: moves streamed records into the trace's buffer; call it
- * regularly (it waits at most timeout_ms). Returns records consumed. */
+/* Exact mode: moves streamed records into the trace's spill file; call
+ * it regularly (it waits at most timeout_ms). Returns records consumed,
+ * or -errno when the spill file cannot be written (a full disk): the
+ * exact figures are then lost, and snapshots fail until a reset. */
 int ac_trace_poll(struct ac_trace *t, int timeout_ms);
 /* Exact mode: also write every call to f as a text line
  * "probe tid start_ns dur_ns depth"; NULL stops it. */
 void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f);
+/* In exact mode the snapshot's exact percentiles read back every call
+ * recorded since the start or the last reset (a few passes over the
+ * spill file, exact.h); ac_trace_snapshot_hist() leaves them out, for
+ * frequent snapshots of a long session. NULL on failure (out of memory,
+ * or in exact mode a spill file that could not be written or read). */
 struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t);
+struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t);
 int ac_trace_reset(struct ac_trace *t);
 /* pid of the traced process; for a command, whether it is still running */
 pid_t ac_trace_pid(const struct ac_trace *t);
@@ -185,7 +203,8 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
 					      const char *name);
 /* q in [0, 1]: the value of rank floor(count * q) (clamped to count - 1)
  * of the sorted durations, as the bucket's midpoint, within 2^-(shift+1)
- * of the exact value; from the exact samples when present. */
+ * of the exact value; exactly when the snapshot holds exact figures and q
+ * is one of ac_exact_quantiles. */
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q);
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
 /* What a duration below resolution_ns is shown as: "<" this, the most it

@@ -134,13 +134,13 @@ if ints[1][1]['tracker_update'] >= cum[-1][1]['tracker_update']:
     fail('reset: interval 2 (%d calls) is not smaller than the cumulative 2 s total (%d)'
          % (ints[1][1]['tracker_update'], cum[-1][1]['tracker_update']))
 
-# --json with --interval: an array, one report per interval, then the
-# final one; with --reset-each-interval each covers its own interval only
+# --json with --interval: JSON Lines, one report a line per interval, then
+# the final one; with --reset-each-interval each covers its own interval only
 with open(js) as f:
-    j = json.load(f)
-if not isinstance(j, list) or len(j) != len(reset):
-    fail('--json: want an array of %d reports (intervals + final), got %s'
-         % (len(reset), type(j).__name__ if not isinstance(j, list) else len(j)))
+    j = [json.loads(line) for line in f]
+if len(j) != len(reset) or not all(isinstance(r, dict) for r in j):
+    fail('--json: want %d lines of reports (intervals + final), got %d'
+         % (len(reset), len(j)))
 for k, (rep, (ti, rows)) in enumerate(zip(j, reset)):
     stats = {s['name']: s for s in rep['stats']}
     if rep.get('interval') != k + 1:

@@ -81,11 +81,12 @@ timeout 20 $REPLAY --max-skip-distance 500000000 "$SCRIPT" \
 rc=$?
 [ $rc -eq 0 ] && ok "--max-skip-distance 500000000 finishes" ||
 	bad "--max-skip-distance 500000000: exit $rc"
-# one 10 MB final: read whole, handled, no crash
+# one 10 MB final, allowed by --max-line: read whole, handled, no crash
+# (replay_limits.sh: refused without it)
 head -c 10000000 /dev/zero | tr '\0' 'a' >"$TMP/huge.txt"
 echo >>"$TMP/huge.txt"
 echo "good morning" >>"$TMP/huge.txt"
-$REPLAY "$SCRIPT" "$TMP/huge.txt" >"$TMP/out" 2>"$TMP/err"
+$REPLAY --max-line 10000001 "$SCRIPT" "$TMP/huge.txt" >"$TMP/out" 2>"$TMP/err"
 rc=$?
 [ $rc -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 2 ] && ok "a 10 MB line is one event" ||
 	bad "10 MB line: exit $rc $(head -c 200 "$TMP/err")"

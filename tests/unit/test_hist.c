@@ -226,12 +226,16 @@ static void check_within(const char *what, uint64_t *v, uint64_t n, int s,
 				 "(%.3f%% off)", what, s, qs[i], got, want,
 				 100 * err);
 	}
-	/* with exact samples present, ac_probe_percentile uses them */
-	f.p.exact = f.sorted;
+	/* with exact figures present, ac_probe_percentile gives them at
+	 * their quantiles, and the histogram's elsewhere */
+	for (int k = 0; k < AC_EXACT_NQ; k++)
+		f.p.exact_q[k] = exact_q(&f, ac_exact_quantiles[k]);
 	f.p.nexact = f.n;
-	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
-		assert_int_equal(ac_probe_percentile(&f.p, qs[i]),
-				 exact_q(&f, qs[i]));
+	for (int k = 0; k < AC_EXACT_NQ; k++)
+		assert_int_equal(ac_probe_percentile(&f.p, ac_exact_quantiles[k]),
+				 exact_q(&f, ac_exact_quantiles[k]));
+	assert_int_equal(ac_probe_percentile(&f.p, 0.75),
+			 ac_probe_hist_percentile(&f.p, 0.75));
 	fake_free(&f);
 }
 

@@ -109,6 +109,28 @@ static void test_classic_sites(void **state)
 	ac_probes_free(&fast);
 }
 
+/* Names a hostile build wrote into the notes (terminal escapes, a C1
+ * control) are never a pair, even when both halves are there: unpaired,
+ * as they appear (the CLI quotes them). */
+static void test_names_not_identifiers(void **state)
+{
+	struct ac_probe_set s;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(ac_probes_discover(TARGETS "evilnames", "autocue", &s,
+					    err, sizeof(err)), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.p[0].name, "plain");
+	assert_int_equal(s.nunpaired, 3);
+	assert_string_equal(s.unpaired[0],
+			    "\033]0;pwned\007\033[31mRED__entry");
+	assert_string_equal(s.unpaired[1],
+			    "\033]0;pwned\007\033[31mRED__return");
+	assert_string_equal(s.unpaired[2], "\302\233" "2J__entry");
+	ac_probes_free(&s);
+}
+
 static void test_unpaired_and_providers(void **state)
 {
 	static const unsigned char nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
@@ -156,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_pairs_and_sites),
 		cmocka_unit_test(test_classic_sites),
 		cmocka_unit_test(test_unpaired_and_providers),
+		cmocka_unit_test(test_names_not_identifiers),
 		cmocka_unit_test(test_not_elf_and_no_probes),
 	};
 

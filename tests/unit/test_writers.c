@@ -22,6 +22,7 @@
 #include "autocue_trace.h"
 #include "folded.h"
 #include "json_report.h"
+#include "json_series.h"
 #include "report.h"
 #include "svg.h"
 
@@ -36,6 +37,7 @@ struct fixture {
 	struct ac_probe_stats probes[NPROBES];
 	uint64_t buckets[NPROBES][NB];
 	uint64_t samples[NPROBES][32];
+	int nsamples[NPROBES];
 	struct ac_path_stats paths[8];
 	int ids[8][AC_PATH_DEPTH];
 	char dir[64];
@@ -69,10 +71,11 @@ static void add_probe(struct fixture *fx, int i, const char *name,
 		p->count++;
 	}
 	qsort(fx->samples[i], n, sizeof(uint64_t), cmp_u64);
-	if (exact) {
-		p->exact = fx->samples[i];
-		p->nexact = n;
-	}
+	/* exact mode's figures: the sorted samples at its quantiles */
+	for (int k = 0; exact && k < AC_EXACT_NQ; k++)
+		p->exact_q[k] = fx->samples[i][(int)fmin(n * ac_exact_quantiles[k], n - 1)];
+	p->nexact = exact ? n : 0;
+	fx->nsamples[i] = n;
 }
 
 static void add_path(struct fixture *fx, const int *ids, int depth,
@@ -292,7 +295,6 @@ static void test_bounds_in_table(void **state)
 	fx->probes[P_ODD].count = 1;
 	fx->probes[P_ODD].total_ns = 0;
 	memset(fx->buckets[P_ODD], 0, sizeof(fx->buckets[P_ODD]));
-	fx->probes[P_ODD].exact = NULL;
 	fx->probes[P_ODD].nexact = 0;
 	/* update: 4000 traced calls beneath its 10, 3 us each subtracted */
 	u->desc = 4000;
@@ -438,7 +440,7 @@ static void test_table_raw(void **state)
 	s.pair_ns = 0;
 	memset(s.lost, 0, sizeof(s.lost));
 	for (int i = 0; i < NPROBES; i++)
-		s.probes[i].exact = NULL;
+		s.probes[i].nexact = 0;
 	assert_int_equal(ac_report_table(f, &s, NULL), 0);
 	fclose(f);
 	assert_null(strstr(buf, "P95x"));
@@ -446,9 +448,9 @@ static void test_table_raw(void **state)
 	assert_null(strstr(buf, "*"));
 	assert_non_null(strstr(buf, "raw figures (no compensation)\n"));
 	free(buf);
-	/* restore the fixture's exact samples */
-	fx->probes[P_PARTIAL].exact = fx->samples[P_PARTIAL];
-	fx->probes[P_ODD].exact = fx->samples[P_ODD];
+	/* restore the fixture's exact figures */
+	fx->probes[P_PARTIAL].nexact = fx->nsamples[P_PARTIAL];
+	fx->probes[P_ODD].nexact = fx->nsamples[P_ODD];
 }
 
 /* --- folded ----------------------------------------------------------- */
@@ -566,14 +568,14 @@ static void check_stat(struct json_object *st, const struct ac_probe_stats *p)
 	}
 	assert_int_equal(json_object_array_length(b), nb);
 
-	if (!p->exact) {
+	if (!p->nexact) {
 		assert_false(json_object_object_get_ex(st, "exact", NULL));
 		return;
 	}
 	ex = get(st, "exact");
 	assert_int_equal(json_object_get_uint64(get(ex, "samples")),
 			 p->nexact);
-	assert_ms(ex, "p50_time_ms", p->exact[p->nexact / 2]);
+	assert_ms(ex, "p50_time_ms", p->exact_q[0]);
 	assert_ms(ex, "p95_time_ms", ac_probe_percentile(p, 0.95));
 	assert_ms(ex, "p99_time_ms", ac_probe_percentile(p, 0.99));
 }
@@ -648,46 +650,73 @@ static void test_json(void **state)
 	json_object_put(r);
 }
 
+/* The lines of a JSON Lines file, each parsed (NULL where one is not a
+ * JSON value); returns how many. */
+static int read_jsonl(const char *path, struct json_object **out, int max)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+
+	assert_non_null(f);
+	while (n < max && getline(&line, &cap, f) > 0) {
+		/* one report a line: no newline inside it */
+		assert_non_null(strchr(line, '\n'));
+		out[n++] = json_tokener_parse(line);
+	}
+	free(line);
+	fclose(f);
+	return n;
+}
+
 static void test_json_intervals(void **state)
 {
 	struct fixture *fx = *state;
-	char *path = path_in(fx, "series.json");
-	struct ac_json_series *js = ac_json_series_new();
-	struct json_object *arr;
+	char *path = path_in(fx, "series.jsonl");
+	struct ac_json_series *js;
+	struct json_object *lines[4];
+	int n;
 
-	assert_non_null(js);
-	/* rewritten after every interval, valid each time */
+	assert_int_equal(ac_json_series_open(path, &js), 0);
+	/* a line per interval, complete as soon as it is written */
 	for (int i = 1; i <= 2; i++) {
 		assert_int_equal(ac_json_series_add(js, &fx->s, false), 0);
-		assert_int_equal(ac_json_series_write(js, path), 0);
-		arr = json_object_from_file(path);
-		assert_non_null(arr);
-		assert_int_equal(json_object_array_length(arr), i);
-		for (int k = 0; k < i; k++) {
-			struct json_object *r = json_object_array_get_idx(arr, k);
-
-			assert_int_equal(json_object_get_int(get(r, "interval")),
+		n = read_jsonl(path, lines, 4);
+		assert_int_equal(n, i);
+		for (int k = 0; k < n; k++) {
+			assert_non_null(lines[k]);
+			assert_int_equal(json_object_get_int(get(lines[k], "interval")),
 					 k + 1);
-			assert_false(json_object_get_boolean(get(r, "final")));
-			check_report(fx, r);
+			assert_false(json_object_get_boolean(get(lines[k], "final")));
+			check_report(fx, lines[k]);
+			json_object_put(lines[k]);
 		}
-		json_object_put(arr);
 	}
 
-	/* the end of the trace: one more report, marked final */
+	/* the end of the trace: one more line, marked final */
 	assert_int_equal(ac_json_series_add(js, &fx->s, true), 0);
-	assert_int_equal(ac_json_series_write(js, path), 0);
-	ac_json_series_free(js);
-	arr = json_object_from_file(path);
-	assert_non_null(arr);
-	assert_int_equal(json_object_array_length(arr), 3);
+	assert_int_equal(ac_json_series_close(js), 0);
+	n = read_jsonl(path, lines, 4);
+	assert_int_equal(n, 3);
 	for (int k = 0; k < 3; k++) {
-		struct json_object *r = json_object_array_get_idx(arr, k);
-
-		assert_int_equal(json_object_get_int(get(r, "interval")), k + 1);
-		assert_int_equal(json_object_get_boolean(get(r, "final")), k == 2);
+		assert_non_null(lines[k]);
+		assert_int_equal(json_object_get_int(get(lines[k], "interval")), k + 1);
+		assert_int_equal(json_object_get_boolean(get(lines[k], "final")), k == 2);
+		json_object_put(lines[k]);
 	}
-	json_object_put(arr);
+}
+
+/* A write that fails (a full disk) is an error, not a silent loss. */
+static void test_json_intervals_full_disk(void **state)
+{
+	struct fixture *fx = *state;
+	struct ac_json_series *js;
+
+	(void)fx;
+	assert_int_equal(ac_json_series_open("/dev/full", &js), 0);
+	assert_int_equal(ac_json_series_add(js, &fx->s, false), -ENOSPC);
+	ac_json_series_close(js);
 }
 
 /* --- SVG -------------------------------------------------------------- */
@@ -977,6 +1006,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_intervals_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_intervals, setup,
 						teardown),
 		cmocka_unit_test(test_xml_checker),

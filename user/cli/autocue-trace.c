@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@
 #include "budget.h"
 #include "folded.h"
 #include "json_report.h"
+#include "json_series.h"
 #include "outfile.h"
+#include "quote.h"
 #include "report.h"
 #include "svg.h"
 
@@ -84,12 +87,12 @@ static const struct argp_option opts[] = {
 	{ "quiet", 'q', NULL, 0, "No progress messages", 2 },
 	{ "verbose", 'v', NULL, 0, "libbpf's messages too (loading, attaching)", 2 },
 	{ "json", OPT_JSON, "FILE", 0,
-	  "Write a JSON report (with -i: an array, one report per interval, then the final one)", 3 },
+	  "Write a JSON report (with -i: JSON Lines, one report a line per interval, then the final one)", 3 },
 	{ "folded", OPT_FOLDED, "FILE", 0,
 	  "Write folded stacks (self time in us) for flamegraphs", 3 },
 	{ "svg", OPT_SVG, "FILE", 0, "Write an interactive flamegraph", 3 },
 	{ "raw", OPT_RAW, "FILE", 0,
-	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth); keeps 8 bytes a call in memory", 3 },
+	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth); exact percentiles at the end, from a temporary file in TMPDIR (12 bytes a call)", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -141,27 +144,27 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'p':
 		if (parse_int(arg, 1, INT_MAX, &env->pid))
-			argp_failure(state, 1, 0, "invalid PID: %s", arg);
+			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
 		break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
 	case OPT_LIST: env->list = true; break;
 	case 'd':
 		if (parse_seconds(arg, &env->duration))
-			argp_failure(state, 1, 0, "invalid duration: %s", arg);
+			argp_failure(state, 1, 0, "invalid duration: %s", AC_Q(arg));
 		break;
 	case 'i':
 		if (parse_seconds(arg, &env->interval))
-			argp_failure(state, 1, 0, "invalid interval: %s", arg);
+			argp_failure(state, 1, 0, "invalid interval: %s", AC_Q(arg));
 		break;
 	case OPT_RESET: env->reset_each = true; break;
 	case 's':
 		if (ac_sort_parse(arg, &env->ropts.sort))
-			argp_failure(state, 1, 0, "invalid sort key: %s (total|avg|calls|p99|name)", arg);
+			argp_failure(state, 1, 0, "invalid sort key: %s (total|avg|calls|p99|name)", AC_Q(arg));
 		break;
 	case 'n':
 		if (parse_int(arg, 1, INT_MAX, &env->ropts.top))
-			argp_failure(state, 1, 0, "invalid --top: %s", arg);
+			argp_failure(state, 1, 0, "invalid --top: %s", AC_Q(arg));
 		break;
 	case OPT_ALL: env->ropts.show_empty = true; break;
 	case OPT_HIST: env->ropts.hist = true; break;
@@ -183,7 +186,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_PRECISION:
 		if (parse_int(arg, AC_MIN_SHIFT, AC_MAX_SHIFT, &env->topts.precision))
 			argp_failure(state, 1, 0, "invalid precision: %s (%d..%d bits)",
-				     arg, AC_MIN_SHIFT, AC_MAX_SHIFT);
+				     AC_Q(arg), AC_MIN_SHIFT, AC_MAX_SHIFT);
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
 	case OPT_NO_COMPENSATE: env->topts.no_compensate = true; break;
@@ -209,6 +212,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		/* the first operand starts the command: hand argp the rest */
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_ARGS:
+		/* an operand that no "--" introduced, beside -p, is a stray
+		 * argument (-d 20 1), not a command */
+		if (env->pid && strcmp(state->argv[state->next - 1], "--"))
+			argp_failure(state, 1, 0, "unexpected argument '%s' "
+				     "(a command goes after --)",
+				     AC_Q(state->argv[state->next]));
 		env->cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
@@ -267,11 +276,11 @@ static int list_probes(struct env *env)
 	unpaired = ac_trace_unpaired(t, &n);
 	for (int i = 0; i < n; i++)
 		fprintf(stderr, "autocue-trace: warning: unpaired probe %s:%s\n",
-			ac_trace_provider(t), unpaired[i]);
+			AC_Q(ac_trace_provider(t)), AC_Q(unpaired[i]));
 	n = ac_trace_nprobes(t);
 	if (!n)
 		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
-			ac_trace_provider(t), ac_trace_binary(t));
+			AC_Q(ac_trace_provider(t)), AC_Q(ac_trace_binary(t)));
 	else
 		printf("%-40s %7s %7s\n", "PROBE", "ENTRIES", "RETURNS");
 	for (int i = 0; i < n; i++) {
@@ -295,8 +304,8 @@ static int check_writable(const char *path)
 		return 0;
 	ret = ac_outfile_open(&o, path);
 	if (ret) {
-		fprintf(stderr, "autocue-trace: cannot write %s: %s\n", path,
-			strerror(-ret));
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			AC_Q(path), strerror(-ret));
 		return ret;
 	}
 	ac_outfile_abort(&o);
@@ -317,34 +326,33 @@ static int write_outputs(struct env *env, const struct ac_snapshot *s,
 	int ret = 0, failed = 0;
 
 	if (js)
-		ret = ac_json_series_add(js, s, true) ?:
-		      ac_json_series_write(js, env->json);
+		ret = ac_json_series_add(js, s, true);
 	else if (env->json)
 		ret = ac_json_write(env->json, s);
 	if (env->json && ret) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->json, strerror(-ret));
+			AC_Q(env->json), strerror(-ret));
 		failed = 1;
 	}
 	if (env->folded && (ret = ac_folded_write(env->folded, s))) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->folded, strerror(-ret));
+			AC_Q(env->folded), strerror(-ret));
 		failed = 1;
 	}
 	if (env->svg && (ret = ac_svg_write(env->svg, s))) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->svg, strerror(-ret));
+			AC_Q(env->svg), strerror(-ret));
 		failed = 1;
 	}
 	return failed;
 }
 
-/* One interval: a table, and with --json the file rewritten as the
- * array of every interval so far (valid after each one). */
+/* One interval: a table, and with --json one more line of JSON Lines. */
 static int report_interval(struct env *env, struct ac_trace *t,
 			   struct ac_json_series *js, int interval_no)
 {
-	struct ac_snapshot *s = ac_trace_snapshot(t);
+	/* exact mode's percentiles read back the whole session: at the end */
+	struct ac_snapshot *s = ac_trace_snapshot_hist(t);
 	char title[96], clock[16] = "";
 	time_t now = time(NULL);
 	struct tm tm;
@@ -364,11 +372,9 @@ static int report_interval(struct env *env, struct ac_trace *t,
 		ac_snapshot_free(s);
 		return ret;
 	}
-	if (js && !(ret = ac_json_series_add(js, s, false)))
-		ret = ac_json_series_write(js, env->json);
-	if (ret)
+	if (js && (ret = ac_json_series_add(js, s, false)))
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-			env->json, strerror(-ret));
+			AC_Q(env->json), strerror(-ret));
 	ac_snapshot_free(s);
 	return ret;
 }
@@ -387,20 +393,33 @@ static int wait_ms(const struct env *env, const struct timespec *t0,
 	return left > 0 ? (int)(left * 1000) + 1 : 0;
 }
 
+/* The signal that ended the traced command, 0 if it still runs, exited,
+ * or is not ours to wait for (-p). */
+static int tracee_signal(struct ac_trace *t)
+{
+	int status = 0;
+
+	if (ac_trace_alive(t, &status) || !WIFSIGNALED(status))
+		return 0;
+	return WTERMSIG(status);
+}
+
 static void announce(struct env *env, struct ac_trace *t)
 {
-	struct ac_snapshot *s = ac_trace_snapshot(t);
+	struct ac_snapshot *s = ac_trace_snapshot_hist(t);
 	const char *const *unpaired;
 	int n;
 
 	unpaired = ac_trace_unpaired(t, &n);
 	for (int i = 0; i < n; i++)
 		fprintf(stderr, "autocue-trace: warning: unpaired probe %s\n",
-			unpaired[i]);
+			AC_Q(unpaired[i]));
 	if (!s)
 		return;
-	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); ",
-		s->nprobes, ac_trace_binary(t), s->pid, ac_trace_attach_kind(t));
+	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
+		"kernel maps %llu KiB; ", s->nprobes, AC_Q(ac_trace_binary(t)),
+		s->pid, ac_trace_attach_kind(t),
+		(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
 			"code around it), compensated; resolution %.2f us.",
@@ -531,6 +550,7 @@ static int run(struct env *env)
 	struct ac_json_series *js = NULL;
 	struct timespec t0, tick;
 	int ret, exit_code = 0, nint = 0;
+	bool spill_failed = false;
 
 	/* folded paths cost a hash update per call: only when shown */
 	env->topts.no_paths = !env->folded && !env->svg;
@@ -549,7 +569,7 @@ static int run(struct env *env)
 		ret = ac_outfile_open(&raw, env->raw);
 		if (ret)
 			fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-				env->raw, strerror(-ret));
+				AC_Q(env->raw), strerror(-ret));
 		else
 			ac_trace_set_raw_sink(t, raw.f);
 	}
@@ -563,7 +583,10 @@ static int run(struct env *env)
 	}
 	if (!env->quiet)
 		announce(env, t);
-	if (env->json && env->interval && !(js = ac_json_series_new())) {
+	if (env->json && env->interval &&
+	    (ret = ac_json_series_open(env->json, &js))) {
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			AC_Q(env->json), strerror(-ret));
 		exit_code = 1;
 		goto cleanup;
 	}
@@ -574,13 +597,22 @@ static int run(struct env *env)
 	}
 	tick = t0;
 	while (!exiting) {
-		ac_trace_poll(t, wait_ms(env, &t0, &tick));
+		ret = ac_trace_poll(t, wait_ms(env, &t0, &tick));
+		/* exact mode's temporary file full: its figures are lost */
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "autocue-trace: exact mode: cannot write "
+				"its temporary file in %s: %s\n",
+				AC_Q(getenv("TMPDIR") ?: "/tmp"), strerror(-ret));
+			spill_failed = true;
+			exit_code = 1;
+			break;
+		}
 		/* --raw's records go out as they come: a full disk or a
 		 * reader gone (--raw - | head) ends the session */
 		if (raw.f && ferror(raw.f)) {
 			fprintf(stderr, "autocue-trace: cannot write %s: a write "
 				"failed (disk full, or the reader is gone)\n",
-				env->raw);
+				AC_Q(env->raw));
 			exit_code = 1;
 			break;
 		}
@@ -603,12 +635,13 @@ static int run(struct env *env)
 		}
 	}
 
-	s = ac_trace_snapshot(t);
+	s = spill_failed ? ac_trace_snapshot_hist(t) : ac_trace_snapshot(t);
 	if (!s) {
 		fprintf(stderr, "autocue-trace: cannot read the maps\n");
 		exit_code = 1;
 		goto cleanup;
 	}
+	s->tracee_signal = tracee_signal(t);
 	if (nint)
 		env->ropts.title = "final";
 	/* a table that never reached stdout (a full disk) is a failure;
@@ -639,11 +672,15 @@ cleanup:
 			ac_outfile_abort(&raw);
 		else if ((ret = ac_outfile_commit(&raw))) {
 			fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
-				env->raw, strerror(-ret));
+				AC_Q(env->raw), strerror(-ret));
 			exit_code = 1;
 		}
 	}
-	ac_json_series_free(js);
+	if ((ret = ac_json_series_close(js))) {
+		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
+			AC_Q(env->json), strerror(-ret));
+		exit_code = 1;
+	}
 	ac_snapshot_free(s);
 	ac_trace_close(t);
 	return exit_code;
@@ -656,9 +693,15 @@ int main(int argc, char **argv)
 	struct env env = { .ropts.sort = AC_SORT_TOTAL };
 	struct sigaction sa = { .sa_handler = sig_handler };
 	struct sigaction sp = { .sa_handler = pipe_handler };
+	const char *bad;
 	int ret;
 
 	argp_err_exit_status = 1;	/* usage errors are errors: exit 1 */
+	if ((bad = ac_unsafe_option(argc, argv, true))) {
+		fprintf(stderr, "autocue-trace: unrecognized option '%s' "
+			"(see --help)\n", AC_Q(bad));
+		return 1;
+	}
 	catch_unless_ignored(SIGPIPE, &sp);
 	env.asserts = ac_assertions_new();
 	if (!env.asserts)

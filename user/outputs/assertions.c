@@ -6,7 +6,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "assertions.h"
+#include "lines.h"
+#include "quote.h"
 
 #define UNITS	"(ns|us|ms|s)"
 #define STATS	"(count|avg|min|max|p50|p90|p95|p99|p999|total)"
@@ -62,14 +65,16 @@ __attribute__((format(printf, 4, 5)))
 static int fail(char *err, size_t errlen, const char *expr,
 		const char *fmt, ...)
 {
-	char why[160];
+	char why[160], msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
+	/* the expression is input (a targets file, an argument): quoted */
+	snprintf(msg, sizeof(msg), "bad assertion '%s': %s", expr, why);
 	if (err && errlen)
-		snprintf(err, errlen, "bad assertion '%s': %s", expr, why);
+		ac_quote(err, errlen, msg);
 	return -EINVAL;
 }
 
@@ -227,6 +232,13 @@ int ac_assertion_parse(const char *expr, struct ac_assertion *a,
 				   "contains a blank", a->name);
 			goto cleanup;
 		}
+		/* probes are C identifiers; anything else (a control byte)
+		 * would reach the assertion table as it is */
+		if (!isalnum((unsigned char)*p) && *p != '_') {
+			ret = fail(err, errlen, shown, "probe name '%s' is not "
+				   "a C identifier", a->name);
+			goto cleanup;
+		}
 	}
 	p = colon + 1;
 	ret = parse_stat(&p, &a->stat, err, errlen, shown);
@@ -295,35 +307,69 @@ static bool strip_comment(char *line)
 	return !*skip_ws(line);
 }
 
+__attribute__((format(printf, 3, 4)))
+static void load_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ac_quote(err, errlen, msg);
+}
+
 int ac_assertions_load(struct ac_assertions *set, const char *path,
 		       char *err, size_t errlen)
 {
-	char *line = NULL, why[256];
-	size_t cap = 0;
-	int lineno = 0, first = set->n, ret = 0;
+	struct ac_lines in = { .max_line = AC_TARGETS_MAX_LINE };
+	char why[512];
+	size_t total = 0;
+	int first = set->n, ret = 0, got;
 	struct ac_assertion a;
-	FILE *f;
+	struct stat st;
 
-	f = fopen(path, "r");
-	if (!f) {
+	in.f = fopen(path, "r");
+	if (!in.f) {
 		ret = -errno;
-		if (err && errlen)
-			snprintf(err, errlen, "cannot read targets file %s: %s",
-				 path, strerror(-ret));
+		load_error(err, errlen, "cannot read targets file %s: %s",
+			   path, strerror(-ret));
 		return ret;
 	}
-	while (getline(&line, &cap, f) >= 0) {
-		lineno++;
-		if (strip_comment(line))
-			continue;
-		ret = ac_assertion_parse(line, &a, why, sizeof(why));
-		if (ret) {
-			if (err && errlen)
-				snprintf(err, errlen, "%s:%d: %s", path, lineno,
-					 ret == -EINVAL ? why : strerror(-ret));
+	/* a directory opens, then every read fails with EISDIR ("Input/output
+	 * error" from ferror alone) */
+	if (!fstat(fileno(in.f), &st) && S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		load_error(err, errlen, "cannot read targets file %s: %s",
+			   path, strerror(EISDIR));
+		goto cleanup;
+	}
+	while ((got = ac_lines_next(&in)) > 0) {
+		total += in.len;
+		if (total > AC_TARGETS_MAX_FILE) {
+			ret = -E2BIG;
+			load_error(err, errlen, "%s:%ld: targets file larger "
+				   "than %d bytes", path, in.lineno,
+				   AC_TARGETS_MAX_FILE);
 			goto cleanup;
 		}
-		if (asprintf(&a.where, "%s:%d", path, lineno) < 0) {
+		if (strlen(in.line) != in.len) {
+			ret = -EINVAL;
+			load_error(err, errlen, "%s:%ld: holds a NUL byte", path,
+				   in.lineno);
+			goto cleanup;
+		}
+		if (strip_comment(in.line))
+			continue;
+		ret = ac_assertion_parse(in.line, &a, why, sizeof(why));
+		if (ret) {
+			load_error(err, errlen, "%s:%ld: %s", path, in.lineno,
+				   ret == -EINVAL ? why : strerror(-ret));
+			goto cleanup;
+		}
+		if (asprintf(&a.where, "%s:%ld", AC_Q(path), in.lineno) < 0) {
 			a.where = NULL;
 			ac_assertion_free(&a);
 			ret = -ENOMEM;
@@ -335,11 +381,14 @@ int ac_assertions_load(struct ac_assertions *set, const char *path,
 			goto cleanup;
 		}
 	}
-	if (ferror(f)) {
-		ret = -EIO;
-		if (err && errlen)
-			snprintf(err, errlen, "cannot read targets file %s: %s",
-				 path, strerror(EIO));
+	if (got == -E2BIG) {
+		ret = -E2BIG;
+		load_error(err, errlen, "%s:%ld: line longer than %d bytes",
+			   path, in.lineno, AC_TARGETS_MAX_LINE);
+	} else if (got < 0) {
+		ret = got;
+		load_error(err, errlen, "cannot read targets file %s: %s",
+			   path, strerror(-got));
 	}
 
 cleanup:
@@ -350,8 +399,8 @@ cleanup:
 		if (ret == -ENOMEM && err && errlen)
 			snprintf(err, errlen, "out of memory");
 	}
-	free(line);
-	fclose(f);
+	ac_lines_free(&in);
+	fclose(in.f);
 	return ret;
 }
 

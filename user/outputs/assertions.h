@@ -85,6 +85,11 @@ int ac_assertions_count(const struct ac_assertions *set);
 /* Appends one parsed expression (--assert): 0, -EINVAL or -ENOMEM. */
 int ac_assertions_add(struct ac_assertions *set, const char *expr,
 		      char *err, size_t errlen);
+/* Limits of a targets file: longer lines and larger files are refused
+ * with FILE:LINE, before they are read whole. */
+#define AC_TARGETS_MAX_LINE 4096
+#define AC_TARGETS_MAX_FILE (1 << 20)
+
 /* Appends every assertion of a targets file (--targets); errors name
  * FILE:LINE. 0 or -errno; nothing is appended on error. */
 int ac_assertions_load(struct ac_assertions *set, const char *path,

@@ -11,10 +11,6 @@
 #include "outfile.h"
 #include "report.h"
 
-struct ac_json_series {
-	struct json_object *array;
-};
-
 /* json-c prints doubles with %.17g ("1.2340000000000001"); write the
  * value to the nanosecond with trailing zeros dropped instead. */
 static struct json_object *new_fixed(double v, int decimals)
@@ -48,6 +44,12 @@ static int add(struct json_object *obj, const char *key,
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int ac_json_add(struct json_object *obj, const char *key,
+		struct json_object *val)
+{
+	return add(obj, key, val);
 }
 
 static int push(struct json_object *arr, struct json_object *val)
@@ -198,7 +200,7 @@ static struct json_object *new_stat(const struct ac_snapshot *s,
 		new_fixed(ac_probe_beneath_error_ns(s, p) / 1e6, 6)) ||
 	    add(o, "buckets", new_buckets(p)))
 		goto fail_below_added;
-	if (p->exact && p->nexact && add(o, "exact", new_exact(p)))
+	if (p->nexact && add(o, "exact", new_exact(p)))
 		goto fail_below_added;
 	return o;
 
@@ -283,6 +285,18 @@ static struct json_object *new_compensation(const struct ac_snapshot *s)
 	return o;
 }
 
+/* "killed_by": "SIGKILL", or null when the tracee was not killed (json-c's
+ * null is a NULL value, which add() takes for a failure) */
+static int add_signal(struct json_object *o, int sig)
+{
+	char name[32];
+
+	if (!sig)
+		return json_object_object_add(o, "killed_by", NULL) ? -ENOMEM : 0;
+	snprintf(name, sizeof(name), "SIG%s", sigabbrev_np(sig) ?: "?");
+	return add(o, "killed_by", json_object_new_string(name));
+}
+
 struct json_object *ac_json_report(const struct ac_snapshot *s,
 				   const struct timespec *when)
 {
@@ -302,6 +316,8 @@ struct json_object *ac_json_report(const struct ac_snapshot *s,
 	    add(o, "pid", json_object_new_int64(s->pid)) ||
 	    add(o, "duration_s", new_fixed(s->duration_s, 6)) ||
 	    add(o, "precision", json_object_new_int(s->precision)) ||
+	    add(o, "map_bytes", json_object_new_uint64(s->map_bytes)) ||
+	    add_signal(o, s->tracee_signal) ||
 	    add(o, "compensation", new_compensation(s)) ||
 	    add(o, "dropped", new_dropped(s)) ||
 	    add(o, "stats", new_stats(s))) {
@@ -340,57 +356,4 @@ int ac_json_write(const char *path, const struct ac_snapshot *s)
 	err = write_object(path, o);
 	json_object_put(o);
 	return err;
-}
-
-struct ac_json_series *ac_json_series_new(void)
-{
-	struct ac_json_series *js = calloc(1, sizeof(*js));
-
-	if (!js)
-		return NULL;
-	js->array = json_object_new_array();
-	if (!js->array) {
-		free(js);
-		return NULL;
-	}
-	return js;
-}
-
-int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s,
-		       bool final)
-{
-	struct json_object *o;
-	size_t n;
-
-	if (!js || !s)
-		return -EINVAL;
-	o = ac_json_report(s, NULL);
-	if (!o)
-		return -ENOMEM;
-	n = json_object_array_length(js->array);
-	if (add(o, "interval", json_object_new_int64((int64_t)n + 1)) ||
-	    add(o, "final", json_object_new_boolean(final)))
-		goto fail;
-	if (push(js->array, o))
-		return -ENOMEM;
-	return 0;
-
-fail:
-	json_object_put(o);
-	return -ENOMEM;
-}
-
-int ac_json_series_write(const struct ac_json_series *js, const char *path)
-{
-	if (!js)
-		return -EINVAL;
-	return write_object(path, js->array);
-}
-
-void ac_json_series_free(struct ac_json_series *js)
-{
-	if (!js)
-		return;
-	json_object_put(js->array);
-	free(js);
 }

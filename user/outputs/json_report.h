@@ -5,6 +5,9 @@
  *
  *   { "timestamp": "2025-11-25T10:25:01.123456",   local time, isoformat()
  *     "pid": 1234, "duration_s": 3.0, "precision": 6,
+ *     "map_bytes": 1218560,          kernel memory of the maps
+ *     "killed_by": null,             or "SIGKILL": the signal that ended
+ *                                    the traced command
  *     "compensation": { "enabled": true, "pair_ns": 2950.0, "inner_ns": 1200.0 },
  *     "dropped": { "unmatched_returns": 0, "unwound_frames": 0,
  *                  "depth_overflow": 0, "folded_paths_full": 0,
@@ -21,10 +24,7 @@
  * is present only in exact mode and holds percentiles of every call.
  * Times in ms are rounded to the nanosecond.
  *
- * Per-interval output (-i with --json): an ac_json_series collects one
- * report per interval, each with an extra "interval": N (1-based), and
- * ac_json_series_write() rewrites the whole file as a JSON array of them,
- * atomically, so after every interval the file is complete and valid.
+ * Per-interval output (-i with --json) is json_series.h's JSON Lines.
  */
 #ifndef AUTOCUE_JSON_REPORT_H
 #define AUTOCUE_JSON_REPORT_H
@@ -34,23 +34,18 @@
 #include "autocue_trace.h"
 
 struct json_object;
-struct ac_json_series;
 
 /* The report object, stamped with wall-clock time *when (NULL: now).
  * NULL on allocation failure; free with json_object_put(). */
 struct json_object *ac_json_report(const struct ac_snapshot *s,
 				   const struct timespec *when);
 
+/* Adds val (owned; NULL: an allocation that failed) to obj as key: 0 or
+ * -ENOMEM, val released either way. */
+int ac_json_add(struct json_object *obj, const char *key,
+		struct json_object *val);
+
 /* One snapshot to PATH ("-": stdout), atomically: 0 or -errno. */
 int ac_json_write(const char *path, const struct ac_snapshot *s);
-
-struct ac_json_series *ac_json_series_new(void);
-/* Appends s's report stamped now: 0 or -ENOMEM. */
-/* final: the report at the end of the trace ("final": true), after the
- * intervals ("final": false). */
-int ac_json_series_add(struct ac_json_series *js, const struct ac_snapshot *s,
-		       bool final);
-int ac_json_series_write(const struct ac_json_series *js, const char *path);
-void ac_json_series_free(struct ac_json_series *js);
 
 #endif /* AUTOCUE_JSON_REPORT_H */

@@ -153,7 +153,7 @@ static void fmt_bound(char *buf, double ns)
 static bool has_exact(const struct ac_snapshot *s)
 {
 	for (int i = 0; i < s->nprobes; i++)
-		if (s->probes[i].exact)
+		if (s->probes[i].nexact)
 			return true;
 	return false;
 }
@@ -188,7 +188,7 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.50));
 	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.95));
 	if (exact) {
-		if (p->exact && p->nexact)
+		if (p->nexact)
 			fmt_ms(t->s, c[n], ac_probe_percentile(p, 0.95));
 		else
 			strcpy(c[n], "-");
@@ -196,7 +196,7 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 	}
 	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.99));
 	if (exact) {
-		if (p->exact && p->nexact)
+		if (p->nexact)
 			fmt_ms(t->s, c[n], ac_probe_percentile(p, 0.99));
 		else
 			strcpy(c[n], "-");
@@ -367,6 +367,12 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 	if (any_star)
 		fprintf(out, "* overhead-dominated: mean within 3 probe costs "
 			"of zero\n");
+	if (s->map_bytes)
+		fprintf(out, "kernel maps: %llu KiB\n",
+			(unsigned long long)(s->map_bytes + 1023) / 1024);
+	if (s->tracee_signal)
+		fprintf(out, "process %d killed by SIG%s\n", s->pid,
+			sigabbrev_np(s->tracee_signal) ?: "?");
 }
 
 int ac_report_table(FILE *out, const struct ac_snapshot *s,

@@ -5,9 +5,12 @@
 #include <string.h>
 #include "autocue_trace.h"
 #include "autocue.h"
+#include "exact.h"
+
+const double ac_exact_quantiles[AC_EXACT_NQ] = { 0.50, 0.90, 0.95, 0.99, 0.999 };
 
 /* The seed profiler's definition: sorted[int(n * q)], clamped. */
-static uint64_t rank_of(uint64_t n, double q)
+uint64_t ac_rank_of(uint64_t n, double q)
 {
 	uint64_t r;
 
@@ -30,7 +33,7 @@ uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
 		n += p->buckets[b];
 	if (!n)
 		return 0;
-	rank = rank_of(n, q);
+	rank = ac_rank_of(n, q);
 	/* the extremes are known exactly */
 	if (rank == 0)
 		return p->min_ns;
@@ -55,8 +58,9 @@ uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
 
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q)
 {
-	if (p && p->exact && p->nexact)
-		return p->exact[rank_of(p->nexact, q)];
+	for (int k = 0; p && p->nexact && k < AC_EXACT_NQ; k++)
+		if (q == ac_exact_quantiles[k])
+			return p->exact_q[k];
 	return ac_probe_hist_percentile(p, q);
 }
 

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "autocue.skel.h"
+#include "exact.h"
 #include "trace_priv.h"
 
 static void *map_mmap(struct bpf_map *m, size_t elem, size_t *len)
@@ -56,7 +57,6 @@ static int on_raw(void *ctx, void *data, size_t len)
 {
 	struct ac_trace *t = ctx;
 	const struct ac_event *e = data;
-	struct ac_raw_buf *b;
 
 	if (len < sizeof(*e) || e->id >= t->nids)
 		return 0;
@@ -68,18 +68,7 @@ static int on_raw(void *ctx, void *data, size_t len)
 	/* exact percentiles cover the warm calls, as the histogram does */
 	if (e->cold)
 		return 0;
-	b = &t->rawbuf[e->id];
-	if (b->n == b->cap) {
-		uint64_t cap = b->cap ? b->cap * 2 : 1024;
-		uint64_t *d = realloc(b->dur, cap * sizeof(*d));
-
-		if (!d)
-			return -ENOMEM;
-		b->dur = d;
-		b->cap = cap;
-	}
-	b->dur[b->n++] = e->dur_ns;
-	return 0;
+	return ac_exact_add(t->exact, e->id, e->dur_ns);
 }
 
 int ac_readout_init(struct ac_trace *t)
@@ -96,10 +85,14 @@ int ac_readout_init(struct ac_trace *t)
 	for (__u32 id = 0; id < t->nids; id++)
 		t->stats[id].min_ns = UINT64_MAX;
 	if (t->raw) {
-		t->rawbuf = calloc(t->nids, sizeof(*t->rawbuf));
+		t->exact = ac_exact_new(t->nids);
+		if (!t->exact)
+			return ac_trace_fail(t, -errno, "exact mode: cannot "
+					     "create its temporary file: %s",
+					     strerror(errno));
 		t->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_raw,
 					 t, NULL);
-		if (!t->rawbuf || !t->rb)
+		if (!t->rb)
 			return ac_trace_fail(t, -ENOMEM,
 					     "cannot set up the ring buffer");
 	}
@@ -115,14 +108,12 @@ void ac_readout_fini(struct ac_trace *t)
 	if (t->drops)
 		munmap(t->drops, t->drops_len);
 	ring_buffer__free(t->rb);
-	for (__u32 i = 0; t->rawbuf && i < t->nids; i++)
-		free(t->rawbuf[i].dur);
-	free(t->rawbuf);
+	ac_exact_free(t->exact);
 	/* may be set up again, on a fallback path */
 	t->stats = NULL;
 	t->hists = t->drops = NULL;
 	t->rb = NULL;
-	t->rawbuf = NULL;
+	t->exact = NULL;
 }
 
 /* Sites attached anew are new uprobes: their first hits carry the
@@ -166,11 +157,10 @@ int ac_trace_reset(struct ac_trace *t)
 {
 	if (t->rb)
 		ring_buffer__consume(t->rb);
-	for (__u32 id = 1; id + 1 < t->nids; id++) {
+	for (__u32 id = 1; id + 1 < t->nids; id++)
 		ac_stats_clear(t, id);
-		if (t->rawbuf)
-			t->rawbuf[id].n = 0;
-	}
+	if (t->exact)
+		ac_exact_reset(t->exact);
 	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
 	paths_clear(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
@@ -197,14 +187,8 @@ uint64_t ac_maps_bytes(struct ac_trace *t)
 	return sum;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int read_probes(struct ac_trace *t, struct ac_snapshot *s)
+static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
+		       const uint64_t *exact)
 {
 	s->probes = calloc(t->probes.n, sizeof(*s->probes));
 	if (!s->probes)
@@ -233,17 +217,9 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s)
 		p->shift = t->shift;
 		p->nbuckets = t->nbuckets;
 		p->buckets = b;
-		if (t->rawbuf && t->rawbuf[i + 1].n) {
-			struct ac_raw_buf *r = &t->rawbuf[i + 1];
-			uint64_t *x = malloc(r->n * sizeof(*x));
-
-			if (!x)
-				return -ENOMEM;
-			memcpy(x, r->dur, r->n * sizeof(*x));
-			qsort(x, r->n, sizeof(*x), cmp_u64);
-			p->exact = x;
-			p->nexact = r->n;
-		}
+		if (exact && (p->nexact = ac_exact_count(t->exact, i + 1)))
+			memcpy(p->exact_q, exact + (size_t)(i + 1) * AC_EXACT_NQ,
+			       sizeof(p->exact_q));
 	}
 	return 0;
 }
@@ -300,9 +276,10 @@ static int read_paths(struct ac_trace *t, struct ac_snapshot *s)
 	return 0;
 }
 
-struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
+static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 {
 	struct ac_snapshot *s = calloc(1, sizeof(*s));
+	uint64_t *exact = NULL;
 	struct timespec now;
 
 	if (!s)
@@ -325,11 +302,29 @@ struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
 	for (int i = 0; i < AC_LOST_NR; i++)
 		s->lost[i] = t->drops[i];
 	s->map_bytes = ac_maps_bytes(t);
-	if (read_probes(t, s) || read_paths(t, s)) {
-		ac_snapshot_free(s);
-		return NULL;
-	}
+	if (with_exact && t->exact &&
+	    (!(exact = calloc(t->nids, AC_EXACT_NQ * sizeof(*exact))) ||
+	     ac_exact_select(t->exact, exact)))
+		goto fail;
+	if (read_probes(t, s, exact) || read_paths(t, s))
+		goto fail;
+	free(exact);
 	return s;
+
+fail:
+	free(exact);
+	ac_snapshot_free(s);
+	return NULL;
+}
+
+struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
+{
+	return snapshot(t, true);
+}
+
+struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t)
+{
+	return snapshot(t, false);
 }
 
 void ac_snapshot_free(struct ac_snapshot *s)
@@ -338,7 +333,6 @@ void ac_snapshot_free(struct ac_snapshot *s)
 		return;
 	for (int i = 0; i < s->nprobes; i++) {
 		free((void *)s->probes[i].buckets);
-		free((void *)s->probes[i].exact);
 	}
 	for (int i = 0; i < s->npaths; i++)
 		free((void *)s->paths[i].probes);

@@ -7,15 +7,19 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include "quote.h"
 #include "trace_priv.h"
 
 int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
 {
+	char msg[sizeof(t->err)];
 	va_list ap;
 
+	/* messages name files, commands and probes: quoted whole */
 	va_start(ap, fmt);
-	vsnprintf(t->err, sizeof(t->err), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	ac_quote(t->err, sizeof(t->err), msg);
 	return ret;
 }
 

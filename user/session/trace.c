@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "autocue.skel.h"
+#include "quote.h"
 #include "trace_priv.h"
 
 #define DEFAULT_MAX_PATHS 1024

@@ -11,11 +11,7 @@
 #include "autocue_trace.h"
 #include "probes.h"
 
-
-struct ac_raw_buf {
-	uint64_t n, cap;
-	uint64_t *dur;
-};
+struct ac_exact;
 
 struct ac_trace {
 	struct autocue_bpf *skel;
@@ -44,7 +40,7 @@ struct ac_trace {
 	__u64 *hists, *drops;
 	size_t stats_len, hists_len, drops_len;
 	struct ring_buffer *rb;
-	struct ac_raw_buf *rawbuf;	/* per id */
+	struct ac_exact *exact;		/* exact mode's durations */
 	FILE *raw_sink;
 	struct ac_prewarm *prewarm;
 	double pair_ns, inner_ns;
