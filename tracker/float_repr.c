@@ -143,7 +143,8 @@ int ac_float_repr(double v, char *buf)
 		if (2 * r > d) {
 			digits++;
 		} else if (2 * r + 2 > d) {
-			u128 half = (u128)d << (q - 1), rx = ((u128)r << q) + rem;
+			u128 half = (u128)d << (q - 1);
+			u128 rx = ((u128)r << q) + rem;
 
 			if (rx > half || (rx == half && (digits & 1)))
 				digits++;
@@ -154,7 +155,8 @@ int ac_float_repr(double v, char *buf)
 		if (reads_back(c, q, m, scale))
 			break;
 	}
-	if (p > 17)				/* cannot happen: 17 digits do */
+	/* cannot happen: 17 digits always read back */
+	if (p > 17)
 		return ac_float_repr_printf(v, buf);
 	return print_fixed(buf, digits, p, x);
 }

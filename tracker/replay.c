@@ -274,7 +274,8 @@ static json_object *parse_line(struct reader *r, const char *s,
  */
 static bool plain_text_event(char *s, struct event *ev)
 {
-	static const char partial[] = "{\"partial\": \"", text[] = "{\"text\": \"";
+	static const char partial[] = "{\"partial\": \"";
+	static const char text[] = "{\"text\": \"";
 	char *p, *q;
 
 	if (!strncmp(s, partial, sizeof(partial) - 1)) {

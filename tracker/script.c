@@ -44,7 +44,6 @@ struct parser {
 	size_t norm_cap;
 	struct pending *pending;	/* number words, in word order */
 	int npending, pending_cap;
-	int raw_hint;		/* first room for raw tokens */
 	char *err;
 	size_t errlen;
 };
@@ -112,7 +111,7 @@ static int add_raw(void *ctx, const char *text, size_t len, bool header)
 	if (s->pub.nraw == s->raw_cap) {
 		if (s->raw_cap > INT32_MAX / 2)
 			return -1;
-		s->raw_cap = s->raw_cap ? 2 * s->raw_cap : p->raw_hint;
+		s->raw_cap = s->raw_cap ? 2 * s->raw_cap : 256;
 		r = realloc(s->raw, s->raw_cap * sizeof(*r));
 		if (!r)
 			return -1;
@@ -129,11 +128,6 @@ static int stage_markdown(struct parser *p, const char *md, size_t len)
 {
 	AUTOCUE_TRACE(script_markdown);
 
-	/* Room for the raw tokens of ordinary prose (one per 4 bytes or so)
-	 * up front: growing by doubling copied the array into fresh memory
-	 * at every step, and each new page costs a fault. Memory reserved
-	 * and never written costs nothing. */
-	p->raw_hint = len / 4 < INT32_MAX / 4 ? (int)(len / 4) + 256 : 256;
 	if (ac_markdown_tokens(md, len, add_raw, p)) {
 		set_err(p, "out of memory rendering Markdown");
 		return -1;
@@ -153,8 +147,7 @@ static int add_word(struct parser *p, int ri, const char *text,
 	if (s->pub.n == s->words_cap) {
 		if (s->words_cap > INT32_MAX / 2)
 			goto nomem;
-		s->words_cap = s->words_cap ? 2 * s->words_cap :
-				s->pub.nraw + s->pub.nraw / 4 + 256;
+		s->words_cap = s->words_cap ? 2 * s->words_cap : 256;
 		w = realloc(s->words, s->words_cap * sizeof(*w));
 		if (!w)
 			goto nomem;

@@ -87,9 +87,9 @@ static inline const char *ac_strip(const char *s, size_t n, size_t *len)
 		p = q;
 	}
 	while (end > p) {
+		size_t at = (size_t)(end - (const unsigned char *)s);
 		const unsigned char *last =
-			(const unsigned char *)s +
-			ac_utf8_prev(s, (size_t)(end - (const unsigned char *)s));
+			(const unsigned char *)s + ac_utf8_prev(s, at);
 
 		q = last;
 		if (!ac_uc_isspace((int32_t)ac_utf8_next_valid(&q)))

@@ -90,8 +90,8 @@ void ac_tracker_free(struct ac_tracker *t)
 	if (!t)
 		return;
 	ac_tk_index_free(&t->ix);
-	free(t->committed_matcher.act);
-	free(t->matcher.act);
+	free(t->committed_matcher.active);
+	free(t->matcher.active);
 	free(t->last_partial);
 	free(t->last_final);
 	free(t->carried);
@@ -478,7 +478,7 @@ int ac_tracker_active_expansions(const struct ac_tracker *t)
 
 int ac_tracker_expansion_position(const struct ac_tracker *t)
 {
-	return t->matcher.epos;
+	return t->matcher.matched;
 }
 
 int ac_tracker_skip_disabled(const struct ac_tracker *t)

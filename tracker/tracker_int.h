@@ -76,7 +76,7 @@ static inline int ac_tk_cmp_str(const void *a, const void *b)
  */
 struct tk_index {
 	int n;			/* the script's speakable words */
-	uint32_t *cps;		/* code points of texts and normal forms */
+	uint32_t *cps;		/* code points: texts, normal forms */
 	struct span *text, *norm;	/* per word, into cps */
 	int *tok_off;		/* n + 1 offsets into tok */
 	int *tok;		/* every word's window tokens, as ranks */
@@ -98,7 +98,7 @@ struct spoken_word {
 	const char *raw;	/* into the update's text copy */
 	uint32_t rawlen;
 	uint32_t rawcp;		/* Python len() of the raw word */
-	uint32_t norm;		/* offset of its normal form (NUL-ended) */
+	uint32_t norm;		/* offset of its NUL-ended normal form */
 	uint32_t normlen;
 	struct span cp;		/* normal form as code points */
 };
@@ -145,10 +145,10 @@ static inline const uint32_t *ac_tk_cps(const struct utterance *u, int i)
 /* Expansion-matcher state (§5.5): still-possible spoken forms of one word
  * and how many of their words have been matched. */
 struct matcher {
-	const struct ac_word *tok;
-	int n;			/* active forms */
-	int epos;		/* words of them matched */
-	uint16_t *act;		/* indexes of the active forms */
+	const struct ac_word *word;	/* the script word being spoken */
+	int n;			/* its forms still possible */
+	int matched;		/* words of them spoken so far */
+	uint16_t *active;	/* indexes of those forms */
 };
 
 #define LAST_NONE (-1)
@@ -167,8 +167,11 @@ struct skip_result {
 	int consumed, advanced;
 };
 
+/* ac_tk_match_single's answer: NO, or MATCHED (the spoken word is
+ * accounted for), with ADVANCED when the script position moves on. */
 enum { NO = 0, MATCHED = 1, ADVANCED = 2 };
 
+/* room for cap forms */
 int ac_tk_matcher_init(struct matcher *m, int cap);
 void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src);
 void ac_tk_matcher_clear(struct matcher *m);
@@ -237,14 +240,19 @@ struct ac_tracker {
 };
 
 /* tracker_match.c */
+/* word_matches (§5.9.1): spoken word i against script word j */
 bool ac_tk_word_matches(const struct ac_tracker *t, int i, int j);
+/* match_single (§5.5): spoken word wi at st's position */
 int ac_tk_match_single(struct ac_tracker *t, int wi, struct track_state *st);
+/* skip_match (§5.7): st's queue with up to budget words skipped */
 struct skip_result ac_tk_skip_match(struct ac_tracker *t,
 				    struct track_state *st, int budget);
 
 /* tracker_window.c */
+/* sizes the search's scratch for the index and window size */
 int ac_tk_search_init(struct ac_tracker *t);
 void ac_tk_search_free(struct search *sr);
+/* find_best_match (§5.9) for the loaded update around t->current */
 void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best);
 
 #endif /* AUTOCUE_TRACKER_INT_H */

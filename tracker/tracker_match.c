@@ -94,34 +94,34 @@ static bool alt_word_matches(const struct ac_tracker *t, int i, const char *w)
 
 int ac_tk_matcher_init(struct matcher *m, int cap)
 {
-	m->tok = NULL;
+	m->word = NULL;
 	m->n = 0;
-	m->epos = 0;
-	m->act = malloc(((size_t)cap + 1) * sizeof(*m->act));
-	return m->act ? 0 : -ENOMEM;
+	m->matched = 0;
+	m->active = malloc(((size_t)cap + 1) * sizeof(*m->active));
+	return m->active ? 0 : -ENOMEM;
 }
 
 void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src)
 {
-	dst->tok = src->tok;
+	dst->word = src->word;
 	dst->n = src->n;
-	dst->epos = src->epos;
-	memcpy(dst->act, src->act, (size_t)src->n * sizeof(*dst->act));
+	dst->matched = src->matched;
+	memcpy(dst->active, src->active, (size_t)src->n * sizeof(*dst->active));
 }
 
 void ac_tk_matcher_clear(struct matcher *m)
 {
 	m->n = 0;
-	m->epos = 0;
+	m->matched = 0;
 }
 
-static void matcher_start(struct matcher *m, const struct ac_word *tok)
+static void matcher_start(struct matcher *m, const struct ac_word *word)
 {
-	m->tok = tok;
-	m->epos = 0;
-	m->n = tok->nalts;
-	for (int k = 0; k < tok->nalts; k++)
-		m->act[k] = (uint16_t)k;
+	m->word = word;
+	m->matched = 0;
+	m->n = word->nalts;
+	for (int k = 0; k < word->nalts; k++)
+		m->active[k] = (uint16_t)k;
 }
 
 /* Keeps the alternatives whose next word is the spoken word i; false (and
@@ -134,23 +134,24 @@ static bool matcher_filter(const struct ac_tracker *t, struct matcher *m,
 	if (!m->n || !t->u.w[i].normlen)
 		return false;
 	for (int k = 0; k < m->n; k++) {
-		const struct ac_alt *a = &m->tok->alts[m->act[k]];
+		const struct ac_alt *a = &m->word->alts[m->active[k]];
 
-		if (m->epos < a->n && alt_word_matches(t, i, a->w[m->epos]))
-			t->keep[kept++] = m->act[k];
+		if (m->matched < a->n &&
+		    alt_word_matches(t, i, a->w[m->matched]))
+			t->keep[kept++] = m->active[k];
 	}
 	if (!kept)
 		return false;
-	memcpy(m->act, t->keep, (size_t)kept * sizeof(*m->act));
+	memcpy(m->active, t->keep, (size_t)kept * sizeof(*m->active));
 	m->n = kept;
-	m->epos++;
+	m->matched++;
 	return true;
 }
 
 static bool matcher_complete(const struct matcher *m)
 {
 	for (int k = 0; k < m->n; k++)
-		if (m->tok->alts[m->act[k]].n <= m->epos)
+		if (m->word->alts[m->active[k]].n <= m->matched)
 			return true;
 	return false;
 }

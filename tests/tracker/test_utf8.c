@@ -18,10 +18,11 @@ static void test_invalid_at(void **state)
 	(void)state;
 	assert_int_equal(ac_utf8_invalid_at("abc", 3), 3);
 	assert_int_equal(ac_utf8_invalid_at("a\xc3\xa9z", 4), 4);
-	assert_int_equal(ac_utf8_invalid_at("ab\xc3", 3), 2);	/* cut short */
-	assert_int_equal(ac_utf8_invalid_at("a\xc1\xbf", 3), 1); /* overlong */
+	/* cut short, overlong, overlong, surrogate, above U+10FFFF */
+	assert_int_equal(ac_utf8_invalid_at("ab\xc3", 3), 2);
+	assert_int_equal(ac_utf8_invalid_at("a\xc1\xbf", 3), 1);
 	assert_int_equal(ac_utf8_invalid_at("\xe0\x9f\xbf", 3), 0);
-	assert_int_equal(ac_utf8_invalid_at("x\xed\xb0\x80", 4), 1); /* surrogate */
+	assert_int_equal(ac_utf8_invalid_at("x\xed\xb0\x80", 4), 1);
 	assert_int_equal(ac_utf8_invalid_at("\xf4\x90\x80\x80", 4), 0);
 	assert_int_equal(ac_utf8_invalid_at("\xf0\x9f\x98\x80!", 5), 5);
 	assert_true(ac_utf8_valid("", 0));
