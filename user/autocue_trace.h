@@ -111,8 +111,11 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
  * waits (up to 5 s) for its exec: a command that cannot be run is an
  * error here (its errno, "cannot run CMD: ..."), with the probes already
  * attached (ac_trace_close() detaches them). 0 or -errno, with the reason
- * in ac_trace_error(). */
+ * in ac_trace_error(). A process traced by PID that exits before its
+ * probes are attached is not an error: 0, ac_trace_exited_early() says so,
+ * and the snapshots hold nothing, as after any exit. */
 int ac_trace_attach(struct ac_trace *t);
+bool ac_trace_exited_early(const struct ac_trace *t);
 /* Exact mode: moves streamed records into the trace's buffer; call it
  * regularly (it waits at most timeout_ms). Returns records consumed. */
 int ac_trace_poll(struct ac_trace *t, int timeout_ms);
