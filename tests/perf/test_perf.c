@@ -45,6 +45,7 @@
 
 #include "assertions.h"
 #include "perf_assert.h"
+#include "perf_priority.h"
 #include "autocue_trace.h"
 #include "autocue_usdt.h"
 #include "script.h"
@@ -579,6 +580,7 @@ int main(int argc, char **argv)
 		       "trace itself; CI runs it as root\n");
 		return 0;
 	}
+	perf_realtime();
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (argc < 2 || strstr(all[i].name, argv[1]))
 			tests[n++] = all[i];
