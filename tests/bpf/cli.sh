@@ -259,18 +259,28 @@ rc=$?
 kill -0 $pid 2>/dev/null && ok "the traced process carries on after detach" ||
 	bad "traced process died"
 
+# start_on_fifo NAME CMD...: CMD in the background, reading a fifo this
+# shell holds open on fd 4, writing $TMP/NAME.out; returns once CMD says
+# "ready" (or is gone), its PID in $spid. Start a tracer with 4>&-: the
+# target's EOF must come from this shell's close.
+start_on_fifo() {
+	name=$1
+	shift
+	rm -f "$TMP/$name.in"
+	mkfifo "$TMP/$name.in"
+	"$@" <"$TMP/$name.in" >"$TMP/$name.out" &
+	spid=$!
+	exec 4>"$TMP/$name.in"
+	until grep -q ready "$TMP/$name.out" 2>/dev/null || ! kill -0 $spid 2>/dev/null; do
+		sleep 0.01
+	done
+}
+
 # --- the tracee exits while attached by PID ----------------------------------
 # released once the banner says the probes are live; it exits after its
 # round (EOF on its stdin): the report of that round, exact counts
-mkfifo "$TMP/exit.in"
-$TARGET -w -r 1 <"$TMP/exit.in" >"$TMP/exit.out" &
-pid2=$!
-exec 4>"$TMP/exit.in"
-until grep -q ready "$TMP/exit.out" 2>/dev/null || ! kill -0 $pid2 2>/dev/null; do
-	sleep 0.01
-done
-# not holding the fifo's write end: the target's EOF comes from our close
-$TRACE -p $pid2 >"$TMP/exit" 2>"$TMP/exit.err" 4>&- &
+start_on_fifo exit $TARGET -w -r 1
+$TRACE -p $spid >"$TMP/exit" 2>"$TMP/exit.err" 4>&- &
 tpid=$!
 until grep -q '^Tracing' "$TMP/exit.err" 2>/dev/null || ! kill -0 $tpid 2>/dev/null; do
 	sleep 0.05
@@ -294,14 +304,8 @@ kill $pid 2>/dev/null
 # exit takes a while) and attach: then its banner, the same report.
 # early_exit_run STAGE: sets rc (the tracer's) and erc (the tracee's)
 early_exit_run() {
-	rm -f "$TMP/ee.in"
-	mkfifo "$TMP/ee.in"
-	$BUILD/tests/targets/early_exit $1 <"$TMP/ee.in" >"$TMP/ee.out" &
-	epid=$!
-	exec 4>"$TMP/ee.in"
-	until grep -q ready "$TMP/ee.out" 2>/dev/null || ! kill -0 $epid 2>/dev/null; do
-		sleep 0.01
-	done
+	start_on_fifo ee $BUILD/tests/targets/early_exit $1
+	epid=$spid
 	$TRACE -p $epid >"$TMP/ee" 2>"$TMP/ee.err" 4>&- &
 	tpid=$!
 	echo $tpid >&4
