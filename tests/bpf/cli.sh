@@ -244,7 +244,7 @@ start=$(date +%s)
 $TRACE -q -p $pid -d 1 >"$TMP/dur" 2>&1
 rc=$?
 took=$(($(date +%s) - start))
-[ $rc -eq 0 ] && [ $took -le 4 ] && grep -Eq '^work_10us +[0-9]+' "$TMP/dur" &&
+[ $rc -eq 0 ] && [ $took -le 4 ] && grep -Eq '^work_10us\*? +[0-9]+' "$TMP/dur" &&
 	ok "--duration 1 ends with the final report, exit 0" ||
 	bad "--duration (exit $rc, ${took}s): $(head -3 "$TMP/dur")"
 
@@ -254,7 +254,7 @@ sleep 1.5
 kill -INT $tpid
 wait $tpid
 rc=$?
-[ $rc -eq 0 ] && grep -Eq '^work_10us +[0-9]+' "$TMP/int" &&
+[ $rc -eq 0 ] && grep -Eq '^work_10us\*? +[0-9]+' "$TMP/int" &&
 	ok "Ctrl-C ends with the final report, exit 0" || bad "Ctrl-C (exit $rc)"
 kill -0 $pid 2>/dev/null && ok "the traced process carries on after detach" ||
 	bad "traced process died"
