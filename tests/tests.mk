@@ -1,7 +1,12 @@
 # tests/: cmocka suites. Each tests/SUITE/test_*.c is one program; every
 # program and every tests/SUITE/*.sh script of a suite runs from the top
-# directory and must exit 0.
+# directory and must exit 0. RUN_SUITE runs each of them even when an
+# earlier one fails, and leaves their verdicts in TEST_RESULTS/SUITE for
+# `make test`'s summary.
 CMOCKA_LIBS := -lcmocka
+TEST_RESULTS := $(BUILD)/test-results
+# $(call run_suite,PROGRAMS AND SCRIPTS): in a test-SUITE recipe
+run_suite = BUILD=$(BUILD) sh tests/run_suite.sh $@ $(TEST_RESULTS)/$@ $(1)
 
 TRACKER_TESTS := $(patsubst %.c,$(BUILD)/%,$(wildcard tests/tracker/test_*.c))
 
@@ -12,8 +17,7 @@ $(BUILD)/tests/tracker/%: tests/tracker/%.c $(BUILD)/libautocue.a
 
 .PHONY: test-tracker
 test-tracker: $(TRACKER_TESTS) $(BUILD)/autocue-replay $(NOPROBES_DIR)/autocue-replay
-	$(Q)set -e; for t in $(TRACKER_TESTS); do echo "  RUN      $$t"; $$t; done; \
-	for s in $(wildcard tests/tracker/*.sh); do echo "  RUN      $$s"; BUILD=$(BUILD) sh $$s; done
+	$(Q)$(call run_suite,$(TRACKER_TESTS) $(wildcard tests/tracker/*.sh))
 
 TEST_TARGETS += test-tracker
 
@@ -35,8 +39,7 @@ $(BUILD)/tests/targets/%: tests/targets/%.c usdt/autocue_usdt.h
 
 .PHONY: test-unit
 test-unit: $(UNIT_TESTS) $(UNIT_TARGETS) $(BUILD)/autocue-trace
-	$(Q)set -e; for t in $(UNIT_TESTS); do echo "  RUN      $$t"; $$t; done; \
-	for s in $(wildcard tests/usdt/*.sh); do echo "  RUN      $$s"; sh $$s; done
+	$(Q)$(call run_suite,$(UNIT_TESTS) $(wildcard tests/usdt/*.sh))
 
 TEST_TARGETS := test-unit $(TEST_TARGETS)
 
@@ -59,8 +62,7 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libautocue_trace.a
 # the scripts replay tracker sessions written by gen-session
 test-bpf: $(BPF_TESTS) $(UNIT_TARGETS) $(BUILD)/tests/targets/redzone_unguarded \
 		$(BUILD)/autocue-trace $(BUILD)/autocue-replay $(BUILD)/gen-session
-	$(Q)set -e; for t in $(BPF_TESTS); do echo "  RUN      $$t"; $$t; done; \
-	for s in $(wildcard tests/bpf/*.sh); do echo "  RUN      $$s"; BUILD=$(BUILD) sh $$s; done
+	$(Q)$(call run_suite,$(BPF_TESTS) $(wildcard tests/bpf/*.sh))
 
 TEST_TARGETS += test-bpf
 
@@ -89,7 +91,7 @@ test-unit test-bpf: $(BUILD)/tests/targets/latency_target_classic
 # from it (headers, pkg-config files) link and run; no privileges
 .PHONY: test-install
 test-install: all
-	$(Q)echo "  RUN      tests/install/install.sh"; BUILD=$(BUILD) sh tests/install/install.sh
+	$(Q)$(call run_suite,tests/install/install.sh)
 
 TEST_TARGETS += test-install
 

@@ -155,8 +155,13 @@ int ac_trace_open_list(pid_t pid, const struct ac_trace_opts *opts,
  * waits (up to 5 s) for its exec: a command that cannot be run is an
  * error here (its errno, "cannot run CMD: ..."), with the probes already
  * attached (ac_trace_close() detaches them). 0 or -errno, with the reason
- * in ac_trace_error(). */
+ * in ac_trace_error(). A process traced by PID that exits before its
+ * probes are attached is not an error: 0, ac_trace_exited_early() says so,
+ * and the snapshots hold nothing, as after any exit. */
 int ac_trace_attach(struct ac_trace *t);
+/* A -p process that exited before its probes were attached: the session
+ * is then empty, not an error. */
+bool ac_trace_exited_early(const struct ac_trace *t);
 /* Exact mode: moves streamed records into the trace's spill file; call
  * it regularly (it waits at most timeout_ms). Returns records consumed,
  * or -errno when the spill file cannot be written (a full disk): the

@@ -34,8 +34,6 @@ $(BUILD)/tests/perf/test_perf_threaded: tests/perf/test_perf_threaded.c $(BUILD)
 
 .PHONY: test-perf
 test-perf: $(PERF_TESTS)
-	$(Q)echo "  RUN      $(BUILD)/tests/perf/test_perf"; $(BUILD)/tests/perf/test_perf
-	$(Q)echo "  RUN      $(BUILD)/tests/perf/test_perf_threaded"; \
-		$(BUILD)/tests/perf/test_perf_threaded
+	$(Q)$(call run_suite,$(BUILD)/tests/perf/test_perf $(BUILD)/tests/perf/test_perf_threaded)
 
 TEST_TARGETS += test-perf

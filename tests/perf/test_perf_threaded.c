@@ -25,6 +25,7 @@
 
 #include "assertions.h"
 #include "perf_assert.h"
+#include "perf_priority.h"
 #include "autocue_trace.h"
 #include "script.h"
 #include "threaded.h"
@@ -202,6 +203,7 @@ int main(void)
 		       "root\n");
 		return 0;
 	}
+	perf_realtime();
 	return cmocka_run_group_tests_name("perf (ThreadedTracker)", tests,
 					   setup, teardown);
 }

@@ -581,7 +581,12 @@ static int run(struct env *env)
 		exit_code = 1;
 		goto cleanup;
 	}
-	if (!env->quiet)
+	/* not a progress message: it explains the empty report, so even
+	 * with -q */
+	if (ac_trace_exited_early(t))
+		fprintf(stderr, "autocue-trace: process %d exited before its probes were attached: nothing recorded\n",
+			env->pid);
+	else if (!env->quiet)
 		announce(env, t);
 	if (env->json && env->interval &&
 	    (ret = ac_json_series_open(env->json, &js))) {

@@ -38,6 +38,11 @@ const char *ac_trace_binary(const struct ac_trace *t)
 	return t->binary;
 }
 
+bool ac_trace_exited_early(const struct ac_trace *t)
+{
+	return t->exited_early;
+}
+
 const char *ac_trace_attach_kind(const struct ac_trace *t)
 {
 	return t->multi ? "uprobe_multi links" : "one uprobe per site";

@@ -386,6 +386,16 @@ static int exec_result(struct ac_trace *t)
 			     strerror(err));
 }
 
+/* The process traced by PID exited before all its probes were attached:
+ * not an error (the probes attached so far, if any, never fire again). */
+static int tracee_gone(struct ac_trace *t)
+{
+	t->exited_early = true;
+	t->err[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &t->t0);
+	return 0;
+}
+
 static int attach(struct ac_trace *t, bool multi)
 {
 	int ret;
@@ -398,10 +408,17 @@ static int attach(struct ac_trace *t, bool multi)
 		if (ret)
 			return ret;
 	}
+	/* load and calibration take a while (0.4 s on slow hosts): a
+	 * process that exits meanwhile, or while its probes are attached
+	 * (its /proc/PID/exe goes, or the kernel no longer finds the PID),
+	 * ends the session as any exit does, with the report of what was
+	 * recorded: nothing */
 	if (!t->own_child && !ac_pid_alive(t->pid))
-		return ac_trace_fail(t, -ESRCH, "process %d exited", t->pid);
+		return tracee_gone(t);
 	ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p, t->probes.n,
 			       1);
+	if (ret && !t->own_child && !ac_pid_alive(t->pid))
+		return tracee_gone(t);
 	if (ret)
 		return ret;
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);

@@ -20,6 +20,7 @@ struct ac_trace {
 	pid_t pid;
 	bool own_child;		/* started by ac_trace_open_cmd */
 	bool reaped;
+	bool exited_early;	/* the PID exited before its probes were attached */
 	int child_status;
 	int go_fd;		/* write end: releases the child to exec */
 	int exec_fd;		/* read end: the child's errno if exec fails */
