@@ -50,15 +50,10 @@ int ac_sort_parse(const char *name, enum ac_sort *out)
 	return -EINVAL;
 }
 
-static double mean_ns(const struct ac_probe_stats *p)
-{
-	return ac_probe_mean_ns(p);
-}
-
 bool ac_overhead_dominated(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p)
 {
-	return s->pair_ns > 0 && p->count && mean_ns(p) < 3 * s->pair_ns;
+	return s->pair_ns > 0 && p->count && ac_probe_mean_ns(p) < 3 * s->pair_ns;
 }
 
 double ac_beneath_share(const struct ac_snapshot *s,
@@ -93,7 +88,7 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 		dx = (double)x->p->total_ns, dy = (double)y->p->total_ns;
 		break;
 	case AC_SORT_AVG:
-		dx = mean_ns(x->p), dy = mean_ns(y->p);
+		dx = ac_probe_mean_ns(x->p), dy = ac_probe_mean_ns(y->p);
 		break;
 	case AC_SORT_CALLS:
 		dx = (double)x->p->count, dy = (double)y->p->count;
@@ -158,6 +153,16 @@ static bool has_exact(const struct ac_snapshot *s)
 	return false;
 }
 
+/* An exact-mode column: the exact percentile, or "-" without one. */
+static void exact_cell(const struct table *t, char *buf,
+		       const struct ac_probe_stats *p, double q)
+{
+	if (p->nexact)
+		fmt_ms(t->s, buf, ac_probe_percentile(p, q));
+	else
+		strcpy(buf, "-");
+}
+
 static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 		     bool exact, bool beneath)
 {
@@ -174,7 +179,7 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 	if (!ac_probe_warm_calls(p)) {
 		/* cold calls only: what they read bounds them */
 		fmt_bound(c[n++], (double)p->cold_total_ns);
-		fmt_bound(c[n++], mean_ns(p));
+		fmt_bound(c[n++], ac_probe_mean_ns(p));
 		while (n < t->ncols - (beneath ? 1 : 0))
 			fmt_bound(c[n++], (double)p->cold_max_ns);
 		if (beneath)
@@ -182,26 +187,16 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 		return;
 	}
 	fmt_ms(t->s, c[n++], p->total_ns);
-	fmt_ms(t->s, c[n++], mean_ns(p));
+	fmt_ms(t->s, c[n++], ac_probe_mean_ns(p));
 	fmt_ms(t->s, c[n++], p->min_ns);
 	fmt_ms(t->s, c[n++], p->max_ns);
 	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.50));
 	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.95));
-	if (exact) {
-		if (p->nexact)
-			fmt_ms(t->s, c[n], ac_probe_percentile(p, 0.95));
-		else
-			strcpy(c[n], "-");
-		n++;
-	}
+	if (exact)
+		exact_cell(t, c[n++], p, 0.95);
 	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.99));
-	if (exact) {
-		if (p->nexact)
-			fmt_ms(t->s, c[n], ac_probe_percentile(p, 0.99));
-		else
-			strcpy(c[n], "-");
-		n++;
-	}
+	if (exact)
+		exact_cell(t, c[n++], p, 0.99);
 	if (beneath)
 		snprintf(c[n++], CELL, "%.0f%%", 100 * ac_beneath_share(t->s, p));
 }
