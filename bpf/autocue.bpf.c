@@ -278,71 +278,62 @@ static __always_inline __u64 sub_sat(__u64 a, __u64 b)
 	return a > b ? a - b : 0;
 }
 
-SEC("uprobe")
-int ac_entry(struct pt_regs *ctx)
+/* Pushes a frame for probe id; site: the site_hits key of this entry. */
+static __always_inline void enter(__u32 id, __u32 site)
 {
 	struct tstack *ts;
 	struct frame *f;
 	__u32 d;
 
-	if (!traced_process())
-		return 0;
-	test_delay();
 	ts = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {
 		count_drop(AC_DROP_NO_STORAGE, 1);
-		return 0;
+		return;
 	}
 	d = ts->depth;
 	if (ts->overflow || d >= AC_MAX_DEPTH) {
 		ts->overflow++;
 		count_drop(AC_DROP_DEPTH_OVERFLOW, 1);
-		return 0;
+		return;
 	}
 	f = &ts->f[d];
-	f->id = (__u32)bpf_get_attach_cookie(ctx);
+	f->id = id;
 	f->child_ns = 0;
 	f->desc = 0;
 	/* the one-time work comes after this program: inside this call and
 	 * every call open around it */
-	f->cold = cold_hit(f->id * 2);
+	f->cold = cold_hit(site);
 	if (f->cold)
 		ts->cold_ns = bpf_ktime_get_ns();
 	ts->depth = d + 1;
 	/* last, so the handler's own time stays outside the measurement */
 	f->start = bpf_ktime_get_ns();
 	test_delay();
-	return 0;
 }
 
-SEC("uprobe")
-int ac_return(struct pt_regs *ctx)
+/* Pops the innermost open frame of probe id, returned at now; site: the
+ * site_hits key of this return. */
+static __always_inline void leave(__u32 id, __u64 now, __u32 site)
 {
-	__u64 now;
-	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
 	__u64 raw, dur, self;
 	struct tstack *ts;
 	struct frame *f, *parent;
 	__u32 d, i, top = AC_MAX_DEPTH;
 	bool cold;
 
-	test_delay();
-	now = bpf_ktime_get_ns();
-	if (!traced_process())
-		return 0;
 	ts = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(), NULL, 0);
 	if (!ts) {
 		count_drop(AC_DROP_UNMATCHED_RETURN, 1);
-		return 0;
+		return;
 	}
 	if (ts->overflow) {
 		ts->overflow--;
-		return 0;
+		return;
 	}
 	d = ts->depth;
 	if (d > AC_MAX_DEPTH)
-		return 0;
+		return;
 	/* Find the innermost open frame of this probe: frames above it were
 	 * left without a return (longjmp, exception-like unwinding). */
 	for (i = 0; i < AC_MAX_DEPTH; i++) {
@@ -357,7 +348,7 @@ int ac_return(struct pt_regs *ctx)
 	}
 	if (top >= AC_MAX_DEPTH) {
 		count_drop(AC_DROP_UNMATCHED_RETURN, 1);
-		return 0;
+		return;
 	}
 	if (d - 1 - top)
 		count_drop(AC_DROP_UNWOUND_FRAME, d - 1 - top);
@@ -388,8 +379,36 @@ int ac_return(struct pt_regs *ctx)
 	if (raw_events)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
-	if (cold_hit(id * 2 + 1))
+	if (cold_hit(site))
 		ts->cold_ns = bpf_ktime_get_ns();
 	test_delay();
+}
+
+SEC("uprobe")
+int ac_entry(struct pt_regs *ctx)
+{
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+
+	if (!traced_process())
+		return 0;
+	test_delay();
+	enter(id, id * 2);
 	return 0;
 }
+
+SEC("uprobe")
+int ac_return(struct pt_regs *ctx)
+{
+	__u64 now;
+	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+
+	test_delay();
+	now = bpf_ktime_get_ns();
+	if (!traced_process())
+		return 0;
+	leave(id, now, id * 2 + 1);
+	return 0;
+}
+
+/* Python functions, through the interpreter's own probes */
+#include "autocue_python.bpf.h"

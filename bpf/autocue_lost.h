@@ -22,6 +22,10 @@
 	/* an exact-mode record lost */					\
 	X(RAW_RECORD, "raw records lost", "raw_records_lost")		\
 	/* no per-thread stack could be made */				\
-	X(NO_STORAGE, "no thread storage", "no_thread_storage")
+	X(NO_STORAGE, "no thread storage", "no_thread_storage")		\
+	/* calls of Python functions past the --python-max ids */	\
+	X(PY_IDS_FULL, "python functions past the id limit", "python_ids_full") \
+	/* calls of Python functions past the cache's 65536 */		\
+	X(PY_CACHE_FULL, "python function cache full", "python_cache_full")
 
 #endif /* AUTOCUE_LOST_H */

@@ -51,6 +51,13 @@ struct ac_trace_opts {
 	/* one perf-event uprobe per site, as on kernels before 6.6 (which
 	 * get it anyway): slower to attach and detach */
 	bool per_site_uprobes;
+	/* Python functions instead of USDT probes: the interpreter's own
+	 * python:function__entry/__return (binary: the interpreter or
+	 * libpython holding them, default found in the process's maps);
+	 * probes then filters "module.function" names. Rows appear as
+	 * functions are first called. */
+	bool python;
+	int python_max;		/* functions given a row; 0: 1024 */
 };
 
 /* A completed call, in exact mode. */
@@ -203,6 +210,11 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep);
  * it is gone. */
 long long ac_trace_cpu_ns(const struct ac_trace *t);
 void ac_trace_close(struct ac_trace *t);
+/* --python: a one-line explanation when the interpreter fired function
+ * returns but never an entry (CPython 3.11 to 3.14 fire function__entry
+ * only while a profiler or tracer is set: CPython issue gh-98894); NULL
+ * otherwise. Points into t. */
+const char *ac_trace_python_problem(struct ac_trace *t);
 
 const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
 					      const char *name);

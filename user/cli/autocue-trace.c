@@ -66,7 +66,7 @@ enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
-	OPT_TEST_HIT_DELAY, OPT_PER_SITE,
+	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON, OPT_PYTHON_MAX,
 };
 
 static const struct argp_option opts[] = {
@@ -107,6 +107,10 @@ static const struct argp_option opts[] = {
 	  "Count calls for a first phase, then keep only the probes whose cost fits PCT% of the program's CPU time (the rest are named and left out)", 5 },
 	{ "overhead-phase", OPT_OVERHEAD_PHASE, "SEC", 0,
 	  "Length of --max-overhead's first phase (default 1 s)", 5 },
+	{ "python", OPT_PYTHON, "GLOB", OPTION_ARG_OPTIONAL,
+	  "Python functions instead of probes: the interpreter's python:function__entry/__return, one row per module.function matching the comma-separated globs (default all; !GLOB leaves out)", 5 },
+	{ "python-max", OPT_PYTHON_MAX, "N", 0,
+	  "Python functions given a row (default 1024; calls of later ones are counted as lost)", 5 },
 	{ "per-site-uprobes", OPT_PER_SITE, NULL, 0,
 	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */
@@ -189,6 +193,24 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				     AC_Q(arg), AC_MIN_SHIFT, AC_MAX_SHIFT);
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
+	case OPT_PYTHON:
+		env->topts.python = true;
+		/* "--python GLOB" as well as "--python=GLOB": the next word,
+		 * unless it is an option or the command's "--" */
+		if (!arg && state->next < state->argc &&
+		    state->argv[state->next][0] != '-')
+			arg = state->argv[state->next++];
+		if (arg) {
+			if (env->topts.probes)
+				argp_failure(state, 1, 0, "give the Python globs once (--python GLOB or --probes GLOB)");
+			env->topts.probes = arg;
+		}
+		break;
+	case OPT_PYTHON_MAX:
+		if (parse_int(arg, 1, AC_MAX_PROBES - 2, &env->topts.python_max))
+			argp_failure(state, 1, 0, "invalid --python-max: %s (1..%d)",
+				     AC_Q(arg), AC_MAX_PROBES - 2);
+		break;
 	case OPT_NO_COMPENSATE: env->topts.no_compensate = true; break;
 	case OPT_MAX_OVERHEAD:
 		if (parse_seconds(arg, &env->max_overhead) ||
@@ -227,6 +249,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD (see --help)");
 		if (env->pid && env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
+		if (env->list && env->topts.python)
+			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
+		if (env->max_overhead && env->topts.python)
+			argp_failure(state, 1, 0, "--max-overhead does not work with --python yet");
 		if (env->max_overhead && env->topts.no_compensate)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;
@@ -416,10 +442,18 @@ static void announce(struct env *env, struct ac_trace *t)
 			AC_Q(unpaired[i]));
 	if (!s)
 		return;
-	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
-		"kernel maps %llu KiB; ", s->nprobes, AC_Q(ac_trace_binary(t)),
-		s->pid, ac_trace_attach_kind(t),
-		(unsigned long long)(s->map_bytes + 1023) / 1024);
+	if (env->topts.python)
+		fprintf(stderr, "Tracing Python functions matching '%s' in %s, "
+			"PID %d; kernel maps %llu KiB; ",
+			env->topts.probes ? AC_Q(env->topts.probes) : "*",
+			AC_Q(ac_trace_binary(t)), s->pid,
+			(unsigned long long)(s->map_bytes + 1023) / 1024);
+	else
+		fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
+			"kernel maps %llu KiB; ", s->nprobes,
+			AC_Q(ac_trace_binary(t)), s->pid,
+			ac_trace_attach_kind(t),
+			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
 			"code around it), compensated; resolution %.2f us.",
@@ -442,7 +476,8 @@ static int check_assertion_names(struct env *env, struct ac_trace *t)
 	char known[1024];
 	int bad = 0;
 
-	if (!ac_assertions_count(env->asserts))
+	/* Python functions are known once called: checked at the end */
+	if (!ac_assertions_count(env->asserts) || env->topts.python)
 		return 0;
 	o.binary = ac_trace_binary(t);
 	o.probes = NULL;
@@ -647,6 +682,8 @@ static int run(struct env *env)
 		goto cleanup;
 	}
 	s->tracee_signal = tracee_signal(t);
+	if (ac_trace_python_problem(t))
+		fprintf(stderr, "autocue-trace: %s\n", ac_trace_python_problem(t));
 	if (nint)
 		env->ropts.title = "final";
 	/* a table that never reached stdout (a full disk) is a failure;

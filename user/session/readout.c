@@ -53,16 +53,25 @@ static void paths_clear(struct ac_trace *t)
 			break;
 }
 
+/* ids 1..n: the probes; then --python's functions; the last: calibration */
+const char *ac_id_name(const struct ac_trace *t, __u32 id)
+{
+	if (id > 0 && id <= (__u32)t->probes.n)
+		return t->probes.p[id - 1].name;
+	return ac_py_id_name(t, id);
+}
+
 static int on_raw(void *ctx, void *data, size_t len)
 {
 	struct ac_trace *t = ctx;
 	const struct ac_event *e = data;
+	const char *name;
 
 	if (len < sizeof(*e) || e->id >= t->nids)
 		return 0;
-	if (t->raw_sink && e->id > 0 && e->id <= (__u32)t->probes.n)
-		fprintf(t->raw_sink, "%s %u %llu %llu %u %u\n",
-			t->probes.p[e->id - 1].name, e->tid,
+	name = ac_id_name(t, e->id);
+	if (t->raw_sink && name)
+		fprintf(t->raw_sink, "%s %u %llu %llu %u %u\n", name, e->tid,
 			(unsigned long long)e->start_ns,
 			(unsigned long long)e->dur_ns, e->depth, e->cold);
 	/* exact percentiles cover the warm calls, as the histogram does */
@@ -145,6 +154,10 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 
 int ac_trace_poll(struct ac_trace *t, int timeout_ms)
 {
+	/* new Python functions named, and those outside the globs turned
+	 * off, while the session runs */
+	if (t->py && ac_py_resolve(t))
+		return -ENOMEM;
 	if (!t->rb) {
 		if (timeout_ms > 0)
 			usleep(timeout_ms * 1000);
@@ -158,7 +171,7 @@ int ac_trace_reset(struct ac_trace *t)
 	if (t->rb)
 		ring_buffer__consume(t->rb);
 	for (__u32 id = 1; id + 1 < t->nids; id++)
-		ac_stats_clear(t, id);
+		ac_stats_clear(t, id);	/* --python's ids too */
 	if (t->exact)
 		ac_exact_reset(t->exact);
 	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
@@ -187,23 +200,33 @@ uint64_t ac_maps_bytes(struct ac_trace *t)
 	return sum;
 }
 
+/* The ids reported, in order; idx[id]: the snapshot's index, or -1. */
 static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
-		       const uint64_t *exact)
+		       const uint64_t *exact, int *idx)
 {
-	s->probes = calloc(t->probes.n, sizeof(*s->probes));
+	int n = 0;
+
+	for (__u32 id = 0; id < t->nids; id++)
+		idx[id] = id + 1 < t->nids && ac_id_name(t, id) ? n++ : -1;
+	s->probes = calloc(n ? n : 1, sizeof(*s->probes));
 	if (!s->probes)
 		return -ENOMEM;
-	s->nprobes = t->probes.n;	/* only now: the free walks them */
-	for (int i = 0; i < s->nprobes; i++) {
-		struct ac_probe_stats *p = &s->probes[i];
-		const struct ac_stat *st = &t->stats[i + 1];
-		uint64_t *b = malloc(t->nbuckets * sizeof(*b));
+	for (__u32 id = 1; id < t->nids; id++) {
+		struct ac_probe_stats *p;
+		const struct ac_stat *st = &t->stats[id];
+		uint64_t *b;
+		int i = idx[id];
 
+		if (i < 0)
+			continue;
+		p = &s->probes[i];
+		b = malloc(t->nbuckets * sizeof(*b));
 		if (!b)
 			return -ENOMEM;
-		memcpy(b, t->hists + (size_t)(i + 1) * t->nbuckets,
+		s->nprobes = i + 1;	/* only now: the free walks them */
+		memcpy(b, t->hists + (size_t)id * t->nbuckets,
 		       t->nbuckets * sizeof(*b));
-		p->name = t->probes.p[i].name;
+		p->name = ac_id_name(t, id);
 		p->count = st->count;
 		p->total_ns = st->total_ns;
 		/* a first call caught mid-record has a count but no extremes
@@ -217,18 +240,18 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
 		p->shift = t->shift;
 		p->nbuckets = t->nbuckets;
 		p->buckets = b;
-		if (exact && (p->nexact = ac_exact_count(t->exact, i + 1)))
-			memcpy(p->exact_q, exact + (size_t)(i + 1) * AC_EXACT_NQ,
+		if (exact && (p->nexact = ac_exact_count(t->exact, id)))
+			memcpy(p->exact_q, exact + (size_t)id * AC_EXACT_NQ,
 			       sizeof(p->exact_q));
 	}
 	return 0;
 }
 
 static int add_path(struct ac_snapshot *s, const struct ac_path *k,
-		    const struct ac_path_val *v, __u32 nids)
+		    const struct ac_path_val *v, __u32 nids, const int *idx)
 {
 	struct ac_path_stats *p;
-	int *ids, depth = 0;
+	int *ids, depth = 0, n = 0;
 
 	while (depth < AC_PATH_DEPTH && k->ids[depth])
 		depth++;
@@ -238,9 +261,18 @@ static int add_path(struct ac_snapshot *s, const struct ac_path *k,
 	for (int i = 0; i < depth; i++) {
 		__u16 id = k->ids[i];
 
-		/* the calibration id never reaches a snapshot */
-		ids[i] = id == AC_PATH_CUT || id >= nids - 1 ? -1 : id - 1;
+		/* a Python function turned off after its first calls leaves
+		 * the path; the calibration id never reaches a snapshot */
+		if (id == AC_PATH_CUT || id >= nids)
+			ids[n++] = -1;
+		else if (idx[id] >= 0)
+			ids[n++] = idx[id];
 	}
+	if (!n) {
+		free(ids);
+		return 0;
+	}
+	depth = n;
 	p = &s->paths[s->npaths++];
 	p->depth = depth;
 	p->probes = ids;
@@ -250,7 +282,8 @@ static int add_path(struct ac_snapshot *s, const struct ac_path *k,
 	return 0;
 }
 
-static int read_paths(struct ac_trace *t, struct ac_snapshot *s)
+static int read_paths(struct ac_trace *t, struct ac_snapshot *s,
+		      const int *idx)
 {
 	int fd = bpf_map__fd(t->skel->maps.paths), cap = 0, ret;
 	struct ac_path key, *prev = NULL;
@@ -269,7 +302,7 @@ static int read_paths(struct ac_trace *t, struct ac_snapshot *s)
 				return -ENOMEM;
 			s->paths = n;
 		}
-		ret = add_path(s, &key, &val, t->nids);
+		ret = add_path(s, &key, &val, t->nids, idx);
 		if (ret)
 			return ret;
 	}
@@ -281,9 +314,14 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	struct ac_snapshot *s = calloc(1, sizeof(*s));
 	uint64_t *exact = NULL;
 	struct timespec now;
+	int *idx = calloc(t->nids, sizeof(*idx));
 
-	if (!s)
+	if (!s || !idx) {
+		free(s);
+		free(idx);
 		return NULL;
+	}
+	ac_py_resolve(t);
 	if (t->rb)
 		ring_buffer__consume(t->rb);
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -306,13 +344,15 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	    (!(exact = calloc(t->nids, AC_EXACT_NQ * sizeof(*exact))) ||
 	     ac_exact_select(t->exact, exact)))
 		goto fail;
-	if (read_probes(t, s, exact) || read_paths(t, s))
+	if (read_probes(t, s, exact, idx) || read_paths(t, s, idx))
 		goto fail;
 	free(exact);
+	free(idx);
 	return s;
 
 fail:
 	free(exact);
+	free(idx);
 	ac_snapshot_free(s);
 	return NULL;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "autocue.skel.h"
+#include "python_names.h"
 #include "quote.h"
 #include "trace_priv.h"
 
@@ -65,13 +66,51 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	if (o && o->binary)
 		t->binary = strdup(o->binary);
+	t->python = o && o->python;
+	t->py_max = o ? o->python_max : 0;
 	return t;
+}
+
+/* --python: the interpreter's probes instead of the program's */
+static int discover_python(struct ac_trace *t)
+{
+	char err[512], path[PATH_MAX];
+	int ret;
+
+	if (t->py_max < 0 || t->py_max > AC_MAX_PROBES - 2)
+		return ac_trace_fail(t, -EINVAL,
+				     "--python-max must be 1..%d", AC_MAX_PROBES - 2);
+	if (t->binary && strncmp(t->binary, "/proc/", 6))
+		ret = ac_py_check_interpreter(t->binary, err, sizeof(err));
+	else if (t->own_child || !t->pid)
+		ret = ac_py_check_interpreter(t->binary, err, sizeof(err));
+	else
+		ret = ac_py_find_interpreter(t->pid, path, sizeof(path), err,
+					     sizeof(err));
+	if (ret == -ENOEXEC)	/* pyenv's shims, a venv's wrapper */
+		return ac_trace_fail(t, ret, "%s: give the interpreter's binary with -b (e.g. -b /usr/bin/python3.11)",
+				     err);
+	if (ret)
+		return ac_trace_fail(t, ret, "%s", err);
+	if (t->pid && !t->own_child && (!t->binary ||
+					!strncmp(t->binary, "/proc/", 6))) {
+		free(t->binary);
+		t->binary = strdup(path);
+		if (!t->binary)
+			return ac_trace_fail(t, -ENOMEM, "out of memory");
+	}
+	/* the cost calibration measures the form of the sites traced */
+	ac_py_count_sites(t->binary, &t->probes);
+	return 0;
 }
 
 static int discover(struct ac_trace *t)
 {
 	char err[256], shown[PATH_MAX];
 	int ret;
+
+	if (t->python)
+		return discover_python(t);
 
 	/* messages name the file itself, not /proc/PID/exe */
 	if (!realpath(t->binary, shown))
@@ -286,8 +325,9 @@ static int load_as(struct ac_trace *t, bool multi)
 		return -errno;
 	t->skel = skel;
 	ac_attach_prepare(t, multi);
-	/* ids: 1..n the target's probes, n+1 calibration, 0 unused */
-	t->nids = t->probes.n + 2;
+	/* ids: 1..n the target's probes, then --python's functions, the
+	 * last one calibration, 0 unused */
+	t->nids = t->probes.n + ac_py_ids(t) + 2;
 	t->nbuckets = AC_NBUCKETS(t->shift);
 	skel->rodata->targ_tgid = t->pid;
 	skel->rodata->calib_tgid = getpid();
@@ -305,6 +345,8 @@ static int load_as(struct ac_trace *t, bool multi)
 	 * the reader wakes on every record; 16 MiB cost 4 ms of start-up */
 	if (t->raw)
 		bpf_map__set_max_entries(skel->maps.events, 4 << 20);
+	if (t->python && ac_py_prepare(t))
+		return -ENOMEM;
 	return autocue_bpf__load(skel);
 }
 
@@ -417,6 +459,8 @@ static int attach(struct ac_trace *t, bool multi)
 		return tracee_gone(t);
 	ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p, t->probes.n,
 			       1);
+	if (!ret && t->python)
+		ret = ac_py_attach(t);
 	if (ret && !t->own_child && !ac_pid_alive(t->pid))
 		return tracee_gone(t);
 	if (ret)
@@ -453,6 +497,9 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 {
 	int ret = 0;
 
+	if (t->python)
+		return ac_trace_fail(t, -EOPNOTSUPP,
+				     "--max-overhead does not work with --python yet");
 	/* the calibration pair's link goes too: nothing calls it again */
 	ac_detach_all(t);
 	for (int i = 0; i < t->probes.n && !ret; i++) {
@@ -476,6 +523,21 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 	return ret ? ret : ac_trace_reset(t);
 }
 
+const char *ac_trace_python_problem(struct ac_trace *t)
+{
+	__u64 returns;
+
+	if (!t->python || !t->drops || ac_py_entries_seen(t))
+		return NULL;
+	returns = t->drops[AC_DROP_UNMATCHED_RETURN];
+	if (!returns)
+		return NULL;
+	snprintf(t->err, sizeof(t->err),
+		 "the interpreter fired %llu function returns and no function entry: CPython 3.11 to 3.14 fire python:function__entry only while a profiler or tracer is set (CPython issue gh-98894; e.g. sys.setprofile(slice) and threading.setprofile(slice) in the program)",
+		 (unsigned long long)returns);
+	return t->err;
+}
+
 long long ac_trace_cpu_ns(const struct ac_trace *t)
 {
 	return ac_proc_cpu_ns(t->pid);
@@ -496,6 +558,7 @@ void ac_trace_close(struct ac_trace *t)
 {
 	if (!t)
 		return;
+	ac_py_detach(t);
 	ac_detach_all(t);
 	if (t->own_child) {
 		/* never started: closing the pipe makes it exit */
@@ -519,6 +582,7 @@ void ac_trace_close(struct ac_trace *t)
 	 * prewarm thread's pipe, whose EOF the join waits for */
 	ac_prewarm_free(t->prewarm);
 	ac_readout_fini(t);
+	ac_py_free(t);
 	autocue_bpf__destroy(t->skel);
 	ac_probes_free(&t->probes);
 	if (t->exec_fd >= 0)

@@ -12,6 +12,7 @@
 #include "probes.h"
 
 struct ac_exact;
+struct ac_py;
 
 struct ac_trace {
 	struct autocue_bpf *skel;
@@ -50,6 +51,10 @@ struct ac_trace {
 	double resolution_ns;	/* calibration noise; 0 uncompensated */
 	struct timespec t0;
 	char err[512];
+	/* --python: the interpreter's functions, ids after the probes' */
+	bool python;
+	int py_max;
+	struct ac_py *py;
 };
 
 int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
@@ -78,5 +83,17 @@ long long ac_proc_cpu_ns(pid_t pid);
 __u64 ac_ktime_ns(void);
 /* our pid namespace for BPF's PID checks; 0, 0 in the initial one */
 void ac_pidns(__u64 *dev, __u64 *ino);
+
+/* python.c */
+int ac_py_prepare(struct ac_trace *t);
+__u32 ac_py_ids(const struct ac_trace *t);
+int ac_py_attach(struct ac_trace *t);
+void ac_py_detach(struct ac_trace *t);
+int ac_py_resolve(struct ac_trace *t);
+const char *ac_py_id_name(const struct ac_trace *t, __u32 id);
+bool ac_py_entries_seen(const struct ac_trace *t);
+void ac_py_free(struct ac_trace *t);
+/* readout.c: the name a probe id is reported under; NULL: not reported */
+const char *ac_id_name(const struct ac_trace *t, __u32 id);
 
 #endif /* AUTOCUE_TRACE_PRIV_H */

@@ -321,6 +321,11 @@ static bool matches(const char *name, const char *patterns)
 	return (hit || !positive) && !excluded;
 }
 
+bool ac_probes_match(const char *name, const char *patterns)
+{
+	return !patterns || !*patterns || matches(name, patterns);
+}
+
 static void probe_free(struct ac_probe *p)
 {
 	free(p->name);
@@ -364,7 +369,7 @@ void ac_probes_remove_reserved(struct ac_probe_set *set)
 
 bool ac_probes_mostly_classic(const struct ac_probe_set *set)
 {
-	int classic = 0, all = 0;
+	int classic = set->other_classic, all = set->other_sites;
 
 	for (int i = 0; i < set->n; i++) {
 		classic += set->p[i].entry.nclassic + set->p[i].ret.nclassic;

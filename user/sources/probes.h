@@ -24,6 +24,9 @@ struct ac_probe_set {
 	struct ac_probe *p;	/* sorted by name */
 	int nunpaired;
 	char **unpaired;	/* probe names with no partner */
+	/* sites traced besides these (--python's interpreter probes), for
+	 * ac_probes_mostly_classic */
+	int other_sites, other_classic;
 };
 
 /* Reads the notes of provider in path. Returns 0, or a negative errno
@@ -37,6 +40,8 @@ void ac_probes_remove_reserved(struct ac_probe_set *set);
 bool ac_probes_mostly_classic(const struct ac_probe_set *set);
 /* Keeps only probes matching one of the comma-separated fnmatch patterns. */
 void ac_probes_filter(struct ac_probe_set *set, const char *patterns);
+/* name passes that filter (NULL or "": everything does) */
+bool ac_probes_match(const char *name, const char *patterns);
 void ac_probes_remove(struct ac_probe_set *set, const char *name);
 void ac_probes_free(struct ac_probe_set *set);
 

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * autocue_python.bpf.h - Python functions through CPython's own USDT probes
+ * python:function__entry/function__return (filename, funcname, lineno),
+ * into the same frames, statistics and paths as the C probes. Included by
+ * autocue.bpf.c, whose enter()/leave() it uses.
+ *
+ * Per call: one hash lookup of the code object's (filename, funcname)
+ * pointers. On a pair's first sight (once per function and session) the
+ * entry program reads both strings, matches them against the user's globs
+ * and, on a match, gives the function the next free probe id; a function
+ * outside the globs is cached as id 0 and costs the lookup alone from then
+ * on. Naming and the exact glob are user space's (sources/python.c).
+ */
+#include <bpf/usdt.bpf.h>
+#include "autocue_python.h"
+
+/* Python probe ids: py_first_id..py_last_id; none when py_last_id is 0 */
+const volatile __u32 py_first_id = 0;
+const volatile __u32 py_last_id = 0;
+/* Superset patterns ('*' and '?' only) over the dotted name built below;
+ * none: every function matches. */
+const volatile __u32 py_npats = 0;
+const volatile __u32 py_pat_len[AC_PY_MAX_PATS] = {};
+const volatile char py_pats[AC_PY_MAX_PATS][AC_PY_PAT_LEN] = {};
+__u32 py_next_id = 0;	/* ids handed out so far */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, AC_PY_MAX_CODES);
+	__type(key, struct ac_py_key);
+	__type(value, struct ac_py_val);
+} py_codes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);	/* python ids, set at load */
+	__type(key, __u32);
+	__type(value, struct ac_py_name);
+} py_names SEC(".maps");
+
+struct py_scratch {
+	char file[AC_PY_FILE_LEN];
+	char func[AC_PY_FUNC_LEN];
+	char s[AC_PY_NAME_LEN];
+	__u32 skip, n, flen, fulen, slen;	/* file[skip..n) is the module part */
+	__u32 pat, plen, pi, si, star, mark;
+	int done;	/* 1 matched, -1 not, 0 undecided */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct py_scratch);
+} py_scratch SEC(".maps");
+
+static __always_inline struct py_scratch *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&py_scratch, &zero);
+}
+
+/* s = file[skip..n) with '/' -> '.', then '.', then the function name: a
+ * name whose dotted suffix is user space's module.function, whatever the
+ * package root ("/x/autocue/tracker.py", "update" -> ".x.autocue.tracker.
+ * update" ends with "autocue.tracker.update"). */
+static long build_step(__u64 i, void *ctx)
+{
+	struct py_scratch *sc = scratch();
+	__u32 mod;
+	char c;
+
+	if (!sc || i >= sc->slen)
+		return 1;
+	mod = sc->n - sc->skip;
+	if (i < mod) {
+		c = sc->file[(i + sc->skip) & (AC_PY_FILE_LEN - 1)];
+		if (c == '/')
+			c = '.';
+	} else if (i == mod) {
+		c = '.';
+	} else {
+		c = sc->func[(i - mod - 1) & (AC_PY_FUNC_LEN - 1)];
+	}
+	sc->s[i & (AC_PY_NAME_LEN - 1)] = c;
+	return 0;
+}
+
+/* One step of glob matching with '*' and '?', backtracking to the last
+ * star: O(len(s) * len(pattern)) steps at worst. */
+static long match_step(__u64 i, void *ctx)
+{
+	struct py_scratch *sc = scratch();
+	__u32 pat, pi, si;
+	char pc, c;
+
+	if (!sc)
+		return 1;
+	pat = sc->pat & (AC_PY_MAX_PATS - 1);
+	pi = sc->pi;
+	si = sc->si;
+	pc = pi < sc->plen ? py_pats[pat][pi & (AC_PY_PAT_LEN - 1)] : 0;
+	if (si < sc->slen) {
+		c = sc->s[si & (AC_PY_NAME_LEN - 1)];
+		if (pi < sc->plen && pc == '*') {
+			sc->star = pi + 1;
+			sc->pi = pi + 1;
+			sc->mark = si;
+		} else if (pi < sc->plen && (pc == '?' || pc == c)) {
+			sc->pi = pi + 1;
+			sc->si = si + 1;
+		} else if (sc->star) {
+			sc->pi = sc->star;
+			sc->si = ++sc->mark;
+		} else {
+			sc->done = -1;
+			return 1;
+		}
+		return 0;
+	}
+	if (pi < sc->plen && pc == '*') {
+		sc->pi = pi + 1;
+		return 0;
+	}
+	sc->done = pi == sc->plen ? 1 : -1;
+	return 1;
+}
+
+static __always_inline bool ends_with(struct py_scratch *sc, const char *suf,
+				      __u32 len)
+{
+	if (sc->n < len)
+		return false;
+	for (__u32 i = 0; i < len; i++)
+		if (sc->file[(sc->n - len + i) & (AC_PY_FILE_LEN - 1)] != suf[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool starts_frozen(struct py_scratch *sc)
+{
+	const char pre[] = "<frozen ";
+
+	for (int i = 0; i < 8; i++)
+		if (sc->file[i] != pre[i])
+			return false;
+	return true;
+}
+
+static __always_inline bool py_matches(struct py_scratch *sc)
+{
+	if (!py_npats)
+		return true;
+	sc->n = sc->flen;
+	sc->skip = 0;
+	if (sc->flen > 9 && starts_frozen(sc) &&
+	    sc->file[(sc->flen - 1) & (AC_PY_FILE_LEN - 1)] == '>') {
+		sc->skip = 8;	/* "<frozen importlib._bootstrap>" */
+		sc->n = sc->flen - 1;
+	} else {
+		if (ends_with(sc, ".py", 3))
+			sc->n -= 3;
+		if (ends_with(sc, "/__init__", 9))
+			sc->n -= 9;
+	}
+	sc->slen = sc->n - sc->skip + 1 + sc->fulen;
+	if (sc->slen > AC_PY_NAME_LEN)
+		sc->slen = AC_PY_NAME_LEN;
+	bpf_loop(AC_PY_NAME_LEN, build_step, NULL, 0);
+	for (__u32 p = 0; p < AC_PY_MAX_PATS; p++) {
+		if (p >= py_npats)
+			break;
+		sc->pat = p;
+		sc->plen = py_pat_len[p];
+		sc->pi = sc->si = sc->star = sc->mark = 0;
+		sc->done = 0;
+		bpf_loop(1 << 16, match_step, NULL, 0);
+		/* undecided after 65536 steps: let user space decide */
+		if (sc->done >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* A new function, on its entry: its id (0: not traced). */
+static __always_inline __u32 py_resolve(const struct ac_py_key *k)
+{
+	struct ac_py_val val = {}, *v;
+	struct ac_py_name *name;
+	struct py_scratch *sc = scratch();
+	long fl, ul;
+	__u32 n;
+
+	if (!sc)
+		return 0;
+	fl = bpf_probe_read_user_str(sc->file, sizeof(sc->file),
+				     (void *)k->file);
+	ul = bpf_probe_read_user_str(sc->func, sizeof(sc->func),
+				     (void *)k->func);
+	/* strings not readable from here (a page not present): matched, so
+	 * user space reads them from the process and decides */
+	if (fl > 0 && ul > 0) {
+		sc->flen = fl - 1;
+		sc->fulen = ul - 1;
+		if (!py_matches(sc)) {
+			bpf_map_update_elem(&py_codes, k, &val, BPF_NOEXIST);
+			return 0;
+		}
+	}
+	/* claim the key before an id: a full cache must not use ids up */
+	if (bpf_map_update_elem(&py_codes, k, &val, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&py_codes, k);
+		if (!v)
+			count_drop(AC_DROP_PY_CACHE_FULL, 1);
+		return v ? v->id : 0;
+	}
+	n = __sync_fetch_and_add(&py_next_id, 1);
+	if (py_first_id + n > py_last_id) {
+		count_drop(AC_DROP_PY_IDS_FULL, 1);
+		return 0;
+	}
+	name = bpf_map_lookup_elem(&py_names, &n);
+	if (!name)
+		return 0;
+	name->key = *k;
+	fl = bpf_probe_read_user_str(name->file, sizeof(name->file),
+				     (void *)k->file);
+	ul = bpf_probe_read_user_str(name->func, sizeof(name->func),
+				     (void *)k->func);
+	name->ready = fl > 0 && ul > 0 ? 1 : 2;	/* 2: read them yourself */
+	val.id = py_first_id + n;
+	bpf_map_update_elem(&py_codes, k, &val, BPF_EXIST);
+	return val.id;
+}
+
+static __always_inline bool py_key(struct pt_regs *ctx, struct ac_py_key *k)
+{
+	long file = 0, func = 0;
+
+	if (bpf_usdt_arg(ctx, 0, &file) || bpf_usdt_arg(ctx, 1, &func))
+		return false;
+	k->file = file;
+	k->func = func;
+	return true;
+}
+
+/* site_hits keys 0 and 1 are id 0's, which no C probe has: the Python
+ * entry and return sites' first hits. */
+#define PY_ENTRY_SITE	0
+#define PY_RETURN_SITE	1
+
+SEC("usdt")
+int ac_py_entry(struct pt_regs *ctx)
+{
+	struct ac_py_key k;
+	struct ac_py_val *v;
+	struct tstack *ts;
+	__u32 id;
+
+	if (!traced_process() || !py_key(ctx, &k))
+		return 0;
+	v = bpf_map_lookup_elem(&py_codes, &k);
+	if (v) {
+		id = v->id;
+	} else {
+		id = py_resolve(&k);
+		/* that one-time work lands in the callers' time: cold */
+		ts = bpf_task_storage_get(&stacks, bpf_get_current_task_btf(),
+					  NULL, 0);
+		if (ts)
+			ts->cold_ns = bpf_ktime_get_ns();
+	}
+	if (!id)
+		return 0;
+	test_delay();
+	enter(id, PY_ENTRY_SITE);
+	return 0;
+}
+
+SEC("usdt")
+int ac_py_return(struct pt_regs *ctx)
+{
+	struct ac_py_key k;
+	struct ac_py_val *v;
+	__u64 now;
+
+	test_delay();
+	now = bpf_ktime_get_ns();
+	if (!traced_process() || !py_key(ctx, &k))
+		return 0;
+	v = bpf_map_lookup_elem(&py_codes, &k);
+	if (!v) {
+		/* entered before attach, or the entry probe never fires
+		 * (CPython 3.11-3.14 outside a profiler, gh-98894) */
+		count_drop(AC_DROP_UNMATCHED_RETURN, 1);
+		return 0;
+	}
+	if (v->id)
+		leave(v->id, now, PY_RETURN_SITE);
+	return 0;
+}

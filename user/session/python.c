@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Python functions in a session: the interpreter's function__entry/
+ * __return probes attached through libbpf's USDT support, which reads
+ * their argument specs and raises their semaphores (the kernel's uprobe
+ * reference counters: it lowers them again when the links go, and the
+ * interpreter then skips the probes' argument work), and the ids the BPF
+ * program hands out named as they appear (autocue_python.bpf.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "autocue.skel.h"
+#include "autocue_python.h"
+#include "python_names.h"
+#include "trace_priv.h"
+
+#define DEFAULT_PY_MAX 1024
+
+struct ac_py {
+	__u32 first, max;	/* ids first..first + max - 1 */
+	__u32 done;		/* ids named so far */
+	char **names;		/* by id - first; NULL: left out */
+	struct bpf_link *entry, *ret;
+};
+
+int ac_py_prepare(struct ac_trace *t)
+{
+	struct autocue_bpf *skel = t->skel;
+	char pats[AC_PY_MAX_PATS][AC_PY_PAT_LEN];
+	int n;
+
+	ac_py_free(t);	/* loaded again, on a fallback path */
+	t->py = calloc(1, sizeof(*t->py));
+	if (!t->py)
+		return -ENOMEM;
+	t->py->max = t->py_max > 0 ? t->py_max : DEFAULT_PY_MAX;
+	t->py->first = t->probes.n + 1;
+	t->py->names = calloc(t->py->max, sizeof(char *));
+	if (!t->py->names)
+		return -ENOMEM;
+	skel->rodata->py_first_id = t->py->first;
+	skel->rodata->py_last_id = t->py->first + t->py->max - 1;
+	n = ac_py_kernel_patterns(t->pattern, &pats[0][0], AC_PY_MAX_PATS,
+				  AC_PY_PAT_LEN);
+	skel->rodata->py_npats = n;
+	for (int i = 0; i < n; i++) {
+		skel->rodata->py_pat_len[i] = strlen(pats[i]);
+		memcpy((char *)skel->rodata->py_pats[i], pats[i], AC_PY_PAT_LEN);
+	}
+	bpf_map__set_max_entries(skel->maps.py_names, t->py->max);
+	return 0;
+}
+
+__u32 ac_py_ids(const struct ac_trace *t)
+{
+	return t->python ? (t->py_max > 0 ? t->py_max : DEFAULT_PY_MAX) : 0;
+}
+
+int ac_py_attach(struct ac_trace *t)
+{
+	struct autocue_bpf *skel = t->skel;
+
+	/* returns first: an entry whose return is not attached yet would
+	 * leave a frame open forever */
+	t->py->ret = bpf_program__attach_usdt(skel->progs.ac_py_return, t->pid,
+					      t->binary, "python",
+					      "function__return", NULL);
+	if (!t->py->ret)
+		return ac_trace_fail(t, -errno,
+			"cannot attach to python:function__return in %s: %s",
+			t->binary, strerror(errno));
+	t->py->entry = bpf_program__attach_usdt(skel->progs.ac_py_entry, t->pid,
+						t->binary, "python",
+						"function__entry", NULL);
+	if (!t->py->entry)
+		return ac_trace_fail(t, -errno,
+			"cannot attach to python:function__entry in %s: %s",
+			t->binary, strerror(errno));
+	return 0;
+}
+
+void ac_py_detach(struct ac_trace *t)
+{
+	if (!t->py)
+		return;
+	/* entries first, as ac_detach_all */
+	bpf_link__destroy(t->py->entry);
+	bpf_link__destroy(t->py->ret);
+	t->py->entry = t->py->ret = NULL;
+}
+
+/* a string the BPF program could not read, from the process */
+static void read_remote(pid_t pid, __u64 addr, char *buf, size_t len)
+{
+	struct iovec local = { buf, len - 1 }, remote = { (void *)addr, len - 1 };
+	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (n <= 0)
+		snprintf(buf, len, "?");
+}
+
+int ac_py_resolve(struct ac_trace *t)
+{
+	struct ac_py *py = t->py;
+	int names_fd, codes_fd;
+	__u32 next;
+
+	if (!py || !t->skel)
+		return 0;
+	names_fd = bpf_map__fd(t->skel->maps.py_names);
+	codes_fd = bpf_map__fd(t->skel->maps.py_codes);
+	next = t->skel->bss->py_next_id;
+	if (next > py->max)
+		next = py->max;
+	while (py->done < next) {
+		struct ac_py_name e;
+		struct ac_py_val off = { 0 };
+		char name[AC_PY_FILE_LEN + AC_PY_FUNC_LEN + 2];
+		__u32 k = py->done;
+
+		if (bpf_map_lookup_elem(names_fd, &k, &e) || !e.ready)
+			break;	/* still being written: next time */
+		e.file[sizeof(e.file) - 1] = e.func[sizeof(e.func) - 1] = '\0';
+		if (e.ready == 2) {
+			read_remote(t->pid, e.key.file, e.file, sizeof(e.file));
+			read_remote(t->pid, e.key.func, e.func, sizeof(e.func));
+		}
+		ac_py_name(t->pid, e.file, e.func, name, sizeof(name));
+		if (ac_probes_match(name, t->pattern)) {
+			py->names[k] = strdup(name);
+			if (!py->names[k])
+				return -ENOMEM;
+		} else {
+			/* the kernel's superset let it through: off now,
+			 * its calls so far are not shown */
+			bpf_map_update_elem(codes_fd, &e.key, &off, BPF_EXIST);
+		}
+		py->done++;
+	}
+	return 0;
+}
+
+const char *ac_py_id_name(const struct ac_trace *t, __u32 id)
+{
+	if (!t->py || id < t->py->first || id - t->py->first >= t->py->done)
+		return NULL;
+	return t->py->names[id - t->py->first];
+}
+
+bool ac_py_entries_seen(const struct ac_trace *t)
+{
+	struct ac_py_key k;
+
+	return t->skel && !bpf_map_get_next_key(
+		bpf_map__fd(t->skel->maps.py_codes), NULL, &k);
+}
+
+void ac_py_free(struct ac_trace *t)
+{
+	if (!t->py)
+		return;
+	ac_py_detach(t);
+	for (__u32 i = 0; i < t->py->max; i++)
+		free(t->py->names[i]);
+	free(t->py->names);
+	free(t->py);
+	t->py = NULL;
+}
