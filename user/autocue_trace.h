@@ -210,9 +210,9 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep);
  * it is gone. */
 long long ac_trace_cpu_ns(const struct ac_trace *t);
 void ac_trace_close(struct ac_trace *t);
-/* --python: a one-line explanation when the interpreter fired function
- * returns but never an entry (CPython 3.11 to 3.14 fire function__entry
- * only while a profiler or tracer is set: CPython issue gh-98894); NULL
+/* --python: a one-line explanation when more function returns than calls
+ * matched had no entry (CPython 3.11 to 3.14 fire function__entry only
+ * while a profiler or tracer is set: CPython issue gh-98894); NULL
  * otherwise. Points into t. */
 const char *ac_trace_python_problem(struct ac_trace *t);
 

@@ -26,6 +26,7 @@ struct ac_py {
 	__u32 done;		/* ids named so far */
 	char **names;		/* by id - first; NULL: left out */
 	struct bpf_link *entry, *ret;
+	char msg[512];		/* ac_trace_python_problem's */
 };
 
 int ac_py_prepare(struct ac_trace *t)
@@ -153,12 +154,25 @@ const char *ac_py_id_name(const struct ac_trace *t, __u32 id)
 	return t->py->names[id - t->py->first];
 }
 
-bool ac_py_entries_seen(const struct ac_trace *t)
+const char *ac_trace_python_problem(struct ac_trace *t)
 {
-	struct ac_py_key k;
+	__u64 returns, matched = 0;
 
-	return t->skel && !bpf_map_get_next_key(
-		bpf_map__fd(t->skel->maps.py_codes), NULL, &k);
+	if (!t->py || !t->drops || !t->stats)
+		return NULL;
+	/* Unmatched returns are frames open at attach, and the returns of
+	 * a Python profiler's own function (whose entries the interpreter
+	 * never reports): up to ten per traced call in tests/targets/python.
+	 * Fifty times the calls matched: entries that did not fire. */
+	for (__u32 id = t->probes.n + 1; id + 1 < t->nids; id++)
+		matched += t->stats[id].count;
+	returns = t->drops[AC_DROP_UNMATCHED_RETURN];
+	if (returns <= 50 * matched || returns < 100)
+		return NULL;
+	snprintf(t->py->msg, sizeof(t->py->msg),
+		 "%llu Python function returns had no entry, %llu calls matched: CPython 3.11 to 3.14 fire python:function__entry only while a profiler or tracer is set (CPython issue gh-98894), e.g. sys.setprofile(slice) and threading.setprofile(slice) in the program: see README, Python",
+		 (unsigned long long)returns, (unsigned long long)matched);
+	return t->py->msg;
 }
 
 void ac_py_free(struct ac_trace *t)

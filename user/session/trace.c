@@ -523,21 +523,6 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 	return ret ? ret : ac_trace_reset(t);
 }
 
-const char *ac_trace_python_problem(struct ac_trace *t)
-{
-	__u64 returns;
-
-	if (!t->python || !t->drops || ac_py_entries_seen(t))
-		return NULL;
-	returns = t->drops[AC_DROP_UNMATCHED_RETURN];
-	if (!returns)
-		return NULL;
-	snprintf(t->err, sizeof(t->err),
-		 "the interpreter fired %llu function returns and no function entry: CPython 3.11 to 3.14 fire python:function__entry only while a profiler or tracer is set (CPython issue gh-98894; e.g. sys.setprofile(slice) and threading.setprofile(slice) in the program)",
-		 (unsigned long long)returns);
-	return t->err;
-}
-
 long long ac_trace_cpu_ns(const struct ac_trace *t)
 {
 	return ac_proc_cpu_ns(t->pid);

@@ -91,7 +91,6 @@ int ac_py_attach(struct ac_trace *t);
 void ac_py_detach(struct ac_trace *t);
 int ac_py_resolve(struct ac_trace *t);
 const char *ac_py_id_name(const struct ac_trace *t, __u32 id);
-bool ac_py_entries_seen(const struct ac_trace *t);
 void ac_py_free(struct ac_trace *t);
 /* readout.c: the name a probe id is reported under; NULL: not reported */
 const char *ac_id_name(const struct ac_trace *t, __u32 id);

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Workload for autocue-trace --python (tests/bpf/python.sh).
+
+Counts its own calls with sys.setprofile: a profiler is also what makes
+CPython 3.11 to 3.14 fire python:function__entry at all (CPython issue
+gh-98894). Its 'call' events are the entries the probe fires: a generator
+counts once per start or resume. Writes {"module.function": calls} to
+COUNTS at the end, and the in-process durations of busy() in ns.
+
+usage: pyworkload.py COUNTS [serve STOPFILE]
+"""
+import collections
+import json
+import os
+import sys
+import threading
+import time
+
+import pkgdemo
+import pkgdemo.sub
+
+calls = collections.Counter()
+busy_ns = []
+HERE = os.path.dirname(os.path.abspath(__file__))
+NAMES = {os.path.abspath(__file__): "pyworkload",
+         os.path.abspath(pkgdemo.__file__): "pkgdemo",
+         os.path.abspath(pkgdemo.sub.__file__): "pkgdemo.sub"}
+
+
+def prof(frame, event, arg):
+    if event == "call":
+        code = frame.f_code
+        mod = NAMES.get(os.path.abspath(code.co_filename))
+        if mod:
+            calls[mod + "." + code.co_name] += 1
+
+
+def leaf():
+    return 1
+
+
+def rec(n):
+    return rec(n - 1) + 1 if n else 0
+
+
+def busy(us):
+    t0 = time.perf_counter_ns()
+    while time.perf_counter_ns() - t0 < us * 1000:
+        pass
+    busy_ns.append(time.perf_counter_ns() - t0)
+
+
+def gen(k):
+    for i in range(k):
+        yield i
+
+
+def raiser1():
+    raise ValueError("three frames up")
+
+
+def raiser2():
+    raiser1()
+
+
+def raiser3():
+    raiser2()
+
+
+def catcher():
+    try:
+        raiser3()
+    except ValueError:
+        return 1
+    return 0
+
+
+def worker():
+    for _ in range(500):
+        leaf()
+
+
+def work():
+    for _ in range(2000):
+        leaf()
+    for _ in range(100):
+        rec(5)
+    for _ in range(40):
+        busy(2000)
+    for _ in range(50):
+        for _ in gen(3):
+            pass
+    for _ in range(30):
+        catcher()
+    for _ in range(20):
+        pkgdemo.top()
+        pkgdemo.sub.inner()
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def serve(stop):
+    print("ready", flush=True)
+    while not os.path.exists(stop):
+        leaf()
+        time.sleep(0.001)
+
+
+def main():
+    sys.setprofile(prof)
+    threading.setprofile(prof)
+    if len(sys.argv) > 3 and sys.argv[2] == "serve":
+        serve(sys.argv[3])
+    else:
+        work()
+    sys.setprofile(None)
+    threading.setprofile(None)
+    with open(sys.argv[1], "w") as f:
+        json.dump({"calls": calls, "busy_ns": busy_ns}, f)
+
+
+if __name__ == "__main__":
+    main()
