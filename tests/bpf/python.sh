@@ -1,0 +1,155 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# autocue-trace --python (issue 11) on a real CPython: Debian's
+# /usr/bin/python3, whose python:function__entry/__return probes sit behind
+# semaphores. tests/targets/python/pyworkload.py counts its own calls with
+# sys.setprofile (which CPython 3.11 needs anyway to fire its entry probe:
+# gh-98894); every traced function's call count must equal its own, with
+# recursion, 4 threads, a generator, an exception unwinding three frames
+# and a package's modules; its busy() of 2 ms must read within 5% of its
+# in-process timing. Then: globs (with an exclusion), folded paths, attach
+# by PID mid-run with the semaphores raised while attached and back at zero
+# after, the interpreter without entries named in one line, and one clear
+# line for a binary without the probes. Root only.
+#   BUILD=build sh tests/bpf/python.sh
+set -eu
+. tests/bpf/common.shlib
+PY=/usr/bin/python3
+WL=tests/targets/python/pyworkload.py
+
+require_root python
+require python "$TRACE" "$PY" "$WL"
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+fail() {
+	echo "python: FAIL: $*" >&2
+	exit 1
+}
+
+# 1. every function's calls as the program counts them
+"$TRACE" -q --python 'pyworkload.*,pkgdemo.*' --json "$tmp/r.json" \
+	--folded "$tmp/r.folded" -- "$PY" "$WL" "$tmp/counts.json" \
+	> "$tmp/table" 2> "$tmp/err" || fail "trace exited $?: $(cat "$tmp/err")"
+"$PY" - "$tmp/r.json" "$tmp/counts.json" <<'PYEOF' || fail "counts differ"
+import json, statistics, sys
+rep = json.load(open(sys.argv[1]))
+own = json.load(open(sys.argv[2]))
+rows = {p["name"]: p for p in rep["stats"]}
+bad = 0
+for name, n in sorted(own["calls"].items()):
+    got = rows.get(name, {}).get("call_count")
+    if got != n:
+        print(f"python: {name}: traced {got} calls, the program counted {n}")
+        bad = 1
+extra = set(rows) - set(own["calls"])
+if extra:
+    print("python: rows the program did not count:", sorted(extra))
+    bad = 1
+for name, want in (("pyworkload.rec", 600), ("pyworkload.worker", 4),
+                   ("pyworkload.gen", 200), ("pyworkload.raiser1", 30),
+                   ("pkgdemo.sub.inner", 20), ("pkgdemo.top", 20)):
+    if own["calls"].get(name) != want:
+        print(f"python: the workload counted {own['calls'].get(name)} {name}, not {want}")
+        bad = 1
+lost = rep["dropped"]
+for key in ("unwound_frames", "depth_overflow", "python_ids_full"):
+    if lost.get(key):
+        print(f"python: lost {key}: {lost[key]}")
+        bad = 1
+inproc = statistics.median(own["busy_ns"])
+traced = rows["pyworkload.busy"]["median_time_ms"] * 1e6
+if abs(traced - inproc) > 0.05 * inproc:
+    print(f"python: busy() median {traced} ns traced, {inproc} ns in-process")
+    bad = 1
+sys.exit(bad)
+PYEOF
+grep -q '^pyworkload.work;pyworkload.rec;pyworkload.rec;pyworkload.rec ' "$tmp/r.folded" ||
+	fail "no nested rec frames in the folded paths"
+grep -q '^pyworkload.work;pyworkload.catcher;pyworkload.raiser3;pyworkload.raiser2;pyworkload.raiser1 ' "$tmp/r.folded" ||
+	fail "the raising frames do not nest in the folded paths"
+grep -q 'entries' "$tmp/err" && fail "warned about missing entries: $(cat "$tmp/err")"
+
+# 2. globs: one function; everything of the module but leaf
+"$TRACE" -q --python 'pyworkload.leaf' --json "$tmp/g1.json" \
+	-- "$PY" "$WL" "$tmp/c1.json" > /dev/null 2>&1 || fail "glob run failed"
+"$TRACE" -q --python='pyworkload.*,!pyworkload.leaf' --json "$tmp/g2.json" \
+	-- "$PY" "$WL" "$tmp/c2.json" > /dev/null 2>&1 || fail "exclusion run failed"
+"$PY" - "$tmp/g1.json" "$tmp/g2.json" <<'PYEOF' || fail "globs"
+import json, sys
+one = [p["name"] for p in json.load(open(sys.argv[1]))["stats"]]
+rest = {p["name"]: p["call_count"] for p in json.load(open(sys.argv[2]))["stats"]}
+ok = one == ["pyworkload.leaf"]
+ok &= "pyworkload.leaf" not in rest and rest.get("pyworkload.rec") == 600
+ok &= not any(n.startswith("pkgdemo") for n in rest)
+if not ok:
+    print("python: glob rows:", one, sorted(rest))
+sys.exit(0 if ok else 1)
+PYEOF
+
+# 3. by PID, mid-run: semaphores up while attached, at zero after
+sem_addrs=$(readelf -n "$PY" | awk '/Name: function__(entry|return)/ { getline; print $NF }')
+[ "$(echo "$sem_addrs" | wc -w)" -eq 2 ] || fail "no semaphores in $PY's notes"
+sems() {	# the two semaphores' values in process $1 (a non-PIE python)
+	"$PY" - "$1" $sem_addrs <<'PYEOF'
+import sys
+with open(f"/proc/{sys.argv[1]}/mem", "rb") as m:
+    out = []
+    for a in sys.argv[2:]:
+        m.seek(int(a, 16))
+        out.append(str(int.from_bytes(m.read(2), "little")))
+print(" ".join(out))
+PYEOF
+}
+mkfifo "$tmp/ready"
+"$PY" "$WL" "$tmp/c3.json" serve "$tmp/stop" > "$tmp/ready" &
+pid=$!
+read -r line < "$tmp/ready"
+[ "$(sems $pid)" = "0 0" ] || fail "semaphores before attach: $(sems $pid)"
+"$TRACE" -q -p "$pid" --python 'pyworkload.leaf' -d 2 --json "$tmp/p.json" \
+	> "$tmp/p.table" 2> "$tmp/p.err" &
+tpid=$!
+up=
+for _ in $(seq 100); do
+	sleep 0.05
+	[ "$(sems $pid)" = "1 1" ] && { up=1; break; }
+done
+wait $tpid || fail "attach by PID exited $?: $(cat "$tmp/p.err")"
+[ -n "$up" ] || fail "semaphores never read 1 1 while attached"
+[ "$(sems $pid)" = "0 0" ] || fail "semaphores after detach: $(sems $pid)"
+"$PY" -c "
+import json, sys
+p = {r['name']: r['call_count'] for r in json.load(open('$tmp/p.json'))['stats']}
+sys.exit(0 if p.get('pyworkload.leaf', 0) > 100 else 1)" ||
+	fail "attach by PID counted no leaf calls: $(cat "$tmp/p.table")"
+touch "$tmp/stop"
+wait $pid || fail "the workload exited $? after the tracer detached"
+pid=
+
+# 4. an interpreter whose entries do not fire (no profiler set): one line
+"$TRACE" -q --python -- "$PY" -c 'def f(): return 1
+for i in range(2000): f()' > /dev/null 2> "$tmp/noentry" ||
+	fail "the no-profiler run failed: $(cat "$tmp/noentry")"
+grep -q 'had no entry.*gh-98894' "$tmp/noentry" ||
+	fail "no line about missing entries: $(cat "$tmp/noentry")"
+
+# 5. a binary without the probes; a wrapper script
+if "$TRACE" -q --python -b "$TRACE" -- "$PY" -c pass 2> "$tmp/noprobe"; then
+	fail "a binary without python probes was accepted"
+fi
+[ "$(wc -l < "$tmp/noprobe")" -eq 1 ] &&
+	grep -q 'has no python:function__entry/function__return probes' "$tmp/noprobe" ||
+	fail "no-probe message: $(cat "$tmp/noprobe")"
+printf '#!/bin/sh\nexec %s "$@"\n' "$PY" > "$tmp/wrapper"
+chmod +x "$tmp/wrapper"
+if "$TRACE" -q --python -- "$tmp/wrapper" -c pass 2> "$tmp/wrap"; then
+	fail "a wrapper script was taken for an interpreter"
+fi
+grep -q 'is not an ELF file: give the interpreter' "$tmp/wrap" ||
+	fail "wrapper message: $(cat "$tmp/wrap")"
+echo "python: ok"
