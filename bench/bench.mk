@@ -62,3 +62,12 @@ BENCH_TARGETS += bench-accuracy
 .PHONY: soak
 soak: $(BENCH_DIR)/overhead_target $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) sh bench/soak.sh
+
+# Python: what --python costs a Python loop, untraced, with the profiler
+# hook CPython 3.11 needs, traced narrow and all, and under an in-process
+# timing decorator (issue 11). `make bench-python`; RUNS=N, PY_CALLS=N.
+.PHONY: bench-python
+bench-python: $(BUILD)/autocue-trace
+	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) CALLS=$(PY_CALLS) sh bench/python_overhead.sh
+
+BENCH_TARGETS += bench-python
