@@ -61,6 +61,7 @@ $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BUILD)/libautocue_trace.a
 .PHONY: test-bpf
 # the scripts replay tracker sessions written by gen-session
 test-bpf: $(BPF_TESTS) $(UNIT_TARGETS) $(BUILD)/tests/targets/redzone_unguarded \
+		$(BUILD)/tests/targets/libtraced.so \
 		$(BUILD)/autocue-trace $(BUILD)/autocue-replay $(BUILD)/gen-session
 	$(Q)$(call run_suite,$(BPF_TESTS) $(wildcard tests/bpf/*.sh))
 

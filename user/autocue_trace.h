@@ -51,12 +51,15 @@ struct ac_trace_opts {
 	/* one perf-event uprobe per site, as on kernels before 6.6 (which
 	 * get it anyway): slower to attach and detach */
 	bool per_site_uprobes;
-	/* Python functions instead of USDT probes: the interpreter's own
-	 * python:function__entry/__return (binary: the interpreter or
-	 * libpython holding them, default found in the process's maps);
-	 * probes then filters "module.function" names. Rows appear as
-	 * functions are first called. */
+	/* Python functions: the interpreter's own python:function__entry/
+	 * __return; probes then filters "module.function" names, and rows
+	 * appear as functions are first called. The autocue probes of
+	 * binary are traced too when it is given (all of them), nesting with
+	 * the Python frames. */
 	bool python;
+	const char *python_binary;	/* the interpreter or libpython with
+					 * the probes; default: the command,
+					 * or found in the process's maps */
 	int python_max;		/* functions given a row; 0: 1024 */
 };
 

@@ -10,15 +10,18 @@
 # in-process timing. Then: globs (with an exclusion), folded paths, attach
 # by PID mid-run with the semaphores raised while attached and back at zero
 # after, the interpreter without entries named in one line, and one clear
-# line for a binary without the probes. Root only.
+# line for a binary without the probes. A C library's autocue probe
+# (-b libtraced.so, called through ctypes) nests under its Python caller in
+# the folded paths. Root only.
 #   BUILD=build sh tests/bpf/python.sh
 set -eu
 . tests/bpf/common.shlib
 PY=/usr/bin/python3
 WL=tests/targets/python/pyworkload.py
+LIB=$BUILD/tests/targets/libtraced.so
 
 require_root python
-require python "$TRACE" "$PY" "$WL"
+require python "$TRACE" "$PY" "$WL" "$LIB"
 
 tmp=$(mktemp -d)
 pid=
@@ -33,8 +36,9 @@ fail() {
 }
 
 # 1. every function's calls as the program counts them
-"$TRACE" -q --python 'pyworkload.*,pkgdemo.*' --json "$tmp/r.json" \
-	--folded "$tmp/r.folded" -- "$PY" "$WL" "$tmp/counts.json" \
+AUTOCUE_TEST_LIB=$LIB "$TRACE" -q --python 'pyworkload.*,pkgdemo.*' -b "$LIB" \
+	--json "$tmp/r.json" --folded "$tmp/r.folded" \
+	-- "$PY" "$WL" "$tmp/counts.json" \
 	> "$tmp/table" 2> "$tmp/err" || fail "trace exited $?: $(cat "$tmp/err")"
 "$PY" - "$tmp/r.json" "$tmp/counts.json" <<'PYEOF' || fail "counts differ"
 import json, statistics, sys
@@ -47,13 +51,17 @@ for name, n in sorted(own["calls"].items()):
     if got != n:
         print(f"python: {name}: traced {got} calls, the program counted {n}")
         bad = 1
-extra = set(rows) - set(own["calls"])
+if rows.get("lib_work", {}).get("call_count") != 25:
+    print("python: lib_work:", rows.get("lib_work"))
+    bad = 1
+extra = set(rows) - set(own["calls"]) - {"lib_work"}
 if extra:
     print("python: rows the program did not count:", sorted(extra))
     bad = 1
 for name, want in (("pyworkload.rec", 600), ("pyworkload.worker", 4),
                    ("pyworkload.gen", 200), ("pyworkload.raiser1", 30),
-                   ("pkgdemo.sub.inner", 20), ("pkgdemo.top", 20)):
+                   ("pkgdemo.sub.inner", 20), ("pkgdemo.top", 20),
+                   ("pyworkload.call_c", 25)):
     if own["calls"].get(name) != want:
         print(f"python: the workload counted {own['calls'].get(name)} {name}, not {want}")
         bad = 1
@@ -73,6 +81,8 @@ grep -q '^pyworkload.work;pyworkload.rec;pyworkload.rec;pyworkload.rec ' "$tmp/r
 	fail "no nested rec frames in the folded paths"
 grep -q '^pyworkload.work;pyworkload.catcher;pyworkload.raiser3;pyworkload.raiser2;pyworkload.raiser1 ' "$tmp/r.folded" ||
 	fail "the raising frames do not nest in the folded paths"
+grep -q '^pyworkload.work;pyworkload.call_c;lib_work ' "$tmp/r.folded" ||
+	fail "the C probe does not nest under its Python caller"
 grep -q 'entries' "$tmp/err" && fail "warned about missing entries: $(cat "$tmp/err")"
 
 # 2. globs: one function; everything of the module but leaf
@@ -139,7 +149,7 @@ grep -q 'had no entry.*gh-98894' "$tmp/noentry" ||
 	fail "no line about missing entries: $(cat "$tmp/noentry")"
 
 # 5. a binary without the probes; a wrapper script
-if "$TRACE" -q --python -b "$TRACE" -- "$PY" -c pass 2> "$tmp/noprobe"; then
+if "$TRACE" -q --python --python-bin "$TRACE" -- "$PY" -c pass 2> "$tmp/noprobe"; then
 	fail "a binary without python probes was accepted"
 fi
 [ "$(wc -l < "$tmp/noprobe")" -eq 1 ] &&
@@ -150,6 +160,6 @@ chmod +x "$tmp/wrapper"
 if "$TRACE" -q --python -- "$tmp/wrapper" -c pass 2> "$tmp/wrap"; then
 	fail "a wrapper script was taken for an interpreter"
 fi
-grep -q 'is not an ELF file: give the interpreter' "$tmp/wrap" ||
+grep -q 'is not an ELF file: give the interpreter.*--python-bin' "$tmp/wrap" ||
 	fail "wrapper message: $(cat "$tmp/wrap")"
 echo "python: ok"

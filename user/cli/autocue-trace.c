@@ -67,6 +67,7 @@ enum {
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON, OPT_PYTHON_MAX,
+	OPT_PYTHON_BIN,
 };
 
 static const struct argp_option opts[] = {
@@ -109,6 +110,8 @@ static const struct argp_option opts[] = {
 	  "Length of --max-overhead's first phase (default 1 s)", 5 },
 	{ "python", OPT_PYTHON, "GLOB", OPTION_ARG_OPTIONAL,
 	  "Python functions instead of probes: the interpreter's python:function__entry/__return, one row per module.function matching the comma-separated globs (default all; !GLOB leaves out)", 5 },
+	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
+	  "The interpreter or libpython holding the python probes (default: the command, or found in the process's maps); with --python, -b names a binary whose autocue probes nest with the Python frames", 5 },
 	{ "python-max", OPT_PYTHON_MAX, "N", 0,
 	  "Python functions given a row (default 1024; calls of later ones are counted as lost)", 5 },
 	{ "per-site-uprobes", OPT_PER_SITE, NULL, 0,
@@ -206,6 +209,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env->topts.probes = arg;
 		}
 		break;
+	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
 	case OPT_PYTHON_MAX:
 		if (parse_int(arg, 1, AC_MAX_PROBES - 2, &env->topts.python_max))
 			argp_failure(state, 1, 0, "invalid --python-max: %s (1..%d)",
@@ -249,6 +253,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD (see --help)");
 		if (env->pid && env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
+		if (env->topts.python_binary && !env->topts.python)
+			argp_failure(state, 1, 0, "--python-bin goes with --python");
 		if (env->list && env->topts.python)
 			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
 		if (env->max_overhead && env->topts.python)
@@ -443,10 +449,10 @@ static void announce(struct env *env, struct ac_trace *t)
 	if (!s)
 		return;
 	if (env->topts.python)
-		fprintf(stderr, "Tracing Python functions matching '%s' in %s, "
-			"PID %d; kernel maps %llu KiB; ",
+		fprintf(stderr, "Tracing Python functions matching '%s' and "
+			"%d probe pairs in %s, PID %d; kernel maps %llu KiB; ",
 			env->topts.probes ? AC_Q(env->topts.probes) : "*",
-			AC_Q(ac_trace_binary(t)), s->pid,
+			ac_trace_nprobes(t), AC_Q(ac_trace_binary(t)), s->pid,
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	else
 		fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "

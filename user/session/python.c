@@ -69,19 +69,19 @@ int ac_py_attach(struct ac_trace *t)
 	/* returns first: an entry whose return is not attached yet would
 	 * leave a frame open forever */
 	t->py->ret = bpf_program__attach_usdt(skel->progs.ac_py_return, t->pid,
-					      t->binary, "python",
+					      t->py_binary, "python",
 					      "function__return", NULL);
 	if (!t->py->ret)
 		return ac_trace_fail(t, -errno,
 			"cannot attach to python:function__return in %s: %s",
-			t->binary, strerror(errno));
+			t->py_binary, strerror(errno));
 	t->py->entry = bpf_program__attach_usdt(skel->progs.ac_py_entry, t->pid,
-						t->binary, "python",
+						t->py_binary, "python",
 						"function__entry", NULL);
 	if (!t->py->entry)
 		return ac_trace_fail(t, -errno,
 			"cannot attach to python:function__entry in %s: %s",
-			t->binary, strerror(errno));
+			t->py_binary, strerror(errno));
 	return 0;
 }
 

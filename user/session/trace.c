@@ -67,50 +67,16 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	if (o && o->binary)
 		t->binary = strdup(o->binary);
 	t->python = o && o->python;
+	if (o && o->python_binary)
+		t->py_binary = strdup(o->python_binary);
 	t->py_max = o ? o->python_max : 0;
 	return t;
-}
-
-/* --python: the interpreter's probes instead of the program's */
-static int discover_python(struct ac_trace *t)
-{
-	char err[512], path[PATH_MAX];
-	int ret;
-
-	if (t->py_max < 0 || t->py_max > AC_MAX_PROBES - 2)
-		return ac_trace_fail(t, -EINVAL,
-				     "--python-max must be 1..%d", AC_MAX_PROBES - 2);
-	if (t->binary && strncmp(t->binary, "/proc/", 6))
-		ret = ac_py_check_interpreter(t->binary, err, sizeof(err));
-	else if (t->own_child || !t->pid)
-		ret = ac_py_check_interpreter(t->binary, err, sizeof(err));
-	else
-		ret = ac_py_find_interpreter(t->pid, path, sizeof(path), err,
-					     sizeof(err));
-	if (ret == -ENOEXEC)	/* pyenv's shims, a venv's wrapper */
-		return ac_trace_fail(t, ret, "%s: give the interpreter's binary with -b (e.g. -b /usr/bin/python3.11)",
-				     err);
-	if (ret)
-		return ac_trace_fail(t, ret, "%s", err);
-	if (t->pid && !t->own_child && (!t->binary ||
-					!strncmp(t->binary, "/proc/", 6))) {
-		free(t->binary);
-		t->binary = strdup(path);
-		if (!t->binary)
-			return ac_trace_fail(t, -ENOMEM, "out of memory");
-	}
-	/* the cost calibration measures the form of the sites traced */
-	ac_py_count_sites(t->binary, &t->probes);
-	return 0;
 }
 
 static int discover(struct ac_trace *t)
 {
 	char err[256], shown[PATH_MAX];
 	int ret;
-
-	if (t->python)
-		return discover_python(t);
 
 	/* messages name the file itself, not /proc/PID/exe */
 	if (!realpath(t->binary, shown))
@@ -128,7 +94,9 @@ static int discover(struct ac_trace *t)
 		return ac_trace_fail(t, -ENOENT,
 			"no '%s' probes in %s: build it with autocue_usdt.h probes (see autocue-trace --list -b %s)",
 			t->provider, shown, shown);
-	ac_probes_filter(&t->probes, t->pattern);
+	/* with --python the globs are the Python functions' */
+	if (!t->python)
+		ac_probes_filter(&t->probes, t->pattern);
 	if (!t->probes.n)
 		return ac_trace_fail(t, -ENOENT,
 			"no probe in %s matches '%s' (autocue-trace --list -b %s shows them)",
@@ -136,6 +104,57 @@ static int discover(struct ac_trace *t)
 	if (t->probes.n >= AC_MAX_PROBES - 2)
 		return ac_trace_fail(t, -E2BIG, "too many probes (%d) in %s",
 				     t->probes.n, t->binary);
+	return 0;
+}
+
+/* --python: the interpreter holding python:function__entry/__return
+ * (--python-bin, else the command, else found in the process's maps), and
+ * the autocue probes of -b BINARY if given, whose frames then nest with
+ * the Python ones; without -b, t->binary names the interpreter. */
+static int discover_python(struct ac_trace *t, const char *cmd_exe)
+{
+	char err[512], path[PATH_MAX];
+	int ret;
+
+	if (t->py_max < 0 || t->py_max > AC_MAX_PROBES - 2)
+		return ac_trace_fail(t, -EINVAL,
+				     "--python-max must be 1..%d", AC_MAX_PROBES - 2);
+	if (t->py_binary || cmd_exe) {
+		snprintf(path, sizeof(path), "%s",
+			 t->py_binary ? t->py_binary : cmd_exe);
+		ret = ac_py_check_interpreter(path, err, sizeof(err));
+	} else {
+		ret = ac_py_find_interpreter(t->pid, path, sizeof(path), err,
+					     sizeof(err));
+	}
+	if (ret == -ENOEXEC)	/* pyenv's shims, a venv's wrapper */
+		return ac_trace_fail(t, ret, "%s: give the interpreter's binary with --python-bin (e.g. /usr/bin/python3.11)",
+				     err);
+	if (ret)
+		return ac_trace_fail(t, ret, "%s", err);
+	if (t->pid && !cmd_exe && !ac_maps_binary(t->pid, path))
+		return ac_trace_fail(t, -ENOENT,
+			"PID %d does not map %s: give its interpreter or libpython",
+			t->pid, path);
+	free(t->py_binary);
+	t->py_binary = strdup(path);
+	if (!t->py_binary)
+		return ac_trace_fail(t, -ENOMEM, "out of memory");
+	if (t->binary) {
+		if (t->pid && !cmd_exe && !ac_maps_binary(t->pid, t->binary))
+			return ac_trace_fail(t, -ENOENT,
+				"PID %d does not map %s: give the executable or a loaded shared library",
+				t->pid, t->binary);
+		ret = discover(t);
+		if (ret)
+			return ret;
+	} else {
+		t->binary = strdup(path);
+		if (!t->binary)
+			return ac_trace_fail(t, -ENOMEM, "out of memory");
+	}
+	/* the cost calibration measures the form of the sites traced */
+	ac_py_count_sites(t->py_binary, &t->probes);
 	return 0;
 }
 
@@ -194,6 +213,8 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	ret = check_privileges(t);
 	if (ret)
 		return ret;
+	if (t->python)
+		return discover_python(t, NULL);
 	if (!t->binary) {
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 		t->binary = strdup(exe);
@@ -248,12 +269,15 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 	exe = which(argv[0]);
 	if (!exe)
 		return ac_trace_fail(t, -ENOENT, "command not found: %s", argv[0]);
-	if (!t->binary)
-		t->binary = exe;
-	else
-		free(exe);
 	ret = check_privileges(t);
-	if (!ret)
+	if (!ret && t->python)
+		ret = discover_python(t, exe);
+	if (!t->binary) {
+		t->binary = exe;
+		exe = NULL;
+	}
+	free(exe);
+	if (!ret && !t->python)
 		ret = discover(t);
 	if (ret)
 		return ret;
@@ -574,6 +598,7 @@ void ac_trace_close(struct ac_trace *t)
 		close(t->exec_fd);
 	free(t->cmd);
 	free(t->binary);
+	free(t->py_binary);
 	free(t->provider);
 	free(t->pattern);
 	free(t);

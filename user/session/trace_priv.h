@@ -53,6 +53,7 @@ struct ac_trace {
 	char err[512];
 	/* --python: the interpreter's functions, ids after the probes' */
 	bool python;
+	char *py_binary;	/* the interpreter or libpython */
 	int py_max;
 	struct ac_py *py;
 };

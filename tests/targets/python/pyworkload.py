@@ -6,11 +6,14 @@ Counts its own calls with sys.setprofile: a profiler is also what makes
 CPython 3.11 to 3.14 fire python:function__entry at all (CPython issue
 gh-98894). Its 'call' events are the entries the probe fires: a generator
 counts once per start or resume. Writes {"module.function": calls} to
-COUNTS at the end, and the in-process durations of busy() in ns.
+COUNTS at the end, and the in-process durations of busy() in ns. With
+AUTOCUE_TEST_LIB set, call_c() calls that library's lib_work (an autocue
+probe) 25 times through ctypes.
 
 usage: pyworkload.py COUNTS [serve STOPFILE]
 """
 import collections
+import ctypes
 import json
 import os
 import sys
@@ -76,6 +79,10 @@ def catcher():
     return 0
 
 
+def call_c(lib):
+    return lib.lib_work(7)
+
+
 def worker():
     for _ in range(500):
         leaf()
@@ -96,6 +103,10 @@ def work():
     for _ in range(20):
         pkgdemo.top()
         pkgdemo.sub.inner()
+    if os.environ.get("AUTOCUE_TEST_LIB"):
+        lib = ctypes.CDLL(os.environ["AUTOCUE_TEST_LIB"])
+        for _ in range(25):
+            call_c(lib)
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
         t.start()
