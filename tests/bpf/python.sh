@@ -85,9 +85,17 @@ grep -q '^pyworkload.work;pyworkload.call_c;lib_work ' "$tmp/r.folded" ||
 	fail "the C probe does not nest under its Python caller"
 grep -q 'entries' "$tmp/err" && fail "warned about missing entries: $(cat "$tmp/err")"
 
-# 2. globs: one function; everything of the module but leaf
+# 2. globs: one function (in exact mode, asserted on); everything of the
+# module but leaf
+rc=0
 "$TRACE" -q --python 'pyworkload.leaf' --json "$tmp/g1.json" \
-	-- "$PY" "$WL" "$tmp/c1.json" > /dev/null 2>&1 || fail "glob run failed"
+	--raw "$tmp/g1.raw" --assert 'pyworkload.leaf:count<4000' \
+	-- "$PY" "$WL" "$tmp/c1.json" > "$tmp/g1.out" 2>&1 || rc=$?
+[ $rc -eq 3 ] || fail "an assertion on 4000 calls < 4000 exited $rc, not 3"
+grep -q '^pyworkload.leaf  *count  *<  *4000  *4000  *FAIL' "$tmp/g1.out" ||
+	fail "assertion row: $(grep pyworkload.leaf "$tmp/g1.out")"
+[ "$(grep -c '^pyworkload.leaf ' "$tmp/g1.raw")" -eq 4000 ] ||
+	fail "exact mode streamed $(grep -c '^pyworkload.leaf ' "$tmp/g1.raw") leaf calls, not 4000"
 "$TRACE" -q --python='pyworkload.*,!pyworkload.leaf' --json "$tmp/g2.json" \
 	-- "$PY" "$WL" "$tmp/c2.json" > /dev/null 2>&1 || fail "exclusion run failed"
 "$PY" - "$tmp/g1.json" "$tmp/g2.json" <<'PYEOF' || fail "globs"

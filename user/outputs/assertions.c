@@ -232,11 +232,13 @@ int ac_assertion_parse(const char *expr, struct ac_assertion *a,
 				   "contains a blank", a->name);
 			goto cleanup;
 		}
-		/* probes are C identifiers; anything else (a control byte)
-		 * would reach the assertion table as it is */
-		if (!isalnum((unsigned char)*p) && *p != '_') {
+		/* probes are C identifiers, Python functions dotted names
+		 * ("autocue.tracker.<listcomp>"); anything else (a control
+		 * byte) would reach the assertion table as it is */
+		if (!isalnum((unsigned char)*p) && !strchr("_.<>-", *p)) {
 			ret = fail(err, errlen, shown, "probe name '%s' is not "
-				   "a C identifier", a->name);
+				   "a C identifier or a Python module.function",
+				   a->name);
 			goto cleanup;
 		}
 	}

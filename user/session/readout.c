@@ -70,6 +70,10 @@ static int on_raw(void *ctx, void *data, size_t len)
 	if (len < sizeof(*e) || e->id >= t->nids)
 		return 0;
 	name = ac_id_name(t, e->id);
+	if (!name && t->py) {	/* a Python function's first calls */
+		ac_py_resolve(t);
+		name = ac_id_name(t, e->id);
+	}
 	if (t->raw_sink && name)
 		fprintf(t->raw_sink, "%s %u %llu %llu %u %u\n", name, e->tid,
 			(unsigned long long)e->start_ns,
