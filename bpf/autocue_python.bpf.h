@@ -24,6 +24,19 @@ const volatile __u32 py_npats = 0;
 const volatile __u32 py_pat_len[AC_PY_MAX_PATS] = {};
 const volatile char py_pats[AC_PY_MAX_PATS][AC_PY_PAT_LEN] = {};
 __u32 py_next_id = 0;	/* ids handed out so far */
+/* The loader's Python calibration child while it runs (py_calibrate.c):
+ * traced too, every function of it matched. */
+__u32 py_calib_tgid = 0;
+
+static __always_inline bool py_calibrating(void)
+{
+	return py_calib_tgid && (__u32)(current_ids() >> 32) == py_calib_tgid;
+}
+
+static __always_inline bool py_traced(void)
+{
+	return traced_process() || py_calibrating();
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -205,7 +218,7 @@ static __always_inline __u32 py_resolve(const struct ac_py_key *k)
 	if (fl > 0 && ul > 0) {
 		sc->flen = fl - 1;
 		sc->fulen = ul - 1;
-		if (!py_matches(sc)) {
+		if (!py_calibrating() && !py_matches(sc)) {
 			bpf_map_update_elem(&py_codes, k, &val, BPF_NOEXIST);
 			return 0;
 		}
@@ -260,7 +273,7 @@ int ac_py_entry(struct pt_regs *ctx)
 	struct tstack *ts;
 	__u32 id;
 
-	if (!traced_process() || !py_key(ctx, &k))
+	if (!py_traced() || !py_key(ctx, &k))
 		return 0;
 	v = bpf_map_lookup_elem(&py_codes, &k);
 	if (v) {
@@ -289,7 +302,7 @@ int ac_py_return(struct pt_regs *ctx)
 
 	test_delay();
 	now = bpf_ktime_get_ns();
-	if (!traced_process() || !py_key(ctx, &k))
+	if (!py_traced() || !py_key(ctx, &k))
 		return 0;
 	v = bpf_map_lookup_elem(&py_codes, &k);
 	if (!v) {

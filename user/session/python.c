@@ -57,6 +57,11 @@ int ac_py_prepare(struct ac_trace *t)
 	return 0;
 }
 
+__u32 ac_py_first_id(const struct ac_trace *t)
+{
+	return t->py ? t->py->first : 0;
+}
+
 __u32 ac_py_ids(const struct ac_trace *t)
 {
 	return t->python ? (t->py_max > 0 ? t->py_max : DEFAULT_PY_MAX) : 0;

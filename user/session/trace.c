@@ -138,7 +138,16 @@ static int discover_python(struct ac_trace *t, const char *cmd_exe)
 			t->pid, path);
 	free(t->py_binary);
 	t->py_binary = strdup(path);
-	if (!t->py_binary)
+	/* the calibration's child runs the interpreter the target runs */
+	if (cmd_exe) {
+		t->py_exe = strdup(cmd_exe);
+	} else {
+		char link[64], exe[PATH_MAX];
+
+		snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+		t->py_exe = strdup(realpath(link, exe) ? exe : link);
+	}
+	if (!t->py_binary || !t->py_exe)
 		return ac_trace_fail(t, -ENOMEM, "out of memory");
 	if (t->binary) {
 		if (t->pid && !cmd_exe && !ac_maps_binary(t->pid, t->binary))
@@ -471,6 +480,8 @@ static int attach(struct ac_trace *t, bool multi)
 		return ret;
 	if (!t->no_compensate) {
 		ret = ac_calibrate(t);
+		if (!ret && t->python)
+			ret = ac_py_calibrate(t, ac_py_first_id(t));
 		if (ret)
 			return ret;
 	}
@@ -599,6 +610,7 @@ void ac_trace_close(struct ac_trace *t)
 	free(t->cmd);
 	free(t->binary);
 	free(t->py_binary);
+	free(t->py_exe);
 	free(t->provider);
 	free(t->pattern);
 	free(t);

@@ -54,6 +54,7 @@ struct ac_trace {
 	/* --python: the interpreter's functions, ids after the probes' */
 	bool python;
 	char *py_binary;	/* the interpreter or libpython */
+	char *py_exe;		/* an interpreter running it: calibration */
 	int py_max;
 	struct ac_py *py;
 };
@@ -93,6 +94,9 @@ void ac_py_detach(struct ac_trace *t);
 int ac_py_resolve(struct ac_trace *t);
 const char *ac_py_id_name(const struct ac_trace *t, __u32 id);
 void ac_py_free(struct ac_trace *t);
+__u32 ac_py_first_id(const struct ac_trace *t);
+/* py_calibrate.c: the probe cost of the interpreter's own probes */
+int ac_py_calibrate(struct ac_trace *t, __u32 first);
 /* readout.c: the name a probe id is reported under; NULL: not reported */
 const char *ac_id_name(const struct ac_trace *t, __u32 id);
 
