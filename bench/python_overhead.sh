@@ -36,7 +36,11 @@ one() {	# CONFIG: one run's loop ns appended to $tmp/CONFIG
 	plain|hook|decorator) "$PY" "$WL" "$1" "$CALLS" ;;
 	narrow) "$TRACE" -q --python 'python_workload.matched_*' -- \
 		"$PY" "$WL" hook "$CALLS" 2>/dev/null ;;
-	all) "$TRACE" -q --python -- "$PY" "$WL" hook "$CALLS" 2>/dev/null ;;
+	all) "$TRACE" -q --python --json "$tmp/all.json" -- \
+		"$PY" "$WL" hook "$CALLS" 2>/dev/null
+	     "$PY" -c 'import json, sys
+print(json.load(open(sys.argv[1]))["compensation"]["pair_ns"], file=sys.stderr)' \
+		"$tmp/all.json" 2>> "$tmp/pair" ;;
 	esac | awk '/^loop_ns/ { print $2 }' >> "$tmp/$1"
 }
 
@@ -56,3 +60,4 @@ for c in plain hook decorator narrow all; do
 		d = (c == "narrow" || c == "all") ? sprintf("%.0f", (m - h) / n) : "-"
 		printf "%-10s %12.1f %10.2f %14s\n", c, m / 1e6, m / p, d }'
 done
+echo "the host's probe cost: a traced Python call's probe pair, as calibrated at start (median of the 'all' runs): $(sort -n "$tmp/pair" | awk '{ v[NR] = $1 } END { printf "%.1f us", v[int((NR + 1) / 2)] / 1000 }')"
