@@ -163,6 +163,12 @@ fi
 [ "$(wc -l < "$tmp/noprobe")" -eq 1 ] &&
 	grep -q 'has no python:function__entry/function__return probes' "$tmp/noprobe" ||
 	fail "no-probe message: $(cat "$tmp/noprobe")"
+if "$TRACE" -q --python -p $$ 2> "$tmp/nopy"; then
+	fail "a shell was taken for a Python process"
+fi
+[ "$(wc -l < "$tmp/nopy")" -eq 1 ] &&
+	grep -q "PID $$ (.*) has no python:function__entry" "$tmp/nopy" ||
+	fail "non-Python PID message: $(cat "$tmp/nopy")"
 printf '#!/bin/sh\nexec %s "$@"\n' "$PY" > "$tmp/wrapper"
 chmod +x "$tmp/wrapper"
 if "$TRACE" -q --python -- "$tmp/wrapper" -c pass 2> "$tmp/wrap"; then

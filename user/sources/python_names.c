@@ -137,7 +137,7 @@ int ac_py_check_interpreter(const char *path, char *err, size_t errlen)
 		return 0;
 	ac_quote(msg, sizeof(msg), path);
 	snprintf(err, errlen,
-		 "%s has no python:function__entry/function__return probes (a CPython built without --with-dtrace): give the interpreter or libpython that has them with -b",
+		 "%s has no python:function__entry/function__return probes (a CPython built without --with-dtrace): give the interpreter or libpython that has them with --python-bin",
 		 msg);
 	return -ENOENT;
 }
@@ -194,6 +194,13 @@ int ac_py_find_interpreter(pid_t pid, char *out, size_t len, char *err,
 	free(line);
 	if (f)
 		fclose(f);
-	snprintf(err, errlen, "%s", msg);
+	if (ret != -ENOENT) {	/* the executable could not be read */
+		snprintf(err, errlen, "%s", msg);
+		return ret;
+	}
+	ac_quote(msg, sizeof(msg), exe);
+	snprintf(err, errlen,
+		 "PID %d (%s) has no python:function__entry/function__return probes, in its executable or a mapped libpython: not a CPython built with --with-dtrace (or give --python-bin)",
+		 pid, msg);
 	return -ENOENT;
 }
