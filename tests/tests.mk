@@ -80,6 +80,15 @@ $(BUILD)/tests/targets/uselib: tests/targets/lib/uselib.c $(BUILD)/tests/targets
 
 test-bpf: $(BUILD)/tests/targets/uselib
 
+# CPython linked dynamically (libpython3.X.so holds the probes)
+$(BUILD)/tests/targets/pymain: tests/targets/python/pymain.c
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $$(pkg-config --cflags python3-embed) $< \
+		$$(pkg-config --libs python3-embed) -o $@
+
+test-bpf: $(BUILD)/tests/targets/pymain
+
 # the demo target with sys/sdt.h's classic 1-byte sites
 $(BUILD)/tests/targets/latency_target_classic: tests/targets/latency_target.c usdt/autocue_usdt.h
 	$(call msg,CCLD,$@)

@@ -12,16 +12,19 @@
 # after, the interpreter without entries named in one line, and one clear
 # line for a binary without the probes. A C library's autocue probe
 # (-b libtraced.so, called through ctypes) nests under its Python caller in
-# the folded paths. Root only.
+# the folded paths. A dynamically linked CPython: its libpython found in
+# the process's maps by PID, named with --python-bin for a command. Root
+# only.
 #   BUILD=build sh tests/bpf/python.sh
 set -eu
 . tests/bpf/common.shlib
 PY=/usr/bin/python3
 WL=tests/targets/python/pyworkload.py
 LIB=$BUILD/tests/targets/libtraced.so
+PYMAIN=$BUILD/tests/targets/pymain	# CPython linked to libpython3.X.so
 
 require_root python
-require python "$TRACE" "$PY" "$WL" "$LIB"
+require python "$TRACE" "$PY" "$WL" "$LIB" "$PYMAIN"
 
 tmp=$(mktemp -d)
 pid=
@@ -176,4 +179,32 @@ if "$TRACE" -q --python -- "$tmp/wrapper" -c pass 2> "$tmp/wrap"; then
 fi
 grep -q 'is not an ELF file: give the interpreter.*--python-bin' "$tmp/wrap" ||
 	fail "wrapper message: $(cat "$tmp/wrap")"
+# 6. a dynamically linked interpreter: the probes are libpython's
+libpy=$(ldd "$PYMAIN" | awk '/libpython/ { print $3 }')
+libpy=$(readlink -f "$libpy")
+"$TRACE" -q --python 'pyworkload.leaf' --python-bin "$libpy" --json "$tmp/d1.json" \
+	-- "$PYMAIN" "$WL" "$tmp/d1c.json" > /dev/null 2> "$tmp/d1.err" ||
+	fail "--python-bin $libpy: $(cat "$tmp/d1.err")"
+"$PY" -c "
+import json, sys
+p = {r['name']: r['call_count'] for r in json.load(open('$tmp/d1.json'))['stats']}
+own = json.load(open('$tmp/d1c.json'))['calls']['pyworkload.leaf']
+sys.exit(0 if p == {'pyworkload.leaf': own} else 1)" ||
+	fail "libpython by --python-bin: counts differ"
+mkfifo "$tmp/ready2"
+"$PYMAIN" "$WL" "$tmp/d2c.json" serve "$tmp/stop2" > "$tmp/ready2" &
+pid=$!
+read -r line < "$tmp/ready2"
+"$TRACE" -p "$pid" --python 'pyworkload.leaf' -d 1 --json "$tmp/d2.json" \
+	> /dev/null 2> "$tmp/d2.err" || fail "libpython by PID: $(cat "$tmp/d2.err")"
+grep -q "in $libpy, PID $pid" "$tmp/d2.err" ||
+	fail "libpython not found in the maps: $(cat "$tmp/d2.err")"
+"$PY" -c "
+import json, sys
+p = {r['name']: r['call_count'] for r in json.load(open('$tmp/d2.json'))['stats']}
+sys.exit(0 if p.get('pyworkload.leaf', 0) > 100 else 1)" ||
+	fail "libpython by PID counted no leaf calls"
+touch "$tmp/stop2"
+wait $pid || fail "the dynamically linked workload exited $?"
+pid=
 echo "python: ok"
