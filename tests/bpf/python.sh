@@ -5,7 +5,8 @@
 # semaphores. tests/targets/python/pyworkload.py counts its own calls with
 # sys.setprofile (which CPython 3.11 needs anyway to fire its entry probe:
 # gh-98894); every traced function's call count must equal its own, with
-# recursion, 4 threads, a generator, an exception unwinding three frames
+# recursion, 4 threads, a generator, a coroutine, an exception unwinding
+# three frames
 # and a package's modules; its busy() of 2 ms must read within 5% of its
 # in-process timing. Then: globs (with an exclusion), folded paths, attach
 # by PID mid-run with the semaphores raised while attached and back at zero
@@ -64,7 +65,8 @@ if extra:
 for name, want in (("pyworkload.rec", 600), ("pyworkload.worker", 4),
                    ("pyworkload.gen", 200), ("pyworkload.raiser1", 30),
                    ("pkgdemo.sub.inner", 20), ("pkgdemo.top", 20),
-                   ("pyworkload.call_c", 25)):
+                   ("pyworkload.call_c", 25), ("pyworkload.co_main", 31),
+                   ("pyworkload.co", 40)):
     if own["calls"].get(name) != want:
         print(f"python: the workload counted {own['calls'].get(name)} {name}, not {want}")
         bad = 1

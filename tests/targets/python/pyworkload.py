@@ -12,6 +12,7 @@ probe) 25 times through ctypes.
 
 usage: pyworkload.py COUNTS [serve STOPFILE]
 """
+import asyncio
 import collections
 import ctypes
 import json
@@ -59,6 +60,16 @@ def gen(k):
         yield i
 
 
+async def co(k):
+    for _ in range(k):
+        await asyncio.sleep(0)
+
+
+async def co_main():
+    for _ in range(10):
+        await co(3)
+
+
 def raiser1():
     raise ValueError("three frames up")
 
@@ -100,6 +111,7 @@ def work():
             pass
     for _ in range(30):
         catcher()
+    asyncio.run(co_main())
     for _ in range(20):
         pkgdemo.top()
         pkgdemo.sub.inner()
