@@ -15,6 +15,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 targ_tgid = 0;	/* 0: any process */
 const volatile __u32 calib_tgid = 0;	/* the loader, while calibrating */
+const volatile __u32 calib_id = 0;	/* the calibration pair's probe id */
 /* The loader's pid namespace when it is not the initial one (a container):
  * its PIDs are not the kernel's global ones. 0: the initial namespace. */
 const volatile __u64 pidns_dev = 0;
@@ -370,7 +371,8 @@ int ac_return(struct pt_regs *ctx)
 
 	f = &ts->f[top];
 	raw = now - f->start;
-	dur = sub_sat(raw, inner_ns + f->desc * pair_ns);
+	/* the calibration measures what is subtracted: never from its own */
+	dur = id == calib_id ? raw : sub_sat(raw, inner_ns + f->desc * pair_ns);
 	self = sub_sat(dur, f->child_ns);
 	if (top > 0) {
 		parent = &ts->f[(top - 1) & (AC_MAX_DEPTH - 1)];
@@ -383,9 +385,10 @@ int ac_return(struct pt_regs *ctx)
 		record_cold(id, dur);
 	else
 		record_stat(id, dur, f->desc);
-	if (fold_paths)
+	/* the loader's calibration calls are no path or call of the target */
+	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);
-	if (raw_events)
+	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
 	if (cold_hit(id * 2 + 1))

@@ -124,6 +124,9 @@ struct ac_snapshot {
 	double pair_busy_ns;	/* around code touching many pages: with
 				 * pair_tight_ns, the range of what a traced
 				 * call costs its callers */
+	double pair_spread_ns;	/* how far pair_ns moved over the
+				 * calibration's rounds (~0.1 s): the larger
+				 * side of their middle half */
 	/* How far one compensated duration can be off: the spread of the
 	 * probe cost inside a call, at least a quarter of it. A value below
 	 * it cannot be told from zero: writers show it as the bound
