@@ -24,10 +24,13 @@ const volatile __u32 hist_shift = AC_DEFAULT_SHIFT;
 const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
 const volatile bool fold_paths = true;
 const volatile bool raw_events = false;
-/* Test-only: each hit spends this much more in the programs, a quarter at
- * each side of both timestamps, as a dearer host's trap would (half of it
- * inside the call's own time). Lets one host test the others. */
-const volatile __u32 test_hit_delay_ns = 0;
+/* Test-only: each hit spends test_hit_delay_ns more in the programs, a
+ * quarter at each side of both timestamps, as a dearer host's trap would
+ * (half of it inside the call's own time). Lets one host test the others.
+ * The knob exists only when asked for at load (the verifier drops it
+ * otherwise); its value may change mid-session, as a host's cost does. */
+const volatile bool test_knob = false;
+__u32 test_hit_delay_ns = 0;
 
 /* Probe cost, measured by the loader once the programs run: pair_ns is what
  * one traced call adds to any enclosing measurement, inner_ns the part of it
@@ -180,10 +183,14 @@ static long spin_cb(__u64 i, void *ctx)
 static __always_inline void test_delay(void)
 {
 	__u64 until;
+	__u32 d;
 
-	if (!test_hit_delay_ns)
+	if (!test_knob)
 		return;
-	until = bpf_ktime_get_ns() + test_hit_delay_ns / 4;
+	d = *(volatile __u32 *)&test_hit_delay_ns;
+	if (!d)
+		return;
+	until = bpf_ktime_get_ns() + d / 4;
 	bpf_loop(1 << 20, spin_cb, &until, 0);
 }
 

@@ -32,6 +32,7 @@ struct ac_recal {
 	double pair[RING], inner[RING];
 	int n, next, passes;
 	uint64_t calls_seen;	/* the target's calls at the last pass */
+	double resolution0, spread0;	/* the first calibration's */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -63,21 +64,24 @@ static void add(struct ac_recal *r, double pair, double inner)
 		r->n++;
 }
 
-/* BPF subtracts the medians from now on; a snapshot states them, and the
- * larger of the spreads seen, as how far a nested pair may be off. */
+/* BPF subtracts the medians from now on. A snapshot states them, the
+ * spread of the pair cost over the last passes (at least the first
+ * calibration's) as how far a nested pair may be off, and a resolution
+ * wider by as much as the in-call part moved over them: a call made as it
+ * moved was compensated by the older value. */
 static void publish(struct ac_trace *t, struct ac_recal *r)
 {
-	double pair, inner, spread, unused;
+	double pair, inner, spread, inner_spread;
 
 	pair = median_spread(r->pair, r->n, &spread);
-	inner = median_spread(r->inner, r->n, &unused);
+	inner = median_spread(r->inner, r->n, &inner_spread);
 	if (inner > pair)
 		inner = pair;
 	pthread_mutex_lock(&t->cal_lock);
 	t->pair_ns = pair;
 	t->inner_ns = inner;
-	if (spread > t->pair_spread_ns)
-		t->pair_spread_ns = spread;
+	t->pair_spread_ns = spread > r->spread0 ? spread : r->spread0;
+	t->resolution_ns = r->resolution0 + inner_spread;
 	pthread_mutex_unlock(&t->cal_lock);
 	t->skel->bss->pair_ns = (__u64)pair;
 	t->skel->bss->inner_ns = (__u64)inner;
@@ -149,6 +153,8 @@ static struct ac_recal *recal_new(struct ac_trace *t)
 	pthread_condattr_destroy(&ca);
 	/* the first calibration is the first value */
 	add(r, t->pair_ns, t->inner_ns);
+	r->resolution0 = t->resolution_ns;
+	r->spread0 = t->pair_spread_ns;
 	return r;
 }
 

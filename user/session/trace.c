@@ -302,7 +302,8 @@ static int load_as(struct ac_trace *t, bool multi)
 	bpf_map__set_max_entries(skel->maps.hists, t->nids * t->nbuckets);
 	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);
 	bpf_map__set_max_entries(skel->maps.site_hits, 2 * t->nids);
-	skel->rodata->test_hit_delay_ns = t->test_hit_delay_ns;
+	skel->rodata->test_knob = t->test_hit_delay_ns != 0;
+	skel->bss->test_hit_delay_ns = t->test_hit_delay_ns;
 	/* 4 MiB holds ~130k records: 65 ms at the fastest probe rate, and
 	 * the reader wakes on every record; 16 MiB cost 4 ms of start-up */
 	if (t->raw)
@@ -483,6 +484,14 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 	if (ret && !*t->err)
 		ac_trace_fail(t, ret, "cannot re-attach: %s", strerror(-ret));
 	return ret ? ret : ac_trace_reset(t);
+}
+
+int ac_trace_set_test_hit_delay(struct ac_trace *t, unsigned ns)
+{
+	if (!t->test_hit_delay_ns || !t->skel)
+		return ac_trace_fail(t, -EINVAL, "the test knob was not asked for at open");
+	t->skel->bss->test_hit_delay_ns = ns;
+	return 0;
 }
 
 long long ac_trace_cpu_ns(const struct ac_trace *t)

@@ -54,7 +54,8 @@ struct ac_trace {
 	double resolution_ns;	/* calibration noise; 0 uncompensated */
 	struct ac_cal *cal;	/* what the calibration passes need */
 	struct ac_recal *recal;	/* the thread that takes them */
-	pthread_mutex_t cal_lock;	/* guards pair_ns, inner_ns, pair_spread_ns */
+	pthread_mutex_t cal_lock;	/* guards pair_ns, inner_ns, pair_spread_ns,
+				 * resolution_ns */
 	struct timespec t0;
 	char err[512];
 };
