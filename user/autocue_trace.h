@@ -234,6 +234,12 @@ double ac_probe_beneath_ns(const struct ac_snapshot *s,
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 				 const struct ac_probe_stats *p);
 void ac_snapshot_free(struct ac_snapshot *s);
+/* Adds s (a later part of the same session, read out after a reset) into
+ * acc: counts, totals, buckets, paths and lost events add up, min and max
+ * take the extremes, the probe cost is s's; exact percentiles do not add
+ * and are dropped (nexact 0). 0, -EINVAL for parts of different sessions,
+ * or -ENOMEM. */
+int ac_snapshot_add(struct ac_snapshot *acc, const struct ac_snapshot *s);
 
 #ifdef __cplusplus
 }
