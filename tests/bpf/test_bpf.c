@@ -189,8 +189,12 @@ static void test_command_counts_and_paths(void **state)
 	p = path_of(s, "round;outer");
 	q = path_of(s, "round;outer;inner");
 	assert_non_null(p);
-	assert_true(llabs((long long)(p->self_ns + q->total_ns) -
-			  (long long)p->total_ns) <= 80 * 1000);
+	if (llabs((long long)(p->self_ns + q->total_ns) -
+		  (long long)p->total_ns) > 80 * 1000)
+		fail_msg("round;outer: self %llu + inner's total %llu != total %llu",
+			 (unsigned long long)p->self_ns,
+			 (unsigned long long)q->total_ns,
+			 (unsigned long long)p->total_ns);
 	/* outer spins 10 us of its own per call, inner 20 us */
 	assert_true(p->self_ns >= 80 * 10000ULL);
 	assert_true(q->self_ns >= 240 * 20000ULL);
