@@ -37,6 +37,9 @@ __u32 test_hit_delay_ns = 0;
  * inside the call's own measurement. Zero = raw figures. */
 __u64 pair_ns = 0;
 __u64 inner_ns = 0;
+/* The same for each CPU (0: not measured there, the above apply). */
+__u64 pair_cpu_ns[AC_CAL_CPUS];
+__u64 inner_cpu_ns[AC_CAL_CPUS];
 /* Calls begun before this time are cold: set when probes are attached
  * anew (--max-overhead), whose first hits and re-attach work they hold. */
 __u64 cold_before_ns = 0;
@@ -192,6 +195,20 @@ static __always_inline void test_delay(void)
 		return;
 	until = bpf_ktime_get_ns() + d / 4;
 	bpf_loop(1 << 20, spin_cb, &until, 0);
+}
+
+/* What to subtract from a call with desc traced calls beneath: the costs
+ * of the CPU it returns on (its children ran there too, as a rule). */
+static __always_inline __u64 probe_cost(__u64 desc)
+{
+	__u32 cpu = bpf_get_smp_processor_id() & (AC_CAL_CPUS - 1);
+	__u64 pair = pair_cpu_ns[cpu], inner = inner_cpu_ns[cpu];
+
+	if (!pair || bpf_get_smp_processor_id() >= AC_CAL_CPUS) {
+		pair = pair_ns;
+		inner = inner_ns;
+	}
+	return inner + desc * pair;
 }
 
 static __always_inline void record_cold(__u32 id, __u64 ns)
@@ -379,7 +396,7 @@ int ac_return(struct pt_regs *ctx)
 	f = &ts->f[top];
 	raw = now - f->start;
 	/* the calibration measures what is subtracted: never from its own */
-	dur = id == calib_id ? raw : sub_sat(raw, inner_ns + f->desc * pair_ns);
+	dur = id == calib_id ? raw : sub_sat(raw, probe_cost(f->desc));
 	self = sub_sat(dur, f->child_ns);
 	if (top > 0) {
 		parent = &ts->f[(top - 1) & (AC_MAX_DEPTH - 1)];

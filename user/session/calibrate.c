@@ -11,6 +11,7 @@
  * recalibrate.c).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,10 @@
  * read 1.4 us off the session's median on another host, three runs out
  * of three. */
 #define ROUNDS	31
+#define MIN_CPU_ROUNDS	8	/* batches per CPU at least */
+#define MAX_CAL_CPUS	16	/* each its own; the rest use their median */
+#define MAX_BATCHES	(MAX_CAL_CPUS * MIN_CPU_ROUNDS > 2 * ROUNDS ? \
+			 MAX_CAL_CPUS * MIN_CPU_ROUNDS : 2 * ROUNDS)
 #define ROUND_GAP_US 3000
 #define CALLS	40
 /* Pages the code around each traced call touches: on a host with page-
@@ -148,7 +153,7 @@ static int cmp_double(const void *a, const void *b)
  * larger side of the middle half of the batches around it, how far the
  * cost moves over the rounds. */
 struct pair_run {
-	double traced[ROUNDS], bare;
+	double traced[MAX_BATCHES], bare;
 	int n;
 };
 
@@ -157,6 +162,8 @@ static void pair_batch(struct pair_run *c, call_fn *fn,
 {
 	double x = batch_ns(bare_call, ws, INNER_PAGES, pages);
 
+	if (c->n == MAX_BATCHES)
+		return;
 	if (!c->n || x < c->bare)
 		c->bare = x;
 	c->traced[c->n++] = batch_ns(fn, ws, INNER_PAGES, pages);
@@ -265,31 +272,117 @@ int ac_calibration_reattach(struct ac_trace *t)
 	return t->cal ? attach_self(t, t->nids - 1, t->cal->probe) : 0;
 }
 
+/* Calls of fn each timed alone: the mean of all but the slowest fifth.
+ * A preemption then spoils nothing (a batch's mean read 5 us a pair more
+ * for 100 us), and the mean is what nested calls add up to. */
+static double trimmed_call_ns(call_fn *fn, const volatile char *ws,
+			      int inside, int around)
+{
+	double d[PASS_CALLS], sum = 0;
+	int keep = PASS_CALLS - PASS_CALLS / 5;
+
+	for (int i = 0; i < PASS_CALLS; i++) {
+		double t0 = now_ns();
+
+		fn(ws, inside);
+		touch_pages(ws + WS_STRIDE / 2, around);
+		d[i] = now_ns() - t0;
+	}
+	qsort(d, PASS_CALLS, sizeof(d[0]), cmp_double);
+	for (int i = 0; i < keep; i++)
+		sum += d[i];
+	return sum / keep;
+}
+
 /* One short pass while the target runs: what a pair costs code around
- * it, and the median of what lands inside the calls. */
-int ac_calibration_pass(struct ac_trace *t, double *pair, double *inner)
+ * it, and the median of what lands inside the calls, on the CPU it ran. */
+int ac_calibration_pass(struct ac_trace *t, int *cpu, double *pair,
+			double *inner)
 {
 	struct ac_cal *c = t->cal;
 	__u32 id = t->nids - 1;
 	struct ac_probe_stats p = { 0 };
-	double x;
+	double traced, bare;
 
-	for (int i = 0; i < PASS_WARMUP; i++)
-		c->call(c->ws, INNER_PAGES);
+	/* as the batch does: its pages back in the caches (the target ran
+	 * meanwhile), or its first call would count their misses */
+	calls_ns(c->call, c->ws, INNER_PAGES, WS_PAGES, PASS_WARMUP);
 	ac_stats_clear(t, id);
-	x = calls_ns(c->call, c->ws, INNER_PAGES, WS_PAGES, PASS_CALLS);
+	*cpu = sched_getcpu();
+	traced = trimmed_call_ns(c->call, c->ws, INNER_PAGES, WS_PAGES);
 	p.count = t->stats[id].count;
 	p.min_ns = t->stats[id].min_ns;
 	p.max_ns = t->stats[id].max_ns;
 	p.shift = t->shift;
 	p.nbuckets = t->nbuckets;
 	p.buckets = (const uint64_t *)t->hists + (size_t)id * t->nbuckets;
-	*pair = x > c->bare_around ? x - c->bare_around : 0;
 	*inner = p.count ? ac_probe_hist_percentile(&p, 0.5) - c->body : 0;
 	if (*inner < 0)
 		*inner = 0;
 	ac_stats_clear(t, id);
+	bare = trimmed_call_ns(bare_call, c->ws, INNER_PAGES, WS_PAGES);
+	*pair = traced > bare ? traced - bare : 0;
+	/* a pass that moved measured two CPUs: neither */
+	if (*cpu != sched_getcpu())
+		return -EAGAIN;
 	return p.count ? 0 : -ENODATA;
+}
+
+/* The CPUs to calibrate on: every online one this thread may run on, up
+ * to MAX_CAL_CPUS (the rest use the median of these). */
+static int cal_cpus(int *cpus, cpu_set_t *saved)
+{
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(*saved), saved))
+		return 0;
+	for (int c = 0; c < CPU_SETSIZE && n < MAX_CAL_CPUS; c++)
+		if (CPU_ISSET(c, saved))
+			cpus[n++] = c;
+	return n;
+}
+
+static bool pin(int cpu)
+{
+	cpu_set_t one;
+
+	if (cpu < 0)
+		return true;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return !sched_setaffinity(0, sizeof(one), &one);
+}
+
+/* One CPU's figures. */
+struct cpu_cal {
+	int cpu;
+	struct pair_run around;
+	struct own_pool own;
+	double pair, inner, spread, res;
+};
+
+static void cpu_result(const struct ac_trace *t, struct cpu_cal *k,
+		       double body)
+{
+	double lo, hi;
+
+	k->pair = pair_cost(&k->around, &k->spread);
+	k->inner = pool_percentile(t, &k->own, 0.5) - body;
+	lo = pool_percentile(t, &k->own, 0.05) - body;
+	hi = pool_percentile(t, &k->own, 0.95) - body;
+	/* the smallest duration told apart from none: the larger side of
+	 * the middle 90% of the probe cost inside a call */
+	k->res = hi - k->inner > k->inner - lo ? hi - k->inner : k->inner - lo;
+	if (k->inner < 0)
+		k->inner = 0;
+	if (k->inner > k->pair)
+		k->inner = k->pair;
+}
+
+static double median_of(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
 }
 
 int ac_calibrate(struct ac_trace *t)
@@ -299,17 +392,34 @@ int ac_calibrate(struct ac_trace *t)
 	struct ac_cal *c;
 	call_fn *call;
 	char *ws;
-	struct pair_run tight = { 0 }, around = { 0 }, busy_run = { 0 };
-	struct own_pool own = { 0 }, own_ws = { 0 };
+	struct pair_run tight = { 0 }, busy_run = { 0 };
+	struct own_pool own_ws = { 0 };
+	struct cpu_cal *k = NULL;
 	const struct timespec gap = { 0, ROUND_GAP_US * 1000L };
-	double lo, hi, busy, bare = 1e300, body = 1e300;
-	int ret;
+	int cpus[MAX_CAL_CPUS], ncpu, rounds, nv = 0, ret;
+	double pairs[MAX_CAL_CPUS], inners[MAX_CAL_CPUS];
+	double busy, res = 0, spread = 0, bare = 1e300, body = 1e300;
+	cpu_set_t saved;
+	bool pinned;
 
 	ac_calibration_free(t);	/* a fallback path calibrates again */
 	c = t->cal = cal_new(classic);
-	own.buckets = calloc(t->nbuckets, sizeof(*own.buckets));
+	ncpu = cal_cpus(cpus, &saved);
+	pinned = ncpu > 0;
+	if (!ncpu) {		/* affinity unknown: wherever it runs */
+		cpus[0] = -1;
+		ncpu = 1;
+	}
+	rounds = ROUNDS / ncpu > MIN_CPU_ROUNDS ? ROUNDS / ncpu : MIN_CPU_ROUNDS;
+	k = calloc(ncpu, sizeof(*k));
 	own_ws.buckets = calloc(t->nbuckets, sizeof(*own_ws.buckets));
-	if (!c || !own.buckets || !own_ws.buckets) {
+	for (int i = 0; k && i < ncpu; i++) {
+		k[i].cpu = cpus[i];
+		k[i].own.buckets = calloc(t->nbuckets, sizeof(uint64_t));
+		if (!k[i].own.buckets)
+			c = NULL;
+	}
+	if (!c || !k || !own_ws.buckets) {
 		ret = ac_trace_fail(t, -ENOMEM, "out of memory");
 		goto cleanup;
 	}
@@ -323,54 +433,89 @@ int ac_calibrate(struct ac_trace *t)
 	for (int i = 0; i < WARMUP; i++)
 		call(ws, 0);
 	ac_stats_clear(t, id);
-	for (int r = 0; r < ROUNDS; r++) {
-		double x;
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < ncpu; i++) {
+			double x;
 
-		pair_batch(&tight, call, ws, 0);
-		pair_batch(&around, call, ws, WS_PAGES);
-		/* fewer: each is 8x longer, and start-up counts */
-		if (r % 3 == 0)
-			pair_batch(&busy_run, call, ws, WS_MAX_PAGES);
-		/* the calibration probe's own durations: what lands inside
-		 * a call, and how much that varies from call to call */
-		pool_take(t, id, &own);
-		/* A call that touches pages after its entry hit pays their
-		 * page walks inside its own time: what WS_PAGES cost inside
-		 * a traced call beyond their untraced time. */
-		x = batch_ns(bare_call, ws, WS_PAGES, 0);
-		bare = x < bare ? x : bare;
-		batch_ns(call, ws, WS_PAGES, 0);
-		pool_take(t, id, &own_ws);
-		/* the untraced body's own time, to take out of the durations */
-		x = batch_ns(bare_call, ws, INNER_PAGES, 0);
-		body = x < body ? x : body;
+			if (!pin(k[i].cpu))
+				continue;
+			/* its pages into this CPU's caches first */
+			batch_ns(call, ws, INNER_PAGES, WS_PAGES);
+			ac_stats_clear(t, id);
+			pair_batch(&tight, call, ws, 0);
+			pair_batch(&k[i].around, call, ws, WS_PAGES);
+			/* fewer: each is 8x longer, and start-up counts */
+			if ((r * ncpu + i) % 3 == 0)
+				pair_batch(&busy_run, call, ws, WS_MAX_PAGES);
+			/* the calibration probe's own durations: what lands
+			 * inside a call, and how much that varies */
+			pool_take(t, id, &k[i].own);
+			/* A call that touches pages after its entry hit pays
+			 * their page walks inside its own time: what WS_PAGES
+			 * cost inside a traced call beyond their untraced
+			 * time. */
+			x = batch_ns(bare_call, ws, WS_PAGES, 0);
+			bare = x < bare ? x : bare;
+			batch_ns(call, ws, WS_PAGES, 0);
+			pool_take(t, id, &own_ws);
+			/* the untraced body's own time, to take out */
+			x = batch_ns(bare_call, ws, INNER_PAGES, 0);
+			body = x < body ? x : body;
+		}
 		nanosleep(&gap, NULL);
 	}
+	if (pinned)
+		sched_setaffinity(0, sizeof(saved), &saved);
+	/* the untraced loops' fastest batches, wherever they ran */
 	c->body = body;
-	c->bare_around = around.bare;
-	t->pair_tight_ns = pair_cost(&tight, NULL);
-	t->pair_ns = pair_cost(&around, &t->pair_spread_ns);
-	t->pair_busy_ns = pair_cost(&busy_run, NULL);
-	t->inner_ns = pool_percentile(t, &own, 0.5) - body;
-	lo = pool_percentile(t, &own, 0.05) - body;
-	hi = pool_percentile(t, &own, 0.95) - body;
+	c->bare_around = 1e300;
+	for (int i = 0; i < ncpu; i++)
+		if (k[i].around.n && k[i].around.bare < c->bare_around)
+			c->bare_around = k[i].around.bare;
+	for (int i = 0; i < ncpu; i++) {
+		if (!k[i].around.n)	/* pinning refused there */
+			continue;
+		k[i].around.bare = c->bare_around;
+		cpu_result(t, &k[i], body);
+	}
 	busy = pool_percentile(t, &own_ws, 0.5) - bare;
-	/* the smallest duration told apart from none: the larger side of the
-	 * middle 90% of the probe cost inside a call, and what the pages a
-	 * call touches may add to it */
-	t->resolution_ns = (hi - t->inner_ns > t->inner_ns - lo ?
-			    hi - t->inner_ns : t->inner_ns - lo) +
-			   (busy > t->inner_ns ? busy - t->inner_ns : 0);
+	t->pair_tight_ns = pair_cost(&tight, NULL);
+	t->pair_busy_ns = pair_cost(&busy_run, NULL);
+	/* per CPU into BPF; the medians over them for the rest, and the
+	 * largest spreads as the error any call may carry */
+	for (int i = 0; i < ncpu; i++) {
+		if (!k[i].around.n)
+			continue;
+		pairs[nv] = k[i].pair;
+		inners[nv++] = k[i].inner;
+		if (k[i].spread > spread)
+			spread = k[i].spread;
+		if (k[i].res > res)
+			res = k[i].res;
+		if (k[i].cpu >= 0 && k[i].cpu < AC_CAL_CPUS) {
+			t->skel->bss->pair_cpu_ns[k[i].cpu] = (__u64)k[i].pair;
+			t->skel->bss->inner_cpu_ns[k[i].cpu] = (__u64)k[i].inner;
+		}
+	}
+	if (!nv) {
+		ret = ac_trace_fail(t, -EPERM, "calibration: no CPU to run on");
+		goto cleanup;
+	}
+	t->pair_ns = median_of(pairs, nv);
+	t->inner_ns = median_of(inners, nv);
+	t->pair_spread_ns = spread;
+	/* and what the pages a call touches may add inside it */
+	t->resolution_ns = res + (busy > t->inner_ns ? busy - t->inner_ns : 0);
 	/* the target is another process, its probe cost inside a call not
 	 * quite the loader's: seen 15% apart on trapping sites */
 	if (t->resolution_ns < t->inner_ns / 4)
 		t->resolution_ns = t->inner_ns / 4;
-	if (t->inner_ns > t->pair_ns)
-		t->inner_ns = t->pair_ns;
 	t->skel->bss->pair_ns = (__u64)t->pair_ns;
 	t->skel->bss->inner_ns = (__u64)t->inner_ns;
 cleanup:
-	free(own.buckets);
+	for (int i = 0; k && i < ncpu; i++)
+		free(k[i].own.buckets);
+	free(k);
 	free(own_ws.buckets);
 	ac_stats_clear(t, id);
 	ac_calibration_done(t);

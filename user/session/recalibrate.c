@@ -29,10 +29,14 @@ struct ac_recal {
 	pthread_mutex_t lock;	/* guards stop */
 	pthread_cond_t wake;
 	bool stop;
-	double pair[RING], inner[RING];
+	/* each CPU's first calibration (its medians where it was not) */
+	double pair0[AC_CAL_CPUS], inner0[AC_CAL_CPUS];
+	/* the last passes, as changes from their CPU's first calibration */
+	double dpair[RING], dinner[RING];
 	int n, next, passes;
 	uint64_t calls_seen;	/* the target's calls at the last pass */
 	double resolution0, spread0;	/* the first calibration's */
+	double median_pair0, median_inner0;
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -55,36 +59,45 @@ static double median_spread(const double *v, int n, double *spread)
 	return m;
 }
 
-static void add(struct ac_recal *r, double pair, double inner)
+static void add(struct ac_recal *r, int cpu, double pair, double inner)
 {
-	r->pair[r->next] = pair;
-	r->inner[r->next] = inner;
+	r->dpair[r->next] = pair - r->pair0[cpu];
+	r->dinner[r->next] = inner - r->inner0[cpu];
 	r->next = (r->next + 1) % RING;
 	if (r->n < RING)
 		r->n++;
 }
 
-/* BPF subtracts the medians from now on. A snapshot states them, the
- * spread of the pair cost over the last passes (at least the first
- * calibration's) as how far a nested pair may be off, and a resolution
- * wider by as much as the in-call part moved over them: a call made as it
- * moved was compensated by the older value. */
+/* A pass runs on a CPU the target leaves idle, never on the one it keeps
+ * busy: what the passes follow is how the host's cost moved since the
+ * first calibration, added to each CPU's own first figure. BPF subtracts
+ * those from now on. A snapshot states them for the median CPU, the
+ * spread of the passes' pair cost (at least the first calibration's) as
+ * how far a nested pair may be off, and a resolution wider by as much as
+ * the in-call part moved over them: a call made as it moved was
+ * compensated by the older value. */
 static void publish(struct ac_trace *t, struct ac_recal *r)
 {
-	double pair, inner, spread, inner_spread;
+	double dp, di, spread, moved;
 
-	pair = median_spread(r->pair, r->n, &spread);
-	inner = median_spread(r->inner, r->n, &inner_spread);
-	if (inner > pair)
-		inner = pair;
+	dp = median_spread(r->dpair, r->n, &spread);
+	di = median_spread(r->dinner, r->n, &moved);
+	for (int c = 0; c < AC_CAL_CPUS; c++) {
+		double pair = r->pair0[c] + dp, inner = r->inner0[c] + di;
+
+		if (!r->pair0[c])
+			continue;	/* not measured there: the median */
+		t->skel->bss->pair_cpu_ns[c] = (__u64)(pair > 0 ? pair : 0);
+		t->skel->bss->inner_cpu_ns[c] = (__u64)(inner > 0 ? inner : 0);
+	}
 	pthread_mutex_lock(&t->cal_lock);
-	t->pair_ns = pair;
-	t->inner_ns = inner;
+	t->pair_ns = r->median_pair0 + dp;
+	t->inner_ns = r->median_inner0 + di;
 	t->pair_spread_ns = spread > r->spread0 ? spread : r->spread0;
-	t->resolution_ns = r->resolution0 + inner_spread;
+	t->resolution_ns = r->resolution0 + moved;
 	pthread_mutex_unlock(&t->cal_lock);
-	t->skel->bss->pair_ns = (__u64)pair;
-	t->skel->bss->inner_ns = (__u64)inner;
+	t->skel->bss->pair_ns = (__u64)(t->pair_ns > 0 ? t->pair_ns : 0);
+	t->skel->bss->inner_ns = (__u64)(t->inner_ns > 0 ? t->inner_ns : 0);
 }
 
 /* Calls the target made so far (ids 1..n; the calibration's is last). */
@@ -115,6 +128,7 @@ static void *recal_main(void *arg)
 		struct timespec until;
 		double pair, inner;
 		uint64_t n;
+		int cpu;
 
 		deadline(&until, r->passes < FAST_PASSES ? FAST_MS : SLOW_MS);
 		while (!r->stop &&
@@ -128,8 +142,9 @@ static void *recal_main(void *arg)
 			continue;
 		r->calls_seen = n;
 		pthread_mutex_unlock(&r->lock);
-		if (!ac_calibration_pass(t, &pair, &inner)) {
-			add(r, pair, inner);
+		if (!ac_calibration_pass(t, &cpu, &pair, &inner) &&
+		    cpu >= 0 && cpu < AC_CAL_CPUS && r->pair0[cpu]) {
+			add(r, cpu, pair, inner);
 			publish(t, r);
 		}
 		r->passes++;
@@ -151,11 +166,20 @@ static struct ac_recal *recal_new(struct ac_trace *t)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->wake, &ca);
 	pthread_condattr_destroy(&ca);
-	/* the first calibration (31 batches) counts as a third of the ring:
-	 * one pass that a preemption spoiled (100 us in 20 calls reads 5 us
-	 * a pair more) then moves nothing, and later passes replace it */
-	for (int i = 0; i < RING / 3; i++)
-		add(r, t->pair_ns, t->inner_ns);
+	/* each CPU's first figures: the ring holds changes from them */
+	r->median_pair0 = t->pair_ns;
+	r->median_inner0 = t->inner_ns;
+	for (int c = 0; c < AC_CAL_CPUS; c++) {
+		r->pair0[c] = t->skel->bss->pair_cpu_ns[c];
+		r->inner0[c] = t->skel->bss->inner_cpu_ns[c];
+	}
+	/* the first calibration (8 to 31 batches a CPU) as a third of the
+	 * ring: one pass that a preemption spoiled (100 us in 20 calls reads
+	 * 5 us a pair more) then moves nothing, later passes replace it */
+	for (int i = 0; i < RING / 3; i++) {
+		r->dpair[i] = r->dinner[i] = 0;
+		r->n = r->next = i + 1;
+	}
 	r->resolution0 = t->resolution_ns;
 	r->spread0 = t->pair_spread_ns;
 	return r;

@@ -71,7 +71,8 @@ struct ac_prewarm *ac_prewarm_start(void);
 void ac_prewarm_release(struct ac_prewarm *p);
 void ac_prewarm_free(struct ac_prewarm *p);
 int ac_calibrate(struct ac_trace *t);
-int ac_calibration_pass(struct ac_trace *t, double *pair, double *inner);
+int ac_calibration_pass(struct ac_trace *t, int *cpu, double *pair,
+			double *inner);
 int ac_calibration_reattach(struct ac_trace *t);
 void ac_calibration_free(struct ac_trace *t);
 /* recalibrate.c: passes while the target runs */
