@@ -115,6 +115,23 @@ if not ok:
 sys.exit(0 if ok else 1)
 PYEOF
 
+# per-interval parts add up to the program's counts, functions joining
+# the rows as they are first called
+"$TRACE" -q --python 'pyworkload.*' -i 0.2 --reset-each-interval \
+	--json "$tmp/parts.jsonl" -- "$PY" "$WL" "$tmp/c4.json" > /dev/null 2>&1 ||
+	fail "per-interval run failed"
+"$PY" - "$tmp/parts.jsonl" "$tmp/c4.json" <<'PYEOF' || fail "per-interval parts"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+final = lines[-1]
+rows = {p["name"]: p["call_count"] for p in final["stats"]}
+own = {k: v for k, v in json.load(open(sys.argv[2]))["calls"].items()
+       if k.startswith("pyworkload.")}
+if len(lines) < 3 or not final.get("final") or rows != own:
+    print("python: parts:", len(lines), rows, own)
+    sys.exit(1)
+PYEOF
+
 # 3. by PID, mid-run: semaphores up while attached, at zero after
 sem_addrs=$(readelf -n "$PY" | awk '/Name: function__(entry|return)/ { getline; print $NF }')
 [ "$(echo "$sem_addrs" | wc -w)" -eq 2 ] || fail "no semaphores in $PY's notes"

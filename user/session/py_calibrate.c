@@ -10,6 +10,9 @@
  * the function's raw durations from the maps, and hands BPF these figures
  * instead. Then the maps are emptied of the child's traces.
  *
+ * No recalibration follows (recalibrate.c measures the C pair): these
+ * figures hold for the session.
+ *
  * Under the profiler hook that CPython 3.11 needs (gh-98894) the hook's
  * 'return' event runs inside every traced call's scope, before the return
  * probe: half the hook's cost a call, measured without and with it, is
@@ -210,7 +213,11 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 			      t->py_exe, strerror(-err));
 		goto cleanup;
 	}
-	skel->bss->pair_ns = skel->bss->inner_ns = 0;	/* raw durations */
+	/* raw durations; and after, the Python figures for every CPU (the
+	 * C calibration's per-CPU ones would take precedence) */
+	skel->bss->pair_ns = skel->bss->inner_ns = 0;
+	memset(skel->bss->pair_cpu_ns, 0, sizeof(skel->bss->pair_cpu_ns));
+	memset(skel->bss->inner_cpu_ns, 0, sizeof(skel->bss->inner_cpu_ns));
 	skel->bss->py_calib_tgid = c.pid;
 	ret_link = bpf_program__attach_usdt(skel->progs.ac_py_return, c.pid,
 					    t->py_binary, "python",
@@ -276,6 +283,7 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 			  min_of(bare, BATCHES);
 	if (t->pair_tight_ns < 0)
 		t->pair_tight_ns = 0;
+	t->pair_spread_ns = (traced[3 * BATCHES / 4] - traced[BATCHES / 4]) / 2;
 cleanup:
 	bpf_link__destroy(entry_link);
 	bpf_link__destroy(ret_link);
