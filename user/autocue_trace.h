@@ -51,6 +51,10 @@ struct ac_trace_opts {
 	/* one perf-event uprobe per site, as on kernels before 6.6 (which
 	 * get it anyway): slower to attach and detach */
 	bool per_site_uprobes;
+	/* > 0: keep the per-thread scope stacks in this task storage map
+	 * (a sampler's, autocue-trace record, which reads them to put each
+	 * sample under its thread's open scopes) instead of a new one */
+	int scope_stacks_fd;
 };
 
 /* A completed call, in exact mode. */

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hot_target - known shares of CPU in known functions inside probe scopes,
+ * for autocue-trace record's tests.
+ *
+ *   hot_target [-t THREADS] [-s SECONDS] [-w]
+ *     -t N  threads doing rounds (default 2)
+ *     -s S  stop after S seconds (default 3; 0: run until killed)
+ *     -w    print "ready" and wait for a line on stdin before working
+ *
+ * One round, per thread: in scope "scope_x", hot_a does 7 units of work,
+ * then in the nested scope "scope_y" hot_b does 3 units (so 70% and 30%
+ * of the CPU inside scope_x, whatever the preemption: the work is counted
+ * in iterations, not time); then, outside any scope, libc's memfrob runs
+ * over a buffer (a library function). The work itself is mix(), always
+ * inlined into both: an inlined frame above each. At the end it prints
+ * "cpu_ns N", the process's CPU time, which sample counts are held to.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "autocue_usdt.h"
+
+AUTOCUE_PROBE(scope_x);
+AUTOCUE_PROBE(scope_y);
+
+#define UNIT 100000	/* iterations: ~0.1 ms */
+
+static double seconds = 3;
+static volatile unsigned long long sink;
+
+static inline __attribute__((always_inline)) unsigned long long
+mix(unsigned long long x, long n)
+{
+	for (long i = 0; i < n; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		__asm__ volatile("" : "+r"(x));
+	}
+	return x;
+}
+
+__attribute__((noinline)) unsigned long long hot_a(unsigned long long x)
+{
+	return mix(x, 7 * UNIT);
+}
+
+__attribute__((noinline)) unsigned long long hot_b(unsigned long long x)
+{
+	return mix(x, 3 * UNIT);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+__attribute__((noinline)) static unsigned long long round_in_scope(
+	unsigned long long x)
+{
+	AUTOCUE_TRACE(scope_x);
+	x = hot_a(x);
+	AUTOCUE_ENTRY(scope_y);
+	x = hot_b(x);
+	AUTOCUE_RETURN(scope_y);
+	return x;
+}
+
+static void *worker(void *arg)
+{
+	static char buf[16384];
+	unsigned long long x = (unsigned long)arg;
+	double end = now_s() + seconds;
+
+	while (!seconds || now_s() < end) {
+		x = round_in_scope(x);
+		memfrob(buf, sizeof(buf));
+	}
+	sink = x;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t th[64];
+	int nthreads = 2, opt;
+	bool wait = false;
+	struct timespec cpu;
+	char line[16];
+
+	while ((opt = getopt(argc, argv, "t:s:w")) != -1) {
+		switch (opt) {
+		case 't': nthreads = atoi(optarg); break;
+		case 's': seconds = atof(optarg); break;
+		case 'w': wait = true; break;
+		default:
+			fprintf(stderr, "usage: hot_target [-t THREADS] [-s SECONDS] [-w]\n");
+			return 2;
+		}
+	}
+	if (nthreads < 1 || nthreads > 64)
+		return 2;
+	if (wait) {
+		printf("ready\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return 1;
+	}
+	for (int i = 0; i < nthreads; i++)
+		pthread_create(&th[i], NULL, worker, (void *)(long)(i + 1));
+	for (int i = 0; i < nthreads; i++)
+		pthread_join(th[i], NULL);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	printf("cpu_ns %lld\n", cpu.tv_sec * 1000000000LL + cpu.tv_nsec);
+	return 0;
+}
