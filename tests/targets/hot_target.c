@@ -12,10 +12,12 @@
  * then in the nested scope "scope_y" hot_b does 3 units (so 70% and 30%
  * of the CPU inside scope_x, whatever the preemption: the work is counted
  * in iterations, not time); then, outside any scope, libc's memfrob runs
- * over a buffer (a library function). The work itself is mix(), always
- * inlined into both: an inlined frame above each. At the end it prints
+ * over a buffer (a library function) and kernel_work() reads /dev/zero
+ * (time in the kernel). The work itself is mix(), always inlined into
+ * both hot functions: an inlined frame above each. At the end it prints
  * "cpu_ns N", the process's CPU time, which sample counts are held to.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -72,16 +74,29 @@ __attribute__((noinline)) static unsigned long long round_in_scope(
 	return x;
 }
 
+__attribute__((noinline)) static void kernel_work(int fd, char *buf,
+						   size_t len)
+{
+	if (read(fd, buf, len) < 0)
+		abort();
+}
+
 static void *worker(void *arg)
 {
-	static char buf[16384];
 	unsigned long long x = (unsigned long)arg;
 	double end = now_s() + seconds;
+	int fd = open("/dev/zero", O_RDONLY);
+	char *buf = malloc(1 << 20);
 
+	if (fd < 0 || !buf)
+		abort();
 	while (!seconds || now_s() < end) {
 		x = round_in_scope(x);
-		memfrob(buf, sizeof(buf));
+		memfrob(buf, 128 << 10);
+		kernel_work(fd, buf, 1 << 20);
 	}
+	free(buf);
+	close(fd);
 	sink = x;
 	return NULL;
 }

@@ -162,9 +162,16 @@ static void print_rows(FILE *out, const struct ac_profile_fn *fn, int n,
 
 void ac_profile_warnings(FILE *out, const struct ac_profile *p)
 {
+	for (int i = 0; i < p->nnosym; i++)
+		fprintf(out, "warning: %s has no symbols for the code %llu "
+			"samples stopped in (stripped?): they show as "
+			"[OBJECT+0xOFFSET]; give it a symbol table or its debug "
+			"info (-g, or its -dbg package) to name them\n",
+			AC_Q(p->nosym[i].object),
+			(unsigned long long)p->nosym[i].unresolved);
 	for (int i = 0; i < p->nfp; i++)
-		fprintf(out, "warning: %s has no frame pointers (%d of %d "
-			"functions set one up; %.0f%% of user samples stop in "
+		fprintf(out, "warning: %s has no frame pointers (%d of the %d "
+			"functions that make calls set one up; %.0f%% of user samples stop in "
 			"it): its stacks lose their callers; rebuild it with "
 			"-fno-omit-frame-pointer\n", AC_Q(p->fp[i].object),
 			p->fp[i].with, p->fp[i].functions,
@@ -176,7 +183,10 @@ void ac_profile_warnings(FILE *out, const struct ac_profile *p)
 			(unsigned long long)p->truncated, AC_REC_MAX_FRAMES);
 	if (p->lost_user || p->lost_kernel || p->lost_count)
 		fprintf(out, "warning: stacks lost: %llu user, %llu kernel (the "
-			"stack map was full); %llu samples not counted\n",
+			"stack map full, or two stacks in one of its hash "
+			"buckets): shown as " AC_FRAME_LOST_USER " and "
+			AC_FRAME_LOST_KERNEL "; %llu samples not counted (too "
+			"many distinct stacks)\n",
 			(unsigned long long)p->lost_user,
 			(unsigned long long)p->lost_kernel,
 			(unsigned long long)p->lost_count);

@@ -14,7 +14,7 @@
 
 struct leaf_obj {
 	const char *object;
-	uint64_t leaves;
+	uint64_t leaves, unresolved;
 };
 
 static const char *scope_name(uint16_t id, const char *const *names, int n)
@@ -27,15 +27,17 @@ static const char *scope_name(uint16_t id, const char *const *names, int n)
 }
 
 static void count_leaf(struct leaf_obj *objs, int *nobjs, int max,
-		       const char *object, uint64_t n)
+		       const char *object, uint64_t n, bool resolved)
 {
 	for (int i = 0; i < *nobjs; i++)
 		if (objs[i].object == object) {	/* interned */
 			objs[i].leaves += n;
+			objs[i].unresolved += resolved ? 0 : n;
 			return;
 		}
 	if (*nobjs < max)
-		objs[(*nobjs)++] = (struct leaf_obj){ object, n };
+		objs[(*nobjs)++] = (struct leaf_obj){ object, n,
+						      resolved ? 0 : n };
 }
 
 static int cmp_leaves(const void *a, const void *b)
@@ -96,7 +98,8 @@ int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
 				fr[d++] = s.names[j];
 			unresolved |= !s.resolved;
 			if (k == 0 && s.object)
-				count_leaf(objs, &nobjs, 64, s.object, a->count);
+				count_leaf(objs, &nobjs, 64, s.object, a->count,
+					   s.resolved);
 		}
 		if (a->nuser)
 			user_samples += a->count;
@@ -127,6 +130,11 @@ int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
 
 		if (objs[i].leaves * 10 < user_samples)
 			break;
+		if (2 * objs[i].unresolved >= objs[i].leaves &&
+		    out->nnosym < AC_PROFILE_MAX_FP_NOTES)
+			out->nosym[out->nnosym++] = (struct ac_nosym_note){
+				objs[i].object, objs[i].leaves,
+				objs[i].unresolved };
 		if (!ac_symbols_frame_pointers(sy, objs[i].object, &n->with,
 					       &n->functions))
 			continue;

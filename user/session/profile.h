@@ -10,7 +10,8 @@
  *
  * Nothing is dropped: an address without a name is "[OBJECT+0xOFF]", a
  * stack the kernel could not keep "[lost user stack]", a stack cut at the
- * unwinder's depth limit starts with "[truncated]".
+ * unwinder's depth limit starts with "[truncated]". Frame names hold no
+ * spaces or semicolons of ours (folded stacks split on them).
  */
 #ifndef AUTOCUE_PROFILE_H
 #define AUTOCUE_PROFILE_H
@@ -21,8 +22,8 @@
 #include "sampler.h"
 #include "symbols.h"
 
-#define AC_FRAME_LOST_USER	"[lost user stack]"
-#define AC_FRAME_LOST_KERNEL	"[lost kernel stack]"
+#define AC_FRAME_LOST_USER	"[lost_user_stack]"
+#define AC_FRAME_LOST_KERNEL	"[lost_kernel_stack]"
 #define AC_FRAME_CUT		"[truncated]"
 
 struct ac_profile_stack {
@@ -42,6 +43,13 @@ struct ac_fp_note {
 
 #define AC_PROFILE_MAX_FP_NOTES 4
 
+/* An object many user samples stopped in whose code there has no name
+ * (stripped, no debug info): those frames are addresses. */
+struct ac_nosym_note {
+	const char *object;
+	uint64_t leaves, unresolved;
+};
+
 struct ac_profile {
 	pid_t pid;
 	int hz;
@@ -57,6 +65,8 @@ struct ac_profile {
 	struct ac_profile_stack *stacks;
 	int nfp;
 	struct ac_fp_note fp[AC_PROFILE_MAX_FP_NOTES];
+	int nnosym;
+	struct ac_nosym_note nosym[AC_PROFILE_MAX_FP_NOTES];
 };
 
 /* scope_names[i]: the name of scope id i + 1 (ac_trace_probe's order);

@@ -24,8 +24,17 @@ struct cached {
 	struct ac_sym sym;
 };
 
+/* a mapping of the kernel's own, as [uprobes] (the uprobe trampoline a
+ * sample can land in) or [vsyscall]: no ELF object to report */
+struct special {
+	uint64_t lo, hi;
+	const char *name;
+};
+
 struct ac_symbols {
 	pid_t pid;
+	struct special *specials;
+	size_t nspecials;
 	Dwfl *dwfl;
 	Dwfl_Callbacks cb;
 	char *debuginfo_path;
@@ -162,10 +171,43 @@ static int open_module(Dwfl_Module *mod, void **userdata, const char *name,
 	return DWARF_CB_OK;
 }
 
+static void read_specials(struct ac_symbols *sy)
+{
+	char path[64], line[4200], name[256];
+	unsigned long long lo, hi;
+	size_t cap = sy->nspecials;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", sy->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	sy->nspecials = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %*s %*s %*s %*s %255s", &lo, &hi,
+			   name) != 3 || name[0] != '[')
+			continue;
+		if (sy->nspecials == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			struct special *v = realloc(sy->specials,
+						    ncap * sizeof(*v));
+
+			if (!v)
+				break;
+			sy->specials = v;
+			cap = ncap;
+		}
+		sy->specials[sy->nspecials++] = (struct special){
+			lo, hi, intern(sy, name) };
+	}
+	fclose(f);
+}
+
 int ac_symbols_refresh(struct ac_symbols *sy)
 {
 	int ret;
 
+	read_specials(sy);
 	reporting_pid = sy->pid;
 	dwfl_report_begin_add(sy->dwfl);
 	ret = dwfl_linux_proc_report(sy->dwfl, sy->pid);
@@ -297,6 +339,11 @@ static void resolve(struct ac_symbols *sy, uint64_t pc, struct ac_sym *out)
 	GElf_Sym sym;
 
 	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; !mod && i < sy->nspecials; i++)
+		if (pc >= sy->specials[i].lo && pc < sy->specials[i].hi) {
+			out->names[out->n++] = sy->specials[i].name;
+			return;
+		}
 	if (!mod) {
 		snprintf(label, sizeof(label), "[unknown+0x%" PRIx64 "]", pc);
 		out->names[out->n++] = intern(sy, label);
@@ -427,13 +474,80 @@ static int find_module(Dwfl_Module *mod, void **userdata, const char *name,
 	return DWARF_CB_OK;
 }
 
+struct fn_code {
+	uint64_t addr;
+	size_t len;
+	const unsigned char *code;
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* the run-time ranges of the object's PLT sections: calls into them are
+ * calls into other objects */
+static int plt_ranges(Dwfl_Module *mod, uint64_t lo[3], uint64_t hi[3])
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int n = 0;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn)) && n < 3) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		if (!strcmp(name, ".plt") || !strcmp(name, ".plt.sec") ||
+		    !strcmp(name, ".plt.got")) {
+			lo[n] = sh.sh_addr + bias;
+			hi[n++] = sh.sh_addr + bias + sh.sh_size;
+		}
+	}
+	return n;
+}
+
+/* does the function make a direct call (e8 rel32 to a function start or
+ * a PLT entry)? A stray e8 byte rarely lands on one exactly. */
+static bool makes_calls(const struct fn_code *f, const uint64_t *starts,
+			size_t nstarts, const uint64_t *lo, const uint64_t *hi,
+			int nplt)
+{
+	for (size_t i = 0; i + 5 <= f->len; i++) {
+		int32_t rel;
+		uint64_t to;
+
+		if (f->code[i] != 0xe8)
+			continue;
+		memcpy(&rel, f->code + i + 1, sizeof(rel));
+		to = f->addr + i + 5 + (int64_t)rel;
+		for (int k = 0; k < nplt; k++)
+			if (to >= lo[k] && to < hi[k])
+				return true;
+		if (bsearch(&to, starts, nstarts, sizeof(*starts), cmp_u64))
+			return true;
+	}
+	return false;
+}
+
 bool ac_symbols_frame_pointers(struct ac_symbols *sy, const char *object,
 			       int *with, int *functions)
 {
 	static const unsigned char endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 	static const unsigned char setup[] = { 0x55, 0x48, 0x89, 0xe5 };
 	struct fp_find f = { object, NULL };
-	int nsyms;
+	struct fn_code *fns = NULL;
+	uint64_t *starts = NULL, plt_lo[3], plt_hi[3];
+	size_t nfns = 0;
+	int nsyms, nplt;
 
 	*with = *functions = 0;
 #ifndef __x86_64__
@@ -445,6 +559,12 @@ bool ac_symbols_frame_pointers(struct ac_symbols *sy, const char *object,
 	if (!f.mod)
 		return false;
 	nsyms = dwfl_module_getsymtab(f.mod);
+	if (nsyms <= 1)
+		return false;
+	fns = calloc(nsyms, sizeof(*fns));
+	starts = calloc(nsyms, sizeof(*starts));
+	if (!fns || !starts)
+		goto out;
 	for (int i = 1; i < nsyms; i++) {
 		GElf_Sym sym;
 		GElf_Addr addr, rel;
@@ -452,26 +572,40 @@ bool ac_symbols_frame_pointers(struct ac_symbols *sy, const char *object,
 		Dwarf_Addr bias;
 		Elf_Scn *scn;
 		Elf_Data *data;
-		const unsigned char *p;
 
 		if (!dwfl_module_getsym_info(f.mod, i, &sym, &addr, &shndx,
 					     NULL, NULL) ||
-		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_size < 8 ||
+		    GELF_ST_TYPE(sym.st_info) != STT_FUNC || !sym.st_size ||
 		    shndx == SHN_UNDEF)
 			continue;
 		rel = addr;
 		scn = dwfl_module_address_section(f.mod, &rel, &bias);
-		if (!scn || !(data = elf_getdata(scn, NULL)) ||
-		    data->d_type != ELF_T_BYTE || !data->d_buf ||
-		    rel + 8 > data->d_size)
+		if (!scn || !(data = elf_getdata(scn, NULL)) || !data->d_buf ||
+		    rel + sym.st_size > data->d_size)
 			continue;
-		p = (const unsigned char *)data->d_buf + rel;
+		starts[nfns] = addr;
+		fns[nfns++] = (struct fn_code){ addr, sym.st_size,
+			(const unsigned char *)data->d_buf + rel };
+	}
+	qsort(starts, nfns, sizeof(*starts), cmp_u64);
+	nplt = plt_ranges(f.mod, plt_lo, plt_hi);
+	/* a leaf may do without a frame (GCC leaves it out of leaves even
+	 * with -fno-omit-frame-pointer): count the functions that call */
+	for (size_t i = 0; i < nfns; i++) {
+		const unsigned char *p = fns[i].code;
+
+		if (fns[i].len < 8 ||
+		    !makes_calls(&fns[i], starts, nfns, plt_lo, plt_hi, nplt))
+			continue;
 		if (!memcmp(p, endbr64, sizeof(endbr64)))
 			p += sizeof(endbr64);
 		(*functions)++;
 		if (!memcmp(p, setup, sizeof(setup)))
 			(*with)++;
 	}
+out:
+	free(fns);
+	free(starts);
 	return *functions > 0;
 }
 
@@ -486,5 +620,6 @@ void ac_symbols_close(struct ac_symbols *sy)
 	free(sy->strs);
 	free(sy->cache);
 	free(sy->ksyms);
+	free(sy->specials);
 	free(sy);
 }

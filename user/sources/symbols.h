@@ -46,9 +46,10 @@ int ac_symbols_user(struct ac_symbols *sy, uint64_t addr, bool is_return,
 const char *ac_symbols_kernel(struct ac_symbols *sy, uint64_t addr);
 
 /* Does the object OBJECT (as in ac_sym.object) keep frame pointers? Of
- * its functions (symbol table), how many begin by setting one up (x86-64:
- * [endbr64] push %rbp; mov %rsp,%rbp). false when that cannot be told
- * (no symbols, another architecture). */
+ * its functions (symbol table) that make direct calls (leaves may do
+ * without), how many begin by setting one up (x86-64: [endbr64] push
+ * %rbp; mov %rsp,%rbp). false when that cannot be told (no symbols,
+ * another architecture). */
 bool ac_symbols_frame_pointers(struct ac_symbols *sy, const char *object,
 			       int *with, int *functions);
 void ac_symbols_close(struct ac_symbols *sy);
