@@ -241,10 +241,16 @@ static int count_probes(struct renv *env, const char *binary)
 {
 	struct ac_trace_opts o = env->topts;
 	struct ac_trace *t = NULL;
+	char exe[64];
 	int n = 0;
 
 	if (binary && !o.binary)
 		o.binary = binary;
+	/* the file itself, even when its path is another mount namespace's */
+	if (!o.binary) {
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", env->pid);
+		o.binary = exe;
+	}
 	if (!ac_trace_open_list(env->pid, &o, &t))
 		n = ac_trace_nprobes(t);
 	ac_trace_close(t);
