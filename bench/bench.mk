@@ -62,3 +62,11 @@ BENCH_TARGETS += bench-accuracy
 .PHONY: soak
 soak: $(BENCH_DIR)/overhead_target $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) sh bench/soak.sh
+
+# autocue-trace record's cost against perf record (issue 13): target
+# slowdown at 99 and 999 Hz, tracer CPU. `make bench-record`.
+.PHONY: bench-record
+bench-record: $(BUILD)/autocue-trace $(BUILD)/tests/targets/hot_target
+	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) sh bench/record.sh
+
+BENCH_TARGETS += bench-record

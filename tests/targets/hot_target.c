@@ -3,9 +3,11 @@
  * hot_target - known shares of CPU in known functions inside probe scopes,
  * for autocue-trace record's tests.
  *
- *   hot_target [-t THREADS] [-s SECONDS] [-w]
+ *   hot_target [-t THREADS] [-s SECONDS | -r ROUNDS] [-w]
  *     -t N  threads doing rounds (default 2)
  *     -s S  stop after S seconds (default 3; 0: run until killed)
+ *     -r N  do N rounds a thread, then stop (a fixed amount of work: the
+ *           benchmark's)
  *     -w    print "ready" and wait for a line on stdin before working
  *
  * One round, per thread: in scope "scope_x", hot_a does 7 units of work,
@@ -33,6 +35,7 @@ AUTOCUE_PROBE(scope_y);
 #define UNIT 100000	/* iterations: ~0.1 ms */
 
 static double seconds = 3;
+static long rounds;	/* > 0: a fixed number instead */
 static volatile unsigned long long sink;
 
 static inline __attribute__((always_inline)) unsigned long long
@@ -90,7 +93,7 @@ static void *worker(void *arg)
 
 	if (fd < 0 || !buf)
 		abort();
-	while (!seconds || now_s() < end) {
+	for (long r = 0; rounds ? r < rounds : !seconds || now_s() < end; r++) {
 		x = round_in_scope(x);
 		memfrob(buf, 128 << 10);
 		kernel_work(fd, buf, 1 << 20);
@@ -109,13 +112,14 @@ int main(int argc, char **argv)
 	struct timespec cpu;
 	char line[16];
 
-	while ((opt = getopt(argc, argv, "t:s:w")) != -1) {
+	while ((opt = getopt(argc, argv, "t:s:r:w")) != -1) {
 		switch (opt) {
 		case 't': nthreads = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
+		case 'r': rounds = atol(optarg); break;
 		case 'w': wait = true; break;
 		default:
-			fprintf(stderr, "usage: hot_target [-t THREADS] [-s SECONDS] [-w]\n");
+			fprintf(stderr, "usage: hot_target [-t THREADS] [-s SECONDS | -r ROUNDS] [-w]\n");
 			return 2;
 		}
 	}
