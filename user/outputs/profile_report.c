@@ -183,10 +183,9 @@ void ac_profile_warnings(FILE *out, const struct ac_profile *p)
 			(unsigned long long)p->truncated, AC_REC_MAX_FRAMES);
 	if (p->lost_user || p->lost_kernel || p->lost_count)
 		fprintf(out, "warning: stacks lost: %llu user, %llu kernel (the "
-			"stack map full, or two stacks in one of its hash "
-			"buckets): shown as " AC_FRAME_LOST_USER " and "
-			AC_FRAME_LOST_KERNEL "; %llu samples not counted (too "
-			"many distinct stacks)\n",
+			"kernel's unwinder failed): shown as " AC_FRAME_LOST_USER
+			" and " AC_FRAME_LOST_KERNEL "; %llu samples not counted "
+			"(more distinct stacks than the map holds)\n",
 			(unsigned long long)p->lost_user,
 			(unsigned long long)p->lost_kernel,
 			(unsigned long long)p->lost_count);

@@ -9,7 +9,7 @@
  *   main;read_input;read;entry_SYSCALL_64_[k];...;ksys_read_[k]
  *
  * Nothing is dropped: an address without a name is "[OBJECT+0xOFF]", a
- * stack the kernel could not keep "[lost user stack]", a stack cut at the
+ * stack the kernel's unwinder failed on "[lost_user_stack]", a stack cut at the
  * unwinder's depth limit starts with "[truncated]". Frame names hold no
  * spaces or semicolons of ours (folded stacks split on them).
  */

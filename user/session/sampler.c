@@ -10,14 +10,14 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "sampler.h"	/* record.h: the skeleton's types */
 #include "record.skel.h"
-#include "sampler.h"
 #include "trace_priv.h"
 
 #define DEFAULT_HZ	99
-#define DEFAULT_STACKS	16384
-/* distinct (stacks, scopes) keys: a busy program has a few thousand */
-#define MAX_COUNTS	40960
+/* distinct (scopes, stacks) keys, 2 KiB each, allocated as they come: a
+ * busy program has a few thousand */
+#define DEFAULT_KEYS	16384
 
 struct ac_sampler {
 	struct record_bpf *skel;
@@ -57,10 +57,9 @@ int ac_sampler_open(const struct ac_sampler_opts *o, struct ac_sampler **out,
 	ac_pidns(&s->skel->rodata->pidns_dev, &s->skel->rodata->pidns_ino);
 	s->skel->rodata->user_stacks = !(o && o->no_user);
 	s->skel->rodata->kernel_stacks = !(o && o->no_kernel);
-	bpf_map__set_max_entries(s->skel->maps.stack_traces,
-				 o && o->max_stacks > 0 ? o->max_stacks :
-				 DEFAULT_STACKS);
-	bpf_map__set_max_entries(s->skel->maps.counts, MAX_COUNTS);
+	bpf_map__set_max_entries(s->skel->maps.counts,
+				 o && o->max_keys > 0 ? o->max_keys :
+				 DEFAULT_KEYS);
 	ret = record_bpf__load(s->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load the sampler's BPF program: %s",
@@ -151,25 +150,20 @@ void ac_sampler_stop(struct ac_sampler *s)
 	}
 }
 
-/* the addresses of stack id, leaf first; 0 or -errno */
-static int read_stack(int fd, __s32 id, uint64_t **out, int *n)
+/* a copy of n addresses, leaf first; 0 or -errno */
+static int copy_stack(const __u64 *ips, __s32 n, uint64_t **out, int *nout)
 {
-	uint64_t ips[AC_REC_MAX_FRAMES];
-	int k = 0;
-
 	*out = NULL;
-	*n = 0;
-	if (id < 0)
+	*nout = 0;
+	if (n <= 0)
 		return 0;
-	if (bpf_map_lookup_elem(fd, &id, ips))
-		return 0;	/* gone: the caller shows the stack lost */
-	while (k < AC_REC_MAX_FRAMES && ips[k])
-		k++;
-	*out = malloc((k ? k : 1) * sizeof(**out));
+	if (n > AC_REC_MAX_FRAMES)
+		n = AC_REC_MAX_FRAMES;
+	*out = malloc(n * sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
-	memcpy(*out, ips, k * sizeof(**out));
-	*n = k;
+	memcpy(*out, ips, n * sizeof(**out));
+	*nout = n;
 	return 0;
 }
 
@@ -194,19 +188,28 @@ static uint64_t drop_sum(struct ac_sampler *s, __u32 key)
 int ac_sampler_read(struct ac_sampler *s, struct ac_samples *out)
 {
 	int cfd = bpf_map__fd(s->skel->maps.counts);
-	int sfd = bpf_map__fd(s->skel->maps.stack_traces);
-	struct ac_sample_key key, next, *prev = NULL;
+	/* 2 KiB each */
+	struct ac_sample_key *key = malloc(sizeof(*key)),
+			     *next = malloc(sizeof(*next)), *tmp;
+	bool first = true;
 	struct timespec now;
 	int cap = 0, ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	while (!bpf_map_get_next_key(cfd, prev, &next)) {
+	if (!key || !next) {
+		free(key);
+		free(next);
+		return -ENOMEM;
+	}
+	while (!bpf_map_get_next_key(cfd, first ? NULL : key, next)) {
 		struct ac_sample *a;
 		uint64_t count;
 
+		tmp = key;
 		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(cfd, &key, &count))
+		next = tmp;
+		first = false;
+		if (bpf_map_lookup_elem(cfd, key, &count))
 			continue;
 		if (out->n == cap) {
 			int ncap = cap ? 2 * cap : 256;
@@ -223,17 +226,19 @@ int ac_sampler_read(struct ac_sampler *s, struct ac_samples *out)
 		memset(a, 0, sizeof(*a));
 		a->count = count;
 		out->counted += count;
-		while (a->nscope < AC_PATH_DEPTH && key.scope[a->nscope])
+		while (a->nscope < AC_PATH_DEPTH && key->scope[a->nscope])
 			a->nscope++;
-		memcpy(a->scope, key.scope, sizeof(a->scope));
-		if ((ret = read_stack(sfd, key.user_stack, &a->user, &a->nuser)) ||
-		    (ret = read_stack(sfd, key.kern_stack, &a->kern, &a->nkern)))
+		memcpy(a->scope, key->scope, sizeof(a->scope));
+		if ((ret = copy_stack(key->user, key->nuser, &a->user,
+				      &a->nuser)) ||
+		    (ret = copy_stack(key->kern, key->nkern, &a->kern,
+				      &a->nkern)))
 			break;
-		a->user_lost = key.user_stack == AC_REC_LOST_STACK ||
-			       (key.user_stack >= 0 && !a->nuser);
-		a->kern_lost = key.kern_stack == AC_REC_LOST_STACK ||
-			       (key.kern_stack >= 0 && !a->nkern);
+		a->user_lost = key->nuser == AC_REC_LOST_STACK;
+		a->kern_lost = key->nkern == AC_REC_LOST_STACK;
 	}
+	free(key);
+	free(next);
 	out->total = drop_sum(s, AC_REC_SAMPLES);
 	out->user_lost = drop_sum(s, AC_REC_USER_LOST);
 	out->kern_lost = drop_sum(s, AC_REC_KERN_LOST);

@@ -26,12 +26,12 @@ struct ac_sampler_opts {
 	int hz;			/* samples per second of CPU time; 0: 99 */
 	bool no_user;		/* --kernel-only: kernel-mode samples only */
 	bool no_kernel;		/* --user-only: no kernel stacks */
-	int max_stacks;		/* stack map entries; 0: 16384 */
+	int max_keys;		/* distinct (scopes, stacks) kept; 0: 16384 */
 	bool verbose;		/* libbpf's messages */
 };
 
 /* One counted stack. Addresses leaf first; nuser/nkern 0 with *_lost
- * when the stack map could not keep it. */
+ * when the kernel's unwinder failed on it. */
 struct ac_sample {
 	uint64_t count;
 	int nscope;		/* scope[] ids (probe id = index + 1),

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 
 struct ksym {
 	uint64_t addr;
-	const char *name;
+	size_t name;	/* offset in ac_symbols.knames */
 };
 
 struct cached {
@@ -46,6 +47,9 @@ struct ac_symbols {
 	size_t ncache, cachecap;
 	struct ksym *ksyms;
 	size_t nksyms;
+	char *knames;	/* every kernel name, NUL-separated: ~200k of them,
+			 * interned only when a sample names one */
+	size_t knames_len;
 	bool ksyms_read;
 };
 
@@ -160,14 +164,14 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
 }
 
 /* open each object now: once the process has gone, its map_files have
- * too */
+ * too (its DWARF is read from the open file, or found by build ID on
+ * this host, when first needed) */
 static int open_module(Dwfl_Module *mod, void **userdata, const char *name,
 		       Dwarf_Addr start, void *arg)
 {
 	Dwarf_Addr bias;
 
 	dwfl_module_getelf(mod, &bias);
-	dwfl_module_getdwarf(mod, &bias);
 	return DWARF_CB_OK;
 }
 
@@ -402,18 +406,34 @@ static void read_kallsyms(struct ac_symbols *sy)
 {
 	char line[512], name[256], type;
 	unsigned long long addr;
-	size_t cap = 0;
+	size_t cap = 0, ncap_names = 0;
 	FILE *f;
 
 	sy->ksyms_read = true;
 	f = fopen("/proc/kallsyms", "re");
 	if (!f)
 		return;
+	/* large reads: each one restarts the kernel's walk of its table */
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+		char *p, *end;
+		size_t len;
+
+		/* "ffffffff81000000 T name [module]": by hand, as sscanf
+		 * costs more than the kernel's generating 200k lines */
+		addr = strtoull(line, &p, 16);
+		if (p == line || p[0] != ' ' || !p[1] || p[2] != ' ')
 			continue;
+		type = p[1];
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
+		p += 3;
+		end = p + strcspn(p, " \t\n");
+		if (end == p || end - p >= (ptrdiff_t)sizeof(name))
+			continue;
+		memcpy(name, p, end - p);
+		name[end - p] = '\0';
+		len = strlen(name) + 1;
 		if (sy->nksyms == cap) {
 			size_t ncap = cap ? 2 * cap : 65536;
 			struct ksym *v = realloc(sy->ksyms, ncap * sizeof(*v));
@@ -423,11 +443,21 @@ static void read_kallsyms(struct ac_symbols *sy)
 			sy->ksyms = v;
 			cap = ncap;
 		}
-		strcat(name, "_[k]");
-		sy->ksyms[sy->nksyms].addr = addr;
-		sy->ksyms[sy->nksyms].name = intern(sy, name);
-		if (sy->ksyms[sy->nksyms].name)
-			sy->nksyms++;
+		if (sy->knames_len + len > ncap_names) {
+			size_t ncap = ncap_names ? 2 * ncap_names : 1 << 20;
+			char *v;
+
+			while (ncap < sy->knames_len + len)
+				ncap *= 2;
+			v = realloc(sy->knames, ncap);
+			if (!v)
+				break;
+			sy->knames = v;
+			ncap_names = ncap;
+		}
+		memcpy(sy->knames + sy->knames_len, name, len);
+		sy->ksyms[sy->nksyms++] = (struct ksym){ addr, sy->knames_len };
+		sy->knames_len += len;
 	}
 	fclose(f);
 	qsort(sy->ksyms, sy->nksyms, sizeof(*sy->ksyms), cmp_ksym);
@@ -436,7 +466,7 @@ static void read_kallsyms(struct ac_symbols *sy)
 const char *ac_symbols_kernel(struct ac_symbols *sy, uint64_t addr)
 {
 	size_t lo = 0, hi;
-	char label[64];
+	char label[300];
 
 	if (!sy->ksyms_read)
 		read_kallsyms(sy);
@@ -450,8 +480,11 @@ const char *ac_symbols_kernel(struct ac_symbols *sy, uint64_t addr)
 		else
 			hi = mid;
 	}
-	if (lo && sy->ksyms[lo - 1].addr)
-		return sy->ksyms[lo - 1].name;
+	if (lo && sy->ksyms[lo - 1].addr) {
+		snprintf(label, sizeof(label), "%s_[k]",
+			 sy->knames + sy->ksyms[lo - 1].name);
+		return intern(sy, label);
+	}
 	/* kallsyms shows 0 addresses to the unprivileged */
 	snprintf(label, sizeof(label), "[kernel+0x%" PRIx64 "]", addr);
 	return intern(sy, label);
@@ -620,6 +653,7 @@ void ac_symbols_close(struct ac_symbols *sy)
 	free(sy->strs);
 	free(sy->cache);
 	free(sy->ksyms);
+	free(sy->knames);
 	free(sy->specials);
 	free(sy);
 }
