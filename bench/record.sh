@@ -7,9 +7,9 @@
 # untraced and under each sampler at 99 and 999 Hz, interleaved round by
 # round so the shared machine's drifts hit every configuration alike.
 # Medians of RUNS runs (default and minimum 5):
-#   - target slowdown: its CPU time (its own clock) and wall time against
-#     the untraced runs; the sampler's BPF program and the kernel's unwind
-#     run in the target's context and land in its time;
+#   - target slowdown: its CPU time and wall time (its own clocks, from
+#     main to its end) against the untraced runs; the sampler's BPF program
+#     and the kernel's unwind run in the target's context and land there;
 #   - tracer CPU: user + system time of the tracer process (autocue-trace:
 #     load, attach, read-out, symbols and reports; perf: writing
 #     perf.data), and for perf also `perf report`'s, which turns its
@@ -50,7 +50,8 @@ def children_cpu():
     return r.ru_utime + r.ru_stime
 
 def run(cmd):
-    """(target CPU s, wall s, CPU s of everything else the command ran)"""
+    """(target CPU s, target wall s, CPU s of everything else the command
+    ran: the tracer)"""
     before = children_cpu()
     t0 = time.monotonic()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -59,9 +60,10 @@ def run(cmd):
     if p.returncode:
         sys.exit('bench-record: %s failed (exit %d): %s' % (cmd[0], p.returncode, p.stderr[-500:]))
     cpu = [int(l.split()[1]) for l in p.stdout.splitlines() if l.startswith('cpu_ns ')]
-    if not cpu:
-        sys.exit('bench-record: no cpu_ns from the target: %s' % p.stdout[-300:])
-    return cpu[0] / 1e9, wall, spent - cpu[0] / 1e9
+    twall = [int(l.split()[1]) for l in p.stdout.splitlines() if l.startswith('wall_ns ')]
+    if not cpu or not twall:
+        sys.exit('bench-record: no cpu_ns/wall_ns from the target: %s' % p.stdout[-300:])
+    return cpu[0] / 1e9, twall[0] / 1e9, spent - cpu[0] / 1e9
 
 def report_cpu(data):
     before = children_cpu()
