@@ -335,6 +335,13 @@ bad_input 'command not found' -- /nonexistent/cmd
 bad_input 'cannot write /nonexistent/dir/x.folded' --folded /nonexistent/dir/x.folded -- $HOT -s 1
 bad_input 'invalid duration' -d -1 -p 1
 bad_input 'unrecognized option' --bogus -p 1
+$HOT -t 2 -s 5 >/dev/null &
+mt=$!
+sleep 0.2
+thread=$(ls /proc/$mt/task | grep -vx $mt | head -1)
+bad_input "$thread is a thread of process $mt: give -p $mt" -p $thread
+kill $mt
+wait $mt 2>/dev/null
 
 [ $fails -eq 0 ] || { echo "record: $fails failed" >&2; exit 1; }
 echo "record: all passed"

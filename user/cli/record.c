@@ -184,6 +184,13 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
+/* a reader gone (| head) fails the write, not the whole recording; a
+ * handler, not SIG_IGN, so a command we start keeps the default */
+static void on_pipe(int sig)
+{
+	(void)sig;
+}
+
 static double elapsed(const struct timespec *t0)
 {
 	struct timespec now;
@@ -341,6 +348,24 @@ static void child_end(struct child *c)
 		close(c->exec_fd);
 }
 
+/* the process a thread id belongs to; 0 if unknown */
+static pid_t tgid_of(pid_t pid)
+{
+	char path[64], line[128];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	return (pid_t)tgid;
+}
+
 /* a -p process still runs (a zombie has finished) */
 static bool pid_runs(pid_t pid)
 {
@@ -401,6 +426,12 @@ static int run(struct renv *env)
 	if (env->pid && !pid_runs(env->pid)) {
 		fprintf(stderr, "autocue-trace: no process with PID %d\n",
 			env->pid);
+		return 1;
+	}
+	if (env->pid && tgid_of(env->pid) > 0 && tgid_of(env->pid) != env->pid) {
+		fprintf(stderr, "autocue-trace: %d is a thread of process %d: "
+			"give -p %d (its threads are all sampled)\n", env->pid,
+			tgid_of(env->pid), tgid_of(env->pid));
 		return 1;
 	}
 	if (env->cmd) {
@@ -576,7 +607,11 @@ int ac_record_main(int argc, char **argv)
 	}
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &env))
 		return 1;
+	struct sigaction sp = { .sa_handler = on_pipe }, old;
+
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (!sigaction(SIGPIPE, NULL, &old) && old.sa_handler != SIG_IGN)
+		sigaction(SIGPIPE, &sp, NULL);
 	return run(&env);
 }
