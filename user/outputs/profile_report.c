@@ -409,14 +409,15 @@ int ac_profile_write_json(const char *path, const struct ac_profile *p)
 {
 	struct json_object *o = json_object_new_object();
 	const char *text;
-	char rate[32];
+	char rate[32], dur[32];
 	double r = p->duration_s > 0 ? p->samples / p->duration_s : 0;
 	int ret;
 
 	snprintf(rate, sizeof(rate), "%.1f", r);
+	snprintf(dur, sizeof(dur), "%.3f", p->duration_s);
 	if (!o || ac_json_add(o, "pid", json_object_new_int(p->pid)) ||
 	    ac_json_add(o, "hz", json_object_new_int(p->hz)) ||
-	    ac_json_add(o, "duration_s", json_object_new_double(p->duration_s)) ||
+	    ac_json_add(o, "duration_s", json_object_new_double_s(p->duration_s, dur)) ||
 	    ac_json_add(o, "samples", json_object_new_uint64(p->samples)) ||
 	    ac_json_add(o, "samples_per_s", json_object_new_double_s(r, rate)) ||
 	    ac_json_add(o, "lost", new_lost(p)) ||
