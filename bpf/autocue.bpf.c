@@ -16,6 +16,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 targ_tgid = 0;	/* 0: any process */
 const volatile __u32 calib_tgid = 0;	/* the loader, while calibrating */
+const volatile __u32 calib_id = 0;	/* the calibration pair's probe id */
 /* The loader's pid namespace when it is not the initial one (a container):
  * its PIDs are not the kernel's global ones. 0: the initial namespace. */
 const volatile __u64 pidns_dev = 0;
@@ -24,16 +25,22 @@ const volatile __u32 hist_shift = AC_DEFAULT_SHIFT;
 const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
 const volatile bool fold_paths = true;
 const volatile bool raw_events = false;
-/* Test-only: each hit spends this much more in the programs, a quarter at
- * each side of both timestamps, as a dearer host's trap would (half of it
- * inside the call's own time). Lets one host test the others. */
-const volatile __u32 test_hit_delay_ns = 0;
+/* Test-only: each hit spends test_hit_delay_ns more in the programs, a
+ * quarter at each side of both timestamps, as a dearer host's trap would
+ * (half of it inside the call's own time). Lets one host test the others.
+ * The knob exists only when asked for at load (the verifier drops it
+ * otherwise); its value may change mid-session, as a host's cost does. */
+const volatile bool test_knob = false;
+__u32 test_hit_delay_ns = 0;
 
 /* Probe cost, measured by the loader once the programs run: pair_ns is what
  * one traced call adds to any enclosing measurement, inner_ns the part of it
  * inside the call's own measurement. Zero = raw figures. */
 __u64 pair_ns = 0;
 __u64 inner_ns = 0;
+/* The same for each CPU (0: not measured there, the above apply). */
+__u64 pair_cpu_ns[AC_CAL_CPUS];
+__u64 inner_cpu_ns[AC_CAL_CPUS];
 /* Calls begun before this time are cold: set when probes are attached
  * anew (--max-overhead), whose first hits and re-attach work they hold. */
 __u64 cold_before_ns = 0;
@@ -164,11 +171,29 @@ static long spin_cb(__u64 i, void *ctx)
 static __always_inline void test_delay(void)
 {
 	__u64 until;
+	__u32 d;
 
-	if (!test_hit_delay_ns)
+	if (!test_knob)
 		return;
-	until = bpf_ktime_get_ns() + test_hit_delay_ns / 4;
+	d = *(volatile __u32 *)&test_hit_delay_ns;
+	if (!d)
+		return;
+	until = bpf_ktime_get_ns() + d / 4;
 	bpf_loop(1 << 20, spin_cb, &until, 0);
+}
+
+/* What to subtract from a call with desc traced calls beneath: the costs
+ * of the CPU it returns on (its children ran there too, as a rule). */
+static __always_inline __u64 probe_cost(__u64 desc)
+{
+	__u32 cpu = bpf_get_smp_processor_id() & (AC_CAL_CPUS - 1);
+	__u64 pair = pair_cpu_ns[cpu], inner = inner_cpu_ns[cpu];
+
+	if (!pair || bpf_get_smp_processor_id() >= AC_CAL_CPUS) {
+		pair = pair_ns;
+		inner = inner_ns;
+	}
+	return inner + desc * pair;
 }
 
 static __always_inline void record_cold(__u32 id, __u64 ns)
@@ -355,7 +380,8 @@ int ac_return(struct pt_regs *ctx)
 
 	f = &ts->f[top];
 	raw = now - f->start;
-	dur = sub_sat(raw, inner_ns + f->desc * pair_ns);
+	/* the calibration measures what is subtracted: never from its own */
+	dur = id == calib_id ? raw : sub_sat(raw, probe_cost(f->desc));
 	self = sub_sat(dur, f->child_ns);
 	if (top > 0) {
 		parent = &ts->f[(top - 1) & (AC_MAX_DEPTH - 1)];
@@ -368,9 +394,10 @@ int ac_return(struct pt_regs *ctx)
 		record_cold(id, dur);
 	else
 		record_stat(id, dur, f->desc);
-	if (fold_paths)
+	/* the loader's calibration calls are no path or call of the target */
+	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);
-	if (raw_events)
+	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
 	if (cold_hit(id * 2 + 1))

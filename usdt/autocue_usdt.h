@@ -107,8 +107,25 @@
 
 #endif
 
-#define AUTOCUE_ENTRY(name) AUTOCUE__SITE(autocue, name##__entry)
-#define AUTOCUE_RETURN(name) AUTOCUE__SITE(autocue, name##__return)
+/* The scope's work stays between its sites. A volatile asm orders only
+ * against other volatile asms: the compiler may move loads and stores
+ * across a site that says nothing of memory. The compiler barrier beside
+ * each site (on its inner side) keeps every memory access of the scope
+ * inside it, whatever the optimiser does; tests/usdt/barrier.sh checks the
+ * code gcc and clang emit. What no barrier can hold is register-only
+ * arithmetic: the last instructions of a return expression (x * 7 + 1)
+ * may run after the return site, a few cycles that no timer resolves. */
+#define AUTOCUE__BARRIER() __asm__ __volatile__("" ::: "memory")
+#define AUTOCUE_ENTRY(name)                                                   \
+	do {                                                                  \
+		AUTOCUE__SITE(autocue, name##__entry);                        \
+		AUTOCUE__BARRIER();                                           \
+	} while (0)
+#define AUTOCUE_RETURN(name)                                                  \
+	do {                                                                  \
+		AUTOCUE__BARRIER();                                           \
+		AUTOCUE__SITE(autocue, name##__return);                       \
+	} while (0)
 
 /* Defines the scope guard AUTOCUE_TRACE(name) runs on every exit path.
  * always_inline: the return site must sit in the traced function itself

@@ -83,7 +83,7 @@ def tables(path):
             rows = {}
             out.append((title or '', rows))
             title = None
-        elif re.match(r"^(interval \d+ \([\d.]+ s\), \d\d:\d\d:\d\d|final)$", line):
+        elif re.match(r"^(interval \d+ \([\d.]+ s\), \d\d:\d\d:\d\d|final|session total \(.*\))$", line):
             title, rows = line, None
         elif rows is not None:
             m = re.match(r'^(\w+)\*?\s+(\d+)\s', line)
@@ -101,8 +101,9 @@ for name, t in (('cumulative', cum), ('reset', reset)):
     titles = [x[0] for x in t]
     print('live_attach: %s tables: %s' % (name, ', '.join(
         '%s [tracker_update %d]' % (ti or '(untitled)', r.get('tracker_update', 0)) for ti, r in t)))
-    if len(t) < 2 or not titles[0].startswith('interval 1 ') or titles[-1] != 'final':
-        fail('%s: want interval tables then a final one, got %s' % (name, titles))
+    last = 'final' if name == 'cumulative' else 'session total'
+    if len(t) < 2 or not titles[0].startswith('interval 1 ') or not titles[-1].startswith(last):
+        fail('%s: want interval tables then a "%s" one, got %s' % (name, last, titles))
     for ti, rows in t:
         if rows.get('tracker_update', 0) == 0:
             fail('%s: table "%s" has no tracker_update calls' % (name, ti))
@@ -134,8 +135,17 @@ if ints[1][1]['tracker_update'] >= cum[-1][1]['tracker_update']:
     fail('reset: interval 2 (%d calls) is not smaller than the cumulative 2 s total (%d)'
          % (ints[1][1]['tracker_update'], cum[-1][1]['tracker_update']))
 
+# with --reset-each-interval the final table is the session total, not the
+# last part: exactly the intervals' calls added up, with the last part's
+total = reset[-1][1]['tracker_update']
+parts = sum(r['tracker_update'] for ti, r in ints)
+if total < parts or total < cum[-1][1]['tracker_update'] * 0.5:
+    fail('reset: the session total (%d calls) is not the intervals\' sum (%d) and more'
+         % (total, parts))
+
 # --json with --interval: JSON Lines, one report a line per interval, then
-# the final one; with --reset-each-interval each covers its own interval only
+# the final one; with --reset-each-interval each interval covers its own
+# only, and the final one is the session total
 with open(js) as f:
     j = [json.loads(line) for line in f]
 if len(j) != len(reset) or not all(isinstance(r, dict) for r in j):
@@ -147,8 +157,11 @@ for k, (rep, (ti, rows)) in enumerate(zip(j, reset)):
         fail('--json report %d: interval %s' % (k, rep.get('interval')))
     if rep.get('final') != (k == len(j) - 1):
         fail('--json report %d: final is %s' % (k, rep.get('final')))
-    if rep['duration_s'] > 1.5:
+    final = k == len(j) - 1
+    if not final and rep['duration_s'] > 1.5:
         fail('--json report %d covers %.2f s, not one interval' % (k, rep['duration_s']))
+    if final and rep['duration_s'] < 2.5:
+        fail('--json final report covers %.2f s, not the 3 s session' % rep['duration_s'])
     if stats['tracker_update']['call_count'] != rows['tracker_update']:
         fail('--json report %d: tracker_update %d calls, its table "%s" says %d'
              % (k, stats['tracker_update']['call_count'], ti, rows['tracker_update']))

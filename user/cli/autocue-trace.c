@@ -33,6 +33,8 @@ struct env {
 	char **cmd;
 	struct ac_trace_opts topts;
 	bool list, quiet, reset_each;
+	/* --reset-each-interval: the intervals so far, added up */
+	struct ac_snapshot *total;
 	double duration, interval;
 	struct ac_report_opts ropts;
 	const char *json, *folded, *svg, *raw;
@@ -80,7 +82,7 @@ static const struct argp_option opts[] = {
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
 	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
 	{ "reset-each-interval", OPT_RESET, NULL, 0,
-	  "Start every interval from zero (per-interval tables)", 1 },
+	  "Start every interval from zero (per-interval tables; the final one is the session total)", 1 },
 	{ "sort", 's', "KEY", 0, "Sort by total|avg|calls|p99|name (default total)", 2 },
 	{ "top", 'n', "N", 0, "Print the N first rows", 2 },
 	{ "all", OPT_ALL, NULL, 0, "List probes never called too", 2 },
@@ -377,6 +379,12 @@ static int report_interval(struct env *env, struct ac_trace *t,
 	if (js && (ret = ac_json_series_add(js, s, false)))
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
 			AC_Q(env->json), strerror(-ret));
+	if (env->reset_each && !env->total) {
+		env->total = s;
+		return ret;
+	}
+	if (env->reset_each && !ret)
+		ret = ac_snapshot_add(env->total, s);
 	ac_snapshot_free(s);
 	return ret;
 }
@@ -552,6 +560,7 @@ static int run(struct env *env)
 	struct ac_json_series *js = NULL;
 	struct timespec t0, tick;
 	int ret, exit_code = 0, nint = 0;
+	char total_title[96];
 	bool spill_failed = false;
 
 	/* folded paths cost a hash update per call: only when shown */
@@ -649,8 +658,23 @@ static int run(struct env *env)
 		goto cleanup;
 	}
 	s->tracee_signal = tracee_signal(t);
-	if (nint)
+	/* the final report is the session's, not the last interval's */
+	if (env->total) {
+		if (ac_snapshot_add(env->total, s)) {
+			fprintf(stderr, "autocue-trace: out of memory\n");
+			exit_code = 1;
+			goto cleanup;
+		}
+		ac_snapshot_free(s);
+		s = env->total;
+		env->total = NULL;
+		snprintf(total_title, sizeof(total_title),
+			 "session total (%d interval%s and the last part, %.1f s)",
+			 nint, nint == 1 ? "" : "s", s->duration_s);
+		env->ropts.title = total_title;
+	} else if (nint) {
 		env->ropts.title = "final";
+	}
 	/* a table that never reached stdout (a full disk) is a failure;
 	 * a stdout already failed (and said so) gets no second attempt */
 	if (ferror(stdout)) {
@@ -689,6 +713,8 @@ cleanup:
 		exit_code = 1;
 	}
 	ac_snapshot_free(s);
+	ac_snapshot_free(env->total);
+	env->total = NULL;
 	ac_trace_close(t);
 	return exit_code;
 }
