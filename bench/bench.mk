@@ -93,3 +93,10 @@ bench-python: $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) CALLS=$(PY_CALLS) sh bench/python_overhead.sh
 
 BENCH_TARGETS += bench-python
+# autocue-trace record's cost against perf record (issue 13): target
+# slowdown at 99 and 999 Hz, tracer CPU. `make bench-record`.
+.PHONY: bench-record
+bench-record: $(BUILD)/autocue-trace $(BUILD)/tests/targets/hot_target
+	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) sh bench/record.sh
+
+BENCH_TARGETS += bench-record

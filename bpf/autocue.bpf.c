@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "autocue.h"
+#include "scope_stack.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -43,22 +44,6 @@ __u64 inner_cpu_ns[AC_CAL_CPUS];
 /* Calls begun before this time are cold: set when probes are attached
  * anew (--max-overhead), whose first hits and re-attach work they hold. */
 __u64 cold_before_ns = 0;
-
-struct frame {
-	__u64 start;
-	__u64 child_ns;	/* compensated time of direct traced children */
-	__u64 desc;	/* traced calls completed inside this one; u64: a
-			 * session-long frame can see more than 2^32 */
-	__u32 id;
-	__u32 cold;	/* its own entry was a cold hit */
-};
-
-struct tstack {
-	__u32 depth;
-	__u32 overflow;	/* entries beyond AC_MAX_DEPTH still open */
-	__u64 cold_ns;	/* last cold hit: frames open then are cold */
-	struct frame f[AC_MAX_DEPTH];
-};
 
 /* Task storage is freed with the thread; a tid-keyed hash would leak. */
 struct {

@@ -107,3 +107,14 @@ TEST_TARGETS += test-install
 
 # hardening.sh drives the tight loop of the soak benchmark
 test-bpf: $(BUILD)/bench/overhead_target
+
+# autocue-trace record's targets: frame pointers kept (as a profiled build
+# would), and the same program without them and stripped
+$(BUILD)/tests/targets/hot_target: CFLAGS += -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
+$(BUILD)/tests/targets/hot_target_nofp: tests/targets/hot_target.c usdt/autocue_usdt.h
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fomit-frame-pointer $< -lpthread -o $@
+$(BUILD)/tests/targets/hot_target_stripped: $(BUILD)/tests/targets/hot_target
+	$(call msg,STRIP,$@)
+	$(Q)strip -o $@ $<
+test-bpf: $(BUILD)/tests/targets/hot_target_nofp $(BUILD)/tests/targets/hot_target_stripped

@@ -61,6 +61,10 @@ struct ac_trace_opts {
 					 * the probes; default: the command,
 					 * or found in the process's maps */
 	int python_max;		/* functions given a row; 0: 1024 */
+	/* > 0: keep the per-thread scope stacks in this task storage map
+	 * (a sampler's, autocue-trace record, which reads them to put each
+	 * sample under its thread's open scopes) instead of a new one */
+	int scope_stacks_fd;
 };
 
 /* A completed call, in exact mode. */

@@ -30,9 +30,13 @@ $(BUILD)/libautocue_trace.a: $(USER_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/autocue-trace: $(BUILD)/user/cli/autocue-trace.o $(BUILD)/libautocue_trace.a
+$(BUILD)/autocue-trace: $(BUILD)/user/cli/autocue-trace.o $(BUILD)/user/cli/record.o $(BUILD)/libautocue_trace.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(TRACE_LIBS) -o $@
 
 ALL_TARGETS  += $(BUILD)/libautocue_trace.a $(BUILD)/autocue-trace
 INSTALL_BINS += $(BUILD)/autocue-trace
+
+# autocue-trace record: the sampler's skeleton, elfutils for symbols
+$(BUILD)/user/session/sampler.o: $(BUILD)/record.skel.h
+TRACE_LIBS += -ldw

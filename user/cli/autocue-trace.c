@@ -24,6 +24,7 @@
 #include "json_series.h"
 #include "outfile.h"
 #include "quote.h"
+#include "record_cmd.h"
 #include "report.h"
 #include "svg.h"
 
@@ -54,6 +55,7 @@ static const char doc[] =
 "USAGE: autocue-trace -p PID [OPTIONS]\n"
 "       autocue-trace [OPTIONS] -- CMD [ARGS...]\n"
 "       autocue-trace --list (-p PID | -b BINARY)\n"
+"       autocue-trace record (-p PID | -- CMD)  where the CPU goes (record --help)\n"
 "\n"
 "EXAMPLES:\n"
 "    autocue-trace -p 1234                   # trace until Ctrl-C\n"
@@ -770,6 +772,9 @@ int main(int argc, char **argv)
 	const char *bad;
 	int ret;
 
+	/* a subcommand of its own options */
+	if (argc > 1 && !strcmp(argv[1], "record"))
+		return ac_record_main(argc - 1, argv + 1);
 	argp_err_exit_status = 1;	/* usage errors are errors: exit 1 */
 	if ((bad = ac_unsafe_option(argc, argv, true))) {
 		fprintf(stderr, "autocue-trace: unrecognized option '%s' "

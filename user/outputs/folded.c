@@ -58,7 +58,10 @@ static int cmp_lines(const void *a, const void *b)
 		      ((const struct line *)b)->frames);
 }
 
-int ac_folded_print(FILE *out, const struct ac_snapshot *s, bool keep_zero)
+/* unit_ns: what one unit of the printed value is (1000: us; 1: the
+ * paths' self_ns as a plain count, as a profile's samples) */
+static int print_paths(FILE *out, const struct ac_snapshot *s, bool keep_zero,
+		       uint64_t unit_ns)
 {
 	struct line *lines;
 	int n = 0, err = 0;
@@ -86,7 +89,7 @@ int ac_folded_print(FILE *out, const struct ac_snapshot *s, bool keep_zero)
 		while (i + 1 < n && !strcmp(lines[i].frames,
 					    lines[i + 1].frames))
 			ns += lines[++i].self_ns;
-		us = (ns + 500) / 1000;
+		us = (ns + unit_ns / 2) / unit_ns;
 		if (!us && !keep_zero)
 			continue;
 		fprintf(out, "%s %llu\n", lines[i].frames,
@@ -102,22 +105,35 @@ cleanup:
 	return err;
 }
 
+int ac_folded_print(FILE *out, const struct ac_snapshot *s, bool keep_zero)
+{
+	return print_paths(out, s, keep_zero, 1000);
+}
+
 struct folded_args {
 	const struct ac_snapshot *s;
 	bool keep_zero;
+	uint64_t unit_ns;
 };
 
 static int print_folded(FILE *f, const void *arg)
 {
 	const struct folded_args *a = arg;
 
-	return ac_folded_print(f, a->s, a->keep_zero);
+	return print_paths(f, a->s, a->keep_zero, a->unit_ns);
+}
+
+int ac_folded_write_counts(const char *path, const struct ac_snapshot *s)
+{
+	struct folded_args a = { s, false, 1 };
+
+	return ac_outfile_write(path, print_folded, &a);
 }
 
 int ac_folded_write_ext(const char *path, const struct ac_snapshot *s,
 			bool keep_zero)
 {
-	struct folded_args a = { s, keep_zero };
+	struct folded_args a = { s, keep_zero, 1000 };
 
 	return ac_outfile_write(path, print_folded, &a);
 }

@@ -32,4 +32,8 @@ int ac_folded_write_ext(const char *path, const struct ac_snapshot *s,
 /* ac_folded_write_ext() without the zero lines. */
 int ac_folded_write(const char *path, const struct ac_snapshot *s);
 
+/* A profile's paths (autocue-trace record): self_ns holds a sample
+ * count, printed as is. */
+int ac_folded_write_counts(const char *path, const struct ac_snapshot *s);
+
 #endif /* AUTOCUE_FOLDED_H */

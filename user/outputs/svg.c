@@ -170,7 +170,7 @@ static void put_label(FILE *out, const char *name, double w)
 }
 
 static void put_frame(FILE *out, const struct graph *g, const struct node *n,
-		      int level, double x, double w)
+		      int level, double x, double w, const char *unit)
 {
 	double y = g->height - BOTTOM_PAD - (level + 1) * FRAME_H;
 	double pct = g->root.total_ns ?
@@ -180,12 +180,22 @@ static void put_frame(FILE *out, const struct graph *g, const struct node *n,
 	put_escaped(out, n->name, strlen(n->name));
 	fputs("\"><title>", out);
 	put_escaped(out, n->name, strlen(n->name));
+	if (unit) {
+		/* counts: calls would repeat them */
+		fprintf(out, " (%llu %s, %.2f%%", (unsigned long long)n->total_ns,
+			unit, pct);
+		if (n->nkids && n != &g->root)
+			fprintf(out, ", self %llu",
+				(unsigned long long)n->self_ns);
+		goto rect;
+	}
 	fprintf(out, " (%.3f ms, %.2f%%", n->total_ns / 1e6, pct);
 	if (n->calls)
 		fprintf(out, ", %llu call%s", (unsigned long long)n->calls,
 			n->calls == 1 ? "" : "s");
 	if (n->nkids && n != &g->root)
 		fprintf(out, ", self %.3f ms", n->self_ns / 1e6);
+rect:
 	fprintf(out, ")</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
 		"height=\"%d\" rx=\"2\" ry=\"2\" fill=\"", x, y, w,
 		FRAME_H - 1);
@@ -197,17 +207,17 @@ static void put_frame(FILE *out, const struct graph *g, const struct node *n,
 }
 
 static void put_frames(FILE *out, const struct graph *g, const struct node *n,
-		       int level, double x)
+		       int level, double x, const char *unit)
 {
 	double w = n->total_ns * g->px_per_ns;
 
 	if (w < MIN_WIDTH_PX)
 		return;
-	put_frame(out, g, n, level, x, w);
+	put_frame(out, g, n, level, x, w, unit);
 	/* children start at the parent's left edge; self time is the gap
 	 * on the right */
 	for (int i = 0; i < n->nkids; i++) {
-		put_frames(out, g, n->kids[i], level + 1, x);
+		put_frames(out, g, n->kids[i], level + 1, x, unit);
 		x += n->kids[i]->total_ns * g->px_per_ns;
 	}
 }
@@ -305,7 +315,8 @@ static const char style[] =
 "#matched, #search { text-anchor: end; }\n";
 
 static void put_header(FILE *out, const struct graph *g,
-		       const struct ac_snapshot *s, const char *title)
+		       const struct ac_snapshot *s, const char *title,
+		       const char *subtitle)
 {
 	char buf[128];
 
@@ -329,7 +340,9 @@ static void put_header(FILE *out, const struct graph *g,
 	put_escaped(out, title, strlen(title));
 	fprintf(out, "</text>\n<text id=\"subtitle\" x=\"%d\" y=\"44\">",
 		g->width / 2);
-	if (s->compensated)
+	if (subtitle)
+		put_escaped(out, subtitle, strlen(subtitle));
+	else if (s->compensated)
 		fprintf(out, "width = time including callees; %.3f us of probe "
 			"cost subtracted per call", s->pair_ns / 1e3);
 	else
@@ -364,12 +377,13 @@ int ac_svg_print(FILE *out, const struct ac_snapshot *s,
 	if (g.root.total_ns)
 		g.px_per_ns = (double)(g.width - 2 * XPAD) / g.root.total_ns;
 
-	put_header(out, &g, s, o ? o->title : NULL);
+	put_header(out, &g, s, o ? o->title : NULL, o ? o->subtitle : NULL);
 	if (g.root.total_ns)
-		put_frames(out, &g, &g.root, 0, XPAD);
+		put_frames(out, &g, &g.root, 0, XPAD, o ? o->unit : NULL);
 	else
-		fprintf(out, "<text x=\"%d\" y=\"%d\">no call paths "
-			"recorded</text>\n", XPAD, TOP_PAD + FRAME_H);
+		fprintf(out, "<text x=\"%d\" y=\"%d\">no %s "
+			"recorded</text>\n", XPAD, TOP_PAD + FRAME_H,
+			o && o->unit ? o->unit : "call paths");
 	fputs("</svg>\n", out);
 	if (fflush(out) || ferror(out))
 		err = -(errno ? errno : EIO);

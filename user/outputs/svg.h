@@ -19,6 +19,10 @@
 struct ac_svg_opts {
 	const char *title;	/* NULL: "autocue-trace: pid N, D s" */
 	int width;		/* pixels; <= 0: 1200 */
+	/* NULL: the paths hold times (ns). Otherwise they hold counts of
+	 * this unit ("samples", autocue-trace record), shown as such */
+	const char *unit;
+	const char *subtitle;	/* NULL: what the width means */
 };
 
 /* 0 or -errno. o may be NULL. */

@@ -63,6 +63,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->test_hit_delay_ns = o ? o->test_hit_delay_ns : 0;
 	t->verbose = o && o->verbose;
 	t->per_site = o && o->per_site_uprobes;
+	t->scope_stacks_fd = o ? o->scope_stacks_fd : 0;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	if (o && o->binary)
@@ -383,6 +384,13 @@ static int load_as(struct ac_trace *t, bool multi)
 		bpf_map__set_max_entries(skel->maps.events, 4 << 20);
 	if (t->python && ac_py_prepare(t))
 		return -ENOMEM;
+	if (t->scope_stacks_fd > 0) {
+		int ret = bpf_map__reuse_fd(skel->maps.stacks,
+					    t->scope_stacks_fd);
+
+		if (ret)
+			return ret;
+	}
 	return autocue_bpf__load(skel);
 }
 

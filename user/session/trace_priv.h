@@ -35,6 +35,7 @@ struct ac_trace {
 	bool no_compensate, raw, no_paths;
 	unsigned test_hit_delay_ns;
 	bool verbose, per_site;
+	int scope_stacks_fd;	/* a sampler's map to keep the stacks in */
 	bool multi;		/* uprobe_multi links */
 	struct bpf_link **links;	/* one per site, without multi */
 	int nlinks;
