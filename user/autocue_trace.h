@@ -162,8 +162,10 @@ int ac_trace_attach(struct ac_trace *t);
 /* A -p process that exited before its probes were attached: the session
  * is then empty, not an error. */
 bool ac_trace_exited_early(const struct ac_trace *t);
-/* Exact mode: moves streamed records into the trace's spill file; call
- * it regularly (it waits at most timeout_ms). Returns records consumed,
+/* Exact mode: moves streamed records into the trace's spill file; and
+ * when the objects are found by themselves, reads the process's maps for
+ * libraries loaded since (every 20 ms at most); call it regularly (it
+ * waits at most timeout_ms). Returns records consumed,
  * or -errno when the spill file cannot be written (a full disk): the
  * exact figures are then lost, and snapshots fail until a reset. */
 int ac_trace_poll(struct ac_trace *t, int timeout_ms);
@@ -192,6 +194,29 @@ const char *ac_trace_provider(const struct ac_trace *t);
 int ac_trace_nprobes(const struct ac_trace *t);
 const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
 			   int *returns);
+/* The objects whose probes are traced (without opts->binary: every ELF
+ * object the process maps, the executable and its libraries, found by
+ * themselves; those it loads later too, once ac_trace_poll() has seen
+ * them, within a few tens of ms): 0..n-1, each with its path as the
+ * process sees it, its probe pairs traced, and whether it was found after
+ * the attach (dlopen). NULL past the end. */
+int ac_trace_nobjects(const struct ac_trace *t);
+const char *ac_trace_object(const struct ac_trace *t, int i, int *npairs,
+			    bool *late);
+/* Object i's traced probe pairs, 0..npairs-1, with their sites in it. */
+const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
+				  int *entries, int *returns);
+/* Objects found late whose probes could not be attached: how many, and
+ * the first one with its -errno. */
+int ac_trace_late_failures(const struct ac_trace *t, const char **object,
+			   int *err);
+/* Probes of late objects left out: no id was left for a new name (the
+ * maps are sized at the attach, with room for a few dozen). */
+int ac_trace_no_room(const struct ac_trace *t);
+/* Every probe pair the objects have, --probes or not: whether name is one,
+ * and the i-th distinct name (NULL past the end). */
+bool ac_trace_has_probe(const struct ac_trace *t, const char *name);
+const char *ac_trace_known_probe(const struct ac_trace *t, int i);
 /* How the probes are attached, once attached: "uprobe_multi links" (one
  * per program, kernel 6.6+) or "one uprobe per site" (older kernels). */
 const char *ac_trace_attach_kind(const struct ac_trace *t);

@@ -265,7 +265,7 @@ static int list_probes(struct env *env)
 {
 	struct ac_trace *t = NULL;
 	const char *const *unpaired;
-	int ret, n, entries, returns;
+	int ret, n, entries, returns, rows = 0;
 
 	ret = ac_trace_open_list(env->pid, &env->topts, &t);
 	if (ret) {
@@ -282,14 +282,22 @@ static int list_probes(struct env *env)
 		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
 			AC_Q(ac_trace_provider(t)), AC_Q(ac_trace_binary(t)));
 	else
-		printf("%-40s %7s %7s\n", "PROBE", "ENTRIES", "RETURNS");
-	for (int i = 0; i < n; i++) {
-		const char *name = ac_trace_probe(t, i, &entries, &returns);
+		printf("%-40s %7s %7s  %s\n", "PROBE", "ENTRIES", "RETURNS",
+		       "OBJECT");
+	/* one row a probe pair and object: the executable's, then each
+	 * library's (-p), as the process maps them */
+	for (int o = 0; n && o < ac_trace_nobjects(t); o++) {
+		const char *obj = ac_trace_object(t, o, NULL, NULL), *name;
 
-		printf("%-40s %7d %7d\n", name, entries, returns);
+		for (int j = 0; (name = ac_trace_object_probe(t, o, j, &entries,
+							       &returns)); j++) {
+			printf("%-40s %7d %7d  %s\n", name, entries, returns,
+			       AC_Q(obj));
+			rows++;
+		}
 	}
 	ac_trace_close(t);
-	return n ? 0 : 1;
+	return rows ? 0 : 1;
 }
 
 /* Refuse before tracing, not after: an unwritable report path would
@@ -416,9 +424,18 @@ static void announce(struct env *env, struct ac_trace *t)
 			AC_Q(unpaired[i]));
 	if (!s)
 		return;
-	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
-		"kernel maps %llu KiB; ", s->nprobes, AC_Q(ac_trace_binary(t)),
-		s->pid, ac_trace_attach_kind(t),
+	fprintf(stderr, "Tracing %d probe pairs in ", s->nprobes);
+	/* each object that has them: the executable, libraries (-p) */
+	if (ac_trace_nobjects(t) <= 1)
+		fprintf(stderr, "%s", AC_Q(ac_trace_binary(t)));
+	for (int i = 0; ac_trace_nobjects(t) > 1 && i < ac_trace_nobjects(t); i++) {
+		int pairs;
+		const char *obj = ac_trace_object(t, i, &pairs, NULL);
+
+		fprintf(stderr, "%s%s (%d)", i ? ", " : "", AC_Q(obj), pairs);
+	}
+	fprintf(stderr, ", PID %d (%s); kernel maps %llu KiB; ", s->pid,
+		ac_trace_attach_kind(t),
 		(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
@@ -437,23 +454,14 @@ static void announce(struct env *env, struct ac_trace *t)
  * is ("never called"). 0, or 1 after saying which. */
 static int check_assertion_names(struct env *env, struct ac_trace *t)
 {
-	struct ac_trace_opts o = env->topts;
-	struct ac_trace *all = NULL;
 	char known[1024];
+	const char *name;
 	int bad = 0;
 
 	if (!ac_assertions_count(env->asserts))
 		return 0;
-	o.binary = ac_trace_binary(t);
-	o.probes = NULL;
-	if (ac_trace_open_list(0, &o, &all)) {
-		/* the session found its probes in it: this cannot fail */
-		ac_trace_close(all);
-		return 0;
-	}
 	known[0] = 0;
-	for (int i = 0; i < ac_trace_nprobes(all); i++) {
-		const char *name = ac_trace_probe(all, i, NULL, NULL);
+	for (int i = 0; (name = ac_trace_known_probe(t, i)); i++) {
 		size_t len = strlen(known);
 
 		/* a long list: the first ones, then "..." */
@@ -466,19 +474,36 @@ static int check_assertion_names(struct env *env, struct ac_trace *t)
 		strcat(known, name);
 	}
 	for (int i = 0; i < env->asserts->n; i++) {
-		const char *name = env->asserts->v[i].name;
-		bool found = false;
-
-		for (int j = 0; !found && j < ac_trace_nprobes(all); j++)
-			found = !strcmp(name, ac_trace_probe(all, j, NULL, NULL));
-		if (found)
+		name = env->asserts->v[i].name;
+		if (ac_trace_has_probe(t, name))
 			continue;
 		fprintf(stderr, "autocue-trace: unknown probe %s in an assertion; known: %s\n",
 			name, known);
 		bad = 1;
 	}
-	ac_trace_close(all);
 	return bad;
+}
+
+/* Libraries the process loaded since the last call (dlopen), found by
+ * ac_trace_poll: named as they come, as the banner names the first. */
+static void announce_late(struct env *env, struct ac_trace *t, int *seen,
+			  int *failed)
+{
+	const char *obj;
+	int n = ac_trace_nobjects(t), f, err, pairs;
+	bool late;
+
+	for (; *seen < n; (*seen)++) {
+		obj = ac_trace_object(t, *seen, &pairs, &late);
+		if (late && !env->quiet)
+			fprintf(stderr, "autocue-trace: PID %d loaded %s: %d probe pairs attached\n",
+				ac_trace_pid(t), AC_Q(obj), pairs);
+	}
+	f = ac_trace_late_failures(t, &obj, &err);
+	if (f > *failed)
+		fprintf(stderr, "autocue-trace: PID %d loaded %s: cannot attach its probes: %s\n",
+			ac_trace_pid(t), AC_Q(obj), strerror(-err));
+	*failed = f;
 }
 
 /* --max-overhead: count calls for a first phase with every probe, then
@@ -549,7 +574,7 @@ static int run(struct env *env)
 	struct ac_outfile raw = {};
 	struct ac_json_series *js = NULL;
 	struct timespec t0, tick;
-	int ret, exit_code = 0, nint = 0;
+	int ret, exit_code = 0, nint = 0, seen = 0, failed = 0;
 	bool spill_failed = false;
 
 	/* folded paths cost a hash update per call: only when shown */
@@ -588,6 +613,7 @@ static int run(struct env *env)
 			env->pid);
 	else if (!env->quiet)
 		announce(env, t);
+	seen = ac_trace_nobjects(t);
 	if (env->json && env->interval &&
 	    (ret = ac_json_series_open(env->json, &js))) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
@@ -603,6 +629,7 @@ static int run(struct env *env)
 	tick = t0;
 	while (!exiting) {
 		ret = ac_trace_poll(t, wait_ms(env, &t0, &tick));
+		announce_late(env, t, &seen, &failed);
 		/* exact mode's temporary file full: its figures are lost */
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "autocue-trace: exact mode: cannot write "

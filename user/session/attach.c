@@ -105,7 +105,7 @@ static int attach_single(struct ac_trace *t, struct bpf_program *prog,
 static int attach_side(struct ac_trace *t, struct bpf_program *prog,
 		       pid_t pid, const char *binary,
 		       const struct ac_probe *probes, int n, __u32 first_id,
-		       bool ret_side)
+		       const __u32 *ids, bool ret_side)
 {
 	__u64 *off = NULL, *cookie = NULL;
 	int cnt = 0, err = 0;
@@ -125,7 +125,7 @@ static int attach_side(struct ac_trace *t, struct bpf_program *prog,
 
 		for (int j = 0; j < s->n; j++) {
 			off[cnt] = s->off[j];
-			cookie[cnt++] = first_id + i;
+			cookie[cnt++] = ids ? ids[i] : first_id + i;
 		}
 	}
 	if (t->multi) {
@@ -146,22 +146,36 @@ bool ac_attach_unsupported(int err)
 	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
 }
 
-int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
-		     const struct ac_probe *probes, int n, __u32 first_id)
+static int attach_pairs(struct ac_trace *t, pid_t pid, const char *binary,
+			const struct ac_probe *probes, int n, __u32 first_id,
+			const __u32 *ids)
 {
 	int err;
 
 	/* returns first: an entry whose return is not attached yet would
 	 * leave a frame open forever */
 	err = attach_side(t, t->skel->progs.ac_return, pid, binary, probes, n,
-			  first_id, true);
+			  first_id, ids, true);
 	if (!err)
 		err = attach_side(t, t->skel->progs.ac_entry, pid, binary,
-				  probes, n, first_id, false);
+				  probes, n, first_id, ids, false);
 	if (err)
 		return ac_trace_fail(t, err, "cannot attach to %s: %s", binary,
 				     strerror(-err));
 	return 0;
+}
+
+int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
+		     const struct ac_probe *probes, int n, __u32 first_id)
+{
+	return attach_pairs(t, pid, binary, probes, n, first_id, NULL);
+}
+
+int ac_attach_probes_ids(struct ac_trace *t, pid_t pid, const char *binary,
+			 const struct ac_probe *probes, int n,
+			 const __u32 *ids)
+{
+	return attach_pairs(t, pid, binary, probes, n, 0, ids);
 }
 
 void ac_detach_all(struct ac_trace *t)

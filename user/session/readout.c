@@ -143,7 +143,7 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 		fprintf(f, "# probe tid start_ns dur_ns depth cold\n");
 }
 
-int ac_trace_poll(struct ac_trace *t, int timeout_ms)
+static int wait_records(struct ac_trace *t, int timeout_ms)
 {
 	if (!t->rb) {
 		if (timeout_ms > 0)
@@ -151,6 +151,33 @@ int ac_trace_poll(struct ac_trace *t, int timeout_ms)
 		return 0;
 	}
 	return ring_buffer__poll(t->rb, timeout_ms);
+}
+
+/* The wait is cut in slices at each rescan of the maps (objects.c). */
+int ac_trace_poll(struct ac_trace *t, int timeout_ms)
+{
+	__u64 end = ac_ktime_ns() + (__u64)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
+	int got = 0, ret;
+
+	for (;;) {
+		__u64 now = ac_ktime_ns();
+		int slice = now < end ? (int)((end - now + 999999) / 1000000) : 0;
+
+		ac_objects_rescan(t);
+		if (t->auto_objects && t->attached) {
+			now = ac_ktime_ns();
+			if (t->next_scan_ns <= now)
+				slice = 0;
+			else if ((t->next_scan_ns - now) / 1000000 + 1 < (__u64)slice)
+				slice = (t->next_scan_ns - now) / 1000000 + 1;
+		}
+		ret = wait_records(t, slice);
+		if (ret < 0)
+			return ret;
+		got += ret;
+		if (ac_ktime_ns() >= end)
+			return got;
+	}
 }
 
 int ac_trace_reset(struct ac_trace *t)

@@ -68,35 +68,70 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	return t;
 }
 
-static int discover(struct ac_trace *t)
+/* What the process is: its executable, as its own namespace names it */
+static void exe_name(const struct ac_trace *t, char *buf, size_t len)
 {
-	char err[256], shown[PATH_MAX];
-	int ret;
+	char link[64];
+	ssize_t n;
 
-	/* messages name the file itself, not /proc/PID/exe */
-	if (!realpath(t->binary, shown))
-		snprintf(shown, sizeof(shown), "%s", t->binary);
-	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
-				 sizeof(err));
-	if (ret == -ENOEXEC)	/* e.g. a shell script that runs the program */
-		return ac_trace_fail(t, ret, "%s: give the program's binary with -b",
-				     err);
-	if (ret)
-		return ac_trace_fail(t, ret, "%s", err);
-	/* the loader's own calibration pair is not the user's */
-	ac_probes_remove_reserved(&t->probes);
-	if (!t->probes.n)
+	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+	n = readlink(link, buf, len - 1);
+	if (n <= 0)
+		snprintf(buf, len, "%s", link);
+	else
+		buf[n] = 0;
+}
+
+static int no_probes(struct ac_trace *t, const char *exe)
+{
+	const char *shown = t->nobjs ? t->objs[0].shown : t->binary;
+	char name[PATH_MAX];
+
+	if (!t->auto_objects)
 		return ac_trace_fail(t, -ENOENT,
 			"no '%s' probes in %s: build it with autocue_usdt.h probes (see autocue-trace --list -b %s)",
 			t->provider, shown, shown);
-	ac_probes_filter(&t->probes, t->pattern);
+	if (exe)
+		return ac_trace_fail(t, -ENOENT,
+			"no '%s' probes in %s or the %d libraries it links: build it with autocue_usdt.h probes, or name a library it loads later (dlopen) with -b",
+			t->provider, shown, t->nobjs - 1);
+	exe_name(t, name, sizeof(name));
+	return ac_trace_fail(t, -ENOENT,
+		"no '%s' probes in PID %d: not in %s nor in the %d other objects it maps (autocue-trace --list -p %d; a library it has not loaded yet can be named with -b)",
+		t->provider, t->pid, name, t->nobjs - 1, t->pid);
+}
+
+/* exe: a command's executable, when its objects are found by themselves */
+static int discover(struct ac_trace *t, const char *exe)
+{
+	const char *shown;
+	int ret;
+
+	ret = ac_objects_discover(t, exe);
+	if (ret == -ENOEXEC)	/* e.g. a shell script that runs the program */
+		return ac_trace_fail(t, ret, "%s: give the program's binary with -b",
+				     t->err);
+	if (ret)
+		return ret;
+	if (!ac_trace_known_probe(t, 0))
+		return no_probes(t, exe);
+	shown = ac_trace_nobjects(t) ? ac_trace_object(t, 0, NULL, NULL) :
+				       t->objs[0].shown;
 	if (!t->probes.n)
 		return ac_trace_fail(t, -ENOENT,
 			"no probe in %s matches '%s' (autocue-trace --list -b %s shows them)",
 			shown, t->pattern, shown);
-	if (t->probes.n >= AC_MAX_PROBES - 2)
+	if (t->probes.n >= AC_MAX_PROBES - 2 - AC_SPARE_IDS)
 		return ac_trace_fail(t, -E2BIG, "too many probes (%d) in %s",
-				     t->probes.n, t->binary);
+				     t->probes.n, shown);
+	t->id_cap = t->probes.n + (t->auto_objects ? AC_SPARE_IDS : 0);
+	/* the object the rows come from, or the first of them */
+	if (t->auto_objects) {
+		free(t->binary);
+		t->binary = strdup(shown);
+		if (!t->binary)
+			return ac_trace_fail(t, -ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -104,40 +139,30 @@ int ac_trace_open_list(pid_t pid, const struct ac_trace_opts *opts,
 		       struct ac_trace **out)
 {
 	struct ac_trace *t = trace_new(opts);
-	char link[64], exe[PATH_MAX], err[256];
+	char name[PATH_MAX];
 	int ret;
 
 	*out = t;
 	if (!t)
 		return -ENOMEM;
 	t->pid = pid;
-	if (!t->binary) {
-		/* the file's own name reads better than /proc/PID/exe */
-		snprintf(link, sizeof(link), "/proc/%d/exe", pid);
-		if (!realpath(link, exe)) {
-			if (errno == ENOENT)
-				return ac_trace_fail(t, -ESRCH,
-					"no process with PID %d", pid);
-			snprintf(exe, sizeof(exe), "%s", link);
-		}
-		t->binary = strdup(exe);
-		if (!t->binary)
-			return ac_trace_fail(t, -ENOMEM, "out of memory");
-	}
-	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
-				 sizeof(err));
-	if (ret)
-		return ac_trace_fail(t, ret, "%s", err);
-	ac_probes_remove_reserved(&t->probes);
-	ac_probes_filter(&t->probes, t->pattern);
-	return 0;
+	t->auto_objects = !t->binary;
+	ret = ac_objects_discover(t, NULL);
+	if (ret || t->binary)
+		return ret;
+	/* the object the rows come from first; with none, the executable */
+	if (ac_trace_nobjects(t))
+		snprintf(name, sizeof(name), "%s", ac_trace_object(t, 0, NULL, NULL));
+	else
+		exe_name(t, name, sizeof(name));
+	t->binary = strdup(name);
+	return t->binary ? 0 : ac_trace_fail(t, -ENOMEM, "out of memory");
 }
 
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 		      struct ac_trace **out)
 {
 	struct ac_trace *t = trace_new(opts);
-	char exe[64];
 	pid_t tgid;
 	int ret;
 
@@ -155,15 +180,12 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	ret = check_privileges(t);
 	if (ret)
 		return ret;
-	if (!t->binary) {
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-		t->binary = strdup(exe);
-	} else if (!ac_maps_binary(pid, t->binary)) {
+	t->auto_objects = !t->binary;
+	if (t->binary && !ac_maps_binary(pid, t->binary))
 		return ac_trace_fail(t, -ENOENT,
 			"PID %d does not map %s: give the executable or a loaded shared library",
 			pid, t->binary);
-	}
-	return discover(t);
+	return discover(t, NULL);
 }
 
 /* Finds cmd on PATH the way execvp will. */
@@ -209,13 +231,15 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 	exe = which(argv[0]);
 	if (!exe)
 		return ac_trace_fail(t, -ENOENT, "command not found: %s", argv[0]);
-	if (!t->binary)
+	t->auto_objects = !t->binary;
+	if (!t->binary) {
 		t->binary = exe;
-	else
-		free(exe);
+		exe = NULL;
+	}
 	ret = check_privileges(t);
 	if (!ret)
-		ret = discover(t);
+		ret = discover(t, t->auto_objects ? t->binary : NULL);
+	free(exe);
 	if (ret)
 		return ret;
 	t->cmd = strdup(argv[0]);
@@ -286,8 +310,9 @@ static int load_as(struct ac_trace *t, bool multi)
 		return -errno;
 	t->skel = skel;
 	ac_attach_prepare(t, multi);
-	/* ids: 1..n the target's probes, n+1 calibration, 0 unused */
-	t->nids = t->probes.n + 2;
+	/* ids: 1..n the target's probes, then those kept for objects found
+	 * later, then calibration; 0 unused */
+	t->nids = t->id_cap + 2;
 	t->nbuckets = AC_NBUCKETS(t->shift);
 	skel->rodata->targ_tgid = t->pid;
 	skel->rodata->calib_tgid = getpid();
@@ -415,12 +440,13 @@ static int attach(struct ac_trace *t, bool multi)
 	 * recorded: nothing */
 	if (!t->own_child && !ac_pid_alive(t->pid))
 		return tracee_gone(t);
-	ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p, t->probes.n,
-			       1);
+	ret = ac_objects_attach(t, NULL);
 	if (ret && !t->own_child && !ac_pid_alive(t->pid))
 		return tracee_gone(t);
 	if (ret)
 		return ret;
+	t->attached = true;
+	t->next_scan_ns = ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	ret = release_child(t);
 	return ret ? ret : exec_result(t);
@@ -455,18 +481,7 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 
 	/* the calibration pair's link goes too: nothing calls it again */
 	ac_detach_all(t);
-	for (int i = 0; i < t->probes.n && !ret; i++) {
-		int j = i;
-
-		if (!keep[i])
-			continue;
-		/* a run of kept probes: ids i+1..j, in one link a side */
-		while (j + 1 < t->probes.n && keep[j + 1])
-			j++;
-		ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p + i,
-				       j - i + 1, i + 1);
-		i = j;
-	}
+	ret = ac_objects_attach(t, keep);
 	if (!ret)
 		ret = ac_sites_cold_again(t);
 	/* calls open across the swap hold it: cold */
@@ -521,6 +536,7 @@ void ac_trace_close(struct ac_trace *t)
 	ac_readout_fini(t);
 	autocue_bpf__destroy(t->skel);
 	ac_probes_free(&t->probes);
+	ac_objects_free(t);
 	if (t->exec_fd >= 0)
 		close(t->exec_fd);
 	free(t->cmd);

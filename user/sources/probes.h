@@ -38,6 +38,18 @@ bool ac_probes_mostly_classic(const struct ac_probe_set *set);
 /* Keeps only probes matching one of the comma-separated fnmatch patterns. */
 void ac_probes_filter(struct ac_probe_set *set, const char *patterns);
 void ac_probes_remove(struct ac_probe_set *set, const char *name);
+/* name is selected by those patterns (NULL or empty: every name) */
+bool ac_probes_match(const char *name, const char *patterns);
+/* keeps the first n probes */
+void ac_probes_truncate(struct ac_probe_set *set, int n);
+/* Adds src's probes to dst: a name dst has gains src's sites, a new one
+ * goes at the end (indices already handed out stay); idx[i] is then
+ * src->p[i]'s index in dst. Unpaired names join dst's, once. 0 or
+ * -ENOMEM. */
+int ac_probes_merge(struct ac_probe_set *dst, const struct ac_probe_set *src,
+		    int *idx);
+void ac_probes_sort(struct ac_probe_set *set);	/* by name */
+int ac_probes_index(const struct ac_probe_set *set, const char *name);
 void ac_probes_free(struct ac_probe_set *set);
 
 #endif /* AUTOCUE_PROBES_H */
