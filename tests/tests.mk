@@ -79,6 +79,15 @@ $(BUILD)/tests/targets/uselib: tests/targets/lib/uselib.c $(BUILD)/tests/targets
 
 test-bpf: $(BUILD)/tests/targets/uselib
 
+# loads libtraced.so after its start (dlopen)
+$(BUILD)/tests/targets/dlopen_lib: tests/targets/lib/dlopen_lib.c
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -ldl -o $@
+
+# a Python host drives the tracker through libautocue.so (examples/)
+test-bpf: $(BUILD)/tests/targets/dlopen_lib $(BUILD)/$(TRACKER_SONAME) $(BUILD)/libautocue.so
+
 # the demo target with sys/sdt.h's classic 1-byte sites
 $(BUILD)/tests/targets/latency_target_classic: tests/targets/latency_target.c usdt/autocue_usdt.h
 	$(call msg,CCLD,$@)
