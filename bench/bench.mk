@@ -62,3 +62,10 @@ BENCH_TARGETS += bench-accuracy
 .PHONY: soak
 soak: $(BENCH_DIR)/overhead_target $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) sh bench/soak.sh
+
+# how long a library loaded after the attach (dlopen) runs untraced
+.PHONY: bench-dlopen
+bench-dlopen: $(BUILD)/autocue-trace $(BUILD)/tests/targets/dlopen_lib $(BUILD)/tests/targets/libtraced.so
+	$(Q)BUILD=$(BUILD) RUNS=$(or $(RUNS),7) sh bench/dlopen_delay.sh
+
+BENCH_TARGETS += bench-dlopen
