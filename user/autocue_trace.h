@@ -51,6 +51,12 @@ struct ac_trace_opts {
 	/* one perf-event uprobe per site, as on kernels before 6.6 (which
 	 * get it anyway): slower to attach and detach */
 	bool per_site_uprobes;
+	/* functions without probes, comma-separated globs of symbol names
+	 * (.symtab and .dynsym): each matching function of the objects is
+	 * traced as a pair too (entry and return probes); NULL: none. The
+	 * probe cost is calibrated on USDT pairs only: with functions, the
+	 * figures are raw (no_compensate). */
+	const char *funcs;
 };
 
 /* A completed call, in exact mode. */

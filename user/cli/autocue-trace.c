@@ -28,6 +28,7 @@
 #include "svg.h"
 
 struct env {
+	char *funcs;		/* --func globs, joined with commas */
 	pid_t pid;
 	char **cmd;
 	struct ac_trace_opts topts;
@@ -66,7 +67,7 @@ enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
-	OPT_TEST_HIT_DELAY, OPT_PER_SITE,
+	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_FUNC,
 };
 
 static const struct argp_option opts[] = {
@@ -74,6 +75,8 @@ static const struct argp_option opts[] = {
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
+	{ "func", OPT_FUNC, "GLOB[,GLOB]", 0,
+	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; raw figures); repeatable", 0 },
 	{ "list", OPT_LIST, NULL, 0, "List probe pairs and exit (no root needed)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
 	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
@@ -148,6 +151,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
+	case OPT_FUNC: {
+		char *all;
+
+		if (!*arg)
+			argp_failure(state, 1, 0, "--func needs a glob");
+		if (asprintf(&all, "%s%s%s", env->funcs ? env->funcs : "",
+			     env->funcs ? "," : "", arg) < 0)
+			argp_failure(state, 1, ENOMEM, "--func");
+		free(env->funcs);
+		env->topts.funcs = env->funcs = all;
+		break;
+	}
 	case OPT_LIST: env->list = true; break;
 	case 'd':
 		if (parse_seconds(arg, &env->duration))
@@ -442,6 +457,9 @@ static void announce(struct env *env, struct ac_trace *t)
 			"code around it), compensated; resolution %.2f us.",
 			s->pair_ns / 1000, s->pair_tight_ns / 1000,
 			s->pair_busy_ns / 1000, s->resolution_ns / 1000);
+	else if (env->topts.funcs)
+		fprintf(stderr, "raw figures (probe cost included: the cost "
+			"of --func's entry and return probes is not calibrated).");
 	else
 		fprintf(stderr, "raw figures (probe cost included).");
 	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");
@@ -751,5 +769,6 @@ int main(int argc, char **argv)
 		ret = run(&env);
 	}
 	ac_assertions_free(env.asserts);
+	free(env.funcs);
 	return ret;
 }

@@ -21,6 +21,7 @@
 #include "autocue.skel.h"
 #include "objects.h"
 #include "quote.h"
+#include "symbols.h"
 #include "trace_priv.h"
 
 static bool known(const struct ac_trace *t, const struct ac_mapped *m)
@@ -66,6 +67,14 @@ static int add_object(struct ac_trace *t, const char *shown, const char *path,
 		return ret;
 	if (!ret)	/* the loader's own calibration pair is not the user's */
 		ac_probes_remove_reserved(&o->probes);
+	if (!ret && t->funcs) {
+		struct ac_funcs_info fi;
+
+		if (ac_funcs_add(path, t->funcs, &o->probes, &fi) == -ENOMEM)
+			return -ENOMEM;
+		o->symtab = fi.symtab;
+		o->nfuncs = fi.found;
+	}
 	if (o->probes.n) {
 		o->ids = calloc(o->probes.n, sizeof(*o->ids));
 		if (!o->ids)

@@ -63,6 +63,11 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->per_site = o && o->per_site_uprobes;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
+	t->funcs = o && o->funcs && *o->funcs ? strdup(o->funcs) : NULL;
+	/* the calibration measures USDT pairs; a function's entry traps and
+	 * its return goes through the kernel's trampoline: another cost */
+	if (t->funcs)
+		t->no_compensate = true;
 	if (o && o->binary)
 		t->binary = strdup(o->binary);
 	return t;
@@ -101,6 +106,31 @@ static int no_probes(struct ac_trace *t, const char *exe)
 		t->provider, t->pid, name, t->nobjs - 1, t->pid);
 }
 
+/* --func matching nothing is an error, naming what was searched */
+static int no_funcs(struct ac_trace *t)
+{
+	int found = 0, dyn = 0;
+
+	for (int i = 0; i < t->nobjs; i++)
+		found += t->objs[i].nfuncs;
+	if (found)
+		return 0;
+	if (!t->auto_objects || t->nobjs == 1)
+		return ac_trace_fail(t, -ENOENT,
+			"no function matching '%s' in %s%s", t->funcs,
+			t->objs[0].shown, t->objs[0].symtab ? "" :
+			": its symbols are stripped (no .symtab; only exported functions are known)");
+	for (int i = 0; i < t->nobjs; i++)
+		dyn += !t->objs[i].symtab;
+	if (!t->pid)	/* a command, not started yet */
+		return ac_trace_fail(t, -ENOENT,
+			"no function matching '%s' in %s or the %d libraries it links (%d of them stripped: exported functions only)",
+			t->funcs, t->objs[0].shown, t->nobjs - 1, dyn);
+	return ac_trace_fail(t, -ENOENT,
+		"no function matching '%s' in the %d objects of PID %d (%d of them stripped: exported functions only)",
+		t->funcs, t->nobjs, t->pid, dyn);
+}
+
 /* exe: a command's executable, when its objects are found by themselves */
 static int discover(struct ac_trace *t, const char *exe)
 {
@@ -112,6 +142,8 @@ static int discover(struct ac_trace *t, const char *exe)
 		return ac_trace_fail(t, ret, "%s: give the program's binary with -b",
 				     t->err);
 	if (ret)
+		return ret;
+	if (t->funcs && (ret = no_funcs(t)))
 		return ret;
 	if (!ac_trace_known_probe(t, 0))
 		return no_probes(t, exe);
@@ -543,5 +575,6 @@ void ac_trace_close(struct ac_trace *t)
 	free(t->binary);
 	free(t->provider);
 	free(t->pattern);
+	free(t->funcs);
 	free(t);
 }

@@ -25,6 +25,8 @@ struct ac_object {
 				 * or no id left for a late object) */
 	int nsel;		/* probes with an id */
 	bool late;		/* found after the attach (dlopen) */
+	bool symtab;		/* --func: it has .symtab (not stripped) */
+	int nfuncs;		/* --func: functions of it matching */
 	int attach_err;		/* -errno when its late attach failed */
 };
 
@@ -55,6 +57,7 @@ struct ac_trace {
 	int exec_fd;		/* read end: the child's errno if exec fails */
 	char *cmd;		/* what the child runs (argv[0]) */
 	char *provider, *pattern;
+	char *funcs;		/* --func globs; NULL: none */
 	int shift, max_paths;
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
 	bool no_compensate, raw, no_paths;

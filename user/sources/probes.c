@@ -70,7 +70,7 @@ static struct ac_probe *probe_get(struct ac_probe_set *set, const char *name,
 }
 
 /* A note's pc is a virtual address; uprobes want a file offset. */
-static int vaddr_to_off(Elf *elf, uint64_t vaddr, uint64_t *off)
+int ac_elf_vaddr_to_off(Elf *elf, uint64_t vaddr, uint64_t *off)
 {
 	size_t n;
 	GElf_Phdr ph;
@@ -140,7 +140,7 @@ static int add_note(struct ac_probe_set *set, Elf *elf, const char *desc,
 	/* prelink may have moved the binary after the notes were written */
 	if (have_base && base)
 		pc += base_sec - base;
-	if (vaddr_to_off(elf, pc, &off))
+	if (ac_elf_vaddr_to_off(elf, pc, &off))
 		return 0;
 
 	len = strlen(name);

@@ -15,8 +15,11 @@ struct ac_sites {
 };
 
 struct ac_probe {
-	char *name;		/* X of X__entry / X__return */
+	char *name;		/* X of X__entry / X__return, or a function */
 	struct ac_sites entry, ret;
+	/* a function (--func, symbols.c): entry is its first instruction,
+	 * and ret the same address, for a return probe (uretprobe) */
+	bool func;
 };
 
 struct ac_probe_set {
@@ -31,6 +34,9 @@ struct ac_probe_set {
  * probes yields n == 0. */
 int ac_probes_discover(const char *path, const char *provider,
 		       struct ac_probe_set *out, char *err, size_t errlen);
+/* A virtual address of elf's as a file offset (uprobes want offsets) */
+struct Elf;
+int ac_elf_vaddr_to_off(struct Elf *elf, uint64_t vaddr, uint64_t *off);
 /* Names the loader's own calibration pairs use; not the user's probes. */
 void ac_probes_remove_reserved(struct ac_probe_set *set);
 /* Most sites are the classic 1-byte form (cost calibration follows). */
