@@ -78,6 +78,8 @@ $(BUILD)/tests/targets/uselib: tests/targets/lib/uselib.c $(BUILD)/tests/targets
 		-Wl,-rpath,'$$ORIGIN' -o $@
 
 test-bpf: $(BUILD)/tests/targets/uselib
+# test_objects asks uselib's dynamic linker what it loads
+test-unit: $(BUILD)/tests/targets/uselib
 
 # loads libtraced.so after its start (dlopen)
 $(BUILD)/tests/targets/dlopen_lib: tests/targets/lib/dlopen_lib.c
