@@ -69,3 +69,11 @@ bench-dlopen: $(BUILD)/autocue-trace $(BUILD)/tests/targets/dlopen_lib $(BUILD)/
 	$(Q)BUILD=$(BUILD) RUNS=$(or $(RUNS),7) sh bench/dlopen_delay.sh
 
 BENCH_TARGETS += bench-dlopen
+
+# --func's attached cost beside a USDT pair, bpftrace's and funclatency's
+# uprobe + uretprobe on the same function
+.PHONY: bench-func
+bench-func: $(BUILD)/autocue-trace $(BENCH_DIR)/overhead_target $(BENCH_DIR)/overhead_target_noprobes
+	$(Q)BUILD=$(BUILD) RUNS=$(or $(RUNS),5) CALLS=$(or $(CALLS),200000) sh bench/func_cost.sh
+
+BENCH_TARGETS += bench-func
