@@ -57,6 +57,8 @@ struct ac_trace_opts {
 	 * probe cost is calibrated on USDT pairs only: with functions, the
 	 * figures are raw (no_compensate). */
 	const char *funcs;
+	/* several processes: a row per process and probe, NAME[PID] */
+	bool per_pid;
 };
 
 /* A completed call, in exact mode. */
@@ -148,6 +150,19 @@ struct ac_snapshot {
 
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 		      struct ac_trace **out);
+/* Several processes at once (each traced as -p one is, every object each
+ * maps; a PID given twice counts once): one row per probe across them,
+ * or per process with opts->per_pid. ac_trace_alive() is then true while
+ * any runs, ac_trace_cpu_ns() sums them; the snapshot's pid is the
+ * first. */
+int ac_trace_open_pids(const pid_t *pids, int n,
+		       const struct ac_trace_opts *opts, struct ac_trace **out);
+int ac_trace_npids(const struct ac_trace *t);
+/* The processes named name (as pgrep -x: the kernel's 15-byte name, and
+ * for a longer one, the executable's file name too), the caller left out:
+ * how many (up to max written to pids), or -errno. */
+int ac_find_processes(const char *name, pid_t *pids, int max);
+pid_t ac_trace_pid_at(const struct ac_trace *t, int i);
 /* Starts argv stopped before its first instruction; ac_trace_attach()
  * lets it run once the probes are live. */
 int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
@@ -209,6 +224,8 @@ const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
 int ac_trace_nobjects(const struct ac_trace *t);
 const char *ac_trace_object(const struct ac_trace *t, int i, int *npairs,
 			    bool *late);
+/* The process that maps object i (several with ac_trace_open_pids) */
+pid_t ac_trace_object_pid(const struct ac_trace *t, int i);
 /* Object i's traced probe pairs, 0..npairs-1, with their sites in it. */
 const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
 				  int *entries, int *returns);

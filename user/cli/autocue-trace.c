@@ -27,9 +27,13 @@
 #include "report.h"
 #include "svg.h"
 
+#define MAX_PIDS 256
+
 struct env {
 	char *funcs;		/* --func globs, joined with commas */
-	pid_t pid;
+	pid_t pid;		/* the first of pids */
+	pid_t pids[MAX_PIDS];	/* -p PID,PID / -p NAME / --comm NAME */
+	int npids;
 	char **cmd;
 	struct ac_trace_opts topts;
 	bool list, quiet, reset_each;
@@ -67,11 +71,15 @@ enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
-	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_FUNC,
+	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_FUNC, OPT_COMM, OPT_PER_PID,
 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
+	{ "pid", 'p', "PID|NAME", 0,
+	  "Trace this process; several: a comma list or -p again; a NAME is every process of that name (as pgrep -x)", 0 },
+	{ "comm", OPT_COMM, "NAME", 0, "Trace every process named NAME (-p NAME)", 0 },
+	{ "per-pid", OPT_PER_PID, NULL, 0,
+	  "With several processes, a row per process and probe: NAME[PID]", 2 },
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
@@ -139,6 +147,47 @@ static int parse_int(const char *arg, long lo, long hi, int *out)
 	return 0;
 }
 
+static void add_pid(struct argp_state *state, struct env *env, pid_t pid)
+{
+	for (int i = 0; i < env->npids; i++)
+		if (env->pids[i] == pid)
+			return;
+	if (env->npids == MAX_PIDS)
+		argp_failure(state, 1, 0, "too many processes (at most %d)", MAX_PIDS);
+	env->pids[env->npids++] = pid;
+	env->pid = env->pids[0];
+}
+
+/* -p 12,34 / -p NAME / --comm NAME: each PID, every process of a name */
+static void add_processes(struct argp_state *state, struct env *env,
+			  const char *arg, bool name_only)
+{
+	char *copy = strdup(arg), *save = NULL, *item;
+	pid_t found[MAX_PIDS];
+	int pid, n;
+
+	if (!copy)
+		argp_failure(state, 1, ENOMEM, "-p");
+	for (item = strtok_r(copy, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		if (!name_only && !parse_int(item, 1, INT_MAX, &pid)) {
+			add_pid(state, env, pid);
+			continue;
+		}
+		/* a number that is not a PID is an error, not a name */
+		if (!name_only && strspn(item, "0123456789-+ ") == strlen(item))
+			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(item));
+		n = ac_find_processes(item, found, MAX_PIDS);
+		if (n <= 0)
+			argp_failure(state, 1, 0, "no process named %s", AC_Q(item));
+		for (int i = 0; i < n && i < MAX_PIDS; i++)
+			add_pid(state, env, found[i]);
+	}
+	if (!env->npids)
+		argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
+	free(copy);
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
@@ -146,9 +195,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		if (parse_int(arg, 1, INT_MAX, &env->pid))
-			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
+		add_processes(state, env, arg, false);
 		break;
+	case OPT_COMM:
+		add_processes(state, env, arg, true);
+		break;
+	case OPT_PER_PID: env->topts.per_pid = true; break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
 	case OPT_FUNC: {
@@ -242,6 +294,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD (see --help)");
 		if (env->pid && env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
+		if (env->list && env->npids > 1)
+			argp_failure(state, 1, 0, "--list takes one process (-p PID)");
+		if (env->topts.per_pid && ac_assertions_count(env->asserts))
+			argp_failure(state, 1, 0, "--per-pid splits each probe by process: assertions judge whole probes (drop --per-pid)");
+		if (env->topts.funcs && env->max_overhead)
+			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
 		if (env->max_overhead && env->topts.no_compensate)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;
@@ -447,10 +505,17 @@ static void announce(struct env *env, struct ac_trace *t)
 		int pairs;
 		const char *obj = ac_trace_object(t, i, &pairs, NULL);
 
-		fprintf(stderr, "%s%s (%d)", i ? ", " : "", AC_Q(obj), pairs);
+		if (ac_trace_npids(t) > 1)
+			fprintf(stderr, "%s%s (%d, PID %d)", i ? ", " : "",
+				AC_Q(obj), pairs, ac_trace_object_pid(t, i));
+		else
+			fprintf(stderr, "%s%s (%d)", i ? ", " : "", AC_Q(obj),
+				pairs);
 	}
-	fprintf(stderr, ", PID %d (%s); kernel maps %llu KiB; ", s->pid,
-		ac_trace_attach_kind(t),
+	fprintf(stderr, ", PID%s ", ac_trace_npids(t) > 1 ? "s" : "");
+	for (int i = 0; i < ac_trace_npids(t); i++)
+		fprintf(stderr, "%s%d", i ? ", " : "", ac_trace_pid_at(t, i));
+	fprintf(stderr, " (%s); kernel maps %llu KiB; ", ac_trace_attach_kind(t),
 		(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
@@ -603,7 +668,7 @@ static int run(struct env *env)
 	if (env->cmd)
 		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
 	else
-		ret = ac_trace_open_pid(env->pid, &env->topts, &t);
+		ret = ac_trace_open_pids(env->pids, env->npids, &env->topts, &t);
 	if (!ret && check_assertion_names(env, t)) {
 		exit_code = 1;
 		goto cleanup;

@@ -24,11 +24,15 @@
 #include "symbols.h"
 #include "trace_priv.h"
 
-static bool known(const struct ac_trace *t, const struct ac_mapped *m)
+static bool known(const struct ac_trace *t, pid_t pid,
+		  const struct ac_mapped *m)
 {
 	for (int i = 0; i < t->nobjs; i++) {
 		const struct ac_object *o = &t->objs[i];
 
+		/* a command's (0) are its one process's */
+		if (o->pid && o->pid != pid)
+			continue;
 		if ((o->ino && o->dev == m->dev && o->ino == m->ino) ||
 		    !strcmp(o->shown, m->path))
 			return true;
@@ -39,9 +43,9 @@ static bool known(const struct ac_trace *t, const struct ac_mapped *m)
 /* Adds an object and reads its probes; one that cannot be read (not ELF,
  * gone, no permission) is kept without probes, so it is not read again.
  * Its ids are set by assign_ids(). 0 or -ENOMEM. */
-static int add_object(struct ac_trace *t, const char *shown, const char *path,
-		      unsigned long long dev, unsigned long long ino,
-		      char *err, size_t errlen)
+static int add_object(struct ac_trace *t, pid_t pid, const char *shown,
+		      const char *path, unsigned long long dev,
+		      unsigned long long ino, char *err, size_t errlen)
 {
 	struct ac_object *v = realloc(t->objs, (t->nobjs + 1) * sizeof(*v));
 	struct ac_object *o;
@@ -52,6 +56,7 @@ static int add_object(struct ac_trace *t, const char *shown, const char *path,
 	t->objs = v;
 	o = &v[t->nobjs];
 	memset(o, 0, sizeof(*o));
+	o->pid = pid;
 	o->shown = strdup(shown);
 	o->path = strdup(path);
 	o->dev = dev;
@@ -98,10 +103,20 @@ static int assign_ids(struct ac_trace *t, struct ac_object *o)
 		ret = -ENOMEM;
 		goto cleanup;
 	}
-	/* a shallow copy of the selected ones: the merge only reads it */
-	for (int i = 0; i < o->probes.n; i++)
-		if (ac_probes_match(o->probes.p[i].name, t->pattern))
-			sel.p[sel.n++] = o->probes.p[i];
+	/* a shallow copy of the selected ones: the merge only reads it;
+	 * with a row per process, under the name NAME[PID] */
+	for (int i = 0; i < o->probes.n; i++) {
+		if (!ac_probes_match(o->probes.p[i].name, t->pattern))
+			continue;
+		sel.p[sel.n] = o->probes.p[i];
+		if (t->per_pid && asprintf(&sel.p[sel.n].name, "%s[%d]",
+					   o->probes.p[i].name, o->pid) < 0) {
+			sel.p[sel.n].name = NULL;
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+		sel.n++;
+	}
 	sel.unpaired = o->probes.unpaired;
 	sel.nunpaired = o->probes.nunpaired;
 	ret = ac_probes_merge(&t->probes, &sel, idx);
@@ -123,6 +138,8 @@ static int assign_ids(struct ac_trace *t, struct ac_object *o)
 	if (t->id_cap && t->probes.n > (int)t->id_cap)
 		ac_probes_truncate(&t->probes, t->id_cap);
 cleanup:
+	for (int i = 0; t->per_pid && i < sel.n; i++)
+		free(sel.p[i].name);
 	free(sel.p);
 	free(idx);
 	return ret;
@@ -140,23 +157,34 @@ static void reach(pid_t pid, const struct ac_mapped *m, char *buf, size_t len)
 		snprintf(buf, len, "/proc/%d/root%s", pid, m->path);
 }
 
-static int add_mapped(struct ac_trace *t, const struct ac_mapped_list *l,
-		      bool late)
+static int add_mapped(struct ac_trace *t, pid_t pid,
+		      const struct ac_mapped_list *l, bool late)
 {
 	char path[PATH_MAX + 64], err[256];
 	int ret;
 
 	for (int i = 0; i < l->n; i++) {
-		if (known(t, &l->v[i]))
+		if (known(t, pid, &l->v[i]))
 			continue;
-		reach(t->pid, &l->v[i], path, sizeof(path));
-		ret = add_object(t, l->v[i].path, path, l->v[i].dev,
+		reach(pid, &l->v[i], path, sizeof(path));
+		ret = add_object(t, pid, l->v[i].path, path, l->v[i].dev,
 				 l->v[i].ino, err, sizeof(err));
 		if (ret == -ENOMEM)
 			return ret;
 		t->objs[t->nobjs - 1].late = late;
 	}
 	return 0;
+}
+
+/* the row name of o's probe j */
+static int row_of(const struct ac_trace *t, const struct ac_object *o, int j)
+{
+	char name[512];
+
+	if (!t->per_pid)
+		return ac_probes_index(&t->probes, o->probes.p[j].name);
+	snprintf(name, sizeof(name), "%s[%d]", o->probes.p[j].name, o->pid);
+	return ac_probes_index(&t->probes, name);
 }
 
 static int by_name_ids(struct ac_trace *t)
@@ -173,26 +201,28 @@ static int by_name_ids(struct ac_trace *t)
 
 		for (int j = 0; j < o->probes.n; j++)
 			if (o->ids[j])
-				o->ids[j] = ac_probes_index(&t->probes,
-						o->probes.p[j].name) + 1;
+				o->ids[j] = row_of(t, o, j) + 1;
 	}
 	return 0;
 }
 
-/* -b PATH: that object alone */
+/* -b PATH: that object alone, in each process */
 static int discover_one(struct ac_trace *t, char *err, size_t errlen)
 {
 	char shown[PATH_MAX];
 	struct stat st;
-	int ret;
+	int ret = 0;
 
 	/* messages name the file itself, not /proc/PID/exe */
 	if (!realpath(t->binary, shown))
 		snprintf(shown, sizeof(shown), "%s", t->binary);
-	ret = add_object(t, shown, t->binary, 0, 0, err, errlen);
-	if (!ret && !stat(t->binary, &st)) {
-		t->objs[0].dev = st.st_dev;
-		t->objs[0].ino = st.st_ino;
+	for (int k = 0; k < (t->npids ? t->npids : 1) && !ret; k++) {
+		ret = add_object(t, t->npids ? t->pids[k] : t->pid, shown,
+				 t->binary, 0, 0, err, errlen);
+		if (!ret && !stat(t->binary, &st)) {
+			t->objs[k].dev = st.st_dev;
+			t->objs[k].ino = st.st_ino;
+		}
 	}
 	return ret;
 }
@@ -208,7 +238,7 @@ static int discover_cmd(struct ac_trace *t, const char *exe, char *err,
 
 	if (!realpath(exe, shown))
 		snprintf(shown, sizeof(shown), "%s", exe);
-	ret = add_object(t, shown, exe, 0, 0, err, errlen);
+	ret = add_object(t, 0, shown, exe, 0, 0, err, errlen);
 	if (ret)
 		return ret;
 	if (!stat(exe, &st)) {
@@ -221,9 +251,9 @@ static int discover_cmd(struct ac_trace *t, const char *exe, char *err,
 	/* each listed library is opened where the linker found it: the
 	 * command runs in our mount namespace */
 	for (int i = 0; !ret && i < l.n; i++) {
-		if (known(t, &l.v[i]))
+		if (known(t, 0, &l.v[i]))
 			continue;
-		ret = add_object(t, l.v[i].path, l.v[i].path, l.v[i].dev,
+		ret = add_object(t, 0, l.v[i].path, l.v[i].path, l.v[i].dev,
 				 l.v[i].ino, err, errlen);
 		if (ret != -ENOMEM)
 			ret = 0;
@@ -243,15 +273,22 @@ int ac_objects_discover(struct ac_trace *t, const char *exe)
 	} else if (exe) {
 		ret = discover_cmd(t, exe, err, sizeof(err));
 	} else {
-		ret = ac_maps_read(t->pid, &l);
-		if (ret == -ENOENT || ret == -ESRCH)
-			return ac_trace_fail(t, -ESRCH, "no process with PID %d",
-					     t->pid);
-		if (ret)
-			return ac_trace_fail(t, ret, "cannot read the maps of PID %d: %s",
-					     t->pid, strerror(-ret));
-		ret = add_mapped(t, &l, false);
-		ac_mapped_free(&l);
+		for (int k = 0; k < (t->npids ? t->npids : 1); k++) {
+			pid_t pid = t->npids ? t->pids[k] : t->pid;
+
+			ret = ac_maps_read(pid, &l);
+			if (ret == -ENOENT || ret == -ESRCH)
+				return ac_trace_fail(t, -ESRCH,
+					"no process with PID %d", pid);
+			if (ret)
+				return ac_trace_fail(t, ret,
+					"cannot read the maps of PID %d: %s",
+					pid, strerror(-ret));
+			ret = add_mapped(t, pid, &l, false);
+			ac_mapped_free(&l);
+			if (ret)
+				break;
+		}
 	}
 	if (ret == -ENOMEM)
 		return ac_trace_fail(t, ret, "out of memory");
@@ -284,7 +321,8 @@ static int attach_object(struct ac_trace *t, const struct ac_object *o,
 		ids[n++] = o->ids[j];
 	}
 	if (n)
-		ret = ac_attach_probes_ids(t, t->pid, o->path, p, n, ids);
+		ret = ac_attach_probes_ids(t, o->pid ? o->pid : t->pid,
+					   o->path, p, n, ids);
 	free(p);
 	free(ids);
 	return ret;
@@ -294,9 +332,18 @@ int ac_objects_attach(struct ac_trace *t, const bool *keep)
 {
 	int ret = 0;
 
-	for (int i = 0; i < t->nobjs && !ret; i++)
-		if (t->objs[i].nsel && !t->objs[i].attach_err)
-			ret = attach_object(t, &t->objs[i], keep);
+	for (int i = 0; i < t->nobjs && !ret; i++) {
+		struct ac_object *o = &t->objs[i];
+
+		if (!o->nsel || o->attach_err)
+			continue;
+		ret = attach_object(t, o, keep);
+		/* one of several processes gone meanwhile: the others go on */
+		if (ret && t->npids > 1 && !ac_pid_alive(o->pid)) {
+			o->attach_err = ret;
+			ret = 0;
+		}
+	}
 	return ret;
 }
 
@@ -326,13 +373,17 @@ void ac_objects_rescan(struct ac_trace *t)
 	if (!t->auto_objects || !t->attached || now < t->next_scan_ns)
 		return;
 	t->next_scan_ns = now + AC_RESCAN_MS * 1000000ULL;
-	if (ac_maps_read(t->pid, &l))
-		return;		/* gone: the caller sees it exit */
-	if (add_mapped(t, &l, true)) {
+	for (int k = 0; k < (t->npids ? t->npids : 1); k++) {
+		pid_t pid = t->npids ? t->pids[k] : t->pid;
+		int ret;
+
+		if (ac_maps_read(pid, &l))
+			continue;	/* gone: the caller sees it exit */
+		ret = add_mapped(t, pid, &l, true);
 		ac_mapped_free(&l);
-		return;
+		if (ret)
+			return;
 	}
-	ac_mapped_free(&l);
 	for (int i = first; i < t->nobjs; i++) {
 		struct ac_object *o = &t->objs[i];
 		char *saved;
@@ -396,6 +447,13 @@ const char *ac_trace_object(const struct ac_trace *t, int i, int *npairs,
 	if (late)
 		*late = o->late;
 	return o->shown;
+}
+
+pid_t ac_trace_object_pid(const struct ac_trace *t, int i)
+{
+	const struct ac_object *o = traced_object(t, i);
+
+	return o ? (o->pid ? o->pid : t->pid) : 0;
 }
 
 const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,

@@ -61,6 +61,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->test_hit_delay_ns = o ? o->test_hit_delay_ns : 0;
 	t->verbose = o && o->verbose;
 	t->per_site = o && o->per_site_uprobes;
+	t->per_pid = o && o->per_pid;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	t->funcs = o && o->funcs && *o->funcs ? strdup(o->funcs) : NULL;
@@ -191,8 +192,8 @@ int ac_trace_open_list(pid_t pid, const struct ac_trace_opts *opts,
 	return t->binary ? 0 : ac_trace_fail(t, -ENOMEM, "out of memory");
 }
 
-int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
-		      struct ac_trace **out)
+int ac_trace_open_pids(const pid_t *pids, int n,
+		       const struct ac_trace_opts *opts, struct ac_trace **out)
 {
 	struct ac_trace *t = trace_new(opts);
 	pid_t tgid;
@@ -201,23 +202,65 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	*out = t;
 	if (!t)
 		return -ENOMEM;
-	t->pid = pid;
-	if (pid <= 0 || !ac_pid_alive(pid))
-		return ac_trace_fail(t, -ESRCH, "no process with PID %d", pid);
-	tgid = ac_tgid_of(pid);
-	if (tgid > 0 && tgid != pid)
-		return ac_trace_fail(t, -ESRCH,
-			"%d is a thread of process %d: give -p %d (its threads are all traced)",
-			pid, tgid, tgid);
+	if (n < 1)
+		return ac_trace_fail(t, -EINVAL, "no process given");
+	t->pid = pids[0];
+	t->pids = calloc(n, sizeof(*t->pids));
+	if (!t->pids)
+		return ac_trace_fail(t, -ENOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		pid_t pid = pids[i];
+		bool dup = false;
+
+		if (pid <= 0 || !ac_pid_alive(pid))
+			return ac_trace_fail(t, -ESRCH, "no process with PID %d", pid);
+		tgid = ac_tgid_of(pid);
+		if (tgid > 0 && tgid != pid)
+			return ac_trace_fail(t, -ESRCH,
+				"%d is a thread of process %d: give -p %d (its threads are all traced)",
+				pid, tgid, tgid);
+		for (int j = 0; j < t->npids && !dup; j++)
+			dup = t->pids[j] == pid;
+		if (!dup)	/* named twice (a PID and a name): once */
+			t->pids[t->npids++] = pid;
+	}
 	ret = check_privileges(t);
 	if (ret)
 		return ret;
 	t->auto_objects = !t->binary;
-	if (t->binary && !ac_maps_binary(pid, t->binary))
-		return ac_trace_fail(t, -ENOENT,
-			"PID %d does not map %s: give the executable or a loaded shared library",
-			pid, t->binary);
+	for (int i = 0; t->binary && i < t->npids; i++)
+		if (!ac_maps_binary(t->pids[i], t->binary))
+			return ac_trace_fail(t, -ENOENT,
+				"PID %d does not map %s: give the executable or a loaded shared library",
+				t->pids[i], t->binary);
 	return discover(t, NULL);
+}
+
+int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
+		      struct ac_trace **out)
+{
+	return ac_trace_open_pids(&pid, 1, opts, out);
+}
+
+int ac_trace_npids(const struct ac_trace *t)
+{
+	return t->npids ? t->npids : 1;
+}
+
+pid_t ac_trace_pid_at(const struct ac_trace *t, int i)
+{
+	if (!t->npids)
+		return i ? 0 : t->pid;
+	return i >= 0 && i < t->npids ? t->pids[i] : 0;
+}
+
+/* Any of the processes traced by PID still runs */
+static bool any_alive(const struct ac_trace *t)
+{
+	for (int i = 0; i < ac_trace_npids(t); i++)
+		if (ac_pid_alive(ac_trace_pid_at(t, i)))
+			return true;
+	return false;
 }
 
 /* Finds cmd on PATH the way execvp will. */
@@ -346,7 +389,9 @@ static int load_as(struct ac_trace *t, bool multi)
 	 * later, then calibration; 0 unused */
 	t->nids = t->id_cap + 2;
 	t->nbuckets = AC_NBUCKETS(t->shift);
-	skel->rodata->targ_tgid = t->pid;
+	/* several processes: each link filters its own (the kernel checks
+	 * the link's process before the program runs) */
+	skel->rodata->targ_tgid = t->npids > 1 ? 0 : t->pid;
 	skel->rodata->calib_tgid = getpid();
 	ac_pidns(&skel->rodata->pidns_dev, &skel->rodata->pidns_ino);
 	skel->rodata->hist_shift = t->shift;
@@ -470,10 +515,10 @@ static int attach(struct ac_trace *t, bool multi)
 	 * (its /proc/PID/exe goes, or the kernel no longer finds the PID),
 	 * ends the session as any exit does, with the report of what was
 	 * recorded: nothing */
-	if (!t->own_child && !ac_pid_alive(t->pid))
+	if (!t->own_child && !any_alive(t))
 		return tracee_gone(t);
 	ret = ac_objects_attach(t, NULL);
-	if (ret && !t->own_child && !ac_pid_alive(t->pid))
+	if (ret && !t->own_child && !any_alive(t))
 		return tracee_gone(t);
 	if (ret)
 		return ret;
@@ -525,13 +570,21 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 
 long long ac_trace_cpu_ns(const struct ac_trace *t)
 {
-	return ac_proc_cpu_ns(t->pid);
+	long long sum = 0, ns;
+	int alive = 0;
+
+	for (int i = 0; i < ac_trace_npids(t); i++)
+		if ((ns = ac_proc_cpu_ns(ac_trace_pid_at(t, i))) >= 0) {
+			sum += ns;
+			alive++;
+		}
+	return alive ? sum : -1;
 }
 
 bool ac_trace_alive(struct ac_trace *t, int *status)
 {
 	if (!t->own_child)
-		return ac_pid_alive(t->pid);
+		return any_alive(t);
 	if (!t->reaped && waitpid(t->pid, &t->child_status, WNOHANG) == t->pid)
 		t->reaped = true;
 	if (status)
@@ -576,5 +629,6 @@ void ac_trace_close(struct ac_trace *t)
 	free(t->provider);
 	free(t->pattern);
 	free(t->funcs);
+	free(t->pids);
 	free(t);
 }

@@ -16,6 +16,7 @@ struct ac_exact;
 /* One ELF object of the traced process that may carry probes: the
  * executable, a shared library, one named by -b. */
 struct ac_object {
+	pid_t pid;		/* the process that maps it (0: a command's) */
 	char *shown;		/* its path as the process sees it */
 	char *path;		/* what the tracer opens and attaches: through
 				 * /proc/PID/root for a running process */
@@ -43,6 +44,9 @@ struct ac_trace {
 	struct ac_object *objs;
 	int nobjs;
 	bool auto_objects;	/* no -b: every object the process maps */
+	pid_t *pids;		/* the processes traced (-p), pids[0] == pid */
+	int npids;
+	bool per_pid;		/* a row per process and probe: NAME[PID] */
 	__u32 id_cap;		/* ids 1..id_cap are the target's */
 	__u64 next_scan_ns;	/* auto_objects: next read of the maps */
 	bool attached;
