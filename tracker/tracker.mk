@@ -44,6 +44,12 @@ $(BUILD)/$(TRACKER_SONAME) $(BUILD)/libautocue.so: $(BUILD)/$(TRACKER_SOFILE)
 
 ALL_TARGETS += $(BUILD)/$(TRACKER_SONAME) $(BUILD)/libautocue.so
 
+# never sanitized (make asan): hosts that load it (python3) are not, and
+# ASan's runtime must come first in a process; the same sources are
+# sanitized in libautocue.a, which the tracker suite runs
+$(BUILD)/pic/tracker/%.o: override SANITIZE :=
+$(BUILD)/$(TRACKER_SOFILE): override SANITIZE :=
+
 $(BUILD)/autocue-replay: $(BUILD)/tracker/replay.o $(BUILD)/libautocue.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(TRACKER_LIBS) -lm -o $@
