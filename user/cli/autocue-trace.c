@@ -64,6 +64,8 @@ static const char doc[] =
 "    autocue-trace --json r.json --folded r.folded -- ./app args\n"
 "    autocue-trace -p 1234 --assert 'tracker_update_partial:p95<20ms'\n"
 "    autocue-trace --list -b ./app           # probe pairs in a binary\n"
+"    autocue-trace -p python3                # every python3, each library it maps\n"
+"    autocue-trace --func 'parse_*' -- ./app # functions without probes too\n"
 "\n"
 "Exit status: 0, 1 on errors, 3 when an assertion fails.";
 
