@@ -2,8 +2,10 @@
 # How long a library loaded after the attach (dlopen) runs untraced: the
 # target loads libtraced.so once the tracer is attached to it and calls
 # lib_work without a pause for 300 ms; the first call the tracer recorded
-# (--raw) started this long after dlopen returned. The maps are read again
-# every AC_RESCAN_MS (20 ms), so expect up to 20 ms plus the attach.
+# (--raw) started this long after dlopen returned. The dynamic linker's
+# r_brk (_dl_debug_state) wakes the tracer, which reads the maps and
+# attaches at once (user/session/dlwatch.c); without it (a static or musl
+# program) the maps are read every 20 ms: up to 20 ms plus the attach.
 #   BUILD=build RUNS=7 sh bench/dlopen_delay.sh      (root)
 set -u
 BUILD=${BUILD:-build}
@@ -42,4 +44,4 @@ n=$(wc -l < "$TMP/us")
 echo "dlopen pick-up delay (dlopen's return to the first traced call), $n runs:" \
 	"median $(sed -n "$(( (n + 1) / 2 ))p" "$TMP/us") us," \
 	"min $(head -1 "$TMP/us") us, max $(tail -1 "$TMP/us") us" \
-	"(maps read every 20 ms)"
+	"(a dlopen wakes the tracer through the linker's r_brk; the maps are read every 20 ms besides)"

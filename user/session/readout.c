@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Read-out: kernel maps -> snapshots; reset; the exact-mode ring buffer. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,8 +144,32 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 		fprintf(f, "# probe tid start_ns dur_ns depth cold\n");
 }
 
+/* Waits for records and for the dynamic linkers' reports of a dlopen
+ * (dlwatch.c), which make the next read of the maps due now. */
 static int wait_records(struct ac_trace *t, int timeout_ms)
 {
+	struct pollfd pfd[AC_DLWATCH_MAX + 1];
+	int n, ret;
+
+	if (ac_dlwatch_count(t)) {
+		n = ac_dlwatch_fds(t, pfd, AC_DLWATCH_MAX);
+		if (t->rb) {
+			pfd[n].fd = ring_buffer__epoll_fd(t->rb);
+			pfd[n].events = POLLIN;
+			pfd[n++].revents = 0;
+		}
+		ret = poll(pfd, n, timeout_ms);
+		if (ret < 0)
+			return errno == EINTR ? -EINTR : 0;
+		for (int i = 0; i < ac_dlwatch_count(t); i++) {
+			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				ac_dlwatch_close(t, i);	/* its process exited */
+			else if (pfd[i].revents & POLLIN)
+				t->next_scan_ns = 0;
+		}
+		ac_dlwatch_drain(t);
+		return t->rb ? ring_buffer__consume(t->rb) : 0;
+	}
 	if (!t->rb) {
 		if (timeout_ms > 0)
 			usleep(timeout_ms * 1000);

@@ -524,6 +524,7 @@ static int attach(struct ac_trace *t, bool multi)
 		return ret;
 	t->attached = true;
 	t->next_scan_ns = ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
+	ac_dlwatch_start(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	ret = release_child(t);
 	return ret ? ret : exec_result(t);
@@ -621,6 +622,7 @@ void ac_trace_close(struct ac_trace *t)
 	ac_readout_fini(t);
 	autocue_bpf__destroy(t->skel);
 	ac_probes_free(&t->probes);
+	ac_dlwatch_free(t);
 	ac_objects_free(t);
 	if (t->exec_fd >= 0)
 		close(t->exec_fd);

@@ -34,8 +34,12 @@ struct ac_object {
 /* ids kept free for probes of objects found after the attach, when the
  * objects are found by themselves (no -b): the maps are sized at load */
 #define AC_SPARE_IDS 32
-/* how often the maps of a traced process are read again for new objects */
+/* how often the maps of a traced process are read again for new objects
+ * (at once, too, when its dynamic linker reports a dlopen: dlwatch.c) */
 #define AC_RESCAN_MS 20
+#define AC_DLWATCH_MAX 256	/* processes whose dlopens wake the tracer */
+struct ac_dlwatch;
+struct pollfd;
 
 struct ac_trace {
 	struct autocue_bpf *skel;
@@ -51,6 +55,7 @@ struct ac_trace {
 	__u64 next_scan_ns;	/* auto_objects: next read of the maps */
 	bool attached;
 	int no_room;		/* probes of late objects left without an id */
+	struct ac_dlwatch *dlwatch;
 	char *binary;
 	pid_t pid;
 	bool own_child;		/* started by ac_trace_open_cmd */
@@ -102,6 +107,13 @@ int ac_objects_discover(struct ac_trace *t, const char *exe);
 int ac_objects_attach(struct ac_trace *t, const bool *keep);
 void ac_objects_rescan(struct ac_trace *t);
 void ac_objects_free(struct ac_trace *t);
+/* dlwatch.c: the dynamic linkers' r_brk of the traced processes */
+void ac_dlwatch_start(struct ac_trace *t);
+int ac_dlwatch_count(const struct ac_trace *t);
+int ac_dlwatch_fds(const struct ac_trace *t, struct pollfd *pfd, int max);
+void ac_dlwatch_drain(struct ac_trace *t);
+void ac_dlwatch_close(struct ac_trace *t, int i);
+void ac_dlwatch_free(struct ac_trace *t);
 void ac_detach_all(struct ac_trace *t);
 bool ac_attach_unsupported(int err);
 struct ac_prewarm *ac_prewarm_start(void);
