@@ -59,6 +59,9 @@ struct ac_trace_opts {
 	const char *funcs;
 	/* several processes: a row per process and probe, NAME[PID] */
 	bool per_pid;
+	/* Test-only: no periodic reads of the maps, so that libraries loaded
+	 * later are found only when the dynamic linker reports them */
+	bool test_no_periodic_rescan;
 };
 
 /* A completed call, in exact mode. */
@@ -218,7 +221,8 @@ const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
 /* The objects whose probes are traced (without opts->binary: every ELF
  * object the process maps, the executable and its libraries, found by
  * themselves; those it loads later too, once ac_trace_poll() has seen
- * them, within a few tens of ms): 0..n-1, each with its path as the
+ * them: at once when the dynamic linker reports a dlopen, or at the next
+ * read of the maps, every 20 ms): 0..n-1, each with its path as the
  * process sees it, its probe pairs traced, and whether it was found after
  * the attach (dlopen). NULL past the end. */
 int ac_trace_nobjects(const struct ac_trace *t);

@@ -109,6 +109,26 @@ else
 	bad "late library (exit $rc): $(cat "$TMP/dl.err"; head -4 "$TMP/dl")"
 fi
 
+# the same found by the dynamic linker's report alone (no periodic reads
+# of the maps): the r_brk uprobe (dlwatch.c) wakes the tracer
+start_on_fifo dl2 "$BUILD/tests/targets/dlopen_lib" -w "$LIB" 800
+"$TRACE" --test-no-periodic-rescan -p $spid >"$TMP/dl2" 2>"$TMP/dl2.err" 4>&- &
+tpid=$!
+wait_for "$TMP/dl2.err" '^Tracing' $tpid
+echo open >&4
+wait_for "$TMP/dl2.err" 'loaded .*libtraced\.so: 1 probe pairs attached' $tpid
+echo go >&4
+exec 4>&-
+wait $spid
+wait $tpid
+rc=$?
+if [ $rc -eq 0 ] && [ "$(row "$TMP/dl2" lib_work)" = 800 ] &&
+   grep -q "PID $spid loaded [^ ]*/libtraced\.so: 1 probe pairs attached" "$TMP/dl2.err"; then
+	ok "a dlopen reported by the dynamic linker (_dl_debug_state), no periodic reads: 800 calls of 800"
+else
+	bad "dlopen by the linker's report (exit $rc): $(cat "$TMP/dl2.err"; head -4 "$TMP/dl2")"
+fi
+
 # --- another mount and pid namespace: a path the host does not have ---------
 # the program and its library are copied into a tmpfs mounted only inside
 # the namespace, on a directory that is empty on the host

@@ -74,6 +74,7 @@ enum {
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_FUNC, OPT_COMM, OPT_PER_PID,
+	OPT_TEST_NO_RESCAN,
 };
 
 static const struct argp_option opts[] = {
@@ -124,6 +125,8 @@ static const struct argp_option opts[] = {
 	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */
 	{ "test-hit-delay", OPT_TEST_HIT_DELAY, "NS", OPTION_HIDDEN, NULL, 5 },
+	/* for the test suites: libraries loaded later found by dlwatch alone */
+	{ "test-no-periodic-rescan", OPT_TEST_NO_RESCAN, NULL, OPTION_HIDDEN, NULL, 5 },
 	{},
 };
 
@@ -203,6 +206,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		add_processes(state, env, arg, true);
 		break;
 	case OPT_PER_PID: env->topts.per_pid = true; break;
+	case OPT_TEST_NO_RESCAN: env->topts.test_no_periodic_rescan = true; break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
 	case OPT_FUNC: {

@@ -372,7 +372,8 @@ void ac_objects_rescan(struct ac_trace *t)
 
 	if (!t->auto_objects || !t->attached || now < t->next_scan_ns)
 		return;
-	t->next_scan_ns = now + AC_RESCAN_MS * 1000000ULL;
+	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
+			  now + AC_RESCAN_MS * 1000000ULL;
 	for (int k = 0; k < (t->npids ? t->npids : 1); k++) {
 		pid_t pid = t->npids ? t->pids[k] : t->pid;
 		int ret;

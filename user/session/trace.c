@@ -62,6 +62,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->verbose = o && o->verbose;
 	t->per_site = o && o->per_site_uprobes;
 	t->per_pid = o && o->per_pid;
+	t->no_periodic_rescan = o && o->test_no_periodic_rescan;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	t->funcs = o && o->funcs && *o->funcs ? strdup(o->funcs) : NULL;
@@ -523,7 +524,8 @@ static int attach(struct ac_trace *t, bool multi)
 	if (ret)
 		return ret;
 	t->attached = true;
-	t->next_scan_ns = ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
+	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
+			  ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
 	ac_dlwatch_start(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	ret = release_child(t);

@@ -56,6 +56,7 @@ struct ac_trace {
 	bool attached;
 	int no_room;		/* probes of late objects left without an id */
 	struct ac_dlwatch *dlwatch;
+	bool no_periodic_rescan;	/* test-only: dlwatch's wake-ups alone */
 	char *binary;
 	pid_t pid;
 	bool own_child;		/* started by ac_trace_open_cmd */
