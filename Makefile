@@ -41,7 +41,7 @@ endif
 DEBS := make gcc g++ gdb libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
 	systemtap-sdt-dev libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev \
 	python3 python3-dev util-linux libxml2-utils chromium bpftrace linux-perf pkgconf valgrind \
-	libdw-dev
+	libdw-dev libbpf-tools
 
 # Each directory's fragment appends to these.
 ALL_TARGETS   :=
@@ -120,9 +120,11 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	else echo "all dependencies present"; fi
 
-# pkg-config NAME DESCRIPTION CFLAGS LIBS: a .pc file for an installed library
-pc = printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: %s\nDescription: %s\nVersion: $(VERSION)\nCflags: %s\nLibs: %s\n' \
-	'$(PREFIX)' '$(1)' '$(2)' '$(3)' '$(4)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$(1).pc
+# pkg-config NAME DESCRIPTION CFLAGS LIBS [LIBS.PRIVATE]: a .pc file for an
+# installed library (Libs.private: what --static links add, for a library
+# installed both ways)
+pc = printf 'prefix=%s\nincludedir=$${prefix}/include\nlibdir=$${prefix}/lib\n\nName: %s\nDescription: %s\nVersion: $(VERSION)\nCflags: %s\nLibs: %s\nLibs.private: %s\n' \
+	'$(PREFIX)' '$(1)' '$(2)' '$(3)' '$(4)' '$(5)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/$(1).pc
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/autocue \
@@ -131,8 +133,11 @@ install: all
 	install -m 0644 usdt/autocue_usdt.h user/autocue_trace.h bpf/autocue_lost.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(TRACKER_HEADERS) $(DESTDIR)$(PREFIX)/include/autocue/
 	install -m 0644 $(BUILD)/libautocue_trace.a $(BUILD)/libautocue.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/$(TRACKER_SOFILE) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(TRACKER_SOFILE) $(DESTDIR)$(PREFIX)/lib/$(TRACKER_SONAME)
+	ln -sf $(TRACKER_SOFILE) $(DESTDIR)$(PREFIX)/lib/libautocue.so
 	$(call pc,autocue-trace,C API of autocue-trace: kernel latency histograms of USDT probe pairs,-I$${includedir},-L$${libdir} -lautocue_trace $(TRACE_LIBS))
-	$(call pc,autocue,The Autocue script tracker,-I$${includedir}/autocue,-L$${libdir} -lautocue $(TRACKER_LIBS) -lm)
+	$(call pc,autocue,The Autocue script tracker,-I$${includedir}/autocue,-L$${libdir} -lautocue,$(TRACKER_LIBS) -lm)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

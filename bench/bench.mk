@@ -93,6 +93,7 @@ bench-python: $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) CALLS=$(PY_CALLS) sh bench/python_overhead.sh
 
 BENCH_TARGETS += bench-python
+
 # autocue-trace record's cost against perf record (issue 13): target
 # slowdown at 99 and 999 Hz, tracer CPU. `make bench-record`.
 .PHONY: bench-record
@@ -100,3 +101,17 @@ bench-record: $(BUILD)/autocue-trace $(BUILD)/tests/targets/hot_target
 	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) sh bench/record.sh
 
 BENCH_TARGETS += bench-record
+# how long a library loaded after the attach (dlopen) runs untraced
+.PHONY: bench-dlopen
+bench-dlopen: $(BUILD)/autocue-trace $(BUILD)/tests/targets/dlopen_lib $(BUILD)/tests/targets/libtraced.so
+	$(Q)BUILD=$(BUILD) RUNS=$(or $(RUNS),7) sh bench/dlopen_delay.sh
+
+BENCH_TARGETS += bench-dlopen
+
+# --func's attached cost beside a USDT pair, bpftrace's and funclatency's
+# uprobe + uretprobe on the same function
+.PHONY: bench-func
+bench-func: $(BUILD)/autocue-trace $(BENCH_DIR)/overhead_target $(BENCH_DIR)/overhead_target_noprobes
+	$(Q)BUILD=$(BUILD) RUNS=$(or $(RUNS),5) CALLS=$(or $(CALLS),200000) sh bench/func_cost.sh
+
+BENCH_TARGETS += bench-func

@@ -79,6 +79,17 @@ $(BUILD)/tests/targets/uselib: tests/targets/lib/uselib.c $(BUILD)/tests/targets
 		-Wl,-rpath,'$$ORIGIN' -o $@
 
 test-bpf: $(BUILD)/tests/targets/uselib
+# test_objects asks uselib's dynamic linker what it loads
+test-unit: $(BUILD)/tests/targets/uselib
+
+# loads libtraced.so after its start (dlopen)
+$(BUILD)/tests/targets/dlopen_lib: tests/targets/lib/dlopen_lib.c
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -ldl -o $@
+
+# a Python host drives the tracker through libautocue.so (examples/)
+test-bpf: $(BUILD)/tests/targets/dlopen_lib $(BUILD)/$(TRACKER_SONAME) $(BUILD)/libautocue.so
 
 # CPython linked dynamically (libpython3.X.so holds the probes)
 $(BUILD)/tests/targets/pymain: tests/targets/python/pymain.c

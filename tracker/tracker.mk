@@ -18,6 +18,38 @@ $(BUILD)/libautocue.a: $(TRACKER_OBJS)
 
 ALL_TARGETS += $(BUILD)/libautocue.a
 
+# libautocue.so: the same sources built position-independent, for hosts
+# that load the tracker at run time (Python's ctypes, examples/). Its
+# soname carries the major version, the file the full one; it links its
+# own dependencies, so a host needs only -lautocue.
+TRACKER_SOMAJOR := 0
+TRACKER_SONAME  := libautocue.so.$(TRACKER_SOMAJOR)
+TRACKER_SOFILE  := libautocue.so.$(VERSION)
+TRACKER_PIC_OBJS := $(TRACKER_SRCS:%.c=$(BUILD)/pic/%.o)
+
+$(BUILD)/pic/tracker/%.o: tracker/%.c | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/$(TRACKER_SOFILE): $(TRACKER_PIC_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(TRACKER_SONAME) -Wl,--no-undefined \
+		$^ $(TRACKER_LIBS) -lm -o $@
+
+# the soname's link (what the loader looks for) and the development link
+# (what -lautocue finds), as ldconfig and make install make them
+$(BUILD)/$(TRACKER_SONAME) $(BUILD)/libautocue.so: $(BUILD)/$(TRACKER_SOFILE)
+	$(Q)ln -sf $(TRACKER_SOFILE) $@
+
+ALL_TARGETS += $(BUILD)/$(TRACKER_SONAME) $(BUILD)/libautocue.so
+
+# never sanitized (make asan): hosts that load it (python3) are not, and
+# ASan's runtime must come first in a process; the same sources are
+# sanitized in libautocue.a, which the tracker suite runs
+$(BUILD)/pic/tracker/%.o: override SANITIZE :=
+$(BUILD)/$(TRACKER_SOFILE): override SANITIZE :=
+
 $(BUILD)/autocue-replay: $(BUILD)/tracker/replay.o $(BUILD)/libautocue.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(TRACKER_LIBS) -lm -o $@

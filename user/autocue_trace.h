@@ -65,6 +65,17 @@ struct ac_trace_opts {
 	 * (a sampler's, autocue-trace record, which reads them to put each
 	 * sample under its thread's open scopes) instead of a new one */
 	int scope_stacks_fd;
+	/* functions without probes, comma-separated globs of symbol names
+	 * (.symtab and .dynsym): each matching function of the objects is
+	 * traced as a pair too (entry and return probes); NULL: none. The
+	 * probe cost is calibrated on USDT pairs only: with functions, the
+	 * figures are raw (no_compensate). */
+	const char *funcs;
+	/* several processes: a row per process and probe, NAME[PID] */
+	bool per_pid;
+	/* Test-only: no periodic reads of the maps, so that libraries loaded
+	 * later are found only when the dynamic linker reports them */
+	bool test_no_periodic_rescan;
 };
 
 /* A completed call, in exact mode. */
@@ -159,6 +170,19 @@ struct ac_snapshot {
 
 int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 		      struct ac_trace **out);
+/* Several processes at once (each traced as -p one is, every object each
+ * maps; a PID given twice counts once): one row per probe across them,
+ * or per process with opts->per_pid. ac_trace_alive() is then true while
+ * any runs, ac_trace_cpu_ns() sums them; the snapshot's pid is the
+ * first. */
+int ac_trace_open_pids(const pid_t *pids, int n,
+		       const struct ac_trace_opts *opts, struct ac_trace **out);
+int ac_trace_npids(const struct ac_trace *t);
+/* The processes named name (as pgrep -x: the kernel's 15-byte name, and
+ * for a longer one, the executable's file name too), the caller left out:
+ * how many (up to max written to pids), or -errno. */
+int ac_find_processes(const char *name, pid_t *pids, int max);
+pid_t ac_trace_pid_at(const struct ac_trace *t, int i);
 /* Starts argv stopped before its first instruction; ac_trace_attach()
  * lets it run once the probes are live. */
 int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
@@ -179,8 +203,10 @@ int ac_trace_attach(struct ac_trace *t);
 /* A -p process that exited before its probes were attached: the session
  * is then empty, not an error. */
 bool ac_trace_exited_early(const struct ac_trace *t);
-/* Exact mode: moves streamed records into the trace's spill file; call
- * it regularly (it waits at most timeout_ms). Returns records consumed,
+/* Exact mode: moves streamed records into the trace's spill file; and
+ * when the objects are found by themselves, reads the process's maps for
+ * libraries loaded since (every 20 ms at most); call it regularly (it
+ * waits at most timeout_ms). Returns records consumed,
  * or -errno when the spill file cannot be written (a full disk): the
  * exact figures are then lost, and snapshots fail until a reset. */
 int ac_trace_poll(struct ac_trace *t, int timeout_ms);
@@ -209,6 +235,32 @@ const char *ac_trace_provider(const struct ac_trace *t);
 int ac_trace_nprobes(const struct ac_trace *t);
 const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
 			   int *returns);
+/* The objects whose probes are traced (without opts->binary: every ELF
+ * object the process maps, the executable and its libraries, found by
+ * themselves; those it loads later too, once ac_trace_poll() has seen
+ * them: at once when the dynamic linker reports a dlopen, or at the next
+ * read of the maps, every 20 ms): 0..n-1, each with its path as the
+ * process sees it, its probe pairs traced, and whether it was found after
+ * the attach (dlopen). NULL past the end. */
+int ac_trace_nobjects(const struct ac_trace *t);
+const char *ac_trace_object(const struct ac_trace *t, int i, int *npairs,
+			    bool *late);
+/* The process that maps object i (several with ac_trace_open_pids) */
+pid_t ac_trace_object_pid(const struct ac_trace *t, int i);
+/* Object i's traced probe pairs, 0..npairs-1, with their sites in it. */
+const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
+				  int *entries, int *returns);
+/* Objects found late whose probes could not be attached: how many, and
+ * the first one with its -errno. */
+int ac_trace_late_failures(const struct ac_trace *t, const char **object,
+			   int *err);
+/* Probes of late objects left out: no id was left for a new name (the
+ * maps are sized at the attach, with room for a few dozen). */
+int ac_trace_no_room(const struct ac_trace *t);
+/* Every probe pair the objects have, --probes or not: whether name is one,
+ * and the i-th distinct name (NULL past the end). */
+bool ac_trace_has_probe(const struct ac_trace *t, const char *name);
+const char *ac_trace_known_probe(const struct ac_trace *t, int i);
 /* How the probes are attached, once attached: "uprobe_multi links" (one
  * per program, kernel 6.6+) or "one uprobe per site" (older kernels). */
 const char *ac_trace_attach_kind(const struct ac_trace *t);

@@ -27,11 +27,40 @@ build() {	# PKG SRC OUT
 	${CC:-cc} -O2 $(pkg-config --cflags "$1") "$2" $(pkg-config --libs "$1") -o "$3" \
 		2> "$tmp/cc.err" || { cat "$tmp/cc.err" >&2; return 1; }
 }
+# -lautocue finds the shared library first, as on any system; the prefix
+# is not on the loader's path, hence LD_LIBRARY_PATH
 if build autocue tests/install/use_tracker.c "$tmp/use_tracker" &&
-   [ "$("$tmp/use_tracker")" = "speakable_index 4" ]; then
-	ok "pkg-config autocue: a program built on the installed tracker follows the speaker"
+   readelf -d "$tmp/use_tracker" | grep -q 'NEEDED.*\[libautocue\.so\.0\]' &&
+   [ "$(LD_LIBRARY_PATH="$p/lib" "$tmp/use_tracker")" = "speakable_index 4" ]; then
+	ok "pkg-config autocue: a program built on the installed libautocue.so.0 follows the speaker"
 else
-	fail "pkg-config autocue: build or run"
+	fail "pkg-config autocue: build, link to libautocue.so.0 or run"
+fi
+# the static library still links alone, with pkg-config's private libs
+# shellcheck disable=SC2046
+if ${CC:-cc} -O2 $(pkg-config --cflags autocue) tests/install/use_tracker.c \
+	"$p/lib/libautocue.a" $(pkg-config --libs-only-l --static autocue | sed 's/-lautocue//') \
+	-o "$tmp/use_tracker_static" 2> "$tmp/cc.err" &&
+   ! readelf -d "$tmp/use_tracker_static" | grep -q libautocue &&
+   [ "$("$tmp/use_tracker_static")" = "speakable_index 4" ]; then
+	ok "libautocue.a and pkg-config --static autocue: a static build runs"
+else
+	cat "$tmp/cc.err" >&2; fail "static build on libautocue.a"
+fi
+soname=$(readelf -d "$p/lib/libautocue.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+if [ "$soname" = libautocue.so.0 ] && [ -L "$p/lib/libautocue.so.0" ] &&
+   [ "$(readlink "$p/lib/libautocue.so")" = "libautocue.so.$(sed -n 's/^VERSION := //p' Makefile)" ] &&
+   [ "$(pkg-config --modversion autocue)" = "$(sed -n 's/^VERSION := //p' Makefile)" ]; then
+	ok "libautocue.so: soname $soname, versioned file and links, pkg-config version"
+else
+	fail "libautocue.so: soname '${soname:-}' or links"
+fi
+# the Python host of examples/ drives the installed library through ctypes
+out=$(python3 examples/tracker_host.py --lib "$p/lib/libautocue.so.0" examples/speech.md | tail -1)
+if [ "$out" = "rounds 1 partials 53 finals 7" ]; then
+	ok "examples/tracker_host.py drives the installed libautocue.so.0"
+else
+	fail "examples/tracker_host.py: '$out'"
 fi
 if build autocue-trace tests/install/use_trace.c "$tmp/use_trace" &&
    [ "$("$tmp/use_trace")" = "1 no process with PID 999999" ] &&

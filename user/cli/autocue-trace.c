@@ -28,8 +28,13 @@
 #include "report.h"
 #include "svg.h"
 
+#define MAX_PIDS 256
+
 struct env {
-	pid_t pid;
+	char *funcs;		/* --func globs, joined with commas */
+	pid_t pid;		/* the first of pids */
+	pid_t pids[MAX_PIDS];	/* -p PID,PID / -p NAME / --comm NAME */
+	int npids;
 	char **cmd;
 	struct ac_trace_opts topts;
 	bool list, quiet, reset_each;
@@ -63,6 +68,8 @@ static const char doc[] =
 "    autocue-trace --json r.json --folded r.folded -- ./app args\n"
 "    autocue-trace -p 1234 --assert 'tracker_update_partial:p95<20ms'\n"
 "    autocue-trace --list -b ./app           # probe pairs in a binary\n"
+"    autocue-trace -p python3                # every python3, each library it maps\n"
+"    autocue-trace --func 'parse_*' -- ./app # functions without probes too\n"
 "\n"
 "Exit status: 0, 1 on errors, 3 when an assertion fails.";
 
@@ -71,14 +78,20 @@ enum {
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON, OPT_PYTHON_MAX,
-	OPT_PYTHON_BIN,
+	OPT_PYTHON_BIN, OPT_FUNC, OPT_COMM, OPT_PER_PID, OPT_TEST_NO_RESCAN,
 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process", 0 },
+	{ "pid", 'p', "PID|NAME", 0,
+	  "Trace this process; several: a comma list or -p again; a NAME is every process of that name (as pgrep -x)", 0 },
+	{ "comm", OPT_COMM, "NAME", 0, "Trace every process named NAME (-p NAME)", 0 },
+	{ "per-pid", OPT_PER_PID, NULL, 0,
+	  "With several processes, a row per process and probe: NAME[PID]", 2 },
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
+	{ "func", OPT_FUNC, "GLOB[,GLOB]", 0,
+	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; raw figures); repeatable", 0 },
 	{ "list", OPT_LIST, NULL, 0, "List probe pairs and exit (no root needed)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
 	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
@@ -122,6 +135,8 @@ static const struct argp_option opts[] = {
 	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */
 	{ "test-hit-delay", OPT_TEST_HIT_DELAY, "NS", OPTION_HIDDEN, NULL, 5 },
+	/* for the test suites: libraries loaded later found by dlwatch alone */
+	{ "test-no-periodic-rescan", OPT_TEST_NO_RESCAN, NULL, OPTION_HIDDEN, NULL, 5 },
 	{},
 };
 
@@ -147,6 +162,47 @@ static int parse_int(const char *arg, long lo, long hi, int *out)
 	return 0;
 }
 
+static void add_pid(struct argp_state *state, struct env *env, pid_t pid)
+{
+	for (int i = 0; i < env->npids; i++)
+		if (env->pids[i] == pid)
+			return;
+	if (env->npids == MAX_PIDS)
+		argp_failure(state, 1, 0, "too many processes (at most %d)", MAX_PIDS);
+	env->pids[env->npids++] = pid;
+	env->pid = env->pids[0];
+}
+
+/* -p 12,34 / -p NAME / --comm NAME: each PID, every process of a name */
+static void add_processes(struct argp_state *state, struct env *env,
+			  const char *arg, bool name_only)
+{
+	char *copy = strdup(arg), *save = NULL, *item;
+	pid_t found[MAX_PIDS];
+	int pid, n;
+
+	if (!copy)
+		argp_failure(state, 1, ENOMEM, "-p");
+	for (item = strtok_r(copy, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		if (!name_only && !parse_int(item, 1, INT_MAX, &pid)) {
+			add_pid(state, env, pid);
+			continue;
+		}
+		/* a number that is not a PID is an error, not a name */
+		if (!name_only && strspn(item, "0123456789-+ ") == strlen(item))
+			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(item));
+		n = ac_find_processes(item, found, MAX_PIDS);
+		if (n <= 0)
+			argp_failure(state, 1, 0, "no process named %s", AC_Q(item));
+		for (int i = 0; i < n && i < MAX_PIDS; i++)
+			add_pid(state, env, found[i]);
+	}
+	if (!env->npids)
+		argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
+	free(copy);
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
@@ -154,11 +210,27 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		if (parse_int(arg, 1, INT_MAX, &env->pid))
-			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
+		add_processes(state, env, arg, false);
 		break;
+	case OPT_COMM:
+		add_processes(state, env, arg, true);
+		break;
+	case OPT_PER_PID: env->topts.per_pid = true; break;
+	case OPT_TEST_NO_RESCAN: env->topts.test_no_periodic_rescan = true; break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
+	case OPT_FUNC: {
+		char *all;
+
+		if (!*arg)
+			argp_failure(state, 1, 0, "--func needs a glob");
+		if (asprintf(&all, "%s%s%s", env->funcs ? env->funcs : "",
+			     env->funcs ? "," : "", arg) < 0)
+			argp_failure(state, 1, ENOMEM, "--func");
+		free(env->funcs);
+		env->topts.funcs = env->funcs = all;
+		break;
+	}
 	case OPT_LIST: env->list = true; break;
 	case 'd':
 		if (parse_seconds(arg, &env->duration))
@@ -263,6 +335,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
 		if (env->max_overhead && env->topts.python)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --python yet");
+		if (env->list && env->npids > 1)
+			argp_failure(state, 1, 0, "--list takes one process (-p PID)");
+		if (env->topts.per_pid && ac_assertions_count(env->asserts))
+			argp_failure(state, 1, 0, "--per-pid splits each probe by process: assertions judge whole probes (drop --per-pid)");
+		if (env->topts.funcs && env->max_overhead)
+			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
+		if (env->topts.python && (env->topts.funcs || env->npids > 1))
+			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		if (env->max_overhead && env->topts.no_compensate)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;
@@ -301,7 +381,7 @@ static int list_probes(struct env *env)
 {
 	struct ac_trace *t = NULL;
 	const char *const *unpaired;
-	int ret, n, entries, returns;
+	int ret, n, entries, returns, rows = 0;
 
 	ret = ac_trace_open_list(env->pid, &env->topts, &t);
 	if (ret) {
@@ -318,14 +398,22 @@ static int list_probes(struct env *env)
 		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
 			AC_Q(ac_trace_provider(t)), AC_Q(ac_trace_binary(t)));
 	else
-		printf("%-40s %7s %7s\n", "PROBE", "ENTRIES", "RETURNS");
-	for (int i = 0; i < n; i++) {
-		const char *name = ac_trace_probe(t, i, &entries, &returns);
+		printf("%-40s %7s %7s  %s\n", "PROBE", "ENTRIES", "RETURNS",
+		       "OBJECT");
+	/* one row a probe pair and object: the executable's, then each
+	 * library's (-p), as the process maps them */
+	for (int o = 0; n && o < ac_trace_nobjects(t); o++) {
+		const char *obj = ac_trace_object(t, o, NULL, NULL), *name;
 
-		printf("%-40s %7d %7d\n", name, entries, returns);
+		for (int j = 0; (name = ac_trace_object_probe(t, o, j, &entries,
+							       &returns)); j++) {
+			printf("%-40s %7d %7d  %s\n", name, entries, returns,
+			       AC_Q(obj));
+			rows++;
+		}
 	}
 	ac_trace_close(t);
-	return n ? 0 : 1;
+	return rows ? 0 : 1;
 }
 
 /* Refuse before tracing, not after: an unwritable report path would
@@ -446,6 +534,31 @@ static int tracee_signal(struct ac_trace *t)
 	return WTERMSIG(status);
 }
 
+/* The objects with probes (the executable, libraries) and the processes */
+static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s)
+{
+	fprintf(stderr, "Tracing %d probe pairs in ", s->nprobes);
+	/* each object that has them: the executable, libraries (-p) */
+	if (ac_trace_nobjects(t) <= 1)
+		fprintf(stderr, "%s", AC_Q(ac_trace_binary(t)));
+	for (int i = 0; ac_trace_nobjects(t) > 1 && i < ac_trace_nobjects(t); i++) {
+		int pairs;
+		const char *obj = ac_trace_object(t, i, &pairs, NULL);
+
+		if (ac_trace_npids(t) > 1)
+			fprintf(stderr, "%s%s (%d, PID %d)", i ? ", " : "",
+				AC_Q(obj), pairs, ac_trace_object_pid(t, i));
+		else
+			fprintf(stderr, "%s%s (%d)", i ? ", " : "", AC_Q(obj),
+				pairs);
+	}
+	fprintf(stderr, ", PID%s ", ac_trace_npids(t) > 1 ? "s" : "");
+	for (int i = 0; i < ac_trace_npids(t); i++)
+		fprintf(stderr, "%s%d", i ? ", " : "", ac_trace_pid_at(t, i));
+	fprintf(stderr, " (%s); kernel maps %llu KiB; ", ac_trace_attach_kind(t),
+		(unsigned long long)(s->map_bytes + 1023) / 1024);
+}
+
 static void announce(struct env *env, struct ac_trace *t)
 {
 	struct ac_snapshot *s = ac_trace_snapshot_hist(t);
@@ -465,16 +578,15 @@ static void announce(struct env *env, struct ac_trace *t)
 			ac_trace_nprobes(t), AC_Q(ac_trace_binary(t)), s->pid,
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	else
-		fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
-			"kernel maps %llu KiB; ", s->nprobes,
-			AC_Q(ac_trace_binary(t)), s->pid,
-			ac_trace_attach_kind(t),
-			(unsigned long long)(s->map_bytes + 1023) / 1024);
+		announce_objects(t, s);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
 			"code around it), compensated; resolution %.2f us.",
 			s->pair_ns / 1000, s->pair_tight_ns / 1000,
 			s->pair_busy_ns / 1000, s->resolution_ns / 1000);
+	else if (env->topts.funcs)
+		fprintf(stderr, "raw figures (probe cost included: the cost "
+			"of --func's entry and return probes is not calibrated).");
 	else
 		fprintf(stderr, "raw figures (probe cost included).");
 	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");
@@ -487,24 +599,15 @@ static void announce(struct env *env, struct ac_trace *t)
  * is ("never called"). 0, or 1 after saying which. */
 static int check_assertion_names(struct env *env, struct ac_trace *t)
 {
-	struct ac_trace_opts o = env->topts;
-	struct ac_trace *all = NULL;
 	char known[1024];
+	const char *name;
 	int bad = 0;
 
 	/* Python functions are known once called: checked at the end */
 	if (!ac_assertions_count(env->asserts) || env->topts.python)
 		return 0;
-	o.binary = ac_trace_binary(t);
-	o.probes = NULL;
-	if (ac_trace_open_list(0, &o, &all)) {
-		/* the session found its probes in it: this cannot fail */
-		ac_trace_close(all);
-		return 0;
-	}
 	known[0] = 0;
-	for (int i = 0; i < ac_trace_nprobes(all); i++) {
-		const char *name = ac_trace_probe(all, i, NULL, NULL);
+	for (int i = 0; (name = ac_trace_known_probe(t, i)); i++) {
 		size_t len = strlen(known);
 
 		/* a long list: the first ones, then "..." */
@@ -517,19 +620,36 @@ static int check_assertion_names(struct env *env, struct ac_trace *t)
 		strcat(known, name);
 	}
 	for (int i = 0; i < env->asserts->n; i++) {
-		const char *name = env->asserts->v[i].name;
-		bool found = false;
-
-		for (int j = 0; !found && j < ac_trace_nprobes(all); j++)
-			found = !strcmp(name, ac_trace_probe(all, j, NULL, NULL));
-		if (found)
+		name = env->asserts->v[i].name;
+		if (ac_trace_has_probe(t, name))
 			continue;
 		fprintf(stderr, "autocue-trace: unknown probe %s in an assertion; known: %s\n",
 			name, known);
 		bad = 1;
 	}
-	ac_trace_close(all);
 	return bad;
+}
+
+/* Libraries the process loaded since the last call (dlopen), found by
+ * ac_trace_poll: named as they come, as the banner names the first. */
+static void announce_late(struct env *env, struct ac_trace *t, int *seen,
+			  int *failed)
+{
+	const char *obj;
+	int n = ac_trace_nobjects(t), f, err, pairs;
+	bool late;
+
+	for (; *seen < n; (*seen)++) {
+		obj = ac_trace_object(t, *seen, &pairs, &late);
+		if (late && !env->quiet)
+			fprintf(stderr, "autocue-trace: PID %d loaded %s: %d probe pairs attached\n",
+				ac_trace_pid(t), AC_Q(obj), pairs);
+	}
+	f = ac_trace_late_failures(t, &obj, &err);
+	if (f > *failed)
+		fprintf(stderr, "autocue-trace: PID %d loaded %s: cannot attach its probes: %s\n",
+			ac_trace_pid(t), AC_Q(obj), strerror(-err));
+	*failed = f;
 }
 
 /* --max-overhead: count calls for a first phase with every probe, then
@@ -600,7 +720,7 @@ static int run(struct env *env)
 	struct ac_outfile raw = {};
 	struct ac_json_series *js = NULL;
 	struct timespec t0, tick;
-	int ret, exit_code = 0, nint = 0;
+	int ret, exit_code = 0, nint = 0, seen = 0, failed = 0;
 	char total_title[96];
 	bool spill_failed = false;
 
@@ -612,7 +732,7 @@ static int run(struct env *env)
 	if (env->cmd)
 		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
 	else
-		ret = ac_trace_open_pid(env->pid, &env->topts, &t);
+		ret = ac_trace_open_pids(env->pids, env->npids, &env->topts, &t);
 	if (!ret && check_assertion_names(env, t)) {
 		exit_code = 1;
 		goto cleanup;
@@ -640,6 +760,7 @@ static int run(struct env *env)
 			env->pid);
 	else if (!env->quiet)
 		announce(env, t);
+	seen = ac_trace_nobjects(t);
 	if (env->json && env->interval &&
 	    (ret = ac_json_series_open(env->json, &js))) {
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
@@ -655,6 +776,7 @@ static int run(struct env *env)
 	tick = t0;
 	while (!exiting) {
 		ret = ac_trace_poll(t, wait_ms(env, &t0, &tick));
+		announce_late(env, t, &seen, &failed);
 		/* exact mode's temporary file full: its figures are lost */
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "autocue-trace: exact mode: cannot write "
@@ -798,5 +920,6 @@ int main(int argc, char **argv)
 		ret = run(&env);
 	}
 	ac_assertions_free(env.asserts);
+	free(env.funcs);
 	return ret;
 }

@@ -19,6 +19,11 @@
 #include "trace_priv.h"
 
 #define AC_TRACE_UPROBE_MULTI 48	/* enum bpf_attach_type, Linux 6.6 */
+#define AC_UPROBE_MULTI_RETURN 1	/* BPF_F_UPROBE_MULTI_RETURN */
+
+/* the sites of one link: every entry, the USDT returns, or the return
+ * probes (uretprobes) of functions (--func) */
+enum side { ENTRIES, USDT_RETURNS, FUNC_RETURNS };
 
 /* BPF_LINK_CREATE's attr for uprobe_multi (include/uapi/linux/bpf.h) */
 struct link_create_uprobe_multi {
@@ -61,7 +66,7 @@ static int keep_fd(struct ac_trace *t, int fd)
 
 static int attach_multi(struct ac_trace *t, struct bpf_program *prog,
 			pid_t pid, const char *binary, const __u64 *off,
-			const __u64 *cookie, int n)
+			const __u64 *cookie, int n, bool retprobe)
 {
 	struct link_create_uprobe_multi attr;
 	int fd;
@@ -76,6 +81,7 @@ static int attach_multi(struct ac_trace *t, struct bpf_program *prog,
 	attr.cookies = (__u64)(unsigned long)cookie;
 	attr.cnt = n;
 	attr.pid = pid;
+	attr.um_flags = retprobe ? AC_UPROBE_MULTI_RETURN : 0;
 	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
 	if (fd < 0)
 		return -errno;
@@ -83,9 +89,11 @@ static int attach_multi(struct ac_trace *t, struct bpf_program *prog,
 }
 
 static int attach_single(struct ac_trace *t, struct bpf_program *prog,
-			 pid_t pid, const char *binary, __u64 off, __u64 cookie)
+			 pid_t pid, const char *binary, __u64 off, __u64 cookie,
+			 bool retprobe)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie,
+		    .retprobe = retprobe);
 	struct bpf_link *l, **nl;
 
 	l = bpf_program__attach_uprobe_opts(prog, pid, binary, off, &uo);
@@ -101,17 +109,28 @@ static int attach_single(struct ac_trace *t, struct bpf_program *prog,
 	return 0;
 }
 
-/* All sites of one side (entry or return) of probes[0..n), ids first_id.. */
+static const struct ac_sites *side_sites(const struct ac_probe *p,
+					enum side side)
+{
+	static const struct ac_sites none;
+
+	if (side == ENTRIES)
+		return &p->entry;
+	return p->func == (side == FUNC_RETURNS) ? &p->ret : &none;
+}
+
+/* All sites of one side of probes[0..n), ids first_id.. or ids[] */
 static int attach_side(struct ac_trace *t, struct bpf_program *prog,
 		       pid_t pid, const char *binary,
 		       const struct ac_probe *probes, int n, __u32 first_id,
-		       bool ret_side)
+		       const __u32 *ids, enum side side)
 {
+	bool retprobe = side == FUNC_RETURNS;
 	__u64 *off = NULL, *cookie = NULL;
 	int cnt = 0, err = 0;
 
 	for (int i = 0; i < n; i++)
-		cnt += ret_side ? probes[i].ret.n : probes[i].entry.n;
+		cnt += side_sites(&probes[i], side)->n;
 	off = calloc(cnt + 1, sizeof(*off));
 	cookie = calloc(cnt + 1, sizeof(*cookie));
 	if (!off || !cookie) {
@@ -120,20 +139,20 @@ static int attach_side(struct ac_trace *t, struct bpf_program *prog,
 	}
 	cnt = 0;
 	for (int i = 0; i < n; i++) {
-		const struct ac_sites *s = ret_side ? &probes[i].ret :
-						      &probes[i].entry;
+		const struct ac_sites *s = side_sites(&probes[i], side);
 
 		for (int j = 0; j < s->n; j++) {
 			off[cnt] = s->off[j];
-			cookie[cnt++] = first_id + i;
+			cookie[cnt++] = ids ? ids[i] : first_id + i;
 		}
 	}
 	if (t->multi) {
-		err = attach_multi(t, prog, pid, binary, off, cookie, cnt);
+		err = attach_multi(t, prog, pid, binary, off, cookie, cnt,
+				   retprobe);
 	} else {
 		for (int k = 0; k < cnt && !err; k++)
 			err = attach_single(t, prog, pid, binary, off[k],
-					    cookie[k]);
+					    cookie[k], retprobe);
 	}
 cleanup:
 	free(off);
@@ -146,22 +165,39 @@ bool ac_attach_unsupported(int err)
 	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
 }
 
-int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
-		     const struct ac_probe *probes, int n, __u32 first_id)
+static int attach_pairs(struct ac_trace *t, pid_t pid, const char *binary,
+			const struct ac_probe *probes, int n, __u32 first_id,
+			const __u32 *ids)
 {
 	int err;
 
 	/* returns first: an entry whose return is not attached yet would
 	 * leave a frame open forever */
 	err = attach_side(t, t->skel->progs.ac_return, pid, binary, probes, n,
-			  first_id, true);
+			  first_id, ids, USDT_RETURNS);
+	if (!err)
+		err = attach_side(t, t->skel->progs.ac_return, pid, binary,
+				  probes, n, first_id, ids, FUNC_RETURNS);
 	if (!err)
 		err = attach_side(t, t->skel->progs.ac_entry, pid, binary,
-				  probes, n, first_id, false);
+				  probes, n, first_id, ids, ENTRIES);
 	if (err)
 		return ac_trace_fail(t, err, "cannot attach to %s: %s", binary,
 				     strerror(-err));
 	return 0;
+}
+
+int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
+		     const struct ac_probe *probes, int n, __u32 first_id)
+{
+	return attach_pairs(t, pid, binary, probes, n, first_id, NULL);
+}
+
+int ac_attach_probes_ids(struct ac_trace *t, pid_t pid, const char *binary,
+			 const struct ac_probe *probes, int n,
+			 const __u32 *ids)
+{
+	return attach_pairs(t, pid, binary, probes, n, 0, ids);
 }
 
 void ac_detach_all(struct ac_trace *t)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* What the loader reads about processes and its own maps from /proc. */
+#include <errno.h>
 #include <limits.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,4 +134,56 @@ __u64 ac_ktime_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Processes by name, as pgrep -x matches them: the kernel's name of the
+ * process (comm, at most 15 bytes: a longer name matches on its first 15
+ * and on its executable's file name), ourselves left out. */
+int ac_find_processes(const char *name, pid_t *pids, int max)
+{
+	char path[64], comm[64], exe[PATH_MAX];
+	size_t len = strlen(name);
+	struct dirent *d;
+	int n = 0;
+	DIR *dir = opendir("/proc");
+
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir))) {
+		char *end;
+		long pid = strtol(d->d_name, &end, 10);
+		ssize_t k;
+		FILE *f;
+
+		if (*end || pid <= 0 || pid == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		comm[0] = 0;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		comm[strcspn(comm, "\n")] = 0;
+		if (len <= 15 ? strcmp(comm, name) : strncmp(comm, name, 15))
+			continue;
+		if (len > 15) {
+			const char *base;
+
+			snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+			k = readlink(path, exe, sizeof(exe) - 1);
+			if (k <= 0)
+				continue;
+			exe[k] = 0;
+			base = strrchr(exe, '/');
+			if (strcmp(base ? base + 1 : exe, name))
+				continue;
+		}
+		if (n < max)
+			pids[n] = (pid_t)pid;
+		n++;
+	}
+	closedir(dir);
+	return n;
 }

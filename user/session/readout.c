@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Read-out: kernel maps -> snapshots; reset; the exact-mode ring buffer. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,18 +157,69 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 		fprintf(f, "# probe tid start_ns dur_ns depth cold\n");
 }
 
-int ac_trace_poll(struct ac_trace *t, int timeout_ms)
+/* Waits for records and for the dynamic linkers' reports of a dlopen
+ * (dlwatch.c), which make the next read of the maps due now. */
+static int wait_records(struct ac_trace *t, int timeout_ms)
 {
 	/* new Python functions named, and those outside the globs turned
 	 * off, while the session runs */
 	if (t->py && ac_py_resolve(t))
 		return -ENOMEM;
+	struct pollfd pfd[AC_DLWATCH_MAX + 1];
+	int n, ret;
+
+	if (ac_dlwatch_count(t)) {
+		n = ac_dlwatch_fds(t, pfd, AC_DLWATCH_MAX);
+		if (t->rb) {
+			pfd[n].fd = ring_buffer__epoll_fd(t->rb);
+			pfd[n].events = POLLIN;
+			pfd[n++].revents = 0;
+		}
+		ret = poll(pfd, n, timeout_ms);
+		if (ret < 0)
+			return errno == EINTR ? -EINTR : 0;
+		for (int i = 0; i < ac_dlwatch_count(t); i++) {
+			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				ac_dlwatch_close(t, i);	/* its process exited */
+			else if (pfd[i].revents & POLLIN)
+				t->next_scan_ns = 0;
+		}
+		ac_dlwatch_drain(t);
+		return t->rb ? ring_buffer__consume(t->rb) : 0;
+	}
 	if (!t->rb) {
 		if (timeout_ms > 0)
 			usleep(timeout_ms * 1000);
 		return 0;
 	}
 	return ring_buffer__poll(t->rb, timeout_ms);
+}
+
+/* The wait is cut in slices at each rescan of the maps (objects.c). */
+int ac_trace_poll(struct ac_trace *t, int timeout_ms)
+{
+	__u64 end = ac_ktime_ns() + (__u64)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
+	int got = 0, ret;
+
+	for (;;) {
+		__u64 now = ac_ktime_ns();
+		int slice = now < end ? (int)((end - now + 999999) / 1000000) : 0;
+
+		ac_objects_rescan(t);
+		if (t->auto_objects && t->attached) {
+			now = ac_ktime_ns();
+			if (t->next_scan_ns <= now)
+				slice = 0;
+			else if ((t->next_scan_ns - now) / 1000000 + 1 < (__u64)slice)
+				slice = (t->next_scan_ns - now) / 1000000 + 1;
+		}
+		ret = wait_records(t, slice);
+		if (ret < 0)
+			return ret;
+		got += ret;
+		if (ac_ktime_ns() >= end)
+			return got;
+	}
 }
 
 int ac_trace_reset(struct ac_trace *t)

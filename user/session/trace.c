@@ -64,8 +64,15 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->verbose = o && o->verbose;
 	t->per_site = o && o->per_site_uprobes;
 	t->scope_stacks_fd = o ? o->scope_stacks_fd : 0;
+	t->per_pid = o && o->per_pid;
+	t->no_periodic_rescan = o && o->test_no_periodic_rescan;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
+	t->funcs = o && o->funcs && *o->funcs ? strdup(o->funcs) : NULL;
+	/* the calibration measures USDT pairs; a function's entry traps and
+	 * its return goes through the kernel's trampoline: another cost */
+	if (t->funcs)
+		t->no_compensate = true;
 	if (o && o->binary)
 		t->binary = strdup(o->binary);
 	t->python = o && o->python;
@@ -75,37 +82,97 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	return t;
 }
 
-static int discover(struct ac_trace *t)
+/* What the process is: its executable, as its own namespace names it */
+static void exe_name(const struct ac_trace *t, char *buf, size_t len)
 {
-	char err[256], shown[PATH_MAX];
-	int ret;
+	char link[64];
+	ssize_t n;
 
-	/* messages name the file itself, not /proc/PID/exe */
-	if (!realpath(t->binary, shown))
-		snprintf(shown, sizeof(shown), "%s", t->binary);
-	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
-				 sizeof(err));
-	if (ret == -ENOEXEC)	/* e.g. a shell script that runs the program */
-		return ac_trace_fail(t, ret, "%s: give the program's binary with -b",
-				     err);
-	if (ret)
-		return ac_trace_fail(t, ret, "%s", err);
-	/* the loader's own calibration pair is not the user's */
-	ac_probes_remove_reserved(&t->probes);
-	if (!t->probes.n)
+	snprintf(link, sizeof(link), "/proc/%d/exe", t->pid);
+	n = readlink(link, buf, len - 1);
+	if (n <= 0)
+		snprintf(buf, len, "%s", link);
+	else
+		buf[n] = 0;
+}
+
+static int no_probes(struct ac_trace *t, const char *exe)
+{
+	const char *shown = t->nobjs ? t->objs[0].shown : t->binary;
+	char name[PATH_MAX];
+
+	if (!t->auto_objects)
 		return ac_trace_fail(t, -ENOENT,
 			"no '%s' probes in %s: build it with autocue_usdt.h probes (see autocue-trace --list -b %s)",
 			t->provider, shown, shown);
-	/* with --python the globs are the Python functions' */
-	if (!t->python)
-		ac_probes_filter(&t->probes, t->pattern);
+	if (exe)
+		return ac_trace_fail(t, -ENOENT,
+			"no '%s' probes in %s or the %d libraries it links: build it with autocue_usdt.h probes, or name a library it loads later (dlopen) with -b",
+			t->provider, shown, t->nobjs - 1);
+	exe_name(t, name, sizeof(name));
+	return ac_trace_fail(t, -ENOENT,
+		"no '%s' probes in PID %d: not in %s nor in the %d other objects it maps (autocue-trace --list -p %d; a library it has not loaded yet can be named with -b)",
+		t->provider, t->pid, name, t->nobjs - 1, t->pid);
+}
+
+/* --func matching nothing is an error, naming what was searched */
+static int no_funcs(struct ac_trace *t)
+{
+	int found = 0, dyn = 0;
+
+	for (int i = 0; i < t->nobjs; i++)
+		found += t->objs[i].nfuncs;
+	if (found)
+		return 0;
+	if (!t->auto_objects || t->nobjs == 1)
+		return ac_trace_fail(t, -ENOENT,
+			"no function matching '%s' in %s%s", t->funcs,
+			t->objs[0].shown, t->objs[0].symtab ? "" :
+			": its symbols are stripped (no .symtab; only exported functions are known)");
+	for (int i = 0; i < t->nobjs; i++)
+		dyn += !t->objs[i].symtab;
+	if (!t->pid)	/* a command, not started yet */
+		return ac_trace_fail(t, -ENOENT,
+			"no function matching '%s' in %s or the %d libraries it links (%d of them stripped: exported functions only)",
+			t->funcs, t->objs[0].shown, t->nobjs - 1, dyn);
+	return ac_trace_fail(t, -ENOENT,
+		"no function matching '%s' in the %d objects of PID %d (%d of them stripped: exported functions only)",
+		t->funcs, t->nobjs, t->pid, dyn);
+}
+
+/* exe: a command's executable, when its objects are found by themselves */
+static int discover(struct ac_trace *t, const char *exe)
+{
+	const char *shown;
+	int ret;
+
+	ret = ac_objects_discover(t, exe);
+	if (ret == -ENOEXEC)	/* e.g. a shell script that runs the program */
+		return ac_trace_fail(t, ret, "%s: give the program's binary with -b",
+				     t->err);
+	if (ret)
+		return ret;
+	if (t->funcs && (ret = no_funcs(t)))
+		return ret;
+	if (!ac_trace_known_probe(t, 0))
+		return no_probes(t, exe);
+	shown = ac_trace_nobjects(t) ? ac_trace_object(t, 0, NULL, NULL) :
+				       t->objs[0].shown;
 	if (!t->probes.n)
 		return ac_trace_fail(t, -ENOENT,
 			"no probe in %s matches '%s' (autocue-trace --list -b %s shows them)",
 			shown, t->pattern, shown);
-	if (t->probes.n >= AC_MAX_PROBES - 2)
+	if (t->probes.n >= AC_MAX_PROBES - 2 - AC_SPARE_IDS)
 		return ac_trace_fail(t, -E2BIG, "too many probes (%d) in %s",
-				     t->probes.n, t->binary);
+				     t->probes.n, shown);
+	t->id_cap = t->probes.n + (t->auto_objects ? AC_SPARE_IDS : 0);
+	/* the object the rows come from, or the first of them */
+	if (t->auto_objects) {
+		free(t->binary);
+		t->binary = strdup(shown);
+		if (!t->binary)
+			return ac_trace_fail(t, -ENOMEM, "out of memory");
+	}
 	return 0;
 }
 
@@ -156,7 +223,12 @@ static int discover_python(struct ac_trace *t, const char *cmd_exe)
 			return ac_trace_fail(t, -ENOENT,
 				"PID %d does not map %s: give the executable or a loaded shared library",
 				t->pid, t->binary);
-		ret = discover(t);
+		/* the globs are the Python functions': every autocue probe */
+		char *globs = t->pattern;
+
+		t->pattern = NULL;
+		ret = discover(t, NULL);
+		t->pattern = globs;
 		if (ret)
 			return ret;
 	} else {
@@ -173,68 +245,101 @@ int ac_trace_open_list(pid_t pid, const struct ac_trace_opts *opts,
 		       struct ac_trace **out)
 {
 	struct ac_trace *t = trace_new(opts);
-	char link[64], exe[PATH_MAX], err[256];
+	char name[PATH_MAX];
 	int ret;
 
 	*out = t;
 	if (!t)
 		return -ENOMEM;
 	t->pid = pid;
-	if (!t->binary) {
-		/* the file's own name reads better than /proc/PID/exe */
-		snprintf(link, sizeof(link), "/proc/%d/exe", pid);
-		if (!realpath(link, exe)) {
-			if (errno == ENOENT)
-				return ac_trace_fail(t, -ESRCH,
-					"no process with PID %d", pid);
-			snprintf(exe, sizeof(exe), "%s", link);
-		}
-		t->binary = strdup(exe);
-		if (!t->binary)
-			return ac_trace_fail(t, -ENOMEM, "out of memory");
-	}
-	ret = ac_probes_discover(t->binary, t->provider, &t->probes, err,
-				 sizeof(err));
-	if (ret)
-		return ac_trace_fail(t, ret, "%s", err);
-	ac_probes_remove_reserved(&t->probes);
-	ac_probes_filter(&t->probes, t->pattern);
-	return 0;
+	t->auto_objects = !t->binary;
+	ret = ac_objects_discover(t, NULL);
+	if (ret || t->binary)
+		return ret;
+	/* the object the rows come from first; with none, the executable */
+	if (ac_trace_nobjects(t))
+		snprintf(name, sizeof(name), "%s", ac_trace_object(t, 0, NULL, NULL));
+	else
+		exe_name(t, name, sizeof(name));
+	t->binary = strdup(name);
+	return t->binary ? 0 : ac_trace_fail(t, -ENOMEM, "out of memory");
 }
 
-int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
-		      struct ac_trace **out)
+int ac_trace_open_pids(const pid_t *pids, int n,
+		       const struct ac_trace_opts *opts, struct ac_trace **out)
 {
 	struct ac_trace *t = trace_new(opts);
-	char exe[64];
 	pid_t tgid;
 	int ret;
 
 	*out = t;
 	if (!t)
 		return -ENOMEM;
-	t->pid = pid;
-	if (pid <= 0 || !ac_pid_alive(pid))
-		return ac_trace_fail(t, -ESRCH, "no process with PID %d", pid);
-	tgid = ac_tgid_of(pid);
-	if (tgid > 0 && tgid != pid)
-		return ac_trace_fail(t, -ESRCH,
-			"%d is a thread of process %d: give -p %d (its threads are all traced)",
-			pid, tgid, tgid);
+	if (n < 1)
+		return ac_trace_fail(t, -EINVAL, "no process given");
+	t->pid = pids[0];
+	t->pids = calloc(n, sizeof(*t->pids));
+	if (!t->pids)
+		return ac_trace_fail(t, -ENOMEM, "out of memory");
+	for (int i = 0; i < n; i++) {
+		pid_t pid = pids[i];
+		bool dup = false;
+
+		if (pid <= 0 || !ac_pid_alive(pid))
+			return ac_trace_fail(t, -ESRCH, "no process with PID %d", pid);
+		tgid = ac_tgid_of(pid);
+		if (tgid > 0 && tgid != pid)
+			return ac_trace_fail(t, -ESRCH,
+				"%d is a thread of process %d: give -p %d (its threads are all traced)",
+				pid, tgid, tgid);
+		for (int j = 0; j < t->npids && !dup; j++)
+			dup = t->pids[j] == pid;
+		if (!dup)	/* named twice (a PID and a name): once */
+			t->pids[t->npids++] = pid;
+	}
 	ret = check_privileges(t);
 	if (ret)
 		return ret;
-	if (t->python)
+	if (t->python) {
+		if (t->npids > 1)
+			return ac_trace_fail(t, -EINVAL,
+					     "--python traces one process");
 		return discover_python(t, NULL);
-	if (!t->binary) {
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-		t->binary = strdup(exe);
-	} else if (!ac_maps_binary(pid, t->binary)) {
-		return ac_trace_fail(t, -ENOENT,
-			"PID %d does not map %s: give the executable or a loaded shared library",
-			pid, t->binary);
 	}
-	return discover(t);
+	t->auto_objects = !t->binary;
+	for (int i = 0; t->binary && i < t->npids; i++)
+		if (!ac_maps_binary(t->pids[i], t->binary))
+			return ac_trace_fail(t, -ENOENT,
+				"PID %d does not map %s: give the executable or a loaded shared library",
+				t->pids[i], t->binary);
+	return discover(t, NULL);
+}
+
+int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
+		      struct ac_trace **out)
+{
+	return ac_trace_open_pids(&pid, 1, opts, out);
+}
+
+int ac_trace_npids(const struct ac_trace *t)
+{
+	return t->npids ? t->npids : 1;
+}
+
+pid_t ac_trace_pid_at(const struct ac_trace *t, int i)
+{
+	if (!t->npids)
+		return i ? 0 : t->pid;
+	return i >= 0 && i < t->npids ? t->pids[i] : 0;
+}
+
+/* Any of the processes traced by PID still runs */
+static bool any_alive(const struct ac_trace *t)
+{
+	for (int i = 0; i < ac_trace_npids(t); i++)
+		if (ac_pid_alive(ac_trace_pid_at(t, i)))
+			return true;
+	return false;
 }
 
 /* Finds cmd on PATH the way execvp will. */
@@ -281,15 +386,18 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 	if (!exe)
 		return ac_trace_fail(t, -ENOENT, "command not found: %s", argv[0]);
 	ret = check_privileges(t);
-	if (!ret && t->python)
+	if (!ret && t->python) {
+		/* the interpreter named by the command, or by --python-bin */
 		ret = discover_python(t, exe);
-	if (!t->binary) {
-		t->binary = exe;
-		exe = NULL;
+	} else if (!ret) {
+		t->auto_objects = !t->binary;
+		if (!t->binary) {
+			t->binary = exe;
+			exe = NULL;
+		}
+		ret = discover(t, t->auto_objects ? t->binary : NULL);
 	}
 	free(exe);
-	if (!ret && !t->python)
-		ret = discover(t);
 	if (ret)
 		return ret;
 	t->cmd = strdup(argv[0]);
@@ -360,11 +468,14 @@ static int load_as(struct ac_trace *t, bool multi)
 		return -errno;
 	t->skel = skel;
 	ac_attach_prepare(t, multi);
-	/* ids: 1..n the target's probes, then --python's functions, the
-	 * last one calibration, 0 unused */
-	t->nids = t->probes.n + ac_py_ids(t) + 2;
+	/* ids: 1..n the target's probes, then those kept for objects found
+	 * later, then --python's functions, the last one calibration; 0
+	 * unused */
+	t->nids = t->id_cap + ac_py_ids(t) + 2;
 	t->nbuckets = AC_NBUCKETS(t->shift);
-	skel->rodata->targ_tgid = t->pid;
+	/* several processes: each link filters its own (the kernel checks
+	 * the link's process before the program runs) */
+	skel->rodata->targ_tgid = t->npids > 1 ? 0 : t->pid;
 	skel->rodata->calib_tgid = getpid();
 	skel->rodata->calib_id = t->nids - 1;
 	ac_pidns(&skel->rodata->pidns_dev, &skel->rodata->pidns_ino);
@@ -501,16 +612,19 @@ static int attach(struct ac_trace *t, bool multi)
 	 * (its /proc/PID/exe goes, or the kernel no longer finds the PID),
 	 * ends the session as any exit does, with the report of what was
 	 * recorded: nothing */
-	if (!t->own_child && !ac_pid_alive(t->pid))
+	if (!t->own_child && !any_alive(t))
 		return tracee_gone(t);
-	ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p, t->probes.n,
-			       1);
+	ret = ac_objects_attach(t, NULL);
 	if (!ret && t->python)
 		ret = ac_py_attach(t);
-	if (ret && !t->own_child && !ac_pid_alive(t->pid))
+	if (ret && !t->own_child && !any_alive(t))
 		return tracee_gone(t);
 	if (ret)
 		return ret;
+	t->attached = true;
+	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
+			  ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
+	ac_dlwatch_start(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	ret = release_child(t);
 	return ret ? ret : exec_result(t);
@@ -553,18 +667,7 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 	/* the calibration pair's link goes too, and comes back after */
 	ac_recal_stop(t);
 	ac_detach_all(t);
-	for (int i = 0; i < t->probes.n && !ret; i++) {
-		int j = i;
-
-		if (!keep[i])
-			continue;
-		/* a run of kept probes: ids i+1..j, in one link a side */
-		while (j + 1 < t->probes.n && keep[j + 1])
-			j++;
-		ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p + i,
-				       j - i + 1, i + 1);
-		i = j;
-	}
+	ret = ac_objects_attach(t, keep);
 	if (!ret)
 		ret = ac_calibration_reattach(t);
 	if (!ret)
@@ -588,13 +691,21 @@ int ac_trace_set_test_hit_delay(struct ac_trace *t, unsigned ns)
 
 long long ac_trace_cpu_ns(const struct ac_trace *t)
 {
-	return ac_proc_cpu_ns(t->pid);
+	long long sum = 0, ns;
+	int alive = 0;
+
+	for (int i = 0; i < ac_trace_npids(t); i++)
+		if ((ns = ac_proc_cpu_ns(ac_trace_pid_at(t, i))) >= 0) {
+			sum += ns;
+			alive++;
+		}
+	return alive ? sum : -1;
 }
 
 bool ac_trace_alive(struct ac_trace *t, int *status)
 {
 	if (!t->own_child)
-		return ac_pid_alive(t->pid);
+		return any_alive(t);
 	if (!t->reaped && waitpid(t->pid, &t->child_status, WNOHANG) == t->pid)
 		t->reaped = true;
 	if (status)
@@ -634,6 +745,8 @@ void ac_trace_close(struct ac_trace *t)
 	ac_py_free(t);
 	autocue_bpf__destroy(t->skel);
 	ac_probes_free(&t->probes);
+	ac_dlwatch_free(t);
+	ac_objects_free(t);
 	if (t->exec_fd >= 0)
 		close(t->exec_fd);
 	free(t->cmd);
@@ -644,5 +757,7 @@ void ac_trace_close(struct ac_trace *t)
 	free(t->pattern);
 	ac_calibration_free(t);
 	pthread_mutex_destroy(&t->cal_lock);
+	free(t->funcs);
+	free(t->pids);
 	free(t);
 }

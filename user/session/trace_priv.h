@@ -17,9 +17,50 @@ struct ac_cal;
 struct ac_recal;
 struct ac_py;
 
+/* One ELF object of the traced process that may carry probes: the
+ * executable, a shared library, one named by -b. */
+struct ac_object {
+	pid_t pid;		/* the process that maps it (0: a command's) */
+	char *shown;		/* its path as the process sees it */
+	char *path;		/* what the tracer opens and attaches: through
+				 * /proc/PID/root for a running process */
+	unsigned long long dev, ino;	/* tells a mapping already known */
+	struct ac_probe_set probes;	/* all of its probes, unfiltered */
+	__u32 *ids;		/* each one's id; 0: not traced (--probes,
+				 * or no id left for a late object) */
+	int nsel;		/* probes with an id */
+	bool late;		/* found after the attach (dlopen) */
+	bool symtab;		/* --func: it has .symtab (not stripped) */
+	int nfuncs;		/* --func: functions of it matching */
+	int attach_err;		/* -errno when its late attach failed */
+};
+
+/* ids kept free for probes of objects found after the attach, when the
+ * objects are found by themselves (no -b): the maps are sized at load */
+#define AC_SPARE_IDS 32
+/* how often the maps of a traced process are read again for new objects
+ * (at once, too, when its dynamic linker reports a dlopen: dlwatch.c) */
+#define AC_RESCAN_MS 20
+#define AC_DLWATCH_MAX 256	/* processes whose dlopens wake the tracer */
+struct ac_dlwatch;
+struct pollfd;
+
 struct ac_trace {
 	struct autocue_bpf *skel;
-	struct ac_probe_set probes;	/* probe id = index + 1 */
+	struct ac_probe_set probes;	/* probe id = index + 1; the traced
+					 * ones of every object, merged */
+	struct ac_object *objs;
+	int nobjs;
+	bool auto_objects;	/* no -b: every object the process maps */
+	pid_t *pids;		/* the processes traced (-p), pids[0] == pid */
+	int npids;
+	bool per_pid;		/* a row per process and probe: NAME[PID] */
+	__u32 id_cap;		/* ids 1..id_cap are the target's */
+	__u64 next_scan_ns;	/* auto_objects: next read of the maps */
+	bool attached;
+	int no_room;		/* probes of late objects left without an id */
+	struct ac_dlwatch *dlwatch;
+	bool no_periodic_rescan;	/* test-only: dlwatch's wake-ups alone */
 	char *binary;
 	pid_t pid;
 	bool own_child;		/* started by ac_trace_open_cmd */
@@ -30,6 +71,7 @@ struct ac_trace {
 	int exec_fd;		/* read end: the child's errno if exec fails */
 	char *cmd;		/* what the child runs (argv[0]) */
 	char *provider, *pattern;
+	char *funcs;		/* --func globs; NULL: none */
 	int shift, max_paths;
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
 	bool no_compensate, raw, no_paths;
@@ -73,6 +115,22 @@ int ac_trace_fail(struct ac_trace *t, int ret, const char *fmt, ...)
 void ac_attach_prepare(struct ac_trace *t, bool multi);
 int ac_attach_probes(struct ac_trace *t, pid_t pid, const char *binary,
 		     const struct ac_probe *probes, int n, __u32 first_id);
+/* the same with an id for each probe */
+int ac_attach_probes_ids(struct ac_trace *t, pid_t pid, const char *binary,
+			 const struct ac_probe *probes, int n,
+			 const __u32 *ids);
+/* objects.c: the objects of the process and their probes */
+int ac_objects_discover(struct ac_trace *t, const char *exe);
+int ac_objects_attach(struct ac_trace *t, const bool *keep);
+void ac_objects_rescan(struct ac_trace *t);
+void ac_objects_free(struct ac_trace *t);
+/* dlwatch.c: the dynamic linkers' r_brk of the traced processes */
+void ac_dlwatch_start(struct ac_trace *t);
+int ac_dlwatch_count(const struct ac_trace *t);
+int ac_dlwatch_fds(const struct ac_trace *t, struct pollfd *pfd, int max);
+void ac_dlwatch_drain(struct ac_trace *t);
+void ac_dlwatch_close(struct ac_trace *t, int i);
+void ac_dlwatch_free(struct ac_trace *t);
 void ac_detach_all(struct ac_trace *t);
 bool ac_attach_unsupported(int err);
 struct ac_prewarm *ac_prewarm_start(void);

@@ -70,7 +70,7 @@ static struct ac_probe *probe_get(struct ac_probe_set *set, const char *name,
 }
 
 /* A note's pc is a virtual address; uprobes want a file offset. */
-static int vaddr_to_off(Elf *elf, uint64_t vaddr, uint64_t *off)
+int ac_elf_vaddr_to_off(Elf *elf, uint64_t vaddr, uint64_t *off)
 {
 	size_t n;
 	GElf_Phdr ph;
@@ -140,7 +140,7 @@ static int add_note(struct ac_probe_set *set, Elf *elf, const char *desc,
 	/* prelink may have moved the binary after the notes were written */
 	if (have_base && base)
 		pc += base_sec - base;
-	if (vaddr_to_off(elf, pc, &off))
+	if (ac_elf_vaddr_to_off(elf, pc, &off))
 		return 0;
 
 	len = strlen(name);
@@ -301,11 +301,14 @@ cleanup:
 
 /* Selected: matched by a glob (or no glob but "!" ones given) and by no
  * "!GLOB", so "!word_*" means every probe but those. */
-static bool matches(const char *name, const char *patterns)
+bool ac_probes_match(const char *name, const char *patterns)
 {
-	char *copy = strdup(patterns), *save = NULL, *pat;
+	char *copy, *save = NULL, *pat;
 	bool hit = false, positive = false, excluded = false;
 
+	if (!patterns || !*patterns)
+		return true;
+	copy = strdup(patterns);
 	if (!copy)
 		return true;
 	for (pat = strtok_r(copy, ",", &save); pat;
@@ -319,11 +322,6 @@ static bool matches(const char *name, const char *patterns)
 	}
 	free(copy);
 	return (hit || !positive) && !excluded;
-}
-
-bool ac_probes_match(const char *name, const char *patterns)
-{
-	return !patterns || !*patterns || matches(name, patterns);
 }
 
 static void probe_free(struct ac_probe *p)
@@ -340,7 +338,7 @@ void ac_probes_filter(struct ac_probe_set *set, const char *patterns)
 	if (!patterns || !*patterns)
 		return;
 	for (int i = 0; i < set->n; i++) {
-		if (matches(set->p[i].name, patterns))
+		if (ac_probes_match(set->p[i].name, patterns))
 			set->p[kept++] = set->p[i];
 		else
 			probe_free(&set->p[i]);
@@ -376,6 +374,67 @@ bool ac_probes_mostly_classic(const struct ac_probe_set *set)
 		all += set->p[i].entry.n + set->p[i].ret.n;
 	}
 	return 2 * classic > all;
+}
+
+static int sites_append(struct ac_sites *d, const struct ac_sites *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (sites_add(d, s->off[i]))
+			return -ENOMEM;
+	d->nclassic += s->nclassic;
+	return 0;
+}
+
+int ac_probes_merge(struct ac_probe_set *dst, const struct ac_probe_set *src,
+		    int *idx)
+{
+	for (int i = 0; i < src->n; i++) {
+		const struct ac_probe *s = &src->p[i];
+		struct ac_probe *d = probe_get(dst, s->name, strlen(s->name));
+
+		if (!d || sites_append(&d->entry, &s->entry) ||
+		    sites_append(&d->ret, &s->ret))
+			return -ENOMEM;
+		idx[i] = d - dst->p;
+	}
+	for (int i = 0; i < src->nunpaired; i++) {
+		char **u;
+		bool known = false;
+
+		for (int j = 0; j < dst->nunpaired && !known; j++)
+			known = !strcmp(dst->unpaired[j], src->unpaired[i]);
+		if (known)
+			continue;
+		u = realloc(dst->unpaired, (dst->nunpaired + 1) * sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+		dst->unpaired = u;
+		u[dst->nunpaired] = strdup(src->unpaired[i]);
+		if (!u[dst->nunpaired])
+			return -ENOMEM;
+		dst->nunpaired++;
+	}
+	return 0;
+}
+
+void ac_probes_sort(struct ac_probe_set *set)
+{
+	if (set->n)
+		qsort(set->p, set->n, sizeof(*set->p), by_name);
+}
+
+void ac_probes_truncate(struct ac_probe_set *set, int n)
+{
+	while (set->n > n)
+		probe_free(&set->p[--set->n]);
+}
+
+int ac_probes_index(const struct ac_probe_set *set, const char *name)
+{
+	for (int i = 0; i < set->n; i++)
+		if (!strcmp(set->p[i].name, name))
+			return i;
+	return -1;
 }
 
 void ac_probes_free(struct ac_probe_set *set)

@@ -15,8 +15,11 @@ struct ac_sites {
 };
 
 struct ac_probe {
-	char *name;		/* X of X__entry / X__return */
+	char *name;		/* X of X__entry / X__return, or a function */
 	struct ac_sites entry, ret;
+	/* a function (--func, symbols.c): entry is its first instruction,
+	 * and ret the same address, for a return probe (uretprobe) */
+	bool func;
 };
 
 struct ac_probe_set {
@@ -34,6 +37,9 @@ struct ac_probe_set {
  * probes yields n == 0. */
 int ac_probes_discover(const char *path, const char *provider,
 		       struct ac_probe_set *out, char *err, size_t errlen);
+/* A virtual address of elf's as a file offset (uprobes want offsets) */
+struct Elf;
+int ac_elf_vaddr_to_off(struct Elf *elf, uint64_t vaddr, uint64_t *off);
 /* Names the loader's own calibration pairs use; not the user's probes. */
 void ac_probes_remove_reserved(struct ac_probe_set *set);
 /* Most sites are the classic 1-byte form (cost calibration follows). */
@@ -43,6 +49,16 @@ void ac_probes_filter(struct ac_probe_set *set, const char *patterns);
 /* name passes that filter (NULL or "": everything does) */
 bool ac_probes_match(const char *name, const char *patterns);
 void ac_probes_remove(struct ac_probe_set *set, const char *name);
+/* keeps the first n probes */
+void ac_probes_truncate(struct ac_probe_set *set, int n);
+/* Adds src's probes to dst: a name dst has gains src's sites, a new one
+ * goes at the end (indices already handed out stay); idx[i] is then
+ * src->p[i]'s index in dst. Unpaired names join dst's, once. 0 or
+ * -ENOMEM. */
+int ac_probes_merge(struct ac_probe_set *dst, const struct ac_probe_set *src,
+		    int *idx);
+void ac_probes_sort(struct ac_probe_set *set);	/* by name */
+int ac_probes_index(const struct ac_probe_set *set, const char *name);
 void ac_probes_free(struct ac_probe_set *set);
 
 #endif /* AUTOCUE_PROBES_H */
