@@ -60,7 +60,7 @@ int ac_metrics_buckets_parse(const char *arg, struct ac_metrics_buckets *b,
 	b->bits = (int)bits;
 	if (min) {
 		if (parse_dur_ns(min, &lo) || parse_dur_ns(max, &hi) ||
-		    hi > (double)(1ULL << (AC_MAX_EXP + 1)))
+		    hi <= lo || hi > (double)(1ULL << (AC_MAX_EXP + 1)))
 			goto bad;
 		/* out to the powers of two around them */
 		b->min_exp = (int)floor(log2(lo));
