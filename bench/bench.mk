@@ -62,3 +62,25 @@ BENCH_TARGETS += bench-accuracy
 .PHONY: soak
 soak: $(BENCH_DIR)/overhead_target $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) sh bench/soak.sh
+
+# the tracker (issue #9: every benchmark lives in bench/): its operations
+# on a long script, and a whole session against the reference's run
+$(BENCH_DIR)/bench_tracker: bench/bench_tracker.c $(BUILD)/libautocue.a
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue.a $(TRACKER_LIBS) -lm -o $@
+
+.PHONY: bench-tracker
+bench-tracker: $(BENCH_DIR)/bench_tracker
+	$(Q)$< $(SHARED)/conformance/scripts/long_script.md \
+		$(SHARED)/conformance/sessions/long_script__clean__1.events.jsonl
+
+BENCH_TARGETS += bench-tracker
+
+# A whole noisy session, whole process, against the reference's whole run
+# (AUTOCUE_REF=an Autocue checkout; skipped with a message without one).
+.PHONY: bench-replay
+bench-replay: $(BUILD)/autocue-replay $(BUILD)/gen-session
+	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) sh bench/replay_vs_reference.sh
+
+BENCH_TARGETS += bench-replay

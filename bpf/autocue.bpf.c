@@ -15,6 +15,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 targ_tgid = 0;	/* 0: any process */
 const volatile __u32 calib_tgid = 0;	/* the loader, while calibrating */
+const volatile __u32 calib_id = 0;	/* the calibration pair's probe id */
 /* The loader's pid namespace when it is not the initial one (a container):
  * its PIDs are not the kernel's global ones. 0: the initial namespace. */
 const volatile __u64 pidns_dev = 0;
@@ -23,10 +24,13 @@ const volatile __u32 hist_shift = AC_DEFAULT_SHIFT;
 const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
 const volatile bool fold_paths = true;
 const volatile bool raw_events = false;
-/* Test-only: each hit spends this much more in the programs, a quarter at
- * each side of both timestamps, as a dearer host's trap would (half of it
- * inside the call's own time). Lets one host test the others. */
-const volatile __u32 test_hit_delay_ns = 0;
+/* Test-only: each hit spends test_hit_delay_ns more in the programs, a
+ * quarter at each side of both timestamps, as a dearer host's trap would
+ * (half of it inside the call's own time). Lets one host test the others.
+ * The knob exists only when asked for at load (the verifier drops it
+ * otherwise); its value may change mid-session, as a host's cost does. */
+const volatile bool test_knob = false;
+__u32 test_hit_delay_ns = 0;
 
 /* Probe cost, measured by the loader once the programs run: pair_ns is what
  * one traced call adds to any enclosing measurement, inner_ns the part of it
@@ -179,10 +183,14 @@ static long spin_cb(__u64 i, void *ctx)
 static __always_inline void test_delay(void)
 {
 	__u64 until;
+	__u32 d;
 
-	if (!test_hit_delay_ns)
+	if (!test_knob)
 		return;
-	until = bpf_ktime_get_ns() + test_hit_delay_ns / 4;
+	d = *(volatile __u32 *)&test_hit_delay_ns;
+	if (!d)
+		return;
+	until = bpf_ktime_get_ns() + d / 4;
 	bpf_loop(1 << 20, spin_cb, &until, 0);
 }
 
@@ -370,7 +378,8 @@ int ac_return(struct pt_regs *ctx)
 
 	f = &ts->f[top];
 	raw = now - f->start;
-	dur = sub_sat(raw, inner_ns + f->desc * pair_ns);
+	/* the calibration measures what is subtracted: never from its own */
+	dur = id == calib_id ? raw : sub_sat(raw, inner_ns + f->desc * pair_ns);
 	self = sub_sat(dur, f->child_ns);
 	if (top > 0) {
 		parent = &ts->f[(top - 1) & (AC_MAX_DEPTH - 1)];
@@ -383,9 +392,10 @@ int ac_return(struct pt_regs *ctx)
 		record_cold(id, dur);
 	else
 		record_stat(id, dur, f->desc);
-	if (fold_paths)
+	/* the loader's calibration calls are no path or call of the target */
+	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);
-	if (raw_events)
+	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
 	if (cold_hit(id * 2 + 1))

@@ -25,27 +25,6 @@ $(BUILD)/autocue-replay: $(BUILD)/tracker/replay.o $(BUILD)/libautocue.a
 ALL_TARGETS += $(BUILD)/autocue-replay
 INSTALL_BINS += $(BUILD)/autocue-replay
 
-# Speed claims live here, not in the unit tests.
-$(BUILD)/tests/bench/bench_tracker: tests/bench/bench_tracker.c $(BUILD)/libautocue.a
-	$(call msg,CCLD,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< $(BUILD)/libautocue.a $(TRACKER_LIBS) -lm -o $@
-
-.PHONY: bench-tracker
-bench-tracker: $(BUILD)/tests/bench/bench_tracker
-	$(Q)$< $(SHARED)/conformance/scripts/long_script.md \
-		$(SHARED)/conformance/sessions/long_script__clean__1.events.jsonl
-
-BENCH_TARGETS += bench-tracker
-
-# A whole noisy session, whole process, against the reference's whole run
-# (AUTOCUE_REF=an Autocue checkout; skipped with a message without one).
-.PHONY: bench-replay
-bench-replay: $(BUILD)/autocue-replay $(BUILD)/gen-session
-	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) sh tests/bench/replay_vs_reference.sh
-
-BENCH_TARGETS += bench-replay
-
 # libautocue + autocue-replay with every probe compiled out, with exactly the
 # main build's flags otherwise (`make BUILD=... CFLAGS=...` would drop the
 # flags the Makefile appends to CFLAGS): the unattached-cost benchmark and

@@ -124,6 +124,9 @@ struct ac_snapshot {
 	double pair_busy_ns;	/* around code touching many pages: with
 				 * pair_tight_ns, the range of what a traced
 				 * call costs its callers */
+	double pair_spread_ns;	/* how far pair_ns moved over the
+				 * calibration's rounds (~0.1 s): the larger
+				 * side of their middle half */
 	/* How far one compensated duration can be off: the spread of the
 	 * probe cost inside a call, at least a quarter of it. A value below
 	 * it cannot be told from zero: writers show it as the bound
@@ -199,6 +202,9 @@ const char *ac_trace_attach_kind(const struct ac_trace *t);
  * false, attaches the rest anew and resets: for --max-overhead, after a
  * first phase. 0 or -errno. */
 int ac_trace_keep_probes(struct ac_trace *t, const bool *keep);
+/* Test-only: change test_hit_delay_ns mid-session, as a host's probe cost
+ * may change; only for a session opened with a nonzero one. */
+int ac_trace_set_test_hit_delay(struct ac_trace *t, unsigned ns);
 /* CPU time the traced process has used so far (every thread), ns; -1 when
  * it is gone. */
 long long ac_trace_cpu_ns(const struct ac_trace *t);

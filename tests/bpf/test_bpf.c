@@ -348,6 +348,66 @@ static void test_percentiles_within_stated_error(void **state)
 		attempts(percentiles, &delays[i]);
 }
 
+/* A host's probe cost moves during a session (seen: 10 us a pair, then
+ * 14.6 us seconds later). Here every hit becomes 8 us dearer halfway: the
+ * calls after the change still read their own time within the error the
+ * trace states, because the calibration goes on while the target runs.
+ * With the first calibration's values alone they would read ~4 us long
+ * (half the added cost lands inside a call), past the stated error. */
+static bool cost_change(const void *arg)
+{
+	enum { N = 400 };
+	static uint64_t own[N];
+	struct ac_trace_opts o = { .probes = "timed",
+				   .test_hit_delay_ns = 1000 };
+	struct ac_trace *t = trace_pid(getpid(), &o);
+	struct ac_snapshot *s;
+	const struct ac_probe_stats *p;
+	struct timespec a, b;
+	double exact, est, tol;
+	bool ok;
+
+	for (int i = 0; i < N; i++)
+		timed(20000);
+	assert_int_equal(ac_trace_set_test_hit_delay(t, 9000), 0);
+	/* the target goes on calling: the passes see the new cost */
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		timed(20000);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000000000LL +
+		 (b.tv_nsec - a.tv_nsec) < 600000000LL);
+	ac_trace_reset(t);
+	for (int i = 0; i < N; i++)
+		own[i] = timed(20000);
+	s = ac_trace_snapshot(t);
+	print_message("after the change: probe cost %.0f ns a pair, %.0f ns "
+		      "inside a call, resolution %.0f ns\n", s->pair_ns,
+		      s->inner_ns, s->resolution_ns);
+	/* the median: what compensation moves (the tails are the host's) */
+	p = ac_snapshot_find(s, "timed");
+	assert_int_equal(p->count, N);
+	qsort(own, N, sizeof(*own), cmp_u64);
+	exact = exact_rank(own, N, 0.5);
+	est = ac_probe_hist_percentile(p, 0.5);
+	tol = exact / (2 << p->shift) + s->resolution_ns;
+	print_message("median: histogram %.0f ns, in-process %.0f ns "
+		      "(stated +- %.0f)\n", est, exact, tol);
+	ok = fabs(est - exact) <= tol;
+	if (!ok)
+		snprintf(why, sizeof(why), "median after a cost change: "
+			 "histogram %.0f ns, in-process %.0f ns (+- %.0f)",
+			 est, exact, tol);
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+	return ok;
+}
+
+static void test_compensation_follows_cost_change(void **state)
+{
+	attempts(cost_change, NULL);
+}
+
 /* What the target measured itself in-process (-x: medians of its busy-waits
  * of 1 us .. 10 ms, and outer: 10 us of its own plus three traced 20 us
  * calls) beside the medians of the trace's histograms, and how far apart
@@ -932,6 +992,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_command_counts_and_paths),
 		cmocka_unit_test(test_percentiles_within_stated_error),
+		cmocka_unit_test(test_compensation_follows_cost_change),
 		cmocka_unit_test(test_known_durations),
 		cmocka_unit_test(test_known_durations_classic_sites),
 		cmocka_unit_test(test_known_durations_dear_probes),

@@ -278,6 +278,7 @@ static struct json_object *new_compensation(const struct ac_snapshot *s)
 	    add(o, "inner_ns", new_fixed(s->inner_ns, 1)) ||
 	    add(o, "pair_tight_ns", new_fixed(s->pair_tight_ns, 1)) ||
 	    add(o, "pair_busy_ns", new_fixed(s->pair_busy_ns, 1)) ||
+	    add(o, "pair_spread_ns", new_fixed(s->pair_spread_ns, 1)) ||
 	    add(o, "resolution_ns", new_fixed(s->resolution_ns, 1))) {
 		json_object_put(o);
 		return NULL;

@@ -98,12 +98,16 @@ double ac_probe_beneath_ns(const struct ac_snapshot *s,
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 				 const struct ac_probe_stats *p)
 {
+	/* what the code around a call changes, or what time does */
 	double up = s->pair_busy_ns - s->pair_ns;
 	double down = s->pair_ns - s->pair_tight_ns;
+	double e = up > down ? up : down;
 
 	if (!s->compensated)
 		return 0;
-	return (double)p->desc * (up > down ? up : down > 0 ? down : 0);
+	if (s->pair_spread_ns > e)
+		e = s->pair_spread_ns;
+	return (double)p->desc * (e > 0 ? e : 0);
 }
 
 double ac_snapshot_bound_ns(const struct ac_snapshot *s)

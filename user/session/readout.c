@@ -292,11 +292,14 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 			(now.tv_nsec - t->t0.tv_nsec) / 1e9;
 	s->precision = t->shift;
 	s->compensated = !t->no_compensate;
+	pthread_mutex_lock(&t->cal_lock);
 	s->pair_ns = t->pair_ns;
 	s->inner_ns = t->inner_ns;
+	s->pair_spread_ns = t->pair_spread_ns;
+	s->resolution_ns = t->resolution_ns;
+	pthread_mutex_unlock(&t->cal_lock);
 	s->pair_tight_ns = t->pair_tight_ns;
 	s->pair_busy_ns = t->pair_busy_ns;
-	s->resolution_ns = t->resolution_ns;
 	/* one list (autocue_lost.h) numbers both */
 	_Static_assert((int)AC_LOST_NR == (int)AC_DROP_NR, "lost-event lists differ");
 	for (int i = 0; i < AC_LOST_NR; i++)

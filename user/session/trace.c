@@ -53,6 +53,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 		return NULL;
 	t->go_fd = -1;
 	t->exec_fd = -1;
+	pthread_mutex_init(&t->cal_lock, NULL);
 	t->shift = o && o->precision ? o->precision : AC_DEFAULT_SHIFT;
 	t->max_paths = o && o->max_paths > 0 ? o->max_paths : DEFAULT_MAX_PATHS;
 	t->no_compensate = o && o->no_compensate;
@@ -291,6 +292,7 @@ static int load_as(struct ac_trace *t, bool multi)
 	t->nbuckets = AC_NBUCKETS(t->shift);
 	skel->rodata->targ_tgid = t->pid;
 	skel->rodata->calib_tgid = getpid();
+	skel->rodata->calib_id = t->nids - 1;
 	ac_pidns(&skel->rodata->pidns_dev, &skel->rodata->pidns_ino);
 	skel->rodata->hist_shift = t->shift;
 	skel->rodata->nbuckets = t->nbuckets;
@@ -300,7 +302,8 @@ static int load_as(struct ac_trace *t, bool multi)
 	bpf_map__set_max_entries(skel->maps.hists, t->nids * t->nbuckets);
 	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);
 	bpf_map__set_max_entries(skel->maps.site_hits, 2 * t->nids);
-	skel->rodata->test_hit_delay_ns = t->test_hit_delay_ns;
+	skel->rodata->test_knob = t->test_hit_delay_ns != 0;
+	skel->bss->test_hit_delay_ns = t->test_hit_delay_ns;
 	/* 4 MiB holds ~130k records: 65 ms at the fastest probe rate, and
 	 * the reader wakes on every record; 16 MiB cost 4 ms of start-up */
 	if (t->raw)
@@ -446,6 +449,8 @@ int ac_trace_attach(struct ac_trace *t)
 		ret = attach(t, false);
 	}
 	ac_prewarm_release(t->prewarm);
+	if (!ret && !t->exited_early)
+		ret = ac_recal_start(t);
 	return ret;
 }
 
@@ -453,7 +458,8 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 {
 	int ret = 0;
 
-	/* the calibration pair's link goes too: nothing calls it again */
+	/* the calibration pair's link goes too, and comes back after */
+	ac_recal_stop(t);
 	ac_detach_all(t);
 	for (int i = 0; i < t->probes.n && !ret; i++) {
 		int j = i;
@@ -468,12 +474,24 @@ int ac_trace_keep_probes(struct ac_trace *t, const bool *keep)
 		i = j;
 	}
 	if (!ret)
+		ret = ac_calibration_reattach(t);
+	if (!ret)
+		ret = ac_recal_start(t);
+	if (!ret)
 		ret = ac_sites_cold_again(t);
 	/* calls open across the swap hold it: cold */
 	t->skel->bss->cold_before_ns = ac_ktime_ns();
 	if (ret && !*t->err)
 		ac_trace_fail(t, ret, "cannot re-attach: %s", strerror(-ret));
 	return ret ? ret : ac_trace_reset(t);
+}
+
+int ac_trace_set_test_hit_delay(struct ac_trace *t, unsigned ns)
+{
+	if (!t->test_hit_delay_ns || !t->skel)
+		return ac_trace_fail(t, -EINVAL, "the test knob was not asked for at open");
+	t->skel->bss->test_hit_delay_ns = ns;
+	return 0;
 }
 
 long long ac_trace_cpu_ns(const struct ac_trace *t)
@@ -496,6 +514,7 @@ void ac_trace_close(struct ac_trace *t)
 {
 	if (!t)
 		return;
+	ac_recal_free(t);
 	ac_detach_all(t);
 	if (t->own_child) {
 		/* never started: closing the pipe makes it exit */
@@ -527,5 +546,7 @@ void ac_trace_close(struct ac_trace *t)
 	free(t->binary);
 	free(t->provider);
 	free(t->pattern);
+	ac_calibration_free(t);
+	pthread_mutex_destroy(&t->cal_lock);
 	free(t);
 }

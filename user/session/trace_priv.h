@@ -5,6 +5,7 @@
 #define AUTOCUE_TRACE_PRIV_H
 
 #include <linux/types.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <time.h>
 #include "autocue.h"
@@ -12,6 +13,8 @@
 #include "probes.h"
 
 struct ac_exact;
+struct ac_cal;
+struct ac_recal;
 
 struct ac_trace {
 	struct autocue_bpf *skel;
@@ -47,7 +50,12 @@ struct ac_trace {
 	double pair_ns, inner_ns;
 	double pair_tight_ns;	/* in a loop that touches no memory */
 	double pair_busy_ns;	/* around code that touches 512 pages */
+	double pair_spread_ns;	/* how far pair_ns moved over the rounds */
 	double resolution_ns;	/* calibration noise; 0 uncompensated */
+	struct ac_cal *cal;	/* what the calibration passes need */
+	struct ac_recal *recal;	/* the thread that takes them */
+	pthread_mutex_t cal_lock;	/* guards pair_ns, inner_ns, pair_spread_ns,
+				 * resolution_ns */
 	struct timespec t0;
 	char err[512];
 };
@@ -63,6 +71,13 @@ struct ac_prewarm *ac_prewarm_start(void);
 void ac_prewarm_release(struct ac_prewarm *p);
 void ac_prewarm_free(struct ac_prewarm *p);
 int ac_calibrate(struct ac_trace *t);
+int ac_calibration_pass(struct ac_trace *t, double *pair, double *inner);
+int ac_calibration_reattach(struct ac_trace *t);
+void ac_calibration_free(struct ac_trace *t);
+/* recalibrate.c: passes while the target runs */
+int ac_recal_start(struct ac_trace *t);
+void ac_recal_stop(struct ac_trace *t);
+void ac_recal_free(struct ac_trace *t);
 int ac_readout_init(struct ac_trace *t);
 void ac_readout_fini(struct ac_trace *t);
 void ac_stats_clear(struct ac_trace *t, __u32 id);

@@ -17,7 +17,7 @@
 #include "tracker.h"
 
 #define REF_OUT_OF_MEMORY() exit(1)
-#include "../common/reference_workloads.h"
+#include "../tests/common/reference_workloads.h"
 
 struct samples {
 	double *v;
