@@ -22,6 +22,8 @@
 	/* an exact-mode record lost */					\
 	X(RAW_RECORD, "raw records lost", "raw_records_lost")		\
 	/* no per-thread stack could be made */				\
-	X(NO_STORAGE, "no thread storage", "no_thread_storage")
+	X(NO_STORAGE, "no thread storage", "no_thread_storage")		\
+	/* per-process statistics full (--max-series) */		\
+	X(PROC_FULL, "per-process series full", "per_process_full")
 
 #endif /* AUTOCUE_LOST_H */

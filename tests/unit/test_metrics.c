@@ -103,7 +103,7 @@ static int setup(void **state)
 						 fx->probes, true };
 	fx->info = (struct ac_metrics_info){
 		.binary = "/opt/my \"app\"", .nprocs = 2, .procs = fx->procs,
-		.tracer_cpu_s = 0.25, .series_dropped = 1,
+		.tracer_cpu_s = 0.25,
 	};
 	assert_int_equal(ac_metrics_buckets_parse("3", &fx->b, NULL, 0), 0);
 	strcpy(fx->dir, "/tmp/ac-metrics-XXXXXX");
@@ -294,7 +294,6 @@ static void test_labels_and_tracer(void **state)
 	assert_true(sample(text, "autocue_probe_cost_seconds{binary=\"/opt/my \\\"app\\\"\"}") == 3e-6);
 	assert_true(sample(text, "autocue_attached_probes{binary=\"/opt/my \\\"app\\\"\"}") == NPROBES);
 	assert_true(sample(text, "autocue_bucket_error_ratio{binary=\"/opt/my \\\"app\\\"\"}") == 0.125);
-	assert_true(sample(text, "autocue_series_dropped_total{binary=\"/opt/my \\\"app\\\"\"}") == 1);
 	assert_true(sample(text, "autocue_tracer_cpu_seconds_total{binary=\"/opt/my \\\"app\\\"\"}") == 0.25);
 	free(text);
 }

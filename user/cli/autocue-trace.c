@@ -53,6 +53,7 @@ static const char doc[] =
 "\n"
 "USAGE: autocue-trace -p PID [OPTIONS]\n"
 "       autocue-trace [OPTIONS] -- CMD [ARGS...]\n"
+"       autocue-trace -b BINARY [OPTIONS]     (every process running BINARY)\n"
 "       autocue-trace --list (-p PID | -b BINARY)\n"
 "\n"
 "EXAMPLES:\n"
@@ -62,6 +63,7 @@ static const char doc[] =
 "    autocue-trace -p 1234 --assert 'tracker_update_partial:p95<20ms'\n"
 "    autocue-trace --list -b ./app           # probe pairs in a binary\n"
 "    autocue-trace -p 1234 --listen 9464     # Prometheus metrics on 127.0.0.1:9464\n"
+"    autocue-trace -b /usr/bin/app --listen 9464  # every process of app, per PID\n"
 "\n"
 "Exit status: 0, 1 on errors, 3 when an assertion fails.";
 
@@ -70,6 +72,7 @@ enum {
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_LISTEN, OPT_BUCKETS,
+	OPT_MAX_SERIES,
 };
 
 static const struct argp_option opts[] = {
@@ -100,6 +103,8 @@ static const struct argp_option opts[] = {
 	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (default ADDR 127.0.0.1; 0.0.0.0 only if given); no tables unless -i", 3 },
 	{ "buckets", OPT_BUCKETS, "BITS[,MIN,MAX]", 0,
 	  "--listen's histogram buckets: 2^BITS per power of two from MIN to MAX (default 3,1us,17s: histogram_quantile within 12.5%)", 3 },
+	{ "max-series", OPT_MAX_SERIES, "N", 0,
+	  "-b without -p: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -183,6 +188,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SVG: env->svg = arg; break;
 	case OPT_RAW: env->raw = arg; env->topts.raw = true; break;
 	case OPT_LISTEN: env->listen.addr = arg; break;
+	case OPT_MAX_SERIES:
+		if (parse_int(arg, 1, 1 << 20, &env->topts.max_series))
+			argp_failure(state, 1, 0, "invalid --max-series: %s (1..1048576)", AC_Q(arg));
+		break;
 	case OPT_BUCKETS:
 		if (ac_metrics_buckets_parse(arg, &env->listen.buckets, err,
 					     sizeof(err)))
@@ -236,8 +245,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->list && !env->pid && !env->topts.binary)
 			argp_failure(state, 1, 0, "--list needs -p PID or -b BINARY");
-		if (!env->list && !env->pid && !env->cmd)
-			argp_failure(state, 1, 0, "give -p PID or -- CMD (see --help)");
+		if (!env->list && !env->pid && !env->cmd && !env->topts.binary)
+			argp_failure(state, 1, 0, "give -p PID, -- CMD or -b BINARY (see --help)");
+		if (env->max_overhead && !env->pid && !env->cmd)
+			argp_failure(state, 1, 0, "--max-overhead needs one process (-p PID or -- CMD), not every process of -b");
 		if (env->pid && env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
 		if (env->listen.buckets.bits > (env->topts.precision ?
@@ -434,10 +445,16 @@ static void announce(struct env *env, struct ac_trace *t)
 			AC_Q(unpaired[i]));
 	if (!s)
 		return;
-	fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
-		"kernel maps %llu KiB; ", s->nprobes, AC_Q(ac_trace_binary(t)),
-		s->pid, ac_trace_attach_kind(t),
-		(unsigned long long)(s->map_bytes + 1023) / 1024);
+	if (s->pid)
+		fprintf(stderr, "Tracing %d probe pairs in %s, PID %d (%s); "
+			"kernel maps %llu KiB; ", s->nprobes,
+			AC_Q(ac_trace_binary(t)), s->pid, ac_trace_attach_kind(t),
+			(unsigned long long)(s->map_bytes + 1023) / 1024);
+	else
+		fprintf(stderr, "Tracing %d probe pairs in %s, every process "
+			"running it (%s); kernel maps %llu KiB; ", s->nprobes,
+			AC_Q(ac_trace_binary(t)), ac_trace_attach_kind(t),
+			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
 			"code around it), compensated; resolution %.2f us.",
@@ -578,8 +595,10 @@ static int run(struct env *env)
 		return 1;
 	if (env->cmd)
 		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
-	else
+	else if (env->pid)
 		ret = ac_trace_open_pid(env->pid, &env->topts, &t);
+	else	/* -b alone: every process running it */
+		ret = ac_trace_open_binary(&env->topts, &t);
 	if (!ret && check_assertion_names(env, t)) {
 		exit_code = 1;
 		goto cleanup;

@@ -50,9 +50,9 @@ static int render(void *ctx, bool om, char **body, size_t *len)
 {
 	struct ac_listen *l = ctx;
 	struct ac_metrics_info info = { .binary = l->binary };
-	struct ac_metrics_proc proc = {};
+	struct ac_metrics_proc one = {}, *procs = &one;
 	struct ac_snapshot *s;
-	char pid[16], comm[64];
+	char pid[16], comm[64], (*pids)[16] = NULL;
 	FILE *f;
 	int ret;
 
@@ -63,13 +63,33 @@ static int render(void *ctx, bool om, char **body, size_t *len)
 	pthread_mutex_unlock(&l->lock);
 	if (!s)
 		return l->attached ? -ENOMEM : -EAGAIN;
-	snprintf(pid, sizeof(pid), "%d", s->pid);
-	read_comm(s->pid, comm, sizeof(comm));
-	proc.pid = pid;
-	proc.comm = comm;
-	proc.probes = s->probes;
-	info.procs = &proc;
-	info.nprocs = 1;
+	if (s->pid) {		/* one process: every probe, called or not */
+		snprintf(pid, sizeof(pid), "%d", s->pid);
+		read_comm(s->pid, comm, sizeof(comm));
+		one = (struct ac_metrics_proc){ pid, comm, s->probes, false };
+		info.nprocs = 1;
+	} else if (s->nprocs) {	/* every process: those that called */
+		procs = calloc(s->nprocs, sizeof(*procs));
+		pids = calloc(s->nprocs, sizeof(*pids));
+		if (!procs || !pids) {
+			free(procs);
+			free(pids);
+			ac_snapshot_free(s);
+			return -ENOMEM;
+		}
+		for (int i = 0; i < s->nprocs; i++) {
+			const struct ac_proc_stats *p = &s->procs[i];
+
+			if (p->pid)
+				snprintf(pids[i], sizeof(pids[i]), "%d", p->pid);
+			else
+				snprintf(pids[i], sizeof(pids[i]), "exited");
+			procs[i] = (struct ac_metrics_proc){ pids[i], p->comm,
+							     p->probes, true };
+		}
+		info.nprocs = s->nprocs;
+	}
+	info.procs = procs;
 	info.tracer_cpu_s = cpu_seconds();
 	*body = NULL;
 	*len = 0;
@@ -81,6 +101,9 @@ static int render(void *ctx, bool om, char **body, size_t *len)
 	ret = ac_metrics_write(f, s, &info, &l->buckets, om);
 	if (fclose(f) && !ret)
 		ret = -EIO;
+	if (procs != &one)
+		free(procs);
+	free(pids);
 	ac_snapshot_free(s);
 	if (ret) {
 		free(*body);

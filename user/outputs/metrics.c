@@ -311,10 +311,6 @@ int ac_metrics_write(FILE *out, const struct ac_snapshot *s,
 	       "CPU time of the tracer process itself (user and system)", om);
 	fprintf(out, "autocue_tracer_cpu_seconds_total{binary=\"%s\"} %.6f\n",
 		bin, info->tracer_cpu_s);
-	family(out, "autocue_series_dropped", "counter",
-	       "Processes whose series --max-series left out", om);
-	fprintf(out, "autocue_series_dropped_total{binary=\"%s\"} %llu\n", bin,
-		(unsigned long long)info->series_dropped);
 	if (om)
 		fputs("# EOF\n", out);
 	fflush(out);

@@ -18,7 +18,8 @@
  * Per tracer (label binary): autocue_lost_events_total{reason},
  * autocue_probe_cost_seconds, autocue_resolution_seconds,
  * autocue_map_bytes, autocue_attached_probes, autocue_tracer_cpu_seconds_total,
- * autocue_series_dropped_total, autocue_bucket_error_ratio.
+ * autocue_bucket_error_ratio. Calls that --max-series kept out of the
+ * per-process series are lost events, reason "per_process_full".
  *
  * The histogram's buckets are sums of kernel buckets, so every cumulative
  * count is exact; histogram_quantile() interpolates inside one exported
@@ -69,7 +70,6 @@ struct ac_metrics_info {
 	int nprocs;
 	const struct ac_metrics_proc *procs;
 	double tracer_cpu_s;	/* user + system time of the tracer */
-	uint64_t series_dropped;	/* --max-series: processes left out */
 };
 
 /* Content types of the two formats. */

@@ -96,6 +96,8 @@ int ac_readout_init(struct ac_trace *t)
 			return ac_trace_fail(t, -ENOMEM,
 					     "cannot set up the ring buffer");
 	}
+	if (t->per_process && ac_procs_init(t))
+		return ac_trace_fail(t, -ENOMEM, "cannot set up per-process statistics");
 	return 0;
 }
 
@@ -114,6 +116,7 @@ void ac_readout_fini(struct ac_trace *t)
 	t->hists = t->drops = NULL;
 	t->rb = NULL;
 	t->exact = NULL;
+	ac_procs_free(t);
 }
 
 /* Sites attached anew are new uprobes: their first hits carry the
@@ -145,6 +148,7 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 
 int ac_trace_poll(struct ac_trace *t, int timeout_ms)
 {
+	ac_procs_poll(t);
 	if (!t->rb) {
 		if (timeout_ms > 0)
 			usleep(timeout_ms * 1000);
@@ -163,6 +167,7 @@ int ac_trace_reset(struct ac_trace *t)
 		ac_exact_reset(t->exact);
 	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
 	paths_clear(t);
+	ac_procs_reset(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	return 0;
 }
@@ -309,7 +314,8 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	    (!(exact = calloc(t->nids, AC_EXACT_NQ * sizeof(*exact))) ||
 	     ac_exact_select(t->exact, exact)))
 		goto fail;
-	if (read_probes(t, s, exact) || read_paths(t, s))
+	if (read_probes(t, s, exact) || read_paths(t, s) ||
+	    ac_procs_read(t, s))
 		goto fail;
 	free(exact);
 	return s;
@@ -339,6 +345,12 @@ void ac_snapshot_free(struct ac_snapshot *s)
 	}
 	for (int i = 0; i < s->npaths; i++)
 		free((void *)s->paths[i].probes);
+	for (int k = 0; k < s->nprocs; k++) {
+		for (int i = 0; s->procs[k].probes && i < s->nprobes; i++)
+			free((void *)s->procs[k].probes[i].buckets);
+		free(s->procs[k].probes);
+	}
+	free(s->procs);
 	free(s->probes);
 	free(s->paths);
 	free(s);

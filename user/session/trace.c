@@ -167,6 +167,27 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	return discover(t);
 }
 
+int ac_trace_open_binary(const struct ac_trace_opts *opts,
+			 struct ac_trace **out)
+{
+	struct ac_trace *t = trace_new(opts);
+	int ret;
+
+	*out = t;
+	if (!t)
+		return -ENOMEM;
+	if (!t->binary)
+		return ac_trace_fail(t, -EINVAL, "no binary given");
+	if (access(t->binary, R_OK))
+		return ac_trace_fail(t, -errno, "cannot read %s: %s", t->binary,
+				     strerror(errno));
+	/* pid 0: every process (targ_tgid 0 in BPF, pid -1 to attach) */
+	t->per_process = true;
+	t->max_series = opts && opts->max_series > 0 ? opts->max_series : 1024;
+	ret = check_privileges(t);
+	return ret ? ret : discover(t);
+}
+
 /* Finds cmd on PATH the way execvp will. */
 static char *which(const char *cmd)
 {
@@ -302,6 +323,15 @@ static int load_as(struct ac_trace *t, bool multi)
 	bpf_map__set_max_entries(skel->maps.hists, t->nids * t->nbuckets);
 	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);
 	bpf_map__set_max_entries(skel->maps.site_hits, 2 * t->nids);
+	/* per process: a stat and a histogram an entry, allocated as
+	 * processes call (the map is unused, one entry, otherwise) */
+	skel->rodata->per_process = t->per_process;
+	bpf_map__set_value_size(skel->maps.proc_stats,
+				ac_procs_value_size(t->nbuckets));
+	bpf_map__set_value_size(skel->maps.proc_init,
+				ac_procs_value_size(t->nbuckets));
+	if (t->per_process)
+		bpf_map__set_max_entries(skel->maps.proc_stats, t->max_series);
 	skel->rodata->test_knob = t->test_hit_delay_ns != 0;
 	skel->bss->test_hit_delay_ns = t->test_hit_delay_ns;
 	/* 4 MiB holds ~130k records: 65 ms at the fastest probe rate, and
@@ -416,11 +446,11 @@ static int attach(struct ac_trace *t, bool multi)
 	 * (its /proc/PID/exe goes, or the kernel no longer finds the PID),
 	 * ends the session as any exit does, with the report of what was
 	 * recorded: nothing */
-	if (!t->own_child && !ac_pid_alive(t->pid))
+	if (!t->own_child && t->pid && !ac_pid_alive(t->pid))
 		return tracee_gone(t);
 	ret = ac_attach_probes(t, t->pid, t->binary, t->probes.p, t->probes.n,
 			       1);
-	if (ret && !t->own_child && !ac_pid_alive(t->pid))
+	if (ret && !t->own_child && t->pid && !ac_pid_alive(t->pid))
 		return tracee_gone(t);
 	if (ret)
 		return ret;
@@ -502,7 +532,7 @@ long long ac_trace_cpu_ns(const struct ac_trace *t)
 bool ac_trace_alive(struct ac_trace *t, int *status)
 {
 	if (!t->own_child)
-		return ac_pid_alive(t->pid);
+		return !t->pid || ac_pid_alive(t->pid);	/* 0: system-wide */
 	if (!t->reaped && waitpid(t->pid, &t->child_status, WNOHANG) == t->pid)
 		t->reaped = true;
 	if (status)
