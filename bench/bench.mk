@@ -84,3 +84,13 @@ bench-replay: $(BUILD)/autocue-replay $(BUILD)/gen-session
 	$(Q)BUILD=$(BUILD) SHARED=$(SHARED) sh bench/replay_vs_reference.sh
 
 BENCH_TARGETS += bench-replay
+
+# what a Prometheus scrape of --listen costs: 16 processes x 64 probes
+# system-wide, scrape latency and tracer CPU per scrape beside
+# Prometheus's own /metrics (issue #12). `make bench-metrics`.
+.PHONY: bench-metrics
+bench-metrics: $(BUILD)/autocue-trace $(BENCH_DIR)/probes64_target
+	$(Q)BUILD=$(BUILD) sh bench/metrics.sh
+	$(Q)BUILD=$(BUILD) BUCKETS=1,4us,1s sh bench/metrics.sh
+
+BENCH_TARGETS += bench-metrics

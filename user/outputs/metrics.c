@@ -159,43 +159,72 @@ static uint64_t warm_in_buckets(const struct ac_probe_stats *p)
 	return n;
 }
 
-/* The le lines: each edge's cumulative count is a sum of whole kernel
- * buckets, since every edge is one of theirs (bits <= shift). */
-static void histogram(FILE *out, const struct ac_probe_stats *p,
-		      const char *labels, const struct ac_metrics_buckets *b)
+/* The exported edges, in ns and as le values: made once a scrape. */
+struct edges {
+	int n;
+	uint64_t *ns;
+	char (*le)[32];
+};
+
+static int edges_make(struct edges *e, const struct ac_metrics_buckets *b,
+		      int shift)
 {
-	int bits = b->bits < p->shift ? b->bits : p->shift;
+	int bits = b->bits < shift ? b->bits : shift;
+
+	e->n = ((b->max_exp - b->min_exp) << bits) + 1;
+	e->ns = malloc(e->n * sizeof(*e->ns));
+	e->le = malloc(e->n * sizeof(*e->le));
+	if (!e->ns || !e->le)
+		return -ENOMEM;
+	for (int x = b->min_exp, i = 0; x < b->max_exp; x++)
+		for (uint64_t j = 0; j < (1ULL << bits); j++, i++)
+			e->ns[i] = ((1ULL << bits) + j) << (x - bits);
+	e->ns[e->n - 1] = 1ULL << b->max_exp;
+	for (int i = 0; i < e->n; i++)
+		seconds(e->le[i], e->ns[i]);
+	return 0;
+}
+
+static void put_u64(FILE *out, uint64_t v)
+{
+	char buf[24];
+	int i = sizeof(buf);
+
+	do
+		buf[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	fwrite_unlocked(buf + i, 1, sizeof(buf) - i, out);
+}
+
+/* The le lines: each edge's cumulative count is a sum of whole kernel
+ * buckets, since every edge is one of theirs (bits <= shift). A scrape
+ * of a fleet writes hundreds of thousands of them: the line's start is
+ * made once a series, the numbers without printf. */
+static void histogram(FILE *out, const struct ac_probe_stats *p,
+		      const char *labels, const struct edges *e)
+{
+	char prefix[LABELS_MAX + 64], s[32];
 	uint64_t cum = 0;
 	__u64 lo, hi;
 	uint32_t k = 0;
-	char s[32];
+	int plen;
 
-	for (int e = b->min_exp; e < b->max_exp; e++) {
-		for (uint64_t j = 0; j < (1ULL << bits); j++) {
-			uint64_t edge = ((1ULL << bits) + j) << (e - bits);
-
-			for (; k < p->nbuckets; k++) {
-				ac_bucket_range(k, p->shift, &lo, &hi);
-				if (lo >= edge)
-					break;
-				cum += p->buckets[k];
-			}
-			fprintf(out, "autocue_call_duration_seconds_bucket{%s,le=\"%s\"} %llu\n",
-				labels, seconds(s, edge),
-				(unsigned long long)cum);
-		}
-	}
-	{
-		uint64_t edge = 1ULL << b->max_exp;
-
+	plen = snprintf(prefix, sizeof(prefix),
+			"autocue_call_duration_seconds_bucket{%s,le=\"", labels);
+	if (plen >= (int)sizeof(prefix))
+		plen = sizeof(prefix) - 1;
+	for (int i = 0; i < e->n; i++) {
 		for (; k < p->nbuckets; k++) {
 			ac_bucket_range(k, p->shift, &lo, &hi);
-			if (lo >= edge)
+			if (lo >= e->ns[i])
 				break;
 			cum += p->buckets[k];
 		}
-		fprintf(out, "autocue_call_duration_seconds_bucket{%s,le=\"%s\"} %llu\n",
-			labels, seconds(s, edge), (unsigned long long)cum);
+		fwrite_unlocked(prefix, 1, plen, out);
+		fputs_unlocked(e->le[i], out);
+		fwrite_unlocked("\"} ", 1, 3, out);
+		put_u64(out, cum);
+		fputc_unlocked('\n', out);
 	}
 	for (; k < p->nbuckets; k++)
 		cum += p->buckets[k];
@@ -227,7 +256,7 @@ enum per_probe { HIST, SUMMARY, CALLS, COLD };
 
 static void per_probe(FILE *out, const struct ac_snapshot *s,
 		      const struct ac_metrics_info *info,
-		      const struct ac_metrics_buckets *b, enum per_probe what)
+		      const struct edges *e, enum per_probe what)
 {
 	char labels[LABELS_MAX];
 
@@ -242,7 +271,7 @@ static void per_probe(FILE *out, const struct ac_snapshot *s,
 			probe_labels(labels, sizeof(labels), s->probes[i].name,
 				     pr, info->binary);
 			if (what == HIST)
-				histogram(out, p, labels, b);
+				histogram(out, p, labels, e);
 			else if (what == SUMMARY)
 				summary(out, p, labels);
 			else
@@ -260,24 +289,31 @@ int ac_metrics_write(FILE *out, const struct ac_snapshot *s,
 		     const struct ac_metrics_buckets *b, bool om)
 {
 	char bin[AC_QUOTE_MAX * 2];
+	struct edges e = {};
+	int ret;
 
+	if (edges_make(&e, b, s->precision)) {
+		free(e.ns);
+		free(e.le);
+		return -ENOMEM;
+	}
 	label_value(bin, sizeof(bin), info->binary);
 	family(out, "autocue_call_duration_seconds", "histogram",
 	       "Duration of the warm calls of a probe pair (compensated; "
 	       "calls holding a site's first hits are in autocue_cold_calls)",
 	       om);
-	per_probe(out, s, info, b, HIST);
+	per_probe(out, s, info, &e, HIST);
 	family(out, "autocue_call_duration_quantiles_seconds", "summary",
 	       "Quantiles of the warm calls from the kernel's full-precision "
 	       "histogram (exact in exact mode)", om);
-	per_probe(out, s, info, b, SUMMARY);
+	per_probe(out, s, info, &e, SUMMARY);
 	family(out, "autocue_calls", "counter",
 	       "Calls of a probe pair, cold ones included", om);
-	per_probe(out, s, info, b, CALLS);
+	per_probe(out, s, info, &e, CALLS);
 	family(out, "autocue_cold_calls", "counter",
 	       "Calls holding a probe site's first hits (one-time kernel "
 	       "set-up inside): counted, kept out of the durations", om);
-	per_probe(out, s, info, b, COLD);
+	per_probe(out, s, info, &e, COLD);
 
 	family(out, "autocue_lost_events", "counter",
 	       "Events the kernel side could not record, by reason", om);
@@ -314,7 +350,10 @@ int ac_metrics_write(FILE *out, const struct ac_snapshot *s,
 	if (om)
 		fputs("# EOF\n", out);
 	fflush(out);
-	return ferror(out) ? -EIO : 0;
+	ret = ferror(out) ? -EIO : 0;
+	free(e.ns);
+	free(e.le);
+	return ret;
 }
 
 /* q of a media range's parameters ("; q=0.5"), 1 without one. */

@@ -120,6 +120,15 @@ static struct ac_proc_key *all_keys(int fd, int max, int *n)
 	return keys;
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+	const struct ac_proc_key *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 /* Under the lock: the entries of processes gone, into exited. A process
  * that exits has made its last call: its entry is final. */
 static int fold_locked(struct ac_trace *t)
@@ -136,6 +145,8 @@ static int fold_locked(struct ac_trace *t)
 		free(v);
 		return -ENOMEM;
 	}
+	/* by process: one look at /proc for each */
+	qsort(keys, n, sizeof(*keys), cmp_key);
 	for (int i = 0; i < n; i++) {
 		if (keys[i].tgid != (__u32)gone_checked) {
 			gone_checked = keys[i].tgid;
@@ -249,15 +260,6 @@ static void fill(struct ac_probe_stats *ps, const struct ac_stat *st,
 	ps->cold_total_ns = st->cold_total_ns;
 	ps->cold_max_ns = st->cold_max_ns;
 	memcpy((uint64_t *)ps->buckets, st + 1, nbuckets * sizeof(uint64_t));
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-	const struct ac_proc_key *x = a, *y = b;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s)
