@@ -195,6 +195,33 @@ done
 [ "$(query "up{job=\"autocue\"}")" = 1 ] || { bad "Prometheus lost the target"; all=0; }
 [ $all = 1 ] && ok "after the abuse: Prometheus still scrapes, counts still exact"
 
+# --- examples/: the configuration, the alert rules (with their unit test),
+# and every query of the Grafana dashboard, against this Prometheus
+(cd examples && promtool check config prometheus.yml && promtool check rules autocue-alerts.yml &&
+	promtool test rules autocue-alerts.test.yml) >"$TMP/ex" 2>&1 &&
+	ok "examples: promtool check config, check rules, test rules (the p99 alert fires)" ||
+	bad "examples: $(tail -3 "$TMP/ex")"
+if $PY - "$PPORT" examples/grafana-autocue.json >"$TMP/graf" 2>&1 <<'EOF'
+import json, sys, urllib.parse, urllib.request
+port, path = sys.argv[1:3]
+dash = json.load(open(path))
+assert dash["panels"] and any(p["type"] == "heatmap" for p in dash["panels"])
+for p in dash["panels"]:
+    for t in p["targets"]:
+        q = (t["expr"].replace("$__rate_interval", "1m").replace("$instance", ".*")
+             .replace("$probe", "work_1ms"))
+        url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+        r = json.load(urllib.request.urlopen(url))
+        assert r["status"] == "success", (q, r)
+        assert r["data"]["result"] or "lost" in q, ("no data", q)
+print("queries ok")
+EOF
+then
+	ok "examples/grafana-autocue.json: every panel's query runs in Prometheus and has data"
+else
+	bad "Grafana dashboard: $(tail -3 "$TMP/graf")"
+fi
+
 # --- SIGTERM: a clean end, the --json asked for, no table without -i
 kill -TERM $trc
 wait $trc
