@@ -189,6 +189,31 @@ static __always_inline void update_max(__u64 *p, __u64 v)
 	}
 }
 
+/* System-wide (per_process), each process pays a site's one-time work
+ * at its own first hits (the kernel sets the uprobe up per address
+ * space): hits counted per (tgid, site key), LRU-bounded; an evicted
+ * entry only makes two more calls cold. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);	/* set at load */
+	__type(key, struct ac_proc_key);
+	__type(value, __u32);
+} proc_site_hits SEC(".maps");
+
+static __always_inline bool cold_hit_proc(__u32 key)
+{
+	struct ac_proc_key k = { (__u32)(current_ids() >> 32), key };
+	__u32 one = 1, *n = bpf_map_lookup_elem(&proc_site_hits, &k);
+
+	if (!n)
+		return !bpf_map_update_elem(&proc_site_hits, &k, &one,
+					    BPF_NOEXIST);
+	if (*n >= AC_COLD_HITS)
+		return false;
+	__sync_fetch_and_add(n, 1);
+	return true;
+}
+
 static __always_inline bool cold_hit(__u32 key)
 {
 	__u32 *n = bpf_map_lookup_elem(&site_hits, &key);
@@ -381,7 +406,7 @@ int ac_entry(struct pt_regs *ctx)
 	f->desc = 0;
 	/* the one-time work comes after this program: inside this call and
 	 * every call open around it */
-	f->cold = cold_hit(f->id * 2);
+	f->cold = per_process ? cold_hit_proc(f->id * 2) : cold_hit(f->id * 2);
 	if (f->cold)
 		ts->cold_ns = bpf_ktime_get_ns();
 	ts->depth = d + 1;
@@ -467,7 +492,7 @@ int ac_return(struct pt_regs *ctx)
 	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
-	if (cold_hit(id * 2 + 1))
+	if (per_process ? cold_hit_proc(id * 2 + 1) : cold_hit(id * 2 + 1))
 		ts->cold_ns = bpf_ktime_get_ns();
 	test_delay();
 	return 0;

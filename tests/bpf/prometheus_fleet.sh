@@ -105,6 +105,14 @@ for pr in $A:1 $B:2 $C:3; do
 	done
 done
 [ $all = 1 ] && ok "A (before attach, 1 round), B (before, 2), C (after, 3): each its own pid and comm, exact counts"
+# each process pays the uprobe set-up at its own first hits: its first
+# call of each probe is cold, C's too though A and B hit the sites before
+all=1
+for pid in $A $B $C; do
+	v=$(query "autocue_cold_calls_total{job=\"fleet\",pid=\"$pid\",probe=\"work_1ms\"}")
+	[ "$v" != none ] && [ "$v" -ge 1 ] || { bad "pid $pid: $v cold work_1ms calls"; all=0; }
+done
+[ $all = 1 ] && ok "A, B and C: each one's first work_1ms calls cold (kept out of its durations)"
 wait_for "sum(autocue_calls_total{job=\"fleet\",probe=\"inner\"})" 180 &&
 	ok "summed over processes: 180 inner calls" ||
 	bad "sum of inner: $(query "sum(autocue_calls_total{job=\"fleet\",probe=\"inner\"})")"

@@ -330,8 +330,12 @@ static int load_as(struct ac_trace *t, bool multi)
 				ac_procs_value_size(t->nbuckets));
 	bpf_map__set_value_size(skel->maps.proc_init,
 				ac_procs_value_size(t->nbuckets));
-	if (t->per_process)
+	if (t->per_process) {
 		bpf_map__set_max_entries(skel->maps.proc_stats, t->max_series);
+		/* an entry and a return site for each pair kept apart */
+		bpf_map__set_max_entries(skel->maps.proc_site_hits,
+					 4 * t->max_series);
+	}
 	skel->rodata->test_knob = t->test_hit_delay_ns != 0;
 	skel->bss->test_hit_delay_ns = t->test_hit_delay_ns;
 	/* 4 MiB holds ~130k records: 65 ms at the fastest probe rate, and
