@@ -161,7 +161,7 @@ static void test_promtool(void **state)
 	struct fixture *fx = *state;
 	char cmd[256];
 
-	render(fx, false, "text.prom");
+	free(render(fx, false, "text.prom"));
 	/* parse errors exit 1, lint problems 3: both fail */
 	snprintf(cmd, sizeof(cmd), "promtool check metrics < %s/text.prom",
 		 fx->dir);
