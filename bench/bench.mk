@@ -115,3 +115,13 @@ bench-func: $(BUILD)/autocue-trace $(BENCH_DIR)/overhead_target $(BENCH_DIR)/ove
 	$(Q)BUILD=$(BUILD) RUNS=$(or $(RUNS),5) CALLS=$(or $(CALLS),200000) sh bench/func_cost.sh
 
 BENCH_TARGETS += bench-func
+
+# what a Prometheus scrape of --listen costs: 16 processes x 64 probes
+# system-wide, scrape latency and tracer CPU per scrape beside
+# Prometheus's own /metrics (issue #12). `make bench-metrics`.
+.PHONY: bench-metrics
+bench-metrics: $(BUILD)/autocue-trace $(BENCH_DIR)/probes64_target
+	$(Q)BUILD=$(BUILD) sh bench/metrics.sh
+	$(Q)BUILD=$(BUILD) BUCKETS=1,4us,1s sh bench/metrics.sh
+
+BENCH_TARGETS += bench-metrics

@@ -25,6 +25,9 @@ const volatile __u32 hist_shift = AC_DEFAULT_SHIFT;
 const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
 const volatile bool fold_paths = true;
 const volatile bool raw_events = false;
+/* System-wide by binary (--listen): each process's statistics apart too,
+ * in proc_stats, for per-process series. */
+const volatile bool per_process = false;
 /* Test-only: each hit spends test_hit_delay_ns more in the programs, a
  * quarter at each side of both timestamps, as a dearer host's trap would
  * (half of it inside the call's own time). Lets one host test the others.
@@ -93,6 +96,27 @@ struct {
 	__type(value, __u32);
 } site_hits SEC(".maps");
 
+/* Per process and probe: a struct ac_stat followed by the histogram's
+ * nbuckets counts (the value size is set at load). Entries of processes
+ * that exited are folded and deleted by the loader; a full map counts
+ * AC_DROP_PROC_FULL and the call stays in the totals above. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);	/* --max-series, set at load */
+	__uint(key_size, sizeof(struct ac_proc_key));
+	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
+} proc_stats SEC(".maps");
+
+/* A new proc_stats entry's first value (min_ns = UINT64_MAX, the rest 0):
+ * too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
+} proc_init SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);	/* set at load */
@@ -151,6 +175,31 @@ static __always_inline void update_max(__u64 *p, __u64 v)
 			break;
 		old = seen;
 	}
+}
+
+/* System-wide (per_process), each process pays a site's one-time work
+ * at its own first hits (the kernel sets the uprobe up per address
+ * space): hits counted per (tgid, site key), LRU-bounded; an evicted
+ * entry only makes two more calls cold. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1);	/* set at load */
+	__type(key, struct ac_proc_key);
+	__type(value, __u32);
+} proc_site_hits SEC(".maps");
+
+static __always_inline bool cold_hit_proc(__u32 key)
+{
+	struct ac_proc_key k = { (__u32)(current_ids() >> 32), key };
+	__u32 one = 1, *n = bpf_map_lookup_elem(&proc_site_hits, &k);
+
+	if (!n)
+		return !bpf_map_update_elem(&proc_site_hits, &k, &one,
+					    BPF_NOEXIST);
+	if (*n >= AC_COLD_HITS)
+		return false;
+	__sync_fetch_and_add(n, 1);
+	return true;
 }
 
 static __always_inline bool cold_hit(__u32 key)
@@ -228,6 +277,49 @@ static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
 	slot = bpf_map_lookup_elem(&hists, &key);
 	if (slot)
 		__sync_fetch_and_add(slot, 1);
+}
+
+/* The same figures as record_stat()/record_cold(), in the process's own
+ * proc_stats entry. */
+static __always_inline void record_proc(__u32 id, __u64 ns, __u64 desc,
+					bool cold)
+{
+	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
+	__u32 zero = 0, b;
+	struct ac_stat *st;
+	void *init;
+
+	if (key.tgid == calib_tgid)
+		return;
+	st = bpf_map_lookup_elem(&proc_stats, &key);
+	if (!st) {
+		init = bpf_map_lookup_elem(&proc_init, &zero);
+		if (!init)
+			return;
+		/* BPF_NOEXIST: another thread of the process may win */
+		bpf_map_update_elem(&proc_stats, &key, init, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&proc_stats, &key);
+		if (!st) {
+			count_drop(AC_DROP_PROC_FULL, 1);
+			return;
+		}
+	}
+	if (cold) {
+		update_max(&st->cold_max_ns, ns);
+		__sync_fetch_and_add(&st->cold_total_ns, ns);
+		__sync_fetch_and_add(&st->cold_count, 1);
+		__sync_fetch_and_add(&st->count, 1);
+		return;
+	}
+	__sync_fetch_and_add(&st->desc, desc);
+	update_min(&st->min_ns, ns);
+	update_max(&st->max_ns, ns);
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->total_ns, ns);
+	b = ac_bucket(ns, hist_shift);
+	if (b >= nbuckets || b >= AC_NBUCKETS(AC_MIN_SHIFT) << (AC_MAX_SHIFT - AC_MIN_SHIFT))
+		return;
+	__sync_fetch_and_add((__u64 *)(st + 1) + b, 1);
 }
 
 static __always_inline void record_path(struct tstack *ts, __u32 top,
@@ -313,7 +405,7 @@ static __always_inline void enter(__u32 id, __u32 site)
 	f->desc = 0;
 	/* the one-time work comes after this program: inside this call and
 	 * every call open around it */
-	f->cold = cold_hit(site);
+	f->cold = per_process ? cold_hit_proc(site) : cold_hit(site);
 	if (f->cold)
 		ts->cold_ns = bpf_ktime_get_ns();
 	ts->depth = d + 1;
@@ -385,13 +477,15 @@ static __always_inline void leave(__u32 id, __u64 now, __u32 site)
 		record_cold(id, dur);
 	else
 		record_stat(id, dur, f->desc);
+	if (per_process && id != calib_id)
+		record_proc(id, dur, f->desc, cold);
 	/* the loader's calibration calls are no path or call of the target */
 	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);
 	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
-	if (cold_hit(site))
+	if (per_process ? cold_hit_proc(site) : cold_hit(site))
 		ts->cold_ns = bpf_ktime_get_ns();
 	test_delay();
 }

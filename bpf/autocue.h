@@ -56,6 +56,13 @@ struct ac_stat {
 	__u64 cold_max_ns;
 };
 
+/* proc_stats key: a process (tgid, in the loader's pid namespace) and a
+ * probe id. */
+struct ac_proc_key {
+	__u32 tgid;
+	__u32 id;
+};
+
 /* One folded call path: root first, AC_PATH_CUT after the last kept id
  * when the real stack was deeper; unused slots are 0 (ids start at 1). */
 struct ac_path {

@@ -26,6 +26,8 @@
 	/* calls of Python functions past the --python-max ids */	\
 	X(PY_IDS_FULL, "python functions past the id limit", "python_ids_full") \
 	/* calls of Python functions past the cache's 65536 */		\
-	X(PY_CACHE_FULL, "python function cache full", "python_cache_full")
+	X(PY_CACHE_FULL, "python function cache full", "python_cache_full") \
+	/* per-process statistics full (--max-series) */		\
+	X(PROC_FULL, "per-process series full", "per_process_full")
 
 #endif /* AUTOCUE_LOST_H */

@@ -76,6 +76,9 @@ struct ac_trace_opts {
 	/* Test-only: no periodic reads of the maps, so that libraries loaded
 	 * later are found only when the dynamic linker reports them */
 	bool test_no_periodic_rescan;
+	/* ac_trace_open_binary(): (process, probe) pairs whose statistics
+	 * are kept apart (ac_snapshot.procs); 0: default 1024 */
+	int max_series;
 };
 
 /* A completed call, in exact mode. */
@@ -127,6 +130,14 @@ struct ac_path_stats {
 	uint64_t total_ns;
 };
 
+/* One process's statistics, when the session traces every process
+ * running a binary (ac_trace_open_binary). */
+struct ac_proc_stats {
+	pid_t pid;		/* 0: every process that exited, folded */
+	char comm[16];		/* "" once gone */
+	struct ac_probe_stats *probes;	/* nprobes, the snapshot's order */
+};
+
 /* Lost events, counted by the kernel: AC_LOST_UNMATCHED_RETURN, ...
  * (the list and its meanings: autocue_lost.h). */
 enum {
@@ -163,6 +174,12 @@ struct ac_snapshot {
 	struct ac_path_stats *paths;
 	uint64_t lost[AC_LOST_NR];
 	uint64_t map_bytes;	/* kernel memory of the maps */
+	/* ac_trace_open_binary(): live processes that made a traced call,
+	 * by PID, then the exited ones folded (pid 0); calls beyond
+	 * ac_trace_opts.max_series are in the totals above only (lost
+	 * AC_LOST_PROC_FULL). 0 and NULL otherwise. */
+	int nprocs;
+	struct ac_proc_stats *procs;
 	int tracee_signal;	/* the signal that killed the traced command;
 				 * 0: it did not, or it is not known (the
 				 * CLI sets it at the end of a session) */
@@ -183,6 +200,11 @@ int ac_trace_npids(const struct ac_trace *t);
  * how many (up to max written to pids), or -errno. */
 int ac_find_processes(const char *name, pid_t *pids, int max);
 pid_t ac_trace_pid_at(const struct ac_trace *t, int i);
+/* Every process running opts->binary (or mapping it, for a library), now
+ * and started later, from their first traced call; the snapshot's totals
+ * cover them all and its procs each of them. */
+int ac_trace_open_binary(const struct ac_trace_opts *opts,
+			 struct ac_trace **out);
 /* Starts argv stopped before its first instruction; ac_trace_attach()
  * lets it run once the probes are live. */
 int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,

@@ -30,9 +30,15 @@ $(BUILD)/libautocue_trace.a: $(USER_LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/autocue-trace: $(BUILD)/user/cli/autocue-trace.o $(BUILD)/user/cli/record.o $(BUILD)/libautocue_trace.a
+# the CLI's own files: the program and what only it needs (--listen's HTTP
+# server, on libmicrohttpd, stays out of the C API's library)
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard user/cli/*.c))
+CLI_LIBS := -lmicrohttpd
+$(BUILD)/user/cli/%.o: CPPFLAGS += -Iuser/cli
+
+$(BUILD)/autocue-trace: $(CLI_OBJS) $(BUILD)/libautocue_trace.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(TRACE_LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(TRACE_LIBS) $(CLI_LIBS) -o $@
 
 ALL_TARGETS  += $(BUILD)/libautocue_trace.a $(BUILD)/autocue-trace
 INSTALL_BINS += $(BUILD)/autocue-trace

@@ -22,6 +22,7 @@
 #include "folded.h"
 #include "json_report.h"
 #include "json_series.h"
+#include "listen.h"
 #include "outfile.h"
 #include "quote.h"
 #include "record_cmd.h"
@@ -46,6 +47,7 @@ struct env {
 	struct ac_assertions *asserts;
 	double max_overhead;	/* share of the program's CPU; 0: off */
 	double overhead_phase;	/* s of counting before choosing */
+	struct ac_listen_opts listen;	/* --listen: Prometheus metrics */
 };
 
 #define STR_(x) #x
@@ -59,6 +61,7 @@ static const char doc[] =
 "\n"
 "USAGE: autocue-trace -p PID [OPTIONS]\n"
 "       autocue-trace [OPTIONS] -- CMD [ARGS...]\n"
+"       autocue-trace -b BINARY [OPTIONS]     (every process running BINARY)\n"
 "       autocue-trace --list (-p PID | -b BINARY)\n"
 "       autocue-trace record (-p PID | -- CMD)  where the CPU goes (record --help)\n"
 "\n"
@@ -70,6 +73,8 @@ static const char doc[] =
 "    autocue-trace --list -b ./app           # probe pairs in a binary\n"
 "    autocue-trace -p python3                # every python3, each library it maps\n"
 "    autocue-trace --func 'parse_*' -- ./app # functions without probes too\n"
+"    autocue-trace -p 1234 --listen 9464     # Prometheus metrics on 127.0.0.1:9464\n"
+"    autocue-trace -b /usr/bin/app --listen 9464  # every process of app, per PID\n"
 "\n"
 "Exit status: 0, 1 on errors, 3 when an assertion fails.";
 
@@ -79,6 +84,7 @@ enum {
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON, OPT_PYTHON_MAX,
 	OPT_PYTHON_BIN, OPT_FUNC, OPT_COMM, OPT_PER_PID, OPT_TEST_NO_RESCAN,
+	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES,
 };
 
 static const struct argp_option opts[] = {
@@ -111,6 +117,12 @@ static const struct argp_option opts[] = {
 	{ "svg", OPT_SVG, "FILE", 0, "Write an interactive flamegraph", 3 },
 	{ "raw", OPT_RAW, "FILE", 0,
 	  "Exact mode: stream every call to FILE (probe tid start_ns dur_ns depth); exact percentiles at the end, from a temporary file in TMPDIR (12 bytes a call)", 3 },
+	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (default ADDR 127.0.0.1; 0.0.0.0 only if given); no tables unless -i", 3 },
+	{ "buckets", OPT_BUCKETS, "BITS[,MIN,MAX]", 0,
+	  "--listen's histogram buckets: 2^BITS per power of two from MIN to MAX (default 3,1us,17s: histogram_quantile within 12.5%)", 3 },
+	{ "max-series", OPT_MAX_SERIES, "N", 0,
+	  "-b without -p: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -258,6 +270,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FOLDED: env->folded = arg; break;
 	case OPT_SVG: env->svg = arg; break;
 	case OPT_RAW: env->raw = arg; env->topts.raw = true; break;
+	case OPT_LISTEN: env->listen.addr = arg; break;
+	case OPT_MAX_SERIES:
+		if (parse_int(arg, 1, 1 << 20, &env->topts.max_series))
+			argp_failure(state, 1, 0, "invalid --max-series: %s (1..1048576)", AC_Q(arg));
+		break;
+	case OPT_BUCKETS:
+		if (ac_metrics_buckets_parse(arg, &env->listen.buckets, err,
+					     sizeof(err)))
+			argp_failure(state, 1, 0, "%s", err);
+		break;
 	case OPT_ASSERT:
 		if (ac_assertions_add(env->asserts, arg, err, sizeof(err)))
 			argp_failure(state, 1, 0, "%s", err);
@@ -325,8 +347,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env->list && !env->pid && !env->topts.binary)
 			argp_failure(state, 1, 0, "--list needs -p PID or -b BINARY");
-		if (!env->list && !env->pid && !env->cmd)
-			argp_failure(state, 1, 0, "give -p PID or -- CMD (see --help)");
+		if (!env->list && !env->pid && !env->cmd && !env->topts.binary)
+			argp_failure(state, 1, 0, "give -p PID, -- CMD or -b BINARY (see --help)");
+		if (env->max_overhead && !env->pid && !env->cmd)
+			argp_failure(state, 1, 0, "--max-overhead needs one process (-p PID or -- CMD), not every process of -b");
 		if (env->pid && env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
 		if (env->topts.python_binary && !env->topts.python)
@@ -343,6 +367,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
 		if (env->topts.python && (env->topts.funcs || env->npids > 1))
 			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
+		if (env->listen.buckets.bits > (env->topts.precision ?
+		    env->topts.precision : AC_DEFAULT_SHIFT))
+			argp_failure(state, 1, 0, "--buckets %d bits is finer than the histogram's precision (%d bits): raise --precision",
+				     env->listen.buckets.bits, env->topts.precision ?
+				     env->topts.precision : AC_DEFAULT_SHIFT);
 		if (env->max_overhead && env->topts.no_compensate)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;
@@ -577,8 +606,13 @@ static void announce(struct env *env, struct ac_trace *t)
 			env->topts.probes ? AC_Q(env->topts.probes) : "*",
 			ac_trace_nprobes(t), AC_Q(ac_trace_binary(t)), s->pid,
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
-	else
+	else if (s->pid)
 		announce_objects(t, s);
+	else
+		fprintf(stderr, "Tracing %d probe pairs in %s, every process "
+			"running it (%s); kernel maps %llu KiB; ", s->nprobes,
+			AC_Q(ac_trace_binary(t)), ac_trace_attach_kind(t),
+			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	if (s->compensated)
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
 			"code around it), compensated; resolution %.2f us.",
@@ -719,6 +753,7 @@ static int run(struct env *env)
 	struct ac_snapshot *s = NULL;
 	struct ac_outfile raw = {};
 	struct ac_json_series *js = NULL;
+	struct ac_listen *listen = NULL;
 	struct timespec t0, tick;
 	int ret, exit_code = 0, nint = 0, seen = 0, failed = 0;
 	char total_title[96];
@@ -731,8 +766,10 @@ static int run(struct env *env)
 		return 1;
 	if (env->cmd)
 		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
-	else
+	else if (env->npids)
 		ret = ac_trace_open_pids(env->pids, env->npids, &env->topts, &t);
+	else	/* -b alone: every process running it */
+		ret = ac_trace_open_binary(&env->topts, &t);
 	if (!ret && check_assertion_names(env, t)) {
 		exit_code = 1;
 		goto cleanup;
@@ -744,6 +781,11 @@ static int run(struct env *env)
 				AC_Q(env->raw), strerror(-ret));
 		else
 			ac_trace_set_raw_sink(t, raw.f);
+	}
+	if (!ret && env->listen.addr &&
+	    (ret = ac_listen_start(t, &env->listen, &listen))) {
+		exit_code = 1;
+		goto cleanup;
 	}
 	if (!ret)
 		ret = ac_trace_attach(t);
@@ -774,6 +816,12 @@ static int run(struct env *env)
 		goto cleanup;
 	}
 	tick = t0;
+	if (listen) {
+		ac_listen_attached(listen);
+		if (!env->quiet)
+			fprintf(stderr, "Serving metrics on http://%s/metrics\n",
+				ac_listen_address(listen));
+	}
 	while (!exiting) {
 		ret = ac_trace_poll(t, wait_ms(env, &t0, &tick));
 		announce_late(env, t, &seen, &failed);
@@ -809,11 +857,17 @@ static int run(struct env *env)
 				exit_code = 1;
 				break;
 			}
-			if (env->reset_each)
+			if (env->reset_each) {
+				ac_listen_lock(listen);
 				ac_trace_reset(t);
+				ac_listen_unlock(listen);
+			}
 		}
 	}
 
+	/* no scrape sees the session end */
+	ac_listen_stop(listen);
+	listen = NULL;
 	s = spill_failed ? ac_trace_snapshot_hist(t) : ac_trace_snapshot(t);
 	if (!s) {
 		fprintf(stderr, "autocue-trace: cannot read the maps\n");
@@ -844,6 +898,8 @@ static int run(struct env *env)
 	 * a stdout already failed (and said so) gets no second attempt */
 	if (ferror(stdout)) {
 		exit_code = 1;
+	} else if (env->listen.addr && !env->interval) {
+		/* a metrics endpoint prints tables only when -i asks */
 	} else if ((ret = ac_report_table(stdout, s, &env->ropts))) {
 		fprintf(stderr, "autocue-trace: cannot write the report to stdout: %s\n",
 			strerror(-ret));
@@ -862,6 +918,7 @@ static int run(struct env *env)
 		}
 	}
 cleanup:
+	ac_listen_stop(listen);
 	if (raw.f) {
 		ac_trace_set_raw_sink(t, NULL);
 		if (exit_code == 1)
@@ -888,7 +945,9 @@ int main(int argc, char **argv)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
 					  .doc = doc };
-	struct env env = { .ropts.sort = AC_SORT_TOTAL };
+	struct env env = { .ropts.sort = AC_SORT_TOTAL,
+		.listen.buckets = { AC_METRICS_DEFAULT_BITS,
+			AC_METRICS_DEFAULT_MIN_EXP, AC_METRICS_DEFAULT_MAX_EXP } };
 	struct sigaction sa = { .sa_handler = sig_handler };
 	struct sigaction sp = { .sa_handler = pipe_handler };
 	const char *bad;

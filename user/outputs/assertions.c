@@ -40,6 +40,15 @@ static const char *const cmp_names[] = {
 	[AC_CMP_GE] = ">=",
 };
 
+double ac_unit_ns(const char *unit, size_t len)
+{
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strlen(units[i].name) == len &&
+		    !strncmp(unit, units[i].name, len))
+			return units[i].ns;
+	return 0;
+}
+
 const char *ac_stat_name(enum ac_stat_kind stat)
 {
 	for (size_t i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)

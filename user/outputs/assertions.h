@@ -95,6 +95,10 @@ int ac_assertions_add(struct ac_assertions *set, const char *expr,
 int ac_assertions_load(struct ac_assertions *set, const char *path,
 		       char *err, size_t errlen);
 
+/* ns in one of the duration units assertions take (ns us µs ms s), the
+ * len bytes at unit; 0 for anything else. --buckets uses them too. */
+double ac_unit_ns(const char *unit, size_t len);
+
 /* Name of a statistic / comparison, as written in assertions. */
 const char *ac_stat_name(enum ac_stat_kind stat);
 const char *ac_cmp_name(enum ac_cmp op);

@@ -96,7 +96,9 @@ static int attach_single(struct ac_trace *t, struct bpf_program *prog,
 		    .retprobe = retprobe);
 	struct bpf_link *l, **nl;
 
-	l = bpf_program__attach_uprobe_opts(prog, pid, binary, off, &uo);
+	/* pid 0 is the session's "every process": -1 to libbpf */
+	l = bpf_program__attach_uprobe_opts(prog, pid ? pid : -1, binary, off,
+					    &uo);
 	if (!l)
 		return -errno;
 	nl = realloc(t->links, (t->nlinks + 1) * sizeof(*nl));

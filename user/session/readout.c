@@ -110,6 +110,8 @@ int ac_readout_init(struct ac_trace *t)
 			return ac_trace_fail(t, -ENOMEM,
 					     "cannot set up the ring buffer");
 	}
+	if (t->per_process && ac_procs_init(t))
+		return ac_trace_fail(t, -ENOMEM, "cannot set up per-process statistics");
 	return 0;
 }
 
@@ -128,6 +130,7 @@ void ac_readout_fini(struct ac_trace *t)
 	t->hists = t->drops = NULL;
 	t->rb = NULL;
 	t->exact = NULL;
+	ac_procs_free(t);
 }
 
 /* Sites attached anew are new uprobes: their first hits carry the
@@ -161,6 +164,7 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
  * (dlwatch.c), which make the next read of the maps due now. */
 static int wait_records(struct ac_trace *t, int timeout_ms)
 {
+	ac_procs_poll(t);
 	/* new Python functions named, and those outside the globs turned
 	 * off, while the session runs */
 	if (t->py && ac_py_resolve(t))
@@ -232,6 +236,7 @@ int ac_trace_reset(struct ac_trace *t)
 		ac_exact_reset(t->exact);
 	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
 	paths_clear(t);
+	ac_procs_reset(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	return 0;
 }
@@ -403,7 +408,8 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	    (!(exact = calloc(t->nids, AC_EXACT_NQ * sizeof(*exact))) ||
 	     ac_exact_select(t->exact, exact)))
 		goto fail;
-	if (read_probes(t, s, exact, idx) || read_paths(t, s, idx))
+	if (read_probes(t, s, exact, idx) || read_paths(t, s, idx) ||
+	    ac_procs_read(t, s))
 		goto fail;
 	free(exact);
 	free(idx);
@@ -435,6 +441,12 @@ void ac_snapshot_free(struct ac_snapshot *s)
 	}
 	for (int i = 0; i < s->npaths; i++)
 		free((void *)s->paths[i].probes);
+	for (int k = 0; k < s->nprocs; k++) {
+		for (int i = 0; s->procs[k].probes && i < s->nprobes; i++)
+			free((void *)s->procs[k].probes[i].buckets);
+		free(s->procs[k].probes);
+	}
+	free(s->procs);
 	free(s->probes);
 	free(s->paths);
 	free(s);

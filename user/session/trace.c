@@ -336,10 +336,33 @@ pid_t ac_trace_pid_at(const struct ac_trace *t, int i)
 /* Any of the processes traced by PID still runs */
 static bool any_alive(const struct ac_trace *t)
 {
+	if (!t->pid && !t->npids)
+		return true;	/* system-wide (ac_trace_open_binary) */
 	for (int i = 0; i < ac_trace_npids(t); i++)
 		if (ac_pid_alive(ac_trace_pid_at(t, i)))
 			return true;
 	return false;
+}
+
+int ac_trace_open_binary(const struct ac_trace_opts *opts,
+			 struct ac_trace **out)
+{
+	struct ac_trace *t = trace_new(opts);
+	int ret;
+
+	*out = t;
+	if (!t)
+		return -ENOMEM;
+	if (!t->binary)
+		return ac_trace_fail(t, -EINVAL, "no binary given");
+	if (access(t->binary, R_OK))
+		return ac_trace_fail(t, -errno, "cannot read %s: %s", t->binary,
+				     strerror(errno));
+	/* pid 0: every process (targ_tgid 0 in BPF, pid -1 to attach) */
+	t->per_process = true;
+	t->max_series = opts && opts->max_series > 0 ? opts->max_series : 1024;
+	ret = check_privileges(t);
+	return ret ? ret : discover(t, NULL);
 }
 
 /* Finds cmd on PATH the way execvp will. */
@@ -487,6 +510,19 @@ static int load_as(struct ac_trace *t, bool multi)
 	bpf_map__set_max_entries(skel->maps.hists, t->nids * t->nbuckets);
 	bpf_map__set_max_entries(skel->maps.paths, t->max_paths);
 	bpf_map__set_max_entries(skel->maps.site_hits, 2 * t->nids);
+	/* per process: a stat and a histogram an entry, allocated as
+	 * processes call (the map is unused, one entry, otherwise) */
+	skel->rodata->per_process = t->per_process;
+	bpf_map__set_value_size(skel->maps.proc_stats,
+				ac_procs_value_size(t->nbuckets));
+	bpf_map__set_value_size(skel->maps.proc_init,
+				ac_procs_value_size(t->nbuckets));
+	if (t->per_process) {
+		bpf_map__set_max_entries(skel->maps.proc_stats, t->max_series);
+		/* an entry and a return site for each pair kept apart */
+		bpf_map__set_max_entries(skel->maps.proc_site_hits,
+					 4 * t->max_series);
+	}
 	skel->rodata->test_knob = t->test_hit_delay_ns != 0;
 	skel->bss->test_hit_delay_ns = t->test_hit_delay_ns;
 	/* 4 MiB holds ~130k records: 65 ms at the fastest probe rate, and

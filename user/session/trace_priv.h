@@ -13,6 +13,7 @@
 #include "probes.h"
 
 struct ac_exact;
+struct ac_procs;
 struct ac_cal;
 struct ac_recal;
 struct ac_py;
@@ -91,6 +92,9 @@ struct ac_trace {
 	struct ac_exact *exact;		/* exact mode's durations */
 	FILE *raw_sink;
 	struct ac_prewarm *prewarm;
+	bool per_process;	/* ac_trace_open_binary: procs.c */
+	int max_series;
+	struct ac_procs *procs;
 	double pair_ns, inner_ns;
 	double pair_tight_ns;	/* in a loop that touches no memory */
 	double pair_busy_ns;	/* around code that touches 512 pages */
@@ -146,6 +150,13 @@ int ac_recal_start(struct ac_trace *t);
 void ac_recal_stop(struct ac_trace *t);
 void ac_recal_free(struct ac_trace *t);
 int ac_readout_init(struct ac_trace *t);
+/* procs.c: per-process statistics of a system-wide session */
+size_t ac_procs_value_size(uint32_t nbuckets);
+int ac_procs_init(struct ac_trace *t);
+void ac_procs_free(struct ac_trace *t);
+void ac_procs_poll(struct ac_trace *t);
+void ac_procs_reset(struct ac_trace *t);
+int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s);
 void ac_readout_fini(struct ac_trace *t);
 void ac_stats_clear(struct ac_trace *t, __u32 id);
 void ac_calibration_done(struct ac_trace *t);

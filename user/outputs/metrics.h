@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics.h - a snapshot as Prometheus metrics: the text exposition format
+ * (version 0.0.4) or OpenMetrics 1.0.0, for `autocue-trace --listen`.
+ *
+ * Per probe and process (labels probe, pid, comm, binary):
+ *
+ *   autocue_call_duration_seconds            histogram of the warm calls;
+ *                                            le = the kernel's own bucket
+ *                                            edges, 2^bits per power of two
+ *   autocue_call_duration_quantiles_seconds  summary: p50 p90 p95 p99 p999
+ *                                            from the full-precision
+ *                                            histogram (within 2^-(S+1))
+ *   autocue_calls_total                      every call, cold ones too
+ *   autocue_cold_calls_total                 calls holding a site's first
+ *                                            hits, kept out of durations
+ *
+ * Per tracer (label binary): autocue_lost_events_total{reason},
+ * autocue_probe_cost_seconds, autocue_resolution_seconds,
+ * autocue_map_bytes, autocue_attached_probes, autocue_tracer_cpu_seconds_total,
+ * autocue_bucket_error_ratio. Calls that --max-series kept out of the
+ * per-process series are lost events, reason "per_process_full".
+ *
+ * The histogram's buckets are sums of kernel buckets, so every cumulative
+ * count is exact; histogram_quantile() interpolates inside one exported
+ * bucket [L, L(1 + 2^-bits)), so it is off by at most 2^-bits of the
+ * value (12.5% at the default 3 bits) where the summary is off by at most
+ * 2^-(S+1) (0.78% at the default precision 6). A bucket counts durations
+ * below its edge: one exactly on an edge (an integer ns) counts above it.
+ */
+#ifndef AUTOCUE_METRICS_H
+#define AUTOCUE_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "autocue_trace.h"
+
+#define AC_METRICS_DEFAULT_BITS	 3	/* 8 buckets per power of two */
+#define AC_METRICS_DEFAULT_MIN_EXP 10	/* 1.024 us */
+#define AC_METRICS_DEFAULT_MAX_EXP 34	/* 17.2 s */
+
+/* The exported le buckets: 2^bits per power of two from 2^min_exp ns up
+ * to 2^max_exp ns, then +Inf. bits <= the snapshot's precision (a finer
+ * edge would split a kernel bucket: not exact). */
+struct ac_metrics_buckets {
+	int bits;
+	int min_exp, max_exp;
+};
+
+/* Parses --buckets "BITS[,MIN,MAX]": BITS 0..10 (2^BITS buckets per power
+ * of two), MIN and MAX durations with a unit (ns, us, ms, s), rounded out
+ * to powers of two. 0, or -EINVAL with a message in err. */
+int ac_metrics_buckets_parse(const char *arg, struct ac_metrics_buckets *b,
+			     char *err, size_t errlen);
+/* How many le lines a histogram has, +Inf included. */
+int ac_metrics_nbuckets(const struct ac_metrics_buckets *b);
+
+/* One process's series. */
+struct ac_metrics_proc {
+	const char *pid;	/* label value: "1234", or "exited" */
+	const char *comm;
+	const struct ac_probe_stats *probes;	/* the snapshot's nprobes */
+	bool skip_uncalled;	/* leave out probes it never called */
+};
+
+/* What the snapshot does not hold: the tracer's own figures. */
+struct ac_metrics_info {
+	const char *binary;
+	int nprocs;
+	const struct ac_metrics_proc *procs;
+	double tracer_cpu_s;	/* user + system time of the tracer */
+};
+
+/* Content types of the two formats. */
+#define AC_METRICS_TEXT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+#define AC_METRICS_OPENMETRICS_TYPE \
+	"application/openmetrics-text; version=1.0.0; charset=utf-8"
+
+/* Writes every family to out; 0 or -errno (a failed write). */
+int ac_metrics_write(FILE *out, const struct ac_snapshot *s,
+		     const struct ac_metrics_info *info,
+		     const struct ac_metrics_buckets *b, bool openmetrics);
+
+/* Whether an HTTP Accept header prefers OpenMetrics to the text format
+ * (q-values honoured; NULL or neither named: the text format). */
+bool ac_metrics_wants_openmetrics(const char *accept);
+
+#endif /* AUTOCUE_METRICS_H */

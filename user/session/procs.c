@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-process statistics, for a session that traces every process running
+ * a binary (ac_trace_open_binary): the BPF program keeps each process's
+ * figures apart in proc_stats, keyed (tgid, probe id), beside the totals.
+ * Entries of processes that exited are folded into one "exited" set here
+ * and deleted from the map, so that a fleet's counters never go down and
+ * the map holds live processes only. One lock orders folding against
+ * snapshots: a snapshot may come from another thread (--listen's server).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "autocue.skel.h"
+#include "trace_priv.h"
+
+struct ac_procs {
+	pthread_mutex_t lock;
+	size_t vsize;		/* struct ac_stat + nbuckets counts */
+	/* exited processes folded: one value per probe id */
+	unsigned char *exited;
+	bool any_exited;
+	struct timespec last_fold;
+};
+
+static struct ac_stat *val_at(unsigned char *base, size_t vsize, __u32 i)
+{
+	return (struct ac_stat *)(base + (size_t)i * vsize);
+}
+
+size_t ac_procs_value_size(uint32_t nbuckets)
+{
+	return sizeof(struct ac_stat) + (size_t)nbuckets * sizeof(__u64);
+}
+
+static void stat_init(struct ac_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->min_ns = UINT64_MAX;
+}
+
+int ac_procs_init(struct ac_trace *t)
+{
+	struct ac_procs *p = calloc(1, sizeof(*p));
+	unsigned char *init;
+	__u32 zero = 0;
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_init(&p->lock, NULL);
+	p->vsize = ac_procs_value_size(t->nbuckets);
+	p->exited = calloc(t->nids, p->vsize);
+	init = calloc(1, p->vsize);
+	t->procs = p;
+	if (!p->exited || !init) {
+		free(init);
+		return -ENOMEM;
+	}
+	for (__u32 id = 0; id < t->nids; id++)
+		stat_init(val_at(p->exited, p->vsize, id));
+	stat_init((struct ac_stat *)init);
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_init), &zero,
+				init, BPF_ANY))
+		ret = -errno;
+	free(init);
+	clock_gettime(CLOCK_MONOTONIC, &p->last_fold);
+	return ret;
+}
+
+void ac_procs_free(struct ac_trace *t)
+{
+	if (!t->procs)
+		return;
+	pthread_mutex_destroy(&t->procs->lock);
+	free(t->procs->exited);
+	free(t->procs);
+	t->procs = NULL;
+}
+
+static void add_into(struct ac_stat *to, const struct ac_stat *from,
+		     uint32_t nbuckets)
+{
+	const __u64 *fb = (const __u64 *)(from + 1);
+	__u64 *tb = (__u64 *)(to + 1);
+
+	to->count += from->count;
+	to->total_ns += from->total_ns;
+	if (from->min_ns < to->min_ns)
+		to->min_ns = from->min_ns;
+	if (from->max_ns > to->max_ns)
+		to->max_ns = from->max_ns;
+	to->desc += from->desc;
+	to->cold_count += from->cold_count;
+	to->cold_total_ns += from->cold_total_ns;
+	if (from->cold_max_ns > to->cold_max_ns)
+		to->cold_max_ns = from->cold_max_ns;
+	for (uint32_t b = 0; b < nbuckets; b++)
+		tb[b] += fb[b];
+}
+
+/* Keys of the map, read before anything is deleted (deleting while
+ * walking restarts the walk); *n of them, NULL on failure. */
+static struct ac_proc_key *all_keys(int fd, int max, int *n)
+{
+	struct ac_proc_key *keys = calloc(max + 1, sizeof(*keys)), *prev = NULL;
+
+	*n = 0;
+	if (!keys)
+		return NULL;
+	while (*n < max && !bpf_map_get_next_key(fd, prev, &keys[*n])) {
+		prev = &keys[*n];
+		(*n)++;
+	}
+	return keys;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct ac_proc_key *x = a, *y = b;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Under the lock: the entries of processes gone, into exited. A process
+ * that exits has made its last call: its entry is final. */
+static int fold_locked(struct ac_trace *t)
+{
+	struct ac_procs *p = t->procs;
+	int fd = bpf_map__fd(t->skel->maps.proc_stats), n;
+	struct ac_proc_key *keys = all_keys(fd, t->max_series, &n);
+	unsigned char *v = malloc(p->vsize);
+	pid_t gone_checked = 0;
+	bool gone = false;
+
+	if (!keys || !v) {
+		free(keys);
+		free(v);
+		return -ENOMEM;
+	}
+	/* by process: one look at /proc for each */
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (int i = 0; i < n; i++) {
+		if (keys[i].tgid != (__u32)gone_checked) {
+			gone_checked = keys[i].tgid;
+			gone = !ac_pid_alive(gone_checked);
+		}
+		if (!gone || keys[i].id >= t->nids)
+			continue;
+		if (bpf_map_lookup_elem(fd, &keys[i], v))
+			continue;
+		add_into(val_at(p->exited, p->vsize, keys[i].id),
+			 (struct ac_stat *)v, t->nbuckets);
+		p->any_exited = true;
+		bpf_map_delete_elem(fd, &keys[i]);
+	}
+	free(keys);
+	free(v);
+	clock_gettime(CLOCK_MONOTONIC, &p->last_fold);
+	return 0;
+}
+
+void ac_procs_poll(struct ac_trace *t)
+{
+	struct ac_procs *p = t->procs;
+	struct timespec now;
+
+	if (!p)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* once a second keeps the map to live processes between scrapes */
+	if (now.tv_sec - p->last_fold.tv_sec < 1)
+		return;
+	pthread_mutex_lock(&p->lock);
+	fold_locked(t);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void ac_procs_reset(struct ac_trace *t)
+{
+	struct ac_procs *p = t->procs;
+	int fd, n;
+	struct ac_proc_key *keys;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	fd = bpf_map__fd(t->skel->maps.proc_stats);
+	keys = all_keys(fd, t->max_series, &n);
+	for (int i = 0; keys && i < n; i++)
+		bpf_map_delete_elem(fd, &keys[i]);
+	free(keys);
+	memset(p->exited, 0, t->nids * p->vsize);
+	for (__u32 id = 0; id < t->nids; id++)
+		stat_init(val_at(p->exited, p->vsize, id));
+	p->any_exited = false;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void read_comm(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* A process's probes, all zero, names from the session. */
+static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
+{
+	struct ac_proc_stats *pr, *n;
+
+	n = realloc(s->procs, (s->nprocs + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->procs = n;
+	pr = &n[s->nprocs];
+	memset(pr, 0, sizeof(*pr));
+	pr->pid = pid;
+	if (pid)
+		read_comm(pid, pr->comm, sizeof(pr->comm));
+	pr->probes = calloc(t->probes.n + 1, sizeof(*pr->probes));
+	if (!pr->probes)
+		return -ENOMEM;
+	s->nprocs++;	/* only now: the free walks them */
+	for (int i = 0; i < t->probes.n; i++) {
+		pr->probes[i].name = t->probes.p[i].name;
+		pr->probes[i].shift = t->shift;
+		pr->probes[i].nbuckets = t->nbuckets;
+		pr->probes[i].buckets = calloc(t->nbuckets, sizeof(uint64_t));
+		if (!pr->probes[i].buckets)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void fill(struct ac_probe_stats *ps, const struct ac_stat *st,
+		 uint32_t nbuckets)
+{
+	ps->count = st->count;
+	ps->total_ns = st->total_ns;
+	ps->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
+	ps->max_ns = st->max_ns;
+	ps->desc = st->desc;
+	ps->cold_count = st->cold_count;
+	ps->cold_total_ns = st->cold_total_ns;
+	ps->cold_max_ns = st->cold_max_ns;
+	memcpy((uint64_t *)ps->buckets, st + 1, nbuckets * sizeof(uint64_t));
+}
+
+int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s)
+{
+	struct ac_procs *p = t->procs;
+	int fd, n, ret = 0;
+	struct ac_proc_key *keys;
+	unsigned char *v;
+
+	if (!p)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	fd = bpf_map__fd(t->skel->maps.proc_stats);
+	ret = fold_locked(t);
+	keys = all_keys(fd, t->max_series, &n);
+	v = malloc(p->vsize);
+	if (ret || !keys || !v) {
+		ret = ret ? ret : -ENOMEM;
+		goto out;
+	}
+	/* by process, then probe */
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	for (int i = 0; i < n && !ret; i++) {
+		__u32 id = keys[i].id;
+
+		if (!id || id > (__u32)t->probes.n ||
+		    bpf_map_lookup_elem(fd, &keys[i], v))
+			continue;
+		if (!s->nprocs || s->procs[s->nprocs - 1].pid != (pid_t)keys[i].tgid)
+			ret = proc_new(t, s, keys[i].tgid);
+		if (!ret)
+			fill(&s->procs[s->nprocs - 1].probes[id - 1],
+			     (struct ac_stat *)v, t->nbuckets);
+	}
+	if (!ret && p->any_exited) {
+		ret = proc_new(t, s, 0);
+		for (int i = 0; !ret && i < t->probes.n; i++)
+			fill(&s->procs[s->nprocs - 1].probes[i],
+			     val_at(p->exited, p->vsize, i + 1), t->nbuckets);
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	free(keys);
+	free(v);
+	return ret;
+}
