@@ -502,7 +502,8 @@ static int write_outputs(struct env *env, const struct ac_snapshot *s,
 
 /* One interval: a table, and with --json one more line of JSON Lines. */
 static int report_interval(struct env *env, struct ac_trace *t,
-			   struct ac_json_series *js, int interval_no)
+			   struct ac_json_series *js, int interval_no,
+			   struct ac_listen *listen)
 {
 	/* exact mode's percentiles read back the whole session: at the end */
 	struct ac_snapshot *s = ac_trace_snapshot_hist(t);
@@ -513,6 +514,13 @@ static int report_interval(struct env *env, struct ac_trace *t,
 
 	if (!s)
 		return -ENOMEM;
+	/* at once: a call that ends between the read-out and the reset is
+	 * in no interval (printing the table first lost 2% of them) */
+	if (env->reset_each) {
+		ac_listen_lock(listen);
+		ac_trace_reset(t);
+		ac_listen_unlock(listen);
+	}
 	/* the wall clock, as BCC's tools print it, to line up with logs */
 	if (localtime_r(&now, &tm))
 		strftime(clock, sizeof(clock), ", %H:%M:%S", &tm);
@@ -849,18 +857,13 @@ static int run(struct env *env)
 			break;
 		if (env->interval && elapsed(&tick) >= env->interval) {
 			clock_gettime(CLOCK_MONOTONIC, &tick);
-			ret = report_interval(env, t, js, ++nint);
+			ret = report_interval(env, t, js, ++nint, listen);
 			/* stdout gone (| head) or full: nobody reads the rest */
 			if (ferror(stdout)) {
 				fprintf(stderr, "autocue-trace: cannot write the report to stdout: %s\n",
 					strerror(ret ? -ret : EIO));
 				exit_code = 1;
 				break;
-			}
-			if (env->reset_each) {
-				ac_listen_lock(listen);
-				ac_trace_reset(t);
-				ac_listen_unlock(listen);
 			}
 		}
 	}
