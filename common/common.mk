@@ -1,5 +1,6 @@
 # common/: what both programs need and neither owns: quoting input in
-# messages (quote.c) and reading input with limits (lines.c). Linked into
+# messages (quote.c), reading input with limits (lines.c) and finding
+# a command as execvp will (program.c). Linked into
 # libautocue_trace and autocue-replay; libautocue (the tracker) prints
 # nothing and reads no files, so it does not need them.
 COMMON_SRCS := $(wildcard common/*.c)

@@ -296,6 +296,9 @@ int ac_trace_set_test_hit_delay(struct ac_trace *t, unsigned ns);
 /* CPU time the traced process has used so far (every thread), ns; -1 when
  * it is gone. */
 long long ac_trace_cpu_ns(const struct ac_trace *t);
+/* A process's name (/proc/PID/comm, without its newline); "" once it is
+ * gone. */
+void ac_process_comm(pid_t pid, char *buf, size_t size);
 void ac_trace_close(struct ac_trace *t);
 /* --python: a one-line explanation when more function returns than calls
  * matched had no entry (CPython 3.11 to 3.14 fire function__entry only

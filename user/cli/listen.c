@@ -30,22 +30,6 @@ static double cpu_seconds(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-/* /proc/PID/comm without its newline; "" once the process is gone */
-static void read_comm(pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, size, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 static int render(void *ctx, bool om, char **body, size_t *len)
 {
 	struct ac_listen *l = ctx;
@@ -65,7 +49,7 @@ static int render(void *ctx, bool om, char **body, size_t *len)
 		return l->attached ? -ENOMEM : -EAGAIN;
 	if (s->pid) {		/* one process: every probe, called or not */
 		snprintf(pid, sizeof(pid), "%d", s->pid);
-		read_comm(s->pid, comm, sizeof(comm));
+		ac_process_comm(s->pid, comm, sizeof(comm));
 		one = (struct ac_metrics_proc){ pid, comm, s->probes, false };
 		info.nprocs = 1;
 	} else if (s->nprocs) {	/* every process: those that called */

@@ -22,6 +22,7 @@
 #include "autocue_trace.h"
 #include "outfile.h"
 #include "profile.h"
+#include "program.h"
 #include "profile_report.h"
 #include "quote.h"
 #include "record_cmd.h"
@@ -197,31 +198,6 @@ static double elapsed(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (now.tv_sec - t0->tv_sec) + (now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-/* as execvp will find it */
-static char *find_program(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) ? NULL : strdup(cmd);
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (;;) {
-		size_t len = strcspn(path, ":");
-
-		if (len)
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, cmd);
-		else
-			snprintf(buf, sizeof(buf), "./%s", cmd);
-		if (!access(buf, X_OK))
-			return strdup(buf);
-		if (!path[len])
-			return NULL;
-		path += len + 1;
-	}
 }
 
 /* Refuse an unwritable output before sampling, not after. */
@@ -435,7 +411,7 @@ static int run(struct renv *env)
 		return 1;
 	}
 	if (env->cmd) {
-		program = find_program(env->cmd[0]);
+		program = ac_find_program(env->cmd[0]);
 		if (!program) {
 			fprintf(stderr, "autocue-trace: command not found: %s\n",
 				AC_Q(env->cmd[0]));

@@ -67,7 +67,6 @@ struct ac_cal {
 	const char *probe;	/* the calibration probe's name */
 	char *ws;
 	double body;		/* the untraced call, INNER_PAGES inside */
-	double bare_around;	/* the same, WS_PAGES touched around it */
 };
 
 AUTOCUE_PROBE(autocue_calibrate);
@@ -399,6 +398,7 @@ int ac_calibrate(struct ac_trace *t)
 	int cpus[MAX_CAL_CPUS], ncpu, rounds, nv = 0, ret;
 	double pairs[MAX_CAL_CPUS], inners[MAX_CAL_CPUS];
 	double busy, res = 0, spread = 0, bare = 1e300, body = 1e300;
+	double bare_around;
 	cpu_set_t saved;
 	bool pinned;
 
@@ -468,14 +468,14 @@ int ac_calibrate(struct ac_trace *t)
 		sched_setaffinity(0, sizeof(saved), &saved);
 	/* the untraced loops' fastest batches, wherever they ran */
 	c->body = body;
-	c->bare_around = 1e300;
+	bare_around = 1e300;
 	for (int i = 0; i < ncpu; i++)
-		if (k[i].around.n && k[i].around.bare < c->bare_around)
-			c->bare_around = k[i].around.bare;
+		if (k[i].around.n && k[i].around.bare < bare_around)
+			bare_around = k[i].around.bare;
 	for (int i = 0; i < ncpu; i++) {
 		if (!k[i].around.n)	/* pinning refused there */
 			continue;
-		k[i].around.bare = c->bare_around;
+		k[i].around.bare = bare_around;
 		cpu_result(t, &k[i], body);
 	}
 	busy = pool_percentile(t, &own_ws, 0.5) - bare;

@@ -204,21 +204,6 @@ void ac_procs_reset(struct ac_trace *t)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void read_comm(pid_t pid, char *buf, size_t size)
-{
-	char path[64];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, size, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 /* A process's probes, all zero, names from the session. */
 static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
 {
@@ -232,7 +217,7 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
 	memset(pr, 0, sizeof(*pr));
 	pr->pid = pid;
 	if (pid)
-		read_comm(pid, pr->comm, sizeof(pr->comm));
+		ac_process_comm(pid, pr->comm, sizeof(pr->comm));
 	pr->probes = calloc(t->probes.n + 1, sizeof(*pr->probes));
 	if (!pr->probes)
 		return -ENOMEM;

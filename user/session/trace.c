@@ -19,6 +19,7 @@
 #include "autocue.skel.h"
 #include "python_names.h"
 #include "quote.h"
+#include "program.h"
 #include "trace_priv.h"
 
 #define DEFAULT_MAX_PATHS 1024
@@ -365,33 +366,6 @@ int ac_trace_open_binary(const struct ac_trace_opts *opts,
 	return ret ? ret : discover(t, NULL);
 }
 
-/* Finds cmd on PATH the way execvp will. */
-static char *which(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) ? NULL : strdup(cmd);
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	/* every entry, the last one too, even when empty: an empty entry
-	 * (PATH="", "a::b", "a:") is the current directory, as for execvp */
-	for (;;) {
-		size_t len = strcspn(path, ":");
-
-		if (len)
-			snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, cmd);
-		else
-			snprintf(buf, sizeof(buf), "./%s", cmd);
-		if (!access(buf, X_OK))
-			return strdup(buf);
-		if (!path[len])
-			return NULL;
-		path += len + 1;
-	}
-}
-
 int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 		      struct ac_trace **out)
 {
@@ -405,7 +379,7 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 		return -ENOMEM;
 	if (!argv || !argv[0])
 		return ac_trace_fail(t, -EINVAL, "no command given");
-	exe = which(argv[0]);
+	exe = ac_find_program(argv[0]);
 	if (!exe)
 		return ac_trace_fail(t, -ENOENT, "command not found: %s", argv[0]);
 	ret = check_privileges(t);
