@@ -783,8 +783,6 @@ int main(int argc, char **argv)
 		/* a session's output is a megabyte: 4 KB writes were a
 		 * tenth of a replay */
 		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	if (rd.in.f != stdin)
-		setvbuf(rd.in.f, NULL, _IOFBF, 1 << 16);
 
 	if (env.threaded) {
 		struct ac_threaded_opts to = AC_THREADED_OPTS_DEFAULT;
