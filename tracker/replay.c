@@ -448,21 +448,33 @@ static int next_event(struct reader *r, struct event *ev)
 
 /* ---- output ------------------------------------------------------------- */
 
-/* Decimal digits of v at p; returns the end. */
+/* Decimal digits of v at p; returns the end. Two digits a division: four
+ * numbers a line, a line an event. */
 static char *put_long(char *p, long v)
 {
-	char tmp[24];
+	static const char pairs[201] =
+		"0001020304050607080910111213141516171819"
+		"2021222324252627282930313233343536373839"
+		"4041424344454647484950515253545556575859"
+		"6061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char tmp[24], *end = tmp + sizeof(tmp), *b = end;
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	int n = 0;
 
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while (u /= 10);
+	for (; u >= 100; u /= 100) {
+		b -= 2;
+		memcpy(b, pairs + 2 * (u % 100), 2);
+	}
+	if (u >= 10) {
+		b -= 2;
+		memcpy(b, pairs + 2 * u, 2);
+	} else {
+		*--b = (char)('0' + u);
+	}
 	if (v < 0)
 		*p++ = '-';
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+	memcpy(p, b, (size_t)(end - b));
+	return p + (end - b);
 }
 
 static char *put_str(char *p, const char *s, size_t len)
@@ -473,8 +485,6 @@ static char *put_str(char *p, const char *s, size_t len)
 
 #define PUT(p, lit) put_str(p, lit, sizeof(lit) - 1)
 
-/* One line per position, as printf("{\"i\": %ld, ...}") would write it,
- * built by hand: formatting took more of a replay than tracking. */
 /* The last progress printed and its digits: consecutive events mostly
  * report the same position. */
 struct progress_cache {
@@ -483,11 +493,36 @@ struct progress_cache {
 	char repr[AC_FLOAT_REPR_MAX];
 };
 
-static void print_pos(struct progress_cache *pc, long i,
-		      const struct ac_position *p)
-{
-	char line[256], *o = line;
+/* Lines are made into a batch that goes out in one fwrite: a session's
+ * output is a megabyte. A batch is one line when each must go out as it is
+ * made (a live pipe, --realtime, a terminal). */
+#define LINE_MAX_BYTES 256
 
+struct output {
+	bool each_line;
+	size_t len;
+	struct progress_cache progress;
+	char buf[1 << 16];
+};
+
+/* Errors show in ferror(stdout), which the callers check at the end. */
+static void out_flush(struct output *out)
+{
+	if (out->len)
+		fwrite(out->buf, 1, out->len, stdout);
+	out->len = 0;
+}
+
+/* One line per position, as printf("{\"i\": %ld, ...}") would write it,
+ * built by hand: formatting took more of a replay than tracking. */
+static void print_pos(struct output *out, long i, const struct ac_position *p)
+{
+	struct progress_cache *pc = &out->progress;
+	char *o;
+
+	if (sizeof(out->buf) - out->len < LINE_MAX_BYTES)
+		out_flush(out);
+	o = out->buf + out->len;
 	o = PUT(o, "{\"i\": ");
 	o = put_long(o, i);
 	o = PUT(o, ", \"speakable_index\": ");
@@ -505,7 +540,9 @@ static void print_pos(struct progress_cache *pc, long i,
 	}
 	o = put_str(o, pc->repr, pc->len);
 	o = PUT(o, "}\n");
-	fwrite(line, 1, (size_t)(o - line), stdout);
+	out->len = (size_t)(o - out->buf);
+	if (out->each_line)
+		out_flush(out);
 }
 
 /* ---- running ------------------------------------------------------------ */
@@ -514,7 +551,7 @@ struct runner {
 	struct env *env;
 	struct ac_tracker *t;
 	struct ac_threaded *tt;
-	struct progress_cache progress;
+	struct output out;
 };
 
 static void pace(const struct env *env)
@@ -577,7 +614,7 @@ static int run_event(struct runner *rn, long i, const struct event *ev)
 				"worker thread\n");
 			return -ETIMEDOUT;
 		}
-		print_pos(&rn->progress, i, &res.position);
+		print_pos(&rn->out, i, &res.position);
 		return 0;
 	}
 	switch (ev->kind) {
@@ -594,7 +631,7 @@ static int run_event(struct runner *rn, long i, const struct event *ev)
 		p = ac_tracker_position(rn->t);
 		break;
 	}
-	print_pos(&rn->progress, i, &p);
+	print_pos(&rn->out, i, &p);
 	return 0;
 }
 
@@ -687,6 +724,7 @@ static int run_loops(struct runner *rn, struct reader *r)
 			pace(rn->env);
 		}
 		/* a reader gone or a full disk ends the loop, not ignored */
+		out_flush(&rn->out);
 		if (fflush(stdout) || ferror(stdout)) {
 			fprintf(stderr, "autocue-replay: stdout: %s\n",
 				strerror(errno ? errno : EIO));
@@ -779,10 +817,8 @@ int main(int argc, char **argv)
 	}
 	if (env.realtime_ms)
 		setvbuf(stdout, NULL, _IOLBF, 0);
-	else if (rd.in.f != stdin && !isatty(STDOUT_FILENO))
-		/* a session's output is a megabyte: 4 KB writes were a
-		 * tenth of a replay */
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	rn.out.each_line = rd.in.f == stdin || env.realtime_ms ||
+			   isatty(STDOUT_FILENO);
 
 	if (env.threaded) {
 		struct ac_threaded_opts to = AC_THREADED_OPTS_DEFAULT;
@@ -799,6 +835,7 @@ int main(int argc, char **argv)
 	}
 
 	err = env.loops == 1 ? run_stream(&rn, &rd) : run_loops(&rn, &rd);
+	out_flush(&rn.out);
 	if (fflush(stdout) && !err) {
 		fprintf(stderr, "autocue-replay: stdout: %s\n",
 			strerror(errno));
