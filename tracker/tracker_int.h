@@ -119,6 +119,7 @@ struct utterance {
 	uint32_t *cps;		/* normal forms as code points */
 	size_t cps_cap;
 	unsigned long serial;	/* which load the words belong to */
+	int kept;		/* leading words that are the previous load's */
 };
 
 /* An update's text as the reference reads it: NULL for NULL or invalid
@@ -211,6 +212,33 @@ struct search {
 	double score;
 };
 
+/* ---- a partial's matching, step by step (tracker.c) ---------------------- */
+
+/* The state before one step of a partial's matching (the step matches the
+ * word at st.head, or skips, or drops it), and the highest word index the
+ * step read or compared with the end of the words: the step goes the same
+ * way for any update whose first touched + 1 words are the same. */
+struct checkpoint {
+	struct track_state st;
+	int touched;		/* INT_MAX: the state after the last step */
+	const struct ac_word *mword;	/* the working matcher */
+	int mn, mmatched;
+	uint32_t active_off;	/* its forms, into partial_log.active */
+};
+
+/* Every partial is matched from the committed state, all its words again
+ * (§5.3.2); consecutive partials mostly repeat their leading words, so the
+ * last partial's steps are kept and the next one resumes at the first step
+ * that touched a word that is no longer the same. */
+struct partial_log {
+	struct checkpoint *cp;
+	int n, cap;
+	uint16_t *active;
+	size_t nactive, active_cap;
+	unsigned long serial;	/* the utterance load the steps are of */
+	bool valid;		/* false once the committed state changed */
+};
+
 /* ---- the tracker ---------------------------------------------------------- */
 
 struct ac_tracker {
@@ -241,6 +269,7 @@ struct ac_tracker {
 	int queue_cap;
 
 	struct search search;
+	struct partial_log plog;
 };
 
 /* tracker_match.c */

@@ -73,7 +73,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		}
 		if (ac_tk_grow_int((void **)&u->w, &u->cap, n + 1,
 				   sizeof(*u->w))) {
-			u->n = 0;
+			u->n = u->kept = 0;
 			return -ENOMEM;
 		}
 		sw = &u->w[n++];
@@ -82,6 +82,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		sw->rawcp = (uint32_t)ac_utf8_count(sw->raw, sw->rawlen);
 	}
 	u->n = n;
+	u->kept = kept;
 	if (kept) {
 		const struct spoken_word *last = &u->w[kept - 1];
 
@@ -93,7 +94,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		       AC_NORM_CAP(len) + (size_t)u->n, 1) ||
 	    ac_tk_grow((void **)&u->cps, &u->cps_cap, 3 * len + 1,
 		       sizeof(*u->cps))) {
-		u->n = 0;
+		u->n = u->kept = 0;
 		return -ENOMEM;
 	}
 	for (int i = kept; i < u->n; i++) {
@@ -103,7 +104,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		long nc;
 
 		if (nl < 0) {
-			u->n = 0;
+			u->n = u->kept = 0;
 			return -EINVAL;
 		}
 		sw->norm = (uint32_t)normpos;
@@ -111,7 +112,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		nc = ac_utf8_decode(u->norm + normpos, (size_t)nl,
 				    u->cps + cppos);
 		if (nc < 0) {
-			u->n = 0;
+			u->n = u->kept = 0;
 			return -EINVAL;
 		}
 		sw->cp.off = (uint32_t)cppos;
