@@ -499,12 +499,14 @@ struct progress_cache {
  * output is a megabyte. A batch is one line when each must go out as it is
  * made (a live pipe, --realtime, a terminal). */
 #define LINE_MAX_BYTES 256
+#define OUTPUT_BYTES (1 << 16)
 
 struct output {
 	bool each_line;
 	size_t len;
 	struct progress_cache progress;
-	char buf[1 << 16];
+	char *buf;		/* OUTPUT_BYTES, on the heap: on the stack,
+				 * zeroed, it cost 16 page faults */
 };
 
 /* Errors show in ferror(stdout), which the callers check at the end. */
@@ -522,7 +524,7 @@ static void print_pos(struct output *out, long i, const struct ac_position *p)
 	struct progress_cache *pc = &out->progress;
 	char *o;
 
-	if (sizeof(out->buf) - out->len < LINE_MAX_BYTES)
+	if (OUTPUT_BYTES - out->len < LINE_MAX_BYTES)
 		out_flush(out);
 	o = out->buf + out->len;
 	o = PUT(o, "{\"i\": ");
@@ -866,7 +868,8 @@ int main(int argc, char **argv)
 	} else {
 		rn.t = ac_tracker_new(s, &env.topts);
 	}
-	if (!rn.t && !rn.tt) {
+	rn.out.buf = malloc(OUTPUT_BYTES);
+	if ((!rn.t && !rn.tt) || !rn.out.buf) {
 		fprintf(stderr, "autocue-replay: cannot create the tracker "
 			"(invalid options or out of memory)\n");
 		goto cleanup;
@@ -892,6 +895,7 @@ cleanup:
 		json_tokener_free(rd.tok);
 	ac_script_free(s);
 	free(md);
+	free(rn.out.buf);
 	free(heap_held[0]);
 	free(heap_held[1]);
 	return ret;
