@@ -63,6 +63,23 @@ static void test_random(void **state)
 	}
 }
 
+/* values with short representations (0.5, 0.25, 0.001, 0.1234), where
+ * the shortest is found well before 17 digits, and their neighbours */
+static void test_short_decimals(void **state)
+{
+	(void)state;
+	for (int k = 1; k < 100000; k++) {
+		double v = (double)k / 100000.0;
+
+		check(v);
+		check(step(v, 1));
+		check(step(v, -1));
+	}
+	for (int e = 1; e <= 13; e++)
+		for (int k = 1; k < (1 << e); k++)
+			check((double)k / (double)(1ULL << e));
+}
+
 static void test_boundaries(void **state)
 {
 	static const double tenths[] = { 1.0, 0.1, 0.01, 0.001, 0.0001, 1e-5 };
@@ -88,6 +105,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_progress_values),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_short_decimals),
 		cmocka_unit_test(test_boundaries),
 	};
 
