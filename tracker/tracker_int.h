@@ -109,6 +109,7 @@ struct spoken_word {
  * the two texts alternate between two buffers. */
 struct utterance {
 	char *text;		/* the stripped text, NUL-terminated */
+	size_t len;		/* its length */
 	size_t text_cap;
 	char *prev_text;	/* the previous load's, in the other buffer */
 	size_t prev_text_cap;

@@ -34,6 +34,54 @@ static bool same_word(const struct utterance *u, int i,
 	return old->rawlen == len && !memcmp(old->raw, start, len);
 }
 
+/* How many leading bytes a and b (n bytes each at least) share. */
+static size_t common_bytes(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	uint64_t x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* Bytes of the UTF-8 character that starts with byte c. */
+static size_t char_bytes(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Keeps the previous load's leading words that lie, with the character
+ * that ended each (whitespace), inside the bytes the two texts share:
+ * those split the same, unscanned. Returns how many; *p goes to the end
+ * of the last. */
+static int keep_shared_prefix(struct utterance *u, int prev_n,
+			      size_t prev_len, const unsigned char **p)
+{
+	size_t same = common_bytes(u->prev_text, u->text,
+				   prev_len < u->len ? prev_len : u->len);
+	int n = 0;
+
+	for (; n < prev_n; n++) {
+		struct spoken_word *w = &u->w[n];
+		size_t off = (size_t)(w->raw - u->prev_text);
+		size_t end = off + w->rawlen;
+
+		if (end >= same ||
+		    end + char_bytes((unsigned char)u->prev_text[end]) > same)
+			break;
+		w->raw = u->text + off;
+		*p = (const unsigned char *)u->text + end;
+	}
+	return n;
+}
+
 /*
  * Copies text (already stripped, len bytes), splits it like str.split()
  * and normalizes every word, but for the leading words that are the
@@ -47,7 +95,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	size_t normpos = 0, cppos = 0;
 	int n = 0, kept = 0, prev_n = u->n;
 	char *swap;
-	size_t swap_cap;
+	size_t swap_cap, prev_len = u->len;
 
 	if (ac_tk_grow((void **)&u->prev_text, &u->prev_text_cap, len + 1, 1))
 		return -ENOMEM;
@@ -59,8 +107,10 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	u->prev_text_cap = swap_cap;
 	memcpy(u->text, text, len);
 	u->text[len] = '\0';
+	u->len = len;
 	u->serial++;
 	p = (const unsigned char *)u->text;
+	n = kept = keep_shared_prefix(u, prev_n, prev_len, &p);
 	while ((start = ac_next_word(&p))) {
 		struct spoken_word *sw;
 		size_t wl = (size_t)(p - start);
