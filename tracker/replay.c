@@ -274,6 +274,10 @@ static json_object *parse_line(struct reader *r, const char *s,
  * is what json-c would return for it. Anything else (escapes, other
  * spacing, other keys) returns false and goes to json-c.
  */
+static const bool string_stop[256] = {
+	[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
+};
+
 static bool plain_text_event(char *s, struct event *ev)
 {
 	static const char partial[] = "{\"partial\": \"";
@@ -289,10 +293,11 @@ static bool plain_text_event(char *s, struct event *ev)
 	} else {
 		return false;
 	}
-	for (q = p; *q != '"'; q++)
-		if (!*q || *q == '\\' || (unsigned char)*q < 0x20)
-			return false;
-	if (q[1] != '}' || q[2])
+	/* to the first byte that ends or escapes a JSON string, or may not
+	 * stand in one: a table lookup a byte */
+	for (q = p; !string_stop[(unsigned char)*q]; q++)
+		;
+	if (*q != '"' || q[1] != '}' || q[2])
 		return false;
 	*q = '\0';
 	ev->text = p;
@@ -450,8 +455,9 @@ static int next_event(struct reader *r, struct event *ev)
 
 /* ---- output ------------------------------------------------------------- */
 
-/* Decimal digits of v at p; returns the end. Two digits a division: four
- * numbers a line, a line an event. */
+/* Decimal digits of v at p; returns the end. Written in place from the
+ * last digit, two digits a division: four numbers a line, a line an
+ * event. */
 static char *put_long(char *p, long v)
 {
 	static const char pairs[201] =
@@ -460,23 +466,27 @@ static char *put_long(char *p, long v)
 		"4041424344454647484950515253545556575859"
 		"6061626364656667686970717273747576777879"
 		"8081828384858687888990919293949596979899";
-	char tmp[24], *end = tmp + sizeof(tmp), *b = end;
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	unsigned long x = u;
+	int n = 1;
+	char *end;
 
-	for (; u >= 100; u /= 100) {
-		b -= 2;
-		memcpy(b, pairs + 2 * (u % 100), 2);
-	}
-	if (u >= 10) {
-		b -= 2;
-		memcpy(b, pairs + 2 * u, 2);
-	} else {
-		*--b = (char)('0' + u);
-	}
 	if (v < 0)
 		*p++ = '-';
-	memcpy(p, b, (size_t)(end - b));
-	return p + (end - b);
+	while (x >= 10) {
+		x /= 10;
+		n++;
+	}
+	end = p + n;
+	for (p = end; u >= 100; u /= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (u % 100), 2);
+	}
+	if (u >= 10)
+		memcpy(p - 2, pairs + 2 * u, 2);
+	else
+		p[-1] = (char)('0' + u);
+	return end;
 }
 
 static char *put_str(char *p, const char *s, size_t len)
