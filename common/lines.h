@@ -19,7 +19,7 @@ struct ac_lines {
 	size_t cap;
 	long lineno;		/* of the current line, 1-based */
 	/* what was read from f's descriptor past the current line: lines
-	 * are cut from 64 KiB reads, not taken a getc() at a time */
+	 * are cut from 256 KiB reads, not taken a getc() at a time */
 	char *ahead;
 	size_t ahead_pos, ahead_end;
 	int eof;

@@ -505,11 +505,11 @@ struct progress_cache {
 	char repr[AC_FLOAT_REPR_MAX];
 };
 
-/* Lines are made into a batch that goes out in one fwrite: a session's
- * output is a megabyte. A batch is one line when each must go out as it is
- * made (a live pipe, --realtime, a terminal). */
+/* Lines are made into a batch of 256 KiB that goes out in one write: a
+ * session's output is a megabyte. A batch is one line when each must go
+ * out as it is made (a live pipe, --realtime, a terminal). */
 #define LINE_MAX_BYTES 256
-#define OUTPUT_BYTES (1 << 16)
+#define OUTPUT_BYTES (1 << 18)
 
 struct output {
 	bool each_line;
@@ -869,6 +869,10 @@ int main(int argc, char **argv)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	rn.out.each_line = rd.in.f == stdin || env.realtime_ms ||
 			   isatty(STDOUT_FILENO);
+	/* a batch is a buffer already: through stdio's own, each went out
+	 * in two writes */
+	if (!rn.out.each_line)
+		setvbuf(stdout, NULL, _IONBF, 0);
 
 	if (env.threaded) {
 		struct ac_threaded_opts to = AC_THREADED_OPTS_DEFAULT;

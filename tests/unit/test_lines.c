@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The line reader (common/lines.c) cuts lines out of 64 KiB reads: lines
+ * The line reader (common/lines.c) cuts lines out of 256 KiB reads: lines
  * that straddle a read come back whole, the limit counts the newline and
  * holds at exactly max_line bytes, a last line without a newline is a line,
  * NULs are kept (the length says so), and a pipe's line comes back before
@@ -32,7 +32,7 @@ static FILE *file_of(const char *data, size_t len)
 
 static void test_lines_across_reads(void **state)
 {
-	/* lines of 1..199 bytes: many straddle the 64 KiB boundaries */
+	/* lines of 1..199 bytes: many straddle the 256 KiB boundaries */
 	size_t cap = 1 << 20, len = 0, n = 0;
 	char *data = malloc(cap);
 	struct ac_lines l = { .max_line = 1 << 20 };
@@ -84,9 +84,9 @@ static void test_limit_counts_the_newline(void **state)
 static void test_limit_past_a_read(void **state)
 {
 	/* a line longer than one read: refused, not held whole */
-	size_t len = 3 << 16;
+	size_t len = 3 << 18;
 	char *data = malloc(len);
-	struct ac_lines l = { .max_line = 100000 };
+	struct ac_lines l = { .max_line = 300000 };
 
 	assert_non_null(data);
 	memset(data, 'x', len);
@@ -121,7 +121,7 @@ static void test_pipe_line_before_close(void **state)
 	struct ac_lines l = { .max_line = 100 };
 
 	/* a live recogniser: the line is there while the writer still
-	 * holds the pipe open (a read that waited for 64 KiB would hang) */
+	 * holds the pipe open (a read that waited for 256 KiB would hang) */
 	assert_int_equal(pipe(fd), 0);
 	assert_int_equal(write(fd[1], "one\ntw", 6), 6);
 	l.f = fdopen(fd[0], "r");
