@@ -72,10 +72,7 @@ static int reads_back(u128 c, int q, uint64_t m, u128 scale)
 	return mv - cv < lo || (mv - cv == lo && !(m & 1));
 }
 
-/* %g's output for the p-digit rounding D of a value of decimal exponent X
- * in -4..-1 (D may have carried to 10^p): fixed notation, trailing zeros
- * dropped; "1.0" when it rounded up to one. */
-static int print_fixed(char *buf, uint64_t digits, int p, int x)
+char *ac_decimal_digits(char *end, uint64_t v)
 {
 	static const char pairs[201] =
 		"0001020304050607080910111213141516171819"
@@ -83,7 +80,27 @@ static int print_fixed(char *buf, uint64_t digits, int p, int x)
 		"4041424344454647484950515253545556575859"
 		"6061626364656667686970717273747576777879"
 		"8081828384858687888990919293949596979899";
-	char tmp[20], *end = tmp + sizeof(tmp), *b = end;
+	char *p = end;
+
+	for (; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
+/* %g's output for the p-digit rounding D of a value of decimal exponent X
+ * in -4..-1 (D may have carried to 10^p): fixed notation, trailing zeros
+ * dropped; "1.0" when it rounded up to one. */
+static int print_fixed(char *buf, uint64_t digits, int p, int x)
+{
+	char tmp[20], *end = tmp + sizeof(tmp), *b;
 	int n = 0;
 
 	if (digits == pow10_u64[p]) {
@@ -96,16 +113,7 @@ static int print_fixed(char *buf, uint64_t digits, int p, int x)
 	}
 	while (digits % 10 == 0)
 		digits /= 10;
-	for (; digits >= 100; digits /= 100) {
-		b -= 2;
-		memcpy(b, pairs + 2 * (digits % 100), 2);
-	}
-	if (digits >= 10) {
-		b -= 2;
-		memcpy(b, pairs + 2 * digits, 2);
-	} else {
-		*--b = (char)('0' + digits);
-	}
+	b = ac_decimal_digits(end, digits);
 	buf[n++] = '0';
 	buf[n++] = '.';
 	for (int i = -1; i > x; i--)

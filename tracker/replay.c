@@ -456,20 +456,12 @@ static int next_event(struct reader *r, struct event *ev)
 /* ---- output ------------------------------------------------------------- */
 
 /* Decimal digits of v at p; returns the end. Written in place from the
- * last digit, two digits a division: four numbers a line, a line an
- * event. */
+ * last digit: four numbers a line, a line an event. */
 static char *put_long(char *p, long v)
 {
-	static const char pairs[201] =
-		"0001020304050607080910111213141516171819"
-		"2021222324252627282930313233343536373839"
-		"4041424344454647484950515253545556575859"
-		"6061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
 	unsigned long x = u;
 	int n = 1;
-	char *end;
 
 	if (v < 0)
 		*p++ = '-';
@@ -477,16 +469,8 @@ static char *put_long(char *p, long v)
 		x /= 10;
 		n++;
 	}
-	end = p + n;
-	for (p = end; u >= 100; u /= 100) {
-		p -= 2;
-		memcpy(p, pairs + 2 * (u % 100), 2);
-	}
-	if (u >= 10)
-		memcpy(p - 2, pairs + 2 * u, 2);
-	else
-		p[-1] = (char)('0' + u);
-	return end;
+	ac_decimal_digits(p + n, u);
+	return p + n;
 }
 
 static char *put_str(char *p, const char *s, size_t len)
