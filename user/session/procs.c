@@ -233,8 +233,8 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
 	return 0;
 }
 
-static void fill(struct ac_probe_stats *ps, const struct ac_stat *st,
-		 uint32_t nbuckets)
+void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st,
+		  uint32_t nbuckets)
 {
 	ps->count = st->count;
 	ps->total_ns = st->total_ns;
@@ -276,13 +276,13 @@ int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s)
 		if (!s->nprocs || s->procs[s->nprocs - 1].pid != (pid_t)keys[i].tgid)
 			ret = proc_new(t, s, keys[i].tgid);
 		if (!ret)
-			fill(&s->procs[s->nprocs - 1].probes[id - 1],
+			ac_stat_fill(&s->procs[s->nprocs - 1].probes[id - 1],
 			     (struct ac_stat *)v, t->nbuckets);
 	}
 	if (!ret && p->any_exited) {
 		ret = proc_new(t, s, 0);
 		for (int i = 0; !ret && i < t->probes.n; i++)
-			fill(&s->procs[s->nprocs - 1].probes[i],
+			ac_stat_fill(&s->procs[s->nprocs - 1].probes[i],
 			     val_at(p->exited, p->vsize, i + 1), t->nbuckets);
 	}
 out:
