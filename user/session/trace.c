@@ -68,9 +68,10 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->follow = o && o->follow;
 	t->per_thread = o && o->per_thread;
 	/* followed processes share their objects' ids: rows by process
-	 * come from the series map, not from ids of their own */
-	t->per_pid = o && o->per_pid && !t->follow;
-	t->series_pid = o && o->per_pid && t->follow;
+	 * come from the series map, not from ids of their own; so do rows
+	 * by thread */
+	t->series_pid = o && o->per_pid && (t->follow || t->per_thread);
+	t->per_pid = o && o->per_pid && !t->series_pid;
 	t->max_series = o && o->max_series > 0 ? o->max_series : 1024;
 	t->no_periodic_rescan = o && o->test_no_periodic_rescan;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
