@@ -53,7 +53,10 @@ struct {
 	__uint(max_entries, 64 * 1024);
 } follow_events SEC(".maps");
 
-/* A child (not a root) that carries probes is counted once. */
+/* A child (not a root) counted once, when it carries probes: at an exec
+ * of an image with them, or at its exit with its parent's (a child that
+ * exec's another program without them is not counted at the fork); the
+ * loader counts those still running at the end. */
 static __always_inline void count_child(struct ac_follow *f)
 {
 	__u64 one = 1, *n;
@@ -85,7 +88,6 @@ int BPF_PROG(ac_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	c.root = pf->root;
 	c.probes = pf->probes;	/* the same mappings as its parent */
-	count_child(&c);
 	if (bpf_map_update_elem(&followed, &ctgid, &c, BPF_ANY))
 		count_drop(AC_DROP_FOLLOW_FULL, 1);
 	return 0;
@@ -115,7 +117,8 @@ int BPF_PROG(ac_exec, struct task_struct *p, pid_t old_pid,
 	 * library its new image links */
 	if (!f->is_root)
 		f->probes = img && (*img & AC_IMAGE_PROBES);
-	count_child(f);
+	if (f->probes)
+		count_child(f);
 	if (!search_execs || (img && (*img & AC_IMAGE_SEARCHED)))
 		return 0;
 	e = bpf_ringbuf_reserve(&follow_events, sizeof(*e), 0);
@@ -136,11 +139,16 @@ int BPF_PROG(ac_exec, struct task_struct *p, pid_t old_pid,
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(ac_exit, struct task_struct *p, bool group_dead)
 {
+	struct ac_follow *f;
 	__u32 tgid;
 
 	if (!track_children || !group_dead)
 		return 0;
 	tgid = p->tgid;
+	f = bpf_map_lookup_elem(&followed, &tgid);
+	if (!f)
+		return 0;
+	count_child(f);
 	bpf_map_delete_elem(&followed, &tgid);
 	return 0;
 }

@@ -377,10 +377,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		    (env->folded || env->svg))
 			argp_failure(state, 1, 0, "--folded and --svg show whole probes; rows split by %s are in the table and JSON only",
 				     env->topts.per_thread ? "thread (--per-thread)" : "process under --follow");
-		if ((env->topts.follow || env->topts.per_thread) && !env->pid && !env->cmd)
-			argp_failure(state, 1, 0, "--follow and --per-thread go with -p PID or -- CMD");
 		if (env->topts.follow && env->list)
 			argp_failure(state, 1, 0, "--list shows one process's probes; --follow finds the children's as they exec");
+		if ((env->topts.follow || env->topts.per_thread) && !env->pid && !env->cmd)
+			argp_failure(state, 1, 0, "--follow and --per-thread go with -p PID or -- CMD");
 		if (env->topts.follow && env->max_overhead)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)
@@ -595,7 +595,8 @@ static int tracee_signal(struct ac_trace *t)
 static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s,
 			     bool env_follow)
 {
-	fprintf(stderr, "Tracing %d probe pairs in ", s->nprobes);
+	/* the probes, not the rows: rows by thread come as threads call */
+	fprintf(stderr, "Tracing %d probe pairs in ", ac_trace_nprobes(t));
 	/* each object that has them: the executable, libraries (-p) */
 	if (ac_trace_nobjects(t) <= 1)
 		fprintf(stderr, "%s", AC_Q(ac_trace_binary(t)));

@@ -193,15 +193,25 @@ bool ac_follow_alive(const struct ac_trace *t)
 	return false;
 }
 
+/* Those counted by the kernel (an exec with probes, an exit), and those
+ * still running with their parent's probes. */
 int ac_trace_untraced_children(const struct ac_trace *t, int i)
 {
-	__u32 root = ac_trace_pid_at(t, i);
+	__u32 root = ac_trace_pid_at(t, i), key, *prev = NULL;
+	struct ac_follow f;
 	__u64 n = 0;
+	int fd;
 
 	if (!t->fl || t->follow || !root)
 		return 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.forked), &root, &n))
-		return 0;
+	bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.forked), &root, &n);
+	fd = bpf_map__fd(t->skel->maps.followed);
+	while (!bpf_map_get_next_key(fd, prev, &key)) {
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, &f) && f.root == root &&
+		    !f.is_root && f.probes && !f.counted)
+			n++;
+	}
 	return (int)n;
 }
 
