@@ -62,6 +62,11 @@ trace again --follow -q -- sh -c "'$FT' -n 10 -e '$FT' -n 20 -e '$FT' -n 30"
 [ $rc -eq 0 ] && [ "$(row "$TMP/again" fork_work)" = 60 ] &&
 	ok "--follow, one image exec'd three times: 60 calls of 10+20+30" ||
 	bad "--follow exec again (exit $rc): $(cat "$TMP/again.err"; head -4 "$TMP/again")"
+# -b: that object alone, attached for every process from the start
+trace bobj --follow -q -b "$FT" -- sh -c "'$FT' -n 50 -f 1; true"
+[ $rc -eq 0 ] && [ "$(row "$TMP/bobj" fork_work)" = 100 ] &&
+	ok "--follow -b OBJ -- sh -c: 100 calls of 50+50" ||
+	bad "--follow -b (exit $rc): $(cat "$TMP/bobj.err"; head -4 "$TMP/bobj")"
 none_stopped && ok "no traced process left stopped" || bad "a process left stopped: $(ps -o pid=,stat=,args= -C fork_target,uselib)"
 
 # --- -p PID --follow: children forked after the attach ------------------------
