@@ -205,8 +205,9 @@ static __always_inline void update_max(__u64 *p, __u64 v)
 	}
 }
 
-/* System-wide (per_process), each process pays a site's one-time work
- * at its own first hits (the kernel sets the uprobe up per address
+/* System-wide (per_process) and in a followed tree (a child's sites are
+ * its own uprobes, set up in its own address space), each process pays a
+ * site's one-time work at its own first hits (the kernel sets the uprobe up per address
  * space): hits counted per (tgid, site key), LRU-bounded; an evicted
  * entry only makes two more calls cold. */
 struct {
@@ -238,6 +239,12 @@ static __always_inline bool cold_hit(__u32 key)
 		return false;
 	__sync_fetch_and_add(n, 1);
 	return true;
+}
+
+/* a hit of site among its first: per process where several run it */
+static __always_inline bool cold_site_hit(__u32 site)
+{
+	return per_process || follow ? cold_hit_proc(site) : cold_hit(site);
 }
 
 static long spin_cb(__u64 i, void *ctx)
@@ -461,7 +468,7 @@ static __always_inline void enter(__u32 id, __u32 site)
 	f->desc = 0;
 	/* the one-time work comes after this program: inside this call and
 	 * every call open around it */
-	f->cold = per_process ? cold_hit_proc(site) : cold_hit(site);
+	f->cold = cold_site_hit(site);
 	if (f->cold)
 		ts->cold_ns = bpf_ktime_get_ns();
 	ts->depth = d + 1;
@@ -543,7 +550,7 @@ static __always_inline void leave(__u32 id, __u64 now, __u32 site)
 	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
-	if (per_process ? cold_hit_proc(site) : cold_hit(site))
+	if (cold_site_hit(site))
 		ts->cold_ns = bpf_ktime_get_ns();
 	test_delay();
 }

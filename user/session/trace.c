@@ -524,6 +524,10 @@ static int load_as(struct ac_trace *t, bool multi)
 		/* an entry and a return site for each pair kept apart */
 		bpf_map__set_max_entries(skel->maps.proc_site_hits,
 					 4 * t->max_series);
+	} else if (t->follow) {
+		/* first hits per (process, site) too: LRU, an eviction
+		 * only marks two more calls cold */
+		bpf_map__set_max_entries(skel->maps.proc_site_hits, 4096);
 	}
 	/* the process tree: followed (--follow), or counted for the hint;
 	 * not system-wide, nor from another pid namespace (the kernel's
