@@ -25,14 +25,24 @@ trace() {
 	timeout 60 "$TRACE" "$@" >"$TMP/$out" 2>"$TMP/$out.err"
 	rc=$?
 }
+# expect_rows LABEL OUT PROBE=N...: exit 0 and each probe's row of that
+# many calls
+expect_rows() {
+	label=$1 out=$2
+	shift 2
+	good=$((rc == 0))
+	for pn in "$@"; do
+		[ "$(row "$TMP/$out" "${pn%=*}")" = "${pn#*=}" ] || good=0
+	done
+	[ $good = 1 ] && ok "$label" ||
+		bad "$label (exit $rc): $(cat "$TMP/$out.err"; head -5 "$TMP/$out")"
+}
 # no process of ours left stopped (state T) by an exec's stop
 none_stopped() { ! ps -o stat=,args= -C fork_target,uselib 2>/dev/null | grep -q '^T'; }
 
 # --- through fork: the parent's 100 calls, 100 and 200 in two children ----
 trace fork --follow -- "$FT" -n 100 -f 2
-[ $rc -eq 0 ] && [ "$(row "$TMP/fork" fork_work)" = 400 ] &&
-	ok "--follow -- CMD forking 2 children: 400 calls of 100+100+200" ||
-	bad "--follow fork (exit $rc): $(cat "$TMP/fork.err"; head -4 "$TMP/fork")"
+expect_rows "--follow -- CMD forking 2 children: 400 calls of 100+100+200" fork fork_work=400
 trace forkpid --follow --per-pid --json "$TMP/forkpid.json" -q -- "$FT" -n 100 -f 2
 procs=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["processes"]))' "$TMP/forkpid.json" 2>/dev/null)
 [ $rc -eq 0 ] && [ "$(split_counts "$TMP/forkpid" fork_work)" = "100 100 200 " ] &&
@@ -42,31 +52,21 @@ procs=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d
 
 # --- through exec ------------------------------------------------------------
 trace execsh --follow -q -- sh -c "exec '$FT' -n 100"
-[ $rc -eq 0 ] && [ "$(row "$TMP/execsh" fork_work)" = 100 ] &&
-	ok "--follow -- sh -c 'exec CMD': the exec'd program's 100 calls of 100" ||
-	bad "--follow sh -c exec (exit $rc): $(cat "$TMP/execsh.err"; head -4 "$TMP/execsh")"
+expect_rows "--follow -- sh -c 'exec CMD': the exec'd program's 100 calls of 100" execsh fork_work=100
 trace forksh --follow -q -- sh -c "'$FT' -n 50 -f 1; true"
-[ $rc -eq 0 ] && [ "$(row "$TMP/forksh" fork_work)" = 100 ] &&
-	ok "--follow -- sh -c 'CMD; true': a fork+exec from a shell, then its own fork: 100 calls of 50+50" ||
-	bad "--follow sh -c fork (exit $rc): $(cat "$TMP/forksh.err"; head -4 "$TMP/forksh")"
+expect_rows "--follow -- sh -c 'CMD; true': a fork+exec from a shell, then its own fork: 100 calls of 50+50" forksh fork_work=100
 # a different program, whose probes are in a library it links: attached
 # before its first instruction
 trace other --follow -- "$FT" -n 100 -e "$USELIB" 300
-[ $rc -eq 0 ] && [ "$(row "$TMP/other" fork_work)" = 100 ] &&
-   [ "$(row "$TMP/other" lib_work)" = 300 ] &&
-   grep -q "loaded .*libtraced\.so: 1 probe pairs attached" "$TMP/other.err" &&
-	ok "--follow, fork+exec of another program (probes in its library): 100 and 300 calls, the library named" ||
-	bad "--follow fork+exec (exit $rc): $(cat "$TMP/other.err"; head -5 "$TMP/other")"
+grep -q "loaded .*libtraced\.so: 1 probe pairs attached" "$TMP/other.err" || rc=99
+expect_rows "--follow, fork+exec of another program (probes in its library): 100 and 300 calls, the library named" \
+	other fork_work=100 lib_work=300
 # the same image exec'd again is attached already: no stop, same counts
 trace again --follow -q -- sh -c "'$FT' -n 10 -e '$FT' -n 20 -e '$FT' -n 30"
-[ $rc -eq 0 ] && [ "$(row "$TMP/again" fork_work)" = 60 ] &&
-	ok "--follow, one image exec'd three times: 60 calls of 10+20+30" ||
-	bad "--follow exec again (exit $rc): $(cat "$TMP/again.err"; head -4 "$TMP/again")"
+expect_rows "--follow, one image exec'd three times: 60 calls of 10+20+30" again fork_work=60
 # -b: that object alone, attached for every process from the start
 trace bobj --follow -q -b "$FT" -- sh -c "'$FT' -n 50 -f 1; true"
-[ $rc -eq 0 ] && [ "$(row "$TMP/bobj" fork_work)" = 100 ] &&
-	ok "--follow -b OBJ -- sh -c: 100 calls of 50+50" ||
-	bad "--follow -b (exit $rc): $(cat "$TMP/bobj.err"; head -4 "$TMP/bobj")"
+expect_rows "--follow -b OBJ -- sh -c: 100 calls of 50+50" bobj fork_work=100
 none_stopped && ok "no traced process left stopped" || bad "a process left stopped: $(ps -o pid=,stat=,args= -C fork_target,uselib)"
 
 # --- -p PID --follow: children forked after the attach ------------------------
@@ -78,18 +78,13 @@ exec 5>"$TMP/in"
 until grep -q ready "$TMP/pout" 2>/dev/null; do sleep 0.01; done
 "$TRACE" --follow -p "$p" >"$TMP/pid" 2>"$TMP/pid.err" 5>&- &
 tpid=$!
-i=0
-until grep -q '^Tracing' "$TMP/pid.err" 2>/dev/null || ! kill -0 $tpid 2>/dev/null || [ $i -ge 600 ]; do
-	sleep 0.05; i=$((i + 1))
-done
+wait_banner "$TMP/pid.err" $tpid
 echo go >&5
 exec 5>&-
 wait $p
 wait $tpid
 rc=$?
-[ $rc -eq 0 ] && [ "$(row "$TMP/pid" fork_work)" = 400 ] &&
-	ok "-p PID --follow: 400 calls of 100+100+200" ||
-	bad "-p --follow (exit $rc): $(cat "$TMP/pid.err"; head -4 "$TMP/pid")"
+expect_rows "-p PID --follow: 400 calls of 100+100+200" pid fork_work=400
 
 # --- without --follow: the hint ---------------------------------------------
 trace hint -- "$FT" -n 100 -f 2

@@ -104,20 +104,23 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 		tb[b] += fb[b];
 }
 
-/* Keys of the map, read before anything is deleted (deleting while
- * walking restarts the walk); *n of them, NULL on failure. */
-static struct ac_proc_key *all_keys(int fd, int max, int *n)
+void *ac_map_keys(int fd, size_t ksize, int max, int *n)
 {
-	struct ac_proc_key *keys = calloc(max + 1, sizeof(*keys)), *prev = NULL;
+	unsigned char *keys = calloc(max + 1, ksize), *prev = NULL;
 
 	*n = 0;
 	if (!keys)
 		return NULL;
-	while (*n < max && !bpf_map_get_next_key(fd, prev, &keys[*n])) {
-		prev = &keys[*n];
+	while (*n < max && !bpf_map_get_next_key(fd, prev, keys + *n * ksize)) {
+		prev = keys + *n * ksize;
 		(*n)++;
 	}
 	return keys;
+}
+
+static struct ac_proc_key *all_keys(int fd, int max, int *n)
+{
+	return ac_map_keys(fd, sizeof(struct ac_proc_key), max, n);
 }
 
 static int cmp_key(const void *a, const void *b)

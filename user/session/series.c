@@ -107,20 +107,6 @@ static int cmp_key(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static struct ac_series_key *all_keys(int fd, int max, int *n)
-{
-	struct ac_series_key *keys = calloc(max + 1, sizeof(*keys)), *prev = NULL;
-
-	*n = 0;
-	if (!keys)
-		return NULL;
-	while (*n < max && !bpf_map_get_next_key(fd, prev, &keys[*n])) {
-		prev = &keys[*n];
-		(*n)++;
-	}
-	return keys;
-}
-
 static void drop_rows(struct ac_snapshot *s)
 {
 	for (int i = 0; i < s->nprobes; i++)
@@ -147,7 +133,7 @@ int ac_series_read(struct ac_trace *t, struct ac_snapshot *s)
 	if (!t->series && !(t->series = calloc(1, sizeof(*t->series))))
 		return -ENOMEM;
 	fd = bpf_map__fd(t->skel->maps.series);
-	keys = all_keys(fd, t->max_series, &n);
+	keys = ac_map_keys(fd, sizeof(*keys), t->max_series, &n);
 	v = malloc(vsize);
 	if (!keys || !v || !(at = calloc(n + 1, sizeof(*at)))) {
 		ret = -ENOMEM;
@@ -202,7 +188,7 @@ void ac_series_reset(struct ac_trace *t)
 	if (!t->per_thread && !t->series_pid)
 		return;
 	fd = bpf_map__fd(t->skel->maps.series);
-	keys = all_keys(fd, t->max_series, &n);
+	keys = ac_map_keys(fd, sizeof(*keys), t->max_series, &n);
 	for (int i = 0; keys && i < n; i++)
 		bpf_map_delete_elem(fd, &keys[i]);
 	free(keys);

@@ -187,6 +187,10 @@ void ac_procs_free(struct ac_trace *t);
 void ac_procs_poll(struct ac_trace *t);
 void ac_procs_reset(struct ac_trace *t);
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s);
+/* Keys of a hash map (at most max, ksize bytes each), read before
+ * anything is deleted (deleting while walking restarts the walk): *n of
+ * them, NULL on failure. */
+void *ac_map_keys(int fd, size_t ksize, int max, int *n);
 /* a value of proc_stats or series (struct ac_stat, then the histogram's
  * counts) into a row whose buckets are allocated */
 void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st,
