@@ -64,6 +64,12 @@ expect_rows "--follow, fork+exec of another program (probes in its library): 100
 # the same image exec'd again is attached already: no stop, same counts
 trace again --follow -q -- sh -c "'$FT' -n 10 -e '$FT' -n 20 -e '$FT' -n 30"
 expect_rows "--follow, one image exec'd three times: 60 calls of 10+20+30" again fork_work=60
+# a script as the command (a wrapper, pyenv's shims): its interpreter's
+# exec is searched like any
+printf '#!/bin/sh\nexec "%s" -n 30\n' "$FT" >"$TMP/wrapper"
+chmod +x "$TMP/wrapper"
+trace script --follow -q -- "$TMP/wrapper"
+expect_rows "--follow -- SCRIPT: what the script execs, 30 calls of 30" script fork_work=30
 # -b: that object alone, attached for every process from the start
 trace bobj --follow -q -b "$FT" -- sh -c "'$FT' -n 50 -f 1; true"
 expect_rows "--follow -b OBJ -- sh -c: 100 calls of 50+50" bobj fork_work=100

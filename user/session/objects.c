@@ -289,6 +289,10 @@ int ac_objects_discover(struct ac_trace *t, const char *exe)
 		ret = discover_one(t, err, sizeof(err));
 	} else if (exe) {
 		ret = discover_cmd(t, exe, err, sizeof(err));
+		/* a script: with --follow, its interpreter's exec (and what
+		 * that runs) is searched as any exec is */
+		if (ret == -ENOEXEC && t->follow)
+			ret = 0;
 	} else {
 		for (int k = 0; k < (t->npids ? t->npids : 1); k++) {
 			pid_t pid = t->npids ? t->pids[k] : t->pid;
