@@ -92,6 +92,25 @@ wait $tpid
 rc=$?
 expect_rows "-p PID --follow: 400 calls of 100+100+200" pid fork_work=400
 
+# a -p process's children already running: followed, their objects found
+rm -f "$TMP/in"
+mkfifo "$TMP/in"
+sh -c "'$FT' -w -n 100 -f 1 <'$TMP/in' >'$TMP/cout'; true" &
+p=$!
+exec 5>"$TMP/in"
+until grep -q ready "$TMP/cout" 2>/dev/null; do sleep 0.01; done
+"$TRACE" --follow -p "$p" >"$TMP/kids" 2>"$TMP/kids.err" 5>&- &
+tpid=$!
+wait_banner "$TMP/kids.err" $tpid
+echo go >&5
+exec 5>&-
+wait $p
+wait $tpid
+rc=$?
+grep -q "^Tracing 1 probe pairs in $FT, PID $p and the processes they fork" "$TMP/kids.err" || rc=99
+expect_rows "-p SHELL --follow: its running child (and the child's own fork) found, 200 calls of 100+100" \
+	kids fork_work=200
+
 # --- without --follow: the hint ---------------------------------------------
 trace hint -- "$FT" -n 100 -f 2
 [ $rc -eq 0 ] && [ "$(row "$TMP/hint" fork_work)" = 100 ] &&

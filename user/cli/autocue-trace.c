@@ -598,8 +598,9 @@ static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s,
 	/* the probes, not the rows: rows by thread come as threads call */
 	fprintf(stderr, "Tracing %d probe pairs in ", ac_trace_nprobes(t));
 	/* each object that has them: the executable, libraries (-p) */
-	if (ac_trace_nobjects(t) <= 1)
-		fprintf(stderr, "%s", AC_Q(ac_trace_binary(t)));
+	if (ac_trace_nobjects(t) <= 1)	/* --follow: it may not be the command */
+		fprintf(stderr, "%s", AC_Q(ac_trace_nobjects(t) ?
+			ac_trace_object(t, 0, NULL, NULL) : ac_trace_binary(t)));
 	for (int i = 0; ac_trace_nobjects(t) > 1 && i < ac_trace_nobjects(t); i++) {
 		int pairs;
 		const char *obj = ac_trace_object(t, i, &pairs, NULL);

@@ -9,6 +9,7 @@
  * process goes on (SIGCONT). Without --follow the tree is kept all the
  * same, to count the children that carried probes and went untraced.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -111,6 +112,46 @@ static int add_root(struct ac_trace *t, pid_t pid, bool probes)
 	return 0;
 }
 
+/* --follow -p: the children a process already has, and theirs, in the
+ * tree (/proc/PID/task/TID/children); their objects are found by the next
+ * read of the maps, as a running process's are */
+static void add_children(struct ac_trace *t, pid_t root, pid_t pid, int depth)
+{
+	struct ac_follow f = { .root = root, .probes = 1 };
+	char path[320];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir || depth > 64) {
+		if (dir)
+			closedir(dir);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		FILE *c;
+		int child;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", pid,
+			 d->d_name);
+		c = fopen(path, "re");
+		while (c && fscanf(c, "%d", &child) == 1) {
+			__u32 k = child;
+
+			if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.followed),
+						&k, &f, BPF_NOEXIST))
+				continue;	/* known, or the map is full */
+			add_children(t, root, child, depth + 1);
+		}
+		if (c)
+			fclose(c);
+	}
+	closedir(dir);
+}
+
 int ac_follow_start(struct ac_trace *t)
 {
 	struct autocue_bpf *skel = t->skel;
@@ -130,8 +171,11 @@ int ac_follow_start(struct ac_trace *t)
 	if (t->own_child)
 		ret = add_root(t, t->pid, t->auto_objects ? t->probes.n > 0 :
 			       command_maps(t->cmd_exe, t->binary));
-	for (int i = 0; !ret && i < t->npids; i++)
+	for (int i = 0; !ret && i < t->npids; i++) {
 		ret = add_root(t, t->pids[i], true);
+		if (!ret && t->follow)
+			add_children(t, t->pids[i], t->pids[i], 0);
+	}
 	if (ret)
 		return ac_trace_fail(t, ret, "cannot follow the processes: %s",
 				     strerror(-ret));
