@@ -267,7 +267,8 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f);
 struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t);
 struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t);
 int ac_trace_reset(struct ac_trace *t);
-/* pid of the traced process; for a command, whether it is still running */
+/* pid of the traced process; for a command, whether it is still running
+ * (with opts->follow, or any process of the traced tree) */
 pid_t ac_trace_pid(const struct ac_trace *t);
 bool ac_trace_alive(struct ac_trace *t, int *status);
 const char *ac_trace_error(const struct ac_trace *t);
