@@ -73,11 +73,23 @@ struct ac_trace_opts {
 	const char *funcs;
 	/* several processes: a row per process and probe, NAME[PID] */
 	bool per_pid;
+	/* The processes the traced ones fork from now on are traced too
+	 * (the kernel adds each child to the traced set as it forks it),
+	 * and the image a traced process exec's is searched for probes
+	 * and attached while the process waits, stopped, before its first
+	 * instruction. Without it, children are counted:
+	 * ac_trace_untraced_children(). */
+	bool follow;
+	/* a row per thread and probe: NAME[TID:threadname], with per_pid
+	 * NAME[PID/TID:threadname] (ac_snapshot.owners); folded paths are
+	 * not split (the snapshot then has none) */
+	bool per_thread;
 	/* Test-only: no periodic reads of the maps, so that libraries loaded
 	 * later are found only when the dynamic linker reports them */
 	bool test_no_periodic_rescan;
 	/* ac_trace_open_binary(): (process, probe) pairs whose statistics
-	 * are kept apart (ac_snapshot.procs); 0: default 1024 */
+	 * are kept apart (ac_snapshot.procs); per_thread (or follow with
+	 * per_pid): (thread, probe) rows; 0: default 1024 */
 	int max_series;
 };
 
@@ -138,6 +150,13 @@ struct ac_proc_stats {
 	struct ac_probe_stats *probes;	/* nprobes, the snapshot's order */
 };
 
+/* Whose row a row is, with per_thread (or follow with per_pid) */
+struct ac_row_owner {
+	pid_t pid;
+	pid_t tid;		/* 0: rows by process */
+	char comm[16];		/* the thread's (or process's) name */
+};
+
 /* Lost events, counted by the kernel: AC_LOST_UNMATCHED_RETURN, ...
  * (the list and its meanings: autocue_lost.h). */
 enum {
@@ -180,6 +199,7 @@ struct ac_snapshot {
 	 * AC_LOST_PROC_FULL). 0 and NULL otherwise. */
 	int nprocs;
 	struct ac_proc_stats *procs;
+	struct ac_row_owner *owners;	/* per_thread: nprobes, else NULL */
 	int tracee_signal;	/* the signal that killed the traced command;
 				 * 0: it did not, or it is not known (the
 				 * CLI sets it at the end of a session) */
@@ -195,6 +215,10 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 int ac_trace_open_pids(const pid_t *pids, int n,
 		       const struct ac_trace_opts *opts, struct ac_trace **out);
 int ac_trace_npids(const struct ac_trace *t);
+/* Without opts->follow: the processes that traced process i (as
+ * ac_trace_pid_at) forked, directly or not, that carried probes (its
+ * own image, or an image with them exec'd) and so went untraced. */
+int ac_trace_untraced_children(const struct ac_trace *t, int i);
 /* The processes named name (as pgrep -x: the kernel's 15-byte name, and
  * for a longer one, the executable's file name too), the caller left out:
  * how many (up to max written to pids), or -errno. */
@@ -243,7 +267,8 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f);
 struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t);
 struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t);
 int ac_trace_reset(struct ac_trace *t);
-/* pid of the traced process; for a command, whether it is still running */
+/* pid of the traced process; for a command, whether it is still running
+ * (with opts->follow, or any process of the traced tree) */
 pid_t ac_trace_pid(const struct ac_trace *t);
 bool ac_trace_alive(struct ac_trace *t, int *status);
 const char *ac_trace_error(const struct ac_trace *t);

@@ -73,6 +73,8 @@ static const char doc[] =
 "    autocue-trace --list -b ./app           # probe pairs in a binary\n"
 "    autocue-trace -p python3                # every python3, each library it maps\n"
 "    autocue-trace --func 'parse_*' -- ./app # functions without probes too\n"
+"    autocue-trace --follow -- sh -c ./app   # the processes it forks and exec's\n"
+"    autocue-trace -p 1234 --per-thread      # a row per thread: NAME[TID:name]\n"
 "    autocue-trace -p 1234 --listen 9464     # Prometheus metrics on 127.0.0.1:9464\n"
 "    autocue-trace -b /usr/bin/app --listen 9464  # every process of app, per PID\n"
 "\n"
@@ -84,7 +86,7 @@ enum {
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON, OPT_PYTHON_MAX,
 	OPT_PYTHON_BIN, OPT_FUNC, OPT_COMM, OPT_PER_PID, OPT_TEST_NO_RESCAN,
-	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES,
+	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES, OPT_FOLLOW, OPT_PER_THREAD,
 };
 
 static const struct argp_option opts[] = {
@@ -92,7 +94,11 @@ static const struct argp_option opts[] = {
 	  "Trace this process; several: a comma list or -p again; a NAME is every process of that name (as pgrep -x)", 0 },
 	{ "comm", OPT_COMM, "NAME", 0, "Trace every process named NAME (-p NAME)", 0 },
 	{ "per-pid", OPT_PER_PID, NULL, 0,
-	  "With several processes, a row per process and probe: NAME[PID]", 2 },
+	  "With several processes (or --follow), a row per process and probe: NAME[PID]", 2 },
+	{ "per-thread", OPT_PER_THREAD, NULL, 0,
+	  "A row per thread and probe: NAME[TID:threadname] (with --per-pid NAME[PID/TID:threadname])", 2 },
+	{ "follow", OPT_FOLLOW, NULL, 0,
+	  "Trace the processes -p PID or CMD fork from now on, and the programs they exec (each searched for probes while it waits, stopped, before its first instruction)", 0 },
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
@@ -228,6 +234,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		add_processes(state, env, arg, true);
 		break;
 	case OPT_PER_PID: env->topts.per_pid = true; break;
+	case OPT_PER_THREAD: env->topts.per_thread = true; break;
+	case OPT_FOLLOW: env->topts.follow = true; break;
 	case OPT_TEST_NO_RESCAN: env->topts.test_no_periodic_rescan = true; break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
@@ -363,6 +371,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--list takes one process (-p PID)");
 		if (env->topts.per_pid && ac_assertions_count(env->asserts))
 			argp_failure(state, 1, 0, "--per-pid splits each probe by process: assertions judge whole probes (drop --per-pid)");
+		if (env->topts.per_thread && ac_assertions_count(env->asserts))
+			argp_failure(state, 1, 0, "--per-thread splits each probe by thread: assertions judge whole probes (drop --per-thread)");
+		if ((env->topts.per_thread || (env->topts.follow && env->topts.per_pid)) &&
+		    (env->folded || env->svg))
+			argp_failure(state, 1, 0, "--folded and --svg show whole probes; rows split by %s are in the table and JSON only",
+				     env->topts.per_thread ? "thread (--per-thread)" : "process under --follow");
+		if (env->topts.follow && env->list)
+			argp_failure(state, 1, 0, "--list shows one process's probes; --follow finds the children's as they exec");
+		if ((env->topts.follow || env->topts.per_thread) && !env->pid && !env->cmd)
+			argp_failure(state, 1, 0, "--follow and --per-thread go with -p PID or -- CMD");
+		if (env->topts.follow && env->max_overhead)
+			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
 		if (env->topts.python && (env->topts.funcs || env->npids > 1))
@@ -572,12 +592,15 @@ static int tracee_signal(struct ac_trace *t)
 }
 
 /* The objects with probes (the executable, libraries) and the processes */
-static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s)
+static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s,
+			     bool env_follow)
 {
-	fprintf(stderr, "Tracing %d probe pairs in ", s->nprobes);
+	/* the probes, not the rows: rows by thread come as threads call */
+	fprintf(stderr, "Tracing %d probe pairs in ", ac_trace_nprobes(t));
 	/* each object that has them: the executable, libraries (-p) */
-	if (ac_trace_nobjects(t) <= 1)
-		fprintf(stderr, "%s", AC_Q(ac_trace_binary(t)));
+	if (ac_trace_nobjects(t) <= 1)	/* --follow: it may not be the command */
+		fprintf(stderr, "%s", AC_Q(ac_trace_nobjects(t) ?
+			ac_trace_object(t, 0, NULL, NULL) : ac_trace_binary(t)));
 	for (int i = 0; ac_trace_nobjects(t) > 1 && i < ac_trace_nobjects(t); i++) {
 		int pairs;
 		const char *obj = ac_trace_object(t, i, &pairs, NULL);
@@ -592,7 +615,9 @@ static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s)
 	fprintf(stderr, ", PID%s ", ac_trace_npids(t) > 1 ? "s" : "");
 	for (int i = 0; i < ac_trace_npids(t); i++)
 		fprintf(stderr, "%s%d", i ? ", " : "", ac_trace_pid_at(t, i));
-	fprintf(stderr, " (%s); kernel maps %llu KiB; ", ac_trace_attach_kind(t),
+	fprintf(stderr, "%s (%s); kernel maps %llu KiB; ",
+		env_follow ? " and the processes they fork" : "",
+		ac_trace_attach_kind(t),
 		(unsigned long long)(s->map_bytes + 1023) / 1024);
 }
 
@@ -615,7 +640,7 @@ static void announce(struct env *env, struct ac_trace *t)
 			ac_trace_nprobes(t), AC_Q(ac_trace_binary(t)), s->pid,
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	else if (s->pid)
-		announce_objects(t, s);
+		announce_objects(t, s, env->topts.follow);
 	else
 		fprintf(stderr, "Tracing %d probe pairs in %s, every process "
 			"running it (%s); kernel maps %llu KiB; ", s->nprobes,
@@ -685,7 +710,7 @@ static void announce_late(struct env *env, struct ac_trace *t, int *seen,
 		obj = ac_trace_object(t, *seen, &pairs, &late);
 		if (late && !env->quiet)
 			fprintf(stderr, "autocue-trace: PID %d loaded %s: %d probe pairs attached\n",
-				ac_trace_pid(t), AC_Q(obj), pairs);
+				ac_trace_object_pid(t, *seen), AC_Q(obj), pairs);
 	}
 	f = ac_trace_late_failures(t, &obj, &err);
 	if (f > *failed)
@@ -753,6 +778,19 @@ cleanup:
 	free(keep);
 	ac_snapshot_free(s);
 	return ret;
+}
+
+/* Without --follow, children that carried probes went untraced: say so,
+ * rather than leave "no calls recorded" unexplained. */
+static void untraced_hint(struct ac_trace *t)
+{
+	for (int i = 0; i < ac_trace_npids(t); i++) {
+		int k = ac_trace_untraced_children(t, i);
+
+		if (k > 0)
+			fprintf(stderr, "autocue-trace: PID %d forked %d process%s with probes, not traced: add --follow\n",
+				ac_trace_pid_at(t, i), k, k == 1 ? "" : "es");
+	}
 }
 
 static int run(struct env *env)
@@ -910,6 +948,7 @@ static int run(struct env *env)
 	}
 	if (write_outputs(env, s, js))
 		exit_code = 1;
+	untraced_hint(t);
 	if (ac_assertions_count(env->asserts) && !ferror(stdout)) {
 		ret = ac_assertions_check(env->asserts, s, stdout);
 		if (ret < 0) {		/* unchecked is not passed */

@@ -104,20 +104,23 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 		tb[b] += fb[b];
 }
 
-/* Keys of the map, read before anything is deleted (deleting while
- * walking restarts the walk); *n of them, NULL on failure. */
-static struct ac_proc_key *all_keys(int fd, int max, int *n)
+void *ac_map_keys(int fd, size_t ksize, int max, int *n)
 {
-	struct ac_proc_key *keys = calloc(max + 1, sizeof(*keys)), *prev = NULL;
+	unsigned char *keys = calloc(max + 1, ksize), *prev = NULL;
 
 	*n = 0;
 	if (!keys)
 		return NULL;
-	while (*n < max && !bpf_map_get_next_key(fd, prev, &keys[*n])) {
-		prev = &keys[*n];
+	while (*n < max && !bpf_map_get_next_key(fd, prev, keys + *n * ksize)) {
+		prev = keys + *n * ksize;
 		(*n)++;
 	}
 	return keys;
+}
+
+static struct ac_proc_key *all_keys(int fd, int max, int *n)
+{
+	return ac_map_keys(fd, sizeof(struct ac_proc_key), max, n);
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -233,8 +236,8 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
 	return 0;
 }
 
-static void fill(struct ac_probe_stats *ps, const struct ac_stat *st,
-		 uint32_t nbuckets)
+void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st,
+		  uint32_t nbuckets)
 {
 	ps->count = st->count;
 	ps->total_ns = st->total_ns;
@@ -276,13 +279,13 @@ int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s)
 		if (!s->nprocs || s->procs[s->nprocs - 1].pid != (pid_t)keys[i].tgid)
 			ret = proc_new(t, s, keys[i].tgid);
 		if (!ret)
-			fill(&s->procs[s->nprocs - 1].probes[id - 1],
+			ac_stat_fill(&s->procs[s->nprocs - 1].probes[id - 1],
 			     (struct ac_stat *)v, t->nbuckets);
 	}
 	if (!ret && p->any_exited) {
 		ret = proc_new(t, s, 0);
 		for (int i = 0; !ret && i < t->probes.n; i++)
-			fill(&s->procs[s->nprocs - 1].probes[i],
+			ac_stat_fill(&s->procs[s->nprocs - 1].probes[i],
 			     val_at(p->exited, p->vsize, i + 1), t->nbuckets);
 	}
 out:
