@@ -147,6 +147,14 @@ enum {
 	AC_LOST_NR,
 };
 
+/* How the kernel runs a --func function's first instruction: its kinds
+ * of pair, each with a probe cost of its own (ac_snapshot.func). */
+enum {
+	AC_FUNC_ENTRY_EMULATED,	/* push, nop, jmp, call: in the trap */
+	AC_FUNC_ENTRY_STEPPED,	/* the rest: copied out and single-stepped */
+	AC_FUNC_ENTRY_NR,
+};
+
 struct ac_snapshot {
 	pid_t pid;
 	double duration_s;	/* since attach or the last reset */
@@ -168,6 +176,16 @@ struct ac_snapshot {
 	 * it cannot be told from zero: writers show it as the bound
 	 * ac_snapshot_bound_ns() ("<0.6 us"), never as a 0. */
 	double resolution_ns;
+	/* --func's pairs, compensated as USDT pairs are, with costs of their
+	 * own: how the kernel runs a function's first instruction, emulated
+	 * in its trap (push, nop, jmp) or single-stepped out of line, makes
+	 * the difference. functions: how many traced are of that kind.
+	 * resolution_ns and pair_spread_ns above are then the largest of
+	 * the kinds traced. */
+	struct ac_func_cost {
+		int functions;
+		double pair_ns, inner_ns, pair_spread_ns, resolution_ns;
+	} func[AC_FUNC_ENTRY_NR];
 	int nprobes;
 	struct ac_probe_stats *probes;
 	int npaths;

@@ -42,7 +42,7 @@ while [ $# -gt 0 ]; do
 done
 if [ $rc -eq 0 ] && [ "${got# }" = "$want" ] &&
    grep -q '^lost events: 60 unwound frames' "$TMP/f" &&
-   grep -q 'raw figures (probe cost included: the cost of --func' "$TMP/f.err"; then
+   grep -Eq -- '--func pairs: entry emulated \([0-9]+ functions?\) [0-9.]+ us a call.*; entry single-stepped \([0-9]+ functions?\) [0-9.]+ us a call.*; compensated' "$TMP/f.err"; then
 	ok "--func 'fn_*' in 4 threads: exact counts through nesting, recursion, tail calls and a longjmp (60 frames unwound, counted)"
 else
 	bad "--func counts (exit $rc): got$got; $(cat "$TMP/f.err"; cat "$TMP/f")"

@@ -364,7 +364,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env->topts.per_pid && ac_assertions_count(env->asserts))
 			argp_failure(state, 1, 0, "--per-pid splits each probe by process: assertions judge whole probes (drop --per-pid)");
 		if (env->topts.funcs && env->max_overhead)
-			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
+			argp_failure(state, 1, 0, "--max-overhead weighs probes by the USDT pair's cost: not with --func yet");
 		if (env->topts.python && (env->topts.funcs || env->npids > 1))
 			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		if (env->listen.buckets.bits > (env->topts.precision ?
@@ -621,16 +621,19 @@ static void announce(struct env *env, struct ac_trace *t)
 			"running it (%s); kernel maps %llu KiB; ", s->nprobes,
 			AC_Q(ac_trace_binary(t)), ac_trace_attach_kind(t),
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
-	if (s->compensated)
+	if (s->compensated) {
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
-			"code around it), compensated; resolution %.2f us.",
-			s->pair_ns / 1000, s->pair_tight_ns / 1000,
-			s->pair_busy_ns / 1000, s->resolution_ns / 1000);
-	else if (env->topts.funcs)
-		fprintf(stderr, "raw figures (probe cost included: the cost "
-			"of --func's entry and return probes is not calibrated).");
-	else
+			"code around it)", s->pair_ns / 1000,
+			s->pair_tight_ns / 1000, s->pair_busy_ns / 1000);
+		if (s->func[0].functions || s->func[1].functions) {
+			fprintf(stderr, "; ");
+			ac_report_func_costs(stderr, s, 2);
+		}
+		fprintf(stderr, "; compensated; resolution %.2f us.",
+			s->resolution_ns / 1000);
+	} else {
 		fprintf(stderr, "raw figures (probe cost included).");
+	}
 	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");
 	ac_snapshot_free(s);
 }

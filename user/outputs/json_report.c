@@ -267,6 +267,35 @@ fail:
 	return NULL;
 }
 
+/* --func's pairs by how the kernel runs their first instruction: the
+ * kinds traced only */
+static struct json_object *new_func_costs(const struct ac_snapshot *s)
+{
+	static const char *const kind[AC_FUNC_ENTRY_NR] = {
+		[AC_FUNC_ENTRY_EMULATED] = "emulated",
+		[AC_FUNC_ENTRY_STEPPED] = "single_stepped",
+	};
+	struct json_object *o = json_object_new_object(), *k;
+
+	for (int i = 0; o && i < AC_FUNC_ENTRY_NR; i++) {
+		const struct ac_func_cost *f = &s->func[i];
+
+		if (!f->functions)
+			continue;
+		k = json_object_new_object();
+		if (!k || add(o, kind[i], k) ||
+		    add(k, "functions", json_object_new_int(f->functions)) ||
+		    add(k, "pair_ns", new_fixed(f->pair_ns, 1)) ||
+		    add(k, "inner_ns", new_fixed(f->inner_ns, 1)) ||
+		    add(k, "pair_spread_ns", new_fixed(f->pair_spread_ns, 1)) ||
+		    add(k, "resolution_ns", new_fixed(f->resolution_ns, 1))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 static struct json_object *new_compensation(const struct ac_snapshot *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -274,6 +303,7 @@ static struct json_object *new_compensation(const struct ac_snapshot *s)
 	if (!o)
 		return NULL;
 	if (add(o, "enabled", json_object_new_boolean(s->compensated)) ||
+	    add(o, "func", new_func_costs(s)) ||
 	    add(o, "pair_ns", new_fixed(s->pair_ns, 1)) ||
 	    add(o, "inner_ns", new_fixed(s->inner_ns, 1)) ||
 	    add(o, "pair_tight_ns", new_fixed(s->pair_tight_ns, 1)) ||

@@ -327,6 +327,28 @@ static void print_cold(FILE *out, const struct ac_snapshot *s)
 			rows == 1 ? "" : "s");
 }
 
+void ac_report_func_costs(FILE *out, const struct ac_snapshot *s,
+			  int decimals)
+{
+	static const char *const how[AC_FUNC_ENTRY_NR] = {
+		[AC_FUNC_ENTRY_EMULATED] = "entry emulated",
+		[AC_FUNC_ENTRY_STEPPED] = "entry single-stepped",
+	};
+	bool first = true;
+
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
+		const struct ac_func_cost *f = &s->func[k];
+
+		if (!f->functions)
+			continue;
+		fprintf(out, "%s%s (%d function%s) %.*f us a call, %.*f us of "
+			"it inside", first ? "--func pairs: " : "; ", how[k],
+			f->functions, f->functions == 1 ? "" : "s", decimals,
+			f->pair_ns / 1e3, decimals, f->inner_ns / 1e3);
+		first = false;
+	}
+}
+
 static void print_footer(FILE *out, const struct ac_snapshot *s,
 			 bool any_star, int more, int empty_hidden)
 {
@@ -337,17 +359,22 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 	if (empty_hidden > 0)
 		fprintf(out, "(%d probe%s never called, not shown)\n",
 			empty_hidden, empty_hidden == 1 ? "" : "s");
-	if (s->compensated)
+	if (s->compensated) {
 		fprintf(out, "probe cost subtracted per traced call: %.3f us "
 			"(%.3f us of it inside the call's own time); "
 			"resolution %.3f us: shorter reads as <%.3f us\n",
 			s->pair_ns / 1e3, s->inner_ns / 1e3,
 			s->resolution_ns / 1e3, ac_snapshot_bound_ns(s) / 1e3);
-	else if (s->pair_ns > 0)
+		if (s->func[0].functions || s->func[1].functions) {
+			ac_report_func_costs(out, s, 3);
+			fprintf(out, ": subtracted as a USDT pair's is\n");
+		}
+	} else if (s->pair_ns > 0) {
 		fprintf(out, "raw figures (no compensation): each traced call "
 			"includes ~%.3f us of probe cost\n", s->pair_ns / 1e3);
-	else
+	} else {
 		fprintf(out, "raw figures (no compensation)\n");
+	}
 	for (int i = 0; i < AC_LOST_NR; i++) {
 		if (!s->lost[i])
 			continue;

@@ -111,6 +111,7 @@ int ac_snapshot_add(struct ac_snapshot *a, const struct ac_snapshot *s)
 	a->inner_ns = s->inner_ns;
 	a->pair_spread_ns = s->pair_spread_ns;
 	a->resolution_ns = s->resolution_ns;
+	memcpy(a->func, s->func, sizeof(a->func));
 	a->map_bytes = s->map_bytes;
 	if (s->tracee_signal)
 		a->tracee_signal = s->tracee_signal;

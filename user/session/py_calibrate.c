@@ -215,9 +215,9 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	}
 	/* raw durations; and after, the Python figures for every CPU (the
 	 * C calibration's per-CPU ones would take precedence) */
-	skel->bss->pair_ns = skel->bss->inner_ns = 0;
-	memset(skel->bss->pair_cpu_ns, 0, sizeof(skel->bss->pair_cpu_ns));
-	memset(skel->bss->inner_cpu_ns, 0, sizeof(skel->bss->inner_cpu_ns));
+	skel->bss->pair_ns[AC_KIND_PAIR] = skel->bss->inner_ns[AC_KIND_PAIR] = 0;
+	memset(skel->bss->pair_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->pair_cpu_ns[AC_KIND_PAIR]));
+	memset(skel->bss->inner_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->inner_cpu_ns[AC_KIND_PAIR]));
 	skel->bss->py_calib_tgid = c.pid;
 	ret_link = bpf_program__attach_usdt(skel->progs.ac_py_return, c.pid,
 					    t->py_binary, "python",
@@ -290,7 +290,7 @@ cleanup:
 	child_stop(&c);
 	skel->bss->py_calib_tgid = 0;
 	forget_child(t, first);
-	skel->bss->pair_ns = (__u64)t->pair_ns;
-	skel->bss->inner_ns = (__u64)t->inner_ns;
+	skel->bss->pair_ns[AC_KIND_PAIR] = (__u64)t->pair_ns;
+	skel->bss->inner_ns[AC_KIND_PAIR] = (__u64)t->inner_ns;
 	return err;
 }

@@ -370,6 +370,39 @@ static int read_paths(struct ac_trace *t, struct ac_snapshot *s,
 	return 0;
 }
 
+/* --func's kinds of pair: how many functions traced are of each, and
+ * what they cost. The snapshot's resolution and spread, the error any
+ * call may carry, are the largest of the kinds traced. */
+static void func_costs(const struct ac_trace *t, struct ac_snapshot *s)
+{
+	for (int i = 0; i < t->nobjs; i++) {
+		const struct ac_object *o = &t->objs[i];
+
+		for (int j = 0; j < o->probes.n; j++) {
+			int k = o->probes.p[j].kind - AC_KIND_FUNC_EMULATED;
+
+			if (o->ids && o->ids[j] && o->probes.p[j].func &&
+			    k >= 0 && k < AC_FUNC_ENTRY_NR)
+				s->func[k].functions++;
+		}
+	}
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
+		const struct ac_kind_cost *c = &t->kcost[AC_KIND_FUNC_EMULATED + k];
+		struct ac_func_cost *f = &s->func[k];
+
+		f->pair_ns = c->pair_ns;
+		f->inner_ns = c->inner_ns;
+		f->pair_spread_ns = c->spread_ns;
+		f->resolution_ns = c->resolution_ns;
+		if (!f->functions)
+			continue;
+		if (c->resolution_ns > s->resolution_ns)
+			s->resolution_ns = c->resolution_ns;
+		if (c->spread_ns > s->pair_spread_ns)
+			s->pair_spread_ns = c->spread_ns;
+	}
+}
+
 static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 {
 	struct ac_snapshot *s = calloc(1, sizeof(*s));
@@ -396,6 +429,7 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	s->inner_ns = t->inner_ns;
 	s->pair_spread_ns = t->pair_spread_ns;
 	s->resolution_ns = t->resolution_ns;
+	func_costs(t, s);
 	pthread_mutex_unlock(&t->cal_lock);
 	s->pair_tight_ns = t->pair_tight_ns;
 	s->pair_busy_ns = t->pair_busy_ns;

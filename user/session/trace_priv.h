@@ -46,6 +46,12 @@ struct ac_object {
 struct ac_dlwatch;
 struct pollfd;
 
+/* A kind of pair's probe cost (enum ac_kind), as pair_ns, inner_ns,
+ * pair_spread_ns and resolution_ns state the session's USDT pair's. */
+struct ac_kind_cost {
+	double pair_ns, inner_ns, spread_ns, resolution_ns;
+};
+
 struct ac_trace {
 	struct autocue_bpf *skel;
 	struct ac_probe_set probes;	/* probe id = index + 1; the traced
@@ -100,6 +106,9 @@ struct ac_trace {
 	double pair_busy_ns;	/* around code that touches 512 pages */
 	double pair_spread_ns;	/* how far pair_ns moved over the rounds */
 	double resolution_ns;	/* calibration noise; 0 uncompensated */
+	/* --func's kinds (AC_KIND_FUNC_*; [AC_KIND_PAIR] is the above),
+	 * guarded by cal_lock too */
+	struct ac_kind_cost kcost[AC_KINDS];
 	struct ac_cal *cal;	/* what the calibration passes need */
 	struct ac_recal *recal;	/* the thread that takes them */
 	pthread_mutex_t cal_lock;	/* guards pair_ns, inner_ns, pair_spread_ns,
@@ -141,8 +150,11 @@ struct ac_prewarm *ac_prewarm_start(void);
 void ac_prewarm_release(struct ac_prewarm *p);
 void ac_prewarm_free(struct ac_prewarm *p);
 int ac_calibrate(struct ac_trace *t);
-int ac_calibration_pass(struct ac_trace *t, int *cpu, double *pair,
-			double *inner);
+/* a short pass on the pair of one kind (enum ac_kind) */
+int ac_calibration_pass(struct ac_trace *t, int kind, int *cpu,
+			double *pair, double *inner);
+/* that kind is calibrated in this session */
+bool ac_calibration_kind(const struct ac_trace *t, int kind);
 int ac_calibration_reattach(struct ac_trace *t);
 void ac_calibration_free(struct ac_trace *t);
 /* recalibrate.c: passes while the target runs */
