@@ -51,29 +51,23 @@ static bool seen_add(struct seen *s, uint64_t addr, bool *dup)
 }
 
 /* How the kernel's uprobe runs a function's first instruction (x86-64,
- * arch/x86/kernel/uprobes.c): a push of a register, a nop, a jump or a
- * call it emulates in the trap; anything else it copies out of line and
+ * arch/x86/kernel/uprobes.c): a push of a register (REX 0x41 the only
+ * prefix), a nop, a relative jump or call it emulates in the trap;
+ * anything else (sub, mov, ret, endbr64) it copies out of line and
  * single-steps, a second trap (~3x the cost here). Other architectures:
  * taken as single-stepped. */
 int ac_func_entry_kind(const unsigned char *c, size_t n)
 {
 #if defined(__x86_64__)
-	size_t i = 0;
-
-	if (n && c[0] == 0x66)		/* operand-size prefix (xchg %ax,%ax) */
-		i++;
-	if (i < n && c[i] >= 0x40 && c[i] <= 0x4f)	/* REX: push %r8..%r15 */
-		i++;
-	if (i >= n)
-		return AC_KIND_FUNC_STEPPED;
-	if ((c[i] >= 0x50 && c[i] <= 0x57) ||	/* push reg */
-	    c[i] == 0x90 ||			/* nop */
-	    c[i] == 0xe8 || c[i] == 0xe9 || c[i] == 0xeb ||	/* call, jmp */
-	    (c[i] >= 0x70 && c[i] <= 0x7f))	/* jcc rel8 */
+	if (n >= 1 && ((c[0] >= 0x50 && c[0] <= 0x57) ||	/* push reg */
+		       c[0] == 0x90 ||				/* nop */
+		       c[0] == 0xe8 || c[0] == 0xe9 || c[0] == 0xeb ||	/* call, jmp */
+		       (c[0] >= 0x70 && c[0] <= 0x7f)))		/* jcc rel8 */
 		return AC_KIND_FUNC_EMULATED;
-	if (c[i] == 0x0f && i + 1 < n &&
-	    (c[i + 1] == 0x1f ||			/* nopl/nopw */
-	     (c[i + 1] >= 0x80 && c[i + 1] <= 0x8f)))	/* jcc rel32 */
+	if (n >= 2 && ((c[0] == 0x41 && c[1] >= 0x50 && c[1] <= 0x57) ||	/* push %r8.. */
+		       (c[0] == 0x66 && c[1] == 0x90) ||	/* xchg %ax,%ax */
+		       (c[0] == 0x0f && c[1] == 0x1f) ||	/* nopl, nopw */
+		       (c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f)))	/* jcc rel32 */
 		return AC_KIND_FUNC_EMULATED;
 #else
 	(void)c;
