@@ -97,7 +97,7 @@ static const struct argp_option opts[] = {
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
 	{ "func", OPT_FUNC, "GLOB[,GLOB]", 0,
-	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; raw figures); repeatable", 0 },
+	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes, compensated by their own calibrated cost); repeatable", 0 },
 	{ "list", OPT_LIST, NULL, 0, "List probe pairs and exit (no root needed)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
 	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
