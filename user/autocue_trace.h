@@ -290,6 +290,9 @@ pid_t ac_trace_object_pid(const struct ac_trace *t, int i);
 /* Object i's traced probe pairs, 0..npairs-1, with their sites in it. */
 const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
 				  int *entries, int *returns);
+/* What that pair is: -1 a USDT pair, else a --func function's kind of
+ * entry (AC_FUNC_ENTRY_EMULATED or AC_FUNC_ENTRY_STEPPED) */
+int ac_trace_object_probe_kind(const struct ac_trace *t, int i, int j);
 /* Objects found late whose probes could not be attached: how many, and
  * the first one with its -errno. */
 int ac_trace_late_failures(const struct ac_trace *t, const char **object,

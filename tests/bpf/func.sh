@@ -18,9 +18,15 @@ row() { awk -v n="$2" '($1 == n || $1 == n "*" || $1 == n "~") && $2 ~ /^[0-9]+$
 
 # --- --list shows what would be attached -----------------------------------
 "$TRACE" --list --func 'fn_*' -b "$FT" >"$TMP/list" 2>&1
-if [ "$(grep -c '^fn_' "$TMP/list")" -eq 8 ] && grep -q '^batch ' "$TMP/list" &&
-   grep -Eq '^fn_rec +1 +1  ' "$TMP/list"; then
-	ok "--list --func 'fn_*': the 8 functions beside the USDT pair"
+# each with its kind of pair, from its first instruction as gcc -O2 builds
+# it here: fn_leaf pushes %rbp, fn_outer calls (both emulated by the
+# kernel), fn_jump subtracts from %rsp (single-stepped)
+if [ "$(grep -c '^fn_' "$TMP/list")" -eq 8 ] && grep -Eq '^batch +1 +1  usdt ' "$TMP/list" &&
+   grep -Eq '^fn_rec +1 +1  func:' "$TMP/list" &&
+   grep -Eq '^fn_leaf +1 +1  func:emulated ' "$TMP/list" &&
+   grep -Eq '^fn_outer +1 +1  func:emulated ' "$TMP/list" &&
+   grep -Eq '^fn_jump +1 +1  func:stepped ' "$TMP/list"; then
+	ok "--list --func 'fn_*': the 8 functions beside the USDT pair, each with its kind of entry"
 else
 	bad "--list --func: $(cat "$TMP/list")"
 fi

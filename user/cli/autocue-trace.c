@@ -426,6 +426,9 @@ static int list_probes(struct env *env)
 	if (!n)
 		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
 			AC_Q(ac_trace_provider(t)), AC_Q(ac_trace_binary(t)));
+	else if (env->topts.funcs)	/* what each costs: its kind */
+		printf("%-40s %7s %7s  %-14s  %s\n", "PROBE", "ENTRIES",
+		       "RETURNS", "KIND", "OBJECT");
 	else
 		printf("%-40s %7s %7s  %s\n", "PROBE", "ENTRIES", "RETURNS",
 		       "OBJECT");
@@ -436,8 +439,17 @@ static int list_probes(struct env *env)
 
 		for (int j = 0; (name = ac_trace_object_probe(t, o, j, &entries,
 							       &returns)); j++) {
-			printf("%-40s %7d %7d  %s\n", name, entries, returns,
-			       AC_Q(obj));
+			int kind = ac_trace_object_probe_kind(t, o, j);
+
+			if (env->topts.funcs)
+				printf("%-40s %7d %7d  %-14s  %s\n", name,
+				       entries, returns, kind < 0 ? "usdt" :
+				       kind == AC_FUNC_ENTRY_EMULATED ?
+				       "func:emulated" : "func:stepped",
+				       AC_Q(obj));
+			else
+				printf("%-40s %7d %7d  %s\n", name, entries,
+				       returns, AC_Q(obj));
 			rows++;
 		}
 	}
