@@ -610,16 +610,22 @@ cleanup:
 	return ret;
 }
 
-/* A kind's figures into BPF, which subtracts them from now on */
-static void publish_kind(struct ac_trace *t, int kind,
-			 const struct kind_fig *f)
+/* A kind's figures into BPF, which subtracts them from now on, and into
+ * what snapshots state */
+static void store_kind(struct ac_trace *t, int kind, const struct kind_fig *f)
 {
+	struct ac_kind_cost *c = &t->cost[kind];
+
 	for (int c = 0; c < AC_CAL_CPUS; c++) {
 		t->skel->bss->pair_cpu_ns[kind][c] = (__u64)f->pair_cpu[c];
 		t->skel->bss->inner_cpu_ns[kind][c] = (__u64)f->inner_cpu[c];
 	}
 	t->skel->bss->pair_ns[kind] = (__u64)f->pair;
 	t->skel->bss->inner_ns[kind] = (__u64)f->inner;
+	c->pair_ns = f->pair;
+	c->inner_ns = f->inner;
+	c->spread_ns = f->spread;
+	c->resolution_ns = f->res;
 }
 
 int ac_calibrate(struct ac_trace *t)
@@ -646,28 +652,14 @@ int ac_calibrate(struct ac_trace *t)
 				     &t->cal->body);
 	if (ret)
 		goto cleanup;
-	publish_kind(t, AC_KIND_PAIR, &f);
-	t->pair_ns = f.pair;
-	t->inner_ns = f.inner;
-	t->pair_spread_ns = f.spread;
-	t->resolution_ns = f.res;
+	store_kind(t, AC_KIND_PAIR, &f);
 	t->pair_tight_ns = f.tight;
 	t->pair_busy_ns = f.busy;
 	/* --func's kinds, each calibrated as the USDT pair was */
-	for (int k = AC_KIND_PAIR + 1; k < AC_KINDS; k++) {
-		struct ac_kind_cost *kc = &t->kcost[k];
-
-		if (!t->cal->call[k])
-			continue;
-		ret = calibrate_call(t, t->cal->call[k], id, &f, &body);
-		if (ret)
-			goto cleanup;
-		publish_kind(t, k, &f);
-		kc->pair_ns = f.pair;
-		kc->inner_ns = f.inner;
-		kc->spread_ns = f.spread;
-		kc->resolution_ns = f.res;
-	}
+	for (int k = AC_KIND_PAIR + 1; k < AC_KINDS && !ret; k++)
+		if (t->cal->call[k] &&
+		    !(ret = calibrate_call(t, t->cal->call[k], id, &f, &body)))
+			store_kind(t, k, &f);
 cleanup:
 	ac_stats_clear(t, id);
 	ac_calibration_done(t);

@@ -387,7 +387,7 @@ static void func_costs(const struct ac_trace *t, struct ac_snapshot *s)
 		}
 	}
 	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
-		const struct ac_kind_cost *c = &t->kcost[AC_KIND_FUNC_EMULATED + k];
+		const struct ac_kind_cost *c = &t->cost[AC_KIND_FUNC_EMULATED + k];
 		struct ac_func_cost *f = &s->func[k];
 
 		f->pair_ns = c->pair_ns;
@@ -425,10 +425,10 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	s->precision = t->shift;
 	s->compensated = !t->no_compensate;
 	pthread_mutex_lock(&t->cal_lock);
-	s->pair_ns = t->pair_ns;
-	s->inner_ns = t->inner_ns;
-	s->pair_spread_ns = t->pair_spread_ns;
-	s->resolution_ns = t->resolution_ns;
+	s->pair_ns = t->cost[AC_KIND_PAIR].pair_ns;
+	s->inner_ns = t->cost[AC_KIND_PAIR].inner_ns;
+	s->pair_spread_ns = t->cost[AC_KIND_PAIR].spread_ns;
+	s->resolution_ns = t->cost[AC_KIND_PAIR].resolution_ns;
 	func_costs(t, s);
 	pthread_mutex_unlock(&t->cal_lock);
 	s->pair_tight_ns = t->pair_tight_ns;

@@ -101,17 +101,10 @@ static void publish(struct ac_trace *t, struct kind_ring *r, int kind)
 	inner = r->median_inner0 + di;
 	spread = spread > r->spread0 ? spread : r->spread0;
 	pthread_mutex_lock(&t->cal_lock);
-	if (kind == AC_KIND_PAIR) {
-		t->pair_ns = pair;
-		t->inner_ns = inner;
-		t->pair_spread_ns = spread;
-		t->resolution_ns = r->resolution0 + moved;
-	} else {
-		t->kcost[kind].pair_ns = pair;
-		t->kcost[kind].inner_ns = inner;
-		t->kcost[kind].spread_ns = spread;
-		t->kcost[kind].resolution_ns = r->resolution0 + moved;
-	}
+	t->cost[kind].pair_ns = pair;
+	t->cost[kind].inner_ns = inner;
+	t->cost[kind].spread_ns = spread;
+	t->cost[kind].resolution_ns = r->resolution0 + moved;
 	pthread_mutex_unlock(&t->cal_lock);
 	t->skel->bss->pair_ns[kind] = (__u64)(pair > 0 ? pair : 0);
 	t->skel->bss->inner_ns[kind] = (__u64)(inner > 0 ? inner : 0);
@@ -200,11 +193,10 @@ static struct ac_recal *recal_new(struct ac_trace *t)
 	for (int k = 0; k < AC_KINDS; k++) {
 		struct kind_ring *kr = &r->k[k];
 
-		kr->median_pair0 = k ? t->kcost[k].pair_ns : t->pair_ns;
-		kr->median_inner0 = k ? t->kcost[k].inner_ns : t->inner_ns;
-		kr->resolution0 = k ? t->kcost[k].resolution_ns
-				    : t->resolution_ns;
-		kr->spread0 = k ? t->kcost[k].spread_ns : t->pair_spread_ns;
+		kr->median_pair0 = t->cost[k].pair_ns;
+		kr->median_inner0 = t->cost[k].inner_ns;
+		kr->resolution0 = t->cost[k].resolution_ns;
+		kr->spread0 = t->cost[k].spread_ns;
 		for (int c = 0; c < AC_CAL_CPUS; c++) {
 			kr->pair0[c] = t->skel->bss->pair_cpu_ns[k][c];
 			kr->inner0[c] = t->skel->bss->inner_cpu_ns[k][c];

@@ -46,8 +46,10 @@ struct ac_object {
 struct ac_dlwatch;
 struct pollfd;
 
-/* A kind of pair's probe cost (enum ac_kind), as pair_ns, inner_ns,
- * pair_spread_ns and resolution_ns state the session's USDT pair's. */
+/* A kind of pair's probe cost (enum ac_kind): what one traced call adds
+ * to an enclosing measurement, the part of it inside the call's own, how
+ * far the pair cost moved over the calibration (the larger side of the
+ * middle half), and the calibration noise inside a call (0 uncompensated) */
 struct ac_kind_cost {
 	double pair_ns, inner_ns, spread_ns, resolution_ns;
 };
@@ -101,18 +103,15 @@ struct ac_trace {
 	bool per_process;	/* ac_trace_open_binary: procs.c */
 	int max_series;
 	struct ac_procs *procs;
-	double pair_ns, inner_ns;
-	double pair_tight_ns;	/* in a loop that touches no memory */
-	double pair_busy_ns;	/* around code that touches 512 pages */
-	double pair_spread_ns;	/* how far pair_ns moved over the rounds */
-	double resolution_ns;	/* calibration noise; 0 uncompensated */
-	/* --func's kinds (AC_KIND_FUNC_*; [AC_KIND_PAIR] is the above),
-	 * guarded by cal_lock too */
-	struct ac_kind_cost kcost[AC_KINDS];
+	/* each kind's probe cost: the USDT pair's (or the interpreter's),
+	 * --func's */
+	struct ac_kind_cost cost[AC_KINDS];
+	/* the USDT pair's in a loop that touches no memory, and around code
+	 * that touches 512 pages */
+	double pair_tight_ns, pair_busy_ns;
 	struct ac_cal *cal;	/* what the calibration passes need */
 	struct ac_recal *recal;	/* the thread that takes them */
-	pthread_mutex_t cal_lock;	/* guards pair_ns, inner_ns, pair_spread_ns,
-				 * resolution_ns */
+	pthread_mutex_t cal_lock;	/* guards cost */
 	struct timespec t0;
 	char err[512];
 	/* --python: the interpreter's functions, ids after the probes' */
