@@ -420,10 +420,15 @@ static void test_compensation_follows_cost_change(void **state)
  * parent. */
 struct durations {
 	int n;
-	char name[8][32];
-	double own[8], hist[8], tol[8];
+	char name[16][32];
+	double own[16], hist[16], tol[16];
 	double pair_ns, resolution_ns;
 	uint64_t cold;
+	/* --func's (measure_func): each kind of entry's pair cost and how
+	 * many functions are of it; events lost */
+	double func_pair_ns[AC_FUNC_ENTRY_NR];
+	int func_kind[AC_FUNC_ENTRY_NR];
+	uint64_t lost;
 };
 
 /* The error the trace states for a median: the histogram bucket's half
@@ -519,6 +524,56 @@ struct kd_case {
 	unsigned delay_ns;
 };
 
+/* Every median (but skip's) within the error the trace states, or, below
+ * the resolution, shown as a bound that holds. */
+static bool medians_within_stated_error(const struct durations *c,
+					const char *skip)
+{
+	for (int i = 0; i < c->n; i++) {
+		if (skip && !strcmp(c->name[i], skip))
+			continue;
+		print_message("%s: in-process %.0f ns, histogram median %+.0f "
+			      "(%+.2f%%, stated +- %.0f)\n", c->name[i],
+			      c->own[i], c->hist[i] - c->own[i],
+			      100 * (c->hist[i] - c->own[i]) / c->own[i], c->tol[i]);
+		/* below the resolution the trace states a bound: it holds */
+		if (c->hist[i] < c->resolution_ns) {
+			if (c->own[i] >= 2 * c->resolution_ns)
+				noisy_fail("%s: shown as <%.0f ns, in-process %.0f ns",
+					   c->name[i], 2 * c->resolution_ns, c->own[i]);
+		} else if (fabs(c->hist[i] - c->own[i]) > c->tol[i]) {
+			noisy_fail("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
+				   c->name[i], c->hist[i], c->own[i], c->tol[i]);
+		}
+	}
+	return true;
+}
+
+/* For each leaf, the compensated median (c10) less than half as far off
+ * the in-process one as the raw median of a --no-compensate run (r10). */
+static bool compensation_helps(const struct durations *c10,
+			       const struct durations *r10,
+			       const char *const *leaves, size_t nleaves)
+{
+	for (size_t l = 0; l < nleaves; l++) {
+		for (int i = 0; i < c10->n; i++) {
+			double ec, er;
+
+			if (strcmp(c10->name[i], leaves[l]))
+				continue;
+			assert_string_equal(r10->name[i], c10->name[i]);
+			ec = c10->hist[i] - c10->own[i];
+			er = r10->hist[i] - r10->own[i];
+			print_message("%s: compensated %+.0f ns, raw %+.0f ns off the in-process median\n",
+				      c10->name[i], ec, er);
+			if (!(fabs(ec) < fabs(er) / 2))
+				noisy_fail("%s: compensated median %+.0f ns off, raw %+.0f ns: "
+					   "compensation does not help", c10->name[i], ec, er);
+		}
+	}
+	return true;
+}
+
 static bool known_durations(const void *arg)
 {
 	static const char *const leaves[] = { "work_1us", "work_10us", "inner" };
@@ -533,42 +588,12 @@ static bool known_durations(const void *arg)
 		      (unsigned long)c.cold);
 	/* every round's first two calls of a site are cold, no more */
 	assert_true(c.cold > 0 && c.cold <= 2 * 11);
-	for (int i = 0; i < c.n; i++) {
-		if (!strcmp(c.name[i], "outer_self"))
-			continue;
-		print_message("%s: in-process %.0f ns, histogram median %+.0f "
-			      "(%+.2f%%, stated +- %.0f)\n", c.name[i],
-			      c.own[i], c.hist[i] - c.own[i],
-			      100 * (c.hist[i] - c.own[i]) / c.own[i], c.tol[i]);
-		/* below the resolution the trace states a bound: it holds */
-		if (c.hist[i] < c.resolution_ns) {
-			if (c.own[i] >= 2 * c.resolution_ns)
-				noisy_fail("%s: shown as <%.0f ns, in-process %.0f ns",
-					   c.name[i], 2 * c.resolution_ns, c.own[i]);
-		} else if (fabs(c.hist[i] - c.own[i]) > c.tol[i]) {
-			noisy_fail("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
-				   c.name[i], c.hist[i], c.own[i], c.tol[i]);
-		}
-	}
+	if (!medians_within_stated_error(&c, "outer_self"))
+		return false;
 	measure(target, false, 10, delay_ns, &c10);
 	measure(target, true, 10, delay_ns, &r10);
-	for (size_t l = 0; l < sizeof(leaves) / sizeof(leaves[0]); l++) {
-		for (int i = 0; i < c10.n; i++) {
-			double ec, er;
-
-			if (strcmp(c10.name[i], leaves[l]))
-				continue;
-			assert_string_equal(r10.name[i], c10.name[i]);
-			ec = c10.hist[i] - c10.own[i];
-			er = r10.hist[i] - r10.own[i];
-			print_message("%s: compensated %+.0f ns, raw %+.0f ns off the in-process median\n",
-				      c10.name[i], ec, er);
-			if (!(fabs(ec) < fabs(er) / 2))
-				noisy_fail("%s: compensated median %+.0f ns off, raw %+.0f ns: "
-					   "compensation does not help", c10.name[i], ec, er);
-		}
-	}
-	return true;
+	return compensation_helps(&c10, &r10, leaves,
+				  sizeof(leaves) / sizeof(leaves[0]));
 }
 
 static void test_known_durations(void **state)
@@ -616,17 +641,8 @@ static const struct {
 };
 #define NFUNC (sizeof(func_calls) / sizeof(func_calls[0]))
 
-struct fdurations {
-	int n;
-	char name[NFUNC][32];
-	double own[NFUNC], hist[NFUNC], tol[NFUNC];
-	double pair_ns[3], resolution_ns;
-	int kinds[2];	/* functions found of each kind of entry */
-	uint64_t lost;
-};
-
 static void measure_func(bool no_compensate, int precision, unsigned delay_ns,
-			 int threads, struct fdurations *d)
+			 int threads, struct durations *d)
 {
 	char nthreads[16], rounds[16], line[256];
 	char *argv[] = { FUNC_TARGET, "-x", "-r", rounds, "-t", nthreads, NULL };
@@ -664,11 +680,11 @@ static void measure_func(bool no_compensate, int precision, unsigned delay_ns,
 	assert_int_equal(d->n, NFUNC);
 	s = ac_trace_snapshot(t);
 	assert_non_null(s);
-	d->pair_ns[0] = s->pair_ns;
-	d->pair_ns[1] = s->func[AC_FUNC_ENTRY_EMULATED].pair_ns;
-	d->pair_ns[2] = s->func[AC_FUNC_ENTRY_STEPPED].pair_ns;
-	d->kinds[0] = s->func[AC_FUNC_ENTRY_EMULATED].functions;
-	d->kinds[1] = s->func[AC_FUNC_ENTRY_STEPPED].functions;
+	d->pair_ns = s->pair_ns;
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
+		d->func_pair_ns[k] = s->func[k].pair_ns;
+		d->func_kind[k] = s->func[k].functions;
+	}
 	d->resolution_ns = s->resolution_ns;
 	d->lost = lost_total(s);
 	for (size_t c = 0; c < NFUNC; c++) {
@@ -707,51 +723,27 @@ static bool func_durations(const void *arg)
 	static const char *const leaves[] = { "fe_10us", "fe_20us", "fs_10us",
 					      "fs_inner" };
 	const struct fd_case *k = arg;
-	struct fdurations c, c10, r10;
+	struct durations c, c10, r10;
 
 	measure_func(false, 0, k->delay_ns, k->threads, &c);
 	print_message("probe cost a pair: USDT %.0f ns, function entry emulated "
 		      "%.0f ns (%d functions), single-stepped %.0f ns (%d); "
-		      "%u ns a hit simulated; resolution %.0f ns\n",
-		      c.pair_ns[0], c.pair_ns[1], c.kinds[0], c.pair_ns[2],
-		      c.kinds[1], k->delay_ns, c.resolution_ns);
+		      "%u ns a hit simulated; resolution %.0f ns\n", c.pair_ns,
+		      c.func_pair_ns[AC_FUNC_ENTRY_EMULATED],
+		      c.func_kind[AC_FUNC_ENTRY_EMULATED],
+		      c.func_pair_ns[AC_FUNC_ENTRY_STEPPED],
+		      c.func_kind[AC_FUNC_ENTRY_STEPPED], k->delay_ns,
+		      c.resolution_ns);
 	/* fe_* and fr_rec push first, fs_* and the outers subtract */
-	assert_int_equal(c.kinds[0], 6);
-	assert_int_equal(c.kinds[1], 5);
+	assert_int_equal(c.func_kind[AC_FUNC_ENTRY_EMULATED], 6);
+	assert_int_equal(c.func_kind[AC_FUNC_ENTRY_STEPPED], 5);
 	assert_int_equal(c.lost, 0);
-	for (int i = 0; i < c.n; i++) {
-		print_message("%s: in-process %.0f ns, histogram median %+.0f "
-			      "(%+.2f%%, stated +- %.0f)\n", c.name[i], c.own[i],
-			      c.hist[i] - c.own[i],
-			      100 * (c.hist[i] - c.own[i]) / c.own[i], c.tol[i]);
-		if (c.hist[i] < c.resolution_ns) {
-			if (c.own[i] >= 2 * c.resolution_ns)
-				noisy_fail("%s: shown as <%.0f ns, in-process %.0f ns",
-					   c.name[i], 2 * c.resolution_ns, c.own[i]);
-		} else if (fabs(c.hist[i] - c.own[i]) > c.tol[i]) {
-			noisy_fail("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
-				   c.name[i], c.hist[i], c.own[i], c.tol[i]);
-		}
-	}
+	if (!medians_within_stated_error(&c, NULL))
+		return false;
 	measure_func(false, 10, k->delay_ns, k->threads, &c10);
 	measure_func(true, 10, k->delay_ns, k->threads, &r10);
-	for (size_t l = 0; l < sizeof(leaves) / sizeof(leaves[0]); l++) {
-		for (int i = 0; i < c10.n; i++) {
-			double ec, er;
-
-			if (strcmp(c10.name[i], leaves[l]))
-				continue;
-			assert_string_equal(r10.name[i], c10.name[i]);
-			ec = c10.hist[i] - c10.own[i];
-			er = r10.hist[i] - r10.own[i];
-			print_message("%s: compensated %+.0f ns, raw %+.0f ns off the in-process median\n",
-				      c10.name[i], ec, er);
-			if (!(fabs(ec) < fabs(er) / 2))
-				noisy_fail("%s: compensated median %+.0f ns off, raw %+.0f ns: "
-					   "compensation does not help", c10.name[i], ec, er);
-		}
-	}
-	return true;
+	return compensation_helps(&c10, &r10, leaves,
+				  sizeof(leaves) / sizeof(leaves[0]));
 }
 
 static void test_func_known_durations(void **state)

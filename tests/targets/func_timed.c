@@ -28,27 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "autocue_usdt.h"
+#include "spin.h"
 
 AUTOCUE_PROBE(scope_outer);
 AUTOCUE_PROBE(usdt_inner);
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* Spins ns; returns how long it really took (preemption included). */
-static __attribute__((noinline)) unsigned long long spin(unsigned long long ns)
-{
-	unsigned long long start = now_ns(), t;
-
-	while ((t = now_ns()) < start + ns)
-		;
-	return t - start;
-}
 
 enum { W_E1US, W_E10US, W_E100US, W_E1MS, W_S10US, W_S100US, W_E20US,
        W_SINNER, W_UINNER, W_SCOPE_SELF, W_FO_SELF, W_FM_SELF, W_REC, W_NR };
@@ -57,24 +40,13 @@ static const char *const w_name[W_NR] = { "fe_1us", "fe_10us", "fe_100us",
 	NULL, NULL, NULL, "fr_rec" };
 
 /* each thread's own durations, gathered after the join */
-struct durs {
-	unsigned long long *v;
-	int n, cap;
-};
 static __thread struct durs *own;
 static int exact;
 
 static __attribute__((noinline)) void record(int w, unsigned long long ns)
 {
-	if (!exact)
-		return;
-	if (own[w].n == own[w].cap) {
-		own[w].cap = own[w].cap ? 2 * own[w].cap : 256;
-		own[w].v = realloc(own[w].v, own[w].cap * sizeof(*own[w].v));
-		if (!own[w].v)
-			abort();
-	}
-	own[w].v[own[w].n++] = ns;
+	if (exact)
+		durs_add(&own[w], ns);
 }
 
 /* push first: a frame pointer, whatever the build's flags */
@@ -183,14 +155,6 @@ static void *worker(void *arg)
 	for (int r = 0; r < j->rounds; r++)
 		one_round();
 	return NULL;
-}
-
-static int cmp_ull(const void *a, const void *b)
-{
-	unsigned long long x = *(const unsigned long long *)a;
-	unsigned long long y = *(const unsigned long long *)b;
-
-	return (x > y) - (x < y);
 }
 
 /* Every thread's durations of w, but the first two calls of the first
