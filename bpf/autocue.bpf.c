@@ -277,7 +277,20 @@ static __always_inline void record_cold(__u32 id, __u64 ns)
 	__sync_fetch_and_add(&st->count, 1);
 }
 
-static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
+/* f's traced calls beneath, into a stat: --func's by kind too */
+static __always_inline void add_desc(struct ac_stat *st, const struct frame *f)
+{
+	__sync_fetch_and_add(&st->desc, f->desc);
+	if (f->kdesc[AC_KIND_FUNC_EMULATED])
+		__sync_fetch_and_add(&st->func_desc[0],
+				     f->kdesc[AC_KIND_FUNC_EMULATED]);
+	if (f->kdesc[AC_KIND_FUNC_STEPPED])
+		__sync_fetch_and_add(&st->func_desc[1],
+				     f->kdesc[AC_KIND_FUNC_STEPPED]);
+}
+
+static __always_inline void record_stat(__u32 id, __u64 ns,
+					const struct frame *f)
 {
 	struct ac_stat *st = bpf_map_lookup_elem(&stats, &id);
 	__u32 key;
@@ -285,7 +298,7 @@ static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
 
 	if (!st)
 		return;
-	__sync_fetch_and_add(&st->desc, desc);
+	add_desc(st, f);
 	/* extremes before the count: a reader that sees the call counted
 	 * sees them too (user space clears in the same order) */
 	update_min(&st->min_ns, ns);
@@ -301,8 +314,8 @@ static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
 
 /* The same figures as record_stat()/record_cold(), in the process's own
  * proc_stats entry. */
-static __always_inline void record_proc(__u32 id, __u64 ns, __u64 desc,
-					bool cold)
+static __always_inline void record_proc(__u32 id, __u64 ns,
+					const struct frame *f, bool cold)
 {
 	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
 	__u32 zero = 0, b;
@@ -331,7 +344,7 @@ static __always_inline void record_proc(__u32 id, __u64 ns, __u64 desc,
 		__sync_fetch_and_add(&st->count, 1);
 		return;
 	}
-	__sync_fetch_and_add(&st->desc, desc);
+	add_desc(st, f);
 	update_min(&st->min_ns, ns);
 	update_max(&st->max_ns, ns);
 	__sync_fetch_and_add(&st->count, 1);
@@ -502,9 +515,9 @@ static __always_inline void leave(__u32 id, __u32 kind, __u64 now,
 	if (cold)
 		record_cold(id, dur);
 	else
-		record_stat(id, dur, f->desc);
+		record_stat(id, dur, f);
 	if (per_process && id != calib_id)
-		record_proc(id, dur, f->desc, cold);
+		record_proc(id, dur, f, cold);
 	/* the loader's calibration calls are no path or call of the target */
 	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);

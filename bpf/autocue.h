@@ -70,6 +70,9 @@ struct ac_stat {
 	__u64 cold_count;
 	__u64 cold_total_ns;
 	__u64 cold_max_ns;
+	/* of desc, the --func pairs: AC_KIND_FUNC_EMULATED's, then
+	 * AC_KIND_FUNC_STEPPED's (each kind costs its own) */
+	__u64 func_desc[2];
 };
 
 /* proc_stats key: a process (tgid, in the loader's pid namespace) and a

@@ -422,6 +422,7 @@ struct durations {
 	int n;
 	char name[16][32];
 	double own[16], hist[16], tol[16];
+	double res[16];		/* each row's resolution (its kind's) */
 	double pair_ns, resolution_ns;
 	uint64_t cold;
 	/* --func's (measure_func): each kind of entry's pair cost and how
@@ -442,7 +443,7 @@ static double stated_error(const struct ac_snapshot *s,
 {
 	uint64_t warm = ac_probe_warm_calls(p);
 
-	return median / (2 << p->shift) + s->resolution_ns +
+	return median / (2 << p->shift) + ac_probe_resolution_ns(s, p) +
 	       (warm ? ac_probe_beneath_error_ns(s, p) / warm : 0) +
 	       0.01 * median;
 }
@@ -505,6 +506,7 @@ static void measure(const char *target, bool no_compensate, int precision,
 		assert_non_null(p);
 		d->hist[i] = ac_probe_hist_percentile(p, 0.5);
 		d->tol[i] = stated_error(s, p, d->own[i]);
+		d->res[i] = ac_probe_resolution_ns(s, p);
 		d->cold += p->cold_count;
 	}
 	ac_snapshot_free(s);
@@ -537,10 +539,10 @@ static bool medians_within_stated_error(const struct durations *c,
 			      c->own[i], c->hist[i] - c->own[i],
 			      100 * (c->hist[i] - c->own[i]) / c->own[i], c->tol[i]);
 		/* below the resolution the trace states a bound: it holds */
-		if (c->hist[i] < c->resolution_ns) {
-			if (c->own[i] >= 2 * c->resolution_ns)
+		if (c->hist[i] < c->res[i]) {
+			if (c->own[i] >= 2 * c->res[i])
 				noisy_fail("%s: shown as <%.0f ns, in-process %.0f ns",
-					   c->name[i], 2 * c->resolution_ns, c->own[i]);
+					   c->name[i], 2 * c->res[i], c->own[i]);
 		} else if (fabs(c->hist[i] - c->own[i]) > c->tol[i]) {
 			noisy_fail("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
 				   c->name[i], c->hist[i], c->own[i], c->tol[i]);
@@ -704,6 +706,7 @@ static void measure_func(bool no_compensate, int precision, unsigned delay_ns,
 		assert_non_null(p);
 		d->hist[i] = ac_probe_hist_percentile(p, 0.5);
 		d->tol[i] = stated_error(s, p, d->own[i]);
+		d->res[i] = ac_probe_resolution_ns(s, p);
 	}
 	ac_snapshot_free(s);
 	ac_trace_close(t);
@@ -728,7 +731,7 @@ static bool func_durations(const void *arg)
 	measure_func(false, 0, k->delay_ns, k->threads, &c);
 	print_message("probe cost a pair: USDT %.0f ns, function entry emulated "
 		      "%.0f ns (%d functions), single-stepped %.0f ns (%d); "
-		      "%u ns a hit simulated; resolution %.0f ns\n", c.pair_ns,
+		      "%u ns a hit simulated; USDT resolution %.0f ns\n", c.pair_ns,
 		      c.func_pair_ns[AC_FUNC_ENTRY_EMULATED],
 		      c.func_kind[AC_FUNC_ENTRY_EMULATED],
 		      c.func_pair_ns[AC_FUNC_ENTRY_STEPPED],

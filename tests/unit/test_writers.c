@@ -656,7 +656,7 @@ static void test_func_costs(void **state)
 {
 	struct fixture *fx = *state;
 	struct ac_report_opts o = { .sort = AC_SORT_TOTAL };
-	char *path = path_in(fx, "func.json"), *t;
+	char *path = path_in(fx, "func.json"), *t, l[512], c[64];
 	struct json_object *r, *f, *k;
 
 	t = table(fx, &o);
@@ -671,11 +671,19 @@ static void test_func_costs(void **state)
 	fx->s.func[AC_FUNC_ENTRY_STEPPED] = (struct ac_func_cost){
 		.functions = 2, .pair_ns = 20500, .inner_ns = 14250,
 		.pair_spread_ns = 900, .resolution_ns = 3600 };
+	/* the word probe a function of that kind: its durations under its
+	 * kind's resolution (3.6 us) read as the bound, the others' not */
+	fx->probes[P_WORD].func = 1 + AC_FUNC_ENTRY_STEPPED;
 	t = table(fx, &o);
 	assert_non_null(strstr(t, "--func pairs: entry single-stepped (2 "
 				   "functions) 20.500 us a call, 14.250 us of "
-				   "it inside: subtracted as a USDT pair's is\n"));
+				   "it inside, resolution 3.600 us: subtracted "
+				   "as a USDT pair's is\n"));
 	assert_null(strstr(t, "entry emulated"));
+	assert_string_equal(cell(row_of(t, "tracker_match_single_word", l,
+					sizeof(l)), 3, c, sizeof(c)), "<0.007");
+	assert_string_equal(cell(row_of(t, "tracker_update", l, sizeof(l)), 3,
+				 c, sizeof(c)), "5.000");
 	free(t);
 	assert_int_equal(ac_json_write(path, &fx->s), 0);
 	r = json_object_from_file(path);

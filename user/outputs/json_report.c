@@ -180,8 +180,8 @@ static struct json_object *new_stat(const struct ac_snapshot *s,
 	for (int f = 0; f < F_NR; f++) {
 		double x = v[f];
 
-		if (warm && s->compensated && x < s->resolution_ns) {
-			x = ac_snapshot_bound_ns(s);
+		if (warm && s->compensated && x < ac_probe_resolution_ns(s, p)) {
+			x = 2 * ac_probe_resolution_ns(s, p);
 			if (push(below, json_object_new_string(field_keys[f])))
 				goto fail;
 		}

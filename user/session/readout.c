@@ -38,6 +38,7 @@ void ac_stats_clear(struct ac_trace *t, __u32 id)
 	s->total_ns = 0;
 	s->cold_total_ns = 0;
 	s->desc = 0;
+	memset(s->func_desc, 0, sizeof(s->func_desc));
 	memset(t->hists + (size_t)id * t->nbuckets, 0,
 	       t->nbuckets * sizeof(__u64));
 }
@@ -60,6 +61,16 @@ const char *ac_id_name(const struct ac_trace *t, __u32 id)
 	if (id > 0 && id <= (__u32)t->probes.n)
 		return t->probes.p[id - 1].name;
 	return ac_py_id_name(t, id);
+}
+
+int ac_id_func(const struct ac_trace *t, __u32 id)
+{
+	const struct ac_probe *p;
+
+	if (id == 0 || id > (__u32)t->probes.n)
+		return 0;
+	p = &t->probes.p[id - 1];
+	return p->func ? 1 + p->kind - AC_KIND_FUNC_EMULATED : 0;
 }
 
 static int on_raw(void *ctx, void *data, size_t len)
@@ -295,6 +306,8 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
 		p->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
 		p->max_ns = st->max_ns;
 		p->desc = st->desc;
+		memcpy(p->func_desc, st->func_desc, sizeof(p->func_desc));
+		p->func = ac_id_func(t, id);
 		p->cold_count = st->cold_count;
 		p->cold_total_ns = st->cold_total_ns;
 		p->cold_max_ns = st->cold_max_ns;
@@ -371,8 +384,7 @@ static int read_paths(struct ac_trace *t, struct ac_snapshot *s,
 }
 
 /* --func's kinds of pair: how many functions traced are of each, and
- * what they cost. The snapshot's resolution and spread, the error any
- * call may carry, are the largest of the kinds traced. */
+ * what they cost */
 static void func_costs(const struct ac_trace *t, struct ac_snapshot *s)
 {
 	for (int i = 0; i < t->nobjs; i++) {
@@ -394,12 +406,6 @@ static void func_costs(const struct ac_trace *t, struct ac_snapshot *s)
 		f->inner_ns = c->inner_ns;
 		f->pair_spread_ns = c->spread_ns;
 		f->resolution_ns = c->resolution_ns;
-		if (!f->functions)
-			continue;
-		if (c->resolution_ns > s->resolution_ns)
-			s->resolution_ns = c->resolution_ns;
-		if (c->spread_ns > s->pair_spread_ns)
-			s->pair_spread_ns = c->spread_ns;
 	}
 }
 

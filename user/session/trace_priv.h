@@ -196,5 +196,8 @@ __u32 ac_py_first_id(const struct ac_trace *t);
 int ac_py_calibrate(struct ac_trace *t, __u32 first);
 /* readout.c: the name a probe id is reported under; NULL: not reported */
 const char *ac_id_name(const struct ac_trace *t, __u32 id);
+/* and its ac_probe_stats.func: 0 for a USDT pair or a Python function,
+ * 1 + the kind of entry of a --func function */
+int ac_id_func(const struct ac_trace *t, __u32 id);
 
 #endif /* AUTOCUE_TRACE_PRIV_H */
