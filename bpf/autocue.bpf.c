@@ -41,14 +41,15 @@ const volatile bool per_thread = false;
 const volatile bool test_knob = false;
 __u32 test_hit_delay_ns = 0;
 
-/* Probe cost, measured by the loader once the programs run: pair_ns is what
- * one traced call adds to any enclosing measurement, inner_ns the part of it
- * inside the call's own measurement. Zero = raw figures. */
-__u64 pair_ns = 0;
-__u64 inner_ns = 0;
+/* Probe cost of each kind of pair (enum ac_kind), measured by the loader
+ * once the programs run: pair_ns is what one traced call adds to any
+ * enclosing measurement, inner_ns the part of it inside the call's own
+ * measurement. Zero = raw figures. */
+__u64 pair_ns[AC_KIND_SLOTS];
+__u64 inner_ns[AC_KIND_SLOTS];
 /* The same for each CPU (0: not measured there, the above apply). */
-__u64 pair_cpu_ns[AC_CAL_CPUS];
-__u64 inner_cpu_ns[AC_CAL_CPUS];
+__u64 pair_cpu_ns[AC_KIND_SLOTS][AC_CAL_CPUS];
+__u64 inner_cpu_ns[AC_KIND_SLOTS][AC_CAL_CPUS];
 /* Calls begun before this time are cold: set when probes are attached
  * anew (--max-overhead), whose first hits and re-attach work they hold. */
 __u64 cold_before_ns = 0;
@@ -266,18 +267,37 @@ static __always_inline void test_delay(void)
 	bpf_loop(1 << 20, spin_cb, &until, 0);
 }
 
-/* What to subtract from a call with desc traced calls beneath: the costs
- * of the CPU it returns on (its children ran there too, as a rule). */
-static __always_inline __u64 probe_cost(__u64 desc)
+/* One kind's cost on the CPU a call returns on (its children ran there
+ * too, as a rule): *pair for each traced call beneath, *inner inside the
+ * call's own time. */
+static __always_inline void kind_cost(__u32 kind, __u32 cpu, __u64 *pair,
+				      __u64 *inner)
 {
-	__u32 cpu = bpf_get_smp_processor_id() & (AC_CAL_CPUS - 1);
-	__u64 pair = pair_cpu_ns[cpu], inner = inner_cpu_ns[cpu];
-
-	if (!pair || bpf_get_smp_processor_id() >= AC_CAL_CPUS) {
-		pair = pair_ns;
-		inner = inner_ns;
+	kind &= AC_KIND_SLOTS - 1;
+	*pair = 0;
+	if (cpu < AC_CAL_CPUS) {
+		*pair = pair_cpu_ns[kind][cpu];
+		*inner = inner_cpu_ns[kind][cpu];
 	}
-	return inner + desc * pair;
+	if (!*pair) {
+		*pair = pair_ns[kind];
+		*inner = inner_ns[kind];
+	}
+}
+
+/* What to subtract from a call of the given kind with f's traced calls
+ * beneath, each at its own kind's cost. */
+static __always_inline __u64 probe_cost(__u32 kind, const struct frame *f)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 pair, inner, own, sum = 0;
+
+	kind_cost(kind, cpu, &pair, &own);
+	for (__u32 k = 0; k < AC_KINDS; k++) {
+		kind_cost(k, cpu, &pair, &inner);
+		sum += f->kdesc[k] * pair;
+	}
+	return own + sum;
 }
 
 static __always_inline void record_cold(__u32 id, __u64 ns)
@@ -292,7 +312,20 @@ static __always_inline void record_cold(__u32 id, __u64 ns)
 	__sync_fetch_and_add(&st->count, 1);
 }
 
-static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
+/* f's traced calls beneath, into a stat: --func's by kind too */
+static __always_inline void add_desc(struct ac_stat *st, const struct frame *f)
+{
+	__sync_fetch_and_add(&st->desc, f->desc);
+	if (f->kdesc[AC_KIND_FUNC_EMULATED])
+		__sync_fetch_and_add(&st->func_desc[0],
+				     f->kdesc[AC_KIND_FUNC_EMULATED]);
+	if (f->kdesc[AC_KIND_FUNC_STEPPED])
+		__sync_fetch_and_add(&st->func_desc[1],
+				     f->kdesc[AC_KIND_FUNC_STEPPED]);
+}
+
+static __always_inline void record_stat(__u32 id, __u64 ns,
+					const struct frame *f)
 {
 	struct ac_stat *st = bpf_map_lookup_elem(&stats, &id);
 	__u32 key;
@@ -300,7 +333,7 @@ static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
 
 	if (!st)
 		return;
-	__sync_fetch_and_add(&st->desc, desc);
+	add_desc(st, f);
 	/* extremes before the count: a reader that sees the call counted
 	 * sees them too (user space clears in the same order) */
 	update_min(&st->min_ns, ns);
@@ -318,7 +351,8 @@ static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
  * in map (proc_stats, series: a struct ac_stat and nbuckets counts), made
  * at its first call; full: the drop counted when the map is full. */
 static __always_inline void record_entry(void *map, void *key, __u64 ns,
-					 __u64 desc, bool cold, __u32 full)
+					 const struct frame *f, bool cold,
+					 __u32 full)
 {
 	__u32 zero = 0, b;
 	struct ac_stat *st;
@@ -344,7 +378,7 @@ static __always_inline void record_entry(void *map, void *key, __u64 ns,
 		__sync_fetch_and_add(&st->count, 1);
 		return;
 	}
-	__sync_fetch_and_add(&st->desc, desc);
+	add_desc(st, f);
 	update_min(&st->min_ns, ns);
 	update_max(&st->max_ns, ns);
 	__sync_fetch_and_add(&st->count, 1);
@@ -356,19 +390,19 @@ static __always_inline void record_entry(void *map, void *key, __u64 ns,
 }
 
 /* the process's own proc_stats entry (system-wide by binary) */
-static __always_inline void record_proc(__u32 id, __u64 ns, __u64 desc,
-					bool cold)
+static __always_inline void record_proc(__u32 id, __u64 ns,
+					const struct frame *f, bool cold)
 {
 	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
 
 	if (key.tgid == calib_tgid)
 		return;
-	record_entry(&proc_stats, &key, ns, desc, cold, AC_DROP_PROC_FULL);
+	record_entry(&proc_stats, &key, ns, f, cold, AC_DROP_PROC_FULL);
 }
 
 /* the thread's (or process's) series entry */
-static __always_inline void record_series(__u32 id, __u64 ns, __u64 desc,
-					  bool cold)
+static __always_inline void record_series(__u32 id, __u64 ns,
+					  const struct frame *f, bool cold)
 {
 	__u64 ids = current_ids();
 	struct ac_series_key key = { (__u32)(ids >> 32), 0, id, 0 };
@@ -382,7 +416,7 @@ static __always_inline void record_series(__u32 id, __u64 ns, __u64 desc,
 					    BPF_NOEXIST);
 		}
 	}
-	record_entry(&series, &key, ns, desc, cold, AC_DROP_SERIES_FULL);
+	record_entry(&series, &key, ns, f, cold, AC_DROP_SERIES_FULL);
 }
 
 static __always_inline void record_path(struct tstack *ts, __u32 top,
@@ -466,6 +500,8 @@ static __always_inline void enter(__u32 id, __u32 site)
 	f->id = id;
 	f->child_ns = 0;
 	f->desc = 0;
+	for (__u32 k = 0; k < AC_KIND_SLOTS; k++)
+		f->kdesc[k] = 0;
 	/* the one-time work comes after this program: inside this call and
 	 * every call open around it */
 	f->cold = cold_site_hit(site);
@@ -477,9 +513,10 @@ static __always_inline void enter(__u32 id, __u32 site)
 	test_delay();
 }
 
-/* Pops the innermost open frame of probe id, returned at now; site: the
- * site_hits key of this return. */
-static __always_inline void leave(__u32 id, __u64 now, __u32 site)
+/* Pops the innermost open frame of probe id, a pair of that kind (enum
+ * ac_kind), returned at now; site: the site_hits key of this return. */
+static __always_inline void leave(__u32 id, __u32 kind, __u64 now,
+				  __u32 site)
 {
 	__u64 raw, dur, self;
 	struct tstack *ts;
@@ -527,23 +564,26 @@ static __always_inline void leave(__u32 id, __u64 now, __u32 site)
 	f = &ts->f[top];
 	raw = now - f->start;
 	/* the calibration measures what is subtracted: never from its own */
-	dur = id == calib_id ? raw : sub_sat(raw, probe_cost(f->desc));
+	dur = id == calib_id ? raw : sub_sat(raw, probe_cost(kind, f));
 	self = sub_sat(dur, f->child_ns);
 	if (top > 0) {
 		parent = &ts->f[(top - 1) & (AC_MAX_DEPTH - 1)];
 		parent->child_ns += dur;
 		parent->desc += 1 + f->desc;
+		for (__u32 k = 0; k < AC_KIND_SLOTS; k++)
+			parent->kdesc[k] += f->kdesc[k];
+		parent->kdesc[kind & (AC_KIND_SLOTS - 1)]++;
 	}
 
 	cold = f->cold || f->start <= ts->cold_ns || f->start < cold_before_ns;
 	if (cold)
 		record_cold(id, dur);
 	else
-		record_stat(id, dur, f->desc);
+		record_stat(id, dur, f);
 	if (per_process && id != calib_id)
-		record_proc(id, dur, f->desc, cold);
+		record_proc(id, dur, f, cold);
 	if (series_on && id != calib_id)
-		record_series(id, dur, f->desc, cold);
+		record_series(id, dur, f, cold);
 	/* the loader's calibration calls are no path or call of the target */
 	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);
@@ -570,14 +610,14 @@ int ac_entry(struct pt_regs *ctx)
 SEC("uprobe")
 int ac_return(struct pt_regs *ctx)
 {
-	__u64 now;
-	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 now, cookie = bpf_get_attach_cookie(ctx);
+	__u32 id = (__u32)cookie;
 
 	test_delay();
 	now = bpf_ktime_get_ns();
 	if (!traced_process())
 		return 0;
-	leave(id, now, id * 2 + 1);
+	leave(id, cookie >> AC_COOKIE_KIND_SHIFT, now, id * 2 + 1);
 	return 0;
 }
 

@@ -107,6 +107,14 @@ struct ac_raw_call {
 #define AC_EXACT_NQ 5
 extern const double ac_exact_quantiles[AC_EXACT_NQ];
 
+/* How the kernel runs a --func function's first instruction: its kinds
+ * of pair, each with a probe cost of its own (ac_snapshot.func). */
+enum {
+	AC_FUNC_ENTRY_EMULATED,	/* push, nop, jmp, call: in the trap */
+	AC_FUNC_ENTRY_STEPPED,	/* the rest: copied out and single-stepped */
+	AC_FUNC_ENTRY_NR,
+};
+
 /* count is every call. A call whose time holds a probe site's first hits
  * (the kernel's one-time uprobe set-up, 5 us to 1 ms, lands inside it and
  * every call open around it) is cold: counted, its time kept apart in
@@ -119,7 +127,13 @@ struct ac_probe_stats {
 	uint64_t min_ns;	/* 0 when no warm call */
 	uint64_t max_ns;
 	uint64_t desc;		/* traced calls inside the warm calls, each
-				 * with pair_ns subtracted */
+				 * with its pair's cost subtracted */
+	/* of desc, --func pairs of each kind of entry (ac_snapshot.func
+	 * states their cost; the rest cost pair_ns) */
+	uint64_t func_desc[AC_FUNC_ENTRY_NR];
+	/* what this row is: 0 a USDT pair (or a Python function), else a
+	 * --func function, 1 + its kind of entry (AC_FUNC_ENTRY_*) */
+	int func;
 	uint64_t cold_count;
 	uint64_t cold_total_ns;
 	uint64_t cold_max_ns;	/* an upper bound of each cold call */
@@ -187,6 +201,16 @@ struct ac_snapshot {
 	 * it cannot be told from zero: writers show it as the bound
 	 * ac_snapshot_bound_ns() ("<0.6 us"), never as a 0. */
 	double resolution_ns;
+	/* --func's pairs, compensated as USDT pairs are, with costs of their
+	 * own: how the kernel runs a function's first instruction, emulated
+	 * in its trap (push, nop, jmp) or single-stepped out of line, makes
+	 * the difference. functions: how many traced are of that kind.
+	 * Their rows' resolution is their kind's (ac_probe_resolution_ns);
+	 * the figures above are the USDT pair's. */
+	struct ac_func_cost {
+		int functions;
+		double pair_ns, inner_ns, pair_spread_ns, resolution_ns;
+	} func[AC_FUNC_ENTRY_NR];
 	int nprobes;
 	struct ac_probe_stats *probes;
 	int npaths;
@@ -297,6 +321,9 @@ pid_t ac_trace_object_pid(const struct ac_trace *t, int i);
 /* Object i's traced probe pairs, 0..npairs-1, with their sites in it. */
 const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
 				  int *entries, int *returns);
+/* What that pair is: -1 a USDT pair, else a --func function's kind of
+ * entry (AC_FUNC_ENTRY_EMULATED or AC_FUNC_ENTRY_STEPPED) */
+int ac_trace_object_probe_kind(const struct ac_trace *t, int i, int j);
 /* Objects found late whose probes could not be attached: how many, and
  * the first one with its -errno. */
 int ac_trace_late_failures(const struct ac_trace *t, const char **object,
@@ -339,6 +366,10 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
  * is one of ac_exact_quantiles. */
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q);
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
+/* The resolution of p's kind of pair: a --func function's kind's, else
+ * the snapshot's resolution_ns */
+double ac_probe_resolution_ns(const struct ac_snapshot *s,
+			      const struct ac_probe_stats *p);
 /* What a duration below resolution_ns is shown as: "<" this, the most it
  * can be (it read less than the resolution, and is off by at most that). */
 double ac_snapshot_bound_ns(const struct ac_snapshot *s);
@@ -347,11 +378,13 @@ uint64_t ac_probe_warm_calls(const struct ac_probe_stats *p);
 /* Mean of the warm calls; with none, the cold calls' mean (a bound). */
 double ac_probe_mean_ns(const struct ac_probe_stats *p);
 /* Probe cost of the traced calls inside p's warm calls, subtracted from
- * them: what the row would read more without compensation. */
+ * them, each at its kind of pair's cost: what the row would read more
+ * without compensation. */
 double ac_probe_beneath_ns(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p);
-/* How far that subtraction can be off: the calls beneath times the widest
- * gap between pair_ns and what code touching no or many pages pays. */
+/* How far that subtraction can be off: the USDT pairs beneath times the
+ * widest gap between pair_ns and what code touching no or many pages
+ * pays, the --func pairs beneath times their kind's pair_spread_ns. */
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 				 const struct ac_probe_stats *p);
 void ac_snapshot_free(struct ac_snapshot *s);

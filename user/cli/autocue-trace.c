@@ -103,7 +103,7 @@ static const struct argp_option opts[] = {
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
 	{ "func", OPT_FUNC, "GLOB[,GLOB]", 0,
-	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; raw figures); repeatable", 0 },
+	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes, compensated by their own calibrated cost); repeatable", 0 },
 	{ "list", OPT_LIST, NULL, 0, "List probe pairs and exit (no root needed)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
 	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
@@ -384,7 +384,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (env->topts.follow && env->max_overhead)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)
-			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
+			argp_failure(state, 1, 0, "--max-overhead weighs probes by the USDT pair's cost: not with --func yet");
 		if (env->topts.python && (env->topts.funcs || env->npids > 1))
 			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		if (env->listen.buckets.bits > (env->topts.precision ?
@@ -446,6 +446,9 @@ static int list_probes(struct env *env)
 	if (!n)
 		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
 			AC_Q(ac_trace_provider(t)), AC_Q(ac_trace_binary(t)));
+	else if (env->topts.funcs)	/* what each costs: its kind */
+		printf("%-40s %7s %7s  %-14s  %s\n", "PROBE", "ENTRIES",
+		       "RETURNS", "KIND", "OBJECT");
 	else
 		printf("%-40s %7s %7s  %s\n", "PROBE", "ENTRIES", "RETURNS",
 		       "OBJECT");
@@ -456,8 +459,17 @@ static int list_probes(struct env *env)
 
 		for (int j = 0; (name = ac_trace_object_probe(t, o, j, &entries,
 							       &returns)); j++) {
-			printf("%-40s %7d %7d  %s\n", name, entries, returns,
-			       AC_Q(obj));
+			int kind = ac_trace_object_probe_kind(t, o, j);
+
+			if (env->topts.funcs)
+				printf("%-40s %7d %7d  %-14s  %s\n", name,
+				       entries, returns, kind < 0 ? "usdt" :
+				       kind == AC_FUNC_ENTRY_EMULATED ?
+				       "func:emulated" : "func:stepped",
+				       AC_Q(obj));
+			else
+				printf("%-40s %7d %7d  %s\n", name, entries,
+				       returns, AC_Q(obj));
 			rows++;
 		}
 	}
@@ -646,16 +658,19 @@ static void announce(struct env *env, struct ac_trace *t)
 			"running it (%s); kernel maps %llu KiB; ", s->nprobes,
 			AC_Q(ac_trace_binary(t)), ac_trace_attach_kind(t),
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
-	if (s->compensated)
+	if (s->compensated) {
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
-			"code around it), compensated; resolution %.2f us.",
-			s->pair_ns / 1000, s->pair_tight_ns / 1000,
-			s->pair_busy_ns / 1000, s->resolution_ns / 1000);
-	else if (env->topts.funcs)
-		fprintf(stderr, "raw figures (probe cost included: the cost "
-			"of --func's entry and return probes is not calibrated).");
-	else
+			"code around it)", s->pair_ns / 1000,
+			s->pair_tight_ns / 1000, s->pair_busy_ns / 1000);
+		if (s->func[0].functions || s->func[1].functions) {
+			fprintf(stderr, "; ");
+			ac_report_func_costs(stderr, s, 2);
+		}
+		fprintf(stderr, "; compensated; resolution %.2f us.",
+			s->resolution_ns / 1000);
+	} else {
 		fprintf(stderr, "raw figures (probe cost included).");
+	}
 	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");
 	ac_snapshot_free(s);
 }

@@ -231,8 +231,8 @@ static struct json_object *new_stat(const struct ac_snapshot *s,
 	for (int f = 0; f < F_NR; f++) {
 		double x = v[f];
 
-		if (warm && s->compensated && x < s->resolution_ns) {
-			x = ac_snapshot_bound_ns(s);
+		if (warm && s->compensated && x < ac_probe_resolution_ns(s, p)) {
+			x = 2 * ac_probe_resolution_ns(s, p);
 			if (push(below, json_object_new_string(field_keys[f])))
 				goto fail;
 		}
@@ -320,6 +320,35 @@ fail:
 	return NULL;
 }
 
+/* --func's pairs by how the kernel runs their first instruction: the
+ * kinds traced only */
+static struct json_object *new_func_costs(const struct ac_snapshot *s)
+{
+	static const char *const kind[AC_FUNC_ENTRY_NR] = {
+		[AC_FUNC_ENTRY_EMULATED] = "emulated",
+		[AC_FUNC_ENTRY_STEPPED] = "single_stepped",
+	};
+	struct json_object *o = json_object_new_object(), *k;
+
+	for (int i = 0; o && i < AC_FUNC_ENTRY_NR; i++) {
+		const struct ac_func_cost *f = &s->func[i];
+
+		if (!f->functions)
+			continue;
+		k = json_object_new_object();
+		if (!k || add(o, kind[i], k) ||
+		    add(k, "functions", json_object_new_int(f->functions)) ||
+		    add(k, "pair_ns", new_fixed(f->pair_ns, 1)) ||
+		    add(k, "inner_ns", new_fixed(f->inner_ns, 1)) ||
+		    add(k, "pair_spread_ns", new_fixed(f->pair_spread_ns, 1)) ||
+		    add(k, "resolution_ns", new_fixed(f->resolution_ns, 1))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 static struct json_object *new_compensation(const struct ac_snapshot *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -327,6 +356,7 @@ static struct json_object *new_compensation(const struct ac_snapshot *s)
 	if (!o)
 		return NULL;
 	if (add(o, "enabled", json_object_new_boolean(s->compensated)) ||
+	    add(o, "func", new_func_costs(s)) ||
 	    add(o, "pair_ns", new_fixed(s->pair_ns, 1)) ||
 	    add(o, "inner_ns", new_fixed(s->inner_ns, 1)) ||
 	    add(o, "pair_tight_ns", new_fixed(s->pair_tight_ns, 1)) ||

@@ -542,6 +542,21 @@ const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
 	return NULL;
 }
 
+int ac_trace_object_probe_kind(const struct ac_trace *t, int i, int j)
+{
+	const struct ac_object *o = traced_object(t, i);
+
+	for (int k = 0; o && k < o->probes.n; k++) {
+		if (!o->ids[k] || j-- > 0)
+			continue;
+		if (!o->probes.p[k].func)
+			return -1;
+		return o->probes.p[k].kind == AC_KIND_FUNC_EMULATED ?
+		       AC_FUNC_ENTRY_EMULATED : AC_FUNC_ENTRY_STEPPED;
+	}
+	return -1;
+}
+
 int ac_trace_late_failures(const struct ac_trace *t, const char **object,
 			   int *err)
 {

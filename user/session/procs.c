@@ -96,6 +96,8 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 	if (from->max_ns > to->max_ns)
 		to->max_ns = from->max_ns;
 	to->desc += from->desc;
+	for (int k = 0; k < 2; k++)
+		to->func_desc[k] += from->func_desc[k];
 	to->cold_count += from->cold_count;
 	to->cold_total_ns += from->cold_total_ns;
 	if (from->cold_max_ns > to->cold_max_ns)
@@ -227,6 +229,7 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
 	s->nprocs++;	/* only now: the free walks them */
 	for (int i = 0; i < t->probes.n; i++) {
 		pr->probes[i].name = t->probes.p[i].name;
+		pr->probes[i].func = ac_id_func(t, i + 1);
 		pr->probes[i].shift = t->shift;
 		pr->probes[i].nbuckets = t->nbuckets;
 		pr->probes[i].buckets = calloc(t->nbuckets, sizeof(uint64_t));
@@ -244,6 +247,7 @@ void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st,
 	ps->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
 	ps->max_ns = st->max_ns;
 	ps->desc = st->desc;
+	memcpy(ps->func_desc, st->func_desc, sizeof(ps->func_desc));
 	ps->cold_count = st->cold_count;
 	ps->cold_total_ns = st->cold_total_ns;
 	ps->cold_max_ns = st->cold_max_ns;

@@ -38,6 +38,7 @@ void ac_stats_clear(struct ac_trace *t, __u32 id)
 	s->total_ns = 0;
 	s->cold_total_ns = 0;
 	s->desc = 0;
+	memset(s->func_desc, 0, sizeof(s->func_desc));
 	memset(t->hists + (size_t)id * t->nbuckets, 0,
 	       t->nbuckets * sizeof(__u64));
 }
@@ -60,6 +61,16 @@ const char *ac_id_name(const struct ac_trace *t, __u32 id)
 	if (id > 0 && id <= (__u32)t->probes.n)
 		return t->probes.p[id - 1].name;
 	return ac_py_id_name(t, id);
+}
+
+int ac_id_func(const struct ac_trace *t, __u32 id)
+{
+	const struct ac_probe *p;
+
+	if (id == 0 || id > (__u32)t->probes.n)
+		return 0;
+	p = &t->probes.p[id - 1];
+	return p->func ? 1 + p->kind - AC_KIND_FUNC_EMULATED : 0;
 }
 
 static int on_raw(void *ctx, void *data, size_t len)
@@ -301,6 +312,8 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
 		p->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
 		p->max_ns = st->max_ns;
 		p->desc = st->desc;
+		memcpy(p->func_desc, st->func_desc, sizeof(p->func_desc));
+		p->func = ac_id_func(t, id);
 		p->cold_count = st->cold_count;
 		p->cold_total_ns = st->cold_total_ns;
 		p->cold_max_ns = st->cold_max_ns;
@@ -376,6 +389,32 @@ static int read_paths(struct ac_trace *t, struct ac_snapshot *s,
 	return 0;
 }
 
+/* --func's kinds of pair: how many functions traced are of each, and
+ * what they cost */
+static void func_costs(const struct ac_trace *t, struct ac_snapshot *s)
+{
+	for (int i = 0; i < t->nobjs; i++) {
+		const struct ac_object *o = &t->objs[i];
+
+		for (int j = 0; j < o->probes.n; j++) {
+			int k = o->probes.p[j].kind - AC_KIND_FUNC_EMULATED;
+
+			if (o->ids && o->ids[j] && o->probes.p[j].func &&
+			    k >= 0 && k < AC_FUNC_ENTRY_NR)
+				s->func[k].functions++;
+		}
+	}
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
+		const struct ac_kind_cost *c = &t->cost[AC_KIND_FUNC_EMULATED + k];
+		struct ac_func_cost *f = &s->func[k];
+
+		f->pair_ns = c->pair_ns;
+		f->inner_ns = c->inner_ns;
+		f->pair_spread_ns = c->spread_ns;
+		f->resolution_ns = c->resolution_ns;
+	}
+}
+
 static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 {
 	struct ac_snapshot *s = calloc(1, sizeof(*s));
@@ -398,10 +437,11 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	s->precision = t->shift;
 	s->compensated = !t->no_compensate;
 	pthread_mutex_lock(&t->cal_lock);
-	s->pair_ns = t->pair_ns;
-	s->inner_ns = t->inner_ns;
-	s->pair_spread_ns = t->pair_spread_ns;
-	s->resolution_ns = t->resolution_ns;
+	s->pair_ns = t->cost[AC_KIND_PAIR].pair_ns;
+	s->inner_ns = t->cost[AC_KIND_PAIR].inner_ns;
+	s->pair_spread_ns = t->cost[AC_KIND_PAIR].spread_ns;
+	s->resolution_ns = t->cost[AC_KIND_PAIR].resolution_ns;
+	func_costs(t, s);
 	pthread_mutex_unlock(&t->cal_lock);
 	s->pair_tight_ns = t->pair_tight_ns;
 	s->pair_busy_ns = t->pair_busy_ns;

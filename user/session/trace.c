@@ -77,10 +77,6 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	t->funcs = o && o->funcs && *o->funcs ? strdup(o->funcs) : NULL;
-	/* the calibration measures USDT pairs; a function's entry traps and
-	 * its return goes through the kernel's trampoline: another cost */
-	if (t->funcs)
-		t->no_compensate = true;
 	if (o && o->binary)
 		t->binary = strdup(o->binary);
 	t->python = o && o->python;

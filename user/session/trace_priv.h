@@ -51,6 +51,14 @@ struct ac_follow_state;
 struct ac_dlwatch;
 struct pollfd;
 
+/* A kind of pair's probe cost (enum ac_kind): what one traced call adds
+ * to an enclosing measurement, the part of it inside the call's own, how
+ * far the pair cost moved over the calibration (the larger side of the
+ * middle half), and the calibration noise inside a call (0 uncompensated) */
+struct ac_kind_cost {
+	double pair_ns, inner_ns, spread_ns, resolution_ns;
+};
+
 struct ac_trace {
 	struct autocue_bpf *skel;
 	struct ac_probe_set probes;	/* probe id = index + 1; the traced
@@ -111,15 +119,15 @@ struct ac_trace {
 	bool per_process;	/* ac_trace_open_binary: procs.c */
 	int max_series;
 	struct ac_procs *procs;
-	double pair_ns, inner_ns;
-	double pair_tight_ns;	/* in a loop that touches no memory */
-	double pair_busy_ns;	/* around code that touches 512 pages */
-	double pair_spread_ns;	/* how far pair_ns moved over the rounds */
-	double resolution_ns;	/* calibration noise; 0 uncompensated */
+	/* each kind's probe cost: the USDT pair's (or the interpreter's),
+	 * --func's */
+	struct ac_kind_cost cost[AC_KINDS];
+	/* the USDT pair's in a loop that touches no memory, and around code
+	 * that touches 512 pages */
+	double pair_tight_ns, pair_busy_ns;
 	struct ac_cal *cal;	/* what the calibration passes need */
 	struct ac_recal *recal;	/* the thread that takes them */
-	pthread_mutex_t cal_lock;	/* guards pair_ns, inner_ns, pair_spread_ns,
-				 * resolution_ns */
+	pthread_mutex_t cal_lock;	/* guards cost */
 	struct timespec t0;
 	char err[512];
 	/* --python: the interpreter's functions, ids after the probes' */
@@ -171,8 +179,11 @@ struct ac_prewarm *ac_prewarm_start(void);
 void ac_prewarm_release(struct ac_prewarm *p);
 void ac_prewarm_free(struct ac_prewarm *p);
 int ac_calibrate(struct ac_trace *t);
-int ac_calibration_pass(struct ac_trace *t, int *cpu, double *pair,
-			double *inner);
+/* a short pass on the pair of one kind (enum ac_kind) */
+int ac_calibration_pass(struct ac_trace *t, int kind, int *cpu,
+			double *pair, double *inner);
+/* that kind is calibrated in this session */
+bool ac_calibration_kind(const struct ac_trace *t, int kind);
 int ac_calibration_reattach(struct ac_trace *t);
 void ac_calibration_free(struct ac_trace *t);
 /* recalibrate.c: passes while the target runs */
@@ -223,5 +234,8 @@ __u32 ac_py_first_id(const struct ac_trace *t);
 int ac_py_calibrate(struct ac_trace *t, __u32 first);
 /* readout.c: the name a probe id is reported under; NULL: not reported */
 const char *ac_id_name(const struct ac_trace *t, __u32 id);
+/* and its ac_probe_stats.func: 0 for a USDT pair or a Python function,
+ * 1 + the kind of entry of a --func function */
+int ac_id_func(const struct ac_trace *t, __u32 id);
 
 #endif /* AUTOCUE_TRACE_PRIV_H */
