@@ -19,11 +19,13 @@ struct leaf_obj {
 	uint64_t leaves, unresolved;
 };
 
+/* NULL: a scope the user left out (a Python function outside --python's
+ * globs, which the kernel's coarser filter let through): not shown */
 static const char *scope_name(uint16_t id, const char *const *names, int n)
 {
 	if (id == AC_PATH_CUT)
 		return AC_FRAME_CUT;
-	if (id >= 1 && id <= n && names[id - 1])
+	if (id >= 1 && id <= n)
 		return names[id - 1];
 	return "[unknown scope]";
 }
@@ -131,8 +133,9 @@ int ac_profile_build(const struct ac_samples *raw,
 		}
 		pr->samples += a->count;
 		for (int k = 0; k < a->nscope; k++)
-			fr[d++] = scope_name(a->scope[k], scope_names,
-					     nscope_names);
+			if ((fr[d] = scope_name(a->scope[k], scope_names,
+						nscope_names)))
+				d++;
 		st->nscope = d - st->nproc;
 		if (a->user_lost)
 			fr[d++] = AC_FRAME_LOST_USER;
@@ -179,7 +182,7 @@ int ac_profile_build(const struct ac_samples *raw,
 		out->nstacks++;
 		out->truncated += cut ? a->count : 0;
 		out->unresolved += unresolved ? a->count : 0;
-		out->in_scope += a->nscope ? a->count : 0;
+		out->in_scope += st->nscope ? a->count : 0;
 	}
 	/* the objects most user samples stopped in, checked for frame
 	 * pointers: without them the unwinder loses the callers */

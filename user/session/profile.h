@@ -87,8 +87,9 @@ struct ac_profile {
 
 /* procs: the processes sampled (a sample of another is dropped; kernel
  * frames are named by the first's symbols), kept and counted in by out;
- * scope_names[i]: the name of scope id i + 1 (ac_trace_scope_name);
- * nscope_names 0 when no scopes were traced. 0 or -errno. */
+ * scope_names[i]: the name of scope id i + 1 (ac_trace_scope_name), NULL
+ * for one left out (not shown); nscope_names 0 when no scopes were
+ * traced. 0 or -errno. */
 int ac_profile_build(const struct ac_samples *raw,
 		     struct ac_profile_proc *procs, int nprocs,
 		     const char *const *scope_names, int nscope_names,
