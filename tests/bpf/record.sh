@@ -237,6 +237,29 @@ rc=$?
 	ok "no frame pointers: said, with what to do" || bad "no frame pointers (exit $rc): $(cat $TMP/f.err)"
 
 # --- -p: a process that exits mid-run; one in another mount namespace ----------
+# record_released NAME FDS ARGS...: record ARGS (outputs $TMP/NAME.*)
+# attaches; once it says so, a line to each fd of FDS releases a process
+# waiting on it, and the fd is closed; then record must end by itself.
+# Sets rc, and took: seconds from the release to record's end
+record_released() {
+	name=$1
+	fds=$2
+	shift 2
+	$TRACE record "$@" -d 30 --folded $TMP/$name.folded --json $TMP/$name.json \
+		>$TMP/$name.rec 2>$TMP/$name.err 4>&- 5>&- 6>&- &
+	tpid=$!
+	until grep -q '^Sampling' $TMP/$name.err 2>/dev/null || ! kill -0 $tpid 2>/dev/null; do
+		sleep 0.05
+	done
+	start=$(date +%s)
+	for fd in $fds; do
+		eval "echo go >&$fd; exec $fd>&-"
+	done
+	wait $tpid
+	rc=$?
+	took=$(( $(date +%s) - start ))
+}
+
 # run_p NAME CMD...: CMD waits for a line; record -p attaches, then CMD is
 # released and exits after its 1.5 s; record must end by itself
 run_p() {
@@ -252,18 +275,7 @@ run_p() {
 	done
 	# the process itself, not the shell that started it
 	pid=$(pgrep -n -f "hot_target.*-w" || echo $spid)
-	$TRACE record -p $pid -d 30 --folded $TMP/$name.folded --json $TMP/$name.json \
-		>$TMP/$name.rec 2>$TMP/$name.err 4>&- &
-	tpid=$!
-	until grep -q '^Sampling' $TMP/$name.err 2>/dev/null || ! kill -0 $tpid 2>/dev/null; do
-		sleep 0.05
-	done
-	start=$(date +%s)
-	echo go >&4
-	exec 4>&-
-	wait $tpid
-	rc=$?
-	took=$(( $(date +%s) - start ))
+	record_released $name 4 -p $pid
 	wait $spid 2>/dev/null
 }
 
@@ -307,20 +319,8 @@ run_multi() {
 	      [ "$(cat $TMP/$name.out1 $TMP/$name.out2 | grep -c ready)" -eq 2 ]; do
 		sleep 0.01
 	done
-	args=$(echo "$*" | sed "s/A/$spid1/; s/B/$spid2/")
-	$TRACE record $args -d 30 --folded $TMP/$name.folded --json $TMP/$name.json \
-		>$TMP/$name.rec 2>$TMP/$name.err 5>&- 6>&- &
-	tpid=$!
-	until grep -q '^Sampling' $TMP/$name.err 2>/dev/null || ! kill -0 $tpid 2>/dev/null; do
-		sleep 0.05
-	done
-	start=$(date +%s)
-	echo go >&5
-	echo go >&6
-	exec 5>&- 6>&-
-	wait $tpid
-	rc=$?
-	took=$(( $(date +%s) - start ))
+	# 499 Hz: enough samples in what CPU a busy machine leaves them
+	record_released $name "5 6" -F 499 $(echo "$*" | sed "s/A/$spid1/; s/B/$spid2/")
 	wait $spid1 $spid2 2>/dev/null
 }
 
