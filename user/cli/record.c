@@ -236,28 +236,6 @@ static int check_writable(const char *path)
 	return 0;
 }
 
-/* The probe pairs the program of pid (or binary) has (0: none, or not an
- * ELF file we can read: then plain samples). */
-static int count_probes(struct renv *env, pid_t pid, const char *binary)
-{
-	struct ac_trace_opts o = env->topts;
-	struct ac_trace *t = NULL;
-	char exe[64];
-	int n = 0;
-
-	if (binary && !o.binary)
-		o.binary = binary;
-	/* the file itself, even when its path is another mount namespace's */
-	if (!o.binary) {
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-		o.binary = exe;
-	}
-	if (!ac_trace_open_list(pid, &o, &t))
-		n = ac_trace_nprobes(t);
-	ac_trace_close(t);
-	return n;
-}
-
 /* A command without probes: started stopped, released once sampled. */
 static int child_start(struct child *c, char **argv)
 {
@@ -400,20 +378,38 @@ static int write_outputs(struct renv *env, const struct ac_profile *p)
 	return failed;
 }
 
-/* Scopes to put samples under: the probes of the program (any of the
- * processes), or --func's and --python's, which the user asked for */
-static bool want_scopes(struct renv *env, const char *program)
+/* The latency session that keeps the scopes: the probes of the program
+ * and its libraries, found as tracing finds them, or --func's and
+ * --python's. 0 with *t NULL when the program has no probes and no other
+ * source was asked for (plain samples); else 0 or 1 after saying why not. */
+static int open_scopes(struct renv *env, struct ac_sampler *sm,
+		       struct ac_trace **t)
 {
+	int ret;
+
+	*t = NULL;
 	if (env->no_scopes)
-		return false;
-	if (env->topts.funcs || env->topts.python)
-		return true;
-	if (env->cmd)
-		return count_probes(env, 0, program) > 0;
-	for (int i = 0; i < env->sel.npids; i++)
-		if (count_probes(env, env->sel.pids[i], NULL) > 0)
-			return true;
-	return false;
+		return 0;
+	/* the latency programs keep their stacks in the sampler's map: one
+	 * attach serves both */
+	env->topts.scope_stacks_fd = ac_sampler_scopes_fd(sm);
+	/* folded latency paths are not shown here: cheaper probes */
+	env->topts.no_paths = true;
+	ret = env->cmd ? ac_trace_open_cmd(env->cmd, &env->topts, t) :
+		ac_trace_open_pids(env->sel.pids, env->sel.npids, &env->topts,
+				   t);
+	if (ret == -ENOENT && !env->topts.funcs && !env->topts.python &&
+	    !env->topts.binary) {
+		ac_trace_close(*t);	/* no probes anywhere */
+		*t = NULL;
+		return 0;
+	}
+	if (ret) {
+		fprintf(stderr, "autocue-trace: %s\n", ac_trace_error(*t));
+		return 1;
+	}
+	env->pid = ac_trace_pid(*t);
+	return 0;
 }
 
 /* Each -p process runs and is one (not a thread); 0, or 1 after saying
@@ -548,21 +544,9 @@ static int run(struct renv *env)
 		fprintf(stderr, "autocue-trace: %s\n", err);
 		goto cleanup;
 	}
-	if (want_scopes(env, program)) {
-		/* the latency programs keep their stacks in the sampler's
-		 * map: one attach serves both */
-		env->topts.scope_stacks_fd = ac_sampler_scopes_fd(sm);
-		/* folded latency paths are not shown here: cheaper probes */
-		env->topts.no_paths = true;
-		ret = env->cmd ? ac_trace_open_cmd(env->cmd, &env->topts, &t) :
-			ac_trace_open_pids(env->sel.pids, env->sel.npids,
-					   &env->topts, &t);
-		if (ret) {
-			fprintf(stderr, "autocue-trace: %s\n", ac_trace_error(t));
-			goto cleanup;
-		}
-		env->pid = ac_trace_pid(t);
-	} else if (env->cmd) {
+	if (open_scopes(env, sm, &t))
+		goto cleanup;
+	if (!t && env->cmd) {
 		ret = child_start(&c, env->cmd);
 		if (ret) {
 			fprintf(stderr, "autocue-trace: cannot start %s: %s\n",

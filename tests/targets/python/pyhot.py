@@ -14,9 +14,9 @@ usage: pyhot.py SECONDS
 import sys
 import time
 
-# a unit is ~0.1 ms: the probes' and the profiler's few us a call
+# a unit is ~0.2 ms: the probes' and the profiler's tens of us a call
 # stay small beside it
-UNIT = 2000
+UNIT = 5000
 
 
 def spin(n):
