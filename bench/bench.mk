@@ -94,7 +94,7 @@ bench-python: $(BUILD)/autocue-trace
 
 BENCH_TARGETS += bench-python
 
-# autocue-trace record's cost against perf record (issue 13): target
+# autocue-trace record's cost against perf record and bcc's profile (issue 13): target
 # slowdown at 99 and 999 Hz, tracer CPU. `make bench-record`.
 .PHONY: bench-record
 bench-record: $(BUILD)/autocue-trace $(BUILD)/tests/targets/hot_target

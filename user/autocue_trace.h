@@ -306,6 +306,15 @@ const char *ac_trace_provider(const struct ac_trace *t);
 int ac_trace_nprobes(const struct ac_trace *t);
 const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
 			   int *returns);
+/* The ids of the per-thread scope stacks (autocue-trace record reads
+ * them, ac_trace_opts.scope_stacks_fd): 1..ac_trace_scope_ids(t), the probe
+ * pairs (--func's functions among them: id i + 1 is ac_trace_probe(t,
+ * i)), then --python's functions, named as they first appear. The name of
+ * one, as the latency table names its row ("scope_x", "parse_line",
+ * "app.module.func"); NULL for an id without one (a Python function left
+ * out, or not seen yet), once attached. */
+unsigned ac_trace_scope_ids(const struct ac_trace *t);
+const char *ac_trace_scope_name(struct ac_trace *t, unsigned id);
 /* The objects whose probes are traced (without opts->binary: every ELF
  * object the process maps, the executable and its libraries, found by
  * themselves; those it loads later too, once ac_trace_poll() has seen

@@ -26,16 +26,13 @@
 #include "outfile.h"
 #include "quote.h"
 #include "record_cmd.h"
+#include "select.h"
 #include "report.h"
 #include "svg.h"
 
-#define MAX_PIDS 256
-
 struct env {
-	char *funcs;		/* --func globs, joined with commas */
-	pid_t pid;		/* the first of pids */
-	pid_t pids[MAX_PIDS];	/* -p PID,PID / -p NAME / --comm NAME */
-	int npids;
+	pid_t pid;		/* the first of sel's */
+	struct ac_select sel;	/* -p, --comm, --func, --python */
 	char **cmd;
 	struct ac_trace_opts topts;
 	bool list, quiet, reset_each;
@@ -84,15 +81,12 @@ enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
-	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON, OPT_PYTHON_MAX,
-	OPT_PYTHON_BIN, OPT_FUNC, OPT_COMM, OPT_PER_PID, OPT_TEST_NO_RESCAN,
+	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON_MAX,
+	OPT_PYTHON_BIN, OPT_PER_PID, OPT_TEST_NO_RESCAN,
 	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES, OPT_FOLLOW, OPT_PER_THREAD,
 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID|NAME", 0,
-	  "Trace this process; several: a comma list or -p again; a NAME is every process of that name (as pgrep -x)", 0 },
-	{ "comm", OPT_COMM, "NAME", 0, "Trace every process named NAME (-p NAME)", 0 },
 	{ "per-pid", OPT_PER_PID, NULL, 0,
 	  "With several processes (or --follow), a row per process and probe: NAME[PID]", 2 },
 	{ "per-thread", OPT_PER_THREAD, NULL, 0,
@@ -102,8 +96,6 @@ static const struct argp_option opts[] = {
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
-	{ "func", OPT_FUNC, "GLOB[,GLOB]", 0,
-	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes, compensated by their own calibrated cost); repeatable", 0 },
 	{ "list", OPT_LIST, NULL, 0, "List probe pairs and exit (no root needed)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
 	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
@@ -143,8 +135,6 @@ static const struct argp_option opts[] = {
 	  "Count calls for a first phase, then keep only the probes whose cost fits PCT% of the program's CPU time (the rest are named and left out)", 5 },
 	{ "overhead-phase", OPT_OVERHEAD_PHASE, "SEC", 0,
 	  "Length of --max-overhead's first phase (default 1 s)", 5 },
-	{ "python", OPT_PYTHON, "GLOB", OPTION_ARG_OPTIONAL,
-	  "Python functions instead of probes: the interpreter's python:function__entry/__return, one row per module.function matching the comma-separated globs (default all; !GLOB leaves out)", 5 },
 	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
 	  "The interpreter or libpython holding the python probes (default: the command, or found in the process's maps); with --python, -b names a binary whose autocue probes nest with the Python frames", 5 },
 	{ "python-max", OPT_PYTHON_MAX, "N", 0,
@@ -180,58 +170,16 @@ static int parse_int(const char *arg, long lo, long hi, int *out)
 	return 0;
 }
 
-static void add_pid(struct argp_state *state, struct env *env, pid_t pid)
-{
-	for (int i = 0; i < env->npids; i++)
-		if (env->pids[i] == pid)
-			return;
-	if (env->npids == MAX_PIDS)
-		argp_failure(state, 1, 0, "too many processes (at most %d)", MAX_PIDS);
-	env->pids[env->npids++] = pid;
-	env->pid = env->pids[0];
-}
-
-/* -p 12,34 / -p NAME / --comm NAME: each PID, every process of a name */
-static void add_processes(struct argp_state *state, struct env *env,
-			  const char *arg, bool name_only)
-{
-	char *copy = strdup(arg), *save = NULL, *item;
-	pid_t found[MAX_PIDS];
-	int pid, n;
-
-	if (!copy)
-		argp_failure(state, 1, ENOMEM, "-p");
-	for (item = strtok_r(copy, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		if (!name_only && !parse_int(item, 1, INT_MAX, &pid)) {
-			add_pid(state, env, pid);
-			continue;
-		}
-		/* a number that is not a PID is an error, not a name */
-		if (!name_only && strspn(item, "0123456789-+ ") == strlen(item))
-			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(item));
-		n = ac_find_processes(item, found, MAX_PIDS);
-		if (n <= 0)
-			argp_failure(state, 1, 0, "no process named %s", AC_Q(item));
-		for (int i = 0; i < n && i < MAX_PIDS; i++)
-			add_pid(state, env, found[i]);
-	}
-	if (!env->npids)
-		argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
-	free(copy);
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
 	char err[256];
 
 	switch (key) {
-	case 'p':
-		add_processes(state, env, arg, false);
-		break;
-	case OPT_COMM:
-		add_processes(state, env, arg, true);
+	case ARGP_KEY_INIT:
+		/* -p, --comm, --func, --python: select.h */
+		state->child_inputs[0] = &env->sel;
+		env->sel.topts = &env->topts;
 		break;
 	case OPT_PER_PID: env->topts.per_pid = true; break;
 	case OPT_PER_THREAD: env->topts.per_thread = true; break;
@@ -239,18 +187,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_TEST_NO_RESCAN: env->topts.test_no_periodic_rescan = true; break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
-	case OPT_FUNC: {
-		char *all;
-
-		if (!*arg)
-			argp_failure(state, 1, 0, "--func needs a glob");
-		if (asprintf(&all, "%s%s%s", env->funcs ? env->funcs : "",
-			     env->funcs ? "," : "", arg) < 0)
-			argp_failure(state, 1, ENOMEM, "--func");
-		free(env->funcs);
-		env->topts.funcs = env->funcs = all;
-		break;
-	}
 	case OPT_LIST: env->list = true; break;
 	case 'd':
 		if (parse_seconds(arg, &env->duration))
@@ -302,19 +238,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				     AC_Q(arg), AC_MIN_SHIFT, AC_MAX_SHIFT);
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
-	case OPT_PYTHON:
-		env->topts.python = true;
-		/* "--python GLOB" as well as "--python=GLOB": the next word,
-		 * unless it is an option or the command's "--" */
-		if (!arg && state->next < state->argc &&
-		    state->argv[state->next][0] != '-')
-			arg = state->argv[state->next++];
-		if (arg) {
-			if (env->topts.probes)
-				argp_failure(state, 1, 0, "give the Python globs once (--python GLOB or --probes GLOB)");
-			env->topts.probes = arg;
-		}
-		break;
 	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
 	case OPT_PYTHON_MAX:
 		if (parse_int(arg, 1, AC_MAX_PROBES - 2, &env->topts.python_max))
@@ -344,6 +267,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		/* the first operand starts the command: hand argp the rest */
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_ARGS:
+		env->pid = ac_select_pid(&env->sel);
 		/* an operand that no "--" introduced, beside -p, is a stray
 		 * argument (-d 20 1), not a command */
 		if (env->pid && strcmp(state->argv[state->next - 1], "--"))
@@ -353,6 +277,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
+		env->pid = ac_select_pid(&env->sel);
 		if (env->list && !env->pid && !env->topts.binary)
 			argp_failure(state, 1, 0, "--list needs -p PID or -b BINARY");
 		if (!env->list && !env->pid && !env->cmd && !env->topts.binary)
@@ -367,7 +292,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
 		if (env->max_overhead && env->topts.python)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --python yet");
-		if (env->list && env->npids > 1)
+		if (env->list && env->sel.npids > 1)
 			argp_failure(state, 1, 0, "--list takes one process (-p PID)");
 		if (env->topts.per_pid && ac_assertions_count(env->asserts))
 			argp_failure(state, 1, 0, "--per-pid splits each probe by process: assertions judge whole probes (drop --per-pid)");
@@ -385,7 +310,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)
 			argp_failure(state, 1, 0, "--max-overhead weighs probes by the USDT pair's cost: not with --func yet");
-		if (env->topts.python && (env->topts.funcs || env->npids > 1))
+		if (env->topts.python && (env->topts.funcs || env->sel.npids > 1))
 			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		if (env->listen.buckets.bits > (env->topts.precision ?
 		    env->topts.precision : AC_DEFAULT_SHIFT))
@@ -827,8 +752,9 @@ static int run(struct env *env)
 		return 1;
 	if (env->cmd)
 		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
-	else if (env->npids)
-		ret = ac_trace_open_pids(env->pids, env->npids, &env->topts, &t);
+	else if (env->sel.npids)
+		ret = ac_trace_open_pids(env->sel.pids, env->sel.npids,
+					 &env->topts, &t);
 	else	/* -b alone: every process running it */
 		ret = ac_trace_open_binary(&env->topts, &t);
 	if (!ret && check_assertion_names(env, t)) {
@@ -1000,8 +926,10 @@ cleanup:
 
 int main(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ac_select_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
-					  .doc = doc };
+					  .doc = doc, .children = children };
 	struct env env = { .ropts.sort = AC_SORT_TOTAL,
 		.listen.buckets = { AC_METRICS_DEFAULT_BITS,
 			AC_METRICS_DEFAULT_MIN_EXP, AC_METRICS_DEFAULT_MAX_EXP } };
@@ -1036,6 +964,6 @@ int main(int argc, char **argv)
 		ret = run(&env);
 	}
 	ac_assertions_free(env.asserts);
-	free(env.funcs);
+	ac_select_free(&env.sel);
 	return ret;
 }
