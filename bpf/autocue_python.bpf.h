@@ -265,6 +265,15 @@ static __always_inline bool py_key(struct pt_regs *ctx, struct ac_py_key *k)
 #define PY_ENTRY_SITE	0
 #define PY_RETURN_SITE	1
 
+/* The holder of python:line's semaphore (session/python.c): a uprobe on
+ * Py_FinalizeEx, which runs once at exit, with the semaphore as its
+ * reference counter. Nothing to do. */
+SEC("uprobe")
+int ac_py_line_gate(struct pt_regs *ctx)
+{
+	return 0;
+}
+
 SEC("usdt")
 int ac_py_entry(struct pt_regs *ctx)
 {

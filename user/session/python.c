@@ -6,6 +6,20 @@
  * reference counters: it lowers them again when the links go, and the
  * interpreter then skips the probes' argument work), and the ids the BPF
  * program hands out named as they appear (autocue_python.bpf.h).
+ *
+ * CPython 3.11 fires function__entry only from its tracing path, which it
+ * takes while a profiler or tracer is set (CPython gh-98894: an ordinary
+ * program's entries never fire) or while its python:line semaphore is up:
+ * ceval.c ORs 255 into every opcode dispatched then (OR_DTRACE_LINE), the
+ * tracing path (DO_TRACING) fires function__entry at each RESUME, and
+ * returns fire regardless. So on 3.11 the session raises that semaphore
+ * too, the kernel's way: a uprobe with the semaphore as its reference
+ * counter (so the kernel lowers it when the tracer goes, killed or not),
+ * on Py_FinalizeEx, which runs once at exit, not on the line probe's own
+ * site, which would trap on every line. The interpreter then runs every
+ * instruction through its tracing path (the line-number bookkeeping of a
+ * line probe nobody listens to included): slower than under a profiler
+ * hook (README, OVERHEAD), but nothing in the program changes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +30,7 @@
 #include <bpf/libbpf.h>
 #include "autocue.skel.h"
 #include "autocue_python.h"
+#include "python_elf.h"
 #include "python_names.h"
 #include "trace_priv.h"
 
@@ -26,6 +41,9 @@ struct ac_py {
 	__u32 done;		/* ids named so far */
 	char **names;		/* by id - first; NULL: left out */
 	struct bpf_link *entry, *ret;
+	struct ac_py_elf elf;
+	bool line;		/* raise python:line (3.11 without a hook) */
+	struct bpf_link *gate;	/* that semaphore's holder */
 	char msg[512];		/* ac_trace_python_problem's */
 };
 
@@ -54,7 +72,25 @@ int ac_py_prepare(struct ac_trace *t)
 		memcpy((char *)skel->rodata->py_pats[i], pats[i], AC_PY_PAT_LEN);
 	}
 	bpf_map__set_max_entries(skel->maps.py_names, t->py->max);
+	ac_py_elf_read(t->py_binary, &t->py->elf);
+	t->py->line = !t->py_hooked && t->py->elf.version >> 16 == 0x030b &&
+		      t->py->elf.line_sema_off && t->py->elf.gate_off;
 	return 0;
+}
+
+bool ac_py_line(const struct ac_trace *t)
+{
+	return t->py && t->py->line;
+}
+
+struct bpf_link *ac_py_line_up(struct ac_trace *t, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts,
+		    .ref_ctr_offset = t->py->elf.line_sema_off);
+
+	return bpf_program__attach_uprobe_opts(t->skel->progs.ac_py_line_gate,
+					       pid, t->py_binary,
+					       t->py->elf.gate_off, &opts);
 }
 
 __u32 ac_py_first_id(const struct ac_trace *t)
@@ -87,6 +123,14 @@ int ac_py_attach(struct ac_trace *t)
 		return ac_trace_fail(t, -errno,
 			"cannot attach to python:function__entry in %s: %s",
 			t->py_binary, strerror(errno));
+	/* last: entries fire from now on, their returns already traced */
+	if (t->py->line) {
+		t->py->gate = ac_py_line_up(t, t->pid);
+		if (!t->py->gate)
+			return ac_trace_fail(t, -errno,
+				"cannot raise python:line's semaphore in %s (a uprobe on Py_FinalizeEx, which another tracer's probe there with another reference counter prevents): %s; or run the program under a profiler hook and give --python-hooked",
+				t->py_binary, strerror(errno));
+	}
 	return 0;
 }
 
@@ -94,10 +138,11 @@ void ac_py_detach(struct ac_trace *t)
 {
 	if (!t->py)
 		return;
-	/* entries first, as ac_detach_all */
+	/* the line semaphore and entries first, as ac_detach_all */
+	bpf_link__destroy(t->py->gate);
 	bpf_link__destroy(t->py->entry);
 	bpf_link__destroy(t->py->ret);
-	t->py->entry = t->py->ret = NULL;
+	t->py->entry = t->py->ret = t->py->gate = NULL;
 }
 
 /* a string the BPF program could not read, from the process */
