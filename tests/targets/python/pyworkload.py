@@ -10,7 +10,14 @@ COUNTS at the end, and the in-process durations of busy() in ns. With
 AUTOCUE_TEST_LIB set, call_c() calls that library's lib_work (an autocue
 probe) 25 times through ctypes.
 
-usage: pyworkload.py COUNTS [serve STOPFILE]
+With AUTOCUE_TEST_NOPROF set it sets no profiler (and counts nothing):
+a program as it normally runs, whose entries CPython 3.11 fires only while
+autocue-trace holds python:line's semaphore up. "wait GOFILE" prints
+"ready", sleeps until GOFILE exists (calling no Python function of its
+own), then runs the workload: attached by PID before, the tracer sees
+exactly the calls a plain run counts.
+
+usage: pyworkload.py COUNTS [serve STOPFILE | wait GOFILE]
 """
 import asyncio
 import collections
@@ -133,11 +140,21 @@ def serve(stop):
         time.sleep(0.001)
 
 
+def wait(go):
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    work()
+
+
 def main():
-    sys.setprofile(prof)
-    threading.setprofile(prof)
+    if not os.environ.get("AUTOCUE_TEST_NOPROF"):
+        sys.setprofile(prof)
+        threading.setprofile(prof)
     if len(sys.argv) > 3 and sys.argv[2] == "serve":
         serve(sys.argv[3])
+    elif len(sys.argv) > 3 and sys.argv[2] == "wait":
+        wait(sys.argv[3])
     else:
         work()
     sys.setprofile(None)
