@@ -6,7 +6,7 @@
 # sys.setprofile (which CPython 3.11 needs anyway to fire its entry probe:
 # gh-98894); every traced function's call count must equal its own, with
 # recursion, 4 threads, a generator, a coroutine, an exception unwinding
-# three frames
+# three frames, two classes' methods of one name (rows by qualified name)
 # and a package's modules; its busy() of 2 ms must read within 5% of its
 # in-process timing. Then: globs (with an exclusion), folded paths, attach
 # by PID mid-run with the semaphores raised while attached and back at zero
@@ -68,7 +68,8 @@ for name, want in (("pyworkload.rec", 600), ("pyworkload.worker", 4),
                    ("pyworkload.gen", 200), ("pyworkload.raiser1", 30),
                    ("pkgdemo.sub.inner", 20), ("pkgdemo.top", 20),
                    ("pyworkload.call_c", 25), ("pyworkload.co_main", 31),
-                   ("pyworkload.co", 40)):
+                   ("pyworkload.co", 40), ("pyworkload.Left.step", 70),
+                   ("pyworkload.Right.step", 30)):
     if own["calls"].get(name) != want:
         print(f"python: the workload counted {own['calls'].get(name)} {name}, not {want}")
         bad = 1
@@ -129,9 +130,11 @@ AUTOCUE_TEST_NOPROF=1 AUTOCUE_TEST_LIB=$LIB "$TRACE" -q --python 'pyworkload.*,p
 	-b "$LIB" --json "$tmp/n.json" --folded "$tmp/n.folded" \
 	-- "$PY" "$WL" "$tmp/nc.json" > /dev/null 2> "$tmp/n.err" ||
 	fail "no-profiler command exited $?: $(cat "$tmp/n.err")"
-# the modules' bodies and main() run before the program's profiler is set
+# the modules' and classes' bodies and main() run before the program's
+# profiler is set
 same_counts "$tmp/n.json" 'pyworkload.<module>' pyworkload.main \
-	'pkgdemo.<module>' 'pkgdemo.sub.<module>' || fail "no-profiler command: counts differ"
+	pyworkload.Left pyworkload.Right 'pkgdemo.<module>' \
+	'pkgdemo.sub.<module>' || fail "no-profiler command: counts differ"
 grep -q '^pyworkload.<module>;pyworkload.main;pyworkload.work;pyworkload.call_c;lib_work ' "$tmp/n.folded" ||
 	fail "no profiler: the C probe does not nest under its Python caller"
 grep -q '^pyworkload.<module>;pyworkload.main;pyworkload.work;pyworkload.catcher;pyworkload.raiser3;pyworkload.raiser2;pyworkload.raiser1 ' "$tmp/n.folded" ||

@@ -73,6 +73,11 @@ int ac_py_prepare(struct ac_trace *t)
 	}
 	bpf_map__set_max_entries(skel->maps.py_names, t->py->max);
 	ac_py_elf_read(t->py_binary, &t->py->elf);
+	if (!ac_py_layout(&t->py->elf, (__u32 *)skel->rodata->py_off)) {
+		skel->rodata->py_runtime = t->py->elf.runtime;
+		skel->rodata->py_entry_site = t->py->elf.entry_site;
+		skel->rodata->py_return_site = t->py->elf.return_site;
+	}
 	t->py->line = !t->py_hooked && t->py->elf.version >> 16 == 0x030b &&
 		      t->py->elf.line_sema_off && t->py->elf.gate_off;
 	return 0;
@@ -180,7 +185,8 @@ int ac_py_resolve(struct ac_trace *t)
 		e.file[sizeof(e.file) - 1] = e.func[sizeof(e.func) - 1] = '\0';
 		if (e.ready == 2) {
 			read_remote(t->pid, e.key.file, e.file, sizeof(e.file));
-			read_remote(t->pid, e.key.func, e.func, sizeof(e.func));
+			read_remote(t->pid, e.qual ? e.qual : e.key.func,
+				    e.func, sizeof(e.func));
 		}
 		ac_py_name(t->pid, e.file, e.func, name, sizeof(name));
 		if (ac_probes_match(name, t->pattern)) {

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Workload for autocue-trace --python (tests/bpf/python.sh).
 
-Counts its own calls with sys.setprofile: a profiler is also what makes
+Counts its own calls with sys.setprofile, named by qualified name: a profiler is also what makes
 CPython 3.11 to 3.14 fire python:function__entry at all (CPython issue
 gh-98894). Its 'call' events are the entries the probe fires: a generator
 counts once per start or resume. Writes {"module.function": calls} to
@@ -44,7 +44,7 @@ def prof(frame, event, arg):
         code = frame.f_code
         mod = NAMES.get(os.path.abspath(code.co_filename))
         if mod:
-            calls[mod + "." + code.co_name] += 1
+            calls[mod + "." + code.co_qualname] += 1
 
 
 def leaf():
@@ -89,6 +89,16 @@ def raiser3():
     raiser2()
 
 
+class Left:
+    def step(self):
+        return 1
+
+
+class Right:
+    def step(self):	# the same co_name in the same module as Left's
+        return 2
+
+
 def catcher():
     try:
         raiser3()
@@ -119,6 +129,8 @@ def work():
     for _ in range(30):
         catcher()
     asyncio.run(co_main())
+    for obj in [Left()] * 70 + [Right()] * 30:
+        obj.step()
     for _ in range(20):
         pkgdemo.top()
         pkgdemo.sub.inner()
