@@ -107,6 +107,13 @@ with open(f"/proc/{sys.argv[1]}/mem", "rb") as m:
 print(" ".join(out))
 PYEOF
 }
+sems_reach() {	# PID VALUES: within 10 s (a tracer attaching under load)
+	for _ in $(seq 200); do
+		[ "$(sems $1)" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 # 1b. no profiler in the program (CPython 3.11 fires entries then only while
 # python:line's semaphore is up): the same counts as a command, and attached
@@ -148,12 +155,7 @@ read -r line < "$tmp/nready"
 "$TRACE" -q -p "$pid" --python 'pyworkload.*,pkgdemo.*' --json "$tmp/np.json" \
 	> /dev/null 2> "$tmp/np.err" &
 tpid=$!
-up=
-for _ in $(seq 200); do
-	sleep 0.05
-	[ "$(sems $pid)" = "1 1 1" ] && { up=1; break; }
-done
-[ -n "$up" ] || fail "no profiler: semaphores never read 1 1 1: $(sems $pid)"
+sems_reach $pid "1 1 1" || fail "no profiler: semaphores never read 1 1 1: $(sems $pid)"
 touch "$tmp/go"
 wait $pid || fail "the no-profiler workload exited $?"
 pid=
@@ -223,12 +225,7 @@ for mode in line hooked killed; do
 	"$TRACE" -q -p "$pid" --python 'pyworkload.leaf' $opt -d 2 --json "$tmp/p.json" \
 		> "$tmp/p.table" 2> "$tmp/p.err" &
 	tpid=$!
-	up=
-	for _ in $(seq 100); do
-		sleep 0.05
-		[ "$(sems $pid)" = "$want" ] && { up=1; break; }
-	done
-	[ -n "$up" ] || fail "semaphores ($mode) never read $want while attached"
+	sems_reach $pid "$want" || fail "semaphores ($mode) never read $want while attached"
 	if [ $mode = killed ]; then
 		# no detach at all: the kernel lowers them as the links' files close
 		kill -KILL $tpid

@@ -226,7 +226,7 @@ const char *ac_trace_python_problem(struct ac_trace *t)
 	if (returns <= 50 * matched || returns < 100)
 		return NULL;
 	snprintf(t->py->msg, sizeof(t->py->msg),
-		 "%llu Python function returns had no entry, %llu calls matched: CPython 3.11 to 3.14 fire python:function__entry only while a profiler or tracer is set (CPython issue gh-98894), e.g. sys.setprofile(slice) and threading.setprofile(slice) in the program: see README, Python",
+		 "%llu Python function returns had no entry, %llu calls matched: CPython 3.11 to 3.14 fire python:function__entry only while a profiler or tracer is set (CPython issue gh-98894), e.g. sys.setprofile(slice) and threading.setprofile(slice) in the program; on 3.11 autocue-trace opens that path itself unless given --python-hooked: see README, Python",
 		 (unsigned long long)returns, (unsigned long long)matched);
 	return t->py->msg;
 }
