@@ -45,6 +45,12 @@ enum ac_py_off {
 	AC_PY_ASCII_DATA,	/* sizeof(PyASCIIObject): a compact ASCII
 				 * string's bytes follow */
 	AC_PY_UTF8,	/* PyCompactUnicodeObject.utf8 (other strings') */
+	/* user space's alone: is a profiler set in every thread? */
+	AC_PY_INTERP_HEAD,	/* _PyRuntime.interpreters.head */
+	AC_PY_THREADS_HEAD,	/* PyInterpreterState.threads.head */
+	AC_PY_TSTATE_NEXT,	/* PyThreadState.next */
+	AC_PY_PROFILEFUNC,	/* PyThreadState.c_profilefunc */
+	AC_PY_TRACEFUNC,	/* PyThreadState.c_tracefunc */
 	AC_PY_NOFF
 };
 

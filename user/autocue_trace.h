@@ -64,8 +64,9 @@ struct ac_trace_opts {
 	/* CPython 3.11 fires function__entry only under a profiler or tracer
 	 * (gh-98894), or while its python:line semaphore is up: the session
 	 * raises that one too (the interpreter then takes its tracing path
-	 * on every instruction). true: the program sets a profiler itself
-	 * (examples/python_hook.py), leave python:line down. */
+	 * on every instruction), unless every thread of the running process
+	 * has a profiler or tracer set. true: the program sets a profiler
+	 * itself (examples/python_hook.py), leave python:line down. */
 	bool python_hooked;
 	/* > 0: keep the per-thread scope stacks in this task storage map
 	 * (a sampler's, autocue-trace record, which reads them to put each

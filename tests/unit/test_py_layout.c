@@ -11,6 +11,7 @@
 #define Py_BUILD_CORE 1
 #include <Python.h>
 #include <internal/pycore_frame.h>
+#include <internal/pycore_interp.h>
 #include <internal/pycore_runtime.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,6 +51,15 @@ static void test_offsets(void **state)
 	assert_int_equal(off[AC_PY_ASCII_DATA], sizeof(PyASCIIObject));
 	assert_int_equal(off[AC_PY_UTF8],
 			 offsetof(PyCompactUnicodeObject, utf8));
+	assert_int_equal(off[AC_PY_INTERP_HEAD],
+			 offsetof(_PyRuntimeState, interpreters.head));
+	assert_int_equal(off[AC_PY_THREADS_HEAD],
+			 offsetof(PyInterpreterState, threads.head));
+	assert_int_equal(off[AC_PY_TSTATE_NEXT], offsetof(PyThreadState, next));
+	assert_int_equal(off[AC_PY_PROFILEFUNC],
+			 offsetof(PyThreadState, c_profilefunc));
+	assert_int_equal(off[AC_PY_TRACEFUNC],
+			 offsetof(PyThreadState, c_tracefunc));
 	/* the state bits py_utf8 tests: compact 0x20, ascii 0x40 */
 	{
 		PyASCIIObject o;

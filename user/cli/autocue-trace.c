@@ -145,7 +145,7 @@ static const struct argp_option opts[] = {
 	{ "python-max", OPT_PYTHON_MAX, "N", 0,
 	  "Python functions given a row (default 1024; calls of later ones are counted as lost)", 5 },
 	{ "python-hooked", OPT_PYTHON_HOOKED, NULL, 0,
-	  "The program sets a profiler itself (examples/python_hook.py): leave python:line's semaphore down (CPython 3.11 fires its entries either way; the hook's way is faster)", 5 },
+	  "The program sets a profiler itself (examples/python_hook.py): leave python:line's semaphore down (CPython 3.11 fires its entries either way; the hook's way is faster). A running process with one in every thread is recognised without it", 5 },
 	{ "per-site-uprobes", OPT_PER_SITE, NULL, 0,
 	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */

@@ -19,7 +19,10 @@
  * site, which would trap on every line. The interpreter then runs every
  * instruction through its tracing path (the line-number bookkeeping of a
  * line probe nobody listens to included): slower than under a profiler
- * hook (README, OVERHEAD), but nothing in the program changes.
+ * hook (README, OVERHEAD), but nothing in the program changes. A running
+ * 3.11 process whose every thread has a profiler or tracer set already
+ * takes that path: its semaphore stays down (read from its thread states,
+ * with the offsets the BPF program uses).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +49,68 @@ struct ac_py {
 	struct bpf_link *gate;	/* that semaphore's holder */
 	char msg[512];		/* ac_trace_python_problem's */
 };
+
+static __u64 read_u64(pid_t pid, __u64 addr)
+{
+	__u64 v = 0;
+	struct iovec local = { &v, sizeof(v) }, remote = { (void *)addr, sizeof(v) };
+
+	if (!addr || process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(v))
+		return 0;
+	return v;
+}
+
+/* Where path's start is mapped in pid (its load bias + first_vaddr), 0 if
+ * it is not */
+static __u64 mapped_at(pid_t pid, const char *path)
+{
+	char maps[64], *line = NULL;
+	size_t cap = 0;
+	__u64 at = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	while (f && !at && getline(&line, &cap, f) > 0) {
+		unsigned long long start, off;
+		char *p = strchr(line, '/');
+
+		if (!p || sscanf(line, "%llx-%*x %*s %llx", &start, &off) != 2 ||
+		    off)
+			continue;
+		p[strcspn(p, "\n")] = '\0';
+		if (!strcmp(p, path))
+			at = start;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return at;
+}
+
+/* Has every thread of the running 3.11 process a profiler or tracer set?
+ * false when that cannot be read (another version, the process gone) */
+static bool all_threads_profiled(struct ac_trace *t)
+{
+	const struct ac_py_elf *e = &t->py->elf;
+	__u32 off[AC_PY_NOFF];
+	__u64 at, rt, ts;
+	int n = 0;
+
+	if (t->own_child || ac_py_layout(e, off))
+		return false;	/* a command has not run yet */
+	at = mapped_at(t->pid, t->py_binary);
+	if (!at)
+		return false;
+	rt = at - e->first_vaddr + e->runtime;
+	ts = read_u64(t->pid, read_u64(t->pid, rt + off[AC_PY_INTERP_HEAD]) +
+			      off[AC_PY_THREADS_HEAD]);
+	for (; ts && n < 4096; ts = read_u64(t->pid, ts + off[AC_PY_TSTATE_NEXT]), n++)
+		if (!read_u64(t->pid, ts + off[AC_PY_PROFILEFUNC]) &&
+		    !read_u64(t->pid, ts + off[AC_PY_TRACEFUNC]))
+			return false;
+	return n > 0;
+}
 
 int ac_py_prepare(struct ac_trace *t)
 {
@@ -79,7 +144,8 @@ int ac_py_prepare(struct ac_trace *t)
 		skel->rodata->py_return_site = t->py->elf.return_site;
 	}
 	t->py->line = !t->py_hooked && t->py->elf.version >> 16 == 0x030b &&
-		      t->py->elf.line_sema_off && t->py->elf.gate_off;
+		      t->py->elf.line_sema_off && t->py->elf.gate_off &&
+		      !all_threads_profiled(t);
 	return 0;
 }
 

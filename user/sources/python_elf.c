@@ -83,6 +83,22 @@ static uint64_t off_to_vaddr(Elf *elf, uint64_t off)
 	return 0;
 }
 
+/* The ELF address mapped at the file's start (its load bias is the
+ * mapping's address less this) */
+static uint64_t first_vaddr(Elf *elf)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD &&
+		    ph.p_offset == 0)
+			return ph.p_vaddr;
+	return 0;
+}
+
 static void sites(Elf *elf, const char *path, struct ac_py_elf *out)
 {
 	struct ac_probe_set set;
@@ -106,6 +122,9 @@ static const __u32 layout_311[AC_PY_NOFF] = {
 	[AC_PY_TSTATE] = 576, [AC_PY_CFRAME] = 56, [AC_PY_FRAME] = 8,
 	[AC_PY_CODE] = 32, [AC_PY_NAME] = 120, [AC_PY_QUALNAME] = 128,
 	[AC_PY_USTATE] = 32, [AC_PY_ASCII_DATA] = 48, [AC_PY_UTF8] = 56,
+	[AC_PY_INTERP_HEAD] = 40, [AC_PY_THREADS_HEAD] = 16,
+	[AC_PY_TSTATE_NEXT] = 8, [AC_PY_PROFILEFUNC] = 64,
+	[AC_PY_TRACEFUNC] = 72,
 };
 
 int ac_py_layout(const struct ac_py_elf *elf, __u32 off[AC_PY_NOFF])
@@ -131,6 +150,7 @@ int ac_py_elf_read(const char *path, struct ac_py_elf *out)
 	if (elf && elf_kind(elf) == ELF_K_ELF) {
 		dynsyms(elf, out);
 		sites(elf, path, out);
+		out->first_vaddr = first_vaddr(elf);
 	} else
 		ret = -ENOEXEC;
 	if (elf)

@@ -21,6 +21,7 @@ struct ac_py_elf {
 	uint64_t runtime;	/* _PyRuntime's ELF address */
 	/* function__entry's and __return's ELF addresses; 0 unless one each */
 	uint64_t entry_site, return_site;
+	uint64_t first_vaddr;	/* the ELF address at file offset 0 */
 };
 
 /* The offsets of a CPython's structures the BPF program reads
