@@ -83,22 +83,6 @@ static uint64_t off_to_vaddr(Elf *elf, uint64_t off)
 	return 0;
 }
 
-/* The ELF address mapped at the file's start (its load bias is the
- * mapping's address less this) */
-static uint64_t first_vaddr(Elf *elf)
-{
-	size_t n;
-	GElf_Phdr ph;
-
-	if (elf_getphdrnum(elf, &n))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_LOAD &&
-		    ph.p_offset == 0)
-			return ph.p_vaddr;
-	return 0;
-}
-
 static void sites(Elf *elf, const char *path, struct ac_py_elf *out)
 {
 	struct ac_probe_set set;
@@ -150,7 +134,9 @@ int ac_py_elf_read(const char *path, struct ac_py_elf *out)
 	if (elf && elf_kind(elf) == ELF_K_ELF) {
 		dynsyms(elf, out);
 		sites(elf, path, out);
-		out->first_vaddr = first_vaddr(elf);
+		/* the ELF address at the file's start: a mapping of
+		 * offset 0 less this is the load bias */
+		out->first_vaddr = off_to_vaddr(elf, 0);
 	} else
 		ret = -ENOEXEC;
 	if (elf)
