@@ -85,9 +85,10 @@ bench-replay: $(BUILD)/autocue-replay $(BUILD)/gen-session
 
 BENCH_TARGETS += bench-replay
 
-# Python: what --python costs a Python loop, untraced, with the profiler
-# hook CPython 3.11 needs, traced narrow and all, and under an in-process
-# timing decorator (issue 11). `make bench-python`; RUNS=N, PY_CALLS=N.
+# Python: what --python costs a Python loop, untraced, on CPython 3.11's
+# tracing path (python:line raised, or a profiler hook), traced narrow and
+# all both ways, and under an in-process timing decorator (issue 11).
+# `make bench-python`; RUNS=N, PY_CALLS=N.
 .PHONY: bench-python
 bench-python: $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) CALLS=$(PY_CALLS) sh bench/python_overhead.sh

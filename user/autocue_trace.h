@@ -61,6 +61,13 @@ struct ac_trace_opts {
 					 * the probes; default: the command,
 					 * or found in the process's maps */
 	int python_max;		/* functions given a row; 0: 1024 */
+	/* CPython 3.11 fires function__entry only under a profiler or tracer
+	 * (gh-98894), or while its python:line semaphore is up: the session
+	 * raises that one too (the interpreter then takes its tracing path
+	 * on every instruction), unless every thread of the running process
+	 * has a profiler or tracer set. true: the program sets a profiler
+	 * itself (examples/python_hook.py), leave python:line down. */
+	bool python_hooked;
 	/* > 0: keep the per-thread scope stacks in this task storage map
 	 * (a sampler's, autocue-trace record, which reads them to put each
 	 * sample under its thread's open scopes) instead of a new one */

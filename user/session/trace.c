@@ -83,6 +83,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	if (o && o->python_binary)
 		t->py_binary = strdup(o->python_binary);
 	t->py_max = o ? o->python_max : 0;
+	t->py_hooked = o && o->python_hooked;
 	return t;
 }
 

@@ -135,6 +135,7 @@ struct ac_trace {
 	char *py_binary;	/* the interpreter or libpython */
 	char *py_exe;		/* an interpreter running it: calibration */
 	int py_max;
+	bool py_hooked;		/* ac_trace_opts.python_hooked */
 	struct ac_py *py;
 };
 
@@ -230,6 +231,10 @@ int ac_py_resolve(struct ac_trace *t);
 const char *ac_py_id_name(const struct ac_trace *t, __u32 id);
 void ac_py_free(struct ac_trace *t);
 __u32 ac_py_first_id(const struct ac_trace *t);
+/* python:line's semaphore raised while attached (CPython 3.11, no hook) */
+bool ac_py_line(const struct ac_trace *t);
+/* raises it in pid until the link goes; NULL with errno */
+struct bpf_link *ac_py_line_up(struct ac_trace *t, pid_t pid);
 /* py_calibrate.c: the probe cost of the interpreter's own probes */
 int ac_py_calibrate(struct ac_trace *t, __u32 first);
 /* readout.c: the name a probe id is reported under; NULL: not reported */
