@@ -180,6 +180,8 @@ struct ac_snapshot {
 	 * AC_LOST_PROC_FULL). 0 and NULL otherwise. */
 	int nprocs;
 	struct ac_proc_stats *procs;
+	void *procs_mem;	/* what procs' buckets point into: the
+				 * snapshot's own, freed with it */
 	int tracee_signal;	/* the signal that killed the traced command;
 				 * 0: it did not, or it is not known (the
 				 * CLI sets it at the end of a session) */
@@ -314,6 +316,10 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
  * is one of ac_exact_quantiles. */
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q);
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
+/* The histogram's value at each of q[0..nq) into out, in one walk over
+ * the buckets when q ascends (as ac_probe_hist_percentile() each). */
+void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
+			       const double *q, int nq, uint64_t *out);
 /* What a duration below resolution_ns is shown as: "<" this, the most it
  * can be (it read less than the resolution, and is off by at most that). */
 double ac_snapshot_bound_ns(const struct ac_snapshot *s);

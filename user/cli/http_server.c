@@ -32,14 +32,15 @@ struct ac_http {
 	 * callbacks), and by ac_http_stop() after it ended */
 	struct cached cache[2];	/* [openmetrics] */
 	size_t live_bytes;	/* bodies not yet freed */
+	struct ac_outbuf spare[AC_HTTP_SPARE_BODIES];	/* emptied, kept */
+	int nspare;
 	atomic_uint_least64_t scrapes;
 	char addr[80];
 };
 
 struct body {
 	struct ac_http *h;
-	char *buf;
-	size_t len;
+	struct ac_outbuf b;
 };
 
 static const char index_page[] =
@@ -56,12 +57,35 @@ static double age_ms(const struct timespec *t)
 	       (now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
+/* A body's buffer back among the spares, or freed when they are enough. */
+static void buf_release(struct ac_http *h, struct ac_outbuf *b)
+{
+	if (h->nspare < AC_HTTP_SPARE_BODIES && !b->failed) {
+		b->len = 0;
+		h->spare[h->nspare++] = *b;
+	} else {
+		ac_outbuf_free(b);
+	}
+}
+
+static struct body *body_new(struct ac_http *h)
+{
+	struct body *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->h = h;
+	if (h->nspare)
+		b->b = h->spare[--h->nspare];
+	return b;
+}
+
 static void body_free(void *cls)
 {
 	struct body *b = cls;
 
-	b->h->live_bytes -= b->len;
-	free(b->buf);
+	b->h->live_bytes -= b->b.len;
+	buf_release(b->h, &b->b);
 	free(b);
 }
 
@@ -95,27 +119,27 @@ static struct MHD_Response *metrics(struct ac_http *h, bool om,
 	*status = MHD_HTTP_OK;
 	if (c->r && age_ms(&c->at) < AC_HTTP_CACHE_MS)
 		return c->r;
-	b = calloc(1, sizeof(*b));
+	b = body_new(h);
 	if (!b)
 		return NULL;
-	b->h = h;
-	ret = h->render(h->ctx, om, &b->buf, &b->len);
+	ret = h->render(h->ctx, om, &b->b);
 	if (ret) {
+		buf_release(h, &b->b);
 		free(b);
 		if (ret == -EAGAIN)	/* not ready yet */
 			*status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		return NULL;
 	}
 	/* clients that never read hold their bodies: bounded in sum */
-	if (h->live_bytes + b->len > AC_HTTP_MAX_BYTES) {
-		free(b->buf);
+	if (h->live_bytes + b->b.len > AC_HTTP_MAX_BYTES) {
+		buf_release(h, &b->b);
 		free(b);
 		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		return NULL;
 	}
-	h->live_bytes += b->len;
+	h->live_bytes += b->b.len;
 	r = MHD_create_response_from_buffer_with_free_callback_cls(
-		b->len, b->buf, body_free, b);
+		b->b.len, b->b.p, body_free, b);
 	if (!r) {
 		body_free(b);
 		return NULL;
@@ -325,6 +349,8 @@ void ac_http_stop(struct ac_http *h)
 	for (int i = 0; i < 2; i++)
 		if (h->cache[i].r)
 			MHD_destroy_response(h->cache[i].r);
+	while (h->nspare)
+		ac_outbuf_free(&h->spare[--h->nspare]);
 	/* the daemon closed the listening socket it was given */
 	free(h);
 }

@@ -30,14 +30,13 @@ static double cpu_seconds(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static int render(void *ctx, bool om, char **body, size_t *len)
+static int render(void *ctx, bool om, struct ac_outbuf *body)
 {
 	struct ac_listen *l = ctx;
 	struct ac_metrics_info info = { .binary = l->binary };
 	struct ac_metrics_proc one = {}, *procs = &one;
 	struct ac_snapshot *s;
 	char pid[16], comm[64], (*pids)[16] = NULL;
-	FILE *f;
 	int ret;
 
 	/* the histogram's: exact mode's percentiles re-read the whole
@@ -75,24 +74,11 @@ static int render(void *ctx, bool om, char **body, size_t *len)
 	}
 	info.procs = procs;
 	info.tracer_cpu_s = cpu_seconds();
-	*body = NULL;
-	*len = 0;
-	f = open_memstream(body, len);
-	if (!f) {
-		ac_snapshot_free(s);
-		return -errno;
-	}
-	ret = ac_metrics_write(f, s, &info, &l->buckets, om);
-	if (fclose(f) && !ret)
-		ret = -EIO;
+	ret = ac_metrics_write(body, s, &info, &l->buckets, om);
 	if (procs != &one)
 		free(procs);
 	free(pids);
 	ac_snapshot_free(s);
-	if (ret) {
-		free(*body);
-		*body = NULL;
-	}
 	return ret;
 }
 

@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "autocue_trace.h"
+#include "outbuf.h"
 
 #define AC_METRICS_DEFAULT_BITS	 3	/* 8 buckets per power of two */
 #define AC_METRICS_DEFAULT_MIN_EXP 10	/* 1.024 us */
@@ -77,8 +78,8 @@ struct ac_metrics_info {
 #define AC_METRICS_OPENMETRICS_TYPE \
 	"application/openmetrics-text; version=1.0.0; charset=utf-8"
 
-/* Writes every family to out; 0 or -errno (a failed write). */
-int ac_metrics_write(FILE *out, const struct ac_snapshot *s,
+/* Appends every family to out; 0 or -ENOMEM (out could not grow). */
+int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 		     const struct ac_metrics_info *info,
 		     const struct ac_metrics_buckets *b, bool openmetrics);
 
