@@ -79,6 +79,10 @@ struct ac_trace_opts {
 	/* ac_trace_open_binary(): (process, probe) pairs whose statistics
 	 * are kept apart (ac_snapshot.procs); 0: default 1024 */
 	int max_series;
+	/* ac_trace_open_pids(): keep each process's statistics apart too
+	 * (ac_snapshot.procs, bounded by max_series), beside the rows
+	 * across them, as ac_trace_open_binary() does */
+	bool per_process;
 };
 
 /* A completed call, in exact mode. */

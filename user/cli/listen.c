@@ -46,12 +46,7 @@ static int render(void *ctx, bool om, struct ac_outbuf *body)
 	pthread_mutex_unlock(&l->lock);
 	if (!s)
 		return l->attached ? -ENOMEM : -EAGAIN;
-	if (s->pid) {		/* one process: every probe, called or not */
-		snprintf(pid, sizeof(pid), "%d", s->pid);
-		ac_process_comm(s->pid, comm, sizeof(comm));
-		one = (struct ac_metrics_proc){ pid, comm, s->probes, false };
-		info.nprocs = 1;
-	} else if (s->nprocs) {	/* every process: those that called */
+	if (s->nprocs) {	/* several processes: those that called */
 		procs = calloc(s->nprocs, sizeof(*procs));
 		pids = calloc(s->nprocs, sizeof(*pids));
 		if (!procs || !pids) {
@@ -71,6 +66,11 @@ static int render(void *ctx, bool om, struct ac_outbuf *body)
 							     p->probes, true };
 		}
 		info.nprocs = s->nprocs;
+	} else if (s->pid) {	/* one process: every probe, called or not */
+		snprintf(pid, sizeof(pid), "%d", s->pid);
+		ac_process_comm(s->pid, comm, sizeof(comm));
+		one = (struct ac_metrics_proc){ pid, comm, s->probes, false };
+		info.nprocs = 1;
 	}
 	info.procs = procs;
 	info.tracer_cpu_s = cpu_seconds();
