@@ -3,7 +3,8 @@
 # matching two processes (a series per process, each labelled with its own
 # PID, counts exact; tables every -i), --func on a libc function and
 # --python in a CPython process by PID (exact counts, no table printed
-# while serving). Scraped with curl on loopback, the port the kernel's.
+# while serving); the tracer's gauges and an unmatched return counted as a
+# lost event. Scraped with curl on loopback, the port the kernel's.
 # Root only.
 set -u
 . tests/bpf/common.shlib
@@ -72,12 +73,40 @@ if [ "$got" = "1 2 10 20" ] &&
 else
 	bad "--comm --listen: round, outer of $pa and $pb: $got; $(cat "$TMP/comm.err")"
 fi
+# the tracer's own gauges, live
+curl -s "http://$addr/metrics" >"$TMP/comm.prom"
+g() { awk -v n="$1{" 'index($0, n) == 1 { print $NF; exit }' "$TMP/comm.prom"; }
+if [ "$(g autocue_attached_probes)" = 11 ] &&
+   $PY -c 'import sys; sys.exit(not all(float(v) > 0 for v in sys.argv[1:]))' \
+	"$(g autocue_map_bytes)" "$(g autocue_probe_cost_seconds)" \
+	"$(g autocue_tracer_cpu_seconds_total)" "$(g autocue_resolution_seconds)" 2>/dev/null; then
+	ok "gauges: 11 probes attached, map bytes $(g autocue_map_bytes), probe cost $(g autocue_probe_cost_seconds) s, tracer CPU $(g autocue_tracer_cpu_seconds_total) s"
+else
+	bad "gauges: $(grep -E '^autocue_(attached|map|probe_cost|tracer|resolution)' "$TMP/comm.prom")"
+fi
 sleep 0.5
 grep -q '^Function' "$TMP/comm.out" && ok "--listen -i 0.3: tables every interval" ||
 	bad "--listen -i: no table: $(head -3 "$TMP/comm.out")"
 kill -TERM $trc
 wait $trc && ok "SIGTERM: exit 0" || bad "--comm --listen: SIGTERM exit $?"
 exec 4>&- 5>&-
+
+# --- a return without its entry: counted as lost, reason unmatched_returns ---
+# (latency_target -m waits inside "waiting": the tracer attaches mid-call)
+mkfifo "$TMP/m"
+$TARGET -m -r 1 <"$TMP/m" >"$TMP/m.out" &
+pm=$!
+exec 4>"$TMP/m"
+wait_ready m $pm
+serve unmatched -p $pm 4>&-
+echo go >&4
+until grep -q done "$TMP/m.out"; do sleep 0.05; done
+got=$(metric 'reason="unmatched_returns"' 'autocue_lost_events_total{')
+[ "$got" = 1 ] && ok "the return of a call begun before attach: autocue_lost_events_total{reason=\"unmatched_returns\"} 1" ||
+	bad "unmatched returns: $got; $(cat "$TMP/unmatched.err")"
+kill -TERM $trc
+wait $trc || bad "-m --listen: SIGTERM exit $?"
+exec 4>&-
 
 # --- --func and --python in a CPython process by PID -------------------------
 mkdir "$TMP/py"
