@@ -30,7 +30,7 @@ struct ac_http {
 	void *ctx;
 	/* touched by the daemon's one thread only (handler and free
 	 * callbacks), and by ac_http_stop() after it ended */
-	struct cached cache[2];	/* [openmetrics] */
+	struct cached cache[AC_METRICS_NFORMATS];
 	size_t live_bytes;	/* bodies not yet freed */
 	struct ac_outbuf spare[AC_HTTP_SPARE_BODIES];	/* emptied, kept */
 	int nspare;
@@ -107,11 +107,18 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
+static const char *const content_type[AC_METRICS_NFORMATS] = {
+	[AC_METRICS_TEXT] = AC_METRICS_TEXT_TYPE,
+	[AC_METRICS_OPENMETRICS] = AC_METRICS_OPENMETRICS_TYPE,
+	[AC_METRICS_PROTOBUF] = AC_METRICS_PROTOBUF_TYPE,
+};
+
 /* A fresh body, or the one rendered moments ago for this format. */
-static struct MHD_Response *metrics(struct ac_http *h, bool om,
+static struct MHD_Response *metrics(struct ac_http *h,
+				    enum ac_metrics_format fmt,
 				    unsigned *status)
 {
-	struct cached *c = &h->cache[om];
+	struct cached *c = &h->cache[fmt];
 	struct MHD_Response *r;
 	struct body *b;
 	int ret;
@@ -122,7 +129,7 @@ static struct MHD_Response *metrics(struct ac_http *h, bool om,
 	b = body_new(h);
 	if (!b)
 		return NULL;
-	ret = h->render(h->ctx, om, &b->b);
+	ret = h->render(h->ctx, fmt, &b->b);
 	if (ret) {
 		buf_release(h, &b->b);
 		free(b);
@@ -145,8 +152,7 @@ static struct MHD_Response *metrics(struct ac_http *h, bool om,
 		return NULL;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				om ? AC_METRICS_OPENMETRICS_TYPE :
-				     AC_METRICS_TEXT_TYPE);
+				content_type[fmt]);
 	if (c->r)
 		MHD_destroy_response(c->r);
 	c->r = r;
@@ -163,7 +169,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	struct ac_http *h = cls;
 	struct MHD_Response *r;
 	unsigned status;
-	bool om;
+	enum ac_metrics_format fmt;
 
 	/* the first call has the headers only; a body is read and dropped */
 	if (!*con_cls) {
@@ -183,10 +189,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	if (strcmp(url, "/metrics"))
 		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n",
 			     "text/plain");
-	om = ac_metrics_wants_openmetrics(
+	fmt = ac_metrics_negotiate(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					    MHD_HTTP_HEADER_ACCEPT));
-	r = metrics(h, om, &status);
+	r = metrics(h, fmt, &status);
 	if (!r)
 		return status == MHD_HTTP_SERVICE_UNAVAILABLE ?
 		       reply(c, status, "not ready, or too many unread "
@@ -346,7 +352,7 @@ void ac_http_stop(struct ac_http *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->d);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < AC_METRICS_NFORMATS; i++)
 		if (h->cache[i].r)
 			MHD_destroy_response(h->cache[i].r);
 	while (h->nspare)

@@ -30,7 +30,8 @@ static double cpu_seconds(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static int render(void *ctx, bool om, struct ac_outbuf *body)
+static int render(void *ctx, enum ac_metrics_format fmt,
+		  struct ac_outbuf *body)
 {
 	struct ac_listen *l = ctx;
 	struct ac_metrics_info info = { .binary = l->binary };
@@ -74,7 +75,10 @@ static int render(void *ctx, bool om, struct ac_outbuf *body)
 	}
 	info.procs = procs;
 	info.tracer_cpu_s = cpu_seconds();
-	ret = ac_metrics_write(body, s, &info, &l->buckets, om);
+	ret = fmt == AC_METRICS_PROTOBUF ?
+	      ac_metrics_write_protobuf(body, s, &info) :
+	      ac_metrics_write(body, s, &info, &l->buckets,
+			       fmt == AC_METRICS_OPENMETRICS);
 	if (procs != &one)
 		free(procs);
 	free(pids);

@@ -13,7 +13,38 @@
 #include "report.h"
 
 /* The summary's quantiles: the assertions' and exact mode's set. */
-static const double quantiles[] = { 0.5, 0.9, 0.95, 0.99, 0.999 };
+const double ac_metrics_quantiles[AC_METRICS_NQ] = { 0.5, 0.9, 0.95, 0.99, 0.999 };
+
+const struct ac_metrics_family ac_metrics_families[AC_FAM_NR] = {
+	[AC_FAM_DURATION] = { "autocue_call_duration_seconds", "histogram",
+		"Duration of the warm calls of a probe pair (compensated; "
+		"calls holding a site's first hits are in autocue_cold_calls)" },
+	[AC_FAM_QUANTILES] = { "autocue_call_duration_quantiles_seconds",
+		"summary", "Quantiles of the warm calls from the kernel's "
+		"full-precision histogram (exact in exact mode)" },
+	[AC_FAM_CALLS] = { "autocue_calls", "counter",
+		"Calls of a probe pair, cold ones included" },
+	[AC_FAM_COLD] = { "autocue_cold_calls", "counter",
+		"Calls holding a probe site's first hits (one-time kernel "
+		"set-up inside): counted, kept out of the durations" },
+	[AC_FAM_LOST] = { "autocue_lost_events", "counter",
+		"Events the kernel side could not record, by reason" },
+	[AC_FAM_PROBE_COST] = { "autocue_probe_cost_seconds", "gauge",
+		"Probe cost subtracted per traced call (0: not calibrated, "
+		"raw durations)" },
+	[AC_FAM_RESOLUTION] = { "autocue_resolution_seconds", "gauge",
+		"How far one compensated duration can be off" },
+	[AC_FAM_BUCKET_ERROR] = { "autocue_bucket_error_ratio", "gauge",
+		"Most histogram_quantile() can be off over autocue_call_"
+		"duration_seconds, relative to the value" },
+	[AC_FAM_MAP_BYTES] = { "autocue_map_bytes", "gauge",
+		"Kernel memory of the tracer's BPF maps" },
+	[AC_FAM_ATTACHED] = { "autocue_attached_probes", "gauge",
+		"Probe pairs attached" },
+	[AC_FAM_TRACER_CPU] = { "autocue_tracer_cpu_seconds", "counter",
+		"CPU time of the tracer process itself (user and system)" },
+};
+
 
 /* Labels longer than this are cut by ac_quote() ("..."): a series label
  * set stays bounded whatever a process calls itself. */
@@ -201,14 +232,15 @@ static size_t series_labels(char *out, const struct labels *l, int probe,
 
 /* HELP and TYPE. OpenMetrics names a counter family without its _total,
  * the text format names it as its samples. */
-static void family(struct ac_outbuf *out, const char *name, const char *type,
-		   const char *help, bool om)
+static void family(struct ac_outbuf *out, enum ac_metrics_family_id id,
+		   bool om)
 {
-	bool counter = !strcmp(type, "counter");
+	const struct ac_metrics_family *f = &ac_metrics_families[id];
+	bool counter = !strcmp(f->type, "counter");
 
-	ac_outbuf_printf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", name,
-			 counter && !om ? "_total" : "", help, name,
-			 counter && !om ? "_total" : "", type);
+	ac_outbuf_printf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", f->name,
+			 counter && !om ? "_total" : "", f->help, f->name,
+			 counter && !om ? "_total" : "", f->type);
 }
 
 static bool shown(const struct ac_metrics_proc *pr, int i)
@@ -342,7 +374,7 @@ static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		",quantile=\"0.5\"", ",quantile=\"0.9\"", ",quantile=\"0.95\"",
 		",quantile=\"0.99\"", ",quantile=\"0.999\"",
 	};
-	enum { NQ = sizeof(quantiles) / sizeof(quantiles[0]) };
+	enum { NQ = AC_METRICS_NQ };
 	_Static_assert(NQ == sizeof(qlabel) / sizeof(qlabel[0]),
 		       "a label per quantile");
 	uint64_t v[NQ], n = 0;
@@ -351,7 +383,7 @@ static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
 	/* the warm calls in the buckets: what the quantiles rank */
 	for (uint32_t i = 0; i < p->nbuckets; i++)
 		n += p->buckets[i];
-	ac_probe_hist_percentiles(p, quantiles, NQ, v);
+	ac_probe_hist_percentiles(p, ac_metrics_quantiles, NQ, v);
 	for (int i = 0; i < NQ; i++)
 		sample_line(out, "autocue_call_duration_quantiles_seconds",
 			    labels, llen, qlabel[i],
@@ -409,53 +441,36 @@ int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 
 	if (edges_make(&e, b, s->precision) || labels_make(&l, s, info))
 		goto out;
-	family(out, "autocue_call_duration_seconds", "histogram",
-	       "Duration of the warm calls of a probe pair (compensated; "
-	       "calls holding a site's first hits are in autocue_cold_calls)",
-	       om);
+	family(out, AC_FAM_DURATION, om);
 	per_probe(out, s, info, &l, &e, HIST);
-	family(out, "autocue_call_duration_quantiles_seconds", "summary",
-	       "Quantiles of the warm calls from the kernel's full-precision "
-	       "histogram (exact in exact mode)", om);
+	family(out, AC_FAM_QUANTILES, om);
 	per_probe(out, s, info, &l, &e, SUMMARY);
-	family(out, "autocue_calls", "counter",
-	       "Calls of a probe pair, cold ones included", om);
+	family(out, AC_FAM_CALLS, om);
 	per_probe(out, s, info, &l, &e, CALLS);
-	family(out, "autocue_cold_calls", "counter",
-	       "Calls holding a probe site's first hits (one-time kernel "
-	       "set-up inside): counted, kept out of the durations", om);
+	family(out, AC_FAM_COLD, om);
 	per_probe(out, s, info, &l, &e, COLD);
 
-	family(out, "autocue_lost_events", "counter",
-	       "Events the kernel side could not record, by reason", om);
+	family(out, AC_FAM_LOST, om);
 	for (int i = 0; i < AC_LOST_NR; i++)
 		ac_outbuf_printf(out, "autocue_lost_events_total{binary=\"%s\",reason=\"%s\"} %llu\n",
 				 bin, ac_lost_key(i), (unsigned long long)s->lost[i]);
-	family(out, "autocue_probe_cost_seconds", "gauge",
-	       "Probe cost subtracted per traced call (0: not calibrated, "
-	       "raw durations)", om);
+	family(out, AC_FAM_PROBE_COST, om);
 	ac_outbuf_printf(out, "autocue_probe_cost_seconds{binary=\"%s\"} %.9g\n",
 			 bin, s->compensated ? s->pair_ns / 1e9 : 0.0);
-	family(out, "autocue_resolution_seconds", "gauge",
-	       "How far one compensated duration can be off", om);
+	family(out, AC_FAM_RESOLUTION, om);
 	ac_outbuf_printf(out, "autocue_resolution_seconds{binary=\"%s\"} %.9g\n",
 			 bin, s->resolution_ns / 1e9);
-	family(out, "autocue_bucket_error_ratio", "gauge",
-	       "Most histogram_quantile() can be off over autocue_call_"
-	       "duration_seconds, relative to the value (2^-bits)", om);
+	family(out, AC_FAM_BUCKET_ERROR, om);
 	ac_outbuf_printf(out, "autocue_bucket_error_ratio{binary=\"%s\"} %.9g\n",
 			 bin, ldexp(1, -(b->bits < s->precision ? b->bits :
 					 s->precision)));
-	family(out, "autocue_map_bytes", "gauge",
-	       "Kernel memory of the tracer's BPF maps", om);
+	family(out, AC_FAM_MAP_BYTES, om);
 	ac_outbuf_printf(out, "autocue_map_bytes{binary=\"%s\"} %llu\n", bin,
 			 (unsigned long long)s->map_bytes);
-	family(out, "autocue_attached_probes", "gauge",
-	       "Probe pairs attached", om);
+	family(out, AC_FAM_ATTACHED, om);
 	ac_outbuf_printf(out, "autocue_attached_probes{binary=\"%s\"} %d\n", bin,
 			 s->nprobes);
-	family(out, "autocue_tracer_cpu_seconds", "counter",
-	       "CPU time of the tracer process itself (user and system)", om);
+	family(out, AC_FAM_TRACER_CPU, om);
 	ac_outbuf_printf(out, "autocue_tracer_cpu_seconds_total{binary=\"%s\"} %.6f\n",
 			 bin, info->tracer_cpu_s);
 	if (om)
@@ -467,49 +482,91 @@ out:
 	return ret;
 }
 
-/* q of a media range's parameters ("; q=0.5"), 1 without one. */
-static double media_q(const char *params, size_t len)
+/* The value of parameter name in a media range's parameters ("; q=0.5;
+ * proto=x"), into val (size n); false when it has none. */
+static bool media_param(const char *params, size_t len, const char *name,
+			char *val, size_t n)
 {
 	const char *p = params, *end = params + len;
+	size_t nl = strlen(name);
 
 	while (p < end) {
 		const char *semi = memchr(p, ';', end - p);
-		const char *next = semi ? semi + 1 : end;
+		const char *next = semi ? semi : end;
+		size_t vl;
 
 		while (p < next && (*p == ' ' || *p == '\t' || *p == ';'))
 			p++;
-		if (next - p > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
-			return strtod(p + 2, NULL);
-		p = next;
+		if ((size_t)(next - p) > nl && !strncasecmp(p, name, nl) &&
+		    p[nl] == '=') {
+			p += nl + 1;
+			vl = next - p;
+			while (vl && (p[vl - 1] == ' ' || p[vl - 1] == '\t'))
+				vl--;
+			if (vl >= n)
+				vl = n - 1;
+			memcpy(val, p, vl);
+			val[vl] = '\0';
+			return true;
+		}
+		p = next < end ? next + 1 : end;
 	}
-	return 1;
+	return false;
 }
 
-bool ac_metrics_wants_openmetrics(const char *accept)
+/* q of a media range's parameters, 1 without one. */
+static double media_q(const char *params, size_t len)
 {
-	double om = 0, text = 0;
+	char v[32];
+
+	return media_param(params, len, "q", v, sizeof(v)) ? strtod(v, NULL) : 1;
+}
+
+enum ac_metrics_format ac_metrics_negotiate(const char *accept)
+{
+	double q[AC_METRICS_NFORMATS] = { 0 };
 	const char *p = accept;
+	char v[64];
 
 	if (!accept)
-		return false;
+		return AC_METRICS_TEXT;
 	while (*p) {
 		size_t len = strcspn(p, ","), tlen;
-		const char *t = p;
+		const char *t = p, *params;
+		size_t plen;
+		int f = -1;
 
 		while (len && (*t == ' ' || *t == '\t'))
 			t++, len--;
 		tlen = strcspn(t, ";,");
 		if (tlen > len)
 			tlen = len;
+		params = t + tlen;
+		plen = len - tlen;
 		while (tlen && (t[tlen - 1] == ' ' || t[tlen - 1] == '\t'))
 			tlen--;
 		if (tlen == 28 && !strncasecmp(t, "application/openmetrics-text", 28))
-			om = fmax(om, media_q(t + tlen, len - (t + tlen - t)));
+			f = AC_METRICS_OPENMETRICS;
 		else if (tlen == 10 && !strncasecmp(t, "text/plain", 10))
-			text = fmax(text, media_q(t + tlen, len - (t + tlen - t)));
+			f = AC_METRICS_TEXT;
+		else if (tlen == 31 && !strncasecmp(t, "application/vnd.google.protobuf", 31) &&
+			 media_param(params, plen, "proto", v, sizeof(v)) &&
+			 !strcmp(v, "io.prometheus.client.MetricFamily") &&
+			 media_param(params, plen, "encoding", v, sizeof(v)) &&
+			 !strcmp(v, "delimited"))
+			f = AC_METRICS_PROTOBUF;
+		if (f >= 0)
+			q[f] = fmax(q[f], media_q(params, plen));
 		p = t + len;
 		if (*p == ',')
 			p++;
 	}
-	return om > 0 && om >= text;
+	if (q[AC_METRICS_PROTOBUF] > 0 &&
+	    q[AC_METRICS_PROTOBUF] >= q[AC_METRICS_OPENMETRICS] &&
+	    q[AC_METRICS_PROTOBUF] >= q[AC_METRICS_TEXT])
+		return AC_METRICS_PROTOBUF;
+	if (q[AC_METRICS_OPENMETRICS] > 0 &&
+	    q[AC_METRICS_OPENMETRICS] >= q[AC_METRICS_TEXT])
+		return AC_METRICS_OPENMETRICS;
+	return AC_METRICS_TEXT;
 }
