@@ -98,6 +98,10 @@ struct ac_trace_opts {
 	 * are kept apart (ac_snapshot.procs); per_thread (or follow with
 	 * per_pid): (thread, probe) rows; 0: default 1024 */
 	int max_series;
+	/* ac_trace_open_pids(): keep each process's statistics apart too
+	 * (ac_snapshot.procs, bounded by max_series), beside the rows
+	 * across them, as ac_trace_open_binary() does */
+	bool per_process;
 };
 
 /* A completed call, in exact mode. */
@@ -231,6 +235,8 @@ struct ac_snapshot {
 	int nprocs;
 	struct ac_proc_stats *procs;
 	struct ac_row_owner *owners;	/* per_thread: nprobes, else NULL */
+	void *procs_mem;	/* what procs' buckets point into: the
+				 * snapshot's own, freed with it */
 	int tracee_signal;	/* the signal that killed the traced command;
 				 * 0: it did not, or it is not known (the
 				 * CLI sets it at the end of a session) */
@@ -386,6 +392,10 @@ uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
  * the snapshot's resolution_ns */
 double ac_probe_resolution_ns(const struct ac_snapshot *s,
 			      const struct ac_probe_stats *p);
+/* The histogram's value at each of q[0..nq) into out, in one walk over
+ * the buckets when q ascends (as ac_probe_hist_percentile() each). */
+void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
+			       const double *q, int nq, uint64_t *out);
 /* What a duration below resolution_ns is shown as: "<" this, the most it
  * can be (it read less than the resolution, and is off by at most that). */
 double ac_snapshot_bound_ns(const struct ac_snapshot *s);

@@ -121,7 +121,7 @@ static const struct argp_option opts[] = {
 	{ "buckets", OPT_BUCKETS, "BITS[,MIN,MAX]", 0,
 	  "--listen's histogram buckets: 2^BITS per power of two from MIN to MAX (default 3,1us,17s: histogram_quantile within 12.5%)", 3 },
 	{ "max-series", OPT_MAX_SERIES, "N", 0,
-	  "-b without -p: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
+	  "-b without -p, or --listen with several processes: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -323,6 +323,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--buckets %d bits is finer than the histogram's precision (%d bits): raise --precision",
 				     env->listen.buckets.bits, env->topts.precision ?
 				     env->topts.precision : AC_DEFAULT_SHIFT);
+		/* --listen labels each series with its process: several
+		 * processes get series each, as -b's do */
+		if (env->listen.addr && env->sel.npids > 1 && !env->topts.per_pid)
+			env->topts.per_process = true;
 		if (env->max_overhead && env->topts.no_compensate)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;

@@ -487,13 +487,12 @@ void ac_snapshot_free(struct ac_snapshot *s)
 	}
 	for (int i = 0; i < s->npaths; i++)
 		free((void *)s->paths[i].probes);
-	for (int k = 0; k < s->nprocs; k++) {
-		for (int i = 0; s->procs[k].probes && i < s->nprobes; i++)
-			free((void *)s->procs[k].probes[i].buckets);
+	/* the processes' buckets point into procs_mem */
+	for (int k = 0; k < s->nprocs; k++)
 		free(s->procs[k].probes);
-	}
 	free(s->procs);
 	free(s->owners);
+	free(s->procs_mem);
 	free(s->probes);
 	free(s->paths);
 	free(s);

@@ -171,7 +171,9 @@ int ac_series_read(struct ac_trace *t, struct ac_snapshot *s)
 	for (int i = 0; i < n; i++) {
 		if (at[i] < 0 || bpf_map_lookup_elem(fd, &keys[i], v))
 			continue;
-		ac_stat_fill(&rows[at[i]], (struct ac_stat *)v, t->nbuckets);
+		ac_stat_fill(&rows[at[i]], (struct ac_stat *)v);
+		memcpy((uint64_t *)rows[at[i]].buckets, (struct ac_stat *)v + 1,
+		       t->nbuckets * sizeof(uint64_t));
 	}
 out:
 	free(at);

@@ -310,6 +310,10 @@ int ac_trace_open_pids(const pid_t *pids, int n,
 		if (!dup)	/* named twice (a PID and a name): once */
 			t->pids[t->npids++] = pid;
 	}
+	if (opts && opts->per_process) {
+		t->per_process = true;
+		t->max_series = opts->max_series > 0 ? opts->max_series : 1024;
+	}
 	ret = check_privileges(t);
 	if (ret)
 		return ret;

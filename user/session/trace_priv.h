@@ -203,10 +203,10 @@ int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s);
  * anything is deleted (deleting while walking restarts the walk): *n of
  * them, NULL on failure. */
 void *ac_map_keys(int fd, size_t ksize, int max, int *n);
-/* a value of proc_stats or series (struct ac_stat, then the histogram's
- * counts) into a row whose buckets are allocated */
-void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st,
-		  uint32_t nbuckets);
+/* the figures of a value of proc_stats or series (struct ac_stat, then
+ * the histogram's counts) into a row; its buckets are the caller's to
+ * point at or copy */
+void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st);
 void ac_readout_fini(struct ac_trace *t);
 void ac_stats_clear(struct ac_trace *t, __u32 id);
 void ac_calibration_done(struct ac_trace *t);
