@@ -107,22 +107,19 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 		*score = weigh(0.0, wc, m, ahead);
 		return true;
 	}
-	memset(sr->window_in, 0, (size_t)nw * sizeof(*sr->window_in));
-	for (int k = 0; k < nq; k++) {
-		struct query_token *q = &sr->query[k];
+	for (int k = 0; k < nq; k++)
+		sr->query[k].in = false;
+	/* both sides' tokens are distinct: each window token is in the
+	 * query at most once, found by its rank */
+	for (int a = 0; a < nw; a++) {
+		int k = sr->query_of[sr->window[a]];
 
-		q->in = false;
-		if (q->id < 0)
+		sr->window_in[a] = k >= 0;
+		if (k < 0)
 			continue;
-		for (int a = 0; a < nw; a++) {
-			if (sr->window[a] == q->id) {
-				q->in = true;
-				sr->window_in[a] = true;
-				sect += q->len + (both ? 1 : 0);
-				both++;
-				break;
-			}
-		}
+		sr->query[k].in = true;
+		sect += sr->query[k].len + (both ? 1 : 0);
+		both++;
 	}
 	query_only = nq - both;
 	window_only = nw - both;
@@ -188,6 +185,11 @@ int ac_tk_search_init(struct ac_tracker *t)
 		if (l > max_wdlen)
 			max_wdlen = l;
 	}
+	sr->query_of = malloc(((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
+	if (!sr->query_of)
+		return -ENOMEM;
+	memset(sr->query_of, 0xff,
+	       ((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
 	sr->window = malloc(((size_t)maxw + 1) * sizeof(*sr->window));
 	sr->window_in = malloc(((size_t)maxw + 1) * sizeof(*sr->window_in));
 	sr->window_diff = malloc((max_wdlen + 1) * sizeof(*sr->window_diff));
@@ -253,6 +255,9 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 		if (ls < lo)
 			lo = ls;
 	}
+	for (int k = 0; k < nq; k++)
+		if (sr->query[k].id >= 0)
+			sr->query_of[sr->query[k].id] = k;
 	for (int i = lo; i < hi; i++) {
 		double sc;
 
@@ -263,6 +268,9 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 			*best_i = i;
 		}
 	}
+	for (int k = 0; k < nq; k++)
+		if (sr->query[k].id >= 0)
+			sr->query_of[sr->query[k].id] = -1;
 	sr->cached = true;
 	sr->serial = t->u.serial;
 	sr->current = cur;
@@ -294,4 +302,5 @@ void ac_tk_search_free(struct search *sr)
 	free(sr->window_diff);
 	free(sr->window);
 	free(sr->window_in);
+	free(sr->query_of);
 }
