@@ -215,13 +215,12 @@ static double norm100(size_t dist, size_t lensum)
 	return 100.0 - 100.0 * (double)dist / (double)lensum;
 }
 
-double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
-			    const uint32_t *ba, size_t lba)
+/* token_set_ratio's last step for an LCS of the differences of lcs */
+static double token_set_of(size_t sect, size_t lab, size_t lba, size_t lcs)
 {
 	size_t t = sect ? 1 : 0;
 	size_t sab = sect + t + lab, sba = sect + t + lba;
-	size_t dist = lab + lba - 2 * ac_lcs(ab, lab, ba, lba);
-	double r0 = norm100(dist, sab + sba), r1, r2;
+	double r0 = norm100(lab + lba - 2 * lcs, sab + sba), r1, r2;
 
 	if (!sect)
 		return r0;
@@ -232,6 +231,17 @@ double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
 	if (r2 > r0)
 		r0 = r2;
 	return r0;
+}
+
+double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
+			    const uint32_t *ba, size_t lba)
+{
+	return token_set_of(sect, lab, lba, ac_lcs(ab, lab, ba, lba));
+}
+
+double ac_token_set_bound(size_t sect, size_t lab, size_t lba)
+{
+	return token_set_of(sect, lab, lba, lab < lba ? lab : lba);
 }
 
 double ac_ratio(const char *a, const char *b)

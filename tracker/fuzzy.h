@@ -47,6 +47,11 @@ static inline double ac_ratio_bound(size_t la, size_t lb)
 double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
 			    const uint32_t *ba, size_t lba);
 
+/* An upper bound of ac_token_set_combine from the lengths alone (the same
+ * float operations with the longest LCS the lengths allow), so that a
+ * search may skip the LCS of a candidate that cannot win. */
+double ac_token_set_bound(size_t sect, size_t lab, size_t lba);
+
 /* UTF-8 conveniences (tests, tools). Invalid UTF-8 scores 0. */
 double ac_ratio(const char *a, const char *b);
 double ac_token_set_ratio(const char *a, const char *b);

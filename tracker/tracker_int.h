@@ -206,6 +206,8 @@ struct search {
 	int *window;		/* the window's distinct token ranks */
 	bool *window_in;	/* ... which the query has too */
 	int window_cap;
+	int *query_of;		/* by token rank: its query token, or -1
+				 * (set for one search, then cleared) */
 
 	bool cached;
 	unsigned long serial;	/* of the utterance searched */

@@ -58,19 +58,35 @@ static int query_tokens(struct ac_tracker *t, int *qc)
 	return u;
 }
 
-/* token_set_ratio(q, window at i); *wc gets the window's token count. */
-static double window_score(struct ac_tracker *t, int nq, int i, int *wc)
+/* How find_best_match weighs window i's token_set_ratio sc: scaled down
+ * when the window has fewer than m tokens, 2 added at or after the
+ * position. Monotone in sc (each float operation is), so a bound of sc
+ * weighs to a bound of the result. */
+static double weigh(double sc, int wc, int m, bool ahead)
 {
+	if (wc < m)
+		sc = sc * ((double)wc / (double)m);
+	if (ahead)
+		sc += 2;
+	return sc;
+}
+
+/* The weighed token_set_ratio(q, window at i) into *score; false, with
+ * the LCS not computed, when even its bound is not above best. */
+static bool window_score(struct ac_tracker *t, int nq, int i, int m,
+			 double best, double *score)
+{
+	bool ahead = i >= t->current;
 	struct search *sr = &t->search;
 	/* compared as a distance: i + window_size may not fit in an int */
 	int end = t->n - i > t->o.window_size ? i + t->o.window_size : t->n;
-	int nw = 0, u = 0, both = 0, query_only = 0, window_only = 0;
+	int nw = 0, u = 0, both = 0, query_only = 0, window_only = 0, wc;
 	size_t sect = 0, qdlen = 0, wdlen = 0;
 
 	for (int j = i; j < end; j++)
 		for (int k = t->ix.tok_off[j]; k < t->ix.tok_off[j + 1]; k++)
 			sr->window[nw++] = t->ix.tok[k];
-	*wc = nw;
+	wc = nw;
 	if (nw > 1) {
 		/* windows are short: insertion sort beats qsort here */
 		for (int a = 1; a < nw; a++) {
@@ -87,29 +103,30 @@ static double window_score(struct ac_tracker *t, int nq, int i, int *wc)
 		if (!u || sr->window[u - 1] != sr->window[a])
 			sr->window[u++] = sr->window[a];
 	nw = u;
-	if (!nq || !nw)
-		return 0.0;
-	memset(sr->window_in, 0, (size_t)nw * sizeof(*sr->window_in));
-	for (int k = 0; k < nq; k++) {
-		struct query_token *q = &sr->query[k];
+	if (!nq || !nw) {
+		*score = weigh(0.0, wc, m, ahead);
+		return true;
+	}
+	for (int k = 0; k < nq; k++)
+		sr->query[k].in = false;
+	/* both sides' tokens are distinct: each window token is in the
+	 * query at most once, found by its rank */
+	for (int a = 0; a < nw; a++) {
+		int k = sr->query_of[sr->window[a]];
 
-		q->in = false;
-		if (q->id < 0)
+		sr->window_in[a] = k >= 0;
+		if (k < 0)
 			continue;
-		for (int a = 0; a < nw; a++) {
-			if (sr->window[a] == q->id) {
-				q->in = true;
-				sr->window_in[a] = true;
-				sect += q->len + (both ? 1 : 0);
-				both++;
-				break;
-			}
-		}
+		sr->query[k].in = true;
+		sect += sr->query[k].len + (both ? 1 : 0);
+		both++;
 	}
 	query_only = nq - both;
 	window_only = nw - both;
-	if (both && (!query_only || !window_only))
-		return 100.0;
+	if (both && (!query_only || !window_only)) {
+		*score = weigh(100.0, wc, m, ahead);
+		return true;
+	}
 	for (int k = 0; k < nq; k++) {
 		const struct query_token *q = &sr->query[k];
 
@@ -132,8 +149,12 @@ static double window_score(struct ac_tracker *t, int nq, int i, int *wc)
 		       sp->len * sizeof(*sr->window_diff));
 		wdlen += sp->len;
 	}
-	return ac_token_set_combine(sect, sr->query_diff, qdlen,
-				    sr->window_diff, wdlen);
+	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), wc, m, ahead) <= best)
+		return false;
+	*score = weigh(ac_token_set_combine(sect, sr->query_diff, qdlen,
+					    sr->window_diff, wdlen),
+		       wc, m, ahead);
+	return true;
 }
 
 /* Window scratch sized once per script: the window only slides, so the
@@ -164,6 +185,11 @@ int ac_tk_search_init(struct ac_tracker *t)
 		if (l > max_wdlen)
 			max_wdlen = l;
 	}
+	sr->query_of = malloc(((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
+	if (!sr->query_of)
+		return -ENOMEM;
+	memset(sr->query_of, 0xff,
+	       ((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
 	sr->window = malloc(((size_t)maxw + 1) * sizeof(*sr->window));
 	sr->window_in = malloc(((size_t)maxw + 1) * sizeof(*sr->window_in));
 	sr->window_diff = malloc((max_wdlen + 1) * sizeof(*sr->window_diff));
@@ -229,19 +255,22 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 		if (ls < lo)
 			lo = ls;
 	}
+	for (int k = 0; k < nq; k++)
+		if (sr->query[k].id >= 0)
+			sr->query_of[sr->query[k].id] = k;
 	for (int i = lo; i < hi; i++) {
-		int wc;
-		double sc = window_score(t, nq, i, &wc);
+		double sc;
 
-		if (wc < m)
-			sc = sc * ((double)wc / (double)m);
-		if (i >= cur)
-			sc += 2;
+		if (!window_score(t, nq, i, m, *best, &sc))
+			continue;
 		if (sc > *best) {
 			*best = sc;
 			*best_i = i;
 		}
 	}
+	for (int k = 0; k < nq; k++)
+		if (sr->query[k].id >= 0)
+			sr->query_of[sr->query[k].id] = -1;
 	sr->cached = true;
 	sr->serial = t->u.serial;
 	sr->current = cur;
@@ -273,4 +302,5 @@ void ac_tk_search_free(struct search *sr)
 	free(sr->window_diff);
 	free(sr->window);
 	free(sr->window_in);
+	free(sr->query_of);
 }

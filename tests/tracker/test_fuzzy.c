@@ -140,6 +140,33 @@ static void test_ratio_bound(void **state)
 	assert_true(ac_ratio_bound(2, 8) < 70.0);
 }
 
+/* The window search skips the LCS of a window whose bound cannot win:
+ * the bound must never be below the score, and is the score itself when
+ * one difference holds the other whole. */
+static void test_token_set_bound(void **state)
+{
+	uint32_t a[150], b[150];
+	unsigned seed = 777;
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		size_t la = (size_t)(rand_r(&seed) % 140) + 1;
+		size_t lb = (size_t)(rand_r(&seed) % 140) + 1;
+		size_t sect = (size_t)(rand_r(&seed) % 4) * (size_t)(rand_r(&seed) % 40);
+		uint32_t alpha = (uint32_t)(rand_r(&seed) % 26) + 1;
+
+		for (size_t i = 0; i < la; i++)
+			a[i] = 'a' + (uint32_t)rand_r(&seed) % alpha;
+		for (size_t i = 0; i < lb; i++)
+			b[i] = 'a' + (uint32_t)rand_r(&seed) % alpha;
+		assert_true(ac_token_set_bound(sect, la, lb) >=
+			    ac_token_set_combine(sect, a, la, b, lb));
+		/* b a prefix of a: the LCS is all of b */
+		assert_true(ac_token_set_bound(sect, la, la / 2) ==
+			    ac_token_set_combine(sect, a, la, a, la / 2));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +175,7 @@ int main(void)
 		cmocka_unit_test(test_lcs_random),
 		cmocka_unit_test(test_invalid_utf8_scores_zero),
 		cmocka_unit_test(test_ratio_bound),
+		cmocka_unit_test(test_token_set_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@ static void release(struct ac_outfile *o)
 	free(o->tmp);
 	o->path = o->tmp = NULL;
 	o->f = NULL;
+	o->in_place = 0;
 }
 
 int ac_outfile_open(struct ac_outfile *o, const char *path)
@@ -32,6 +33,20 @@ int ac_outfile_open(struct ac_outfile *o, const char *path)
 	/* the rename at the end would fail: say so before the session */
 	if (!stat(path, &st) && S_ISDIR(st.st_mode))
 		return -EISDIR;
+	/* a device or a FIFO is written as it is: renamed over, /dev/null
+	 * became a regular file for every process on the machine */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+			err = -errno;
+			if (fd >= 0)
+				close(fd);
+			o->f = NULL;
+			return err;
+		}
+		o->in_place = 1;
+		return 0;
+	}
 	o->path = strdup(path);
 	if (!o->path || asprintf(&o->tmp, "%s.tmp", path) < 0) {
 		o->tmp = NULL;
@@ -86,8 +101,11 @@ int ac_outfile_commit(struct ac_outfile *o)
 		return -EINVAL;
 	errno = 0;
 	if (!o->tmp) {
-		/* stdout: nothing to rename, but report a failed write */
+		/* stdout or in place: nothing to rename, but report a failed
+		 * write */
 		if (fflush(o->f) || ferror(o->f))
+			err = -(errno ? errno : EIO);
+		if (o->in_place && fclose(o->f) && !err)
 			err = -(errno ? errno : EIO);
 		release(o);
 		return err;
@@ -113,6 +131,8 @@ void ac_outfile_abort(struct ac_outfile *o)
 	if (o->f && o->tmp) {
 		fclose(o->f);
 		unlink(o->tmp);
+	} else if (o->f && o->in_place) {
+		fclose(o->f);
 	}
 	release(o);
 }

@@ -5,7 +5,9 @@
  * A report is written to PATH.tmp in the same directory, flushed, fsync'ed
  * and renamed over PATH, so a reader (or a crash, or a full disk) never sees
  * a partial file: PATH is either the old file or the complete new one.
- * PATH "-" writes to stdout instead.
+ * PATH "-" writes to stdout instead, and a PATH that exists and is not a
+ * regular file (/dev/null, a FIFO, a terminal) is written in place: a
+ * rename would put a regular file where the device was.
  */
 #ifndef AUTOCUE_OUTFILE_H
 #define AUTOCUE_OUTFILE_H
@@ -15,7 +17,8 @@
 struct ac_outfile {
 	FILE *f;	/* write here between open and commit */
 	char *path;
-	char *tmp;	/* NULL for stdout */
+	char *tmp;	/* NULL for stdout and in-place writes */
+	int in_place;	/* f is PATH itself: closed at commit */
 };
 
 /* 0 or -errno; on error nothing is left behind. */
