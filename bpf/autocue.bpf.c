@@ -9,6 +9,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "autocue.h"
 #include "scope_stack.h"
 
@@ -28,6 +29,10 @@ const volatile bool raw_events = false;
 /* System-wide by binary (--listen): each process's statistics apart too,
  * in proc_stats, for per-process series. */
 const volatile bool per_process = false;
+/* --per-thread, --follow --per-pid: each (process, thread, probe) apart
+ * in series; per_thread: by thread, else by process (tid 0). */
+const volatile bool series_on = false;
+const volatile bool per_thread = false;
 /* Test-only: each hit spends test_hit_delay_ns more in the programs, a
  * quarter at each side of both timestamps, as a dearer host's trap would
  * (half of it inside the call's own time). Lets one host test the others.
@@ -118,6 +123,25 @@ struct {
 	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
 } proc_init SEC(".maps");
 
+/* The same values (struct ac_stat, then nbuckets counts) by struct
+ * ac_series_key; entries stay after their thread exits (its row). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);	/* --max-series, set at load */
+	__uint(key_size, sizeof(struct ac_series_key));
+	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
+} series SEC(".maps");
+
+/* --per-thread: a thread's name at its first traced call, for a row of a
+ * thread gone by the read-out */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* --max-series, set at load */
+	__type(key, __u32);
+	__type(value, char[16]);
+} thread_comm SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);	/* set at load */
@@ -130,6 +154,8 @@ static __always_inline void count_drop(__u32 why, __u64 n)
 	if (v)
 		__sync_fetch_and_add(v, n);
 }
+
+#include "follow.bpf.h"
 
 /* tgid << 32 | tid, as the loader numbers them */
 static __always_inline __u64 current_ids(void)
@@ -148,6 +174,8 @@ static __always_inline bool traced_process(void)
 {
 	__u32 tgid = current_ids() >> 32;
 
+	if (follow)
+		return tgid == calib_tgid || followed_process(tgid);
 	return !targ_tgid || tgid == targ_tgid || tgid == calib_tgid;
 }
 
@@ -178,8 +206,9 @@ static __always_inline void update_max(__u64 *p, __u64 v)
 	}
 }
 
-/* System-wide (per_process), each process pays a site's one-time work
- * at its own first hits (the kernel sets the uprobe up per address
+/* System-wide (per_process) and in a followed tree (a child's sites are
+ * its own uprobes, set up in its own address space), each process pays a
+ * site's one-time work at its own first hits (the kernel sets the uprobe up per address
  * space): hits counted per (tgid, site key), LRU-bounded; an evicted
  * entry only makes two more calls cold. */
 struct {
@@ -211,6 +240,12 @@ static __always_inline bool cold_hit(__u32 key)
 		return false;
 	__sync_fetch_and_add(n, 1);
 	return true;
+}
+
+/* a hit of site among its first: per process where several run it */
+static __always_inline bool cold_site_hit(__u32 site)
+{
+	return per_process || follow ? cold_hit_proc(site) : cold_hit(site);
 }
 
 static long spin_cb(__u64 i, void *ctx)
@@ -312,28 +347,27 @@ static __always_inline void record_stat(__u32 id, __u64 ns,
 		__sync_fetch_and_add(slot, 1);
 }
 
-/* The same figures as record_stat()/record_cold(), in the process's own
- * proc_stats entry. */
-static __always_inline void record_proc(__u32 id, __u64 ns,
-					const struct frame *f, bool cold)
+/* The same figures as record_stat()/record_cold(), in the entry of key
+ * in map (proc_stats, series: a struct ac_stat and nbuckets counts), made
+ * at its first call; full: the drop counted when the map is full. */
+static __always_inline void record_entry(void *map, void *key, __u64 ns,
+					 const struct frame *f, bool cold,
+					 __u32 full)
 {
-	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
 	__u32 zero = 0, b;
 	struct ac_stat *st;
 	void *init;
 
-	if (key.tgid == calib_tgid)
-		return;
-	st = bpf_map_lookup_elem(&proc_stats, &key);
+	st = bpf_map_lookup_elem(map, key);
 	if (!st) {
 		init = bpf_map_lookup_elem(&proc_init, &zero);
 		if (!init)
 			return;
 		/* BPF_NOEXIST: another thread of the process may win */
-		bpf_map_update_elem(&proc_stats, &key, init, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&proc_stats, &key);
+		bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(map, key);
 		if (!st) {
-			count_drop(AC_DROP_PROC_FULL, 1);
+			count_drop(full, 1);
 			return;
 		}
 	}
@@ -353,6 +387,36 @@ static __always_inline void record_proc(__u32 id, __u64 ns,
 	if (b >= nbuckets || b >= AC_NBUCKETS(AC_MIN_SHIFT) << (AC_MAX_SHIFT - AC_MIN_SHIFT))
 		return;
 	__sync_fetch_and_add((__u64 *)(st + 1) + b, 1);
+}
+
+/* the process's own proc_stats entry (system-wide by binary) */
+static __always_inline void record_proc(__u32 id, __u64 ns,
+					const struct frame *f, bool cold)
+{
+	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
+
+	if (key.tgid == calib_tgid)
+		return;
+	record_entry(&proc_stats, &key, ns, f, cold, AC_DROP_PROC_FULL);
+}
+
+/* the thread's (or process's) series entry */
+static __always_inline void record_series(__u32 id, __u64 ns,
+					  const struct frame *f, bool cold)
+{
+	__u64 ids = current_ids();
+	struct ac_series_key key = { (__u32)(ids >> 32), 0, id, 0 };
+	char comm[16];
+
+	if (per_thread) {
+		key.tid = (__u32)ids;
+		if (!bpf_map_lookup_elem(&thread_comm, &key.tid)) {
+			bpf_get_current_comm(comm, sizeof(comm));
+			bpf_map_update_elem(&thread_comm, &key.tid, comm,
+					    BPF_NOEXIST);
+		}
+	}
+	record_entry(&series, &key, ns, f, cold, AC_DROP_SERIES_FULL);
 }
 
 static __always_inline void record_path(struct tstack *ts, __u32 top,
@@ -440,7 +504,7 @@ static __always_inline void enter(__u32 id, __u32 site)
 		f->kdesc[k] = 0;
 	/* the one-time work comes after this program: inside this call and
 	 * every call open around it */
-	f->cold = per_process ? cold_hit_proc(site) : cold_hit(site);
+	f->cold = cold_site_hit(site);
 	if (f->cold)
 		ts->cold_ns = bpf_ktime_get_ns();
 	ts->depth = d + 1;
@@ -518,13 +582,15 @@ static __always_inline void leave(__u32 id, __u32 kind, __u64 now,
 		record_stat(id, dur, f);
 	if (per_process && id != calib_id)
 		record_proc(id, dur, f, cold);
+	if (series_on && id != calib_id)
+		record_series(id, dur, f, cold);
 	/* the loader's calibration calls are no path or call of the target */
 	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);
 	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
-	if (per_process ? cold_hit_proc(site) : cold_hit(site))
+	if (cold_site_hit(site))
 		ts->cold_ns = bpf_ktime_get_ns();
 	test_delay();
 }

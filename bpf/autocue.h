@@ -82,6 +82,40 @@ struct ac_proc_key {
 	__u32 id;
 };
 
+/* series key (--per-thread, --follow --per-pid): a process and a thread
+ * (0 when rows are per process only), global PIDs, and a probe id. */
+struct ac_series_key {
+	__u32 tgid;
+	__u32 tid;
+	__u32 id;
+	__u32 pad;
+};
+
+/* followed: a process of the traced tree (key: its tgid). */
+struct ac_follow {
+	__u32 root;	/* the traced process it descends from */
+	__u8 is_root;
+	__u8 probes;	/* its image carries traced probes */
+	__u8 counted;	/* counted in forked[root] */
+	__u8 pad;
+};
+
+/* images: an executable file, as the kernel names it (s_dev, i_ino) */
+struct ac_image_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+#define AC_IMAGE_SEARCHED 1	/* its objects are attached: no stop */
+#define AC_IMAGE_PROBES 2	/* it carries traced probes */
+
+/* follow_events: a followed process exec'd an image not searched yet; it
+ * stops itself (SIGSTOP) until the loader has attached the image. */
+struct ac_exec_event {
+	__u32 tgid;
+	__u32 pad;
+};
+
 /* One folded call path: root first, AC_PATH_CUT after the last kept id
  * when the real stack was deeper; unused slots are 0 (ids start at 1). */
 struct ac_path {

@@ -1164,6 +1164,65 @@ static void test_red_zone_safe(void **state)
 		assert_string_not_equal(bad, plain);
 }
 
+/* The C API's --follow and --per-thread: a child's calls, the count of
+ * children left untraced without it, and rows by thread with their
+ * owners (exact counts; each row's histogram holds its own calls). */
+static void test_follow_and_threads(void **state)
+{
+	char *forks[] = { TEST_BUILD "/tests/targets/fork_target", "-n", "50",
+			  "-f", "2", NULL };
+	char *threads[] = { TEST_BUILD "/tests/targets/fork_target", "-n", "30",
+			    "-t", "3", NULL };
+	struct ac_trace_opts o = { .follow = true };
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+
+	for (int follow = 1; follow >= 0; follow--) {
+		o.follow = follow;
+		assert_int_equal(ac_trace_open_cmd(forks, &o, &t), 0);
+		assert_int_equal(ac_trace_attach(t), 0);
+		while (ac_trace_alive(t, NULL))
+			usleep(10000);
+		s = ac_trace_snapshot(t);
+		assert_non_null(s);
+		/* 50 in the parent, 50 and 100 in its children */
+		assert_int_equal(count_of(s, "fork_work"), follow ? 200 : 50);
+		assert_int_equal(ac_trace_untraced_children(t, 0), follow ? 0 : 2);
+		assert_null(s->owners);
+		ac_snapshot_free(s);
+		ac_trace_close(t);
+	}
+
+	o = (struct ac_trace_opts){ .per_thread = true };
+	assert_int_equal(ac_trace_open_cmd(threads, &o, &t), 0);
+	assert_int_equal(ac_trace_attach(t), 0);
+	while (ac_trace_alive(t, NULL))
+		usleep(10000);
+	s = ac_trace_snapshot(t);
+	assert_non_null(s);
+	assert_non_null(s->owners);
+	assert_int_equal(s->nprobes, 3);
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct ac_probe_stats *p = &s->probes[i];
+		const struct ac_row_owner *w = &s->owners[i];
+		uint64_t in_hist = 0;
+		char name[64];
+		int k;
+
+		assert_int_equal(sscanf(w->comm, "worker-%d", &k), 1);
+		assert_int_equal(p->count, 30 * k);
+		assert_int_equal(w->pid, ac_trace_pid(t));
+		assert_true(w->tid > 0 && w->tid != w->pid);
+		snprintf(name, sizeof(name), "fork_work[%d:%s]", w->tid, w->comm);
+		assert_string_equal(p->name, name);
+		for (uint32_t b = 0; b < p->nbuckets; b++)
+			in_hist += p->buckets[b];
+		assert_int_equal(in_hist, p->count - p->cold_count);
+	}
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
 /* test_bpf [GLOB]: the tests whose names match GLOB */
 int main(int argc, char **argv)
 {
@@ -1185,6 +1244,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_command_dies_before_release),
 		cmocka_unit_test(test_command_never_released),
 		cmocka_unit_test(test_red_zone_safe),
+		cmocka_unit_test(test_follow_and_threads),
 	};
 
 	if (geteuid() != 0) {

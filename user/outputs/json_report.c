@@ -161,6 +161,57 @@ static void stat_values(const struct ac_probe_stats *p, double v[F_NR])
 	v[F_P999] = (double)ac_probe_hist_percentile(p, 0.999);
 }
 
+/* A row by thread or process: whose it is */
+static int add_owner(struct json_object *o, const struct ac_row_owner *w)
+{
+	if (add(o, "pid", json_object_new_int64(w->pid)))
+		return -ENOMEM;
+	if (!w->tid)
+		return add(o, "process_name", json_object_new_string(w->comm));
+	if (add(o, "tid", json_object_new_int64(w->tid)) ||
+	    add(o, "thread_name", json_object_new_string(w->comm)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The threads (threads: true: [{"tid", "pid", "name"}]) or processes
+ * ([{"pid"}], with "name" for rows by process) of the rows, each once */
+static struct json_object *new_owners(const struct ac_snapshot *s,
+				      bool threads)
+{
+	struct json_object *arr = json_object_new_array(), *e;
+
+	if (!arr)
+		return NULL;
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct ac_row_owner *w = &s->owners[i];
+		bool seen = false;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = s->owners[j].pid == w->pid &&
+			       (!threads || s->owners[j].tid == w->tid);
+		if (seen)
+			continue;
+		e = json_object_new_object();
+		if (!e)
+			goto fail;
+		if ((threads && add(e, "tid", json_object_new_int64(w->tid))) ||
+		    add(e, "pid", json_object_new_int64(w->pid)) ||
+		    ((threads || !w->tid) &&
+		     add(e, "name", json_object_new_string(w->comm)))) {
+			json_object_put(e);
+			goto fail;
+		}
+		if (push(arr, e))
+			goto fail;
+	}
+	return arr;
+
+fail:
+	json_object_put(arr);
+	return NULL;
+}
+
 /* Values the probe-cost noise hides are given as the resolution, their
  * bound, and named in "below_resolution": never a 0 not measured. */
 static struct json_object *new_stat(const struct ac_snapshot *s,
@@ -201,6 +252,8 @@ static struct json_object *new_stat(const struct ac_snapshot *s,
 	    add(o, "buckets", new_buckets(p)))
 		goto fail_below_added;
 	if (p->nexact && add(o, "exact", new_exact(p)))
+		goto fail_below_added;
+	if (s->owners && add_owner(o, &s->owners[p - s->probes]))
 		goto fail_below_added;
 	return o;
 
@@ -352,6 +405,13 @@ struct json_object *ac_json_report(const struct ac_snapshot *s,
 	    add(o, "compensation", new_compensation(s)) ||
 	    add(o, "dropped", new_dropped(s)) ||
 	    add(o, "stats", new_stats(s))) {
+		json_object_put(o);
+		return NULL;
+	}
+	/* rows by thread (--per-thread) or by process (--follow --per-pid) */
+	if (s->owners && s->nprobes &&
+	    ((s->owners[0].tid && add(o, "threads", new_owners(s, true))) ||
+	     add(o, "processes", new_owners(s, false)))) {
 		json_object_put(o);
 		return NULL;
 	}

@@ -120,6 +120,16 @@ int ac_snapshot_add(struct ac_snapshot *a, const struct ac_snapshot *s)
 		a->tracee_signal = s->tracee_signal;
 	for (int i = 0; i < s->nprobes; i++)
 		add_probe(&a->probes[i], &s->probes[i]);
+	/* rows by thread: whose they are, the later part's (a superset) */
+	if (s->owners) {
+		struct ac_row_owner *o = realloc(a->owners, (s->nprobes + 1) *
+						 sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		memcpy(o, s->owners, s->nprobes * sizeof(*o));
+		a->owners = o;
+	}
 	for (int i = 0; i < s->npaths && !ret; i++)
 		ret = add_path(a, &s->paths[i]);
 	for (int i = 0; i < AC_LOST_NR; i++)

@@ -13,10 +13,14 @@
  * No recalibration follows (recalibrate.c measures the C pair): these
  * figures hold for the session.
  *
- * Under the profiler hook that CPython 3.11 needs (gh-98894) the hook's
- * 'return' event runs inside every traced call's scope, before the return
- * probe: half the hook's cost a call, measured without and with it, is
- * taken as the empty body's time and kept out of the probe cost.
+ * CPython 3.11 fires its entries only on its tracing path (gh-98894),
+ * which the session opens with python:line's semaphore (python.c) or the
+ * program with a profiler hook (--python-hooked); the child runs the same
+ * way. On that path the interpreter's own work (the hook's 'return' event,
+ * or the line bookkeeping of the body's instructions) lands inside every
+ * traced call's scope: half that path's cost a call, measured without and
+ * with it, is taken as the empty body's time and kept out of the probe
+ * cost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -197,18 +201,21 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	struct ac_kind_cost *pc = &t->cost[AC_KIND_PAIR];	/* the interpreter's */
 	struct autocue_bpf *skel = t->skel;
 	struct child c = { 0 };
-	struct bpf_link *ret_link = NULL, *entry_link = NULL;
-	double plain[3], bare[BATCHES], traced[BATCHES], hook, body;
+	struct bpf_link *ret_link = NULL, *entry_link = NULL, *gate = NULL;
+	double plain[3], bare[BATCHES], traced[BATCHES], path, body;
+	bool hook = !ac_py_line(t);
 	struct ac_probe_stats p;
 	__u32 id;
 	int err;
 
 	err = child_start(t->py_exe, &c);
-	/* untraced: without the hook, then with it */
+	/* untraced: as a program runs, then on the tracing path */
 	if (!err)
 		err = run_batches(&c, false, 3, CALLS, plain);
+	if (!err && !hook && !(gate = ac_py_line_up(t, c.pid)))
+		err = -errno;
 	if (!err)
-		err = run_batches(&c, true, BATCHES, CALLS, bare);
+		err = run_batches(&c, hook, BATCHES, CALLS, bare);
 	if (err) {
 		ac_trace_fail(t, err, "calibration on %s failed: %s (use --no-compensate)",
 			      t->py_exe, strerror(-err));
@@ -235,11 +242,11 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 		goto cleanup;
 	}
 	/* first hits (cold), then the measured batches */
-	err = run_batches(&c, true, 2, 64, NULL);
+	err = run_batches(&c, hook, 2, 64, NULL);
 	id = err ? 0 : cal_id(t, first);
 	if (id) {
 		ac_stats_clear(t, id);
-		err = run_batches(&c, true, BATCHES, CALLS, traced);
+		err = run_batches(&c, hook, BATCHES, CALLS, traced);
 	}
 	if (!err && !id)
 		err = -ENOENT;
@@ -251,8 +258,8 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	/* as calibrate.c: the bare loop's fastest batch, the traced loop's
 	 * first quartile */
 	qsort(traced, BATCHES, sizeof(traced[0]), cmp_double);
-	hook = min_of(bare, BATCHES) - min_of(plain, 3);
-	body = hook > 0 ? hook / 2 : 0;
+	path = min_of(bare, BATCHES) - min_of(plain, 3);
+	body = path > 0 ? path / 2 : 0;
 	pc->pair_ns = traced[BATCHES / 4] - min_of(bare, BATCHES);
 	if (pc->pair_ns < 0)
 		pc->pair_ns = 0;
@@ -286,6 +293,7 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 		t->pair_tight_ns = 0;
 	pc->spread_ns = (traced[3 * BATCHES / 4] - traced[BATCHES / 4]) / 2;
 cleanup:
+	bpf_link__destroy(gate);
 	bpf_link__destroy(entry_link);
 	bpf_link__destroy(ret_link);
 	child_stop(&c);

@@ -171,8 +171,10 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 		fprintf(f, "# probe tid start_ns dur_ns depth cold\n");
 }
 
-/* Waits for records and for the dynamic linkers' reports of a dlopen
- * (dlwatch.c), which make the next read of the maps due now. */
+/* Waits for records, for the dynamic linkers' reports of a dlopen
+ * (dlwatch.c), which make the next read of the maps due now, and for
+ * --follow's reports of an exec (follow.c), handled at once: the process
+ * waits, stopped. */
 static int wait_records(struct ac_trace *t, int timeout_ms)
 {
 	ac_procs_poll(t);
@@ -180,34 +182,37 @@ static int wait_records(struct ac_trace *t, int timeout_ms)
 	 * off, while the session runs */
 	if (t->py && ac_py_resolve(t))
 		return -ENOMEM;
-	struct pollfd pfd[AC_DLWATCH_MAX + 1];
-	int n, ret;
+	struct pollfd pfd[AC_DLWATCH_MAX + 2];
+	int n, ret, nw = ac_dlwatch_count(t);
 
-	if (ac_dlwatch_count(t)) {
-		n = ac_dlwatch_fds(t, pfd, AC_DLWATCH_MAX);
-		if (t->rb) {
-			pfd[n].fd = ring_buffer__epoll_fd(t->rb);
-			pfd[n].events = POLLIN;
-			pfd[n++].revents = 0;
-		}
-		ret = poll(pfd, n, timeout_ms);
-		if (ret < 0)
-			return errno == EINTR ? -EINTR : 0;
-		for (int i = 0; i < ac_dlwatch_count(t); i++) {
-			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
-				ac_dlwatch_close(t, i);	/* its process exited */
-			else if (pfd[i].revents & POLLIN)
-				t->next_scan_ns = 0;
-		}
-		ac_dlwatch_drain(t);
-		return t->rb ? ring_buffer__consume(t->rb) : 0;
+	n = ac_dlwatch_fds(t, pfd, AC_DLWATCH_MAX);
+	if (t->rb) {
+		pfd[n].fd = ring_buffer__epoll_fd(t->rb);
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
 	}
-	if (!t->rb) {
+	if (ac_follow_fd(t) >= 0) {
+		pfd[n].fd = ac_follow_fd(t);
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	if (!n) {
 		if (timeout_ms > 0)
 			usleep(timeout_ms * 1000);
 		return 0;
 	}
-	return ring_buffer__poll(t->rb, timeout_ms);
+	ret = poll(pfd, n, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? -EINTR : 0;
+	ac_follow_poll(t);
+	for (int i = 0; i < nw; i++) {
+		if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+			ac_dlwatch_close(t, i);	/* its process exited */
+		else if (pfd[i].revents & POLLIN)
+			t->next_scan_ns = 0;
+	}
+	ac_dlwatch_drain(t);
+	return t->rb ? ring_buffer__consume(t->rb) : 0;
 }
 
 /* The wait is cut in slices at each rescan of the maps (objects.c). */
@@ -248,6 +253,7 @@ int ac_trace_reset(struct ac_trace *t)
 	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
 	paths_clear(t);
 	ac_procs_reset(t);
+	ac_series_reset(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	return 0;
 }
@@ -449,7 +455,7 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	     ac_exact_select(t->exact, exact)))
 		goto fail;
 	if (read_probes(t, s, exact, idx) || read_paths(t, s, idx) ||
-	    ac_procs_read(t, s))
+	    ac_procs_read(t, s) || ac_series_read(t, s))
 		goto fail;
 	free(exact);
 	free(idx);
@@ -481,12 +487,12 @@ void ac_snapshot_free(struct ac_snapshot *s)
 	}
 	for (int i = 0; i < s->npaths; i++)
 		free((void *)s->paths[i].probes);
-	for (int k = 0; k < s->nprocs; k++) {
-		for (int i = 0; s->procs[k].probes && i < s->nprobes; i++)
-			free((void *)s->procs[k].probes[i].buckets);
+	/* the processes' buckets point into procs_mem */
+	for (int k = 0; k < s->nprocs; k++)
 		free(s->procs[k].probes);
-	}
 	free(s->procs);
+	free(s->owners);
+	free(s->procs_mem);
 	free(s->probes);
 	free(s->paths);
 	free(s);

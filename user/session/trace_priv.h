@@ -43,6 +43,11 @@ struct ac_object {
  * (at once, too, when its dynamic linker reports a dlopen: dlwatch.c) */
 #define AC_RESCAN_MS 20
 #define AC_DLWATCH_MAX 256	/* processes whose dlopens wake the tracer */
+/* --follow: ids kept free for the probes of images exec'd later */
+#define AC_FOLLOW_SPARE_IDS 64
+#define AC_FOLLOW_MAX 8192	/* processes of the traced tree at once */
+#define AC_FOLLOW_RESCAN_MAX 256	/* of them, whose maps are read again */
+struct ac_follow_state;
 struct ac_dlwatch;
 struct pollfd;
 
@@ -63,7 +68,17 @@ struct ac_trace {
 	bool auto_objects;	/* no -b: every object the process maps */
 	pid_t *pids;		/* the processes traced (-p), pids[0] == pid */
 	int npids;
-	bool per_pid;		/* a row per process and probe: NAME[PID] */
+	bool per_pid;		/* a row per process and probe: NAME[PID], by
+				 * ids of their own (not with --follow) */
+	/* --follow: the processes the traced ones fork, and the images
+	 * they exec (follow.c); track_children: the tree is kept, for
+	 * --follow or for the hint at the end without it */
+	bool follow, track_children;
+	struct ac_follow_state *fl;
+	/* rows by thread (--per-thread) or, with --follow, by process
+	 * (--per-pid): the series map (series.c) */
+	bool per_thread, series_pid;
+	struct ac_series_state *series;
 	__u32 id_cap;		/* ids 1..id_cap are the target's */
 	__u64 next_scan_ns;	/* auto_objects: next read of the maps */
 	bool attached;
@@ -79,6 +94,7 @@ struct ac_trace {
 	int go_fd;		/* write end: releases the child to exec */
 	int exec_fd;		/* read end: the child's errno if exec fails */
 	char *cmd;		/* what the child runs (argv[0]) */
+	char *cmd_exe;		/* its executable, found in PATH */
 	char *provider, *pattern;
 	char *funcs;		/* --func globs; NULL: none */
 	int shift, max_paths;
@@ -119,6 +135,7 @@ struct ac_trace {
 	char *py_binary;	/* the interpreter or libpython */
 	char *py_exe;		/* an interpreter running it: calibration */
 	int py_max;
+	bool py_hooked;		/* ac_trace_opts.python_hooked */
 	struct ac_py *py;
 };
 
@@ -136,6 +153,20 @@ int ac_objects_discover(struct ac_trace *t, const char *exe);
 int ac_objects_attach(struct ac_trace *t, const bool *keep);
 void ac_objects_rescan(struct ac_trace *t);
 void ac_objects_free(struct ac_trace *t);
+/* The image process pid has just exec'd (stopped): its executable and
+ * the libraries it links, attached; *probes: it carries traced probes. */
+int ac_objects_add_exec(struct ac_trace *t, pid_t pid, bool *probes);
+/* follow.c */
+int ac_follow_start(struct ac_trace *t);
+int ac_follow_fd(const struct ac_trace *t);	/* -1: none */
+void ac_follow_poll(struct ac_trace *t);
+int ac_follow_pids(const struct ac_trace *t, pid_t *pids, int max);
+bool ac_follow_alive(const struct ac_trace *t);
+void ac_follow_stop(struct ac_trace *t);
+/* series.c: rows by thread or process */
+int ac_series_read(struct ac_trace *t, struct ac_snapshot *s);
+void ac_series_reset(struct ac_trace *t);
+void ac_series_free(struct ac_trace *t);
 /* dlwatch.c: the dynamic linkers' r_brk of the traced processes */
 void ac_dlwatch_start(struct ac_trace *t);
 int ac_dlwatch_count(const struct ac_trace *t);
@@ -168,6 +199,14 @@ void ac_procs_free(struct ac_trace *t);
 void ac_procs_poll(struct ac_trace *t);
 void ac_procs_reset(struct ac_trace *t);
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s);
+/* Keys of a hash map (at most max, ksize bytes each), read before
+ * anything is deleted (deleting while walking restarts the walk): *n of
+ * them, NULL on failure. */
+void *ac_map_keys(int fd, size_t ksize, int max, int *n);
+/* the figures of a value of proc_stats or series (struct ac_stat, then
+ * the histogram's counts) into a row; its buckets are the caller's to
+ * point at or copy */
+void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st);
 void ac_readout_fini(struct ac_trace *t);
 void ac_stats_clear(struct ac_trace *t, __u32 id);
 void ac_calibration_done(struct ac_trace *t);
@@ -192,6 +231,10 @@ int ac_py_resolve(struct ac_trace *t);
 const char *ac_py_id_name(const struct ac_trace *t, __u32 id);
 void ac_py_free(struct ac_trace *t);
 __u32 ac_py_first_id(const struct ac_trace *t);
+/* python:line's semaphore raised while attached (CPython 3.11, no hook) */
+bool ac_py_line(const struct ac_trace *t);
+/* raises it in pid until the link goes; NULL with errno */
+struct bpf_link *ac_py_line_up(struct ac_trace *t, pid_t pid);
 /* py_calibrate.c: the probe cost of the interpreter's own probes */
 int ac_py_calibrate(struct ac_trace *t, __u32 first);
 /* readout.c: the name a probe id is reported under; NULL: not reported */

@@ -40,6 +40,12 @@ struct ac_probe_set {
  * probes yields n == 0. */
 int ac_probes_discover(const char *path, const char *provider,
 		       struct ac_probe_set *out, char *err, size_t errlen);
+/* The file offset of the semaphore of provider:name in path (a uprobe's
+ * reference counter): 0, -ENOENT (no such probe, or no semaphore),
+ * -ENOEXEC (not ELF) or the open's -errno. */
+int ac_probe_semaphore(const char *path, const char *provider,
+		       const char *name, uint64_t *off);
+
 /* A virtual address of elf's as a file offset (uprobes want offsets) */
 struct Elf;
 int ac_elf_vaddr_to_off(struct Elf *elf, uint64_t vaddr, uint64_t *off);
