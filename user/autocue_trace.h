@@ -388,6 +388,10 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
  * is one of ac_exact_quantiles. */
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q);
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
+/* What one call of p's kind of pair costs: a --func function's kind's,
+ * else the snapshot's pair_ns */
+double ac_probe_pair_ns(const struct ac_snapshot *s,
+			const struct ac_probe_stats *p);
 /* The resolution of p's kind of pair: a --func function's kind's, else
  * the snapshot's resolution_ns */
 double ac_probe_resolution_ns(const struct ac_snapshot *s,

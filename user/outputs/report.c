@@ -53,7 +53,9 @@ int ac_sort_parse(const char *name, enum ac_sort *out)
 bool ac_overhead_dominated(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p)
 {
-	return s->pair_ns > 0 && p->count && ac_probe_mean_ns(p) < 3 * s->pair_ns;
+	double pair = ac_probe_pair_ns(s, p);	/* its own kind's */
+
+	return pair > 0 && p->count && ac_probe_mean_ns(p) < 3 * pair;
 }
 
 double ac_beneath_share(const struct ac_snapshot *s,

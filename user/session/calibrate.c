@@ -38,6 +38,7 @@
 			 MAX_CAL_CPUS * MIN_CPU_ROUNDS : 2 * ROUNDS)
 #define ROUND_GAP_US 3000
 #define CALLS	40
+#define MIN_BATCH_CALLS	8	/* a dear kind's shorter batches */
 /* Pages the code around each traced call touches: on a host with page-
  * table isolation and no PCID every kernel entry empties the TLB, so code
  * after a hit pays a page walk per page it touches again; a tight loop
@@ -169,9 +170,9 @@ static double calls_ns(call_fn *fn, const volatile char *ws, int inside,
 }
 
 static double batch_ns(call_fn *fn, const volatile char *ws, int inside,
-		       int around)
+		       int around, int calls)
 {
-	return calls_ns(fn, ws, inside, around, CALLS);
+	return calls_ns(fn, ws, inside, around, calls);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -193,19 +194,19 @@ static int cmp_double(const void *a, const void *b)
  * cost moves over the rounds. */
 struct pair_run {
 	double traced[MAX_BATCHES], bare;
-	int n;
+	int n, calls;	/* batches, calls a batch */
 };
 
 static void pair_batch(struct pair_run *c, call_fn *fn,
 		       const volatile char *ws, int pages)
 {
-	double x = batch_ns(bare_call, ws, INNER_PAGES, pages);
+	double x = batch_ns(bare_call, ws, INNER_PAGES, pages, c->calls);
 
 	if (c->n == MAX_BATCHES)
 		return;
 	if (!c->n || x < c->bare)
 		c->bare = x;
-	c->traced[c->n++] = batch_ns(fn, ws, INNER_PAGES, pages);
+	c->traced[c->n++] = batch_ns(fn, ws, INNER_PAGES, pages, c->calls);
 }
 
 static double pair_cost(struct pair_run *c, double *spread)
@@ -485,16 +486,21 @@ struct kind_fig {
 
 /* Calibrates the pair of calls to call (attached, probe id `id`) on each
  * CPU: what it costs the code around it, what lands inside it, and how
- * both vary. *body: the untraced body's own time. */
+ * both vary. *body: the untraced body's own time. batch: how long a batch
+ * should last, in ns (0: CALLS calls): a dearer kind of pair (a
+ * single-stepped function entry: ~7x a USDT pair) in batches as short as
+ * the USDT pair's, so that a preemption on a busy host spoils as few of
+ * them (in batches of CALLS calls they read 3-8x their cost at a load
+ * average of 9 on 2 CPUs). */
 static int calibrate_call(struct ac_trace *t, call_fn *call, __u32 id,
-			  struct kind_fig *f, double *body_out)
+			  double batch, struct kind_fig *f, double *body_out)
 {
 	char *ws = t->cal->ws;
 	struct pair_run tight = { 0 }, busy_run = { 0 };
 	struct own_pool own_ws = { 0 };
 	struct cpu_cal *k = NULL;
 	const struct timespec gap = { 0, ROUND_GAP_US * 1000L };
-	int cpus[MAX_CAL_CPUS], ncpu, rounds, nv = 0, ret = 0;
+	int cpus[MAX_CAL_CPUS], ncpu, rounds, nv = 0, ret = 0, calls;
 	double pairs[MAX_CAL_CPUS], inners[MAX_CAL_CPUS];
 	double busy, res = 0, spread = 0, bare = 1e300, body = 1e300;
 	double bare_around;
@@ -523,6 +529,18 @@ static int calibrate_call(struct ac_trace *t, call_fn *call, __u32 id,
 	}
 	for (int i = 0; i < WARMUP; i++)
 		call(ws, 0);
+	calls = CALLS;
+	if (batch > 0) {
+		double one = calls_ns(call, ws, INNER_PAGES, WS_PAGES,
+				      MIN_BATCH_CALLS);
+
+		calls = one > 0 ? (int)(batch / one) : CALLS;
+		calls = calls < MIN_BATCH_CALLS ? MIN_BATCH_CALLS :
+			calls > CALLS ? CALLS : calls;
+	}
+	tight.calls = busy_run.calls = calls;
+	for (int i = 0; i < ncpu; i++)
+		k[i].around.calls = calls;
 	ac_stats_clear(t, id);
 	for (int r = 0; r < rounds; r++) {
 		for (int i = 0; i < ncpu; i++) {
@@ -531,7 +549,7 @@ static int calibrate_call(struct ac_trace *t, call_fn *call, __u32 id,
 			if (!pin(k[i].cpu))
 				continue;
 			/* its pages into this CPU's caches first */
-			batch_ns(call, ws, INNER_PAGES, WS_PAGES);
+			batch_ns(call, ws, INNER_PAGES, WS_PAGES, calls);
 			ac_stats_clear(t, id);
 			pair_batch(&tight, call, ws, 0);
 			pair_batch(&k[i].around, call, ws, WS_PAGES);
@@ -545,12 +563,12 @@ static int calibrate_call(struct ac_trace *t, call_fn *call, __u32 id,
 			 * their page walks inside its own time: what WS_PAGES
 			 * cost inside a traced call beyond their untraced
 			 * time. */
-			x = batch_ns(bare_call, ws, WS_PAGES, 0);
+			x = batch_ns(bare_call, ws, WS_PAGES, 0, calls);
 			bare = x < bare ? x : bare;
-			batch_ns(call, ws, WS_PAGES, 0);
+			batch_ns(call, ws, WS_PAGES, 0, calls);
 			pool_take(t, id, &own_ws);
 			/* the untraced body's own time, to take out */
-			x = batch_ns(bare_call, ws, INNER_PAGES, 0);
+			x = batch_ns(bare_call, ws, INNER_PAGES, 0, calls);
 			body = x < body ? x : body;
 		}
 		nanosleep(&gap, NULL);
@@ -648,17 +666,20 @@ int ac_calibrate(struct ac_trace *t)
 	if (!ret && t->cal->call[AC_KIND_FUNC_EMULATED])
 		ret = attach_funcs(t, id);
 	if (!ret)
-		ret = calibrate_call(t, t->cal->call[AC_KIND_PAIR], id, &f,
+		ret = calibrate_call(t, t->cal->call[AC_KIND_PAIR], id, 0, &f,
 				     &t->cal->body);
 	if (ret)
 		goto cleanup;
 	store_kind(t, AC_KIND_PAIR, &f);
 	t->pair_tight_ns = f.tight;
 	t->pair_busy_ns = f.busy;
-	/* --func's kinds, each calibrated as the USDT pair was */
+	/* --func's kinds, each calibrated as the USDT pair was, in batches
+	 * as long as its */
 	for (int k = AC_KIND_PAIR + 1; k < AC_KINDS && !ret; k++)
 		if (t->cal->call[k] &&
-		    !(ret = calibrate_call(t, t->cal->call[k], id, &f, &body)))
+		    !(ret = calibrate_call(t, t->cal->call[k], id,
+					   CALLS * (t->cost[AC_KIND_PAIR].pair_ns +
+						    t->cal->body), &f, &body)))
 			store_kind(t, k, &f);
 cleanup:
 	ac_stats_clear(t, id);

@@ -159,6 +159,14 @@ double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 	return ns;
 }
 
+double ac_probe_pair_ns(const struct ac_snapshot *s,
+			const struct ac_probe_stats *p)
+{
+	if (p->func > 0 && p->func <= AC_FUNC_ENTRY_NR)
+		return s->func[p->func - 1].pair_ns;
+	return s->pair_ns;
+}
+
 double ac_probe_resolution_ns(const struct ac_snapshot *s,
 			      const struct ac_probe_stats *p)
 {
