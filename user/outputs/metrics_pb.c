@@ -207,8 +207,9 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		return NULL;
 	for (uint32_t b = 0; b < p->nbuckets; b++)
 		nonempty += p->buckets[b] != 0;
-	/* an empty histogram still has a span (of length 0), or Prometheus
-	 * would take it for a classic one */
+	/* an empty histogram still has a span (of length 0): how later
+	 * Prometheus versions tell an empty native histogram from a classic
+	 * one (2.42 looks at the zero threshold: below) */
 	spans = arena_alloc(a, (nonempty + 1) * sizeof(*spans));
 	deltas = arena_alloc(a, (nonempty + 1) * sizeof(*deltas));
 	if (!spans || !deltas)
@@ -264,7 +265,11 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 	h->sample_sum = p->total_ns / 1e9;
 	h->has_schema = h->has_zero_threshold = h->has_zero_count = true;
 	h->schema = schema;
-	h->zero_threshold = 0;	/* the zero bucket: durations of 0 ns */
+	/* the zero bucket: durations of 0 ns. Not 0 itself: Prometheus 2.42
+	 * takes a histogram for a native one by its deltas, zero count or
+	 * zero threshold (not its spans), and a family for native or not by
+	 * its first histogram, which may have no calls yet */
+	h->zero_threshold = AC_METRICS_NATIVE_ZERO;
 	h->zero_count = zero;
 	h->n_positive_span = ns;
 	h->positive_span = spans;
