@@ -199,10 +199,23 @@ struct extent {
 
 static void extent_of(const struct ac_probe_stats *p, struct extent *x)
 {
-	*x = (struct extent){ .first = p->nbuckets };
-	for (uint32_t b = 0; b < p->nbuckets; b++) {
-		uint64_t c = p->buckets[b];
+	enum { RUN = 8 };
+	uint32_t b = 0;
 
+	*x = (struct extent){ .first = p->nbuckets };
+	for (; b < p->nbuckets; b++) {
+		uint64_t c = p->buckets[b], any = 0;
+
+		/* most buckets are empty: skip them a run at a time (the OR
+		 * of a run vectorizes) */
+		if (!(b % RUN) && b + RUN <= p->nbuckets) {
+			for (int k = 0; k < RUN; k++)
+				any |= p->buckets[b + k];
+			if (!any) {
+				b += RUN - 1;
+				continue;
+			}
+		}
 		if (!c)
 			continue;
 		if (x->first == p->nbuckets)
@@ -372,7 +385,12 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 
 				if (!sm || !q || !qp)
 					goto out;
-				ac_probe_hist_percentiles(p, ac_metrics_quantiles,
+				/* the buckets past the last call are empty:
+				 * the percentiles need not walk them */
+				struct ac_probe_stats cut = *p;
+
+				cut.nbuckets = sr[i].x.warm ? sr[i].x.last + 1 : 0;
+				ac_probe_hist_percentiles(&cut, ac_metrics_quantiles,
 							  AC_METRICS_NQ, v);
 				io__prometheus__client__summary__init(sm);
 				for (int k = 0; k < AC_METRICS_NQ; k++) {
