@@ -18,20 +18,8 @@ PY=/usr/bin/python3
 need_tools prometheus
 
 # --- a tracee of known counts, traced with --listen on a port of the kernel's
-mkfifo "$TMP/in"
-$TARGET -w -r 3 <"$TMP/in" >"$TMP/target.out" &
-tgt=$!
-exec 4>"$TMP/in"
-until grep -q ready "$TMP/target.out" 2>/dev/null || ! kill -0 $tgt 2>/dev/null; do
-	sleep 0.01
-done
-$TRACE -p $tgt --listen 127.0.0.1:0 --json "$TMP/final.json" \
-	>"$TMP/trace.out" 2>"$TMP/trace.err" 4>&- &
-trc=$!
-until grep -q '^Serving metrics on' "$TMP/trace.err" 2>/dev/null || ! kill -0 $trc 2>/dev/null; do
-	sleep 0.05
-done
-addr=$(sed -n 's|^Serving metrics on http://\(.*\)/metrics$|\1|p' "$TMP/trace.err")
+target_start 3
+listen_start trace -p $tgt --json "$TMP/final.json"
 case $addr in
 127.0.0.1:[1-9]*) ok "--listen 127.0.0.1:0 serves on $addr" ;;
 *) bad "no address: $(cat "$TMP/trace.err")"; finish prometheus ;;

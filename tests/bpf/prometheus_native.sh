@@ -19,13 +19,7 @@ PY=/usr/bin/python3
 need_tools prometheus_native
 
 # --- 10 rounds of latency_target, traced by PID
-mkfifo "$TMP/in"
-$TARGET -w -r 10 <"$TMP/in" >"$TMP/target.out" &
-tgt=$!
-exec 4>"$TMP/in"
-until grep -q ready "$TMP/target.out" 2>/dev/null || ! kill -0 $tgt 2>/dev/null; do
-	sleep 0.01
-done
+target_start 10
 listen_start trace -p $tgt --json "$TMP/final.json"
 echo go >&4
 until grep -q done "$TMP/target.out" 2>/dev/null || ! kill -0 $tgt 2>/dev/null; do
