@@ -39,6 +39,7 @@ EOF2
 prometheus --enable-feature=native-histograms --config.file="$TMP/prometheus.yml" \
 	--storage.tsdb.path="$TMP/data" --web.listen-address="127.0.0.1:$PPORT" \
 	>"$TMP/prom.log" 2>&1 4>&- &
+prom=$!
 P='job="autocue",pid="'$tgt'",comm="latency_target"'
 if wait_for "histogram_count(autocue_call_duration_seconds{$P,probe=\"round\"}) + ignoring() autocue_cold_calls_total{$P,probe=\"round\"}" 10; then
 	ok "Prometheus --enable-feature=native-histograms stores native histograms"
@@ -84,4 +85,6 @@ print([s for s in r["stats"] if s["name"] == sys.argv[2]][0]["p99_time_ms"] / 1e
 done
 exec 4>&-
 wait $tgt
+kill $prom
+wait $prom
 finish prometheus_native
