@@ -117,10 +117,27 @@ double ac_probe_mean_ns(const struct ac_probe_stats *p)
 			     : 0;
 }
 
+/* p's traced calls beneath that were USDT pairs (or Python functions) */
+static uint64_t pairs_beneath(const struct ac_probe_stats *p)
+{
+	uint64_t n = p->desc;
+
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		n -= p->func_desc[k] < n ? p->func_desc[k] : n;
+	return n;
+}
+
 double ac_probe_beneath_ns(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p)
 {
-	return s->compensated ? (double)p->desc * s->pair_ns : 0;
+	double ns;
+
+	if (!s->compensated)
+		return 0;
+	ns = (double)pairs_beneath(p) * s->pair_ns;
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		ns += (double)p->func_desc[k] * s->func[k].pair_ns;
+	return ns;
 }
 
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
@@ -129,13 +146,25 @@ double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 	/* what the code around a call changes, or what time does */
 	double up = s->pair_busy_ns - s->pair_ns;
 	double down = s->pair_ns - s->pair_tight_ns;
-	double e = up > down ? up : down;
+	double e = up > down ? up : down, ns;
 
 	if (!s->compensated)
 		return 0;
 	if (s->pair_spread_ns > e)
 		e = s->pair_spread_ns;
-	return (double)p->desc * (e > 0 ? e : 0);
+	ns = (double)pairs_beneath(p) * (e > 0 ? e : 0);
+	/* a function pair: how far its cost moved over the calibration */
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		ns += (double)p->func_desc[k] * s->func[k].pair_spread_ns;
+	return ns;
+}
+
+double ac_probe_resolution_ns(const struct ac_snapshot *s,
+			      const struct ac_probe_stats *p)
+{
+	if (p->func > 0 && p->func <= AC_FUNC_ENTRY_NR)
+		return s->func[p->func - 1].resolution_ns;
+	return s->resolution_ns;
 }
 
 double ac_snapshot_bound_ns(const struct ac_snapshot *s)

@@ -96,6 +96,8 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 	if (from->max_ns > to->max_ns)
 		to->max_ns = from->max_ns;
 	to->desc += from->desc;
+	for (int k = 0; k < 2; k++)
+		to->func_desc[k] += from->func_desc[k];
 	to->cold_count += from->cold_count;
 	to->cold_total_ns += from->cold_total_ns;
 	if (from->cold_max_ns > to->cold_max_ns)
@@ -104,20 +106,23 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 		tb[b] += fb[b];
 }
 
-/* Keys of the map, read before anything is deleted (deleting while
- * walking restarts the walk); *n of them, NULL on failure. */
-static struct ac_proc_key *all_keys(int fd, int max, int *n)
+void *ac_map_keys(int fd, size_t ksize, int max, int *n)
 {
-	struct ac_proc_key *keys = calloc(max + 1, sizeof(*keys)), *prev = NULL;
+	unsigned char *keys = calloc(max + 1, ksize), *prev = NULL;
 
 	*n = 0;
 	if (!keys)
 		return NULL;
-	while (*n < max && !bpf_map_get_next_key(fd, prev, &keys[*n])) {
-		prev = &keys[*n];
+	while (*n < max && !bpf_map_get_next_key(fd, prev, keys + *n * ksize)) {
+		prev = keys + *n * ksize;
 		(*n)++;
 	}
 	return keys;
+}
+
+static struct ac_proc_key *all_keys(int fd, int max, int *n)
+{
+	return ac_map_keys(fd, sizeof(struct ac_proc_key), max, n);
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -254,6 +259,7 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid,
 	s->nprocs++;
 	for (int i = 0; i < t->probes.n; i++) {
 		pr->probes[i].name = t->probes.p[i].name;
+		pr->probes[i].func = ac_id_func(t, i + 1);
 		pr->probes[i].shift = t->shift;
 		pr->probes[i].nbuckets = t->nbuckets;
 		pr->probes[i].buckets = zeros;
@@ -261,16 +267,23 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid,
 	return 0;
 }
 
-static void fill(struct ac_probe_stats *ps, const struct ac_stat *st)
+void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st)
 {
 	ps->count = st->count;
 	ps->total_ns = st->total_ns;
 	ps->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
 	ps->max_ns = st->max_ns;
 	ps->desc = st->desc;
+	memcpy(ps->func_desc, st->func_desc, sizeof(ps->func_desc));
 	ps->cold_count = st->cold_count;
 	ps->cold_total_ns = st->cold_total_ns;
 	ps->cold_max_ns = st->cold_max_ns;
+}
+
+/* st's figures, its buckets where they are (in the snapshot's procs_mem) */
+static void fill(struct ac_probe_stats *ps, const struct ac_stat *st)
+{
+	ac_stat_fill(ps, st);
 	ps->buckets = (const uint64_t *)(st + 1);
 }
 
