@@ -14,23 +14,7 @@ TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 . tests/common/check.shlib
 PY=/usr/bin/python3
-
-# serve NAME ARGS...: autocue-trace ARGS --listen 127.0.0.1:0 in the
-# background ($trc), its address in $addr once it serves
-serve() {
-	name=$1
-	shift
-	"$TRACE" "$@" --listen 127.0.0.1:0 >"$TMP/$name.out" 2>"$TMP/$name.err" &
-	trc=$!
-	until grep -q '^Serving metrics on' "$TMP/$name.err" 2>/dev/null || ! kill -0 $trc 2>/dev/null; do
-		sleep 0.05
-	done
-	addr=$(sed -n 's|^Serving metrics on http://\(.*\)/metrics$|\1|p' "$TMP/$name.err")
-	# attached once it says so
-	until grep -q '^Tracing' "$TMP/$name.err" 2>/dev/null || ! kill -0 $trc 2>/dev/null; do
-		sleep 0.05
-	done
-}
+. tests/bpf/prometheus.shlib
 
 # metric LABELS_REGEX START: the value of the sample whose line starts with
 # START and whose labels match
@@ -60,7 +44,7 @@ pb=$tp
 exec 5>"$TMP/b"
 wait_ready a $pa
 wait_ready b $pb
-serve comm --comm latency_target -i 0.3 4>&- 5>&-
+listen_start comm --comm latency_target -i 0.3
 echo go >&4
 echo go >&5
 until grep -q done "$TMP/a.out" && grep -q done "$TMP/b.out"; do sleep 0.05; done
@@ -98,7 +82,7 @@ $TARGET -m -r 1 <"$TMP/m" >"$TMP/m.out" &
 pm=$!
 exec 4>"$TMP/m"
 wait_ready m $pm
-serve unmatched -p $pm 4>&-
+listen_start unmatched -p $pm
 echo go >&4
 until grep -q done "$TMP/m.out"; do sleep 0.05; done
 got=$(metric 'reason="unmatched_returns"' 'autocue_lost_events_total{')
@@ -128,7 +112,7 @@ pyp=$!
 exec 4>"$TMP/py.in"
 until grep -q ready "$TMP/py.out" 2>/dev/null || ! kill -0 $pyp 2>/dev/null; do sleep 0.01; done
 
-serve python -p $pyp --python 'lsrc.*' 4>&-
+listen_start python -p $pyp --python 'lsrc.*'
 echo go >&4
 until [ "$(grep -c done "$TMP/py.out")" -ge 1 ]; do sleep 0.05; done
 got="$(metric "pid=\"$pyp\"" 'autocue_calls_total{probe="lsrc.f"') $(metric "pid=\"$pyp\"" 'autocue_calls_total{probe="lsrc.g"')"
@@ -139,7 +123,7 @@ got="$(metric "pid=\"$pyp\"" 'autocue_calls_total{probe="lsrc.f"') $(metric "pid
 kill -TERM $trc
 wait $trc || bad "--python --listen: SIGTERM exit $?"
 
-serve func -p $pyp --func getppid 4>&-
+listen_start func -p $pyp --func getppid
 echo go >&4
 until [ "$(grep -c done "$TMP/py.out")" -ge 2 ]; do sleep 0.05; done
 got=$(metric "pid=\"$pyp\"" 'autocue_calls_total{probe="getppid"')

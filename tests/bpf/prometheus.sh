@@ -10,54 +10,16 @@ set -u
 . tests/bpf/common.shlib
 require_root prometheus
 require prometheus "$TRACE" "$TARGET"
-for tool in prometheus promtool curl /usr/bin/python3; do
-	command -v $tool >/dev/null || { echo "prometheus: $tool missing (make deps)" >&2; exit 1; }
-done
 TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 . tests/common/check.shlib
 PY=/usr/bin/python3
-
-# free_port: a port nothing listens on now (the kernel's pick)
-free_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# query EXPR: the value of the first sample of an instant query, "none"
-# without one
-query() {
-	curl -s --max-time 5 "http://127.0.0.1:$PPORT/api/v1/query" \
-		--data-urlencode "query=$1" |
-	$PY -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "none")' 2>/dev/null || echo none
-}
-
-# wait_for EXPR VALUE: until Prometheus answers VALUE (30 s at most)
-wait_for() {
-	i=0
-	while [ "$(query "$1")" != "$2" ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ "$(query "$1")" = "$2" ]
-}
+. tests/bpf/prometheus.shlib
+need_tools prometheus
 
 # --- a tracee of known counts, traced with --listen on a port of the kernel's
-mkfifo "$TMP/in"
-$TARGET -w -r 3 <"$TMP/in" >"$TMP/target.out" &
-tgt=$!
-exec 4>"$TMP/in"
-until grep -q ready "$TMP/target.out" 2>/dev/null || ! kill -0 $tgt 2>/dev/null; do
-	sleep 0.01
-done
-$TRACE -p $tgt --listen 127.0.0.1:0 --json "$TMP/final.json" \
-	>"$TMP/trace.out" 2>"$TMP/trace.err" 4>&- &
-trc=$!
-until grep -q '^Serving metrics on' "$TMP/trace.err" 2>/dev/null || ! kill -0 $trc 2>/dev/null; do
-	sleep 0.05
-done
-addr=$(sed -n 's|^Serving metrics on http://\(.*\)/metrics$|\1|p' "$TMP/trace.err")
+target_start 3
+listen_start trace -p $tgt --json "$TMP/final.json"
 case $addr in
 127.0.0.1:[1-9]*) ok "--listen 127.0.0.1:0 serves on $addr" ;;
 *) bad "no address: $(cat "$TMP/trace.err")"; finish prometheus ;;

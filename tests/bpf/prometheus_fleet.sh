@@ -10,35 +10,13 @@ set -u
 . tests/bpf/common.shlib
 require_root prometheus_fleet
 require prometheus_fleet "$TRACE" "$TARGET"
-for tool in prometheus curl /usr/bin/python3; do
-	command -v $tool >/dev/null || { echo "prometheus_fleet: $tool missing (make deps)" >&2; exit 1; }
-done
 TMP=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 . tests/common/check.shlib
 PY=/usr/bin/python3
+. tests/bpf/prometheus.shlib
+need_tools prometheus_fleet
 BIN=$(realpath "$TARGET")
-
-free_port() {
-	$PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-query() {
-	curl -s --max-time 5 "http://127.0.0.1:$PPORT/api/v1/query" \
-		--data-urlencode "query=$1" |
-	$PY -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "none")' 2>/dev/null || echo none
-}
-
-wait_for() {
-	i=0
-	while [ "$(query "$1")" != "$2" ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ "$(query "$1")" = "$2" ]
-}
 
 # start NAME FD ROUNDS: latency_target -w on a fifo this shell holds on FD;
 # its PID in $spid once it said "ready"

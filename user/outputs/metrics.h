@@ -124,10 +124,11 @@ enum ac_metrics_format ac_metrics_negotiate(const char *accept);
  * bucket off for a duration on the far side of an edge it straddles). So
  * histogram_quantile() on them is within 2^(2^-S) - 1 (a native bucket)
  * plus 2^-S (a kernel bucket) of the value: 2.65% at precision 6.
- * Durations of 0 ns go to the zero bucket (threshold 0); _count and _sum
- * exact.
+ * Durations of 0 ns go to the zero bucket, of threshold 2^-128 s
+ * (client_golang's default); _count and _sum exact.
  */
 #define AC_METRICS_NATIVE_SCHEMA_MAX 8
+#define AC_METRICS_NATIVE_ZERO 0x1p-128
 int ac_metrics_native_schema(int precision);
 /* That bound, relative. */
 double ac_metrics_native_error(int precision);

@@ -190,14 +190,50 @@ static int32_t *native_index(int shift, int schema, uint32_t nb)
 	return idx;
 }
 
+/* What one walk over a series' kernel buckets finds: the rest of the work
+ * is over [first, last] only, a few octaves of thousands of buckets. */
+struct extent {
+	uint64_t warm;		/* calls in the buckets */
+	uint32_t nonempty, first, last;
+};
+
+static void extent_of(const struct ac_probe_stats *p, struct extent *x)
+{
+	enum { RUN = 8 };
+	uint32_t b = 0;
+
+	*x = (struct extent){ .first = p->nbuckets };
+	for (; b < p->nbuckets; b++) {
+		uint64_t c = p->buckets[b], any = 0;
+
+		/* most buckets are empty: skip them a run at a time (the OR
+		 * of a run vectorizes) */
+		if (!(b % RUN) && b + RUN <= p->nbuckets) {
+			for (int k = 0; k < RUN; k++)
+				any |= p->buckets[b + k];
+			if (!any) {
+				b += RUN - 1;
+				continue;
+			}
+		}
+		if (!c)
+			continue;
+		if (x->first == p->nbuckets)
+			x->first = b;
+		x->last = b;
+		x->nonempty++;
+		x->warm += c;
+	}
+}
+
 /* One native histogram from a series' kernel buckets: spans of the
  * non-empty native buckets, counts as deltas from the one before. */
 static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
-			 const int32_t *idx, int schema)
+			 const struct extent *x, const int32_t *idx,
+			 int schema)
 {
 	Histogram *h = arena_alloc(a, sizeof(*h));
-	uint32_t nonempty = 0;
-	uint64_t count = 0, zero = 0, cur = 0, prev = 0;
+	uint64_t zero = 0, cur = 0, prev = 0;
 	int32_t at = INT32_MIN, end = 0;	/* current native bucket, span end */
 	Span **spans;
 	int64_t *deltas;
@@ -205,29 +241,26 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 
 	if (!h)
 		return NULL;
-	for (uint32_t b = 0; b < p->nbuckets; b++)
-		nonempty += p->buckets[b] != 0;
-	/* an empty histogram still has a span (of length 0), or Prometheus
-	 * would take it for a classic one */
-	spans = arena_alloc(a, (nonempty + 1) * sizeof(*spans));
-	deltas = arena_alloc(a, (nonempty + 1) * sizeof(*deltas));
+	/* an empty histogram still has a span (of length 0): how later
+	 * Prometheus versions tell an empty native histogram from a classic
+	 * one (2.42 looks at the zero threshold: below) */
+	spans = arena_alloc(a, (x->nonempty + 1) * sizeof(*spans));
+	deltas = arena_alloc(a, (x->nonempty + 1) * sizeof(*deltas));
 	if (!spans || !deltas)
 		return NULL;
 	io__prometheus__client__histogram__init(h);
-	for (uint32_t b = 0; b <= p->nbuckets; b++) {
-		bool last = b == p->nbuckets;
+	for (uint32_t b = x->first; b <= x->last + 1; b++) {
+		bool last = b > x->last;
 		uint64_t c = last ? 0 : p->buckets[b];
 
 		if (!last && !c)
 			continue;
 		if (!last && idx[b] == INT32_MIN) {
 			zero += c;
-			count += c;
 			continue;
 		}
 		if (!last && idx[b] == at) {	/* the same native bucket */
 			cur += c;
-			count += c;
 			continue;
 		}
 		if (at != INT32_MIN) {		/* the one before is complete */
@@ -249,7 +282,6 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		end = idx[b] + 1;
 		at = idx[b];
 		cur = c;
-		count += c;
 	}
 	if (!ns) {
 		spans[0] = arena_alloc(a, sizeof(Span));
@@ -260,11 +292,15 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		ns = 1;
 	}
 	h->has_sample_count = h->has_sample_sum = true;
-	h->sample_count = count;
+	h->sample_count = x->warm;
 	h->sample_sum = p->total_ns / 1e9;
 	h->has_schema = h->has_zero_threshold = h->has_zero_count = true;
 	h->schema = schema;
-	h->zero_threshold = 0;	/* the zero bucket: durations of 0 ns */
+	/* the zero bucket: durations of 0 ns. Not 0 itself: Prometheus 2.42
+	 * takes a histogram for a native one by its deltas, zero count or
+	 * zero threshold (not its spans), and a family for native or not by
+	 * its first histogram, which may have no calls yet */
+	h->zero_threshold = AC_METRICS_NATIVE_ZERO;
 	h->zero_count = zero;
 	h->n_positive_span = ns;
 	h->positive_span = spans;
@@ -276,6 +312,7 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 struct series {
 	const struct ac_probe_stats *p;
 	char *probe, *pid, *comm;
+	struct extent x;
 };
 
 int ac_metrics_write_protobuf(struct ac_outbuf *out,
@@ -306,9 +343,13 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 		char *pid = arena_quote(&a, pr->pid), *comm = arena_quote(&a, pr->comm);
 
 		for (int i = 0; i < s->nprobes; i++)
-			if (!pr->skip_uncalled || pr->probes[i].count)
-				sr[n++] = (struct series){ &pr->probes[i],
-					probe[i], pid, comm };
+			if (!pr->skip_uncalled || pr->probes[i].count) {
+				sr[n] = (struct series){ .p = &pr->probes[i],
+					.probe = probe[i], .pid = pid,
+					.comm = comm };
+				extent_of(sr[n].p, &sr[n].x);
+				n++;
+			}
 	}
 	if (a.failed)
 		goto out;
@@ -335,18 +376,21 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 			m->label[3] = label(&a, "binary", bin);
 			m->n_label = 4;
 			if (fam == AC_FAM_DURATION) {
-				m->histogram = native(&a, p, idx, schema);
+				m->histogram = native(&a, p, &sr[i].x, idx, schema);
 			} else if (fam == AC_FAM_QUANTILES) {
-				uint64_t v[AC_METRICS_NQ], warm = 0;
+				uint64_t v[AC_METRICS_NQ], warm = sr[i].x.warm;
 				Summary *sm = arena_alloc(&a, sizeof(*sm));
 				Quantile *q = arena_alloc(&a, AC_METRICS_NQ * sizeof(*q));
 				Quantile **qp = arena_alloc(&a, AC_METRICS_NQ * sizeof(*qp));
 
 				if (!sm || !q || !qp)
 					goto out;
-				for (uint32_t b = 0; b < p->nbuckets; b++)
-					warm += p->buckets[b];
-				ac_probe_hist_percentiles(p, ac_metrics_quantiles,
+				/* the buckets past the last call are empty:
+				 * the percentiles need not walk them */
+				struct ac_probe_stats cut = *p;
+
+				cut.nbuckets = sr[i].x.warm ? sr[i].x.last + 1 : 0;
+				ac_probe_hist_percentiles(&cut, ac_metrics_quantiles,
 							  AC_METRICS_NQ, v);
 				io__prometheus__client__summary__init(sm);
 				for (int k = 0; k < AC_METRICS_NQ; k++) {
