@@ -95,7 +95,7 @@ bench-python: $(BUILD)/autocue-trace
 
 BENCH_TARGETS += bench-python
 
-# autocue-trace record's cost against perf record (issue 13): target
+# autocue-trace record's cost against perf record and bcc's profile (issue 13): target
 # slowdown at 99 and 999 Hz, tracer CPU. `make bench-record`.
 .PHONY: bench-record
 bench-record: $(BUILD)/autocue-trace $(BUILD)/tests/targets/hot_target
@@ -126,3 +126,16 @@ bench-metrics: $(BUILD)/autocue-trace $(BENCH_DIR)/probes64_target
 	$(Q)BUILD=$(BUILD) BUCKETS=1,4us,1s sh bench/metrics.sh
 
 BENCH_TARGETS += bench-metrics
+
+# --follow: what the traced program's forks and execs cost, bare, traced
+# without it, with it, and under strace -f. `make bench-follow`.
+$(BENCH_DIR)/follow_bench: bench/follow_bench.c $(BENCH_TARGET_DEPS)
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@
+
+.PHONY: bench-follow
+bench-follow: $(BENCH_DIR)/follow_bench $(BUILD)/tests/targets/fork_target $(BUILD)/autocue-trace
+	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) sh bench/follow_cost.sh
+
+BENCH_TARGETS += bench-follow

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * record.bpf.c - on-CPU stack samples of one process, each under the
- * traced scopes its thread had open.
+ * record.bpf.c - on-CPU stack samples of the chosen processes, each under
+ * the traced scopes its thread had open.
  *
  * Attached to a CPU-clock perf event on every CPU (bcc's profile does the
  * same): at each tick on a CPU running a thread of the target, the
@@ -24,9 +24,15 @@ const volatile __u64 pidns_dev = 0;	/* as autocue.bpf.c's */
 const volatile __u64 pidns_ino = 0;
 const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;
-/* Set after load, once the process is known (a command is started after
- * this object exists); 0 samples nothing. */
-__u32 targ_tgid = 0;
+/* The processes sampled, tgid -> 1: filled after load, once they are
+ * known (a command is started after this object exists); empty samples
+ * nothing. A hash map, not a tgid in .bss, since -p takes several. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* set at load */
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
 
 /* autocue.bpf.c's map: the loader reuses its fd when the process carries
  * probes; otherwise this one stays empty */
@@ -137,13 +143,14 @@ int ac_sample(struct bpf_perf_event_data *ctx)
 	__u64 one = 1, *n;
 	__u32 tgid = current_tgid(), zero = 0;
 
-	if (!targ_tgid || tgid != targ_tgid)
+	if (!tgid || !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;
 	key = bpf_map_lookup_elem(&scratch, &zero);
 	if (!key)
 		return 0;
 	bump(AC_REC_SAMPLES);
 	bpf_probe_read_kernel(key, sizeof(*key), (const void *)&zero_key);
+	key->tgid = tgid;
 	key->nuser = user_stacks ?
 		take_stack(ctx, key->user, BPF_F_USER_STACK, AC_REC_USER_LOST) :
 		AC_REC_NO_STACK;

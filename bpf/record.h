@@ -29,6 +29,8 @@ struct ac_sample_key {
 	 * probe ids (AC_PATH_CUT after the last kept one when deeper) */
 	__u16 scope[AC_PATH_DEPTH];
 	__s32 nuser, nkern;	/* frames, or AC_REC_NO/LOST_STACK */
+	__u32 tgid;		/* whose: addresses are per process */
+	__u32 pad;		/* hashed too: zero */
 	__u64 user[AC_REC_MAX_FRAMES];	/* leaf first; unused slots 0 */
 	__u64 kern[AC_REC_MAX_FRAMES];
 };

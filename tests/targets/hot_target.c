@@ -18,7 +18,8 @@
  * (time in the kernel). The work itself is mix(), always inlined into
  * both hot functions: an inlined frame above each. At the end it prints
  * "cpu_ns N", the process's CPU time, which sample counts are held to, and
- * "wall_ns N", from the start of main.
+ * "wall_ns N", from the start of main, or with -w from the line that
+ * released it (a sampler attached by PID waits on it: bench/record.sh).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -132,6 +133,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		if (!fgets(line, sizeof(line), stdin))
 			return 1;
+		t0 = now_s();
 	}
 	for (int i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(long)(i + 1));

@@ -4,7 +4,9 @@
  * hand-built profile (self and total counts, recursion counted once a
  * sample, folded text, JSON parsed back, the SVG's frame titles) and the
  * symbolizer on this very process (a function, the function inlined into
- * another with its caller, an address in no object, a kernel symbol).
+ * another with its caller, an address in no object, a kernel symbol);
+ * several processes: each stack under its "comm-PID", named by its own
+ * symbols, one row a name across them.
  */
 #include <linux/types.h>
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <json-c/json.h>
@@ -36,10 +39,14 @@ static void build(struct ac_profile *p)
 	s2[0] = S_X; s2[1] = MAIN; s2[2] = F; s2[3] = F; s2[4] = G;
 	s3[0] = MAIN; s3[1] = K;
 	s4[0] = MAIN; s4[1] = ODD;
-	stacks[0] = (struct ac_profile_stack){ 4, s1, 1, 5 };
-	stacks[1] = (struct ac_profile_stack){ 5, s2, 1, 3 };
-	stacks[2] = (struct ac_profile_stack){ 2, s3, 0, 2 };
-	stacks[3] = (struct ac_profile_stack){ 2, s4, 0, 1 };
+	stacks[0] = (struct ac_profile_stack){ .depth = 4, .frames = s1,
+					       .nscope = 1, .count = 5 };
+	stacks[1] = (struct ac_profile_stack){ .depth = 5, .frames = s2,
+					       .nscope = 1, .count = 3 };
+	stacks[2] = (struct ac_profile_stack){ .depth = 2, .frames = s3,
+					       .count = 2 };
+	stacks[3] = (struct ac_profile_stack){ .depth = 2, .frames = s4,
+					       .count = 1 };
 	memset(p, 0, sizeof(*p));
 	p->pid = 42;
 	p->hz = 99;
@@ -264,6 +271,89 @@ static void test_symbols(void **state)
 	ac_symbols_close(sy);
 }
 
+/* Two processes of this program (this one and a child, the same
+ * addresses): a hand-made sample of each, under a scope. */
+static void test_processes(void **state)
+{
+	struct ac_profile_proc procs[2] = {};
+	uint64_t user[2] = { (uintptr_t)where + 1,
+			     (uintptr_t)test_processes + 1 };
+	struct ac_sample v[2] = {};
+	struct ac_samples raw = { .n = 2, .v = v, .total = 7, .counted = 7 };
+	const char *scopes[] = { "scope_x" };
+	struct ac_profile p;
+	struct ac_profile_fn *fn;
+	struct json_object *o, *arr, *x;
+	char path[] = "/tmp/ac_profile_XXXXXX", want[256], err[256];
+	int fd = mkstemp(path), n, pipefd[2];
+	pid_t child;
+	char b;
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(pipe(pipefd), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (!child) {		/* lives until the parent closes the pipe */
+		close(pipefd[1]);
+		_exit(read(pipefd[0], &b, 1) < 0);
+	}
+	close(pipefd[0]);
+	procs[0].pid = getpid();
+	procs[1].pid = child;
+	strcpy(procs[0].comm, "one proc");	/* a space: '_' in a frame */
+	strcpy(procs[1].comm, "two");
+	assert_int_equal(ac_symbols_open(getpid(), &procs[0].sy, err,
+					 sizeof(err)), 0);
+	assert_int_equal(ac_symbols_open(child, &procs[1].sy, err,
+					 sizeof(err)), 0);
+	for (int i = 0; i < 2; i++) {
+		v[i] = (struct ac_sample){ .count = i ? 5 : 2,
+			.tgid = procs[i].pid, .nscope = 1, .scope = { 1 },
+			.nuser = 2, .user = user, .nkern = 0 };
+	}
+	assert_int_equal(ac_profile_build(&raw, procs, 2, scopes, 1, &p), 0);
+	assert_int_equal(procs[0].samples, 2);
+	assert_int_equal(procs[1].samples, 5);
+
+	/* one row a name across the processes; no row for a process */
+	assert_int_equal(ac_profile_functions(&p, &fn, &n), 0);
+	assert_int_equal(row(fn, n, "where", false)->total, 7);
+	assert_int_equal(row(fn, n, "where", false)->self, 7);
+	assert_int_equal(row(fn, n, "scope_x", true)->total, 7);
+	for (int i = 0; i < n; i++)
+		assert_null(strstr(fn[i].name, "two-"));
+	free(fn);
+
+	assert_int_equal(ac_profile_write_folded(path, &p), 0);
+	snprintf(want, sizeof(want),
+		 "one_proc-%d;scope_x;test_processes;where 2\n"
+		 "two-%d;scope_x;test_processes;where 5\n",
+		 (int)getpid(), (int)child);
+	assert_string_equal(slurp(path), want);
+
+	assert_int_equal(ac_profile_write_json(path, &p), 0);
+	o = json_object_from_file(path);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "processes", &arr));
+	assert_int_equal(json_object_array_length(arr), 2);
+	x = json_object_array_get_idx(arr, 1);
+	assert_int_equal(json_object_get_int(json_object_object_get(x, "pid")),
+			 child);
+	assert_string_equal(json_object_get_string(
+		json_object_object_get(x, "comm")), "two");
+	assert_int_equal(json_object_get_int(
+		json_object_object_get(x, "samples")), 5);
+	json_object_put(o);
+
+	ac_profile_free(&p);
+	ac_symbols_close(procs[0].sy);
+	ac_symbols_close(procs[1].sy);
+	close(pipefd[1]);
+	waitpid(child, NULL, 0);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_svg),
 		cmocka_unit_test(test_symbols),
+		cmocka_unit_test(test_processes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,16 +26,13 @@
 #include "outfile.h"
 #include "quote.h"
 #include "record_cmd.h"
+#include "select.h"
 #include "report.h"
 #include "svg.h"
 
-#define MAX_PIDS 256
-
 struct env {
-	char *funcs;		/* --func globs, joined with commas */
-	pid_t pid;		/* the first of pids */
-	pid_t pids[MAX_PIDS];	/* -p PID,PID / -p NAME / --comm NAME */
-	int npids;
+	pid_t pid;		/* the first of sel's */
+	struct ac_select sel;	/* -p, --comm, --func, --python */
 	char **cmd;
 	struct ac_trace_opts topts;
 	bool list, quiet, reset_each;
@@ -73,6 +70,8 @@ static const char doc[] =
 "    autocue-trace --list -b ./app           # probe pairs in a binary\n"
 "    autocue-trace -p python3                # every python3, each library it maps\n"
 "    autocue-trace --func 'parse_*' -- ./app # functions without probes too\n"
+"    autocue-trace --follow -- sh -c ./app   # the processes it forks and exec's\n"
+"    autocue-trace -p 1234 --per-thread      # a row per thread: NAME[TID:name]\n"
 "    autocue-trace -p 1234 --listen 9464     # Prometheus metrics on 127.0.0.1:9464\n"
 "    autocue-trace -b /usr/bin/app --listen 9464  # every process of app, per PID\n"
 "\n"
@@ -82,23 +81,22 @@ enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
-	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON, OPT_PYTHON_MAX,
+	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON_MAX,
 	OPT_PYTHON_HOOKED,
-	OPT_PYTHON_BIN, OPT_FUNC, OPT_COMM, OPT_PER_PID, OPT_TEST_NO_RESCAN,
-	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES,
+	OPT_PYTHON_BIN, OPT_PER_PID, OPT_TEST_NO_RESCAN,
+	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES, OPT_FOLLOW, OPT_PER_THREAD,
 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID|NAME", 0,
-	  "Trace this process; several: a comma list or -p again; a NAME is every process of that name (as pgrep -x)", 0 },
-	{ "comm", OPT_COMM, "NAME", 0, "Trace every process named NAME (-p NAME)", 0 },
 	{ "per-pid", OPT_PER_PID, NULL, 0,
-	  "With several processes, a row per process and probe: NAME[PID]", 2 },
+	  "With several processes (or --follow), a row per process and probe: NAME[PID]", 2 },
+	{ "per-thread", OPT_PER_THREAD, NULL, 0,
+	  "A row per thread and probe: NAME[TID:threadname] (with --per-pid NAME[PID/TID:threadname])", 2 },
+	{ "follow", OPT_FOLLOW, NULL, 0,
+	  "Trace the processes -p PID or CMD fork from now on, and the programs they exec (each searched for probes while it waits, stopped, before its first instruction)", 0 },
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
-	{ "func", OPT_FUNC, "GLOB[,GLOB]", 0,
-	  "Trace the functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; raw figures); repeatable", 0 },
 	{ "list", OPT_LIST, NULL, 0, "List probe pairs and exit (no root needed)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds", 1 },
 	{ "interval", 'i', "SEC", 0, "Print a table every SEC seconds", 1 },
@@ -123,7 +121,7 @@ static const struct argp_option opts[] = {
 	{ "buckets", OPT_BUCKETS, "BITS[,MIN,MAX]", 0,
 	  "--listen's histogram buckets: 2^BITS per power of two from MIN to MAX (default 3,1us,17s: histogram_quantile within 12.5%)", 3 },
 	{ "max-series", OPT_MAX_SERIES, "N", 0,
-	  "-b without -p: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
+	  "-b without -p, or --listen with several processes: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -138,8 +136,6 @@ static const struct argp_option opts[] = {
 	  "Count calls for a first phase, then keep only the probes whose cost fits PCT% of the program's CPU time (the rest are named and left out)", 5 },
 	{ "overhead-phase", OPT_OVERHEAD_PHASE, "SEC", 0,
 	  "Length of --max-overhead's first phase (default 1 s)", 5 },
-	{ "python", OPT_PYTHON, "GLOB", OPTION_ARG_OPTIONAL,
-	  "Python functions instead of probes: the interpreter's python:function__entry/__return, one row per module.function matching the comma-separated globs (default all; !GLOB leaves out)", 5 },
 	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
 	  "The interpreter or libpython holding the python probes (default: the command, or found in the process's maps); with --python, -b names a binary whose autocue probes nest with the Python frames", 5 },
 	{ "python-max", OPT_PYTHON_MAX, "N", 0,
@@ -177,75 +173,23 @@ static int parse_int(const char *arg, long lo, long hi, int *out)
 	return 0;
 }
 
-static void add_pid(struct argp_state *state, struct env *env, pid_t pid)
-{
-	for (int i = 0; i < env->npids; i++)
-		if (env->pids[i] == pid)
-			return;
-	if (env->npids == MAX_PIDS)
-		argp_failure(state, 1, 0, "too many processes (at most %d)", MAX_PIDS);
-	env->pids[env->npids++] = pid;
-	env->pid = env->pids[0];
-}
-
-/* -p 12,34 / -p NAME / --comm NAME: each PID, every process of a name */
-static void add_processes(struct argp_state *state, struct env *env,
-			  const char *arg, bool name_only)
-{
-	char *copy = strdup(arg), *save = NULL, *item;
-	pid_t found[MAX_PIDS];
-	int pid, n;
-
-	if (!copy)
-		argp_failure(state, 1, ENOMEM, "-p");
-	for (item = strtok_r(copy, ",", &save); item;
-	     item = strtok_r(NULL, ",", &save)) {
-		if (!name_only && !parse_int(item, 1, INT_MAX, &pid)) {
-			add_pid(state, env, pid);
-			continue;
-		}
-		/* a number that is not a PID is an error, not a name */
-		if (!name_only && strspn(item, "0123456789-+ ") == strlen(item))
-			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(item));
-		n = ac_find_processes(item, found, MAX_PIDS);
-		if (n <= 0)
-			argp_failure(state, 1, 0, "no process named %s", AC_Q(item));
-		for (int i = 0; i < n && i < MAX_PIDS; i++)
-			add_pid(state, env, found[i]);
-	}
-	if (!env->npids)
-		argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
-	free(copy);
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
 	char err[256];
 
 	switch (key) {
-	case 'p':
-		add_processes(state, env, arg, false);
-		break;
-	case OPT_COMM:
-		add_processes(state, env, arg, true);
+	case ARGP_KEY_INIT:
+		/* -p, --comm, --func, --python: select.h */
+		state->child_inputs[0] = &env->sel;
+		env->sel.topts = &env->topts;
 		break;
 	case OPT_PER_PID: env->topts.per_pid = true; break;
+	case OPT_PER_THREAD: env->topts.per_thread = true; break;
+	case OPT_FOLLOW: env->topts.follow = true; break;
 	case OPT_TEST_NO_RESCAN: env->topts.test_no_periodic_rescan = true; break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
-	case OPT_FUNC: {
-		char *all;
-
-		if (!*arg)
-			argp_failure(state, 1, 0, "--func needs a glob");
-		if (asprintf(&all, "%s%s%s", env->funcs ? env->funcs : "",
-			     env->funcs ? "," : "", arg) < 0)
-			argp_failure(state, 1, ENOMEM, "--func");
-		free(env->funcs);
-		env->topts.funcs = env->funcs = all;
-		break;
-	}
 	case OPT_LIST: env->list = true; break;
 	case 'd':
 		if (parse_seconds(arg, &env->duration))
@@ -297,19 +241,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				     AC_Q(arg), AC_MIN_SHIFT, AC_MAX_SHIFT);
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
-	case OPT_PYTHON:
-		env->topts.python = true;
-		/* "--python GLOB" as well as "--python=GLOB": the next word,
-		 * unless it is an option or the command's "--" */
-		if (!arg && state->next < state->argc &&
-		    state->argv[state->next][0] != '-')
-			arg = state->argv[state->next++];
-		if (arg) {
-			if (env->topts.probes)
-				argp_failure(state, 1, 0, "give the Python globs once (--python GLOB or --probes GLOB)");
-			env->topts.probes = arg;
-		}
-		break;
 	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
 	case OPT_PYTHON_HOOKED: env->topts.python_hooked = true; break;
 	case OPT_PYTHON_MAX:
@@ -340,6 +271,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		/* the first operand starts the command: hand argp the rest */
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_ARGS:
+		env->pid = ac_select_pid(&env->sel);
 		/* an operand that no "--" introduced, beside -p, is a stray
 		 * argument (-d 20 1), not a command */
 		if (env->pid && strcmp(state->argv[state->next - 1], "--"))
@@ -349,6 +281,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
+		env->pid = ac_select_pid(&env->sel);
 		if (env->list && !env->pid && !env->topts.binary)
 			argp_failure(state, 1, 0, "--list needs -p PID or -b BINARY");
 		if (!env->list && !env->pid && !env->cmd && !env->topts.binary)
@@ -365,19 +298,35 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
 		if (env->max_overhead && env->topts.python)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --python yet");
-		if (env->list && env->npids > 1)
+		if (env->list && env->sel.npids > 1)
 			argp_failure(state, 1, 0, "--list takes one process (-p PID)");
 		if (env->topts.per_pid && ac_assertions_count(env->asserts))
 			argp_failure(state, 1, 0, "--per-pid splits each probe by process: assertions judge whole probes (drop --per-pid)");
+		if (env->topts.per_thread && ac_assertions_count(env->asserts))
+			argp_failure(state, 1, 0, "--per-thread splits each probe by thread: assertions judge whole probes (drop --per-thread)");
+		if ((env->topts.per_thread || (env->topts.follow && env->topts.per_pid)) &&
+		    (env->folded || env->svg))
+			argp_failure(state, 1, 0, "--folded and --svg show whole probes; rows split by %s are in the table and JSON only",
+				     env->topts.per_thread ? "thread (--per-thread)" : "process under --follow");
+		if (env->topts.follow && env->list)
+			argp_failure(state, 1, 0, "--list shows one process's probes; --follow finds the children's as they exec");
+		if ((env->topts.follow || env->topts.per_thread) && !env->pid && !env->cmd)
+			argp_failure(state, 1, 0, "--follow and --per-thread go with -p PID or -- CMD");
+		if (env->topts.follow && env->max_overhead)
+			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)
-			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
-		if (env->topts.python && (env->topts.funcs || env->npids > 1))
+			argp_failure(state, 1, 0, "--max-overhead weighs probes by the USDT pair's cost: not with --func yet");
+		if (env->topts.python && (env->topts.funcs || env->sel.npids > 1))
 			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		if (env->listen.buckets.bits > (env->topts.precision ?
 		    env->topts.precision : AC_DEFAULT_SHIFT))
 			argp_failure(state, 1, 0, "--buckets %d bits is finer than the histogram's precision (%d bits): raise --precision",
 				     env->listen.buckets.bits, env->topts.precision ?
 				     env->topts.precision : AC_DEFAULT_SHIFT);
+		/* --listen labels each series with its process: several
+		 * processes get series each, as -b's do */
+		if (env->listen.addr && env->sel.npids > 1 && !env->topts.per_pid)
+			env->topts.per_process = true;
 		if (env->max_overhead && env->topts.no_compensate)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;
@@ -432,6 +381,9 @@ static int list_probes(struct env *env)
 	if (!n)
 		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
 			AC_Q(ac_trace_provider(t)), AC_Q(ac_trace_binary(t)));
+	else if (env->topts.funcs)	/* what each costs: its kind */
+		printf("%-40s %7s %7s  %-14s  %s\n", "PROBE", "ENTRIES",
+		       "RETURNS", "KIND", "OBJECT");
 	else
 		printf("%-40s %7s %7s  %s\n", "PROBE", "ENTRIES", "RETURNS",
 		       "OBJECT");
@@ -442,8 +394,17 @@ static int list_probes(struct env *env)
 
 		for (int j = 0; (name = ac_trace_object_probe(t, o, j, &entries,
 							       &returns)); j++) {
-			printf("%-40s %7d %7d  %s\n", name, entries, returns,
-			       AC_Q(obj));
+			int kind = ac_trace_object_probe_kind(t, o, j);
+
+			if (env->topts.funcs)
+				printf("%-40s %7d %7d  %-14s  %s\n", name,
+				       entries, returns, kind < 0 ? "usdt" :
+				       kind == AC_FUNC_ENTRY_EMULATED ?
+				       "func:emulated" : "func:stepped",
+				       AC_Q(obj));
+			else
+				printf("%-40s %7d %7d  %s\n", name, entries,
+				       returns, AC_Q(obj));
 			rows++;
 		}
 	}
@@ -578,12 +539,15 @@ static int tracee_signal(struct ac_trace *t)
 }
 
 /* The objects with probes (the executable, libraries) and the processes */
-static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s)
+static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s,
+			     bool env_follow)
 {
-	fprintf(stderr, "Tracing %d probe pairs in ", s->nprobes);
+	/* the probes, not the rows: rows by thread come as threads call */
+	fprintf(stderr, "Tracing %d probe pairs in ", ac_trace_nprobes(t));
 	/* each object that has them: the executable, libraries (-p) */
-	if (ac_trace_nobjects(t) <= 1)
-		fprintf(stderr, "%s", AC_Q(ac_trace_binary(t)));
+	if (ac_trace_nobjects(t) <= 1)	/* --follow: it may not be the command */
+		fprintf(stderr, "%s", AC_Q(ac_trace_nobjects(t) ?
+			ac_trace_object(t, 0, NULL, NULL) : ac_trace_binary(t)));
 	for (int i = 0; ac_trace_nobjects(t) > 1 && i < ac_trace_nobjects(t); i++) {
 		int pairs;
 		const char *obj = ac_trace_object(t, i, &pairs, NULL);
@@ -598,7 +562,9 @@ static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s)
 	fprintf(stderr, ", PID%s ", ac_trace_npids(t) > 1 ? "s" : "");
 	for (int i = 0; i < ac_trace_npids(t); i++)
 		fprintf(stderr, "%s%d", i ? ", " : "", ac_trace_pid_at(t, i));
-	fprintf(stderr, " (%s); kernel maps %llu KiB; ", ac_trace_attach_kind(t),
+	fprintf(stderr, "%s (%s); kernel maps %llu KiB; ",
+		env_follow ? " and the processes they fork" : "",
+		ac_trace_attach_kind(t),
 		(unsigned long long)(s->map_bytes + 1023) / 1024);
 }
 
@@ -621,22 +587,25 @@ static void announce(struct env *env, struct ac_trace *t)
 			ac_trace_nprobes(t), AC_Q(ac_trace_binary(t)), s->pid,
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	else if (s->pid)
-		announce_objects(t, s);
+		announce_objects(t, s, env->topts.follow);
 	else
 		fprintf(stderr, "Tracing %d probe pairs in %s, every process "
 			"running it (%s); kernel maps %llu KiB; ", s->nprobes,
 			AC_Q(ac_trace_binary(t)), ac_trace_attach_kind(t),
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
-	if (s->compensated)
+	if (s->compensated) {
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
-			"code around it), compensated; resolution %.2f us.",
-			s->pair_ns / 1000, s->pair_tight_ns / 1000,
-			s->pair_busy_ns / 1000, s->resolution_ns / 1000);
-	else if (env->topts.funcs)
-		fprintf(stderr, "raw figures (probe cost included: the cost "
-			"of --func's entry and return probes is not calibrated).");
-	else
+			"code around it)", s->pair_ns / 1000,
+			s->pair_tight_ns / 1000, s->pair_busy_ns / 1000);
+		if (s->func[0].functions || s->func[1].functions) {
+			fprintf(stderr, "; ");
+			ac_report_func_costs(stderr, s, 2);
+		}
+		fprintf(stderr, "; compensated; resolution %.2f us.",
+			s->resolution_ns / 1000);
+	} else {
 		fprintf(stderr, "raw figures (probe cost included).");
+	}
 	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");
 	ac_snapshot_free(s);
 }
@@ -691,7 +660,7 @@ static void announce_late(struct env *env, struct ac_trace *t, int *seen,
 		obj = ac_trace_object(t, *seen, &pairs, &late);
 		if (late && !env->quiet)
 			fprintf(stderr, "autocue-trace: PID %d loaded %s: %d probe pairs attached\n",
-				ac_trace_pid(t), AC_Q(obj), pairs);
+				ac_trace_object_pid(t, *seen), AC_Q(obj), pairs);
 	}
 	f = ac_trace_late_failures(t, &obj, &err);
 	if (f > *failed)
@@ -761,6 +730,19 @@ cleanup:
 	return ret;
 }
 
+/* Without --follow, children that carried probes went untraced: say so,
+ * rather than leave "no calls recorded" unexplained. */
+static void untraced_hint(struct ac_trace *t)
+{
+	for (int i = 0; i < ac_trace_npids(t); i++) {
+		int k = ac_trace_untraced_children(t, i);
+
+		if (k > 0)
+			fprintf(stderr, "autocue-trace: PID %d forked %d process%s with probes, not traced: add --follow\n",
+				ac_trace_pid_at(t, i), k, k == 1 ? "" : "es");
+	}
+}
+
 static int run(struct env *env)
 {
 	struct ac_trace *t = NULL;
@@ -780,8 +762,9 @@ static int run(struct env *env)
 		return 1;
 	if (env->cmd)
 		ret = ac_trace_open_cmd(env->cmd, &env->topts, &t);
-	else if (env->npids)
-		ret = ac_trace_open_pids(env->pids, env->npids, &env->topts, &t);
+	else if (env->sel.npids)
+		ret = ac_trace_open_pids(env->sel.pids, env->sel.npids,
+					 &env->topts, &t);
 	else	/* -b alone: every process running it */
 		ret = ac_trace_open_binary(&env->topts, &t);
 	if (!ret && check_assertion_names(env, t)) {
@@ -916,6 +899,7 @@ static int run(struct env *env)
 	}
 	if (write_outputs(env, s, js))
 		exit_code = 1;
+	untraced_hint(t);
 	if (ac_assertions_count(env->asserts) && !ferror(stdout)) {
 		ret = ac_assertions_check(env->asserts, s, stdout);
 		if (ret < 0) {		/* unchecked is not passed */
@@ -952,8 +936,10 @@ cleanup:
 
 int main(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ac_select_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
-					  .doc = doc };
+					  .doc = doc, .children = children };
 	struct env env = { .ropts.sort = AC_SORT_TOTAL,
 		.listen.buckets = { AC_METRICS_DEFAULT_BITS,
 			AC_METRICS_DEFAULT_MIN_EXP, AC_METRICS_DEFAULT_MAX_EXP } };
@@ -988,6 +974,6 @@ int main(int argc, char **argv)
 		ret = run(&env);
 	}
 	ac_assertions_free(env.asserts);
-	free(env.funcs);
+	ac_select_free(&env.sel);
 	return ret;
 }

@@ -2,9 +2,10 @@
 /*
  * autocue-trace record: samples a process's on-CPU stacks, each under the
  * traced scopes its thread had open, and prints where the CPU went; folded
- * stacks, a flamegraph and JSON on request. With probes in the program,
- * the latency session that keeps the scope stacks is the usual one (one
- * attach), and --latency prints its table too.
+ * stacks, a flamegraph and JSON on request. With probes in the program
+ * (or --func, --python), the latency session that keeps the scope stacks
+ * is the usual one (one attach), and --latency prints its table too.
+ * Processes are chosen as for tracing (select.h).
  */
 #include <argp.h>
 #include <errno.h>
@@ -28,12 +29,14 @@
 #include "record_cmd.h"
 #include "report.h"
 #include "sampler.h"
+#include "select.h"
 #include "symbols.h"
 
 #define MAX_HZ 20000	/* a sample every 50 us of CPU time */
 
 struct renv {
-	pid_t pid;
+	pid_t pid;		/* the first of sel's, or the command's */
+	struct ac_select sel;	/* -p, --comm, --func, --python */
 	char **cmd;
 	struct ac_trace_opts topts;
 	struct ac_sampler_opts sopts;
@@ -58,23 +61,26 @@ static const char doc[] =
 "events and BPF), each under the traced scopes its thread had open when the "
 "program carries autocue probes.\n"
 "\n"
-"USAGE: autocue-trace record -p PID [OPTIONS]\n"
+"USAGE: autocue-trace record -p PID[,PID|NAME] [OPTIONS]\n"
 "       autocue-trace record [OPTIONS] -- CMD [ARGS...]\n"
 "\n"
 "EXAMPLES:\n"
 "    autocue-trace record -p 1234 -d 10 --svg cpu.svg\n"
 "    autocue-trace record -F 999 --folded cpu.folded -- ./app args\n"
 "    autocue-trace record --latency -p 1234   # latency table and samples, one attach\n"
+"    autocue-trace record -p app -d 5         # every process named app, comm-PID;...\n"
+"    autocue-trace record --func 'parse_*' -- ./app   # samples under parse_* calls\n"
+"    autocue-trace record --python 'app.*' -p 1234    # under Python functions\n"
 "\n"
 "Exit status: 0, 1 on errors.";
 
 enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_PROBES,
 	OPT_USER_ONLY, OPT_KERNEL_ONLY, OPT_LATENCY, OPT_NO_SCOPES,
+	OPT_PYTHON_BIN,
 };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Sample this process", 0 },
 	{ "freq", 'F', "HZ", 0,
 	  "Samples per second of CPU time (default 99, as perf and bcc's profile)", 0 },
 	{ "duration", 'd', "SEC", 0, "Stop after SEC seconds (default: Ctrl-C or the process's exit)", 0 },
@@ -91,6 +97,8 @@ static const struct argp_option opts[] = {
 	  "Also print the latency table of the probes (the same attach)", 3 },
 	{ "no-scopes", OPT_NO_SCOPES, NULL, 0,
 	  "Attach no probes: plain samples, no scope prefix", 3 },
+	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
+	  "With --python: the interpreter or libpython holding its probes (default: found in the process's maps)", 3 },
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or library holding the probes (default /proc/PID/exe or CMD)", 3 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 3 },
@@ -120,9 +128,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	char *end;
 
 	switch (key) {
-	case 'p':
-		if (parse_int(arg, 1, INT_MAX, &env->pid))
-			argp_failure(state, 1, 0, "invalid PID: %s", AC_Q(arg));
+	case ARGP_KEY_INIT:
+		/* -p, --comm, --func, --python: select.h */
+		state->child_inputs[0] = &env->sel;
+		env->sel.topts = &env->topts;
 		break;
 	case 'F':
 		if (parse_int(arg, 1, MAX_HZ, &env->sopts.hz))
@@ -150,6 +159,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
 	case OPT_PROBES: env->topts.probes = arg; break;
+	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
 	case 'q': env->quiet = true; break;
 	case 'v':
 		env->topts.verbose = true;
@@ -158,6 +168,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		return ARGP_ERR_UNKNOWN;
 	case ARGP_KEY_ARGS:
+		env->pid = ac_select_pid(&env->sel);
 		if (env->pid && strcmp(state->argv[state->next - 1], "--"))
 			argp_failure(state, 1, 0, "unexpected argument '%s' "
 				     "(a command goes after --)",
@@ -165,6 +176,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
+		env->pid = ac_select_pid(&env->sel);
 		if (!env->pid && !env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD (see record --help)");
 		if (env->pid && env->cmd)
@@ -173,6 +185,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--user-only and --kernel-only exclude each other");
 		if (env->latency && env->no_scopes)
 			argp_failure(state, 1, 0, "--latency needs the probes: drop --no-scopes");
+		if (env->no_scopes && (env->topts.funcs || env->topts.python))
+			argp_failure(state, 1, 0, "--no-scopes attaches nothing: drop it or --func/--python");
+		if (env->topts.python_binary && !env->topts.python)
+			argp_failure(state, 1, 0, "--python-bin goes with --python");
+		if (env->topts.python && (env->topts.funcs || env->sel.npids > 1))
+			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -216,28 +234,6 @@ static int check_writable(const char *path)
 	}
 	ac_outfile_abort(&o);
 	return 0;
-}
-
-/* The probe pairs the program has (0: none, or not an ELF file we can
- * read: then plain samples). */
-static int count_probes(struct renv *env, const char *binary)
-{
-	struct ac_trace_opts o = env->topts;
-	struct ac_trace *t = NULL;
-	char exe[64];
-	int n = 0;
-
-	if (binary && !o.binary)
-		o.binary = binary;
-	/* the file itself, even when its path is another mount namespace's */
-	if (!o.binary) {
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", env->pid);
-		o.binary = exe;
-	}
-	if (!ac_trace_open_list(env->pid, &o, &t))
-		n = ac_trace_nprobes(t);
-	ac_trace_close(t);
-	return n;
 }
 
 /* A command without probes: started stopped, released once sampled. */
@@ -382,34 +378,154 @@ static int write_outputs(struct renv *env, const struct ac_profile *p)
 	return failed;
 }
 
+/* The latency session that keeps the scopes: the probes of the program
+ * and its libraries, found as tracing finds them, or --func's and
+ * --python's. 0 with *t NULL when the program has no probes and no other
+ * source was asked for (plain samples); else 0 or 1 after saying why not. */
+static int open_scopes(struct renv *env, struct ac_sampler *sm,
+		       struct ac_trace **t)
+{
+	int ret;
+
+	*t = NULL;
+	if (env->no_scopes)
+		return 0;
+	/* the latency programs keep their stacks in the sampler's map: one
+	 * attach serves both */
+	env->topts.scope_stacks_fd = ac_sampler_scopes_fd(sm);
+	/* folded latency paths are not shown here: cheaper probes */
+	env->topts.no_paths = true;
+	ret = env->cmd ? ac_trace_open_cmd(env->cmd, &env->topts, t) :
+		ac_trace_open_pids(env->sel.pids, env->sel.npids, &env->topts,
+				   t);
+	if (ret == -ENOENT && !env->topts.funcs && !env->topts.python &&
+	    !env->topts.binary) {
+		ac_trace_close(*t);	/* no probes anywhere */
+		*t = NULL;
+		return 0;
+	}
+	if (ret) {
+		fprintf(stderr, "autocue-trace: %s\n", ac_trace_error(*t));
+		return 1;
+	}
+	env->pid = ac_trace_pid(*t);
+	return 0;
+}
+
+/* Each -p process runs and is one (not a thread); 0, or 1 after saying
+ * which is not */
+static int check_pids(const struct renv *env)
+{
+	for (int i = 0; i < env->sel.npids; i++) {
+		pid_t pid = env->sel.pids[i], tgid = tgid_of(pid);
+
+		if (!pid_runs(pid)) {
+			fprintf(stderr, "autocue-trace: no process with PID %d\n",
+				pid);
+			return 1;
+		}
+		if (tgid > 0 && tgid != pid) {
+			fprintf(stderr, "autocue-trace: %d is a thread of process %d: "
+				"give -p %d (its threads are all sampled)\n",
+				pid, tgid, tgid);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The processes sampled, each with its symbols, opened now (so names
+ * resolve after it exits). 0, or 1 after saying why not. */
+static int open_procs(const pid_t *pids, int n, struct ac_profile_proc **out)
+{
+	struct ac_profile_proc *v = calloc(n, sizeof(*v));
+	char err[512];
+
+	*out = v;
+	if (!v) {
+		fprintf(stderr, "autocue-trace: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		v[i].pid = pids[i];
+		ac_process_comm(pids[i], v[i].comm, sizeof(v[i].comm));
+		if (ac_symbols_open(pids[i], &v[i].sy, err, sizeof(err)) &&
+		    !v[i].sy) {
+			fprintf(stderr, "autocue-trace: %s\n", err);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void close_procs(struct ac_profile_proc *v, int n)
+{
+	for (int i = 0; v && i < n; i++)
+		ac_symbols_close(v[i].sy);
+	free(v);
+}
+
+static void banner(const struct renv *env, struct ac_sampler *sm,
+		   struct ac_trace *t, const pid_t *pids, int n)
+{
+	fprintf(stderr, "Sampling PID%s ", n > 1 ? "s" : "");
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "%s%d", i ? ", " : "", pids[i]);
+	fprintf(stderr, " at %d Hz on every CPU (%s); ", ac_sampler_hz(sm),
+		env->sopts.no_user ? "kernel stacks" :
+		env->sopts.no_kernel ? "user stacks" :
+		"user and kernel stacks");
+	if (t && env->topts.python)
+		fprintf(stderr, "Python functions matching '%s' traced (%s): "
+			"samples under them", env->topts.probes ?
+			AC_Q(env->topts.probes) : "*", ac_trace_attach_kind(t));
+	else if (t)
+		fprintf(stderr, "%d %s attached (%s): samples under their "
+			"scopes", ac_trace_nprobes(t), env->topts.funcs ?
+			"probe pairs and functions" : "probe pairs",
+			ac_trace_attach_kind(t));
+	else
+		fprintf(stderr, "no probes%s", env->no_scopes ?
+			" (--no-scopes)" : " in the program");
+	fprintf(stderr, ".%s\n", env->duration ? "" : " Ctrl-C to end.");
+}
+
+static bool any_runs(const struct ac_profile_proc *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pid_runs(v[i].pid))
+			return true;
+	return false;
+}
+
+/* objects mapped since (the dynamic loader's, dlopen) in each process
+ * still there */
+static void refresh_symbols(struct ac_profile_proc *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (pid_runs(v[i].pid))
+			ac_symbols_refresh(v[i].sy);
+}
+
 static int run(struct renv *env)
 {
 	struct ac_sampler *sm = NULL;
-	struct ac_symbols *sy = NULL;
 	struct ac_trace *t = NULL;
 	struct ac_samples raw = {};
 	struct ac_profile prof = {};
+	struct ac_profile_proc *procs = NULL;
 	struct child c = { .pid = -1, .go_fd = -1, .exec_fd = -1 };
 	const char **scope_names = NULL;
 	char err[512], *program = NULL;
+	const pid_t *pids;
 	struct timespec t0;
 	double next_refresh = 0;
-	int ret, exit_code = 1, nprobes = 0;
+	int ret, exit_code = 1, npids = 0;
+	unsigned nscopes = 0;
 
 	if (check_writable(env->json) || check_writable(env->folded) ||
-	    check_writable(env->svg))
+	    check_writable(env->svg) || check_pids(env))
 		return 1;
-	if (env->pid && !pid_runs(env->pid)) {
-		fprintf(stderr, "autocue-trace: no process with PID %d\n",
-			env->pid);
-		return 1;
-	}
-	if (env->pid && tgid_of(env->pid) > 0 && tgid_of(env->pid) != env->pid) {
-		fprintf(stderr, "autocue-trace: %d is a thread of process %d: "
-			"give -p %d (its threads are all sampled)\n", env->pid,
-			tgid_of(env->pid), tgid_of(env->pid));
-		return 1;
-	}
 	if (env->cmd) {
 		program = ac_find_program(env->cmd[0]);
 		if (!program) {
@@ -422,28 +538,15 @@ static int run(struct renv *env)
 		fprintf(stderr, "autocue-trace: sampling needs root (CAP_BPF and CAP_PERFMON): run it with sudo\n");
 		goto cleanup;
 	}
-	if (!env->no_scopes)
-		nprobes = count_probes(env, program);
-
+	env->sopts.max_procs = env->cmd ? 1 : env->sel.npids;
 	ret = ac_sampler_open(&env->sopts, &sm, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "autocue-trace: %s\n", err);
 		goto cleanup;
 	}
-	if (nprobes) {
-		/* the latency programs keep their stacks in the sampler's
-		 * map: one attach serves both */
-		env->topts.scope_stacks_fd = ac_sampler_scopes_fd(sm);
-		/* folded latency paths are not shown here: cheaper probes */
-		env->topts.no_paths = true;
-		ret = env->cmd ? ac_trace_open_cmd(env->cmd, &env->topts, &t) :
-			ac_trace_open_pid(env->pid, &env->topts, &t);
-		if (ret) {
-			fprintf(stderr, "autocue-trace: %s\n", ac_trace_error(t));
-			goto cleanup;
-		}
-		env->pid = ac_trace_pid(t);
-	} else if (env->cmd) {
+	if (open_scopes(env, sm, &t))
+		goto cleanup;
+	if (!t && env->cmd) {
 		ret = child_start(&c, env->cmd);
 		if (ret) {
 			fprintf(stderr, "autocue-trace: cannot start %s: %s\n",
@@ -452,10 +555,13 @@ static int run(struct renv *env)
 		}
 		env->pid = c.pid;
 	}
-	/* sampling starts before a command is released: from its first
-	 * instruction */
-	ret = ac_sampler_start(sm, env->pid, err, sizeof(err));
-	if (ret) {
+	pids = env->cmd ? &env->pid : env->sel.pids;
+	npids = env->cmd ? 1 : env->sel.npids;
+	/* a command is sampled from its first instruction (it runs once
+	 * attached or released); running processes once their probes are
+	 * attached, so that no sample misses scopes that are there */
+	if (env->cmd && (ret = ac_sampler_start(sm, pids, npids, err,
+						sizeof(err)))) {
 		fprintf(stderr, "autocue-trace: %s\n", err);
 		goto cleanup;
 	}
@@ -473,47 +579,39 @@ static int run(struct renv *env)
 			goto cleanup;
 		}
 	}
-	ret = ac_symbols_open(env->pid, &sy, err, sizeof(err));
-	if (ret && !sy) {
+	if (!env->cmd && (ret = ac_sampler_start(sm, pids, npids, err,
+						 sizeof(err)))) {
 		fprintf(stderr, "autocue-trace: %s\n", err);
 		goto cleanup;
 	}
-	if (!env->quiet) {
-		fprintf(stderr, "Sampling PID %d at %d Hz on every CPU (%s); ",
-			env->pid, ac_sampler_hz(sm),
-			env->sopts.no_user ? "kernel stacks" :
-			env->sopts.no_kernel ? "user stacks" :
-			"user and kernel stacks");
-		if (t)
-			fprintf(stderr, "%d probe pairs attached (%s): samples "
-				"under their scopes", nprobes,
-				ac_trace_attach_kind(t));
-		else
-			fprintf(stderr, "no probes%s", env->no_scopes ?
-				" (--no-scopes)" : " in the program");
-		fprintf(stderr, ".%s\n", env->duration ? "" : " Ctrl-C to end.");
-	}
+	if (open_procs(pids, npids, &procs))
+		goto cleanup;
+	if (!env->quiet)
+		banner(env, sm, t, pids, npids);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!exiting) {
 		double now = elapsed(&t0);
 		bool alive = t ? ac_trace_alive(t, NULL) :
-			     env->cmd ? child_alive(&c) : pid_runs(env->pid);
+			     env->cmd ? child_alive(&c) : any_runs(procs, npids);
+		int ms = now < 0.5 ? 10 : 50;
 
 		if (!alive || (env->duration && now >= env->duration))
 			break;
-		/* objects mapped since (the dynamic loader's, dlopen):
-		 * often at first, then every second */
+		/* often at first, then every second */
 		if (now >= next_refresh) {
-			ac_symbols_refresh(sy);
+			refresh_symbols(procs, npids);
 			next_refresh = now + (now < 0.5 ? 0.02 : 1.0);
 		}
-		usleep(now < 0.5 ? 10000 : 50000);
+		/* the session's own work: libraries loaded since (their
+		 * probes), Python functions named as they come */
+		if (t)
+			ac_trace_poll(t, ms);
+		else
+			usleep(ms * 1000);
 	}
 	ac_sampler_stop(sm);
-	if (t ? ac_trace_alive(t, NULL) : env->cmd ? child_alive(&c) :
-	    pid_runs(env->pid))
-		ac_symbols_refresh(sy);
+	refresh_symbols(procs, npids);
 
 	ret = ac_sampler_read(sm, &raw);
 	if (ret) {
@@ -522,19 +620,21 @@ static int run(struct renv *env)
 		goto cleanup;
 	}
 	if (t) {
-		scope_names = calloc(nprobes, sizeof(*scope_names));
+		nscopes = ac_trace_scope_ids(t);
+		scope_names = calloc(nscopes ? nscopes : 1,
+				     sizeof(*scope_names));
 		if (!scope_names)
 			goto cleanup;
-		for (int i = 0; i < nprobes; i++)
-			scope_names[i] = ac_trace_probe(t, i, NULL, NULL);
+		for (unsigned i = 0; i < nscopes; i++)
+			scope_names[i] = ac_trace_scope_name(t, i + 1);
 	}
-	ret = ac_profile_build(&raw, sy, scope_names, t ? nprobes : 0, &prof);
+	ret = ac_profile_build(&raw, procs, npids, scope_names, nscopes,
+			       &prof);
 	if (ret) {
 		fprintf(stderr, "autocue-trace: cannot name the samples: %s\n",
 			strerror(-ret));
 		goto cleanup;
 	}
-	prof.pid = env->pid;
 	prof.hz = ac_sampler_hz(sm);
 	exit_code = 0;
 	if (env->latency) {
@@ -562,16 +662,19 @@ cleanup:
 	ac_sampler_close(sm);
 	ac_trace_close(t);
 	child_end(&c);
-	ac_symbols_close(sy);
+	close_procs(procs, npids);
 	free(program);
 	return exit_code;
 }
 
 int ac_record_main(int argc, char **argv)
 {
+	static const struct argp_child children[] = {
+		{ &ac_select_argp, 0, NULL, 0 }, {} };
 	static const struct argp argp = { .options = opts, .parser = parse_arg,
-					  .doc = doc };
+					  .doc = doc, .children = children };
 	struct renv env = {};
+	int ret;
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *bad;
 
@@ -589,5 +692,7 @@ int ac_record_main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (!sigaction(SIGPIPE, NULL, &old) && old.sa_handler != SIG_IGN)
 		sigaction(SIGPIPE, &sp, NULL);
-	return run(&env);
+	ret = run(&env);
+	ac_select_free(&env.sel);
+	return ret;
 }

@@ -107,8 +107,9 @@ int ac_profile_functions(const struct ac_profile *p, struct ac_profile_fn **out,
 	for (int i = 0; i < p->nstacks; i++) {
 		const struct ac_profile_stack *st = &p->stacks[i];
 
-		for (int d = 0; d < st->depth; d++) {
-			bool scope = d < st->nscope, new;
+		/* the process frame is no function: by process below */
+		for (int d = st->nproc; d < st->depth; d++) {
+			bool scope = d < st->nproc + st->nscope, new;
 			int r = name_row(&t, st->frames[d], scope, &new);
 
 			if (new) {
@@ -120,7 +121,7 @@ int ac_profile_functions(const struct ac_profile *p, struct ac_profile_fn **out,
 			seen[r] = i;
 			fn[r].total += st->count;
 		}
-		if (st->depth > st->nscope) {
+		if (st->depth > st->nproc + st->nscope) {
 			bool new;
 			int r = name_row(&t, st->frames[st->depth - 1], false,
 					 &new);
@@ -211,9 +212,14 @@ int ac_profile_print(FILE *out, const struct ac_profile *p, int top)
 		(unsigned long long)p->in_scope,
 		(unsigned long long)p->truncated,
 		(unsigned long long)p->unresolved);
+	for (int i = 0; p->nprocs > 1 && i < p->nprocs; i++)
+		fprintf(out, "  %s-%d: %llu samples (%.1f%%)\n",
+			AC_Q(p->procs[i].comm), (int)p->procs[i].pid,
+			(unsigned long long)p->procs[i].samples,
+			pct(p->procs[i].samples, p->counted));
 	if (!p->counted) {
-		fputs("no samples: the process did not run on a CPU while "
-		      "sampled\n", out);
+		fprintf(out, "no samples: the process%s did not run on a CPU "
+			"while sampled\n", p->nprocs > 1 ? "es" : "");
 	} else {
 		fputs("\nby self samples:\n", out);
 		print_rows(out, fn, n, top, p->counted);
@@ -304,7 +310,11 @@ int ac_profile_write_svg(const char *path, const struct ac_profile *p,
 	snprintf(sub, sizeof(sub), "width = on-CPU samples at %d Hz "
 		 "(%llu in all); traced scopes below the sampled frames",
 		 p->hz, (unsigned long long)p->counted);
-	if (!title) {
+	if (!title && p->nprocs > 1) {
+		snprintf(tbuf, sizeof(tbuf), "autocue-trace record: %d "
+			 "processes, %.1f s", p->nprocs, p->duration_s);
+		o.title = tbuf;
+	} else if (!title) {
 		snprintf(tbuf, sizeof(tbuf), "autocue-trace record: pid %d, "
 			 "%.1f s", (int)p->pid, p->duration_s);
 		o.title = tbuf;
@@ -379,6 +389,26 @@ static struct json_object *new_lost(const struct ac_profile *p)
 	return o;
 }
 
+static struct json_object *new_procs(const struct ac_profile *p)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (int i = 0; arr && i < p->nprocs; i++) {
+		const struct ac_profile_proc *pr = &p->procs[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!o || ac_json_add(o, "pid", json_object_new_int(pr->pid)) ||
+		    ac_json_add(o, "comm", json_object_new_string(pr->comm)) ||
+		    ac_json_add(o, "samples", json_object_new_uint64(pr->samples)) ||
+		    json_object_array_add(arr, o)) {
+			json_object_put(o);
+			json_object_put(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 static struct json_object *new_fp(const struct ac_profile *p)
 {
 	struct json_object *arr = json_object_new_array();
@@ -416,6 +446,7 @@ int ac_profile_write_json(const char *path, const struct ac_profile *p)
 	snprintf(rate, sizeof(rate), "%.1f", r);
 	snprintf(dur, sizeof(dur), "%.3f", p->duration_s);
 	if (!o || ac_json_add(o, "pid", json_object_new_int(p->pid)) ||
+	    ac_json_add(o, "processes", new_procs(p)) ||
 	    ac_json_add(o, "hz", json_object_new_int(p->hz)) ||
 	    ac_json_add(o, "duration_s", json_object_new_double_s(p->duration_s, dur)) ||
 	    ac_json_add(o, "samples", json_object_new_uint64(p->samples)) ||

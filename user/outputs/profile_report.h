@@ -6,6 +6,7 @@
  * sample counts), and JSON:
  *
  *   { "pid": 1234, "hz": 99, "duration_s": 5.0,
+ *     "processes": [ { "pid": 1234, "comm": "app", "samples": 990 } ],
  *     "samples": 990, "samples_per_s": 198.0,   (2 threads on CPU)
  *     "lost": { "user_stacks": 0, "kernel_stacks": 0, "samples": 0 },
  *     "truncated": 0, "unresolved": 12, "in_scope": 950,
@@ -15,6 +16,9 @@
  *
  * A function's self samples are those it was the innermost frame of; its
  * total those it was anywhere in (once a sample, recursion or not).
+ * With several processes, folded stacks and the flamegraph start with
+ * each one's "comm-PID" frame; the function tables sum them all and a
+ * line per process gives its samples.
  */
 #ifndef AUTOCUE_PROFILE_REPORT_H
 #define AUTOCUE_PROFILE_REPORT_H

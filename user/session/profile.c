@@ -2,32 +2,37 @@
 /* Samples to named stacks (profile.h). */
 #include <errno.h>
 #include <linux/types.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "autocue.h"
 #include "profile.h"
 
-/* frames of one sample: scopes, user frames with their inlined ones, the
- * kernel's */
-#define MAX_FRAMES (AC_PATH_DEPTH + 2 + \
+/* frames of one sample: its process, scopes, user frames with their
+ * inlined ones, the kernel's */
+#define MAX_FRAMES (1 + AC_PATH_DEPTH + 2 + \
 		    AC_REC_MAX_FRAMES * AC_SYM_MAX_INLINE + AC_REC_MAX_FRAMES)
 
 struct leaf_obj {
 	const char *object;
+	struct ac_symbols *sy;	/* a process that maps it */
 	uint64_t leaves, unresolved;
 };
 
+/* NULL: a scope the user left out (a Python function outside --python's
+ * globs, which the kernel's coarser filter let through): not shown */
 static const char *scope_name(uint16_t id, const char *const *names, int n)
 {
 	if (id == AC_PATH_CUT)
 		return AC_FRAME_CUT;
-	if (id >= 1 && id <= n && names[id - 1])
+	if (id >= 1 && id <= n)
 		return names[id - 1];
 	return "[unknown scope]";
 }
 
 static void count_leaf(struct leaf_obj *objs, int *nobjs, int max,
-		       const char *object, uint64_t n, bool resolved)
+		       const char *object, struct ac_symbols *sy, uint64_t n,
+		       bool resolved)
 {
 	for (int i = 0; i < *nobjs; i++)
 		if (objs[i].object == object) {	/* interned */
@@ -36,7 +41,7 @@ static void count_leaf(struct leaf_obj *objs, int *nobjs, int max,
 			return;
 		}
 	if (*nobjs < max)
-		objs[(*nobjs)++] = (struct leaf_obj){ object, n,
+		objs[(*nobjs)++] = (struct leaf_obj){ object, sy, n,
 						      resolved ? 0 : n };
 }
 
@@ -47,7 +52,43 @@ static int cmp_leaves(const void *a, const void *b)
 	return x->leaves < y->leaves ? 1 : x->leaves > y->leaves ? -1 : 0;
 }
 
-int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
+/* the process of a sample: the first when none is its (cannot be: the
+ * sampler takes only theirs) */
+static struct ac_profile_proc *proc_of(struct ac_profile_proc *procs,
+				       int nprocs, pid_t tgid)
+{
+	for (int i = 0; i < nprocs; i++)
+		if (procs[i].pid == tgid)
+			return &procs[i];
+	return &procs[0];
+}
+
+/* Each process's names put into the first's symbols: one pointer a
+ * name, as the reports count frames by pointer. NULL: out of memory. */
+static const char *common_name(struct ac_profile_proc *procs,
+			       struct ac_symbols *sy, const char *name)
+{
+	return sy == procs[0].sy ? name :
+	       ac_symbols_intern(procs[0].sy, name);
+}
+
+/* "comm-PID", the root frame of a process's stacks when there are
+ * several (no spaces or semicolons: folded stacks split on them) */
+static const char *proc_frame(struct ac_profile_proc *p,
+			      struct ac_symbols *names)
+{
+	char buf[48], *c;
+
+	snprintf(buf, sizeof(buf), "%s-%d", p->comm[0] ? p->comm : "?",
+		 (int)p->pid);
+	for (c = buf; *c; c++)
+		if (*c == ' ' || *c == ';')
+			*c = '_';
+	return ac_symbols_intern(names, buf);
+}
+
+int ac_profile_build(const struct ac_samples *raw,
+		     struct ac_profile_proc *procs, int nprocs,
 		     const char *const *scope_names, int nscope_names,
 		     struct ac_profile *out)
 {
@@ -65,6 +106,11 @@ int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
 	out->lost_kernel = raw->kern_lost;
 	out->lost_count = raw->count_lost;
 	out->duration_s = raw->duration_s;
+	out->procs = procs;
+	out->nprocs = nprocs;
+	out->pid = procs[0].pid;
+	for (int i = 0; i < nprocs; i++)
+		procs[i].samples = 0;
 	out->stacks = calloc(raw->n ? raw->n : 1, sizeof(*out->stacks));
 	if (!out->stacks) {
 		free(fr);
@@ -73,13 +119,24 @@ int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
 	for (int i = 0; i < raw->n; i++) {
 		const struct ac_sample *a = &raw->v[i];
 		struct ac_profile_stack *st = &out->stacks[out->nstacks];
+		struct ac_profile_proc *pr = proc_of(procs, nprocs, a->tgid);
+		struct ac_symbols *sy = pr->sy;
 		bool unresolved = false, cut = false;
 		int d = 0;
 
+		if (nprocs > 1) {
+			if (!(fr[d++] = proc_frame(pr, procs[0].sy))) {
+				ret = -ENOMEM;
+				goto fail;
+			}
+			st->nproc = 1;
+		}
+		pr->samples += a->count;
 		for (int k = 0; k < a->nscope; k++)
-			fr[d++] = scope_name(a->scope[k], scope_names,
-					     nscope_names);
-		st->nscope = d;
+			if ((fr[d] = scope_name(a->scope[k], scope_names,
+						nscope_names)))
+				d++;
+		st->nscope = d - st->nproc;
 		if (a->user_lost)
 			fr[d++] = AC_FRAME_LOST_USER;
 		if (a->nuser == AC_REC_MAX_FRAMES ||
@@ -95,18 +152,23 @@ int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
 			if (ret)
 				goto fail;
 			for (int j = s.n - 1; j >= 0; j--)
-				fr[d++] = s.names[j];
+				if (!(fr[d++] = common_name(procs, sy,
+							    s.names[j]))) {
+					ret = -ENOMEM;
+					goto fail;
+				}
 			unresolved |= !s.resolved;
 			if (k == 0 && s.object)
-				count_leaf(objs, &nobjs, 64, s.object, a->count,
-					   s.resolved);
+				count_leaf(objs, &nobjs, 64,
+					   common_name(procs, sy, s.object),
+					   sy, a->count, s.resolved);
 		}
 		if (a->nuser)
 			user_samples += a->count;
 		if (a->kern_lost)
 			fr[d++] = AC_FRAME_LOST_KERNEL;
 		for (int k = a->nkern - 1; k >= 0; k--)
-			fr[d++] = ac_symbols_kernel(sy, a->kern[k]);
+			fr[d++] = ac_symbols_kernel(procs[0].sy, a->kern[k]);
 		if (!d)		/* no stack of any kind: still a sample */
 			fr[d++] = "[no stack]";
 		st->frames = malloc(d * sizeof(*st->frames));
@@ -120,7 +182,7 @@ int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
 		out->nstacks++;
 		out->truncated += cut ? a->count : 0;
 		out->unresolved += unresolved ? a->count : 0;
-		out->in_scope += a->nscope ? a->count : 0;
+		out->in_scope += st->nscope ? a->count : 0;
 	}
 	/* the objects most user samples stopped in, checked for frame
 	 * pointers: without them the unwinder loses the callers */
@@ -135,8 +197,8 @@ int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
 			out->nosym[out->nnosym++] = (struct ac_nosym_note){
 				objs[i].object, objs[i].leaves,
 				objs[i].unresolved };
-		if (!ac_symbols_frame_pointers(sy, objs[i].object, &n->with,
-					       &n->functions))
+		if (!ac_symbols_frame_pointers(objs[i].sy, objs[i].object,
+					       &n->with, &n->functions))
 			continue;
 		if (2 * n->with >= n->functions)
 			continue;

@@ -8,6 +8,10 @@
  *   scope_x;main;run;scope_x;hot_a             (a sample in user mode)
  *   main;read_input;read;entry_SYSCALL_64_[k];...;ksys_read_[k]
  *
+ * With several processes, each stack starts with its process,
+ * "comm-PID" (as bcc's profile and perf's comm;pid), and each process's
+ * addresses are named by its own symbols.
+ *
  * Nothing is dropped: an address without a name is "[OBJECT+0xOFF]", a
  * stack the kernel's unwinder failed on "[lost_user_stack]", a stack cut at the
  * unwinder's depth limit starts with "[truncated]". Frame names hold no
@@ -29,8 +33,18 @@
 struct ac_profile_stack {
 	int depth;
 	const char **frames;	/* root first; names owned by ac_symbols */
-	int nscope;		/* of which the first nscope are scopes */
+	int nscope;		/* of which nscope after the process are
+				 * scopes */
 	uint64_t count;
+	int nproc;		/* 1: frames[0] is the process, "comm-PID" */
+};
+
+/* A process sampled: its symbols (the caller's), and what it got. */
+struct ac_profile_proc {
+	pid_t pid;
+	char comm[16];		/* read at the start: it may be gone */
+	struct ac_symbols *sy;
+	uint64_t samples;	/* counted in its stacks */
 };
 
 /* An object most user samples stopped in that sets up no frame pointer in
@@ -51,7 +65,9 @@ struct ac_nosym_note {
 };
 
 struct ac_profile {
-	pid_t pid;
+	pid_t pid;		/* the first of procs */
+	int nprocs;
+	struct ac_profile_proc *procs;	/* the caller's */
 	int hz;
 	double duration_s;
 	uint64_t samples;	/* every sample of the target */
@@ -69,9 +85,13 @@ struct ac_profile {
 	struct ac_nosym_note nosym[AC_PROFILE_MAX_FP_NOTES];
 };
 
-/* scope_names[i]: the name of scope id i + 1 (ac_trace_probe's order);
- * nscope_names 0 when the process has no probes. 0 or -errno. */
-int ac_profile_build(const struct ac_samples *raw, struct ac_symbols *sy,
+/* procs: the processes sampled (a sample of another is dropped; kernel
+ * frames are named by the first's symbols), kept and counted in by out;
+ * scope_names[i]: the name of scope id i + 1 (ac_trace_scope_name), NULL
+ * for one left out (not shown); nscope_names 0 when no scopes were
+ * traced. 0 or -errno. */
+int ac_profile_build(const struct ac_samples *raw,
+		     struct ac_profile_proc *procs, int nprocs,
 		     const char *const *scope_names, int nscope_names,
 		     struct ac_profile *out);
 void ac_profile_free(struct ac_profile *p);

@@ -198,6 +198,7 @@ static void forget_child(struct ac_trace *t, __u32 first)
 
 int ac_py_calibrate(struct ac_trace *t, __u32 first)
 {
+	struct ac_kind_cost *pc = &t->cost[AC_KIND_PAIR];	/* the interpreter's */
 	struct autocue_bpf *skel = t->skel;
 	struct child c = { 0 };
 	struct bpf_link *ret_link = NULL, *entry_link = NULL, *gate = NULL;
@@ -222,9 +223,9 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	}
 	/* raw durations; and after, the Python figures for every CPU (the
 	 * C calibration's per-CPU ones would take precedence) */
-	skel->bss->pair_ns = skel->bss->inner_ns = 0;
-	memset(skel->bss->pair_cpu_ns, 0, sizeof(skel->bss->pair_cpu_ns));
-	memset(skel->bss->inner_cpu_ns, 0, sizeof(skel->bss->inner_cpu_ns));
+	skel->bss->pair_ns[AC_KIND_PAIR] = skel->bss->inner_ns[AC_KIND_PAIR] = 0;
+	memset(skel->bss->pair_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->pair_cpu_ns[AC_KIND_PAIR]));
+	memset(skel->bss->inner_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->inner_cpu_ns[AC_KIND_PAIR]));
 	skel->bss->py_calib_tgid = c.pid;
 	ret_link = bpf_program__attach_usdt(skel->progs.ac_py_return, c.pid,
 					    t->py_binary, "python",
@@ -259,9 +260,9 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	qsort(traced, BATCHES, sizeof(traced[0]), cmp_double);
 	path = min_of(bare, BATCHES) - min_of(plain, 3);
 	body = path > 0 ? path / 2 : 0;
-	t->pair_ns = traced[BATCHES / 4] - min_of(bare, BATCHES);
-	if (t->pair_ns < 0)
-		t->pair_ns = 0;
+	pc->pair_ns = traced[BATCHES / 4] - min_of(bare, BATCHES);
+	if (pc->pair_ns < 0)
+		pc->pair_ns = 0;
 	memset(&p, 0, sizeof(p));
 	p.count = t->stats[id].count;
 	p.min_ns = t->stats[id].min_ns;
@@ -269,20 +270,20 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	p.shift = t->shift;
 	p.nbuckets = t->nbuckets;
 	p.buckets = (const uint64_t *)t->hists + (size_t)id * t->nbuckets;
-	t->inner_ns = ac_probe_hist_percentile(&p, 0.5) - body;
+	pc->inner_ns = ac_probe_hist_percentile(&p, 0.5) - body;
 	{
 		double lo = ac_probe_hist_percentile(&p, 0.05) - body;
 		double hi = ac_probe_hist_percentile(&p, 0.95) - body;
 
-		t->resolution_ns = hi - t->inner_ns > t->inner_ns - lo ?
-				   hi - t->inner_ns : t->inner_ns - lo;
+		pc->resolution_ns = hi - pc->inner_ns > pc->inner_ns - lo ?
+				   hi - pc->inner_ns : pc->inner_ns - lo;
 	}
-	if (t->inner_ns < 0)
-		t->inner_ns = 0;
-	if (t->inner_ns > t->pair_ns)
-		t->inner_ns = t->pair_ns;
-	if (t->resolution_ns < t->inner_ns / 4)
-		t->resolution_ns = t->inner_ns / 4;
+	if (pc->inner_ns < 0)
+		pc->inner_ns = 0;
+	if (pc->inner_ns > pc->pair_ns)
+		pc->inner_ns = pc->pair_ns;
+	if (pc->resolution_ns < pc->inner_ns / 4)
+		pc->resolution_ns = pc->inner_ns / 4;
 	/* what a traced call costs its callers varies from batch to batch
 	 * (the other CPUs' load): the middle 80% of them bound it */
 	t->pair_tight_ns = traced[BATCHES / 10] - min_of(bare, BATCHES);
@@ -290,7 +291,7 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 			  min_of(bare, BATCHES);
 	if (t->pair_tight_ns < 0)
 		t->pair_tight_ns = 0;
-	t->pair_spread_ns = (traced[3 * BATCHES / 4] - traced[BATCHES / 4]) / 2;
+	pc->spread_ns = (traced[3 * BATCHES / 4] - traced[BATCHES / 4]) / 2;
 cleanup:
 	bpf_link__destroy(gate);
 	bpf_link__destroy(entry_link);
@@ -298,7 +299,7 @@ cleanup:
 	child_stop(&c);
 	skel->bss->py_calib_tgid = 0;
 	forget_child(t, first);
-	skel->bss->pair_ns = (__u64)t->pair_ns;
-	skel->bss->inner_ns = (__u64)t->inner_ns;
+	skel->bss->pair_ns[AC_KIND_PAIR] = (__u64)pc->pair_ns;
+	skel->bss->inner_ns[AC_KIND_PAIR] = (__u64)pc->inner_ns;
 	return err;
 }

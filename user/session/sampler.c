@@ -60,6 +60,8 @@ int ac_sampler_open(const struct ac_sampler_opts *o, struct ac_sampler **out,
 	bpf_map__set_max_entries(s->skel->maps.counts,
 				 o && o->max_keys > 0 ? o->max_keys :
 				 DEFAULT_KEYS);
+	bpf_map__set_max_entries(s->skel->maps.targets,
+				 o && o->max_procs > 0 ? o->max_procs : 1);
 	ret = record_bpf__load(s->skel);
 	if (ret) {
 		snprintf(err, errlen, "cannot load the sampler's BPF program: %s",
@@ -79,8 +81,8 @@ int ac_sampler_hz(const struct ac_sampler *s)
 	return s->hz;
 }
 
-int ac_sampler_start(struct ac_sampler *s, pid_t tgid, char *err,
-		     size_t errlen)
+int ac_sampler_start(struct ac_sampler *s, const pid_t *tgids, int n,
+		     char *err, size_t errlen)
 {
 	/* a fixed period, not perf's frequency mode: every CPU-second of
 	 * the target then holds HZ samples, which the counts can be held
@@ -94,7 +96,18 @@ int ac_sampler_start(struct ac_sampler *s, pid_t tgid, char *err,
 	};
 	int ret, opened = 0;
 
-	s->skel->bss->targ_tgid = tgid;
+	for (int i = 0; i < n; i++) {
+		__u32 tgid = tgids[i];
+		__u8 one = 1;
+
+		if (bpf_map__update_elem(s->skel->maps.targets, &tgid,
+					 sizeof(tgid), &one, sizeof(one), 0)) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot name process %d to the "
+				 "sampler: %s", tgids[i], strerror(-ret));
+			return ret;
+		}
+	}
 	s->ncpus = libbpf_num_possible_cpus();
 	if (s->ncpus <= 0) {
 		snprintf(err, errlen, "cannot count the CPUs: %s",
@@ -225,6 +238,7 @@ int ac_sampler_read(struct ac_sampler *s, struct ac_samples *out)
 		a = &out->v[out->n++];
 		memset(a, 0, sizeof(*a));
 		a->count = count;
+		a->tgid = key->tgid;
 		out->counted += count;
 		while (a->nscope < AC_PATH_DEPTH && key->scope[a->nscope])
 			a->nscope++;

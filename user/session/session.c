@@ -75,3 +75,17 @@ const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
 		*returns = t->probes.p[i].ret.n;
 	return t->probes.p[i].name;
 }
+
+unsigned ac_trace_scope_ids(const struct ac_trace *t)
+{
+	/* the last id is the calibration pair's, never a target's scope */
+	return t->nids > 1 ? t->nids - 2 : 0;
+}
+
+const char *ac_trace_scope_name(struct ac_trace *t, unsigned id)
+{
+	/* --python's functions are named as they first appear */
+	if (ac_py_resolve(t))
+		return NULL;
+	return ac_id_name(t, id);
+}

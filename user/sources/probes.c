@@ -477,6 +477,10 @@ int ac_probes_merge(struct ac_probe_set *dst, const struct ac_probe_set *src,
 		if (!d || sites_append(&d->entry, &s->entry) ||
 		    sites_append(&d->ret, &s->ret))
 			return -ENOMEM;
+		if (s->func) {
+			d->func = true;
+			d->kind = s->kind;
+		}
 		idx[i] = d - dst->p;
 	}
 	for (int i = 0; i < src->nunpaired; i++) {

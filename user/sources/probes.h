@@ -20,6 +20,9 @@ struct ac_probe {
 	/* a function (--func, symbols.c): entry is its first instruction,
 	 * and ret the same address, for a return probe (uretprobe) */
 	bool func;
+	/* what its pair costs (enum ac_kind, bpf/autocue.h): a USDT pair
+	 * 0; a function's, how the kernel runs its first instruction */
+	uint8_t kind;
 };
 
 struct ac_probe_set {

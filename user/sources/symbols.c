@@ -110,6 +110,11 @@ static const char *intern(struct ac_symbols *sy, const char *s)
 	return sy->strs[i];
 }
 
+const char *ac_symbols_intern(struct ac_symbols *sy, const char *s)
+{
+	return intern(sy, s);
+}
+
 /* The mapping of the module starting at low, as the process sees it:
  * /proc/PID/map_files/LOW-HIGH, whatever became of its path. */
 static int open_map_file(pid_t pid, uint64_t low, char *path, size_t len)

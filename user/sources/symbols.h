@@ -45,6 +45,10 @@ int ac_symbols_user(struct ac_symbols *sy, uint64_t addr, bool is_return,
  * or "[kernel+0xADDR]". */
 const char *ac_symbols_kernel(struct ac_symbols *sy, uint64_t addr);
 
+/* sy's one copy of s (NULL when out of memory): names from several
+ * processes' symbols compare by pointer once put in one of them. */
+const char *ac_symbols_intern(struct ac_symbols *sy, const char *s);
+
 /* Does the object OBJECT (as in ac_sym.object) keep frame pointers? Of
  * its functions (symbol table) that make direct calls (leaves may do
  * without), how many begin by setting one up (x86-64: [endbr64] push
