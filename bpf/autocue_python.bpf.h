@@ -260,14 +260,20 @@ static __always_inline __u32 py_resolve(struct ac_py_key *k)
 	struct ac_py_name *name;
 	struct py_scratch *sc = scratch();
 	__u64 qual = 0;
+	bool qual_missing = false;
 	long fl, ul;
 	__u32 n;
 
 	if (!sc)
 		return 0;
 	if (k->code) {
-		if (py_utf8(read_ptr(k->code + py_off[AC_PY_NAME])) == k->func) {
+		__u64 name_utf8 = py_utf8(read_ptr(k->code + py_off[AC_PY_NAME]));
+
+		/* 0: a page not present here, not a wrong layout */
+		if (!name_utf8 || name_utf8 == k->func) {
 			qual = py_utf8(read_ptr(k->code + py_off[AC_PY_QUALNAME]));
+			/* unknown: user space reads it (qual_missing) */
+			qual_missing = !qual;
 		} else {
 			py_layout_bad = 1;
 			k->code = 0;
@@ -282,7 +288,7 @@ static __always_inline __u32 py_resolve(struct ac_py_key *k)
 				     (void *)(qual ? qual : k->func));
 	/* strings not readable from here (a page not present): matched, so
 	 * user space reads them from the process and decides */
-	if (fl > 0 && ul > 0) {
+	if (fl > 0 && ul > 0 && !qual_missing) {
 		sc->flen = fl - 1;
 		sc->fulen = ul - 1;
 		if (!py_calibrating() && !py_matches(sc)) {
@@ -311,7 +317,8 @@ static __always_inline __u32 py_resolve(struct ac_py_key *k)
 				     (void *)k->file);
 	ul = bpf_probe_read_user_str(name->func, sizeof(name->func),
 				     (void *)(qual ? qual : k->func));
-	name->ready = fl > 0 && ul > 0 ? 1 : 2;	/* 2: read them yourself */
+	/* 2: read them yourself */
+	name->ready = fl > 0 && ul > 0 && !qual_missing ? 1 : 2;
 	val.id = py_first_id + n;
 	bpf_map_update_elem(&py_codes, k, &val, BPF_EXIST);
 	return val.id;

@@ -66,7 +66,8 @@ struct ac_py_name {
 	struct ac_py_key key;
 	__u32 ready;	/* set last: the strings are complete */
 	__u32 pad;
-	__u64 qual;	/* co_qualname's UTF-8 (func holds it then), or 0 */
+	__u64 qual;	/* co_qualname's UTF-8 (func holds it then), or 0;
+			 * ready 2 with key.code: user space finds it */
 	char file[AC_PY_FILE_LEN];
 	char func[AC_PY_FUNC_LEN];
 };

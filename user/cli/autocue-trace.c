@@ -140,8 +140,6 @@ static const struct argp_option opts[] = {
 	  "The interpreter or libpython holding the python probes (default: the command, or found in the process's maps); with --python, -b names a binary whose autocue probes nest with the Python frames", 5 },
 	{ "python-max", OPT_PYTHON_MAX, "N", 0,
 	  "Python functions given a row (default 1024; calls of later ones are counted as lost)", 5 },
-	{ "python-hooked", OPT_PYTHON_HOOKED, NULL, 0,
-	  "The program sets a profiler itself (examples/python_hook.py): leave python:line's semaphore down (CPython 3.11 fires its entries either way; the hook's way is faster). A running process with one in every thread is recognised without it", 5 },
 	{ "per-site-uprobes", OPT_PER_SITE, NULL, 0,
 	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */
@@ -242,7 +240,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
 	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
-	case OPT_PYTHON_HOOKED: env->topts.python_hooked = true; break;
 	case OPT_PYTHON_MAX:
 		if (parse_int(arg, 1, AC_MAX_PROBES - 2, &env->topts.python_max))
 			argp_failure(state, 1, 0, "invalid --python-max: %s (1..%d)",
@@ -292,8 +289,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
 		if (env->topts.python_binary && !env->topts.python)
 			argp_failure(state, 1, 0, "--python-bin goes with --python");
-		if (env->topts.python_hooked && !env->topts.python)
-			argp_failure(state, 1, 0, "--python-hooked goes with --python");
 		if (env->list && env->topts.python)
 			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
 		if (env->max_overhead && env->topts.python)

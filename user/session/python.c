@@ -227,6 +227,23 @@ static void read_remote(pid_t pid, __u64 addr, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* co_qualname's UTF-8 in the process, as the BPF program's py_utf8 finds
+ * it where a page was not present; 0 if not found */
+static __u64 remote_qualname(struct ac_trace *t, __u64 code)
+{
+	__u32 off[AC_PY_NOFF];
+	__u64 str;
+
+	if (ac_py_layout(&t->py->elf, off))
+		return 0;
+	str = read_u64(t->pid, code + off[AC_PY_QUALNAME]);
+	if (!str)
+		return 0;
+	if ((read_u64(t->pid, str + off[AC_PY_USTATE]) & 0x60) == 0x60)
+		return str + off[AC_PY_ASCII_DATA];
+	return read_u64(t->pid, str + off[AC_PY_UTF8]);
+}
+
 int ac_py_resolve(struct ac_trace *t)
 {
 	struct ac_py *py = t->py;
@@ -250,8 +267,12 @@ int ac_py_resolve(struct ac_trace *t)
 			break;	/* still being written: next time */
 		e.file[sizeof(e.file) - 1] = e.func[sizeof(e.func) - 1] = '\0';
 		if (e.ready == 2) {
+			__u64 qual = e.qual;
+
+			if (!qual && e.key.code)
+				qual = remote_qualname(t, e.key.code);
 			read_remote(t->pid, e.key.file, e.file, sizeof(e.file));
-			read_remote(t->pid, e.qual ? e.qual : e.key.func,
+			read_remote(t->pid, qual ? qual : e.key.func,
 				    e.func, sizeof(e.func));
 		}
 		ac_py_name(t->pid, e.file, e.func, name, sizeof(name));

@@ -7,7 +7,11 @@ scope_x, counted in loop iterations, not time). The work itself is a loop
 of arithmetic in spin(), which calls no Python function.
 
 A profiler is set (a function doing nothing): CPython 3.11 to 3.14 fire
-python:function__entry only while one is (CPython issue gh-98894).
+python:function__entry only while one is (CPython issue gh-98894), or on
+3.11 while python:line's semaphore is up, which autocue-trace raises
+unless given --python-hooked (as record.sh does: that profiler's own
+function would fire entries too then, and the module's body, a scope
+above scope_x).
 
 usage: pyhot.py SECONDS
 """
