@@ -100,7 +100,7 @@ static const struct argp_option opts[] = {
 	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
 	  "With --python: the interpreter or libpython holding its probes (default: found in the process's maps)", 3 },
 	{ "binary", 'b', "PATH", 0,
-	  "Executable or library holding the probes (default /proc/PID/exe or CMD)", 3 },
+	  "Only the probes of this executable or library (default: the executable and every library the process maps, or the command links)", 3 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 3 },
 	{ "probes", OPT_PROBES, "PATTERN", 0,
 	  "Attach only probes matching these comma-separated globs", 3 },
