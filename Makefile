@@ -42,7 +42,7 @@ DEBS := make gcc g++ gdb libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev \
 	systemtap-sdt-dev libcmocka-dev libmd4c-dev libutf8proc-dev libjson-c-dev \
 	python3 python3-dev util-linux libxml2-utils chromium bpftrace linux-perf pkgconf valgrind \
 	libdw-dev libbpf-tools libmicrohttpd-dev prometheus python3-prometheus-client curl \
-	bpfcc-tools linux-headers-amd64
+	strace bpfcc-tools linux-headers-amd64 libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
 
 # Each directory's fragment appends to these.
 ALL_TARGETS   :=
@@ -56,6 +56,7 @@ all:
 include vmlinux/vmlinux.mk
 include bpf/bpf.mk
 include user/user.mk
+include proto/proto.mk
 include tracker/tracker.mk
 include common/common.mk
 include tests/tests.mk

@@ -85,9 +85,10 @@ bench-replay: $(BUILD)/autocue-replay $(BUILD)/gen-session
 
 BENCH_TARGETS += bench-replay
 
-# Python: what --python costs a Python loop, untraced, with the profiler
-# hook CPython 3.11 needs, traced narrow and all, and under an in-process
-# timing decorator (issue 11). `make bench-python`; RUNS=N, PY_CALLS=N.
+# Python: what --python costs a Python loop, untraced, on CPython 3.11's
+# tracing path (python:line raised, or a profiler hook), traced narrow and
+# all both ways, and under an in-process timing decorator (issue 11).
+# `make bench-python`; RUNS=N, PY_CALLS=N.
 .PHONY: bench-python
 bench-python: $(BUILD)/autocue-trace
 	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) CALLS=$(PY_CALLS) sh bench/python_overhead.sh
@@ -125,3 +126,16 @@ bench-metrics: $(BUILD)/autocue-trace $(BENCH_DIR)/probes64_target
 	$(Q)BUILD=$(BUILD) BUCKETS=1,4us,1s sh bench/metrics.sh
 
 BENCH_TARGETS += bench-metrics
+
+# --follow: what the traced program's forks and execs cost, bare, traced
+# without it, with it, and under strace -f. `make bench-follow`.
+$(BENCH_DIR)/follow_bench: bench/follow_bench.c $(BENCH_TARGET_DEPS)
+	$(call msg,CCLD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@
+
+.PHONY: bench-follow
+bench-follow: $(BENCH_DIR)/follow_bench $(BUILD)/tests/targets/fork_target $(BUILD)/autocue-trace
+	$(Q)BUILD=$(BUILD) RUNS=$(RUNS) sh bench/follow_cost.sh
+
+BENCH_TARGETS += bench-follow

@@ -2,7 +2,7 @@
 # make bench-metrics (root): what a Prometheus scrape of --listen costs.
 # 16 processes of probes64_target (64 probe pairs, each called 10 times a
 # second) traced system-wide with `-b BINARY --listen`; then SCRAPES
-# back-to-back scrapes with curl: the median scrape latency and response
+# scrapes with curl, 0.2 s apart: the median scrape latency and response
 # size, and the tracer's own CPU per scrape (its utime + stime over the
 # scrapes, less what it spends idle over the same time), hence its share of
 # a CPU when scraped every second. Anchor, side by side: Prometheus's own
@@ -24,12 +24,16 @@ cpu_ticks() {
 }
 now() { date +%s.%N; }
 
-# scrape_run URL: SCRAPES scrapes one after the other; per line: seconds
-# and bytes
+# scrape_run URL [ACCEPT]: SCRAPES scrapes, GAP seconds apart (more than the
+# endpoint's 100 ms of sharing one rendering: each scrape renders anew);
+# per line: seconds and bytes
+GAP=0.2
 scrape_run() {
 	i=0
 	while [ $i -lt $SCRAPES ]; do
-		curl -s -o /dev/null -w '%{time_total} %{size_download}\n' "$1"
+		curl -s -o /dev/null ${2:+-H "Accept: $2"} \
+			-w '%{time_total} %{size_download}\n' "$1"
+		sleep $GAP
 		i=$((i + 1))
 	done
 }

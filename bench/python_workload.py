@@ -5,11 +5,16 @@ functions, one in ten of them to the two the narrow glob matches, and
 prints its loop's wall time in ns. MODE: plain (no profiler), hook
 (sys.setprofile(slice): what CPython 3.11 needs to fire its entry probe),
 decorator (the Autocue authors' kind of in-process timing decorator on the
-two matched functions, no hook).
+two matched functions, no hook), line (python:line's semaphore raised, as
+autocue-trace raises it on 3.11 without a hook, but no probe attached: the
+interpreter's tracing path alone; the semaphore's address in a non-PIE
+interpreter is given in AUTOCUE_LINE_SEMA, hex, and written through
+/proc/self/mem as the kernel would).
 
 usage: python_workload.py MODE CALLS
 """
 import functools
+import os
 import sys
 import time
 
@@ -64,6 +69,10 @@ def loop(n):
 
 if MODE == "hook":
     sys.setprofile(slice)
+elif MODE == "line":
+    with open("/proc/self/mem", "r+b", buffering=0) as mem:
+        mem.seek(int(os.environ["AUTOCUE_LINE_SEMA"], 16))
+        mem.write((1).to_bytes(2, "little"))
 t0 = time.perf_counter_ns()
 loop(CALLS)
 print(f"loop_ns {time.perf_counter_ns() - t0}")

@@ -9,6 +9,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "autocue.h"
 #include "scope_stack.h"
 
@@ -28,6 +29,10 @@ const volatile bool raw_events = false;
 /* System-wide by binary (--listen): each process's statistics apart too,
  * in proc_stats, for per-process series. */
 const volatile bool per_process = false;
+/* --per-thread, --follow --per-pid: each (process, thread, probe) apart
+ * in series; per_thread: by thread, else by process (tid 0). */
+const volatile bool series_on = false;
+const volatile bool per_thread = false;
 /* Test-only: each hit spends test_hit_delay_ns more in the programs, a
  * quarter at each side of both timestamps, as a dearer host's trap would
  * (half of it inside the call's own time). Lets one host test the others.
@@ -36,14 +41,15 @@ const volatile bool per_process = false;
 const volatile bool test_knob = false;
 __u32 test_hit_delay_ns = 0;
 
-/* Probe cost, measured by the loader once the programs run: pair_ns is what
- * one traced call adds to any enclosing measurement, inner_ns the part of it
- * inside the call's own measurement. Zero = raw figures. */
-__u64 pair_ns = 0;
-__u64 inner_ns = 0;
+/* Probe cost of each kind of pair (enum ac_kind), measured by the loader
+ * once the programs run: pair_ns is what one traced call adds to any
+ * enclosing measurement, inner_ns the part of it inside the call's own
+ * measurement. Zero = raw figures. */
+__u64 pair_ns[AC_KIND_SLOTS];
+__u64 inner_ns[AC_KIND_SLOTS];
 /* The same for each CPU (0: not measured there, the above apply). */
-__u64 pair_cpu_ns[AC_CAL_CPUS];
-__u64 inner_cpu_ns[AC_CAL_CPUS];
+__u64 pair_cpu_ns[AC_KIND_SLOTS][AC_CAL_CPUS];
+__u64 inner_cpu_ns[AC_KIND_SLOTS][AC_CAL_CPUS];
 /* Calls begun before this time are cold: set when probes are attached
  * anew (--max-overhead), whose first hits and re-attach work they hold. */
 __u64 cold_before_ns = 0;
@@ -117,6 +123,25 @@ struct {
 	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
 } proc_init SEC(".maps");
 
+/* The same values (struct ac_stat, then nbuckets counts) by struct
+ * ac_series_key; entries stay after their thread exits (its row). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);	/* --max-series, set at load */
+	__uint(key_size, sizeof(struct ac_series_key));
+	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
+} series SEC(".maps");
+
+/* --per-thread: a thread's name at its first traced call, for a row of a
+ * thread gone by the read-out */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* --max-series, set at load */
+	__type(key, __u32);
+	__type(value, char[16]);
+} thread_comm SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096);	/* set at load */
@@ -129,6 +154,8 @@ static __always_inline void count_drop(__u32 why, __u64 n)
 	if (v)
 		__sync_fetch_and_add(v, n);
 }
+
+#include "follow.bpf.h"
 
 /* tgid << 32 | tid, as the loader numbers them */
 static __always_inline __u64 current_ids(void)
@@ -147,6 +174,8 @@ static __always_inline bool traced_process(void)
 {
 	__u32 tgid = current_ids() >> 32;
 
+	if (follow)
+		return tgid == calib_tgid || followed_process(tgid);
 	return !targ_tgid || tgid == targ_tgid || tgid == calib_tgid;
 }
 
@@ -177,8 +206,9 @@ static __always_inline void update_max(__u64 *p, __u64 v)
 	}
 }
 
-/* System-wide (per_process), each process pays a site's one-time work
- * at its own first hits (the kernel sets the uprobe up per address
+/* System-wide (per_process) and in a followed tree (a child's sites are
+ * its own uprobes, set up in its own address space), each process pays a
+ * site's one-time work at its own first hits (the kernel sets the uprobe up per address
  * space): hits counted per (tgid, site key), LRU-bounded; an evicted
  * entry only makes two more calls cold. */
 struct {
@@ -212,6 +242,12 @@ static __always_inline bool cold_hit(__u32 key)
 	return true;
 }
 
+/* a hit of site among its first: per process where several run it */
+static __always_inline bool cold_site_hit(__u32 site)
+{
+	return per_process || follow ? cold_hit_proc(site) : cold_hit(site);
+}
+
 static long spin_cb(__u64 i, void *ctx)
 {
 	return bpf_ktime_get_ns() >= *(__u64 *)ctx;
@@ -231,18 +267,37 @@ static __always_inline void test_delay(void)
 	bpf_loop(1 << 20, spin_cb, &until, 0);
 }
 
-/* What to subtract from a call with desc traced calls beneath: the costs
- * of the CPU it returns on (its children ran there too, as a rule). */
-static __always_inline __u64 probe_cost(__u64 desc)
+/* One kind's cost on the CPU a call returns on (its children ran there
+ * too, as a rule): *pair for each traced call beneath, *inner inside the
+ * call's own time. */
+static __always_inline void kind_cost(__u32 kind, __u32 cpu, __u64 *pair,
+				      __u64 *inner)
 {
-	__u32 cpu = bpf_get_smp_processor_id() & (AC_CAL_CPUS - 1);
-	__u64 pair = pair_cpu_ns[cpu], inner = inner_cpu_ns[cpu];
-
-	if (!pair || bpf_get_smp_processor_id() >= AC_CAL_CPUS) {
-		pair = pair_ns;
-		inner = inner_ns;
+	kind &= AC_KIND_SLOTS - 1;
+	*pair = 0;
+	if (cpu < AC_CAL_CPUS) {
+		*pair = pair_cpu_ns[kind][cpu];
+		*inner = inner_cpu_ns[kind][cpu];
 	}
-	return inner + desc * pair;
+	if (!*pair) {
+		*pair = pair_ns[kind];
+		*inner = inner_ns[kind];
+	}
+}
+
+/* What to subtract from a call of the given kind with f's traced calls
+ * beneath, each at its own kind's cost. */
+static __always_inline __u64 probe_cost(__u32 kind, const struct frame *f)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 pair, inner, own, sum = 0;
+
+	kind_cost(kind, cpu, &pair, &own);
+	for (__u32 k = 0; k < AC_KINDS; k++) {
+		kind_cost(k, cpu, &pair, &inner);
+		sum += f->kdesc[k] * pair;
+	}
+	return own + sum;
 }
 
 static __always_inline void record_cold(__u32 id, __u64 ns)
@@ -257,7 +312,20 @@ static __always_inline void record_cold(__u32 id, __u64 ns)
 	__sync_fetch_and_add(&st->count, 1);
 }
 
-static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
+/* f's traced calls beneath, into a stat: --func's by kind too */
+static __always_inline void add_desc(struct ac_stat *st, const struct frame *f)
+{
+	__sync_fetch_and_add(&st->desc, f->desc);
+	if (f->kdesc[AC_KIND_FUNC_EMULATED])
+		__sync_fetch_and_add(&st->func_desc[0],
+				     f->kdesc[AC_KIND_FUNC_EMULATED]);
+	if (f->kdesc[AC_KIND_FUNC_STEPPED])
+		__sync_fetch_and_add(&st->func_desc[1],
+				     f->kdesc[AC_KIND_FUNC_STEPPED]);
+}
+
+static __always_inline void record_stat(__u32 id, __u64 ns,
+					const struct frame *f)
 {
 	struct ac_stat *st = bpf_map_lookup_elem(&stats, &id);
 	__u32 key;
@@ -265,7 +333,7 @@ static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
 
 	if (!st)
 		return;
-	__sync_fetch_and_add(&st->desc, desc);
+	add_desc(st, f);
 	/* extremes before the count: a reader that sees the call counted
 	 * sees them too (user space clears in the same order) */
 	update_min(&st->min_ns, ns);
@@ -279,28 +347,27 @@ static __always_inline void record_stat(__u32 id, __u64 ns, __u64 desc)
 		__sync_fetch_and_add(slot, 1);
 }
 
-/* The same figures as record_stat()/record_cold(), in the process's own
- * proc_stats entry. */
-static __always_inline void record_proc(__u32 id, __u64 ns, __u64 desc,
-					bool cold)
+/* The same figures as record_stat()/record_cold(), in the entry of key
+ * in map (proc_stats, series: a struct ac_stat and nbuckets counts), made
+ * at its first call; full: the drop counted when the map is full. */
+static __always_inline void record_entry(void *map, void *key, __u64 ns,
+					 const struct frame *f, bool cold,
+					 __u32 full)
 {
-	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
 	__u32 zero = 0, b;
 	struct ac_stat *st;
 	void *init;
 
-	if (key.tgid == calib_tgid)
-		return;
-	st = bpf_map_lookup_elem(&proc_stats, &key);
+	st = bpf_map_lookup_elem(map, key);
 	if (!st) {
 		init = bpf_map_lookup_elem(&proc_init, &zero);
 		if (!init)
 			return;
 		/* BPF_NOEXIST: another thread of the process may win */
-		bpf_map_update_elem(&proc_stats, &key, init, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&proc_stats, &key);
+		bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(map, key);
 		if (!st) {
-			count_drop(AC_DROP_PROC_FULL, 1);
+			count_drop(full, 1);
 			return;
 		}
 	}
@@ -311,7 +378,7 @@ static __always_inline void record_proc(__u32 id, __u64 ns, __u64 desc,
 		__sync_fetch_and_add(&st->count, 1);
 		return;
 	}
-	__sync_fetch_and_add(&st->desc, desc);
+	add_desc(st, f);
 	update_min(&st->min_ns, ns);
 	update_max(&st->max_ns, ns);
 	__sync_fetch_and_add(&st->count, 1);
@@ -320,6 +387,36 @@ static __always_inline void record_proc(__u32 id, __u64 ns, __u64 desc,
 	if (b >= nbuckets || b >= AC_NBUCKETS(AC_MIN_SHIFT) << (AC_MAX_SHIFT - AC_MIN_SHIFT))
 		return;
 	__sync_fetch_and_add((__u64 *)(st + 1) + b, 1);
+}
+
+/* the process's own proc_stats entry (system-wide by binary) */
+static __always_inline void record_proc(__u32 id, __u64 ns,
+					const struct frame *f, bool cold)
+{
+	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
+
+	if (key.tgid == calib_tgid)
+		return;
+	record_entry(&proc_stats, &key, ns, f, cold, AC_DROP_PROC_FULL);
+}
+
+/* the thread's (or process's) series entry */
+static __always_inline void record_series(__u32 id, __u64 ns,
+					  const struct frame *f, bool cold)
+{
+	__u64 ids = current_ids();
+	struct ac_series_key key = { (__u32)(ids >> 32), 0, id, 0 };
+	char comm[16];
+
+	if (per_thread) {
+		key.tid = (__u32)ids;
+		if (!bpf_map_lookup_elem(&thread_comm, &key.tid)) {
+			bpf_get_current_comm(comm, sizeof(comm));
+			bpf_map_update_elem(&thread_comm, &key.tid, comm,
+					    BPF_NOEXIST);
+		}
+	}
+	record_entry(&series, &key, ns, f, cold, AC_DROP_SERIES_FULL);
 }
 
 static __always_inline void record_path(struct tstack *ts, __u32 top,
@@ -403,9 +500,11 @@ static __always_inline void enter(__u32 id, __u32 site)
 	f->id = id;
 	f->child_ns = 0;
 	f->desc = 0;
+	for (__u32 k = 0; k < AC_KIND_SLOTS; k++)
+		f->kdesc[k] = 0;
 	/* the one-time work comes after this program: inside this call and
 	 * every call open around it */
-	f->cold = per_process ? cold_hit_proc(site) : cold_hit(site);
+	f->cold = cold_site_hit(site);
 	if (f->cold)
 		ts->cold_ns = bpf_ktime_get_ns();
 	ts->depth = d + 1;
@@ -414,9 +513,10 @@ static __always_inline void enter(__u32 id, __u32 site)
 	test_delay();
 }
 
-/* Pops the innermost open frame of probe id, returned at now; site: the
- * site_hits key of this return. */
-static __always_inline void leave(__u32 id, __u64 now, __u32 site)
+/* Pops the innermost open frame of probe id, a pair of that kind (enum
+ * ac_kind), returned at now; site: the site_hits key of this return. */
+static __always_inline void leave(__u32 id, __u32 kind, __u64 now,
+				  __u32 site)
 {
 	__u64 raw, dur, self;
 	struct tstack *ts;
@@ -464,28 +564,33 @@ static __always_inline void leave(__u32 id, __u64 now, __u32 site)
 	f = &ts->f[top];
 	raw = now - f->start;
 	/* the calibration measures what is subtracted: never from its own */
-	dur = id == calib_id ? raw : sub_sat(raw, probe_cost(f->desc));
+	dur = id == calib_id ? raw : sub_sat(raw, probe_cost(kind, f));
 	self = sub_sat(dur, f->child_ns);
 	if (top > 0) {
 		parent = &ts->f[(top - 1) & (AC_MAX_DEPTH - 1)];
 		parent->child_ns += dur;
 		parent->desc += 1 + f->desc;
+		for (__u32 k = 0; k < AC_KIND_SLOTS; k++)
+			parent->kdesc[k] += f->kdesc[k];
+		parent->kdesc[kind & (AC_KIND_SLOTS - 1)]++;
 	}
 
 	cold = f->cold || f->start <= ts->cold_ns || f->start < cold_before_ns;
 	if (cold)
 		record_cold(id, dur);
 	else
-		record_stat(id, dur, f->desc);
+		record_stat(id, dur, f);
 	if (per_process && id != calib_id)
-		record_proc(id, dur, f->desc, cold);
+		record_proc(id, dur, f, cold);
+	if (series_on && id != calib_id)
+		record_series(id, dur, f, cold);
 	/* the loader's calibration calls are no path or call of the target */
 	if (fold_paths && id != calib_id)
 		record_path(ts, top, self, dur);
 	if (raw_events && id != calib_id)
 		emit_raw(id, top, f->start, dur, cold);
 	/* this return's one-time work lands in the callers' time */
-	if (per_process ? cold_hit_proc(site) : cold_hit(site))
+	if (cold_site_hit(site))
 		ts->cold_ns = bpf_ktime_get_ns();
 	test_delay();
 }
@@ -505,14 +610,14 @@ int ac_entry(struct pt_regs *ctx)
 SEC("uprobe")
 int ac_return(struct pt_regs *ctx)
 {
-	__u64 now;
-	__u32 id = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 now, cookie = bpf_get_attach_cookie(ctx);
+	__u32 id = (__u32)cookie;
 
 	test_delay();
 	now = bpf_ktime_get_ns();
 	if (!traced_process())
 		return 0;
-	leave(id, now, id * 2 + 1);
+	leave(id, cookie >> AC_COOKIE_KIND_SHIFT, now, id * 2 + 1);
 	return 0;
 }
 

@@ -43,6 +43,22 @@
  * side changing over minutes. Others use the median of these. */
 #define AC_CAL_CPUS	64
 
+/* Kinds of probe pair, each with a cost of its own (calibrated apart):
+ * the session's probe pair (a USDT pair, fast or classic as most sites
+ * are; with --python the interpreter's), and --func pairs, whose return
+ * goes through the kernel's uretprobe trampoline and whose entry the
+ * kernel emulates (push, nop, jmp: ~2x a USDT pair here) or single-steps
+ * out of line (any other first instruction: ~7x). The kind rides in the
+ * BPF cookie above the probe id. */
+enum ac_kind {
+	AC_KIND_PAIR,
+	AC_KIND_FUNC_EMULATED,
+	AC_KIND_FUNC_STEPPED,
+	AC_KINDS,
+};
+#define AC_KIND_SLOTS	4	/* AC_KINDS, rounded to a power of two */
+#define AC_COOKIE_KIND_SHIFT 32
+
 /* Per-probe totals. count is every call; min/max/sum and the histogram
  * cover the warm calls (count - cold_count), exact (compensated) ns. */
 struct ac_stat {
@@ -54,6 +70,9 @@ struct ac_stat {
 	__u64 cold_count;
 	__u64 cold_total_ns;
 	__u64 cold_max_ns;
+	/* of desc, the --func pairs: AC_KIND_FUNC_EMULATED's, then
+	 * AC_KIND_FUNC_STEPPED's (each kind costs its own) */
+	__u64 func_desc[2];
 };
 
 /* proc_stats key: a process (tgid, in the loader's pid namespace) and a
@@ -61,6 +80,40 @@ struct ac_stat {
 struct ac_proc_key {
 	__u32 tgid;
 	__u32 id;
+};
+
+/* series key (--per-thread, --follow --per-pid): a process and a thread
+ * (0 when rows are per process only), global PIDs, and a probe id. */
+struct ac_series_key {
+	__u32 tgid;
+	__u32 tid;
+	__u32 id;
+	__u32 pad;
+};
+
+/* followed: a process of the traced tree (key: its tgid). */
+struct ac_follow {
+	__u32 root;	/* the traced process it descends from */
+	__u8 is_root;
+	__u8 probes;	/* its image carries traced probes */
+	__u8 counted;	/* counted in forked[root] */
+	__u8 pad;
+};
+
+/* images: an executable file, as the kernel names it (s_dev, i_ino) */
+struct ac_image_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+#define AC_IMAGE_SEARCHED 1	/* its objects are attached: no stop */
+#define AC_IMAGE_PROBES 2	/* it carries traced probes */
+
+/* follow_events: a followed process exec'd an image not searched yet; it
+ * stops itself (SIGSTOP) until the loader has attached the image. */
+struct ac_exec_event {
+	__u32 tgid;
+	__u32 pad;
 };
 
 /* One folded call path: root first, AC_PATH_CUT after the last kept id

@@ -28,6 +28,12 @@
 	/* calls of Python functions past the cache's 65536 */		\
 	X(PY_CACHE_FULL, "python function cache full", "python_cache_full") \
 	/* per-process statistics full (--max-series) */		\
-	X(PROC_FULL, "per-process series full", "per_process_full")
+	X(PROC_FULL, "per-process series full", "per_process_full")	\
+	/* --follow: a child not followed, the followed-set map full */	\
+	X(FOLLOW_FULL, "children not followed (set full)", "follow_full") \
+	/* --follow: an exec not reported (ring buffer full) */		\
+	X(EXEC_MISSED, "execs not searched", "execs_missed")		\
+	/* --per-thread (and --follow --per-pid) rows full */		\
+	X(SERIES_FULL, "per-thread rows full", "per_thread_full")
 
 #endif /* AUTOCUE_LOST_H */

@@ -6,7 +6,9 @@
  * autocue.bpf.c, whose enter()/leave() it uses.
  *
  * Per call: one hash lookup of the code object's (filename, funcname)
- * pointers. On a pair's first sight (once per function and session) the
+ * pointers, and on CPython 3.11 the code object's own address, four
+ * pointer reads from _PyRuntime (a method is then told from another
+ * of its name, and named by its co_qualname). On a key's first sight (once per function and session) the
  * entry program reads both strings, matches them against the user's globs
  * and, on a match, gives the function the next free probe id; a function
  * outside the globs is cached as id 0 and costs the lookup alone from then
@@ -24,6 +26,15 @@ const volatile __u32 py_npats = 0;
 const volatile __u32 py_pat_len[AC_PY_MAX_PATS] = {};
 const volatile char py_pats[AC_PY_MAX_PATS][AC_PY_PAT_LEN] = {};
 __u32 py_next_id = 0;	/* ids handed out so far */
+/* CPython 3.11's layout (python.c): _PyRuntime's and the probe sites' ELF
+ * addresses, and the offsets; py_runtime 0: code objects not read */
+const volatile __u64 py_runtime = 0;
+const volatile __u64 py_entry_site = 0;
+const volatile __u64 py_return_site = 0;
+const volatile __u32 py_off[AC_PY_NOFF] = {};
+/* set when a code object found did not hold the probe's co_name (a layout
+ * not the interpreter's): code objects are not read from then on */
+__u32 py_layout_bad = 0;
 /* The loader's Python calibration child while it runs (py_calibrate.c):
  * traced too, every function of it matched. */
 __u32 py_calib_tgid = 0;
@@ -74,6 +85,47 @@ static __always_inline struct py_scratch *scratch(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&py_scratch, &zero);
+}
+
+static __always_inline __u64 read_ptr(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (!addr || bpf_probe_read_user(&v, sizeof(v), (void *)addr))
+		return 0;
+	return v;
+}
+
+/* The running code object: _PyRuntime's current thread state -> its
+ * cframe -> current frame (the one entering or returning: the probes fire
+ * before a return pops it) -> f_code. _PyRuntime is found from the probe
+ * site's own address: both are in one object, loaded at a page-aligned
+ * bias. */
+static __always_inline __u64 py_code(struct pt_regs *ctx, __u64 site)
+{
+	__u64 p;
+
+	if (!py_runtime || py_layout_bad)
+		return 0;
+	p = ((ctx->ip - site) & ~0xfffULL) + py_runtime;
+	p = read_ptr(p + py_off[AC_PY_TSTATE]);
+	p = p ? read_ptr(p + py_off[AC_PY_CFRAME]) : 0;
+	p = p ? read_ptr(p + py_off[AC_PY_FRAME]) : 0;
+	return p ? read_ptr(p + py_off[AC_PY_CODE]) : 0;
+}
+
+/* A str object's UTF-8 bytes: a compact ASCII one's follow its header,
+ * others' are cached behind a pointer (0 if never asked for). */
+static __always_inline __u64 py_utf8(__u64 str)
+{
+	__u32 state = 0;
+
+	if (!str || bpf_probe_read_user(&state, sizeof(state),
+					(void *)(str + py_off[AC_PY_USTATE])))
+		return 0;
+	if ((state & 0x60) == 0x60)
+		return str + py_off[AC_PY_ASCII_DATA];
+	return read_ptr(str + py_off[AC_PY_UTF8]);
 }
 
 /* s = file[skip..n) with '/' -> '.', then '.', then the function name: a
@@ -198,21 +250,36 @@ static __always_inline bool py_matches(struct py_scratch *sc)
 	return false;
 }
 
-/* A new function, on its entry: its id (0: not traced). */
-static __always_inline __u32 py_resolve(const struct ac_py_key *k)
+/* A new function, on its entry: its id (0: not traced). Its name is its
+ * co_qualname's when the code object is known (py_code), whose co_name
+ * must then be the probe's: else the layout is wrong, and code objects
+ * are not read again (the key keeps code 0). */
+static __always_inline __u32 py_resolve(struct ac_py_key *k)
 {
 	struct ac_py_val val = {}, *v;
 	struct ac_py_name *name;
 	struct py_scratch *sc = scratch();
+	__u64 qual = 0;
 	long fl, ul;
 	__u32 n;
 
 	if (!sc)
 		return 0;
+	if (k->code) {
+		if (py_utf8(read_ptr(k->code + py_off[AC_PY_NAME])) == k->func) {
+			qual = py_utf8(read_ptr(k->code + py_off[AC_PY_QUALNAME]));
+		} else {
+			py_layout_bad = 1;
+			k->code = 0;
+			v = bpf_map_lookup_elem(&py_codes, k);
+			if (v)
+				return v->id;
+		}
+	}
 	fl = bpf_probe_read_user_str(sc->file, sizeof(sc->file),
 				     (void *)k->file);
 	ul = bpf_probe_read_user_str(sc->func, sizeof(sc->func),
-				     (void *)k->func);
+				     (void *)(qual ? qual : k->func));
 	/* strings not readable from here (a page not present): matched, so
 	 * user space reads them from the process and decides */
 	if (fl > 0 && ul > 0) {
@@ -239,17 +306,19 @@ static __always_inline __u32 py_resolve(const struct ac_py_key *k)
 	if (!name)
 		return 0;
 	name->key = *k;
+	name->qual = qual;
 	fl = bpf_probe_read_user_str(name->file, sizeof(name->file),
 				     (void *)k->file);
 	ul = bpf_probe_read_user_str(name->func, sizeof(name->func),
-				     (void *)k->func);
+				     (void *)(qual ? qual : k->func));
 	name->ready = fl > 0 && ul > 0 ? 1 : 2;	/* 2: read them yourself */
 	val.id = py_first_id + n;
 	bpf_map_update_elem(&py_codes, k, &val, BPF_EXIST);
 	return val.id;
 }
 
-static __always_inline bool py_key(struct pt_regs *ctx, struct ac_py_key *k)
+static __always_inline bool py_key(struct pt_regs *ctx, struct ac_py_key *k,
+				   __u64 site)
 {
 	long file = 0, func = 0;
 
@@ -257,6 +326,7 @@ static __always_inline bool py_key(struct pt_regs *ctx, struct ac_py_key *k)
 		return false;
 	k->file = file;
 	k->func = func;
+	k->code = py_code(ctx, site);
 	return true;
 }
 
@@ -264,6 +334,15 @@ static __always_inline bool py_key(struct pt_regs *ctx, struct ac_py_key *k)
  * entry and return sites' first hits. */
 #define PY_ENTRY_SITE	0
 #define PY_RETURN_SITE	1
+
+/* The holder of python:line's semaphore (session/python.c): a uprobe on
+ * Py_FinalizeEx, which runs once at exit, with the semaphore as its
+ * reference counter. Nothing to do. */
+SEC("uprobe")
+int ac_py_line_gate(struct pt_regs *ctx)
+{
+	return 0;
+}
 
 SEC("usdt")
 int ac_py_entry(struct pt_regs *ctx)
@@ -273,7 +352,7 @@ int ac_py_entry(struct pt_regs *ctx)
 	struct tstack *ts;
 	__u32 id;
 
-	if (!py_traced() || !py_key(ctx, &k))
+	if (!py_traced() || !py_key(ctx, &k, py_entry_site))
 		return 0;
 	v = bpf_map_lookup_elem(&py_codes, &k);
 	if (v) {
@@ -302,7 +381,7 @@ int ac_py_return(struct pt_regs *ctx)
 
 	test_delay();
 	now = bpf_ktime_get_ns();
-	if (!py_traced() || !py_key(ctx, &k))
+	if (!py_traced() || !py_key(ctx, &k, py_return_site))
 		return 0;
 	v = bpf_map_lookup_elem(&py_codes, &k);
 	if (!v) {
@@ -312,6 +391,6 @@ int ac_py_return(struct pt_regs *ctx)
 		return 0;
 	}
 	if (v->id)
-		leave(v->id, now, PY_RETURN_SITE);
+		leave(v->id, AC_KIND_PAIR, now, PY_RETURN_SITE);
 	return 0;
 }

@@ -5,7 +5,10 @@
  *
  * A Python function is known by its code object's (co_filename, co_name)
  * UTF-8 pointers, which the interpreter's function__entry/__return probes
- * pass and which stay put while the code object lives. The BPF program
+ * pass and which stay put while the code object lives, and on CPython 3.11
+ * by the code object itself (found from _PyRuntime, as py-spy finds it:
+ * two methods of one name in one module are two functions), whose
+ * co_qualname then names it ("Tracker.update"). The BPF program
  * resolves each new pair once: it builds a dotted name from the two
  * strings, matches it against the user's globs turned into superset
  * patterns (a false match only costs an id: user space, which names the
@@ -25,6 +28,30 @@
 struct ac_py_key {
 	__u64 file;	/* co_filename's UTF-8, in the traced process */
 	__u64 func;	/* co_name's */
+	__u64 code;	/* the code object; 0: not known (another version) */
+};
+
+/* Where CPython 3.11 keeps the running code object: offsets for the BPF
+ * program's py_off (user space fills them in from python_elf.c's table;
+ * py_runtime 0: not known, code objects are not read). */
+enum ac_py_off {
+	AC_PY_TSTATE,	/* _PyRuntime.gilstate.tstate_current */
+	AC_PY_CFRAME,	/* PyThreadState.cframe */
+	AC_PY_FRAME,	/* _PyCFrame.current_frame */
+	AC_PY_CODE,	/* _PyInterpreterFrame.f_code */
+	AC_PY_NAME,	/* PyCodeObject.co_name */
+	AC_PY_QUALNAME,	/* PyCodeObject.co_qualname */
+	AC_PY_USTATE,	/* PyASCIIObject.state: compact 0x20, ascii 0x40 */
+	AC_PY_ASCII_DATA,	/* sizeof(PyASCIIObject): a compact ASCII
+				 * string's bytes follow */
+	AC_PY_UTF8,	/* PyCompactUnicodeObject.utf8 (other strings') */
+	/* user space's alone: is a profiler set in every thread? */
+	AC_PY_INTERP_HEAD,	/* _PyRuntime.interpreters.head */
+	AC_PY_THREADS_HEAD,	/* PyInterpreterState.threads.head */
+	AC_PY_TSTATE_NEXT,	/* PyThreadState.next */
+	AC_PY_PROFILEFUNC,	/* PyThreadState.c_profilefunc */
+	AC_PY_TRACEFUNC,	/* PyThreadState.c_tracefunc */
+	AC_PY_NOFF
 };
 
 /* id 0: seen and not traced (outside the globs, ids all taken, or turned
@@ -39,6 +66,7 @@ struct ac_py_name {
 	struct ac_py_key key;
 	__u32 ready;	/* set last: the strings are complete */
 	__u32 pad;
+	__u64 qual;	/* co_qualname's UTF-8 (func holds it then), or 0 */
 	char file[AC_PY_FILE_LEN];
 	char func[AC_PY_FUNC_LEN];
 };

@@ -15,6 +15,8 @@ struct frame {
 	__u64 child_ns;	/* compensated time of direct traced children */
 	__u64 desc;	/* traced calls completed inside this one; u64: a
 			 * session-long frame can see more than 2^32 */
+	__u64 kdesc[AC_KIND_SLOTS];	/* of them, each kind's: what their
+					 * probe cost is depends on it */
 	__u32 id;
 	__u32 cold;	/* its own entry was a cold hit */
 };

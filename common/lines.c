@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "lines.h"
 
 static int grow(char **buf, size_t *cap, size_t need)
@@ -24,28 +25,63 @@ static int grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+#define AHEAD_BYTES (256 * 1024)
+
+/* Refills l->ahead from f's descriptor: 1, 0 at the end, or -errno. */
+static int read_ahead(struct ac_lines *l)
+{
+	ssize_t got;
+
+	if (l->eof)
+		return 0;
+	if (!l->ahead && !(l->ahead = malloc(AHEAD_BYTES)))
+		return -ENOMEM;
+	do
+		got = read(fileno(l->f), l->ahead, AHEAD_BYTES);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -errno;
+	l->ahead_pos = 0;
+	l->ahead_end = (size_t)got;
+	l->eof = got == 0;
+	return got > 0;
+}
+
 int ac_lines_next(struct ac_lines *l)
 {
-	int c;
-
 	l->len = 0;
 	if (grow(&l->line, &l->cap, 1))
 		return -ENOMEM;
 	l->line[0] = '\0';
-	errno = 0;
-	while ((c = getc_unlocked(l->f)) != EOF) {
-		if (l->len >= l->max_line) {
+	for (;;) {
+		const char *p = l->ahead + l->ahead_pos, *nl;
+		size_t take;
+		int got;
+
+		if (l->ahead_pos == l->ahead_end) {
+			got = read_ahead(l);
+			if (got < 0)
+				return got;
+			if (!got)
+				break;
+			p = l->ahead;
+		}
+		nl = memchr(p, '\n', l->ahead_end - l->ahead_pos);
+		take = nl ? (size_t)(nl - p) + 1 : l->ahead_end - l->ahead_pos;
+		/* refused at the first byte past the limit, before the rest
+		 * of the line is read */
+		if (take > l->max_line - l->len) {
 			l->lineno++;
 			return -E2BIG;
 		}
-		if (grow(&l->line, &l->cap, l->len + 2))
+		if (grow(&l->line, &l->cap, l->len + take + 1))
 			return -ENOMEM;
-		l->line[l->len++] = (char)c;
-		if (c == '\n')
+		memcpy(l->line + l->len, p, take);
+		l->len += take;
+		l->ahead_pos += take;
+		if (nl)
 			break;
 	}
-	if (ferror(l->f))
-		return -(errno ? errno : EIO);
 	if (!l->len)
 		return 0;
 	l->line[l->len] = '\0';
@@ -56,8 +92,9 @@ int ac_lines_next(struct ac_lines *l)
 void ac_lines_free(struct ac_lines *l)
 {
 	free(l->line);
-	l->line = NULL;
-	l->cap = l->len = 0;
+	free(l->ahead);
+	l->line = l->ahead = NULL;
+	l->cap = l->len = l->ahead_pos = l->ahead_end = 0;
 }
 
 char *ac_read_file(const char *path, size_t max, size_t *len)

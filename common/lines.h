@@ -18,9 +18,16 @@ struct ac_lines {
 	size_t len;		/* its length (it may hold NULs) */
 	size_t cap;
 	long lineno;		/* of the current line, 1-based */
+	/* what was read from f's descriptor past the current line: lines
+	 * are cut from 256 KiB reads, not taken a getc() at a time */
+	char *ahead;
+	size_t ahead_pos, ahead_end;
+	int eof;
 };
 
-/* The next line of l->f into l->line: 1, 0 at the end of input, -E2BIG
+/* The next line of l->f into l->line, read from its descriptor (mix no
+ * stdio reads of l->f with these; a pipe's lines come as they are
+ * written): 1, 0 at the end of input, -E2BIG
  * for a line longer than l->max_line (lineno is that line's), or -errno
  * of a read error. */
 int ac_lines_next(struct ac_lines *l);

@@ -31,6 +31,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libautocue_trace.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DTEST_BUILD='"$(BUILD)"' $< $(BUILD)/libautocue_trace.a $(TRACE_LIBS) $(CMOCKA_LIBS) -o $@
 
+# CPython's layout checked against its own headers (internal ones too)
+$(BUILD)/tests/unit/test_py_layout: CPPFLAGS += $$(pkg-config --cflags python3)
+
 # small traced programs the suites run
 $(BUILD)/tests/targets/%: tests/targets/%.c usdt/autocue_usdt.h
 	$(call msg,CCLD,$@)

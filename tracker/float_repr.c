@@ -72,40 +72,62 @@ static int reads_back(u128 c, int q, uint64_t m, u128 scale)
 	return mv - cv < lo || (mv - cv == lo && !(m & 1));
 }
 
+char *ac_decimal_digits(char *end, uint64_t v)
+{
+	static const char pairs[201] =
+		"0001020304050607080910111213141516171819"
+		"2021222324252627282930313233343536373839"
+		"4041424344454647484950515253545556575859"
+		"6061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char *p = end;
+
+	for (; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
 /* %g's output for the p-digit rounding D of a value of decimal exponent X
  * in -4..-1 (D may have carried to 10^p): fixed notation, trailing zeros
  * dropped; "1.0" when it rounded up to one. */
 static int print_fixed(char *buf, uint64_t digits, int p, int x)
 {
-	char tmp[20];
-	int n = 0, nd = 0;
+	char tmp[20], *end = tmp + sizeof(tmp), *b;
+	int n = 0;
 
 	if (digits == pow10_u64[p]) {
 		digits = 1;
 		x++;
 	}
-	while (digits % 10 == 0)
-		digits /= 10;
-	for (; digits; digits /= 10)
-		tmp[nd++] = (char)('0' + digits % 10);
 	if (x >= 0) {
 		memcpy(buf, "1.0", 4);
 		return 3;
 	}
+	while (digits % 10 == 0)
+		digits /= 10;
+	b = ac_decimal_digits(end, digits);
 	buf[n++] = '0';
 	buf[n++] = '.';
 	for (int i = -1; i > x; i--)
 		buf[n++] = '0';
-	while (nd)
-		buf[n++] = tmp[--nd];
+	memcpy(buf + n, b, (size_t)(end - b));
+	n += (int)(end - b);
 	buf[n] = '\0';
 	return n;
 }
 
 int ac_float_repr(double v, char *buf)
 {
-	uint64_t bits, m, digits, s, reach, prefix[18];
-	int q, x, p;
+	uint64_t bits, m, digits = 0, s, reach;
+	int q, x, p, k;
 	u128 scale, exact, rem;
 
 	if (!(v >= 1e-4 && v < 1.0))
@@ -125,18 +147,24 @@ int ac_float_repr(double v, char *buf)
 	 * dropped, over 2^q */
 	s = (uint64_t)(exact >> q);
 	rem = exact - ((u128)s << q);
-	/* prefix[p]: the first p digits, truncated (divisions by a
-	 * constant, not by a variable power of ten) */
-	prefix[17] = s;
-	for (p = 17; p > 1; p--)
-		prefix[p - 1] = prefix[p] / 10;
 	/* how far from s, in units of its last digit, v's rounding interval
 	 * can reach: half an ulp is scale / 2^(q+1), s is within 1 of v */
 	reach = (uint64_t)(scale >> (q + 1)) + 2;
-	for (p = 1; p <= 17; p++) {
+	/* A p-digit rounding is a multiple of 10^(17-p) next to s, so it can
+	 * only be in reach when s's last 17-p digits are within reach of 0
+	 * or of 10^(17-p); if they are not for k digits, they are not for
+	 * more. The first p worth trying is 17 - k for the largest such k:
+	 * usually 16 or 17, where trying every p from 1 cost 17 rounds. */
+	for (k = 1; k < 17; k++) {
+		uint64_t d = pow10_u64[k], r = s % d;
+
+		if (r > reach && d - r > reach)
+			break;
+	}
+	for (p = 17 - (k - 1); p <= 17; p++) {
 		uint64_t d = pow10_u64[17 - p], r, c;
 
-		digits = prefix[p];
+		digits = s / d;
 		r = s - digits * d;
 		/* round half to even on (r + rem / 2^q) / d; exactly only
 		 * when r is at the halfway point or just below it */

@@ -9,6 +9,7 @@
 #define AUTOCUE_FLOAT_REPR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Room for any result, NUL included. */
 #define AC_FLOAT_REPR_MAX 32
@@ -21,5 +22,10 @@ int ac_float_repr(double v, char *buf);
  * the value back. The fast path covers [0.0001, 1], a progress's range;
  * everything else goes this way, and the tests compare the two. */
 int ac_float_repr_printf(double v, char *buf);
+
+/* Writes the decimal digits of v so that they end just before end, two
+ * digits a division; returns where they start. The integers of a replay's
+ * lines are written with it too. */
+char *ac_decimal_digits(char *end, uint64_t v);
 
 #endif /* AUTOCUE_FLOAT_REPR_H */

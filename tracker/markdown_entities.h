@@ -6,9 +6,11 @@
 #ifndef AUTOCUE_MARKDOWN_ENTITIES_H
 #define AUTOCUE_MARKDOWN_ENTITIES_H
 
+/* arrays, not pointers: a table of 4,250 pointers was as many relocations,
+ * and a dozen copied pages, at every start of a program that links it */
 static const struct md_entity {
-	const char *name;
-	const char *utf8;
+	char name[32];		/* the longest is 31 bytes */
+	char utf8[8];		/* the longest is 6 */
 } md_entities[] = {
 	{ "AElig", "\xc3\x86" },
 	{ "AMP", "\x26" },

@@ -98,6 +98,8 @@ void ac_tracker_free(struct ac_tracker *t)
 	ac_tk_utterance_free(&t->u);
 	free(t->queue);
 	ac_tk_search_free(&t->search);
+	free(t->plog.cp);
+	free(t->plog.active);
 	free(t->keep);
 	free(t);
 }
@@ -229,6 +231,106 @@ static void process_all(struct ac_tracker *t, struct track_state *st,
 	}
 }
 
+/* ---- partials, resumed (§5.3.2) -------------------------------------------- */
+
+/* Logs the state before a step (or, touched INT_MAX, after the last one);
+ * false when out of memory (the log is then dropped, the matching goes
+ * on as ever). */
+static bool log_state(struct ac_tracker *t, const struct track_state *st,
+		      int touched)
+{
+	struct partial_log *l = &t->plog;
+	struct checkpoint *c;
+
+	if (ac_tk_grow_int((void **)&l->cp, &l->cap, l->n + 1, sizeof(*l->cp)) ||
+	    ac_tk_grow((void **)&l->active, &l->active_cap,
+		       l->nactive + (size_t)t->matcher.n, sizeof(*l->active)))
+		return false;
+	c = &l->cp[l->n++];
+	c->st = *st;
+	c->touched = touched;
+	c->mword = t->matcher.word;
+	c->mn = t->matcher.n;
+	c->mmatched = t->matcher.matched;
+	c->active_off = (uint32_t)l->nactive;
+	memcpy(l->active + l->nactive, t->matcher.active,
+	       (size_t)t->matcher.n * sizeof(*l->active));
+	l->nactive += (size_t)t->matcher.n;
+	return true;
+}
+
+/*
+ * process_all (budget 1, not final) as one loop over the words: a word
+ * that neither matches nor is consumed by a skip is dropped, as
+ * process_all drops it. Each step is logged with the highest word index
+ * it touched: match_single reads word head; skip_match reads and compares
+ * with the end up to budget + 1 words past it.
+ */
+static void match_partial(struct ac_tracker *t, struct track_state *st)
+{
+	const int budget = 1;
+	bool logging = true;
+
+	while (st->head < st->end) {
+		int wi = t->queue[st->head], r, touched = wi, at = t->plog.n;
+
+		logging = logging && log_state(t, st, 0);
+		st->head++;
+		r = ac_tk_match_single(t, wi, st);
+		if (r & MATCHED) {
+			st->last_matched = wi;
+			if (r & ADVANCED)
+				st->pos++;
+		} else {
+			struct skip_result skipped = { 0, 0 };
+
+			st->last_matched = LAST_NONE;
+			st->head--;
+			if (t->skip_disabled == 0) {
+				skipped = ac_tk_skip_match(t, st, budget);
+				touched = wi + budget + 1;
+			}
+			if (skipped.consumed > 0)
+				st->pos += skipped.advanced;
+			else
+				st->head++;
+		}
+		if (logging)
+			t->plog.cp[at].touched = touched;
+	}
+	logging = logging && log_state(t, st, INT_MAX);
+	t->plog.valid = logging;
+	t->plog.serial = t->u.serial;
+}
+
+/* When the loaded update is the next after the logged partial, puts st
+ * and the working matcher where the log's steps stop being this update's
+ * (the first step that touched a word past the words the two share),
+ * drops the log from there, and returns true. */
+static bool resume_partial(struct ac_tracker *t, struct track_state *st)
+{
+	struct partial_log *l = &t->plog;
+	const struct checkpoint *c;
+	int s = 0;
+
+	if (!l->valid || l->serial + 1 != t->u.serial)
+		return false;
+	while (l->cp[s].touched < t->u.kept)
+		s++;
+	c = &l->cp[s];
+	st->pos = c->st.pos;
+	st->head = c->st.head;
+	st->last_matched = c->st.last_matched;
+	t->matcher.word = c->mword;
+	t->matcher.n = c->mn;
+	t->matcher.matched = c->mmatched;
+	memcpy(t->matcher.active, l->active + c->active_off,
+	       (size_t)c->mn * sizeof(*l->active));
+	l->n = s;
+	l->nactive = c->active_off;
+	return true;
+}
+
 /* ---- positions ------------------------------------------------------------ */
 
 static int line_of(const struct ac_tracker *t, int i)
@@ -272,7 +374,11 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	for (int i = 0; i < t->u.n; i++)
 		t->queue[i] = i;
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
-	process_all(t, &spec, 1, false);
+	if (!resume_partial(t, &spec)) {
+		t->plog.n = 0;
+		t->plog.nactive = 0;
+	}
+	match_partial(t, &spec);
 	if (spec.pos > t->speculative_display)
 		t->speculative_display = spec.pos;
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
@@ -289,6 +395,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	AUTOCUE_TRACE(tracker_update_final);
 	int k;
 
+	t->plog.valid = false;
 	if (load_update(t, text, len))
 		return ac_tracker_position(t);
 	/* shared leading words of consecutive utterances are dropped (Q1) */
@@ -362,6 +469,7 @@ void ac_tracker_reset(struct ac_tracker *t)
 	t->have_last_partial = false;
 	ac_tk_matcher_clear(&t->matcher);
 	t->search.cached = false;
+	t->plog.valid = false;
 	/* last_was_jump survives (Q8) */
 }
 
@@ -387,6 +495,7 @@ int ac_tracker_detect_jump(struct ac_tracker *t, const char *text,
 	bool jumped = false;
 
 	t->words_since_validation = 0;
+	t->plog.valid = false;
 	s = ac_tk_stripped_text(text, &len);
 	if (s) {
 		if (load_update(t, s, len) == 0) {
@@ -459,11 +568,13 @@ void ac_tracker_set_optimistic_position(struct ac_tracker *t, int pos)
 {
 	/* matching indexes the script at pos: keep it inside 0..N */
 	t->committed.pos = pos < 0 ? 0 : pos > t->n ? t->n : pos;
+	t->plog.valid = false;
 }
 
 void ac_tracker_clear_expansion_state(struct ac_tracker *t)
 {
 	ac_tk_matcher_clear(&t->matcher);
+	t->plog.valid = false;
 }
 
 bool ac_tracker_allow_jump_detection(const struct ac_tracker *t)

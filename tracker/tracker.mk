@@ -50,9 +50,15 @@ ALL_TARGETS += $(BUILD)/$(TRACKER_SONAME) $(BUILD)/libautocue.so
 $(BUILD)/pic/tracker/%.o: override SANITIZE :=
 $(BUILD)/$(TRACKER_SOFILE): override SANITIZE :=
 
+# autocue-replay links json-c and utf8proc statically: a replay is a short
+# process, and loading and relocating two more shared libraries was half of
+# its start-up (md4c has no static library in Debian). The libraries stay
+# shared for libautocue.so and its hosts.
+REPLAY_LIBS := -Wl,-Bstatic -ljson-c -lutf8proc -Wl,-Bdynamic -lmd4c -lpthread -lm
+
 $(BUILD)/autocue-replay: $(BUILD)/tracker/replay.o $(BUILD)/libautocue.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(TRACKER_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(REPLAY_LIBS) -o $@
 
 ALL_TARGETS += $(BUILD)/autocue-replay
 INSTALL_BINS += $(BUILD)/autocue-replay
@@ -75,4 +81,4 @@ $(NOPROBES_DIR)/libautocue.a: $(NOPROBES_OBJS)
 
 $(NOPROBES_DIR)/autocue-replay: $(NOPROBES_DIR)/tracker/replay.o $(NOPROBES_DIR)/libautocue.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(TRACKER_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(REPLAY_LIBS) -o $@

@@ -104,10 +104,15 @@ struct spoken_word {
 };
 
 /* The update being processed; grow-only buffers, valid until the next
- * load. */
+ * load. A load keeps the normal forms of the leading words it shares with
+ * the previous one (a partial mostly repeats the last and adds a word), so
+ * the two texts alternate between two buffers. */
 struct utterance {
 	char *text;		/* the stripped text, NUL-terminated */
+	size_t len;		/* its length */
 	size_t text_cap;
+	char *prev_text;	/* the previous load's, in the other buffer */
+	size_t prev_text_cap;
 	struct spoken_word *w;
 	int n, cap;
 	char *norm;		/* normal forms, NUL-separated */
@@ -115,6 +120,7 @@ struct utterance {
 	uint32_t *cps;		/* normal forms as code points */
 	size_t cps_cap;
 	unsigned long serial;	/* which load the words belong to */
+	int kept;		/* leading words that are the previous load's */
 };
 
 /* An update's text as the reference reads it: NULL for NULL or invalid
@@ -207,6 +213,33 @@ struct search {
 	double score;
 };
 
+/* ---- a partial's matching, step by step (tracker.c) ---------------------- */
+
+/* The state before one step of a partial's matching (the step matches the
+ * word at st.head, or skips, or drops it), and the highest word index the
+ * step read or compared with the end of the words: the step goes the same
+ * way for any update whose first touched + 1 words are the same. */
+struct checkpoint {
+	struct track_state st;
+	int touched;		/* INT_MAX: the state after the last step */
+	const struct ac_word *mword;	/* the working matcher */
+	int mn, mmatched;
+	uint32_t active_off;	/* its forms, into partial_log.active */
+};
+
+/* Every partial is matched from the committed state, all its words again
+ * (§5.3.2); consecutive partials mostly repeat their leading words, so the
+ * last partial's steps are kept and the next one resumes at the first step
+ * that touched a word that is no longer the same. */
+struct partial_log {
+	struct checkpoint *cp;
+	int n, cap;
+	uint16_t *active;
+	size_t nactive, active_cap;
+	unsigned long serial;	/* the utterance load the steps are of */
+	bool valid;		/* false once the committed state changed */
+};
+
 /* ---- the tracker ---------------------------------------------------------- */
 
 struct ac_tracker {
@@ -237,6 +270,7 @@ struct ac_tracker {
 	int queue_cap;
 
 	struct search search;
+	struct partial_log plog;
 };
 
 /* tracker_match.c */

@@ -24,54 +24,147 @@ const char *ac_tk_stripped_text(const char *text, size_t *len)
 	return ac_strip(text, n, len);
 }
 
+/* Is word i of the previous load (its text in u->prev_text) the same
+ * bytes as the new word at start? Then its normal form is the same. */
+static bool same_word(const struct utterance *u, int i,
+		      const unsigned char *start, size_t len)
+{
+	const struct spoken_word *old = &u->w[i];
+
+	return old->rawlen == len && !memcmp(old->raw, start, len);
+}
+
+/* How many leading bytes a and b (n bytes each at least) share. */
+static size_t common_bytes(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	uint64_t x, y;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			break;
+	}
+	while (i < n && a[i] == b[i])
+		i++;
+	return i;
+}
+
+/* Bytes of the UTF-8 character that starts with byte c. */
+static size_t char_bytes(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Keeps the previous load's leading words that lie, with the character
+ * that ended each (whitespace), inside the bytes the two texts share:
+ * those split the same, unscanned. Returns how many; *p goes to the end
+ * of the last. */
+static int keep_shared_prefix(struct utterance *u, int prev_n,
+			      size_t prev_len, const unsigned char **p)
+{
+	size_t same = common_bytes(u->prev_text, u->text,
+				   prev_len < u->len ? prev_len : u->len);
+	int n = 0;
+
+	for (; n < prev_n; n++) {
+		struct spoken_word *w = &u->w[n];
+		size_t off = (size_t)(w->raw - u->prev_text);
+		size_t end = off + w->rawlen;
+
+		if (end >= same ||
+		    end + char_bytes((unsigned char)u->prev_text[end]) > same)
+			break;
+		w->raw = u->text + off;
+		*p = (const unsigned char *)u->text + end;
+	}
+	return n;
+}
+
 /*
  * Copies text (already stripped, len bytes), splits it like str.split()
- * and normalizes every word. Pointers into the buffers stay valid until the
- * next call.
+ * and normalizes every word, but for the leading words that are the
+ * previous load's: their normal forms are kept where they are (the pools
+ * are written in word order, so those lead them). Pointers into the
+ * buffers stay valid until the next call.
  */
 int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 {
 	const unsigned char *p, *start;
 	size_t normpos = 0, cppos = 0;
+	int n = 0, kept = 0, prev_n = u->n;
+	char *swap;
+	size_t swap_cap, prev_len = u->len;
 
-	if (ac_tk_grow((void **)&u->text, &u->text_cap, len + 1, 1))
+	if (ac_tk_grow((void **)&u->prev_text, &u->prev_text_cap, len + 1, 1))
 		return -ENOMEM;
+	swap = u->text;
+	swap_cap = u->text_cap;
+	u->text = u->prev_text;
+	u->text_cap = u->prev_text_cap;
+	u->prev_text = swap;
+	u->prev_text_cap = swap_cap;
 	memcpy(u->text, text, len);
 	u->text[len] = '\0';
-	u->n = 0;
+	u->len = len;
 	u->serial++;
 	p = (const unsigned char *)u->text;
+	n = kept = keep_shared_prefix(u, prev_n, prev_len, &p);
 	while ((start = ac_next_word(&p))) {
 		struct spoken_word *sw;
+		size_t wl = (size_t)(p - start);
 
-		if (ac_tk_grow_int((void **)&u->w, &u->cap, u->n + 1,
-				   sizeof(*u->w)))
+		if (n == kept && n < prev_n && same_word(u, n, start, wl)) {
+			/* the same bytes: only the raw pointer moves */
+			u->w[n].raw = (const char *)start;
+			kept = ++n;
+			continue;
+		}
+		if (ac_tk_grow_int((void **)&u->w, &u->cap, n + 1,
+				   sizeof(*u->w))) {
+			u->n = u->kept = 0;
 			return -ENOMEM;
-		sw = &u->w[u->n++];
+		}
+		sw = &u->w[n++];
 		sw->raw = (const char *)start;
-		sw->rawlen = (uint32_t)(p - start);
+		sw->rawlen = (uint32_t)wl;
 		sw->rawcp = (uint32_t)ac_utf8_count(sw->raw, sw->rawlen);
+	}
+	u->n = n;
+	u->kept = kept;
+	if (kept) {
+		const struct spoken_word *last = &u->w[kept - 1];
+
+		normpos = last->norm + last->normlen + 1;
+		cppos = last->cp.off + last->cp.len;
 	}
 	/* normal forms are written after splitting: the pools may move */
 	if (ac_tk_grow((void **)&u->norm, &u->norm_cap,
 		       AC_NORM_CAP(len) + (size_t)u->n, 1) ||
 	    ac_tk_grow((void **)&u->cps, &u->cps_cap, 3 * len + 1,
-		       sizeof(*u->cps)))
+		       sizeof(*u->cps))) {
+		u->n = u->kept = 0;
 		return -ENOMEM;
-	for (int i = 0; i < u->n; i++) {
+	}
+	for (int i = kept; i < u->n; i++) {
 		struct spoken_word *sw = &u->w[i];
 		int nl = ac_normalize(sw->raw, sw->rawlen, u->norm + normpos,
 				      u->norm_cap - normpos);
 		long nc;
 
-		if (nl < 0)
+		if (nl < 0) {
+			u->n = u->kept = 0;
 			return -EINVAL;
+		}
 		sw->norm = (uint32_t)normpos;
 		sw->normlen = (uint32_t)nl;
 		nc = ac_utf8_decode(u->norm + normpos, (size_t)nl,
 				    u->cps + cppos);
-		if (nc < 0)
+		if (nc < 0) {
+			u->n = u->kept = 0;
 			return -EINVAL;
+		}
 		sw->cp.off = (uint32_t)cppos;
 		sw->cp.len = (uint32_t)nc;
 		cppos += (size_t)nc;
@@ -114,6 +207,7 @@ int ac_tk_common_words(const struct utterance *u, const char *prev)
 void ac_tk_utterance_free(struct utterance *u)
 {
 	free(u->text);
+	free(u->prev_text);
 	free(u->w);
 	free(u->norm);
 	free(u->cps);

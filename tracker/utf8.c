@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* utf8.c - whole-string UTF-8 checks and conversions, built on the step
  * decoders of utf8.h. */
+#include <string.h>
+
 #include "utf8.h"
 
 size_t ac_utf8_invalid_at(const char *s, size_t len)
@@ -10,6 +12,17 @@ size_t ac_utf8_invalid_at(const char *s, size_t len)
 	int n;
 
 	while (i < len) {
+		uint64_t eight;
+
+		/* transcripts are mostly ASCII: eight bytes a step while
+		 * none has its top bit set */
+		if (len - i >= 8) {
+			memcpy(&eight, s + i, 8);
+			if (!(eight & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
 			continue;

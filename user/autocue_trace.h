@@ -61,6 +61,13 @@ struct ac_trace_opts {
 					 * the probes; default: the command,
 					 * or found in the process's maps */
 	int python_max;		/* functions given a row; 0: 1024 */
+	/* CPython 3.11 fires function__entry only under a profiler or tracer
+	 * (gh-98894), or while its python:line semaphore is up: the session
+	 * raises that one too (the interpreter then takes its tracing path
+	 * on every instruction), unless every thread of the running process
+	 * has a profiler or tracer set. true: the program sets a profiler
+	 * itself (examples/python_hook.py), leave python:line down. */
+	bool python_hooked;
 	/* > 0: keep the per-thread scope stacks in this task storage map
 	 * (a sampler's, autocue-trace record, which reads them to put each
 	 * sample under its thread's open scopes) instead of a new one */
@@ -73,12 +80,28 @@ struct ac_trace_opts {
 	const char *funcs;
 	/* several processes: a row per process and probe, NAME[PID] */
 	bool per_pid;
+	/* The processes the traced ones fork from now on are traced too
+	 * (the kernel adds each child to the traced set as it forks it),
+	 * and the image a traced process exec's is searched for probes
+	 * and attached while the process waits, stopped, before its first
+	 * instruction. Without it, children are counted:
+	 * ac_trace_untraced_children(). */
+	bool follow;
+	/* a row per thread and probe: NAME[TID:threadname], with per_pid
+	 * NAME[PID/TID:threadname] (ac_snapshot.owners); folded paths are
+	 * not split (the snapshot then has none) */
+	bool per_thread;
 	/* Test-only: no periodic reads of the maps, so that libraries loaded
 	 * later are found only when the dynamic linker reports them */
 	bool test_no_periodic_rescan;
 	/* ac_trace_open_binary(): (process, probe) pairs whose statistics
-	 * are kept apart (ac_snapshot.procs); 0: default 1024 */
+	 * are kept apart (ac_snapshot.procs); per_thread (or follow with
+	 * per_pid): (thread, probe) rows; 0: default 1024 */
 	int max_series;
+	/* ac_trace_open_pids(): keep each process's statistics apart too
+	 * (ac_snapshot.procs, bounded by max_series), beside the rows
+	 * across them, as ac_trace_open_binary() does */
+	bool per_process;
 };
 
 /* A completed call, in exact mode. */
@@ -95,6 +118,14 @@ struct ac_raw_call {
 #define AC_EXACT_NQ 5
 extern const double ac_exact_quantiles[AC_EXACT_NQ];
 
+/* How the kernel runs a --func function's first instruction: its kinds
+ * of pair, each with a probe cost of its own (ac_snapshot.func). */
+enum {
+	AC_FUNC_ENTRY_EMULATED,	/* push, nop, jmp, call: in the trap */
+	AC_FUNC_ENTRY_STEPPED,	/* the rest: copied out and single-stepped */
+	AC_FUNC_ENTRY_NR,
+};
+
 /* count is every call. A call whose time holds a probe site's first hits
  * (the kernel's one-time uprobe set-up, 5 us to 1 ms, lands inside it and
  * every call open around it) is cold: counted, its time kept apart in
@@ -107,7 +138,13 @@ struct ac_probe_stats {
 	uint64_t min_ns;	/* 0 when no warm call */
 	uint64_t max_ns;
 	uint64_t desc;		/* traced calls inside the warm calls, each
-				 * with pair_ns subtracted */
+				 * with its pair's cost subtracted */
+	/* of desc, --func pairs of each kind of entry (ac_snapshot.func
+	 * states their cost; the rest cost pair_ns) */
+	uint64_t func_desc[AC_FUNC_ENTRY_NR];
+	/* what this row is: 0 a USDT pair (or a Python function), else a
+	 * --func function, 1 + its kind of entry (AC_FUNC_ENTRY_*) */
+	int func;
 	uint64_t cold_count;
 	uint64_t cold_total_ns;
 	uint64_t cold_max_ns;	/* an upper bound of each cold call */
@@ -136,6 +173,13 @@ struct ac_proc_stats {
 	pid_t pid;		/* 0: every process that exited, folded */
 	char comm[16];		/* "" once gone */
 	struct ac_probe_stats *probes;	/* nprobes, the snapshot's order */
+};
+
+/* Whose row a row is, with per_thread (or follow with per_pid) */
+struct ac_row_owner {
+	pid_t pid;
+	pid_t tid;		/* 0: rows by process */
+	char comm[16];		/* the thread's (or process's) name */
 };
 
 /* Lost events, counted by the kernel: AC_LOST_UNMATCHED_RETURN, ...
@@ -168,6 +212,16 @@ struct ac_snapshot {
 	 * it cannot be told from zero: writers show it as the bound
 	 * ac_snapshot_bound_ns() ("<0.6 us"), never as a 0. */
 	double resolution_ns;
+	/* --func's pairs, compensated as USDT pairs are, with costs of their
+	 * own: how the kernel runs a function's first instruction, emulated
+	 * in its trap (push, nop, jmp) or single-stepped out of line, makes
+	 * the difference. functions: how many traced are of that kind.
+	 * Their rows' resolution is their kind's (ac_probe_resolution_ns);
+	 * the figures above are the USDT pair's. */
+	struct ac_func_cost {
+		int functions;
+		double pair_ns, inner_ns, pair_spread_ns, resolution_ns;
+	} func[AC_FUNC_ENTRY_NR];
 	int nprobes;
 	struct ac_probe_stats *probes;
 	int npaths;
@@ -180,6 +234,9 @@ struct ac_snapshot {
 	 * AC_LOST_PROC_FULL). 0 and NULL otherwise. */
 	int nprocs;
 	struct ac_proc_stats *procs;
+	struct ac_row_owner *owners;	/* per_thread: nprobes, else NULL */
+	void *procs_mem;	/* what procs' buckets point into: the
+				 * snapshot's own, freed with it */
 	int tracee_signal;	/* the signal that killed the traced command;
 				 * 0: it did not, or it is not known (the
 				 * CLI sets it at the end of a session) */
@@ -195,6 +252,10 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 int ac_trace_open_pids(const pid_t *pids, int n,
 		       const struct ac_trace_opts *opts, struct ac_trace **out);
 int ac_trace_npids(const struct ac_trace *t);
+/* Without opts->follow: the processes that traced process i (as
+ * ac_trace_pid_at) forked, directly or not, that carried probes (its
+ * own image, or an image with them exec'd) and so went untraced. */
+int ac_trace_untraced_children(const struct ac_trace *t, int i);
 /* The processes named name (as pgrep -x: the kernel's 15-byte name, and
  * for a longer one, the executable's file name too), the caller left out:
  * how many (up to max written to pids), or -errno. */
@@ -243,7 +304,8 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f);
 struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t);
 struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t);
 int ac_trace_reset(struct ac_trace *t);
-/* pid of the traced process; for a command, whether it is still running */
+/* pid of the traced process; for a command, whether it is still running
+ * (with opts->follow, or any process of the traced tree) */
 pid_t ac_trace_pid(const struct ac_trace *t);
 bool ac_trace_alive(struct ac_trace *t, int *status);
 const char *ac_trace_error(const struct ac_trace *t);
@@ -281,6 +343,9 @@ pid_t ac_trace_object_pid(const struct ac_trace *t, int i);
 /* Object i's traced probe pairs, 0..npairs-1, with their sites in it. */
 const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
 				  int *entries, int *returns);
+/* What that pair is: -1 a USDT pair, else a --func function's kind of
+ * entry (AC_FUNC_ENTRY_EMULATED or AC_FUNC_ENTRY_STEPPED) */
+int ac_trace_object_probe_kind(const struct ac_trace *t, int i, int j);
 /* Objects found late whose probes could not be attached: how many, and
  * the first one with its -errno. */
 int ac_trace_late_failures(const struct ac_trace *t, const char **object,
@@ -323,6 +388,14 @@ const struct ac_probe_stats *ac_snapshot_find(const struct ac_snapshot *s,
  * is one of ac_exact_quantiles. */
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q);
 uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q);
+/* The resolution of p's kind of pair: a --func function's kind's, else
+ * the snapshot's resolution_ns */
+double ac_probe_resolution_ns(const struct ac_snapshot *s,
+			      const struct ac_probe_stats *p);
+/* The histogram's value at each of q[0..nq) into out, in one walk over
+ * the buckets when q ascends (as ac_probe_hist_percentile() each). */
+void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
+			       const double *q, int nq, uint64_t *out);
 /* What a duration below resolution_ns is shown as: "<" this, the most it
  * can be (it read less than the resolution, and is off by at most that). */
 double ac_snapshot_bound_ns(const struct ac_snapshot *s);
@@ -331,11 +404,13 @@ uint64_t ac_probe_warm_calls(const struct ac_probe_stats *p);
 /* Mean of the warm calls; with none, the cold calls' mean (a bound). */
 double ac_probe_mean_ns(const struct ac_probe_stats *p);
 /* Probe cost of the traced calls inside p's warm calls, subtracted from
- * them: what the row would read more without compensation. */
+ * them, each at its kind of pair's cost: what the row would read more
+ * without compensation. */
 double ac_probe_beneath_ns(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p);
-/* How far that subtraction can be off: the calls beneath times the widest
- * gap between pair_ns and what code touching no or many pages pays. */
+/* How far that subtraction can be off: the USDT pairs beneath times the
+ * widest gap between pair_ns and what code touching no or many pages
+ * pays, the --func pairs beneath times their kind's pair_spread_ns. */
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 				 const struct ac_probe_stats *p);
 void ac_snapshot_free(struct ac_snapshot *s);

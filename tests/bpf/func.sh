@@ -18,9 +18,15 @@ row() { awk -v n="$2" '($1 == n || $1 == n "*" || $1 == n "~") && $2 ~ /^[0-9]+$
 
 # --- --list shows what would be attached -----------------------------------
 "$TRACE" --list --func 'fn_*' -b "$FT" >"$TMP/list" 2>&1
-if [ "$(grep -c '^fn_' "$TMP/list")" -eq 8 ] && grep -q '^batch ' "$TMP/list" &&
-   grep -Eq '^fn_rec +1 +1  ' "$TMP/list"; then
-	ok "--list --func 'fn_*': the 8 functions beside the USDT pair"
+# each with its kind of pair, from its first instruction as gcc -O2 builds
+# it here: fn_leaf pushes %rbp, fn_outer calls (both emulated by the
+# kernel), fn_jump subtracts from %rsp (single-stepped)
+if [ "$(grep -c '^fn_' "$TMP/list")" -eq 8 ] && grep -Eq '^batch +1 +1  usdt ' "$TMP/list" &&
+   grep -Eq '^fn_rec +1 +1  func:' "$TMP/list" &&
+   grep -Eq '^fn_leaf +1 +1  func:emulated ' "$TMP/list" &&
+   grep -Eq '^fn_outer +1 +1  func:emulated ' "$TMP/list" &&
+   grep -Eq '^fn_jump +1 +1  func:stepped ' "$TMP/list"; then
+	ok "--list --func 'fn_*': the 8 functions beside the USDT pair, each with its kind of entry"
 else
 	bad "--list --func: $(cat "$TMP/list")"
 fi
@@ -42,7 +48,7 @@ while [ $# -gt 0 ]; do
 done
 if [ $rc -eq 0 ] && [ "${got# }" = "$want" ] &&
    grep -q '^lost events: 60 unwound frames' "$TMP/f" &&
-   grep -q 'raw figures (probe cost included: the cost of --func' "$TMP/f.err"; then
+   grep -Eq -- '--func pairs: entry emulated \([0-9]+ functions?\) [0-9.]+ us a call.*; entry single-stepped \([0-9]+ functions?\) [0-9.]+ us a call.*; compensated' "$TMP/f.err"; then
 	ok "--func 'fn_*' in 4 threads: exact counts through nesting, recursion, tail calls and a longjmp (60 frames unwound, counted)"
 else
 	bad "--func counts (exit $rc): got$got; $(cat "$TMP/f.err"; cat "$TMP/f")"

@@ -6,7 +6,7 @@
 # sys.setprofile (which CPython 3.11 needs anyway to fire its entry probe:
 # gh-98894); every traced function's call count must equal its own, with
 # recursion, 4 threads, a generator, a coroutine, an exception unwinding
-# three frames
+# three frames, two classes' methods of one name (rows by qualified name)
 # and a package's modules; its busy() of 2 ms must read within 5% of its
 # in-process timing. Then: globs (with an exclusion), folded paths, attach
 # by PID mid-run with the semaphores raised while attached and back at zero
@@ -39,9 +39,11 @@ fail() {
 	exit 1
 }
 
-# 1. every function's calls as the program counts them
+# 1. every function's calls as the program counts them (with its profiler
+# hook: --python-hooked, or python:line would make the hook's own Python
+# function fire entries too, a row of its own)
 AUTOCUE_TEST_LIB=$LIB "$TRACE" -q --python 'pyworkload.*,pkgdemo.*' -b "$LIB" \
-	--json "$tmp/r.json" --folded "$tmp/r.folded" \
+	--python-hooked --json "$tmp/r.json" --folded "$tmp/r.folded" \
 	-- "$PY" "$WL" "$tmp/counts.json" \
 	> "$tmp/table" 2> "$tmp/err" || fail "trace exited $?: $(cat "$tmp/err")"
 "$PY" - "$tmp/r.json" "$tmp/counts.json" <<'PYEOF' || fail "counts differ"
@@ -66,7 +68,8 @@ for name, want in (("pyworkload.rec", 600), ("pyworkload.worker", 4),
                    ("pyworkload.gen", 200), ("pyworkload.raiser1", 30),
                    ("pkgdemo.sub.inner", 20), ("pkgdemo.top", 20),
                    ("pyworkload.call_c", 25), ("pyworkload.co_main", 31),
-                   ("pyworkload.co", 40)):
+                   ("pyworkload.co", 40), ("pyworkload.Left.step", 70),
+                   ("pyworkload.Right.step", 30)):
     if own["calls"].get(name) != want:
         print(f"python: the workload counted {own['calls'].get(name)} {name}, not {want}")
         bad = 1
@@ -89,6 +92,80 @@ grep -q '^pyworkload.work;pyworkload.catcher;pyworkload.raiser3;pyworkload.raise
 grep -q '^pyworkload.work;pyworkload.call_c;lib_work ' "$tmp/r.folded" ||
 	fail "the C probe does not nest under its Python caller"
 grep -q 'entries' "$tmp/err" && fail "warned about missing entries: $(cat "$tmp/err")"
+# the semaphores of function__entry, __return and line, read from a
+# process's memory (a non-PIE python: their link-time addresses)
+sem_addrs=$(readelf -n "$PY" | awk '/Name: (function__entry|function__return|line)$/ { getline; print $NF }')
+[ "$(echo "$sem_addrs" | wc -w)" -eq 3 ] || fail "no semaphores in $PY's notes"
+sems() {	# their values in process $1, in the notes' order: line entry return
+	"$PY" - "$1" $sem_addrs <<'PYEOF'
+import sys
+with open(f"/proc/{sys.argv[1]}/mem", "rb") as m:
+    out = []
+    for a in sys.argv[2:]:
+        m.seek(int(a, 16))
+        out.append(str(int.from_bytes(m.read(2), "little")))
+print(" ".join(out))
+PYEOF
+}
+sems_reach() {	# PID VALUES: within 10 s (a tracer attaching under load)
+	for _ in $(seq 200); do
+		[ "$(sems $1)" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# 1b. no profiler in the program (CPython 3.11 fires entries then only while
+# python:line's semaphore is up): the same counts as a command, and attached
+# by PID to a program already running (its open frames' returns unmatched)
+same_counts() {	# REPORT.json [NAME...]: its Python rows are test 1's
+	# counts, and NAMEs (functions its profiler did not see) called once
+	"$PY" - "$tmp/counts.json" "$@" <<'PYEOF'
+import json, sys
+own = json.load(open(sys.argv[1]))["calls"]
+rows = {p["name"]: p["call_count"] for p in json.load(open(sys.argv[2]))["stats"]}
+own.update({k: 1 for k in sys.argv[3:]})
+py = {k: v for k, v in rows.items() if k != "lib_work"}
+if py != own:
+    print("python: no profiler: (traced, counted):",
+          {k: (py.get(k), own.get(k)) for k in set(py) | set(own)
+           if py.get(k) != own.get(k)})
+    sys.exit(1)
+PYEOF
+}
+AUTOCUE_TEST_NOPROF=1 AUTOCUE_TEST_LIB=$LIB "$TRACE" -q --python 'pyworkload.*,pkgdemo.*' \
+	-b "$LIB" --json "$tmp/n.json" --folded "$tmp/n.folded" \
+	-- "$PY" "$WL" "$tmp/nc.json" > /dev/null 2> "$tmp/n.err" ||
+	fail "no-profiler command exited $?: $(cat "$tmp/n.err")"
+# the modules' and classes' bodies and main() run before the program's
+# profiler is set
+same_counts "$tmp/n.json" 'pyworkload.<module>' pyworkload.main \
+	pyworkload.Left pyworkload.Right 'pkgdemo.<module>' \
+	'pkgdemo.sub.<module>' || fail "no-profiler command: counts differ"
+grep -q '^pyworkload.<module>;pyworkload.main;pyworkload.work;pyworkload.call_c;lib_work ' "$tmp/n.folded" ||
+	fail "no profiler: the C probe does not nest under its Python caller"
+grep -q '^pyworkload.<module>;pyworkload.main;pyworkload.work;pyworkload.catcher;pyworkload.raiser3;pyworkload.raiser2;pyworkload.raiser1 ' "$tmp/n.folded" ||
+	fail "no profiler: the raising frames do not nest in the folded paths"
+grep -q 'entries' "$tmp/n.err" && fail "no profiler: warned about missing entries: $(cat "$tmp/n.err")"
+mkfifo "$tmp/nready"
+AUTOCUE_TEST_NOPROF=1 AUTOCUE_TEST_LIB=$LIB "$PY" "$WL" "$tmp/nc2.json" wait "$tmp/go" > "$tmp/nready" &
+pid=$!
+read -r line < "$tmp/nready"
+[ "$(sems $pid)" = "0 0 0" ] || fail "no profiler: semaphores before attach: $(sems $pid)"
+"$TRACE" -q -p "$pid" --python 'pyworkload.*,pkgdemo.*' --json "$tmp/np.json" \
+	> /dev/null 2> "$tmp/np.err" &
+tpid=$!
+sems_reach $pid "1 1 1" || fail "no profiler: semaphores never read 1 1 1: $(sems $pid)"
+touch "$tmp/go"
+wait $pid || fail "the no-profiler workload exited $?"
+pid=
+wait $tpid || fail "no-profiler attach by PID exited $?: $(cat "$tmp/np.err")"
+"$PY" -c "
+import json, sys
+p = json.load(open('$tmp/np.json'))
+sys.exit(0 if p['dropped'].get('unmatched_returns', 0) >= 1 else 1)" ||
+	fail "no profiler by PID: the frames open at attach were not counted as unmatched returns"
+same_counts "$tmp/np.json" || fail "no-profiler by PID: counts differ"
 
 # 2. globs: one function (in exact mode, asserted on); everything of the
 # module but leaf
@@ -118,7 +195,7 @@ PYEOF
 # per-interval parts add up, functions joining the rows as they are first
 # called (within 2%: calls that end between an interval's read-out and its
 # reset are lost, as for C probes: ac_trace_reset clears the maps)
-"$TRACE" -q --python 'pyworkload.*' -i 0.2 --reset-each-interval \
+"$TRACE" -q --python 'pyworkload.*' --python-hooked -i 0.2 --reset-each-interval \
 	--json "$tmp/parts.jsonl" -- "$PY" "$WL" "$tmp/c4.json" > /dev/null 2>&1 ||
 	fail "per-interval run failed"
 "$PY" - "$tmp/parts.jsonl" "$tmp/c4.json" <<'PYEOF' || fail "per-interval parts"
@@ -134,47 +211,49 @@ if len(lines) < 3 or not final.get("final") or set(rows) != set(own) or not clos
     sys.exit(1)
 PYEOF
 
-# 3. by PID, mid-run: semaphores up while attached, at zero after
-sem_addrs=$(readelf -n "$PY" | awk '/Name: function__(entry|return)/ { getline; print $NF }')
-[ "$(echo "$sem_addrs" | wc -w)" -eq 2 ] || fail "no semaphores in $PY's notes"
-sems() {	# the two semaphores' values in process $1 (a non-PIE python)
-	"$PY" - "$1" $sem_addrs <<'PYEOF'
-import sys
-with open(f"/proc/{sys.argv[1]}/mem", "rb") as m:
-    out = []
-    for a in sys.argv[2:]:
-        m.seek(int(a, 16))
-        out.append(str(int.from_bytes(m.read(2), "little")))
-print(" ".join(out))
-PYEOF
-}
-mkfifo "$tmp/ready"
-"$PY" "$WL" "$tmp/c3.json" serve "$tmp/stop" > "$tmp/ready" &
-pid=$!
-read -r line < "$tmp/ready"
-[ "$(sems $pid)" = "0 0" ] || fail "semaphores before attach: $(sems $pid)"
-"$TRACE" -q -p "$pid" --python 'pyworkload.leaf' -d 2 --json "$tmp/p.json" \
-	> "$tmp/p.table" 2> "$tmp/p.err" &
-tpid=$!
-up=
-for _ in $(seq 100); do
-	sleep 0.05
-	[ "$(sems $pid)" = "1 1" ] && { up=1; break; }
-done
-wait $tpid || fail "attach by PID exited $?: $(cat "$tmp/p.err")"
-[ -n "$up" ] || fail "semaphores never read 1 1 while attached"
-[ "$(sems $pid)" = "0 0" ] || fail "semaphores after detach: $(sems $pid)"
-"$PY" -c "
+# 3. by PID, mid-run: semaphores up while attached, at zero after (after
+# the tracer is killed too). A program with a profiler hook in its every
+# thread is seen to have one: python:line stays down (0 1 1); one without
+# gets it raised (1 1 1).
+n=0
+for mode in hooked line killed; do
+	n=$((n + 1))
+	want="1 1 1" noprof=1
+	[ $mode = hooked ] && want="0 1 1" noprof=
+	mkfifo "$tmp/r3_$n"
+	AUTOCUE_TEST_NOPROF=$noprof "$PY" "$WL" "$tmp/c3.json" serve "$tmp/s3_$n" \
+		> "$tmp/r3_$n" &
+	pid=$!
+	read -r line < "$tmp/r3_$n"
+	[ "$(sems $pid)" = "0 0 0" ] || fail "semaphores before attach: $(sems $pid)"
+	"$TRACE" -q -p "$pid" --python 'pyworkload.leaf' -d 2 --json "$tmp/p.json" \
+		> "$tmp/p.table" 2> "$tmp/p.err" &
+	tpid=$!
+	sems_reach $pid "$want" || fail "semaphores ($mode) never read $want while attached: $(sems $pid)"
+	if [ $mode = killed ]; then
+		# no detach at all: the kernel lowers them as the links' files close
+		kill -KILL $tpid
+		wait $tpid 2>/dev/null || true
+		sleep 0.2
+		[ "$(sems $pid)" = "0 0 0" ] ||
+			fail "semaphores after the tracer was killed: $(sems $pid)"
+	else
+		wait $tpid || fail "attach by PID ($mode) exited $?: $(cat "$tmp/p.err")"
+		[ "$(sems $pid)" = "0 0 0" ] || fail "semaphores after detach ($mode): $(sems $pid)"
+		"$PY" -c "
 import json, sys
 p = {r['name']: r['call_count'] for r in json.load(open('$tmp/p.json'))['stats']}
 sys.exit(0 if p.get('pyworkload.leaf', 0) > 100 else 1)" ||
-	fail "attach by PID counted no leaf calls: $(cat "$tmp/p.table")"
-touch "$tmp/stop"
-wait $pid || fail "the workload exited $? after the tracer detached"
-pid=
+			fail "attach by PID ($mode) counted no leaf calls: $(cat "$tmp/p.table")"
+	fi
+	touch "$tmp/s3_$n"
+	wait $pid || fail "the workload ($mode) exited $? after the tracer detached"
+	pid=
+done
 
-# 4. an interpreter whose entries do not fire (no profiler set): one line
-"$TRACE" -q --python -- "$PY" -c 'def f(): return 1
+# 4. an interpreter whose entries do not fire (--python-hooked, and no
+# profiler set): one line
+"$TRACE" -q --python --python-hooked -- "$PY" -c 'def f(): return 1
 for i in range(2000): f()' > /dev/null 2> "$tmp/noentry" ||
 	fail "the no-profiler run failed: $(cat "$tmp/noentry")"
 grep -q 'had no entry.*gh-98894' "$tmp/noentry" ||
@@ -203,13 +282,14 @@ grep -q 'is not an ELF file: give the interpreter.*--python-bin' "$tmp/wrap" ||
 # 6. a dynamically linked interpreter: the probes are libpython's
 libpy=$(ldd "$PYMAIN" | awk '/libpython/ { print $3 }')
 libpy=$(readlink -f "$libpy")
-"$TRACE" -q --python 'pyworkload.leaf' --python-bin "$libpy" --json "$tmp/d1.json" \
-	-- "$PYMAIN" "$WL" "$tmp/d1c.json" > /dev/null 2> "$tmp/d1.err" ||
+# (no profiler: python:line's semaphore is libpython's, raised there)
+AUTOCUE_TEST_NOPROF=1 "$TRACE" -q --python 'pyworkload.leaf' --python-bin "$libpy" \
+	--json "$tmp/d1.json" -- "$PYMAIN" "$WL" "$tmp/d1c.json" > /dev/null 2> "$tmp/d1.err" ||
 	fail "--python-bin $libpy: $(cat "$tmp/d1.err")"
 "$PY" -c "
 import json, sys
 p = {r['name']: r['call_count'] for r in json.load(open('$tmp/d1.json'))['stats']}
-own = json.load(open('$tmp/d1c.json'))['calls']['pyworkload.leaf']
+own = json.load(open('$tmp/counts.json'))['calls']['pyworkload.leaf']
 sys.exit(0 if p == {'pyworkload.leaf': own} else 1)" ||
 	fail "libpython by --python-bin: counts differ"
 mkfifo "$tmp/ready2"

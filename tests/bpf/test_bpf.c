@@ -420,10 +420,16 @@ static void test_compensation_follows_cost_change(void **state)
  * parent. */
 struct durations {
 	int n;
-	char name[8][32];
-	double own[8], hist[8], tol[8];
+	char name[16][32];
+	double own[16], hist[16], tol[16];
+	double res[16];		/* each row's resolution (its kind's) */
 	double pair_ns, resolution_ns;
 	uint64_t cold;
+	/* --func's (measure_func): each kind of entry's pair cost and how
+	 * many functions are of it; events lost */
+	double func_pair_ns[AC_FUNC_ENTRY_NR];
+	int func_kind[AC_FUNC_ENTRY_NR];
+	uint64_t lost;
 };
 
 /* The error the trace states for a median: the histogram bucket's half
@@ -437,7 +443,7 @@ static double stated_error(const struct ac_snapshot *s,
 {
 	uint64_t warm = ac_probe_warm_calls(p);
 
-	return median / (2 << p->shift) + s->resolution_ns +
+	return median / (2 << p->shift) + ac_probe_resolution_ns(s, p) +
 	       (warm ? ac_probe_beneath_error_ns(s, p) / warm : 0) +
 	       0.01 * median;
 }
@@ -500,6 +506,7 @@ static void measure(const char *target, bool no_compensate, int precision,
 		assert_non_null(p);
 		d->hist[i] = ac_probe_hist_percentile(p, 0.5);
 		d->tol[i] = stated_error(s, p, d->own[i]);
+		d->res[i] = ac_probe_resolution_ns(s, p);
 		d->cold += p->cold_count;
 	}
 	ac_snapshot_free(s);
@@ -519,6 +526,56 @@ struct kd_case {
 	unsigned delay_ns;
 };
 
+/* Every median (but skip's) within the error the trace states, or, below
+ * the resolution, shown as a bound that holds. */
+static bool medians_within_stated_error(const struct durations *c,
+					const char *skip)
+{
+	for (int i = 0; i < c->n; i++) {
+		if (skip && !strcmp(c->name[i], skip))
+			continue;
+		print_message("%s: in-process %.0f ns, histogram median %+.0f "
+			      "(%+.2f%%, stated +- %.0f)\n", c->name[i],
+			      c->own[i], c->hist[i] - c->own[i],
+			      100 * (c->hist[i] - c->own[i]) / c->own[i], c->tol[i]);
+		/* below the resolution the trace states a bound: it holds */
+		if (c->hist[i] < c->res[i]) {
+			if (c->own[i] >= 2 * c->res[i])
+				noisy_fail("%s: shown as <%.0f ns, in-process %.0f ns",
+					   c->name[i], 2 * c->res[i], c->own[i]);
+		} else if (fabs(c->hist[i] - c->own[i]) > c->tol[i]) {
+			noisy_fail("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
+				   c->name[i], c->hist[i], c->own[i], c->tol[i]);
+		}
+	}
+	return true;
+}
+
+/* For each leaf, the compensated median (c10) less than half as far off
+ * the in-process one as the raw median of a --no-compensate run (r10). */
+static bool compensation_helps(const struct durations *c10,
+			       const struct durations *r10,
+			       const char *const *leaves, size_t nleaves)
+{
+	for (size_t l = 0; l < nleaves; l++) {
+		for (int i = 0; i < c10->n; i++) {
+			double ec, er;
+
+			if (strcmp(c10->name[i], leaves[l]))
+				continue;
+			assert_string_equal(r10->name[i], c10->name[i]);
+			ec = c10->hist[i] - c10->own[i];
+			er = r10->hist[i] - r10->own[i];
+			print_message("%s: compensated %+.0f ns, raw %+.0f ns off the in-process median\n",
+				      c10->name[i], ec, er);
+			if (!(fabs(ec) < fabs(er) / 2))
+				noisy_fail("%s: compensated median %+.0f ns off, raw %+.0f ns: "
+					   "compensation does not help", c10->name[i], ec, er);
+		}
+	}
+	return true;
+}
+
 static bool known_durations(const void *arg)
 {
 	static const char *const leaves[] = { "work_1us", "work_10us", "inner" };
@@ -533,42 +590,12 @@ static bool known_durations(const void *arg)
 		      (unsigned long)c.cold);
 	/* every round's first two calls of a site are cold, no more */
 	assert_true(c.cold > 0 && c.cold <= 2 * 11);
-	for (int i = 0; i < c.n; i++) {
-		if (!strcmp(c.name[i], "outer_self"))
-			continue;
-		print_message("%s: in-process %.0f ns, histogram median %+.0f "
-			      "(%+.2f%%, stated +- %.0f)\n", c.name[i],
-			      c.own[i], c.hist[i] - c.own[i],
-			      100 * (c.hist[i] - c.own[i]) / c.own[i], c.tol[i]);
-		/* below the resolution the trace states a bound: it holds */
-		if (c.hist[i] < c.resolution_ns) {
-			if (c.own[i] >= 2 * c.resolution_ns)
-				noisy_fail("%s: shown as <%.0f ns, in-process %.0f ns",
-					   c.name[i], 2 * c.resolution_ns, c.own[i]);
-		} else if (fabs(c.hist[i] - c.own[i]) > c.tol[i]) {
-			noisy_fail("%s: histogram median %.0f ns, in-process %.0f ns (+- %.0f)",
-				   c.name[i], c.hist[i], c.own[i], c.tol[i]);
-		}
-	}
+	if (!medians_within_stated_error(&c, "outer_self"))
+		return false;
 	measure(target, false, 10, delay_ns, &c10);
 	measure(target, true, 10, delay_ns, &r10);
-	for (size_t l = 0; l < sizeof(leaves) / sizeof(leaves[0]); l++) {
-		for (int i = 0; i < c10.n; i++) {
-			double ec, er;
-
-			if (strcmp(c10.name[i], leaves[l]))
-				continue;
-			assert_string_equal(r10.name[i], c10.name[i]);
-			ec = c10.hist[i] - c10.own[i];
-			er = r10.hist[i] - r10.own[i];
-			print_message("%s: compensated %+.0f ns, raw %+.0f ns off the in-process median\n",
-				      c10.name[i], ec, er);
-			if (!(fabs(ec) < fabs(er) / 2))
-				noisy_fail("%s: compensated median %+.0f ns off, raw %+.0f ns: "
-					   "compensation does not help", c10.name[i], ec, er);
-		}
-	}
-	return true;
+	return compensation_helps(&c10, &r10, leaves,
+				  sizeof(leaves) / sizeof(leaves[0]));
 }
 
 static void test_known_durations(void **state)
@@ -589,6 +616,153 @@ static void test_known_durations_dear_probes(void **state)
 {
 	attempts(known_durations, &(struct kd_case){ TARGET, 3500 });
 	attempts(known_durations, &(struct kd_case){ TARGET, 10000 });
+}
+
+/* ---- --func: functions without probes, compensated ----------------------
+ *
+ * func_timed's plain functions of known durations, traced by symbol: the
+ * medians within the same stated error as USDT pairs' (stated_error, from
+ * this run's calibration), with functions of both kinds of entry (the
+ * kernel emulates a push, single-steps a sub: ~3x the cost), nested in
+ * USDT scopes and around them, recursive, in 4 threads, and with every
+ * hit made dearer. */
+#define FUNC_TARGET TEST_BUILD "/tests/targets/func_timed"
+#define FUNC_GLOBS "fe_*,fs_*,fo_*,fm_*,fr_*"
+#define FUNC_ROUNDS 5
+
+/* per round and thread (func_timed.c) */
+static const struct {
+	const char *name;
+	uint64_t calls;
+} func_calls[] = {
+	{ "fe_1us", 100 }, { "fe_10us", 50 }, { "fe_100us", 20 },
+	{ "fe_1ms", 5 }, { "fs_10us", 50 }, { "fs_100us", 20 },
+	{ "fe_20us", 30 }, { "fs_inner", 30 }, { "usdt_inner", 30 },
+	{ "fr_rec", 20 }, { "scope_outer", 10 }, { "fo_outer", 10 },
+	{ "fm_outer", 10 },
+};
+#define NFUNC (sizeof(func_calls) / sizeof(func_calls[0]))
+
+static void measure_func(bool no_compensate, int precision, unsigned delay_ns,
+			 int threads, struct durations *d)
+{
+	char nthreads[16], rounds[16], line[256];
+	char *argv[] = { FUNC_TARGET, "-x", "-r", rounds, "-t", nthreads, NULL };
+	struct ac_trace_opts o = { .funcs = FUNC_GLOBS,
+				   .no_compensate = no_compensate,
+				   .precision = precision,
+				   .test_hit_delay_ns = delay_ns };
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+	int fd[2], saved = dup(1);
+	FILE *f;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(nthreads, sizeof(nthreads), "%d", threads);
+	snprintf(rounds, sizeof(rounds), "%d", FUNC_ROUNDS);
+	assert_int_equal(pipe(fd), 0);
+	dup2(fd[1], 1);
+	if (ac_trace_open_cmd(argv, &o, &t))
+		fail_msg("%s", ac_trace_error(t));
+	dup2(saved, 1);
+	close(saved);
+	close(fd[1]);
+	if (ac_trace_attach(t))
+		fail_msg("%s", ac_trace_error(t));
+	f = fdopen(fd[0], "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) && strncmp(line, "done", 4))
+		if (d->n < (int)NFUNC &&
+		    sscanf(line, "exact %31s %lf", d->name[d->n],
+			   &d->own[d->n]) == 2)
+			d->n++;
+	fclose(f);
+	while (ac_trace_alive(t, NULL))
+		usleep(20000);
+	assert_int_equal(d->n, NFUNC);
+	s = ac_trace_snapshot(t);
+	assert_non_null(s);
+	d->pair_ns = s->pair_ns;
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
+		d->func_pair_ns[k] = s->func[k].pair_ns;
+		d->func_kind[k] = s->func[k].functions;
+	}
+	d->resolution_ns = s->resolution_ns;
+	d->lost = lost_total(s);
+	for (size_t c = 0; c < NFUNC; c++) {
+		const struct ac_probe_stats *p = ac_snapshot_find(s, func_calls[c].name);
+
+		assert_non_null(p);
+		/* exact counts, whatever the nesting and the threads */
+		if (p->count != func_calls[c].calls * FUNC_ROUNDS * threads)
+			fail_msg("%s: %llu calls, want %llu", func_calls[c].name,
+				 (unsigned long long)p->count,
+				 (unsigned long long)(func_calls[c].calls *
+						      FUNC_ROUNDS * threads));
+	}
+	for (int i = 0; i < d->n; i++) {
+		const struct ac_probe_stats *p = ac_snapshot_find(s, d->name[i]);
+
+		assert_non_null(p);
+		d->hist[i] = ac_probe_hist_percentile(p, 0.5);
+		d->tol[i] = stated_error(s, p, d->own[i]);
+		d->res[i] = ac_probe_resolution_ns(s, p);
+	}
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
+struct fd_case {
+	unsigned delay_ns;
+	int threads;
+};
+
+/* As known_durations does for USDT pairs: every median within the stated
+ * error (or below the stated bound), and, for the short leaves of both
+ * kinds, the compensated median less than half as far off the in-process
+ * one as the raw median of a --no-compensate run. */
+static bool func_durations(const void *arg)
+{
+	static const char *const leaves[] = { "fe_10us", "fe_20us", "fs_10us",
+					      "fs_inner" };
+	const struct fd_case *k = arg;
+	struct durations c, c10, r10;
+
+	measure_func(false, 0, k->delay_ns, k->threads, &c);
+	print_message("probe cost a pair: USDT %.0f ns, function entry emulated "
+		      "%.0f ns (%d functions), single-stepped %.0f ns (%d); "
+		      "%u ns a hit simulated; USDT resolution %.0f ns\n", c.pair_ns,
+		      c.func_pair_ns[AC_FUNC_ENTRY_EMULATED],
+		      c.func_kind[AC_FUNC_ENTRY_EMULATED],
+		      c.func_pair_ns[AC_FUNC_ENTRY_STEPPED],
+		      c.func_kind[AC_FUNC_ENTRY_STEPPED], k->delay_ns,
+		      c.resolution_ns);
+	/* fe_* and fr_rec push first, fs_* and the outers subtract */
+	assert_int_equal(c.func_kind[AC_FUNC_ENTRY_EMULATED], 6);
+	assert_int_equal(c.func_kind[AC_FUNC_ENTRY_STEPPED], 5);
+	assert_int_equal(c.lost, 0);
+	if (!medians_within_stated_error(&c, NULL))
+		return false;
+	measure_func(false, 10, k->delay_ns, k->threads, &c10);
+	measure_func(true, 10, k->delay_ns, k->threads, &r10);
+	return compensation_helps(&c10, &r10, leaves,
+				  sizeof(leaves) / sizeof(leaves[0]));
+}
+
+static void test_func_known_durations(void **state)
+{
+	attempts(func_durations, &(struct fd_case){ 0, 1 });
+}
+
+static void test_func_known_durations_4_threads(void **state)
+{
+	attempts(func_durations, &(struct fd_case){ 0, 4 });
+}
+
+/* as on a host where every hit costs 10 us more */
+static void test_func_known_durations_dear_probes(void **state)
+{
+	attempts(func_durations, &(struct fd_case){ 10000, 1 });
 }
 
 /* ---- first calls: one-time kernel work kept out -------------------------- */
@@ -990,6 +1164,65 @@ static void test_red_zone_safe(void **state)
 		assert_string_not_equal(bad, plain);
 }
 
+/* The C API's --follow and --per-thread: a child's calls, the count of
+ * children left untraced without it, and rows by thread with their
+ * owners (exact counts; each row's histogram holds its own calls). */
+static void test_follow_and_threads(void **state)
+{
+	char *forks[] = { TEST_BUILD "/tests/targets/fork_target", "-n", "50",
+			  "-f", "2", NULL };
+	char *threads[] = { TEST_BUILD "/tests/targets/fork_target", "-n", "30",
+			    "-t", "3", NULL };
+	struct ac_trace_opts o = { .follow = true };
+	struct ac_trace *t;
+	struct ac_snapshot *s;
+
+	for (int follow = 1; follow >= 0; follow--) {
+		o.follow = follow;
+		assert_int_equal(ac_trace_open_cmd(forks, &o, &t), 0);
+		assert_int_equal(ac_trace_attach(t), 0);
+		while (ac_trace_alive(t, NULL))
+			usleep(10000);
+		s = ac_trace_snapshot(t);
+		assert_non_null(s);
+		/* 50 in the parent, 50 and 100 in its children */
+		assert_int_equal(count_of(s, "fork_work"), follow ? 200 : 50);
+		assert_int_equal(ac_trace_untraced_children(t, 0), follow ? 0 : 2);
+		assert_null(s->owners);
+		ac_snapshot_free(s);
+		ac_trace_close(t);
+	}
+
+	o = (struct ac_trace_opts){ .per_thread = true };
+	assert_int_equal(ac_trace_open_cmd(threads, &o, &t), 0);
+	assert_int_equal(ac_trace_attach(t), 0);
+	while (ac_trace_alive(t, NULL))
+		usleep(10000);
+	s = ac_trace_snapshot(t);
+	assert_non_null(s);
+	assert_non_null(s->owners);
+	assert_int_equal(s->nprobes, 3);
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct ac_probe_stats *p = &s->probes[i];
+		const struct ac_row_owner *w = &s->owners[i];
+		uint64_t in_hist = 0;
+		char name[64];
+		int k;
+
+		assert_int_equal(sscanf(w->comm, "worker-%d", &k), 1);
+		assert_int_equal(p->count, 30 * k);
+		assert_int_equal(w->pid, ac_trace_pid(t));
+		assert_true(w->tid > 0 && w->tid != w->pid);
+		snprintf(name, sizeof(name), "fork_work[%d:%s]", w->tid, w->comm);
+		assert_string_equal(p->name, name);
+		for (uint32_t b = 0; b < p->nbuckets; b++)
+			in_hist += p->buckets[b];
+		assert_int_equal(in_hist, p->count - p->cold_count);
+	}
+	ac_snapshot_free(s);
+	ac_trace_close(t);
+}
+
 /* test_bpf [GLOB]: the tests whose names match GLOB */
 int main(int argc, char **argv)
 {
@@ -1000,6 +1233,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_known_durations),
 		cmocka_unit_test(test_known_durations_classic_sites),
 		cmocka_unit_test(test_known_durations_dear_probes),
+		cmocka_unit_test(test_func_known_durations),
+		cmocka_unit_test(test_func_known_durations_4_threads),
+		cmocka_unit_test(test_func_known_durations_dear_probes),
 		cmocka_unit_test(test_first_calls),
 		cmocka_unit_test(test_attach_running_mid_call),
 		cmocka_unit_test(test_two_tracers_and_filtering),
@@ -1008,6 +1244,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_command_dies_before_release),
 		cmocka_unit_test(test_command_never_released),
 		cmocka_unit_test(test_red_zone_safe),
+		cmocka_unit_test(test_follow_and_threads),
 	};
 
 	if (geteuid() != 0) {

@@ -38,7 +38,10 @@ static void test_counts_paths_and_durations(void **state)
 	char counts[] = "/tmp/ac_py_counts_XXXXXX";
 	int fd = mkstemp(counts);
 	char *argv[] = { PYTHON, WORKLOAD, counts, NULL };
-	struct ac_trace_opts o = { .python = true, .probes = GLOBS };
+	/* the workload's own profiler makes CPython 3.11 fire its entries:
+	 * python:line stays down (or that profiler would be traced too) */
+	struct ac_trace_opts o = { .python = true, .probes = GLOBS,
+				   .python_hooked = true };
 	struct ac_trace *t = NULL;
 	struct ac_snapshot *s;
 	struct json_object *own, *calls, *busy;
@@ -63,7 +66,8 @@ static void test_counts_paths_and_durations(void **state)
 	json_object_object_foreach(calls, name, val) {
 		const struct ac_probe_stats *p = ac_snapshot_find(s, name);
 
-		assert_non_null(p);
+		if (!p)
+			fail_msg("no row for %s", name);
 		assert_int_equal(p->count, json_object_get_int64(val));
 	}
 	/* and no row the program did not count */

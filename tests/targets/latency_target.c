@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "autocue_usdt.h"
+#include "spin.h"
 
 AUTOCUE_PROBE(work_1us);
 AUTOCUE_PROBE(work_10us);
@@ -40,53 +41,17 @@ AUTOCUE_PROBE(round);
 AUTOCUE_PROBE(waiting);
 AUTOCUE_PROBE(deep);
 
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* Spins ns; returns how long it really took (preemption included). */
-static unsigned long long spin(unsigned long long ns)
-{
-	unsigned long long start = now_ns(), t;
-
-	while ((t = now_ns()) < start + ns)
-		;
-	return t - start;
-}
-
 /* In-process durations of the bodies, for -x (one thread only). */
 enum { W_1US, W_10US, W_100US, W_1MS, W_10MS, W_OUTER_SELF, W_INNER, W_NR };
 static const char *const w_name[W_NR] = { "work_1us", "work_10us",
 	"work_100us", "work_1ms", "work_10ms", "outer_self", "inner" };
-static struct {
-	unsigned long long *v;
-	int n, cap;
-} own[W_NR];
+static struct durs own[W_NR];
 static int exact;
 
 static void record(int w, unsigned long long ns)
 {
-	if (!exact)
-		return;
-	if (own[w].n == own[w].cap) {
-		own[w].cap = own[w].cap ? 2 * own[w].cap : 256;
-		own[w].v = realloc(own[w].v, own[w].cap * sizeof(*own[w].v));
-		if (!own[w].v)
-			abort();
-	}
-	own[w].v[own[w].n++] = ns;
-}
-
-static int cmp_ull(const void *a, const void *b)
-{
-	unsigned long long x = *(const unsigned long long *)a;
-	unsigned long long y = *(const unsigned long long *)b;
-
-	return (x > y) - (x < y);
+	if (exact)
+		durs_add(&own[w], ns);
 }
 
 static void print_exact(void)

@@ -5,7 +5,9 @@
  * to 400 tokens and for long_script's 10,015, random doubles of [1e-4, 1)
  * and their neighbours, the doubles around each power of two and of ten
  * in range (where the rounding interval is lopsided or the exponent
- * changes), and values outside the fast path. */
+ * changes), short decimals, and values outside the fast path; and the
+ * decimal digit writer it shares with the replay's integers, against
+ * printf. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include <math.h>	/* INFINITY, NAN */
+#include <stdio.h>
 #include <string.h>
 
 #include "float_repr.h"
@@ -63,6 +66,61 @@ static void test_random(void **state)
 	}
 }
 
+/* values with short representations (0.5, 0.25, 0.001, 0.1234), where
+ * the shortest is found well before 17 digits, and their neighbours */
+static void test_short_decimals(void **state)
+{
+	(void)state;
+	for (int k = 1; k < 100000; k++) {
+		double v = (double)k / 100000.0;
+
+		check(v);
+		check(step(v, 1));
+		check(step(v, -1));
+	}
+	for (int e = 1; e <= 13; e++)
+		for (int k = 1; k < (1 << e); k++)
+			check((double)k / (double)(1ULL << e));
+}
+
+/* the integer writer against printf: every width, and around each power
+ * of ten */
+static void test_decimal_digits(void **state)
+{
+	uint64_t p10 = 1;
+
+	(void)state;
+	for (int e = 0; e < 20; e++) {
+		for (int64_t d = -3; d <= 3; d++) {
+			uint64_t v = p10 + (uint64_t)d;
+			char buf[24], want[24], *start;
+
+			if (d < 0 && p10 < (uint64_t)-d)
+				continue;
+			start = ac_decimal_digits(buf + sizeof(buf) - 1, v);
+			buf[sizeof(buf) - 1] = '\0';
+			snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+			assert_string_equal(start, want);
+		}
+		if (e < 19)
+			p10 *= 10;
+	}
+	for (uint64_t v = 0; v < 100000; v += 7) {
+		char buf[24], want[24], *start;
+
+		start = ac_decimal_digits(buf + sizeof(buf) - 1, v);
+		buf[sizeof(buf) - 1] = '\0';
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		assert_string_equal(start, want);
+	}
+	{
+		char buf[24], *start = ac_decimal_digits(buf + 23, UINT64_MAX);
+
+		buf[23] = '\0';
+		assert_string_equal(start, "18446744073709551615");
+	}
+}
+
 static void test_boundaries(void **state)
 {
 	static const double tenths[] = { 1.0, 0.1, 0.01, 0.001, 0.0001, 1e-5 };
@@ -88,6 +146,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_progress_values),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_short_decimals),
+		cmocka_unit_test(test_decimal_digits),
 		cmocka_unit_test(test_boundaries),
 	};
 

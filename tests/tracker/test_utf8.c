@@ -31,6 +31,33 @@ static void test_invalid_at(void **state)
 	assert_true(ac_utf8_valid("plain", 5));
 }
 
+/* ASCII is checked eight bytes a step: a bad byte, or a good multi-byte
+ * character, at every offset of a long ASCII run, and at its end, is
+ * found where it is. */
+static void test_invalid_in_ascii_runs(void **state)
+{
+	static const char *const bad[] = { "\x80", "\xff", "\xc3", "\xed\xb0\x80" };
+	char buf[64];
+
+	(void)state;
+	for (size_t at = 0; at < 40; at++) {
+		for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+			size_t bl = strlen(bad[b]);
+
+			memset(buf, 'a', sizeof(buf));
+			memcpy(buf + at, bad[b], bl);
+			assert_int_equal(ac_utf8_invalid_at(buf, sizeof(buf)), at);
+			/* cut right after it: still found */
+			assert_int_equal(ac_utf8_invalid_at(buf, at + bl), at);
+		}
+		memset(buf, 'a', sizeof(buf));
+		memcpy(buf + at, "\xc3\xa9", 2);
+		assert_int_equal(ac_utf8_invalid_at(buf, sizeof(buf)), sizeof(buf));
+		/* a character cut by the length is invalid where it starts */
+		assert_int_equal(ac_utf8_invalid_at(buf, at + 1), at);
+	}
+}
+
 /* Every scalar value survives encode -> strict decode -> valid decode,
  * and the byte counts agree. */
 static void test_round_trip(void **state)
@@ -94,6 +121,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_invalid_at),
+		cmocka_unit_test(test_invalid_in_ascii_runs),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_isspace_is_pythons),

@@ -226,6 +226,19 @@ static void check_within(const char *what, uint64_t *v, uint64_t n, int s,
 				 "(%.3f%% off)", what, s, qs[i], got, want,
 				 100 * err);
 	}
+	/* one walk for several quantiles gives each one's value, in any
+	 * order (the extremes and a step back included) */
+	{
+		static const double mixed[] = { 0.5, 0.9, 0.95, 0.99, 0.999,
+						0.3, 0, 1, 0.7 };
+		enum { NM = sizeof(mixed) / sizeof(mixed[0]) };
+		uint64_t all[NM];
+
+		ac_probe_hist_percentiles(&f.p, mixed, NM, all);
+		for (int i = 0; i < NM; i++)
+			assert_int_equal(all[i],
+					 ac_probe_hist_percentile(&f.p, mixed[i]));
+	}
 	/* with exact figures present, ac_probe_percentile gives them at
 	 * their quantiles, and the histogram's elsewhere */
 	for (int k = 0; k < AC_EXACT_NQ; k++)

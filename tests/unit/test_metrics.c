@@ -5,7 +5,10 @@
  * OpenMetrics passes prometheus_client's strict parser, every le bucket
  * holds exactly the samples below its edge, the summary's quantiles are
  * within the histogram's precision of the sorted samples, label values
- * are escaped; Accept negotiation and --buckets parsing.
+ * are escaped; the protobuf exposition decodes with protobuf-c, its native
+ * histogram's _count and _sum are exact and its quantiles (interpolated
+ * as Prometheus does) within the stated error of the sorted samples;
+ * Accept negotiation and --buckets parsing.
  */
 #include <linux/types.h>
 #include <errno.h>
@@ -22,6 +25,7 @@
 #include "autocue.h"
 #include "autocue_trace.h"
 #include "metrics.h"
+#include "metrics.pb-c.h"
 
 #define SHIFT	AC_DEFAULT_SHIFT
 #define NB	AC_NBUCKETS(SHIFT)
@@ -126,19 +130,19 @@ static int teardown(void **state)
 
 static char *render(struct fixture *fx, bool om, const char *file)
 {
-	char *buf = NULL, path[128];
-	size_t len;
-	FILE *f = open_memstream(&buf, &len);
+	struct ac_outbuf out = {};
+	char path[128];
+	FILE *f;
 
-	assert_non_null(f);
-	assert_int_equal(ac_metrics_write(f, &fx->s, &fx->info, &fx->b, om), 0);
-	fclose(f);
+	assert_int_equal(ac_metrics_write(&out, &fx->s, &fx->info, &fx->b, om), 0);
+	ac_outbuf_write(&out, "", 1);	/* a C string */
+	assert_false(out.failed);
 	snprintf(path, sizeof(path), "%s/%s", fx->dir, file);
 	f = fopen(path, "w");
 	assert_non_null(f);
-	fputs(buf, f);
+	fputs(out.p, f);
 	fclose(f);
-	return buf;
+	return out.p;
 }
 
 /* The value of the sample line starting with prefix (the metric name and
@@ -298,22 +302,186 @@ static void test_labels_and_tracer(void **state)
 	free(text);
 }
 
+/* The delimited protobuf families of a rendering, unpacked; n of them. */
+static Io__Prometheus__Client__MetricFamily **unpack_all(struct fixture *fx,
+							size_t *n)
+{
+	static Io__Prometheus__Client__MetricFamily *fam[32];
+	struct ac_outbuf out = {};
+	size_t at = 0;
+
+	assert_int_equal(ac_metrics_write_protobuf(&out, &fx->s, &fx->info), 0);
+	*n = 0;
+	while (at < out.len) {
+		uint64_t len = 0;
+		int shift = 0;
+
+		do {
+			assert_true(at < out.len);
+			len |= (uint64_t)(out.p[at] & 0x7f) << shift;
+			shift += 7;
+		} while (out.p[at++] & 0x80);
+		assert_true(at + len <= out.len && *n < 32);
+		fam[*n] = io__prometheus__client__metric_family__unpack(
+			NULL, len, (uint8_t *)out.p + at);
+		assert_non_null(fam[*n]);
+		(*n)++;
+		at += len;
+	}
+	ac_outbuf_free(&out);
+	return fam;
+}
+
+static const char *label_of(const Io__Prometheus__Client__Metric *m,
+			    const char *name)
+{
+	for (size_t i = 0; i < m->n_label; i++)
+		if (!strcmp(m->label[i]->name, name))
+			return m->label[i]->value;
+	return NULL;
+}
+
+static const Io__Prometheus__Client__Metric *
+find(Io__Prometheus__Client__MetricFamily **fam, size_t n, const char *name,
+     const char *probe, const char *pid)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(fam[i]->name, name))
+			continue;
+		for (size_t k = 0; k < fam[i]->n_metric; k++) {
+			const Io__Prometheus__Client__Metric *m = fam[i]->metric[k];
+
+			if ((!probe || !strcmp(label_of(m, "probe"), probe)) &&
+			    (!pid || !strcmp(label_of(m, "pid"), pid)))
+				return m;
+		}
+	}
+	return NULL;
+}
+
+/* histogram_quantile() of a native histogram as Prometheus 2.42 computes
+ * it: the rank's bucket, linearly inside it */
+static double native_quantile(const Io__Prometheus__Client__Histogram *h,
+			      double q)
+{
+	double rank = q * h->sample_count, cum = h->zero_count;
+	int32_t idx = 0;
+	size_t d = 0;
+	int64_t count = 0;
+
+	if (rank <= cum)
+		return 0;
+	for (size_t s = 0; s < h->n_positive_span; s++) {
+		idx += h->positive_span[s]->offset;
+		for (uint32_t k = 0; k < h->positive_span[s]->length; k++, idx++) {
+			double lo = exp2((idx - 1) * exp2(-h->schema));
+			double hi = exp2(idx * exp2(-h->schema));
+
+			count += h->positive_delta[d++];
+			if (cum + count >= rank)
+				return lo + (hi - lo) * (rank - cum) / count;
+			cum += count;
+		}
+	}
+	return NAN;
+}
+
+static void test_native(void **state)
+{
+	struct fixture *fx = *state;
+	size_t n;
+	Io__Prometheus__Client__MetricFamily **fam = unpack_all(fx, &n);
+	const Io__Prometheus__Client__Metric *m;
+	const Io__Prometheus__Client__Histogram *h;
+	double err = ac_metrics_native_error(SHIFT);
+	uint64_t sum = 0;
+
+	assert_int_equal(n, AC_FAM_NR);
+	m = find(fam, n, "autocue_call_duration_seconds", "fast", "4242");
+	assert_non_null(m);
+	assert_non_null(m->histogram);
+	h = m->histogram;
+	assert_int_equal(fam[0]->type, IO__PROMETHEUS__CLIENT__METRIC_TYPE__HISTOGRAM);
+	assert_int_equal(h->schema, ac_metrics_native_schema(SHIFT));
+	assert_int_equal(h->n_bucket, 0);	/* native only */
+	assert_int_equal(h->sample_count, NFAST);
+	assert_true(h->sample_sum == fx->probes[P_FAST].total_ns / 1e9);
+	for (size_t d = 0; d < h->n_positive_delta; d++) {
+		static int64_t count;
+
+		count = d ? count + h->positive_delta[d] : h->positive_delta[d];
+		assert_true(count > 0);	/* only non-empty buckets */
+		sum += count;
+	}
+	assert_int_equal(sum + h->zero_count, NFAST);
+	for (double q = 0.05; q < 1; q += 0.05) {
+		double want = fx->fast[(int)(q * NFAST)] / 1e9;
+		double got = native_quantile(h, q);
+
+		if (fabs(got - want) > want * err)
+			fail_msg("q %g: native %.9f, exact %.9f: more than %.4f off",
+				 q, got, want, err);
+	}
+	/* a probe never called: still native (a span of length 0) */
+	m = find(fam, n, "autocue_call_duration_seconds", "never", "4242");
+	assert_non_null(m);
+	assert_int_equal(m->histogram->sample_count, 0);
+	assert_int_equal(m->histogram->n_positive_span, 1);
+	assert_int_equal(m->histogram->positive_span[0]->length, 0);
+	/* counters named as their samples, the rest as in the text format */
+	m = find(fam, n, "autocue_calls_total", "fast", "4242");
+	assert_non_null(m);
+	assert_true(m->counter->value == NFAST + 2);
+	m = find(fam, n, "autocue_call_duration_quantiles_seconds", "fast", "4242");
+	assert_non_null(m);
+	assert_int_equal(m->summary->n_quantile, AC_METRICS_NQ);
+	assert_true(m->summary->quantile[3]->value ==
+		    ac_probe_hist_percentile(&fx->probes[P_FAST], 0.99) / 1e9);
+	m = find(fam, n, "autocue_attached_probes", NULL, NULL);
+	assert_non_null(m);
+	assert_true(m->gauge->value == NPROBES);
+	/* the exited set leaves uncalled probes out, as in the text format */
+	assert_null(find(fam, n, "autocue_calls_total", "never", "exited"));
+	assert_non_null(find(fam, n, "autocue_calls_total", "fast", "exited"));
+	for (size_t i = 0; i < n; i++)
+		io__prometheus__client__metric_family__free_unpacked(fam[i], NULL);
+}
+
 static void test_accept(void **state)
 {
 	(void)state;
 	/* what Prometheus 2.42 sends */
-	assert_true(ac_metrics_wants_openmetrics(
-		"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"));
-	assert_true(ac_metrics_wants_openmetrics("application/openmetrics-text"));
-	assert_true(ac_metrics_wants_openmetrics(" Application/OpenMetrics-Text ; q=0.9 , text/plain;q=0.8"));
-	assert_false(ac_metrics_wants_openmetrics(NULL));
-	assert_false(ac_metrics_wants_openmetrics(""));
-	assert_false(ac_metrics_wants_openmetrics("*/*"));
-	assert_false(ac_metrics_wants_openmetrics("text/plain"));
-	assert_false(ac_metrics_wants_openmetrics("application/openmetrics-text;q=0.1,text/plain;q=0.5"));
-	assert_false(ac_metrics_wants_openmetrics("application/openmetrics-text;q=0"));
-	assert_false(ac_metrics_wants_openmetrics(",,;;q=,\x01"));
-	assert_false(ac_metrics_wants_openmetrics("application/openmetrics-textual"));
+	assert_int_equal(ac_metrics_negotiate(
+		"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+		AC_METRICS_OPENMETRICS);
+	/* and with --enable-feature=native-histograms */
+	assert_int_equal(ac_metrics_negotiate(
+		"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.8,application/openmetrics-text;version=1.0.0;q=0.7,text/plain;version=0.0.4;q=0.6,*/*;q=0.1"),
+		AC_METRICS_PROTOBUF);
+	assert_int_equal(ac_metrics_negotiate("application/vnd.google.protobuf; encoding=delimited; proto=io.prometheus.client.MetricFamily"),
+			 AC_METRICS_PROTOBUF);
+	/* another message or encoding is not ours */
+	assert_int_equal(ac_metrics_negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.Other;encoding=delimited"),
+			 AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=text,application/openmetrics-text;q=0.1"),
+			 AC_METRICS_OPENMETRICS);
+	assert_int_equal(ac_metrics_negotiate("application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.4,text/plain;q=0.5"),
+			 AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate("application/openmetrics-text"),
+			 AC_METRICS_OPENMETRICS);
+	assert_int_equal(ac_metrics_negotiate(" Application/OpenMetrics-Text ; q=0.9 , text/plain;q=0.8"),
+			 AC_METRICS_OPENMETRICS);
+	assert_int_equal(ac_metrics_negotiate(NULL), AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate(""), AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate("*/*"), AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate("text/plain"), AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate("application/openmetrics-text;q=0.1,text/plain;q=0.5"),
+			 AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate("application/openmetrics-text;q=0"),
+			 AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate(",,;;q=,\x01"), AC_METRICS_TEXT);
+	assert_int_equal(ac_metrics_negotiate("application/openmetrics-textual"),
+			 AC_METRICS_TEXT);
 }
 
 static void test_buckets_parse(void **state)
@@ -356,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_labels_and_tracer, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_native, setup, teardown),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_buckets_parse),
 	};

@@ -17,6 +17,8 @@
 #include <limits.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/types.h>
+#include "autocue.h"
 #include "objects.h"
 #include "probes.h"
 #include "functions.h"
@@ -128,6 +130,49 @@ static void test_funcs(void **state)
 	ac_probes_free(&set);
 }
 
+/* The kind of pair a function makes, by its first instruction: what the
+ * kernel emulates (push, nop, jmp, call, jcc) and what it single-steps */
+static void test_func_entry_kinds(void **state)
+{
+	static const struct {
+		unsigned char code[4];
+		size_t n;
+		int kind;
+	} cases[] = {
+		{ { 0x55 }, 1, AC_KIND_FUNC_EMULATED },		/* push %rbp */
+		{ { 0x53 }, 1, AC_KIND_FUNC_EMULATED },		/* push %rbx */
+		{ { 0x41, 0x57 }, 2, AC_KIND_FUNC_EMULATED },	/* push %r15 */
+		{ { 0xe9, 0, 0, 0 }, 4, AC_KIND_FUNC_EMULATED },	/* jmp */
+		{ { 0xeb, 0x10 }, 2, AC_KIND_FUNC_EMULATED },	/* jmp short */
+		{ { 0xe8, 0, 0, 0 }, 4, AC_KIND_FUNC_EMULATED },	/* call */
+		{ { 0x90 }, 1, AC_KIND_FUNC_EMULATED },		/* nop */
+		{ { 0x0f, 0x1f, 0x44, 0 }, 4, AC_KIND_FUNC_EMULATED },	/* nopl */
+		{ { 0x0f, 0x84, 0, 0 }, 4, AC_KIND_FUNC_EMULATED },	/* je rel32 */
+		{ { 0x48, 0x83, 0xec, 0x08 }, 4, AC_KIND_FUNC_STEPPED },	/* sub $8,%rsp */
+		{ { 0x8b, 0x05, 0, 0 }, 4, AC_KIND_FUNC_STEPPED },	/* mov x(%rip) */
+		{ { 0xc3 }, 1, AC_KIND_FUNC_STEPPED },		/* ret */
+		{ { 0xf3, 0x0f, 0x1e, 0xfa }, 4, AC_KIND_FUNC_STEPPED },	/* endbr64 */
+		{ { 0x48, 0x55 }, 2, AC_KIND_FUNC_STEPPED },	/* REX.W push: not emulated */
+		{ { 0x41 }, 1, AC_KIND_FUNC_STEPPED },		/* cut short */
+		{ { 0 }, 0, AC_KIND_FUNC_STEPPED },		/* unreadable */
+	};
+	struct ac_probe_set set = { 0 };
+	struct ac_funcs_info fi;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_int_equal(ac_func_entry_kind(cases[i].code, cases[i].n),
+				 cases[i].kind);
+	/* as ac_funcs_add reads them from the file: func_timed's fe_* push
+	 * a frame pointer, its fs_* subtract from %rsp */
+	assert_int_equal(ac_funcs_add(TEST_BUILD "/tests/targets/func_timed",
+				      "fe_1us,fs_10us", &set, &fi), 0);
+	assert_int_equal(set.n, 2);
+	for (int i = 0; i < set.n; i++)
+		assert_int_equal(set.p[i].kind, set.p[i].name[1] == 'e' ?
+				 AC_KIND_FUNC_EMULATED : AC_KIND_FUNC_STEPPED);
+	ac_probes_free(&set);
+}
+
 static void test_merge(void **state)
 {
 	struct ac_probe_set a = { 0 }, b = { 0 }, all = { 0 };
@@ -162,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_maps_read_self),
 		cmocka_unit_test(test_linked_objects),
 		cmocka_unit_test(test_funcs),
+		cmocka_unit_test(test_func_entry_kinds),
 		cmocka_unit_test(test_merge),
 	};
 

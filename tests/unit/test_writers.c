@@ -650,6 +650,60 @@ static void test_json(void **state)
 	json_object_put(r);
 }
 
+/* --func's kinds of pair: stated in the footer and in JSON's
+ * compensation.func, only the kinds traced, only when compensated */
+static void test_func_costs(void **state)
+{
+	struct fixture *fx = *state;
+	struct ac_report_opts o = { .sort = AC_SORT_TOTAL };
+	char *path = path_in(fx, "func.json"), *t, l[512], c[64];
+	struct json_object *r, *f, *k;
+
+	t = table(fx, &o);
+	assert_null(strstr(t, "--func"));
+	free(t);
+	assert_int_equal(ac_json_write(path, &fx->s), 0);
+	r = json_object_from_file(path);
+	assert_int_equal(json_object_object_length(get(get(r, "compensation"),
+						       "func")), 0);
+	json_object_put(r);
+
+	fx->s.func[AC_FUNC_ENTRY_STEPPED] = (struct ac_func_cost){
+		.functions = 2, .pair_ns = 20500, .inner_ns = 14250,
+		.pair_spread_ns = 900, .resolution_ns = 3600 };
+	/* the word probe a function of that kind: its durations under its
+	 * kind's resolution (3.6 us) read as the bound, the others' not */
+	fx->probes[P_WORD].func = 1 + AC_FUNC_ENTRY_STEPPED;
+	t = table(fx, &o);
+	assert_non_null(strstr(t, "--func pairs: entry single-stepped (2 "
+				   "functions) 20.500 us a call, 14.250 us of "
+				   "it inside, resolution 3.600 us: subtracted "
+				   "as a USDT pair's is\n"));
+	assert_null(strstr(t, "entry emulated"));
+	assert_string_equal(cell(row_of(t, "tracker_match_single_word", l,
+					sizeof(l)), 3, c, sizeof(c)), "<0.007");
+	assert_string_equal(cell(row_of(t, "tracker_update", l, sizeof(l)), 3,
+				 c, sizeof(c)), "5.000");
+	free(t);
+	assert_int_equal(ac_json_write(path, &fx->s), 0);
+	r = json_object_from_file(path);
+	f = get(get(r, "compensation"), "func");
+	assert_int_equal(json_object_object_length(f), 1);
+	k = get(f, "single_stepped");
+	assert_int_equal(json_object_get_int(get(k, "functions")), 2);
+	assert_true(json_object_get_double(get(k, "pair_ns")) == 20500);
+	assert_true(json_object_get_double(get(k, "inner_ns")) == 14250);
+	assert_true(json_object_get_double(get(k, "pair_spread_ns")) == 900);
+	assert_true(json_object_get_double(get(k, "resolution_ns")) == 3600);
+	json_object_put(r);
+
+	/* raw figures: nothing subtracted, nothing stated */
+	fx->s.compensated = false;
+	t = table(fx, &o);
+	assert_null(strstr(t, "--func"));
+	free(t);
+}
+
 /* The lines of a JSON Lines file, each parsed (NULL where one is not a
  * JSON value); returns how many. */
 static int read_jsonl(const char *path, struct json_object **out, int max)
@@ -1006,6 +1060,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_func_costs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_intervals_full_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_intervals, setup,
 						teardown),

@@ -70,6 +70,8 @@ static const char doc[] =
 "    autocue-trace --list -b ./app           # probe pairs in a binary\n"
 "    autocue-trace -p python3                # every python3, each library it maps\n"
 "    autocue-trace --func 'parse_*' -- ./app # functions without probes too\n"
+"    autocue-trace --follow -- sh -c ./app   # the processes it forks and exec's\n"
+"    autocue-trace -p 1234 --per-thread      # a row per thread: NAME[TID:name]\n"
 "    autocue-trace -p 1234 --listen 9464     # Prometheus metrics on 127.0.0.1:9464\n"
 "    autocue-trace -b /usr/bin/app --listen 9464  # every process of app, per PID\n"
 "\n"
@@ -80,13 +82,18 @@ enum {
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON_MAX,
+	OPT_PYTHON_HOOKED,
 	OPT_PYTHON_BIN, OPT_PER_PID, OPT_TEST_NO_RESCAN,
-	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES,
+	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES, OPT_FOLLOW, OPT_PER_THREAD,
 };
 
 static const struct argp_option opts[] = {
 	{ "per-pid", OPT_PER_PID, NULL, 0,
-	  "With several processes, a row per process and probe: NAME[PID]", 2 },
+	  "With several processes (or --follow), a row per process and probe: NAME[PID]", 2 },
+	{ "per-thread", OPT_PER_THREAD, NULL, 0,
+	  "A row per thread and probe: NAME[TID:threadname] (with --per-pid NAME[PID/TID:threadname])", 2 },
+	{ "follow", OPT_FOLLOW, NULL, 0,
+	  "Trace the processes -p PID or CMD fork from now on, and the programs they exec (each searched for probes while it waits, stopped, before its first instruction)", 0 },
 	{ "binary", 'b', "PATH", 0,
 	  "Executable or shared library holding the probes (default /proc/PID/exe or CMD)", 0 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 0 },
@@ -114,7 +121,7 @@ static const struct argp_option opts[] = {
 	{ "buckets", OPT_BUCKETS, "BITS[,MIN,MAX]", 0,
 	  "--listen's histogram buckets: 2^BITS per power of two from MIN to MAX (default 3,1us,17s: histogram_quantile within 12.5%)", 3 },
 	{ "max-series", OPT_MAX_SERIES, "N", 0,
-	  "-b without -p: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
+	  "-b without -p, or --listen with several processes: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
 	  "Check NAME:STAT<LIMIT at the end (STAT count|avg|min|max|p50|p90|p95|p99|p999|total; LIMIT in ns|us|ms|s); repeatable", 4 },
 	{ "targets", OPT_TARGETS, "FILE", 0, "Assertions, one per line", 4 },
@@ -133,6 +140,8 @@ static const struct argp_option opts[] = {
 	  "The interpreter or libpython holding the python probes (default: the command, or found in the process's maps); with --python, -b names a binary whose autocue probes nest with the Python frames", 5 },
 	{ "python-max", OPT_PYTHON_MAX, "N", 0,
 	  "Python functions given a row (default 1024; calls of later ones are counted as lost)", 5 },
+	{ "python-hooked", OPT_PYTHON_HOOKED, NULL, 0,
+	  "The program sets a profiler itself (examples/python_hook.py): leave python:line's semaphore down (CPython 3.11 fires its entries either way; the hook's way is faster). A running process with one in every thread is recognised without it", 5 },
 	{ "per-site-uprobes", OPT_PER_SITE, NULL, 0,
 	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */
@@ -176,6 +185,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->sel.topts = &env->topts;
 		break;
 	case OPT_PER_PID: env->topts.per_pid = true; break;
+	case OPT_PER_THREAD: env->topts.per_thread = true; break;
+	case OPT_FOLLOW: env->topts.follow = true; break;
 	case OPT_TEST_NO_RESCAN: env->topts.test_no_periodic_rescan = true; break;
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
@@ -231,6 +242,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
 	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
+	case OPT_PYTHON_HOOKED: env->topts.python_hooked = true; break;
 	case OPT_PYTHON_MAX:
 		if (parse_int(arg, 1, AC_MAX_PROBES - 2, &env->topts.python_max))
 			argp_failure(state, 1, 0, "invalid --python-max: %s (1..%d)",
@@ -280,6 +292,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
 		if (env->topts.python_binary && !env->topts.python)
 			argp_failure(state, 1, 0, "--python-bin goes with --python");
+		if (env->topts.python_hooked && !env->topts.python)
+			argp_failure(state, 1, 0, "--python-hooked goes with --python");
 		if (env->list && env->topts.python)
 			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
 		if (env->max_overhead && env->topts.python)
@@ -288,8 +302,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--list takes one process (-p PID)");
 		if (env->topts.per_pid && ac_assertions_count(env->asserts))
 			argp_failure(state, 1, 0, "--per-pid splits each probe by process: assertions judge whole probes (drop --per-pid)");
+		if (env->topts.per_thread && ac_assertions_count(env->asserts))
+			argp_failure(state, 1, 0, "--per-thread splits each probe by thread: assertions judge whole probes (drop --per-thread)");
+		if ((env->topts.per_thread || (env->topts.follow && env->topts.per_pid)) &&
+		    (env->folded || env->svg))
+			argp_failure(state, 1, 0, "--folded and --svg show whole probes; rows split by %s are in the table and JSON only",
+				     env->topts.per_thread ? "thread (--per-thread)" : "process under --follow");
+		if (env->topts.follow && env->list)
+			argp_failure(state, 1, 0, "--list shows one process's probes; --follow finds the children's as they exec");
+		if ((env->topts.follow || env->topts.per_thread) && !env->pid && !env->cmd)
+			argp_failure(state, 1, 0, "--follow and --per-thread go with -p PID or -- CMD");
+		if (env->topts.follow && env->max_overhead)
+			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)
-			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost, which --func's figures do not have");
+			argp_failure(state, 1, 0, "--max-overhead weighs probes by the USDT pair's cost: not with --func yet");
 		if (env->topts.python && (env->topts.funcs || env->sel.npids > 1))
 			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		if (env->listen.buckets.bits > (env->topts.precision ?
@@ -297,6 +323,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--buckets %d bits is finer than the histogram's precision (%d bits): raise --precision",
 				     env->listen.buckets.bits, env->topts.precision ?
 				     env->topts.precision : AC_DEFAULT_SHIFT);
+		/* --listen labels each series with its process: several
+		 * processes get series each, as -b's do */
+		if (env->listen.addr && env->sel.npids > 1 && !env->topts.per_pid)
+			env->topts.per_process = true;
 		if (env->max_overhead && env->topts.no_compensate)
 			argp_failure(state, 1, 0, "--max-overhead needs the calibrated probe cost: drop --no-compensate");
 		break;
@@ -351,6 +381,9 @@ static int list_probes(struct env *env)
 	if (!n)
 		fprintf(stderr, "autocue-trace: no '%s' probe pairs in %s\n",
 			AC_Q(ac_trace_provider(t)), AC_Q(ac_trace_binary(t)));
+	else if (env->topts.funcs)	/* what each costs: its kind */
+		printf("%-40s %7s %7s  %-14s  %s\n", "PROBE", "ENTRIES",
+		       "RETURNS", "KIND", "OBJECT");
 	else
 		printf("%-40s %7s %7s  %s\n", "PROBE", "ENTRIES", "RETURNS",
 		       "OBJECT");
@@ -361,8 +394,17 @@ static int list_probes(struct env *env)
 
 		for (int j = 0; (name = ac_trace_object_probe(t, o, j, &entries,
 							       &returns)); j++) {
-			printf("%-40s %7d %7d  %s\n", name, entries, returns,
-			       AC_Q(obj));
+			int kind = ac_trace_object_probe_kind(t, o, j);
+
+			if (env->topts.funcs)
+				printf("%-40s %7d %7d  %-14s  %s\n", name,
+				       entries, returns, kind < 0 ? "usdt" :
+				       kind == AC_FUNC_ENTRY_EMULATED ?
+				       "func:emulated" : "func:stepped",
+				       AC_Q(obj));
+			else
+				printf("%-40s %7d %7d  %s\n", name, entries,
+				       returns, AC_Q(obj));
 			rows++;
 		}
 	}
@@ -497,12 +539,15 @@ static int tracee_signal(struct ac_trace *t)
 }
 
 /* The objects with probes (the executable, libraries) and the processes */
-static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s)
+static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s,
+			     bool env_follow)
 {
-	fprintf(stderr, "Tracing %d probe pairs in ", s->nprobes);
+	/* the probes, not the rows: rows by thread come as threads call */
+	fprintf(stderr, "Tracing %d probe pairs in ", ac_trace_nprobes(t));
 	/* each object that has them: the executable, libraries (-p) */
-	if (ac_trace_nobjects(t) <= 1)
-		fprintf(stderr, "%s", AC_Q(ac_trace_binary(t)));
+	if (ac_trace_nobjects(t) <= 1)	/* --follow: it may not be the command */
+		fprintf(stderr, "%s", AC_Q(ac_trace_nobjects(t) ?
+			ac_trace_object(t, 0, NULL, NULL) : ac_trace_binary(t)));
 	for (int i = 0; ac_trace_nobjects(t) > 1 && i < ac_trace_nobjects(t); i++) {
 		int pairs;
 		const char *obj = ac_trace_object(t, i, &pairs, NULL);
@@ -517,7 +562,9 @@ static void announce_objects(struct ac_trace *t, const struct ac_snapshot *s)
 	fprintf(stderr, ", PID%s ", ac_trace_npids(t) > 1 ? "s" : "");
 	for (int i = 0; i < ac_trace_npids(t); i++)
 		fprintf(stderr, "%s%d", i ? ", " : "", ac_trace_pid_at(t, i));
-	fprintf(stderr, " (%s); kernel maps %llu KiB; ", ac_trace_attach_kind(t),
+	fprintf(stderr, "%s (%s); kernel maps %llu KiB; ",
+		env_follow ? " and the processes they fork" : "",
+		ac_trace_attach_kind(t),
 		(unsigned long long)(s->map_bytes + 1023) / 1024);
 }
 
@@ -540,22 +587,25 @@ static void announce(struct env *env, struct ac_trace *t)
 			ac_trace_nprobes(t), AC_Q(ac_trace_binary(t)), s->pid,
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
 	else if (s->pid)
-		announce_objects(t, s);
+		announce_objects(t, s, env->topts.follow);
 	else
 		fprintf(stderr, "Tracing %d probe pairs in %s, every process "
 			"running it (%s); kernel maps %llu KiB; ", s->nprobes,
 			AC_Q(ac_trace_binary(t)), ac_trace_attach_kind(t),
 			(unsigned long long)(s->map_bytes + 1023) / 1024);
-	if (s->compensated)
+	if (s->compensated) {
 		fprintf(stderr, "probe cost %.2f us per call (%.2f..%.2f by the "
-			"code around it), compensated; resolution %.2f us.",
-			s->pair_ns / 1000, s->pair_tight_ns / 1000,
-			s->pair_busy_ns / 1000, s->resolution_ns / 1000);
-	else if (env->topts.funcs)
-		fprintf(stderr, "raw figures (probe cost included: the cost "
-			"of --func's entry and return probes is not calibrated).");
-	else
+			"code around it)", s->pair_ns / 1000,
+			s->pair_tight_ns / 1000, s->pair_busy_ns / 1000);
+		if (s->func[0].functions || s->func[1].functions) {
+			fprintf(stderr, "; ");
+			ac_report_func_costs(stderr, s, 2);
+		}
+		fprintf(stderr, "; compensated; resolution %.2f us.",
+			s->resolution_ns / 1000);
+	} else {
 		fprintf(stderr, "raw figures (probe cost included).");
+	}
 	fprintf(stderr, "%s\n", env->duration ? "" : " Ctrl-C to end.");
 	ac_snapshot_free(s);
 }
@@ -610,7 +660,7 @@ static void announce_late(struct env *env, struct ac_trace *t, int *seen,
 		obj = ac_trace_object(t, *seen, &pairs, &late);
 		if (late && !env->quiet)
 			fprintf(stderr, "autocue-trace: PID %d loaded %s: %d probe pairs attached\n",
-				ac_trace_pid(t), AC_Q(obj), pairs);
+				ac_trace_object_pid(t, *seen), AC_Q(obj), pairs);
 	}
 	f = ac_trace_late_failures(t, &obj, &err);
 	if (f > *failed)
@@ -678,6 +728,19 @@ cleanup:
 	free(keep);
 	ac_snapshot_free(s);
 	return ret;
+}
+
+/* Without --follow, children that carried probes went untraced: say so,
+ * rather than leave "no calls recorded" unexplained. */
+static void untraced_hint(struct ac_trace *t)
+{
+	for (int i = 0; i < ac_trace_npids(t); i++) {
+		int k = ac_trace_untraced_children(t, i);
+
+		if (k > 0)
+			fprintf(stderr, "autocue-trace: PID %d forked %d process%s with probes, not traced: add --follow\n",
+				ac_trace_pid_at(t, i), k, k == 1 ? "" : "es");
+	}
 }
 
 static int run(struct env *env)
@@ -836,6 +899,7 @@ static int run(struct env *env)
 	}
 	if (write_outputs(env, s, js))
 		exit_code = 1;
+	untraced_hint(t);
 	if (ac_assertions_count(env->asserts) && !ferror(stdout)) {
 		ret = ac_assertions_check(env->asserts, s, stdout);
 		if (ret < 0) {		/* unchecked is not passed */

@@ -30,16 +30,17 @@ struct ac_http {
 	void *ctx;
 	/* touched by the daemon's one thread only (handler and free
 	 * callbacks), and by ac_http_stop() after it ended */
-	struct cached cache[2];	/* [openmetrics] */
+	struct cached cache[AC_METRICS_NFORMATS];
 	size_t live_bytes;	/* bodies not yet freed */
+	struct ac_outbuf spare[AC_HTTP_SPARE_BODIES];	/* emptied, kept */
+	int nspare;
 	atomic_uint_least64_t scrapes;
 	char addr[80];
 };
 
 struct body {
 	struct ac_http *h;
-	char *buf;
-	size_t len;
+	struct ac_outbuf b;
 };
 
 static const char index_page[] =
@@ -56,12 +57,35 @@ static double age_ms(const struct timespec *t)
 	       (now.tv_nsec - t->tv_nsec) / 1e6;
 }
 
+/* A body's buffer back among the spares, or freed when they are enough. */
+static void buf_release(struct ac_http *h, struct ac_outbuf *b)
+{
+	if (h->nspare < AC_HTTP_SPARE_BODIES && !b->failed) {
+		b->len = 0;
+		h->spare[h->nspare++] = *b;
+	} else {
+		ac_outbuf_free(b);
+	}
+}
+
+static struct body *body_new(struct ac_http *h)
+{
+	struct body *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->h = h;
+	if (h->nspare)
+		b->b = h->spare[--h->nspare];
+	return b;
+}
+
 static void body_free(void *cls)
 {
 	struct body *b = cls;
 
-	b->h->live_bytes -= b->len;
-	free(b->buf);
+	b->h->live_bytes -= b->b.len;
+	buf_release(b->h, &b->b);
 	free(b);
 }
 
@@ -83,11 +107,18 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
+static const char *const content_type[AC_METRICS_NFORMATS] = {
+	[AC_METRICS_TEXT] = AC_METRICS_TEXT_TYPE,
+	[AC_METRICS_OPENMETRICS] = AC_METRICS_OPENMETRICS_TYPE,
+	[AC_METRICS_PROTOBUF] = AC_METRICS_PROTOBUF_TYPE,
+};
+
 /* A fresh body, or the one rendered moments ago for this format. */
-static struct MHD_Response *metrics(struct ac_http *h, bool om,
+static struct MHD_Response *metrics(struct ac_http *h,
+				    enum ac_metrics_format fmt,
 				    unsigned *status)
 {
-	struct cached *c = &h->cache[om];
+	struct cached *c = &h->cache[fmt];
 	struct MHD_Response *r;
 	struct body *b;
 	int ret;
@@ -95,34 +126,33 @@ static struct MHD_Response *metrics(struct ac_http *h, bool om,
 	*status = MHD_HTTP_OK;
 	if (c->r && age_ms(&c->at) < AC_HTTP_CACHE_MS)
 		return c->r;
-	b = calloc(1, sizeof(*b));
+	b = body_new(h);
 	if (!b)
 		return NULL;
-	b->h = h;
-	ret = h->render(h->ctx, om, &b->buf, &b->len);
+	ret = h->render(h->ctx, fmt, &b->b);
 	if (ret) {
+		buf_release(h, &b->b);
 		free(b);
 		if (ret == -EAGAIN)	/* not ready yet */
 			*status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		return NULL;
 	}
 	/* clients that never read hold their bodies: bounded in sum */
-	if (h->live_bytes + b->len > AC_HTTP_MAX_BYTES) {
-		free(b->buf);
+	if (h->live_bytes + b->b.len > AC_HTTP_MAX_BYTES) {
+		buf_release(h, &b->b);
 		free(b);
 		*status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		return NULL;
 	}
-	h->live_bytes += b->len;
+	h->live_bytes += b->b.len;
 	r = MHD_create_response_from_buffer_with_free_callback_cls(
-		b->len, b->buf, body_free, b);
+		b->b.len, b->b.p, body_free, b);
 	if (!r) {
 		body_free(b);
 		return NULL;
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				om ? AC_METRICS_OPENMETRICS_TYPE :
-				     AC_METRICS_TEXT_TYPE);
+				content_type[fmt]);
 	if (c->r)
 		MHD_destroy_response(c->r);
 	c->r = r;
@@ -139,7 +169,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	struct ac_http *h = cls;
 	struct MHD_Response *r;
 	unsigned status;
-	bool om;
+	enum ac_metrics_format fmt;
 
 	/* the first call has the headers only; a body is read and dropped */
 	if (!*con_cls) {
@@ -159,10 +189,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	if (strcmp(url, "/metrics"))
 		return reply(c, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n",
 			     "text/plain");
-	om = ac_metrics_wants_openmetrics(
+	fmt = ac_metrics_negotiate(
 		MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					    MHD_HTTP_HEADER_ACCEPT));
-	r = metrics(h, om, &status);
+	r = metrics(h, fmt, &status);
 	if (!r)
 		return status == MHD_HTTP_SERVICE_UNAVAILABLE ?
 		       reply(c, status, "not ready, or too many unread "
@@ -322,9 +352,11 @@ void ac_http_stop(struct ac_http *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->d);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < AC_METRICS_NFORMATS; i++)
 		if (h->cache[i].r)
 			MHD_destroy_response(h->cache[i].r);
+	while (h->nspare)
+		ac_outbuf_free(&h->spare[--h->nspare]);
 	/* the daemon closed the listening socket it was given */
 	free(h);
 }

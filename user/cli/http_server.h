@@ -2,8 +2,8 @@
 /*
  * http_server.h - the /metrics endpoint, on libmicrohttpd: GET or HEAD of
  * /metrics (the body from a render callback, in the format the Accept
- * header prefers) and of / (a page linking to it); any other path is 404,
- * any other method 405.
+ * header prefers: text, OpenMetrics or protobuf) and of / (a page linking
+ * to it); any other path is 404, any other method 405.
  *
  * Safe to leave running: one internal thread serves every connection, at
  * most AC_HTTP_MAX_CONN of them, each dropped after AC_HTTP_TIMEOUT_S
@@ -19,18 +19,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "metrics.h"
+#include "outbuf.h"
 
 #define AC_HTTP_MAX_CONN	64
 #define AC_HTTP_TIMEOUT_S	10
 #define AC_HTTP_CONN_MEMORY	(32 * 1024)
 #define AC_HTTP_CACHE_MS	100
 #define AC_HTTP_MAX_BYTES	(256u << 20)
+/* Bodies sent keep their memory for the next renderings, up to this many:
+ * a scraper every second needs two (the one cached, the one rendered), and
+ * a fresh multi-megabyte buffer costs a page fault every 4 KiB. */
+#define AC_HTTP_SPARE_BODIES	2
 
-/* Fills *body (malloc'ed, handed over) and *len with the metrics in the
- * text format or OpenMetrics; 0 or -errno (the scrape then gets 500;
- * -EAGAIN: 503, not ready yet). */
-typedef int (*ac_http_render_fn)(void *ctx, bool openmetrics, char **body,
-				 size_t *len);
+/* Appends the metrics in format fmt to body (empty, and perhaps with room
+ * left by an earlier scrape's body); 0 or -errno (the scrape then gets
+ * 500; -EAGAIN: 503, not ready yet). */
+typedef int (*ac_http_render_fn)(void *ctx, enum ac_metrics_format fmt,
+				 struct ac_outbuf *body);
 
 struct ac_http;
 

@@ -30,14 +30,14 @@ static double cpu_seconds(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static int render(void *ctx, bool om, char **body, size_t *len)
+static int render(void *ctx, enum ac_metrics_format fmt,
+		  struct ac_outbuf *body)
 {
 	struct ac_listen *l = ctx;
 	struct ac_metrics_info info = { .binary = l->binary };
 	struct ac_metrics_proc one = {}, *procs = &one;
 	struct ac_snapshot *s;
 	char pid[16], comm[64], (*pids)[16] = NULL;
-	FILE *f;
 	int ret;
 
 	/* the histogram's: exact mode's percentiles re-read the whole
@@ -47,12 +47,7 @@ static int render(void *ctx, bool om, char **body, size_t *len)
 	pthread_mutex_unlock(&l->lock);
 	if (!s)
 		return l->attached ? -ENOMEM : -EAGAIN;
-	if (s->pid) {		/* one process: every probe, called or not */
-		snprintf(pid, sizeof(pid), "%d", s->pid);
-		ac_process_comm(s->pid, comm, sizeof(comm));
-		one = (struct ac_metrics_proc){ pid, comm, s->probes, false };
-		info.nprocs = 1;
-	} else if (s->nprocs) {	/* every process: those that called */
+	if (s->nprocs) {	/* several processes: those that called */
 		procs = calloc(s->nprocs, sizeof(*procs));
 		pids = calloc(s->nprocs, sizeof(*pids));
 		if (!procs || !pids) {
@@ -72,27 +67,22 @@ static int render(void *ctx, bool om, char **body, size_t *len)
 							     p->probes, true };
 		}
 		info.nprocs = s->nprocs;
+	} else if (s->pid) {	/* one process: every probe, called or not */
+		snprintf(pid, sizeof(pid), "%d", s->pid);
+		ac_process_comm(s->pid, comm, sizeof(comm));
+		one = (struct ac_metrics_proc){ pid, comm, s->probes, false };
+		info.nprocs = 1;
 	}
 	info.procs = procs;
 	info.tracer_cpu_s = cpu_seconds();
-	*body = NULL;
-	*len = 0;
-	f = open_memstream(body, len);
-	if (!f) {
-		ac_snapshot_free(s);
-		return -errno;
-	}
-	ret = ac_metrics_write(f, s, &info, &l->buckets, om);
-	if (fclose(f) && !ret)
-		ret = -EIO;
+	ret = fmt == AC_METRICS_PROTOBUF ?
+	      ac_metrics_write_protobuf(body, s, &info) :
+	      ac_metrics_write(body, s, &info, &l->buckets,
+			       fmt == AC_METRICS_OPENMETRICS);
 	if (procs != &one)
 		free(procs);
 	free(pids);
 	ac_snapshot_free(s);
-	if (ret) {
-		free(*body);
-		*body = NULL;
-	}
 	return ret;
 }
 

@@ -17,7 +17,7 @@ static const struct argp_option opts[] = {
 	  "This process; several: a comma list or -p again; a NAME is every process of that name (as pgrep -x)", 0 },
 	{ "comm", OPT_COMM, "NAME", 0, "Every process named NAME (-p NAME)", 0 },
 	{ "func", OPT_FUNC, "GLOB[,GLOB]", 0,
-	  "The functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; raw figures); repeatable", 0 },
+	  "The functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; in tables their calibrated cost is subtracted as for USDT pairs); repeatable", 0 },
 	{ "python", OPT_PYTHON, "GLOB", OPTION_ARG_OPTIONAL,
 	  "Python functions instead of probes: the interpreter's python:function__entry/__return, one row per module.function matching the comma-separated globs (default all; !GLOB leaves out)", 0 },
 	{},

@@ -161,6 +161,57 @@ static void stat_values(const struct ac_probe_stats *p, double v[F_NR])
 	v[F_P999] = (double)ac_probe_hist_percentile(p, 0.999);
 }
 
+/* A row by thread or process: whose it is */
+static int add_owner(struct json_object *o, const struct ac_row_owner *w)
+{
+	if (add(o, "pid", json_object_new_int64(w->pid)))
+		return -ENOMEM;
+	if (!w->tid)
+		return add(o, "process_name", json_object_new_string(w->comm));
+	if (add(o, "tid", json_object_new_int64(w->tid)) ||
+	    add(o, "thread_name", json_object_new_string(w->comm)))
+		return -ENOMEM;
+	return 0;
+}
+
+/* The threads (threads: true: [{"tid", "pid", "name"}]) or processes
+ * ([{"pid"}], with "name" for rows by process) of the rows, each once */
+static struct json_object *new_owners(const struct ac_snapshot *s,
+				      bool threads)
+{
+	struct json_object *arr = json_object_new_array(), *e;
+
+	if (!arr)
+		return NULL;
+	for (int i = 0; i < s->nprobes; i++) {
+		const struct ac_row_owner *w = &s->owners[i];
+		bool seen = false;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = s->owners[j].pid == w->pid &&
+			       (!threads || s->owners[j].tid == w->tid);
+		if (seen)
+			continue;
+		e = json_object_new_object();
+		if (!e)
+			goto fail;
+		if ((threads && add(e, "tid", json_object_new_int64(w->tid))) ||
+		    add(e, "pid", json_object_new_int64(w->pid)) ||
+		    ((threads || !w->tid) &&
+		     add(e, "name", json_object_new_string(w->comm)))) {
+			json_object_put(e);
+			goto fail;
+		}
+		if (push(arr, e))
+			goto fail;
+	}
+	return arr;
+
+fail:
+	json_object_put(arr);
+	return NULL;
+}
+
 /* Values the probe-cost noise hides are given as the resolution, their
  * bound, and named in "below_resolution": never a 0 not measured. */
 static struct json_object *new_stat(const struct ac_snapshot *s,
@@ -180,8 +231,8 @@ static struct json_object *new_stat(const struct ac_snapshot *s,
 	for (int f = 0; f < F_NR; f++) {
 		double x = v[f];
 
-		if (warm && s->compensated && x < s->resolution_ns) {
-			x = ac_snapshot_bound_ns(s);
+		if (warm && s->compensated && x < ac_probe_resolution_ns(s, p)) {
+			x = 2 * ac_probe_resolution_ns(s, p);
 			if (push(below, json_object_new_string(field_keys[f])))
 				goto fail;
 		}
@@ -201,6 +252,8 @@ static struct json_object *new_stat(const struct ac_snapshot *s,
 	    add(o, "buckets", new_buckets(p)))
 		goto fail_below_added;
 	if (p->nexact && add(o, "exact", new_exact(p)))
+		goto fail_below_added;
+	if (s->owners && add_owner(o, &s->owners[p - s->probes]))
 		goto fail_below_added;
 	return o;
 
@@ -267,6 +320,35 @@ fail:
 	return NULL;
 }
 
+/* --func's pairs by how the kernel runs their first instruction: the
+ * kinds traced only */
+static struct json_object *new_func_costs(const struct ac_snapshot *s)
+{
+	static const char *const kind[AC_FUNC_ENTRY_NR] = {
+		[AC_FUNC_ENTRY_EMULATED] = "emulated",
+		[AC_FUNC_ENTRY_STEPPED] = "single_stepped",
+	};
+	struct json_object *o = json_object_new_object(), *k;
+
+	for (int i = 0; o && i < AC_FUNC_ENTRY_NR; i++) {
+		const struct ac_func_cost *f = &s->func[i];
+
+		if (!f->functions)
+			continue;
+		k = json_object_new_object();
+		if (!k || add(o, kind[i], k) ||
+		    add(k, "functions", json_object_new_int(f->functions)) ||
+		    add(k, "pair_ns", new_fixed(f->pair_ns, 1)) ||
+		    add(k, "inner_ns", new_fixed(f->inner_ns, 1)) ||
+		    add(k, "pair_spread_ns", new_fixed(f->pair_spread_ns, 1)) ||
+		    add(k, "resolution_ns", new_fixed(f->resolution_ns, 1))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 static struct json_object *new_compensation(const struct ac_snapshot *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -274,6 +356,7 @@ static struct json_object *new_compensation(const struct ac_snapshot *s)
 	if (!o)
 		return NULL;
 	if (add(o, "enabled", json_object_new_boolean(s->compensated)) ||
+	    add(o, "func", new_func_costs(s)) ||
 	    add(o, "pair_ns", new_fixed(s->pair_ns, 1)) ||
 	    add(o, "inner_ns", new_fixed(s->inner_ns, 1)) ||
 	    add(o, "pair_tight_ns", new_fixed(s->pair_tight_ns, 1)) ||
@@ -322,6 +405,13 @@ struct json_object *ac_json_report(const struct ac_snapshot *s,
 	    add(o, "compensation", new_compensation(s)) ||
 	    add(o, "dropped", new_dropped(s)) ||
 	    add(o, "stats", new_stats(s))) {
+		json_object_put(o);
+		return NULL;
+	}
+	/* rows by thread (--per-thread) or by process (--follow --per-pid) */
+	if (s->owners && s->nprobes &&
+	    ((s->owners[0].tid && add(o, "threads", new_owners(s, true))) ||
+	     add(o, "processes", new_owners(s, false)))) {
 		json_object_put(o);
 		return NULL;
 	}

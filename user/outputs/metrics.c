@@ -8,11 +8,43 @@
 #include "autocue.h"
 #include "assertions.h"
 #include "metrics.h"
+#include "outbuf.h"
 #include "quote.h"
 #include "report.h"
 
 /* The summary's quantiles: the assertions' and exact mode's set. */
-static const double quantiles[] = { 0.5, 0.9, 0.95, 0.99, 0.999 };
+const double ac_metrics_quantiles[AC_METRICS_NQ] = { 0.5, 0.9, 0.95, 0.99, 0.999 };
+
+const struct ac_metrics_family ac_metrics_families[AC_FAM_NR] = {
+	[AC_FAM_DURATION] = { "autocue_call_duration_seconds", "histogram",
+		"Duration of the warm calls of a probe pair (compensated; "
+		"calls holding a site's first hits are in autocue_cold_calls)" },
+	[AC_FAM_QUANTILES] = { "autocue_call_duration_quantiles_seconds",
+		"summary", "Quantiles of the warm calls from the kernel's "
+		"full-precision histogram (exact in exact mode)" },
+	[AC_FAM_CALLS] = { "autocue_calls", "counter",
+		"Calls of a probe pair, cold ones included" },
+	[AC_FAM_COLD] = { "autocue_cold_calls", "counter",
+		"Calls holding a probe site's first hits (one-time kernel "
+		"set-up inside): counted, kept out of the durations" },
+	[AC_FAM_LOST] = { "autocue_lost_events", "counter",
+		"Events the kernel side could not record, by reason" },
+	[AC_FAM_PROBE_COST] = { "autocue_probe_cost_seconds", "gauge",
+		"Probe cost subtracted per traced call (0: not calibrated, "
+		"raw durations)" },
+	[AC_FAM_RESOLUTION] = { "autocue_resolution_seconds", "gauge",
+		"How far one compensated duration can be off" },
+	[AC_FAM_BUCKET_ERROR] = { "autocue_bucket_error_ratio", "gauge",
+		"Most histogram_quantile() can be off over autocue_call_"
+		"duration_seconds, relative to the value" },
+	[AC_FAM_MAP_BYTES] = { "autocue_map_bytes", "gauge",
+		"Kernel memory of the tracer's BPF maps" },
+	[AC_FAM_ATTACHED] = { "autocue_attached_probes", "gauge",
+		"Probe pairs attached" },
+	[AC_FAM_TRACER_CPU] = { "autocue_tracer_cpu_seconds", "counter",
+		"CPU time of the tracer process itself (user and system)" },
+};
+
 
 /* Labels longer than this are cut by ac_quote() ("..."): a series label
  * set stays bounded whatever a process calls itself. */
@@ -88,17 +120,34 @@ int ac_metrics_nbuckets(const struct ac_metrics_buckets *b)
 	return ((b->max_exp - b->min_exp) << b->bits) + 2;
 }
 
-/* ns as decimal seconds, exactly: 1024 -> "0.000001024" */
+/* ns as decimal seconds, exactly: 1024 -> "0.000001024"; its length.
+ * Without printf: a scrape writes thousands. */
+static int seconds_n(char *buf, uint64_t ns)
+{
+	uint64_t whole = ns / 1000000000, frac = ns % 1000000000;
+	char d[20];
+	int n = 0, i = sizeof(d), digits = 9;
+
+	do
+		d[--i] = (char)('0' + whole % 10);
+	while (whole /= 10);
+	memcpy(buf, d + i, sizeof(d) - i);
+	n = sizeof(d) - i;
+	if (frac) {
+		while (frac % 10 == 0)
+			frac /= 10, digits--;
+		buf[n++] = '.';
+		for (int k = digits - 1; k >= 0; k--, frac /= 10)
+			buf[n + k] = (char)('0' + frac % 10);
+		n += digits;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
 static const char *seconds(char *buf, uint64_t ns)
 {
-	int n = snprintf(buf, 32, "%llu.%09llu",
-			 (unsigned long long)(ns / 1000000000),
-			 (unsigned long long)(ns % 1000000000));
-
-	while (buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (buf[n - 1] == '.')
-		buf[--n] = '\0';
+	seconds_n(buf, ns);
 	return buf;
 }
 
@@ -119,30 +168,79 @@ static void label_value(char *out, size_t size, const char *v)
 	out[o] = '\0';
 }
 
-static void probe_labels(char *out, size_t size, const char *probe,
-			 const struct ac_metrics_proc *pr, const char *binary)
-{
-	char n[AC_QUOTE_MAX * 2], p[64], c[AC_QUOTE_MAX * 2],
-	     b[AC_QUOTE_MAX * 2];
+typedef char label_t[AC_QUOTE_MAX * 2];
 
-	label_value(n, sizeof(n), probe);
-	label_value(p, sizeof(p), pr->pid);
-	label_value(c, sizeof(c), pr->comm);
-	label_value(b, sizeof(b), binary);
-	snprintf(out, size, "probe=\"%s\",pid=\"%s\",comm=\"%s\",binary=\"%s\"",
-		 n, p, c, b);
+/* The label values, quoted once a scrape: each is in thousands of lines. */
+struct labels {
+	label_t bin;
+	label_t *probe;		/* the snapshot's nprobes */
+	label_t *pid, *comm;	/* info's nprocs */
+};
+
+static int labels_make(struct labels *l, const struct ac_snapshot *s,
+		       const struct ac_metrics_info *info)
+{
+	l->probe = malloc((s->nprobes ? s->nprobes : 1) * sizeof(label_t));
+	l->pid = malloc((info->nprocs ? info->nprocs : 1) * sizeof(label_t));
+	l->comm = malloc((info->nprocs ? info->nprocs : 1) * sizeof(label_t));
+	if (!l->probe || !l->pid || !l->comm)
+		return -ENOMEM;
+	label_value(l->bin, sizeof(l->bin), info->binary);
+	for (int i = 0; i < s->nprobes; i++)
+		label_value(l->probe[i], sizeof(label_t), s->probes[i].name);
+	for (int k = 0; k < info->nprocs; k++) {
+		label_value(l->pid[k], sizeof(label_t), info->procs[k].pid);
+		label_value(l->comm[k], sizeof(label_t), info->procs[k].comm);
+	}
+	return 0;
+}
+
+static void labels_free(struct labels *l)
+{
+	free(l->probe);
+	free(l->pid);
+	free(l->comm);
+}
+
+static size_t put_str(char *out, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(out, s, n);
+	return n;
+}
+
+/* probe="..",pid="..",comm="..",binary=".." into out (LABELS_MAX); its
+ * length */
+static size_t series_labels(char *out, const struct labels *l, int probe,
+			    int proc)
+{
+	size_t n = 0;
+
+	n += put_str(out + n, "probe=\"");
+	n += put_str(out + n, l->probe[probe]);
+	n += put_str(out + n, "\",pid=\"");
+	n += put_str(out + n, l->pid[proc]);
+	n += put_str(out + n, "\",comm=\"");
+	n += put_str(out + n, l->comm[proc]);
+	n += put_str(out + n, "\",binary=\"");
+	n += put_str(out + n, l->bin);
+	out[n++] = '"';
+	out[n] = '\0';
+	return n;
 }
 
 /* HELP and TYPE. OpenMetrics names a counter family without its _total,
  * the text format names it as its samples. */
-static void family(FILE *out, const char *name, const char *type,
-		   const char *help, bool om)
+static void family(struct ac_outbuf *out, enum ac_metrics_family_id id,
+		   bool om)
 {
-	bool counter = !strcmp(type, "counter");
+	const struct ac_metrics_family *f = &ac_metrics_families[id];
+	bool counter = !strcmp(f->type, "counter");
 
-	fprintf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", name,
-		counter && !om ? "_total" : "", help, name,
-		counter && !om ? "_total" : "", type);
+	ac_outbuf_printf(out, "# HELP %s%s %s\n# TYPE %s%s %s\n", f->name,
+			 counter && !om ? "_total" : "", f->help, f->name,
+			 counter && !om ? "_total" : "", f->type);
 }
 
 static bool shown(const struct ac_metrics_proc *pr, int i)
@@ -150,115 +248,162 @@ static bool shown(const struct ac_metrics_proc *pr, int i)
 	return !pr->skip_uncalled || pr->probes[i].count;
 }
 
-static uint64_t warm_in_buckets(const struct ac_probe_stats *p)
-{
-	uint64_t n = 0;
-
-	for (uint32_t i = 0; i < p->nbuckets; i++)
-		n += p->buckets[i];
-	return n;
-}
-
-/* The exported edges, in ns and as le values: made once a scrape. */
+/* The exported edges, in ns, as le values, and where they fall among the
+ * kernel's buckets: made once a scrape. */
 struct edges {
 	int n;
 	uint64_t *ns;
+	uint32_t *first;	/* the first kernel bucket not below the edge */
 	char (*le)[32];
+	uint8_t *lelen;
 };
 
 static int edges_make(struct edges *e, const struct ac_metrics_buckets *b,
 		      int shift)
 {
 	int bits = b->bits < shift ? b->bits : shift;
+	uint32_t k = 0, nb = AC_NBUCKETS(shift);
+	__u64 lo, hi;
 
 	e->n = ((b->max_exp - b->min_exp) << bits) + 1;
 	e->ns = malloc(e->n * sizeof(*e->ns));
+	e->first = malloc(e->n * sizeof(*e->first));
 	e->le = malloc(e->n * sizeof(*e->le));
-	if (!e->ns || !e->le)
+	e->lelen = malloc(e->n);
+	if (!e->ns || !e->first || !e->le || !e->lelen)
 		return -ENOMEM;
 	for (int x = b->min_exp, i = 0; x < b->max_exp; x++)
 		for (uint64_t j = 0; j < (1ULL << bits); j++, i++)
 			e->ns[i] = ((1ULL << bits) + j) << (x - bits);
 	e->ns[e->n - 1] = 1ULL << b->max_exp;
-	for (int i = 0; i < e->n; i++)
-		seconds(e->le[i], e->ns[i]);
+	for (int i = 0; i < e->n; i++) {
+		for (; k < nb; k++) {
+			ac_bucket_range(k, shift, &lo, &hi);
+			if (lo >= e->ns[i])
+				break;
+		}
+		e->first[i] = k;
+		e->lelen[i] = (uint8_t)seconds_n(e->le[i], e->ns[i]);
+	}
 	return 0;
 }
 
-static void put_u64(FILE *out, uint64_t v)
+static void edges_free(struct edges *e)
 {
-	char buf[24];
-	int i = sizeof(buf);
+	free(e->ns);
+	free(e->first);
+	free(e->le);
+	free(e->lelen);
+}
+
+static char *put_u64(char *o, uint64_t v)
+{
+	char d[20];
+	int i = sizeof(d);
 
 	do
-		buf[--i] = (char)('0' + v % 10);
+		d[--i] = (char)('0' + v % 10);
 	while (v /= 10);
-	fwrite_unlocked(buf + i, 1, sizeof(buf) - i, out);
+	memcpy(o, d + i, sizeof(d) - i);
+	return o + sizeof(d) - i;
 }
 
 /* The le lines: each edge's cumulative count is a sum of whole kernel
  * buckets, since every edge is one of theirs (bits <= shift). A scrape
- * of a fleet writes hundreds of thousands of them: the line's start is
- * made once a series, the numbers without printf. */
-static void histogram(FILE *out, const struct ac_probe_stats *p,
-		      const char *labels, const struct edges *e)
+ * of a fleet writes hundreds of thousands of them: room for a series'
+ * lines is made at once, each line is its prefix (made once a series),
+ * its le (made once a scrape) and its count, copied in. */
+static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
+		      const char *labels, size_t llen, const struct edges *e)
 {
-	char prefix[LABELS_MAX + 64], s[32];
+	static const char name[] = "autocue_call_duration_seconds_bucket{";
+	char prefix[sizeof(name) + LABELS_MAX + 8], s[32], *o;
+	size_t plen;
 	uint64_t cum = 0;
-	__u64 lo, hi;
 	uint32_t k = 0;
-	int plen;
 
-	plen = snprintf(prefix, sizeof(prefix),
-			"autocue_call_duration_seconds_bucket{%s,le=\"", labels);
-	if (plen >= (int)sizeof(prefix))
-		plen = sizeof(prefix) - 1;
+	plen = put_str(prefix, name);
+	memcpy(prefix + plen, labels, llen);
+	plen += llen;
+	plen += put_str(prefix + plen, ",le=\"");
+	/* a line: prefix, le, "} ", 20 digits, newline */
+	if (out->cap - out->len < e->n * (plen + 32 + 24) &&
+	    !ac_outbuf_grow(out, e->n * (plen + 32 + 24)))
+		return;
+	o = out->p + out->len;
 	for (int i = 0; i < e->n; i++) {
-		for (; k < p->nbuckets; k++) {
-			ac_bucket_range(k, p->shift, &lo, &hi);
-			if (lo >= e->ns[i])
-				break;
+		for (uint32_t end = e->first[i] < p->nbuckets ? e->first[i] :
+				    p->nbuckets; k < end; k++)
 			cum += p->buckets[k];
-		}
-		fwrite_unlocked(prefix, 1, plen, out);
-		fputs_unlocked(e->le[i], out);
-		fwrite_unlocked("\"} ", 1, 3, out);
-		put_u64(out, cum);
-		fputc_unlocked('\n', out);
+		memcpy(o, prefix, plen);
+		o += plen;
+		memcpy(o, e->le[i], e->lelen[i]);
+		o += e->lelen[i];
+		memcpy(o, "\"} ", 3);
+		o = put_u64(o + 3, cum);
+		*o++ = '\n';
 	}
+	out->len = o - out->p;
 	for (; k < p->nbuckets; k++)
 		cum += p->buckets[k];
-	fprintf(out, "autocue_call_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n"
-		"autocue_call_duration_seconds_sum{%s} %s\n"
-		"autocue_call_duration_seconds_count{%s} %llu\n",
-		labels, (unsigned long long)cum, labels,
-		seconds(s, p->total_ns), labels, (unsigned long long)cum);
+	ac_outbuf_printf(out, "autocue_call_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n"
+			 "autocue_call_duration_seconds_sum{%s} %s\n"
+			 "autocue_call_duration_seconds_count{%s} %llu\n",
+			 labels, (unsigned long long)cum, labels,
+			 seconds(s, p->total_ns), labels,
+			 (unsigned long long)cum);
 }
 
-static void summary(FILE *out, const struct ac_probe_stats *p,
-		    const char *labels)
+static void sample_line(struct ac_outbuf *out, const char *name,
+			const char *labels, size_t llen, const char *extra,
+			const char *value)
 {
-	uint64_t n = warm_in_buckets(p);
+	ac_outbuf_puts(out, name);
+	ac_outbuf_write(out, "{", 1);
+	ac_outbuf_write(out, labels, llen);
+	ac_outbuf_puts(out, extra);
+	ac_outbuf_write(out, "} ", 2);
+	ac_outbuf_puts(out, value);
+	ac_outbuf_write(out, "\n", 1);
+}
+
+static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
+		    const char *labels, size_t llen)
+{
+	static const char *const qlabel[] = {
+		",quantile=\"0.5\"", ",quantile=\"0.9\"", ",quantile=\"0.95\"",
+		",quantile=\"0.99\"", ",quantile=\"0.999\"",
+	};
+	enum { NQ = AC_METRICS_NQ };
+	_Static_assert(NQ == sizeof(qlabel) / sizeof(qlabel[0]),
+		       "a label per quantile");
+	uint64_t v[NQ], n = 0;
 	char s[32];
 
-	for (size_t i = 0; i < sizeof(quantiles) / sizeof(quantiles[0]); i++)
-		fprintf(out, "autocue_call_duration_quantiles_seconds{%s,quantile=\"%g\"} %s\n",
-			labels, quantiles[i],
-			n ? seconds(s, ac_probe_percentile(p, quantiles[i])) :
-			    "NaN");
-	fprintf(out, "autocue_call_duration_quantiles_seconds_sum{%s} %s\n"
-		"autocue_call_duration_quantiles_seconds_count{%s} %llu\n",
-		labels, seconds(s, p->total_ns), labels,
-		(unsigned long long)n);
+	/* the warm calls in the buckets: what the quantiles rank */
+	for (uint32_t i = 0; i < p->nbuckets; i++)
+		n += p->buckets[i];
+	ac_probe_hist_percentiles(p, ac_metrics_quantiles, NQ, v);
+	for (int i = 0; i < NQ; i++)
+		sample_line(out, "autocue_call_duration_quantiles_seconds",
+			    labels, llen, qlabel[i],
+			    n ? seconds(s, v[i]) : "NaN");
+	sample_line(out, "autocue_call_duration_quantiles_seconds_sum", labels,
+		    llen, "", seconds(s, p->total_ns));
+	*put_u64(s, n) = '\0';
+	sample_line(out, "autocue_call_duration_quantiles_seconds_count",
+		    labels, llen, "", s);
 }
 
 enum per_probe { HIST, SUMMARY, CALLS, COLD };
 
-static void per_probe(FILE *out, const struct ac_snapshot *s,
+static void per_probe(struct ac_outbuf *out, const struct ac_snapshot *s,
 		      const struct ac_metrics_info *info,
-		      const struct edges *e, enum per_probe what)
+		      const struct labels *l, const struct edges *e,
+		      enum per_probe what)
 {
-	char labels[LABELS_MAX];
+	char labels[LABELS_MAX], v[24];
+	size_t llen;
 
 	for (int k = 0; k < info->nprocs; k++) {
 		const struct ac_metrics_proc *pr = &info->procs[k];
@@ -268,137 +413,160 @@ static void per_probe(FILE *out, const struct ac_snapshot *s,
 
 			if (!shown(pr, i))
 				continue;
-			probe_labels(labels, sizeof(labels), s->probes[i].name,
-				     pr, info->binary);
-			if (what == HIST)
-				histogram(out, p, labels, e);
-			else if (what == SUMMARY)
-				summary(out, p, labels);
-			else
-				fprintf(out, "%s{%s} %llu\n", what == CALLS ?
-					"autocue_calls_total" :
-					"autocue_cold_calls_total", labels,
-					(unsigned long long)(what == CALLS ?
-					p->count : p->cold_count));
+			llen = series_labels(labels, l, i, k);
+			if (what == HIST) {
+				histogram(out, p, labels, llen, e);
+			} else if (what == SUMMARY) {
+				summary(out, p, labels, llen);
+			} else {
+				*put_u64(v, what == CALLS ? p->count :
+					 p->cold_count) = '\0';
+				sample_line(out, what == CALLS ?
+					    "autocue_calls_total" :
+					    "autocue_cold_calls_total", labels,
+					    llen, "", v);
+			}
 		}
 	}
 }
 
-int ac_metrics_write(FILE *out, const struct ac_snapshot *s,
+int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 		     const struct ac_metrics_info *info,
 		     const struct ac_metrics_buckets *b, bool om)
 {
-	char bin[AC_QUOTE_MAX * 2];
+	struct labels l = {};
 	struct edges e = {};
-	int ret;
+	const char *bin = l.bin;
+	int ret = -ENOMEM;
 
-	if (edges_make(&e, b, s->precision)) {
-		free(e.ns);
-		free(e.le);
-		return -ENOMEM;
-	}
-	label_value(bin, sizeof(bin), info->binary);
-	family(out, "autocue_call_duration_seconds", "histogram",
-	       "Duration of the warm calls of a probe pair (compensated; "
-	       "calls holding a site's first hits are in autocue_cold_calls)",
-	       om);
-	per_probe(out, s, info, &e, HIST);
-	family(out, "autocue_call_duration_quantiles_seconds", "summary",
-	       "Quantiles of the warm calls from the kernel's full-precision "
-	       "histogram (exact in exact mode)", om);
-	per_probe(out, s, info, &e, SUMMARY);
-	family(out, "autocue_calls", "counter",
-	       "Calls of a probe pair, cold ones included", om);
-	per_probe(out, s, info, &e, CALLS);
-	family(out, "autocue_cold_calls", "counter",
-	       "Calls holding a probe site's first hits (one-time kernel "
-	       "set-up inside): counted, kept out of the durations", om);
-	per_probe(out, s, info, &e, COLD);
+	if (edges_make(&e, b, s->precision) || labels_make(&l, s, info))
+		goto out;
+	family(out, AC_FAM_DURATION, om);
+	per_probe(out, s, info, &l, &e, HIST);
+	family(out, AC_FAM_QUANTILES, om);
+	per_probe(out, s, info, &l, &e, SUMMARY);
+	family(out, AC_FAM_CALLS, om);
+	per_probe(out, s, info, &l, &e, CALLS);
+	family(out, AC_FAM_COLD, om);
+	per_probe(out, s, info, &l, &e, COLD);
 
-	family(out, "autocue_lost_events", "counter",
-	       "Events the kernel side could not record, by reason", om);
+	family(out, AC_FAM_LOST, om);
 	for (int i = 0; i < AC_LOST_NR; i++)
-		fprintf(out, "autocue_lost_events_total{binary=\"%s\",reason=\"%s\"} %llu\n",
-			bin, ac_lost_key(i), (unsigned long long)s->lost[i]);
-	family(out, "autocue_probe_cost_seconds", "gauge",
-	       "Probe cost subtracted per traced call (0: not calibrated, "
-	       "raw durations)", om);
-	fprintf(out, "autocue_probe_cost_seconds{binary=\"%s\"} %.9g\n", bin,
-		s->compensated ? s->pair_ns / 1e9 : 0.0);
-	family(out, "autocue_resolution_seconds", "gauge",
-	       "How far one compensated duration can be off", om);
-	fprintf(out, "autocue_resolution_seconds{binary=\"%s\"} %.9g\n", bin,
-		s->resolution_ns / 1e9);
-	family(out, "autocue_bucket_error_ratio", "gauge",
-	       "Most histogram_quantile() can be off over autocue_call_"
-	       "duration_seconds, relative to the value (2^-bits)", om);
-	fprintf(out, "autocue_bucket_error_ratio{binary=\"%s\"} %.9g\n",
-		bin, ldexp(1, -(b->bits < s->precision ? b->bits :
-				s->precision)));
-	family(out, "autocue_map_bytes", "gauge",
-	       "Kernel memory of the tracer's BPF maps", om);
-	fprintf(out, "autocue_map_bytes{binary=\"%s\"} %llu\n", bin,
-		(unsigned long long)s->map_bytes);
-	family(out, "autocue_attached_probes", "gauge",
-	       "Probe pairs attached", om);
-	fprintf(out, "autocue_attached_probes{binary=\"%s\"} %d\n", bin,
-		s->nprobes);
-	family(out, "autocue_tracer_cpu_seconds", "counter",
-	       "CPU time of the tracer process itself (user and system)", om);
-	fprintf(out, "autocue_tracer_cpu_seconds_total{binary=\"%s\"} %.6f\n",
-		bin, info->tracer_cpu_s);
+		ac_outbuf_printf(out, "autocue_lost_events_total{binary=\"%s\",reason=\"%s\"} %llu\n",
+				 bin, ac_lost_key(i), (unsigned long long)s->lost[i]);
+	family(out, AC_FAM_PROBE_COST, om);
+	ac_outbuf_printf(out, "autocue_probe_cost_seconds{binary=\"%s\"} %.9g\n",
+			 bin, s->compensated ? s->pair_ns / 1e9 : 0.0);
+	family(out, AC_FAM_RESOLUTION, om);
+	ac_outbuf_printf(out, "autocue_resolution_seconds{binary=\"%s\"} %.9g\n",
+			 bin, s->resolution_ns / 1e9);
+	family(out, AC_FAM_BUCKET_ERROR, om);
+	ac_outbuf_printf(out, "autocue_bucket_error_ratio{binary=\"%s\"} %.9g\n",
+			 bin, ldexp(1, -(b->bits < s->precision ? b->bits :
+					 s->precision)));
+	family(out, AC_FAM_MAP_BYTES, om);
+	ac_outbuf_printf(out, "autocue_map_bytes{binary=\"%s\"} %llu\n", bin,
+			 (unsigned long long)s->map_bytes);
+	family(out, AC_FAM_ATTACHED, om);
+	ac_outbuf_printf(out, "autocue_attached_probes{binary=\"%s\"} %d\n", bin,
+			 s->nprobes);
+	family(out, AC_FAM_TRACER_CPU, om);
+	ac_outbuf_printf(out, "autocue_tracer_cpu_seconds_total{binary=\"%s\"} %.6f\n",
+			 bin, info->tracer_cpu_s);
 	if (om)
-		fputs("# EOF\n", out);
-	fflush(out);
-	ret = ferror(out) ? -EIO : 0;
-	free(e.ns);
-	free(e.le);
+		ac_outbuf_puts(out, "# EOF\n");
+	ret = out->failed ? -ENOMEM : 0;
+out:
+	labels_free(&l);
+	edges_free(&e);
 	return ret;
 }
 
-/* q of a media range's parameters ("; q=0.5"), 1 without one. */
-static double media_q(const char *params, size_t len)
+/* The value of parameter name in a media range's parameters ("; q=0.5;
+ * proto=x"), into val (size n); false when it has none. */
+static bool media_param(const char *params, size_t len, const char *name,
+			char *val, size_t n)
 {
 	const char *p = params, *end = params + len;
+	size_t nl = strlen(name);
 
 	while (p < end) {
 		const char *semi = memchr(p, ';', end - p);
-		const char *next = semi ? semi + 1 : end;
+		const char *next = semi ? semi : end;
+		size_t vl;
 
 		while (p < next && (*p == ' ' || *p == '\t' || *p == ';'))
 			p++;
-		if (next - p > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=')
-			return strtod(p + 2, NULL);
-		p = next;
+		if ((size_t)(next - p) > nl && !strncasecmp(p, name, nl) &&
+		    p[nl] == '=') {
+			p += nl + 1;
+			vl = next - p;
+			while (vl && (p[vl - 1] == ' ' || p[vl - 1] == '\t'))
+				vl--;
+			if (vl >= n)
+				vl = n - 1;
+			memcpy(val, p, vl);
+			val[vl] = '\0';
+			return true;
+		}
+		p = next < end ? next + 1 : end;
 	}
-	return 1;
+	return false;
 }
 
-bool ac_metrics_wants_openmetrics(const char *accept)
+/* q of a media range's parameters, 1 without one. */
+static double media_q(const char *params, size_t len)
 {
-	double om = 0, text = 0;
+	char v[32];
+
+	return media_param(params, len, "q", v, sizeof(v)) ? strtod(v, NULL) : 1;
+}
+
+enum ac_metrics_format ac_metrics_negotiate(const char *accept)
+{
+	double q[AC_METRICS_NFORMATS] = { 0 };
 	const char *p = accept;
+	char v[64];
 
 	if (!accept)
-		return false;
+		return AC_METRICS_TEXT;
 	while (*p) {
 		size_t len = strcspn(p, ","), tlen;
-		const char *t = p;
+		const char *t = p, *params;
+		size_t plen;
+		int f = -1;
 
 		while (len && (*t == ' ' || *t == '\t'))
 			t++, len--;
 		tlen = strcspn(t, ";,");
 		if (tlen > len)
 			tlen = len;
+		params = t + tlen;
+		plen = len - tlen;
 		while (tlen && (t[tlen - 1] == ' ' || t[tlen - 1] == '\t'))
 			tlen--;
 		if (tlen == 28 && !strncasecmp(t, "application/openmetrics-text", 28))
-			om = fmax(om, media_q(t + tlen, len - (t + tlen - t)));
+			f = AC_METRICS_OPENMETRICS;
 		else if (tlen == 10 && !strncasecmp(t, "text/plain", 10))
-			text = fmax(text, media_q(t + tlen, len - (t + tlen - t)));
+			f = AC_METRICS_TEXT;
+		else if (tlen == 31 && !strncasecmp(t, "application/vnd.google.protobuf", 31) &&
+			 media_param(params, plen, "proto", v, sizeof(v)) &&
+			 !strcmp(v, "io.prometheus.client.MetricFamily") &&
+			 media_param(params, plen, "encoding", v, sizeof(v)) &&
+			 !strcmp(v, "delimited"))
+			f = AC_METRICS_PROTOBUF;
+		if (f >= 0)
+			q[f] = fmax(q[f], media_q(params, plen));
 		p = t + len;
 		if (*p == ',')
 			p++;
 	}
-	return om > 0 && om >= text;
+	if (q[AC_METRICS_PROTOBUF] > 0 &&
+	    q[AC_METRICS_PROTOBUF] >= q[AC_METRICS_OPENMETRICS] &&
+	    q[AC_METRICS_PROTOBUF] >= q[AC_METRICS_TEXT])
+		return AC_METRICS_PROTOBUF;
+	if (q[AC_METRICS_OPENMETRICS] > 0 &&
+	    q[AC_METRICS_OPENMETRICS] >= q[AC_METRICS_TEXT])
+		return AC_METRICS_OPENMETRICS;
+	return AC_METRICS_TEXT;
 }

@@ -35,6 +35,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "autocue_trace.h"
+#include "outbuf.h"
 
 #define AC_METRICS_DEFAULT_BITS	 3	/* 8 buckets per power of two */
 #define AC_METRICS_DEFAULT_MIN_EXP 10	/* 1.024 us */
@@ -72,18 +73,67 @@ struct ac_metrics_info {
 	double tracer_cpu_s;	/* user + system time of the tracer */
 };
 
-/* Content types of the two formats. */
+/* The families, in the order written, each named, typed and explained
+ * once for every format (a counter's name without its _total). */
+enum ac_metrics_family_id {
+	AC_FAM_DURATION, AC_FAM_QUANTILES, AC_FAM_CALLS, AC_FAM_COLD,
+	AC_FAM_LOST, AC_FAM_PROBE_COST, AC_FAM_RESOLUTION,
+	AC_FAM_BUCKET_ERROR, AC_FAM_MAP_BYTES, AC_FAM_ATTACHED,
+	AC_FAM_TRACER_CPU, AC_FAM_NR,
+};
+struct ac_metrics_family {
+	const char *name, *type, *help;
+};
+extern const struct ac_metrics_family ac_metrics_families[AC_FAM_NR];
+
+/* The summary's quantiles. */
+#define AC_METRICS_NQ 5
+extern const double ac_metrics_quantiles[AC_METRICS_NQ];
+
+/* The formats, and their content types. */
+enum ac_metrics_format {
+	AC_METRICS_TEXT, AC_METRICS_OPENMETRICS, AC_METRICS_PROTOBUF,
+	AC_METRICS_NFORMATS,
+};
 #define AC_METRICS_TEXT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define AC_METRICS_OPENMETRICS_TYPE \
 	"application/openmetrics-text; version=1.0.0; charset=utf-8"
+#define AC_METRICS_PROTOBUF_TYPE "application/vnd.google.protobuf; " \
+	"proto=io.prometheus.client.MetricFamily; encoding=delimited"
 
-/* Writes every family to out; 0 or -errno (a failed write). */
-int ac_metrics_write(FILE *out, const struct ac_snapshot *s,
+/* Appends every family to out; 0 or -ENOMEM (out could not grow). */
+int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 		     const struct ac_metrics_info *info,
 		     const struct ac_metrics_buckets *b, bool openmetrics);
 
-/* Whether an HTTP Accept header prefers OpenMetrics to the text format
- * (q-values honoured; NULL or neither named: the text format). */
-bool ac_metrics_wants_openmetrics(const char *accept);
+/* The format an HTTP Accept header prefers: the highest q of the three
+ * (protobuf only with proto=io.prometheus.client.MetricFamily and
+ * encoding=delimited), protobuf then OpenMetrics on a tie; the text
+ * format when it names none of them (or is NULL). */
+enum ac_metrics_format ac_metrics_negotiate(const char *accept);
+
+/*
+ * The protobuf exposition (metrics_pb.c): the same families, with
+ * autocue_call_duration_seconds as native histograms (Prometheus
+ * --enable-feature=native-histograms) instead of le buckets, which 2.42
+ * would ignore beside them. Schema S = min(precision, 8): 2^S buckets per
+ * power of two whose edges grow by 2^(2^-S). The kernel's 2^S sub-buckets
+ * per power of two are linear, so their edges coincide with the native
+ * ones only at powers of two: each kernel bucket goes whole to the native
+ * bucket holding its midpoint (exact when it lies inside one, one native
+ * bucket off for a duration on the far side of an edge it straddles). So
+ * histogram_quantile() on them is within 2^(2^-S) - 1 (a native bucket)
+ * plus 2^-S (a kernel bucket) of the value: 2.65% at precision 6.
+ * Durations of 0 ns go to the zero bucket (threshold 0); _count and _sum
+ * exact.
+ */
+#define AC_METRICS_NATIVE_SCHEMA_MAX 8
+int ac_metrics_native_schema(int precision);
+/* That bound, relative. */
+double ac_metrics_native_error(int precision);
+/* Appends every family, delimited; 0 or -ENOMEM. */
+int ac_metrics_write_protobuf(struct ac_outbuf *out,
+			      const struct ac_snapshot *s,
+			      const struct ac_metrics_info *info);
 
 #endif /* AUTOCUE_METRICS_H */

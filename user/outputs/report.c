@@ -126,12 +126,14 @@ static void fmt_ms_plain(char *buf, size_t len, double ns)
 			 ns / 1e6);
 }
 
-/* A duration the probe-cost noise hides is shown as the bound it is. */
-static void fmt_ms(const struct ac_snapshot *s, char *buf, double ns)
+/* A duration the probe-cost noise hides is shown as the bound it is (p's
+ * kind of pair's). */
+static void fmt_ms(const struct ac_snapshot *s, const struct ac_probe_stats *p,
+		   char *buf, double ns)
 {
-	if (s->compensated && ns < s->resolution_ns) {
+	if (s->compensated && ns < ac_probe_resolution_ns(s, p)) {
 		buf[0] = '<';
-		fmt_ms_plain(buf + 1, CELL - 1, ac_snapshot_bound_ns(s));
+		fmt_ms_plain(buf + 1, CELL - 1, 2 * ac_probe_resolution_ns(s, p));
 		return;
 	}
 	fmt_ms_plain(buf, CELL, ns);
@@ -158,7 +160,7 @@ static void exact_cell(const struct table *t, char *buf,
 		       const struct ac_probe_stats *p, double q)
 {
 	if (p->nexact)
-		fmt_ms(t->s, buf, ac_probe_percentile(p, q));
+		fmt_ms(t->s, p, buf, ac_probe_percentile(p, q));
 	else
 		strcpy(buf, "-");
 }
@@ -186,15 +188,15 @@ static void fill_row(struct table *t, int r, const struct ac_probe_stats *p,
 			strcpy(c[n++], "-");
 		return;
 	}
-	fmt_ms(t->s, c[n++], p->total_ns);
-	fmt_ms(t->s, c[n++], ac_probe_mean_ns(p));
-	fmt_ms(t->s, c[n++], p->min_ns);
-	fmt_ms(t->s, c[n++], p->max_ns);
-	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.50));
-	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.95));
+	fmt_ms(t->s, p, c[n++], p->total_ns);
+	fmt_ms(t->s, p, c[n++], ac_probe_mean_ns(p));
+	fmt_ms(t->s, p, c[n++], p->min_ns);
+	fmt_ms(t->s, p, c[n++], p->max_ns);
+	fmt_ms(t->s, p, c[n++], ac_probe_hist_percentile(p, 0.50));
+	fmt_ms(t->s, p, c[n++], ac_probe_hist_percentile(p, 0.95));
 	if (exact)
 		exact_cell(t, c[n++], p, 0.95);
-	fmt_ms(t->s, c[n++], ac_probe_hist_percentile(p, 0.99));
+	fmt_ms(t->s, p, c[n++], ac_probe_hist_percentile(p, 0.99));
 	if (exact)
 		exact_cell(t, c[n++], p, 0.99);
 	if (beneath)
@@ -327,6 +329,29 @@ static void print_cold(FILE *out, const struct ac_snapshot *s)
 			rows == 1 ? "" : "s");
 }
 
+void ac_report_func_costs(FILE *out, const struct ac_snapshot *s,
+			  int decimals)
+{
+	static const char *const how[AC_FUNC_ENTRY_NR] = {
+		[AC_FUNC_ENTRY_EMULATED] = "entry emulated",
+		[AC_FUNC_ENTRY_STEPPED] = "entry single-stepped",
+	};
+	bool first = true;
+
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
+		const struct ac_func_cost *f = &s->func[k];
+
+		if (!f->functions)
+			continue;
+		fprintf(out, "%s%s (%d function%s) %.*f us a call, %.*f us of "
+			"it inside, resolution %.*f us", first ? "--func pairs: " :
+			"; ", how[k], f->functions, f->functions == 1 ? "" : "s",
+			decimals, f->pair_ns / 1e3, decimals, f->inner_ns / 1e3,
+			decimals, f->resolution_ns / 1e3);
+		first = false;
+	}
+}
+
 static void print_footer(FILE *out, const struct ac_snapshot *s,
 			 bool any_star, int more, int empty_hidden)
 {
@@ -337,17 +362,22 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 	if (empty_hidden > 0)
 		fprintf(out, "(%d probe%s never called, not shown)\n",
 			empty_hidden, empty_hidden == 1 ? "" : "s");
-	if (s->compensated)
+	if (s->compensated) {
 		fprintf(out, "probe cost subtracted per traced call: %.3f us "
 			"(%.3f us of it inside the call's own time); "
 			"resolution %.3f us: shorter reads as <%.3f us\n",
 			s->pair_ns / 1e3, s->inner_ns / 1e3,
 			s->resolution_ns / 1e3, ac_snapshot_bound_ns(s) / 1e3);
-	else if (s->pair_ns > 0)
+		if (s->func[0].functions || s->func[1].functions) {
+			ac_report_func_costs(out, s, 3);
+			fprintf(out, ": subtracted as a USDT pair's is\n");
+		}
+	} else if (s->pair_ns > 0) {
 		fprintf(out, "raw figures (no compensation): each traced call "
 			"includes ~%.3f us of probe cost\n", s->pair_ns / 1e3);
-	else
+	} else {
 		fprintf(out, "raw figures (no compensation)\n");
+	}
 	for (int i = 0; i < AC_LOST_NR; i++) {
 		if (!s->lost[i])
 			continue;

@@ -35,6 +35,12 @@ struct ac_report_opts {
 /* "total", "avg", "calls", "p99" or "name"; 0 or -EINVAL. */
 int ac_sort_parse(const char *name, enum ac_sort *out);
 
+/* The probe cost of --func's pairs, one clause per kind traced ("--func
+ * pairs: 8.60 us a call with the entry emulated (3 functions, 1.20 us of
+ * it inside), ..."), unit us with `decimals`; nothing without --func. */
+void ac_report_func_costs(FILE *out, const struct ac_snapshot *s,
+			  int decimals);
+
 /* Prints the table and its footer; 0 or -errno (a failed write). */
 int ac_report_table(FILE *out, const struct ac_snapshot *s,
 		    const struct ac_report_opts *o);

@@ -145,7 +145,9 @@ static int attach_side(struct ac_trace *t, struct bpf_program *prog,
 
 		for (int j = 0; j < s->n; j++) {
 			off[cnt] = s->off[j];
-			cookie[cnt++] = ids ? ids[i] : first_id + i;
+			/* the kind tells BPF which probe cost to take off */
+			cookie[cnt++] = (ids ? ids[i] : first_id + i) |
+				(__u64)probes[i].kind << AC_COOKIE_KIND_SHIFT;
 		}
 	}
 	if (t->multi) {

@@ -20,6 +20,7 @@
 #include <sys/sdt.h>
 #include "autocue_usdt.h"
 #include "autocue.skel.h"
+#include "functions.h"
 #include "trace_priv.h"
 
 #define WARMUP	64	/* the kernel optimises a site after its first hit */
@@ -63,7 +64,8 @@ typedef void call_fn(const volatile char *ws, int pages);
 
 /* What the passes need from the first calibration. */
 struct ac_cal {
-	call_fn *call;
+	call_fn *call[AC_KINDS];	/* a traced call of each kind; NULL:
+					 * that kind not calibrated */
 	const char *probe;	/* the calibration probe's name */
 	char *ws;
 	double body;		/* the untraced call, INNER_PAGES inside */
@@ -106,6 +108,44 @@ static __attribute__((noinline)) void bare_call(const volatile char *ws,
 {
 	touch_pages(ws, pages);
 }
+
+/* --func pairs: functions whose first instruction the kernel emulates
+ * (push %rbp) or single-steps out of line (sub $8,%rsp), the two kinds of
+ * entry ac_func_entry_kind tells apart, each traced as --func traces (an
+ * entry uprobe on the symbol, a return probe), around the same body. In
+ * assembly: a compiler's prologue is not ours to choose. */
+#if defined(__x86_64__)
+#define AC_CAL_FUNCS "ac_cal_func_emulated,ac_cal_func_stepped"
+__attribute__((used, noinline, visibility("hidden")))
+void ac_cal_touch(const volatile char *ws, int pages)
+{
+	touch_pages(ws, pages);
+}
+
+void ac_cal_func_emulated(const volatile char *ws, int pages);
+void ac_cal_func_stepped(const volatile char *ws, int pages);
+__asm__(
+	"	.text\n"
+	"	.globl ac_cal_func_emulated\n"
+	"	.hidden ac_cal_func_emulated\n"
+	"	.type ac_cal_func_emulated, @function\n"
+	"ac_cal_func_emulated:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	call ac_cal_touch\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	"	.size ac_cal_func_emulated, .-ac_cal_func_emulated\n"
+	"	.globl ac_cal_func_stepped\n"
+	"	.hidden ac_cal_func_stepped\n"
+	"	.type ac_cal_func_stepped, @function\n"
+	"ac_cal_func_stepped:\n"
+	"	sub $8, %rsp\n"
+	"	call ac_cal_touch\n"
+	"	add $8, %rsp\n"
+	"	ret\n"
+	"	.size ac_cal_func_stepped, .-ac_cal_func_stepped\n");
+#endif
 
 static double now_ns(void)
 {
@@ -238,7 +278,37 @@ static int attach_self(struct ac_trace *t, __u32 id, const char *name)
 	return ret;
 }
 
-static struct ac_cal *cal_new(bool classic)
+/* The calibration's function pairs, under the calibration's probe id
+ * with their kinds in the cookie, as --func attaches (objects.c). */
+static int attach_funcs(struct ac_trace *t, __u32 id)
+{
+#if defined(__x86_64__)
+	struct ac_probe_set self = { 0 };
+	struct ac_funcs_info fi;
+	__u32 ids[2] = { id, id };
+	int ret;
+
+	ret = ac_funcs_add("/proc/self/exe", AC_CAL_FUNCS, &self, &fi);
+	if (!ret && (self.n != 2 ||
+		     self.p[0].kind == self.p[1].kind))
+		ret = -ENOENT;
+	if (!ret)
+		ret = ac_attach_probes_ids(t, getpid(), "/proc/self/exe",
+					   self.p, self.n, ids);
+	ac_probes_free(&self);
+	if (ret)
+		return ac_trace_fail(t, ret,
+			"calibration: its functions ac_cal_func_* in /proc/self/exe: %s (use --no-compensate)",
+			strerror(-ret));
+	return 0;
+#else
+	(void)t;
+	(void)id;
+	return 0;
+#endif
+}
+
+static struct ac_cal *cal_new(bool classic, bool funcs)
 {
 	struct ac_cal *c = calloc(1, sizeof(*c));
 
@@ -250,7 +320,15 @@ static struct ac_cal *cal_new(bool classic)
 		return NULL;
 	}
 	memset(c->ws, 1, (size_t)WS_MAX_PAGES * WS_STRIDE);
-	c->call = classic ? traced_call_classic : traced_call;
+	c->call[AC_KIND_PAIR] = classic ? traced_call_classic : traced_call;
+#if defined(__x86_64__)
+	if (funcs) {
+		c->call[AC_KIND_FUNC_EMULATED] = ac_cal_func_emulated;
+		c->call[AC_KIND_FUNC_STEPPED] = ac_cal_func_stepped;
+	}
+#else
+	(void)funcs;
+#endif
 	c->probe = classic ? "autocue_calibrate_classic" : "autocue_calibrate";
 	return c;
 }
@@ -268,7 +346,19 @@ void ac_calibration_free(struct ac_trace *t)
  * probes re-attaches what it keeps). */
 int ac_calibration_reattach(struct ac_trace *t)
 {
-	return t->cal ? attach_self(t, t->nids - 1, t->cal->probe) : 0;
+	int ret;
+
+	if (!t->cal)
+		return 0;
+	ret = attach_self(t, t->nids - 1, t->cal->probe);
+	if (!ret && t->cal->call[AC_KIND_FUNC_EMULATED])
+		ret = attach_funcs(t, t->nids - 1);
+	return ret;
+}
+
+bool ac_calibration_kind(const struct ac_trace *t, int kind)
+{
+	return t->cal && kind >= 0 && kind < AC_KINDS && t->cal->call[kind];
 }
 
 /* Calls of fn each timed alone: the mean of all but the slowest fifth.
@@ -295,20 +385,21 @@ static double trimmed_call_ns(call_fn *fn, const volatile char *ws,
 
 /* One short pass while the target runs: what a pair costs code around
  * it, and the median of what lands inside the calls, on the CPU it ran. */
-int ac_calibration_pass(struct ac_trace *t, int *cpu, double *pair,
-			double *inner)
+int ac_calibration_pass(struct ac_trace *t, int kind, int *cpu,
+			double *pair, double *inner)
 {
 	struct ac_cal *c = t->cal;
+	call_fn *call = c->call[kind];
 	__u32 id = t->nids - 1;
 	struct ac_probe_stats p = { 0 };
 	double traced, bare;
 
 	/* as the batch does: its pages back in the caches (the target ran
 	 * meanwhile), or its first call would count their misses */
-	calls_ns(c->call, c->ws, INNER_PAGES, WS_PAGES, PASS_WARMUP);
+	calls_ns(call, c->ws, INNER_PAGES, WS_PAGES, PASS_WARMUP);
 	ac_stats_clear(t, id);
 	*cpu = sched_getcpu();
-	traced = trimmed_call_ns(c->call, c->ws, INNER_PAGES, WS_PAGES);
+	traced = trimmed_call_ns(call, c->ws, INNER_PAGES, WS_PAGES);
 	p.count = t->stats[id].count;
 	p.min_ns = t->stats[id].min_ns;
 	p.max_ns = t->stats[id].max_ns;
@@ -384,26 +475,33 @@ static double median_of(double *v, int n)
 	return v[n / 2];
 }
 
-int ac_calibrate(struct ac_trace *t)
+/* One kind's figures from the first calibration. */
+struct kind_fig {
+	double pair, inner, spread, res;
+	double tight, busy;	/* pair cost around no / WS_MAX_PAGES pages */
+	double pair_cpu[AC_CAL_CPUS], inner_cpu[AC_CAL_CPUS];	/* 0: not
+								 * measured */
+};
+
+/* Calibrates the pair of calls to call (attached, probe id `id`) on each
+ * CPU: what it costs the code around it, what lands inside it, and how
+ * both vary. *body: the untraced body's own time. */
+static int calibrate_call(struct ac_trace *t, call_fn *call, __u32 id,
+			  struct kind_fig *f, double *body_out)
 {
-	__u32 id = t->nids - 1;
-	bool classic = ac_probes_mostly_classic(&t->probes);
-	struct ac_cal *c;
-	call_fn *call;
-	char *ws;
+	char *ws = t->cal->ws;
 	struct pair_run tight = { 0 }, busy_run = { 0 };
 	struct own_pool own_ws = { 0 };
 	struct cpu_cal *k = NULL;
 	const struct timespec gap = { 0, ROUND_GAP_US * 1000L };
-	int cpus[MAX_CAL_CPUS], ncpu, rounds, nv = 0, ret;
+	int cpus[MAX_CAL_CPUS], ncpu, rounds, nv = 0, ret = 0;
 	double pairs[MAX_CAL_CPUS], inners[MAX_CAL_CPUS];
 	double busy, res = 0, spread = 0, bare = 1e300, body = 1e300;
 	double bare_around;
 	cpu_set_t saved;
-	bool pinned;
+	bool pinned, nomem = false;
 
-	ac_calibration_free(t);	/* a fallback path calibrates again */
-	c = t->cal = cal_new(classic);
+	memset(f, 0, sizeof(*f));
 	ncpu = cal_cpus(cpus, &saved);
 	pinned = ncpu > 0;
 	if (!ncpu) {		/* affinity unknown: wherever it runs */
@@ -417,19 +515,12 @@ int ac_calibrate(struct ac_trace *t)
 		k[i].cpu = cpus[i];
 		k[i].own.buckets = calloc(t->nbuckets, sizeof(uint64_t));
 		if (!k[i].own.buckets)
-			c = NULL;
+			nomem = true;
 	}
-	if (!c || !k || !own_ws.buckets) {
+	if (nomem || !k || !own_ws.buckets) {
 		ret = ac_trace_fail(t, -ENOMEM, "out of memory");
 		goto cleanup;
 	}
-	call = c->call;
-	ws = c->ws;
-	/* the link stays until ac_trace_close: detaching a uprobe waits for
-	 * RCU grace periods, and the passes call the probe again */
-	ret = attach_self(t, id, c->probe);
-	if (ret)
-		goto cleanup;
 	for (int i = 0; i < WARMUP; i++)
 		call(ws, 0);
 	ac_stats_clear(t, id);
@@ -467,7 +558,7 @@ int ac_calibrate(struct ac_trace *t)
 	if (pinned)
 		sched_setaffinity(0, sizeof(saved), &saved);
 	/* the untraced loops' fastest batches, wherever they ran */
-	c->body = body;
+	*body_out = body;
 	bare_around = 1e300;
 	for (int i = 0; i < ncpu; i++)
 		if (k[i].around.n && k[i].around.bare < bare_around)
@@ -479,10 +570,10 @@ int ac_calibrate(struct ac_trace *t)
 		cpu_result(t, &k[i], body);
 	}
 	busy = pool_percentile(t, &own_ws, 0.5) - bare;
-	t->pair_tight_ns = pair_cost(&tight, NULL);
-	t->pair_busy_ns = pair_cost(&busy_run, NULL);
-	/* per CPU into BPF; the medians over them for the rest, and the
-	 * largest spreads as the error any call may carry */
+	f->tight = pair_cost(&tight, NULL);
+	f->busy = pair_cost(&busy_run, NULL);
+	/* per CPU; the medians over them for the rest, and the largest
+	 * spreads as the error any call may carry */
 	for (int i = 0; i < ncpu; i++) {
 		if (!k[i].around.n)
 			continue;
@@ -493,30 +584,83 @@ int ac_calibrate(struct ac_trace *t)
 		if (k[i].res > res)
 			res = k[i].res;
 		if (k[i].cpu >= 0 && k[i].cpu < AC_CAL_CPUS) {
-			t->skel->bss->pair_cpu_ns[k[i].cpu] = (__u64)k[i].pair;
-			t->skel->bss->inner_cpu_ns[k[i].cpu] = (__u64)k[i].inner;
+			f->pair_cpu[k[i].cpu] = k[i].pair;
+			f->inner_cpu[k[i].cpu] = k[i].inner;
 		}
 	}
 	if (!nv) {
 		ret = ac_trace_fail(t, -EPERM, "calibration: no CPU to run on");
 		goto cleanup;
 	}
-	t->pair_ns = median_of(pairs, nv);
-	t->inner_ns = median_of(inners, nv);
-	t->pair_spread_ns = spread;
+	f->pair = median_of(pairs, nv);
+	f->inner = median_of(inners, nv);
+	f->spread = spread;
 	/* and what the pages a call touches may add inside it */
-	t->resolution_ns = res + (busy > t->inner_ns ? busy - t->inner_ns : 0);
+	f->res = res + (busy > f->inner ? busy - f->inner : 0);
 	/* the target is another process, its probe cost inside a call not
 	 * quite the loader's: seen 15% apart on trapping sites */
-	if (t->resolution_ns < t->inner_ns / 4)
-		t->resolution_ns = t->inner_ns / 4;
-	t->skel->bss->pair_ns = (__u64)t->pair_ns;
-	t->skel->bss->inner_ns = (__u64)t->inner_ns;
+	if (f->res < f->inner / 4)
+		f->res = f->inner / 4;
 cleanup:
 	for (int i = 0; k && i < ncpu; i++)
 		free(k[i].own.buckets);
 	free(k);
 	free(own_ws.buckets);
+	ac_stats_clear(t, id);
+	return ret;
+}
+
+/* A kind's figures into BPF, which subtracts them from now on, and into
+ * what snapshots state */
+static void store_kind(struct ac_trace *t, int kind, const struct kind_fig *f)
+{
+	struct ac_kind_cost *c = &t->cost[kind];
+
+	for (int c = 0; c < AC_CAL_CPUS; c++) {
+		t->skel->bss->pair_cpu_ns[kind][c] = (__u64)f->pair_cpu[c];
+		t->skel->bss->inner_cpu_ns[kind][c] = (__u64)f->inner_cpu[c];
+	}
+	t->skel->bss->pair_ns[kind] = (__u64)f->pair;
+	t->skel->bss->inner_ns[kind] = (__u64)f->inner;
+	c->pair_ns = f->pair;
+	c->inner_ns = f->inner;
+	c->spread_ns = f->spread;
+	c->resolution_ns = f->res;
+}
+
+int ac_calibrate(struct ac_trace *t)
+{
+	__u32 id = t->nids - 1;
+	struct kind_fig f;
+	double body;
+	int ret;
+
+	ac_calibration_free(t);	/* a fallback path calibrates again */
+	t->cal = cal_new(ac_probes_mostly_classic(&t->probes),
+			 t->funcs != NULL);
+	if (!t->cal) {
+		ret = ac_trace_fail(t, -ENOMEM, "out of memory");
+		goto cleanup;
+	}
+	/* the links stay until ac_trace_close: detaching a uprobe waits for
+	 * RCU grace periods, and the passes call the probes again */
+	ret = attach_self(t, id, t->cal->probe);
+	if (!ret && t->cal->call[AC_KIND_FUNC_EMULATED])
+		ret = attach_funcs(t, id);
+	if (!ret)
+		ret = calibrate_call(t, t->cal->call[AC_KIND_PAIR], id, &f,
+				     &t->cal->body);
+	if (ret)
+		goto cleanup;
+	store_kind(t, AC_KIND_PAIR, &f);
+	t->pair_tight_ns = f.tight;
+	t->pair_busy_ns = f.busy;
+	/* --func's kinds, each calibrated as the USDT pair was */
+	for (int k = AC_KIND_PAIR + 1; k < AC_KINDS && !ret; k++)
+		if (t->cal->call[k] &&
+		    !(ret = calibrate_call(t, t->cal->call[k], id, &f, &body)))
+			store_kind(t, k, &f);
+cleanup:
 	ac_stats_clear(t, id);
 	ac_calibration_done(t);
 	return ret;

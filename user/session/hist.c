@@ -20,33 +20,14 @@ uint64_t ac_rank_of(uint64_t n, double q)
 	return r >= n ? n - 1 : r;
 }
 
-uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
+/* The value of a rank found in bucket b (b == nbuckets: past them). */
+static uint64_t in_bucket(const struct ac_probe_stats *p, uint32_t b)
 {
-	uint64_t n = 0, rank, seen = 0, lo, hi, mid;
-	uint32_t b;
+	__u64 lo, hi, mid;
 
-	if (!p || !p->buckets)
-		return 0;
-	/* rank within the histogram itself: read while calls go on, the
-	 * buckets and the count can be a few calls apart */
-	for (b = 0; b < p->nbuckets; b++)
-		n += p->buckets[b];
-	if (!n)
-		return 0;
-	rank = ac_rank_of(n, q);
-	/* the extremes are known exactly */
-	if (rank == 0)
-		return p->min_ns;
-	if (rank == n - 1)
-		return p->max_ns;
-	for (b = 0; b < p->nbuckets; b++) {
-		seen += p->buckets[b];
-		if (seen > rank)
-			break;
-	}
 	if (b == p->nbuckets)
 		return p->max_ns;
-	ac_bucket_range(b, p->shift, (__u64 *)&lo, (__u64 *)&hi);
+	ac_bucket_range(b, p->shift, &lo, &hi);
 	mid = lo + (hi - lo) / 2;
 	/* the extremes are known exactly; never report past them */
 	if (mid < p->min_ns)
@@ -54,6 +35,53 @@ uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
 	if (mid > p->max_ns)
 		mid = p->max_ns;
 	return mid;
+}
+
+void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
+			       const double *q, int nq, uint64_t *out)
+{
+	uint64_t n = 0, seen = 0;
+	uint32_t b = 0;
+
+	memset(out, 0, nq * sizeof(*out));
+	if (!p || !p->buckets)
+		return;
+	/* rank within the histogram itself: read while calls go on, the
+	 * buckets and the count can be a few calls apart */
+	for (uint32_t i = 0; i < p->nbuckets; i++)
+		n += p->buckets[i];
+	if (!n)
+		return;
+	/* one walk for them all: q ascending, so is the bucket */
+	for (int k = 0; k < nq; k++) {
+		uint64_t rank = ac_rank_of(n, q[k]);
+
+		/* the extremes are known exactly */
+		if (rank == 0) {
+			out[k] = p->min_ns;
+			continue;
+		}
+		if (rank == n - 1) {
+			out[k] = p->max_ns;
+			continue;
+		}
+		if (k && q[k] < q[k - 1]) {	/* not ascending: start over */
+			b = 0;
+			seen = 0;
+		}
+		/* seen: the calls in buckets before b */
+		while (b < p->nbuckets && seen + p->buckets[b] <= rank)
+			seen += p->buckets[b++];
+		out[k] = in_bucket(p, b);
+	}
+}
+
+uint64_t ac_probe_hist_percentile(const struct ac_probe_stats *p, double q)
+{
+	uint64_t v;
+
+	ac_probe_hist_percentiles(p, &q, 1, &v);
+	return v;
 }
 
 uint64_t ac_probe_percentile(const struct ac_probe_stats *p, double q)
@@ -89,10 +117,27 @@ double ac_probe_mean_ns(const struct ac_probe_stats *p)
 			     : 0;
 }
 
+/* p's traced calls beneath that were USDT pairs (or Python functions) */
+static uint64_t pairs_beneath(const struct ac_probe_stats *p)
+{
+	uint64_t n = p->desc;
+
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		n -= p->func_desc[k] < n ? p->func_desc[k] : n;
+	return n;
+}
+
 double ac_probe_beneath_ns(const struct ac_snapshot *s,
 			   const struct ac_probe_stats *p)
 {
-	return s->compensated ? (double)p->desc * s->pair_ns : 0;
+	double ns;
+
+	if (!s->compensated)
+		return 0;
+	ns = (double)pairs_beneath(p) * s->pair_ns;
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		ns += (double)p->func_desc[k] * s->func[k].pair_ns;
+	return ns;
 }
 
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
@@ -101,13 +146,25 @@ double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 	/* what the code around a call changes, or what time does */
 	double up = s->pair_busy_ns - s->pair_ns;
 	double down = s->pair_ns - s->pair_tight_ns;
-	double e = up > down ? up : down;
+	double e = up > down ? up : down, ns;
 
 	if (!s->compensated)
 		return 0;
 	if (s->pair_spread_ns > e)
 		e = s->pair_spread_ns;
-	return (double)p->desc * (e > 0 ? e : 0);
+	ns = (double)pairs_beneath(p) * (e > 0 ? e : 0);
+	/* a function pair: how far its cost moved over the calibration */
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		ns += (double)p->func_desc[k] * s->func[k].pair_spread_ns;
+	return ns;
+}
+
+double ac_probe_resolution_ns(const struct ac_snapshot *s,
+			      const struct ac_probe_stats *p)
+{
+	if (p->func > 0 && p->func <= AC_FUNC_ENTRY_NR)
+		return s->func[p->func - 1].resolution_ns;
+	return s->resolution_ns;
 }
 
 double ac_snapshot_bound_ns(const struct ac_snapshot *s)

@@ -26,6 +26,8 @@ static void add_probe(struct ac_probe_stats *a, const struct ac_probe_stats *p)
 	a->count += p->count;
 	a->total_ns += p->total_ns;
 	a->desc += p->desc;
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		a->func_desc[k] += p->func_desc[k];
 	a->cold_count += p->cold_count;
 	a->cold_total_ns += p->cold_total_ns;
 	for (uint32_t i = 0; i < a->nbuckets && i < p->nbuckets; i++)
@@ -89,6 +91,7 @@ static int grow_probes(struct ac_snapshot *a, const struct ac_snapshot *s)
 			return -ENOMEM;
 		*p = s->probes[a->nprobes];
 		p->count = p->total_ns = p->desc = 0;
+		memset(p->func_desc, 0, sizeof(p->func_desc));
 		p->cold_count = p->cold_total_ns = 0;
 		p->min_ns = p->max_ns = p->cold_max_ns = 0;
 		p->buckets = b;
@@ -111,11 +114,22 @@ int ac_snapshot_add(struct ac_snapshot *a, const struct ac_snapshot *s)
 	a->inner_ns = s->inner_ns;
 	a->pair_spread_ns = s->pair_spread_ns;
 	a->resolution_ns = s->resolution_ns;
+	memcpy(a->func, s->func, sizeof(a->func));
 	a->map_bytes = s->map_bytes;
 	if (s->tracee_signal)
 		a->tracee_signal = s->tracee_signal;
 	for (int i = 0; i < s->nprobes; i++)
 		add_probe(&a->probes[i], &s->probes[i]);
+	/* rows by thread: whose they are, the later part's (a superset) */
+	if (s->owners) {
+		struct ac_row_owner *o = realloc(a->owners, (s->nprobes + 1) *
+						 sizeof(*o));
+
+		if (!o)
+			return -ENOMEM;
+		memcpy(o, s->owners, s->nprobes * sizeof(*o));
+		a->owners = o;
+	}
 	for (int i = 0; i < s->npaths && !ret; i++)
 		ret = add_path(a, &s->paths[i]);
 	for (int i = 0; i < AC_LOST_NR; i++)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "autocue.skel.h"
@@ -30,8 +31,9 @@ static bool known(const struct ac_trace *t, pid_t pid,
 	for (int i = 0; i < t->nobjs; i++) {
 		const struct ac_object *o = &t->objs[i];
 
-		/* a command's (0) are its one process's */
-		if (o->pid && o->pid != pid)
+		/* a command's (0) are its one process's; followed
+		 * processes share objects, attached for every process */
+		if (o->pid && o->pid != pid && !t->follow)
 			continue;
 		if ((o->ino && o->dev == m->dev && o->ino == m->ino) ||
 		    !strcmp(o->shown, m->path))
@@ -227,39 +229,54 @@ static int discover_one(struct ac_trace *t, char *err, size_t errlen)
 	return ret;
 }
 
+/* An executable (shown: as the process names it; path: where the tracer
+ * opens it) and what its dynamic linker loads at start, those not known
+ * yet. pid: the process that runs it (0: a command not started). */
+static int add_image(struct ac_trace *t, pid_t pid, const char *shown,
+		     const char *path, bool late, char *err, size_t errlen)
+{
+	struct ac_mapped_list l;
+	struct stat st;
+	int ret = 0;
+
+	if (stat(path, &st))
+		memset(&st, 0, sizeof(st));
+	if (!known(t, pid, &(struct ac_mapped){ .path = (char *)shown,
+			      .dev = st.st_dev, .ino = st.st_ino })) {
+		ret = add_object(t, pid, shown, path, st.st_dev, st.st_ino,
+				 err, errlen);
+		if (ret)
+			return ret;
+		t->objs[t->nobjs - 1].late = late;
+	}
+	ret = ac_linked_objects(path, &l);
+	if (ret == -ENOMEM)
+		return ret;
+	/* each listed library is opened where the linker found it: the
+	 * program runs in our mount namespace */
+	for (int i = 0; !ret && i < l.n; i++) {
+		if (known(t, pid, &l.v[i]))
+			continue;
+		ret = add_object(t, pid, l.v[i].path, l.v[i].path, l.v[i].dev,
+				 l.v[i].ino, err, errlen);
+		if (ret != -ENOMEM)
+			ret = 0;
+		if (!ret)
+			t->objs[t->nobjs - 1].late = late;
+	}
+	ac_mapped_free(&l);
+	return ret;
+}
+
 /* a command: its executable and what its dynamic linker loads at start */
 static int discover_cmd(struct ac_trace *t, const char *exe, char *err,
 			size_t errlen)
 {
-	struct ac_mapped_list l;
 	char shown[PATH_MAX];
-	struct stat st;
-	int ret;
 
 	if (!realpath(exe, shown))
 		snprintf(shown, sizeof(shown), "%s", exe);
-	ret = add_object(t, 0, shown, exe, 0, 0, err, errlen);
-	if (ret)
-		return ret;
-	if (!stat(exe, &st)) {
-		t->objs[0].dev = st.st_dev;
-		t->objs[0].ino = st.st_ino;
-	}
-	ret = ac_linked_objects(exe, &l);
-	if (ret == -ENOMEM)
-		return ret;
-	/* each listed library is opened where the linker found it: the
-	 * command runs in our mount namespace */
-	for (int i = 0; !ret && i < l.n; i++) {
-		if (known(t, 0, &l.v[i]))
-			continue;
-		ret = add_object(t, 0, l.v[i].path, l.v[i].path, l.v[i].dev,
-				 l.v[i].ino, err, errlen);
-		if (ret != -ENOMEM)
-			ret = 0;
-	}
-	ac_mapped_free(&l);
-	return ret;
+	return add_image(t, 0, shown, exe, false, err, errlen);
 }
 
 int ac_objects_discover(struct ac_trace *t, const char *exe)
@@ -272,6 +289,10 @@ int ac_objects_discover(struct ac_trace *t, const char *exe)
 		ret = discover_one(t, err, sizeof(err));
 	} else if (exe) {
 		ret = discover_cmd(t, exe, err, sizeof(err));
+		/* a script: with --follow, its interpreter's exec (and what
+		 * that runs) is searched as any exec is */
+		if (ret == -ENOEXEC && t->follow)
+			ret = 0;
 	} else {
 		for (int k = 0; k < (t->npids ? t->npids : 1); k++) {
 			pid_t pid = t->npids ? t->pids[k] : t->pid;
@@ -320,8 +341,11 @@ static int attach_object(struct ac_trace *t, const struct ac_object *o,
 		p[n] = o->probes.p[j];
 		ids[n++] = o->ids[j];
 	}
+	/* followed processes: every process's hits, the BPF program
+	 * keeps those of the tree */
 	if (n)
-		ret = ac_attach_probes_ids(t, o->pid ? o->pid : t->pid,
+		ret = ac_attach_probes_ids(t, t->follow ? 0 :
+					   o->pid ? o->pid : t->pid,
 					   o->path, p, n, ids);
 	free(p);
 	free(ids);
@@ -364,27 +388,9 @@ static void cold_again(struct ac_trace *t, const struct ac_object *o)
 	}
 }
 
-void ac_objects_rescan(struct ac_trace *t)
+/* Ids for the objects from first on, and their probes attached. */
+static void attach_late(struct ac_trace *t, int first)
 {
-	struct ac_mapped_list l;
-	int first = t->nobjs;
-	__u64 now = ac_ktime_ns();
-
-	if (!t->auto_objects || !t->attached || now < t->next_scan_ns)
-		return;
-	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
-			  now + AC_RESCAN_MS * 1000000ULL;
-	for (int k = 0; k < (t->npids ? t->npids : 1); k++) {
-		pid_t pid = t->npids ? t->pids[k] : t->pid;
-		int ret;
-
-		if (ac_maps_read(pid, &l))
-			continue;	/* gone: the caller sees it exit */
-		ret = add_mapped(t, pid, &l, true);
-		ac_mapped_free(&l);
-		if (ret)
-			return;
-	}
 	for (int i = first; i < t->nobjs; i++) {
 		struct ac_object *o = &t->objs[i];
 		char *saved;
@@ -402,6 +408,68 @@ void ac_objects_rescan(struct ac_trace *t)
 			free(saved);
 		}
 	}
+}
+
+void ac_objects_rescan(struct ac_trace *t)
+{
+	struct ac_mapped_list l;
+	int first = t->nobjs, n;
+	__u64 now = ac_ktime_ns();
+	pid_t *pids, fl[AC_FOLLOW_RESCAN_MAX];
+
+	if (!t->auto_objects || !t->attached || now < t->next_scan_ns)
+		return;
+	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
+			  now + AC_RESCAN_MS * 1000000ULL;
+	/* --follow: every process of the tree, the roots among them */
+	if (t->follow) {
+		n = ac_follow_pids(t, fl, AC_FOLLOW_RESCAN_MAX);
+		pids = fl;
+	} else {
+		n = t->npids ? t->npids : 1;
+		pids = t->npids ? t->pids : &t->pid;
+	}
+	for (int k = 0; k < n; k++) {
+		int ret;
+
+		if (ac_maps_read(pids[k], &l))
+			continue;	/* gone: the caller sees it exit */
+		ret = add_mapped(t, pids[k], &l, true);
+		ac_mapped_free(&l);
+		if (ret)
+			return;
+	}
+	attach_late(t, first);
+}
+
+int ac_objects_add_exec(struct ac_trace *t, pid_t pid, bool *probes)
+{
+	char link[64], shown[PATH_MAX], path[PATH_MAX + 64], err[256];
+	int first = t->nobjs, ret;
+	ssize_t n;
+
+	*probes = false;
+	snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+	n = readlink(link, shown, sizeof(shown) - 1);
+	if (n <= 0)
+		return -errno;
+	shown[n] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, shown);
+	ret = add_image(t, pid, shown, path, true, err, sizeof(err));
+	if (ret == -ENOMEM)
+		return ret;
+	attach_late(t, first);
+	/* what it runs now: its executable and the libraries it links,
+	 * found now or before */
+	for (int i = 0; i < t->nobjs; i++) {
+		const struct ac_object *o = &t->objs[i];
+
+		if (!o->nsel || o->attach_err)
+			continue;
+		if (i >= first || !strcmp(o->shown, shown))
+			*probes = true;
+	}
+	return 0;
 }
 
 void ac_objects_free(struct ac_trace *t)
@@ -472,6 +540,21 @@ const char *ac_trace_object_probe(const struct ac_trace *t, int i, int j,
 		return o->probes.p[k].name;
 	}
 	return NULL;
+}
+
+int ac_trace_object_probe_kind(const struct ac_trace *t, int i, int j)
+{
+	const struct ac_object *o = traced_object(t, i);
+
+	for (int k = 0; o && k < o->probes.n; k++) {
+		if (!o->ids[k] || j-- > 0)
+			continue;
+		if (!o->probes.p[k].func)
+			return -1;
+		return o->probes.p[k].kind == AC_KIND_FUNC_EMULATED ?
+		       AC_FUNC_ENTRY_EMULATED : AC_FUNC_ENTRY_STEPPED;
+	}
+	return -1;
 }
 
 int ac_trace_late_failures(const struct ac_trace *t, const char **object,

@@ -96,6 +96,8 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 	if (from->max_ns > to->max_ns)
 		to->max_ns = from->max_ns;
 	to->desc += from->desc;
+	for (int k = 0; k < 2; k++)
+		to->func_desc[k] += from->func_desc[k];
 	to->cold_count += from->cold_count;
 	to->cold_total_ns += from->cold_total_ns;
 	if (from->cold_max_ns > to->cold_max_ns)
@@ -104,20 +106,23 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 		tb[b] += fb[b];
 }
 
-/* Keys of the map, read before anything is deleted (deleting while
- * walking restarts the walk); *n of them, NULL on failure. */
-static struct ac_proc_key *all_keys(int fd, int max, int *n)
+void *ac_map_keys(int fd, size_t ksize, int max, int *n)
 {
-	struct ac_proc_key *keys = calloc(max + 1, sizeof(*keys)), *prev = NULL;
+	unsigned char *keys = calloc(max + 1, ksize), *prev = NULL;
 
 	*n = 0;
 	if (!keys)
 		return NULL;
-	while (*n < max && !bpf_map_get_next_key(fd, prev, &keys[*n])) {
-		prev = &keys[*n];
+	while (*n < max && !bpf_map_get_next_key(fd, prev, keys + *n * ksize)) {
+		prev = keys + *n * ksize;
 		(*n)++;
 	}
 	return keys;
+}
+
+static struct ac_proc_key *all_keys(int fd, int max, int *n)
+{
+	return ac_map_keys(fd, sizeof(struct ac_proc_key), max, n);
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -204,8 +209,38 @@ void ac_procs_reset(struct ac_trace *t)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* A process's probes, all zero, names from the session. */
-static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
+/* Every entry of proc_stats, keys and values, in a few batched reads (one
+ * syscall per hash bucket run, not two per entry); *n of them. vals has
+ * room for extra values more, for the caller. */
+static int read_all(struct ac_trace *t, int extra, struct ac_proc_key **keys,
+		    unsigned char **vals, int *n)
+{
+	struct ac_procs *p = t->procs;
+	int fd = bpf_map__fd(t->skel->maps.proc_stats), max = t->max_series;
+	__u32 token = 0, count;
+	int ret;
+
+	*n = 0;
+	*keys = malloc(max * sizeof(**keys));
+	*vals = malloc((size_t)(max + extra) * p->vsize);
+	if (!*keys || !*vals)
+		return -ENOMEM;
+	do {
+		count = max - *n;
+		ret = bpf_map_lookup_batch(fd, *n ? &token : NULL, &token,
+					   *keys + *n, *vals + *n * p->vsize,
+					   &count, NULL);
+		if (ret && errno != ENOENT)	/* ENOENT: that was the last */
+			return -errno;
+		*n += count;
+	} while (!ret && *n < max);
+	return 0;
+}
+
+/* The statistics of a process's probes, pointing into vals (or into a
+ * zero set, for probes it did not call): the snapshot owns vals. */
+static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid,
+		    const uint64_t *zeros)
 {
 	struct ac_proc_stats *pr, *n;
 
@@ -221,73 +256,116 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid)
 	pr->probes = calloc(t->probes.n + 1, sizeof(*pr->probes));
 	if (!pr->probes)
 		return -ENOMEM;
-	s->nprocs++;	/* only now: the free walks them */
+	s->nprocs++;
 	for (int i = 0; i < t->probes.n; i++) {
 		pr->probes[i].name = t->probes.p[i].name;
+		pr->probes[i].func = ac_id_func(t, i + 1);
 		pr->probes[i].shift = t->shift;
 		pr->probes[i].nbuckets = t->nbuckets;
-		pr->probes[i].buckets = calloc(t->nbuckets, sizeof(uint64_t));
-		if (!pr->probes[i].buckets)
-			return -ENOMEM;
+		pr->probes[i].buckets = zeros;
 	}
 	return 0;
 }
 
-static void fill(struct ac_probe_stats *ps, const struct ac_stat *st,
-		 uint32_t nbuckets)
+void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st)
 {
 	ps->count = st->count;
 	ps->total_ns = st->total_ns;
 	ps->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
 	ps->max_ns = st->max_ns;
 	ps->desc = st->desc;
+	memcpy(ps->func_desc, st->func_desc, sizeof(ps->func_desc));
 	ps->cold_count = st->cold_count;
 	ps->cold_total_ns = st->cold_total_ns;
 	ps->cold_max_ns = st->cold_max_ns;
-	memcpy((uint64_t *)ps->buckets, st + 1, nbuckets * sizeof(uint64_t));
 }
 
+/* st's figures, its buckets where they are (in the snapshot's procs_mem) */
+static void fill(struct ac_probe_stats *ps, const struct ac_stat *st)
+{
+	ac_stat_fill(ps, st);
+	ps->buckets = (const uint64_t *)(st + 1);
+}
+
+struct entry {
+	struct ac_proc_key key;
+	unsigned char *val;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return cmp_key(&((const struct entry *)a)->key,
+		       &((const struct entry *)b)->key);
+}
+
+/* One read of the map serves both: the entries of processes gone are
+ * folded (their values are final), the others make the snapshot. */
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s)
 {
 	struct ac_procs *p = t->procs;
-	int fd, n, ret = 0;
-	struct ac_proc_key *keys;
-	unsigned char *v;
+	int fd, n = 0, ret = 0;
+	struct ac_proc_key *keys = NULL;
+	unsigned char *vals = NULL, *exited, *zero;
+	struct entry *e = NULL;
+	pid_t checked = 0;
+	bool gone = false;
 
 	if (!p)
 		return 0;
 	pthread_mutex_lock(&p->lock);
 	fd = bpf_map__fd(t->skel->maps.proc_stats);
-	ret = fold_locked(t);
-	keys = all_keys(fd, t->max_series, &n);
-	v = malloc(p->vsize);
-	if (ret || !keys || !v) {
-		ret = ret ? ret : -ENOMEM;
+	/* room after the entries: the exited set, then a zero value */
+	ret = read_all(t, (int)t->nids + 1, &keys, &vals, &n);
+	if (!ret && !(e = malloc((n ? n : 1) * sizeof(*e))))
+		ret = -ENOMEM;
+	if (ret) {
+		free(vals);
 		goto out;
 	}
-	/* by process, then probe */
-	qsort(keys, n, sizeof(*keys), cmp_key);
+	s->procs_mem = vals;	/* the snapshot's, from here on */
+	exited = vals + (size_t)n * p->vsize;
+	zero = exited + (size_t)t->nids * p->vsize;
+	memset(zero, 0, p->vsize);
+	/* by process, then probe: one look at /proc for each process */
+	for (int i = 0; i < n; i++)
+		e[i] = (struct entry){ keys[i], vals + (size_t)i * p->vsize };
+	qsort(e, n, sizeof(*e), cmp_entry);
 	for (int i = 0; i < n && !ret; i++) {
-		__u32 id = keys[i].id;
+		__u32 id = e[i].key.id;
 
-		if (!id || id > (__u32)t->probes.n ||
-		    bpf_map_lookup_elem(fd, &keys[i], v))
+		if (e[i].key.tgid != (__u32)checked) {
+			checked = e[i].key.tgid;
+			gone = !ac_pid_alive(checked);
+		}
+		if (gone) {
+			if (id >= t->nids)
+				continue;
+			add_into(val_at(p->exited, p->vsize, id),
+				 (struct ac_stat *)e[i].val, t->nbuckets);
+			p->any_exited = true;
+			bpf_map_delete_elem(fd, &e[i].key);
 			continue;
-		if (!s->nprocs || s->procs[s->nprocs - 1].pid != (pid_t)keys[i].tgid)
-			ret = proc_new(t, s, keys[i].tgid);
+		}
+		if (!id || id > (__u32)t->probes.n)
+			continue;
+		if (!s->nprocs || s->procs[s->nprocs - 1].pid != (pid_t)checked)
+			ret = proc_new(t, s, checked, (uint64_t *)(zero + sizeof(struct ac_stat)));
 		if (!ret)
 			fill(&s->procs[s->nprocs - 1].probes[id - 1],
-			     (struct ac_stat *)v, t->nbuckets);
+			     (struct ac_stat *)e[i].val);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &p->last_fold);
 	if (!ret && p->any_exited) {
-		ret = proc_new(t, s, 0);
+		/* a copy: folding goes on after the snapshot */
+		memcpy(exited, p->exited, (size_t)t->nids * p->vsize);
+		ret = proc_new(t, s, 0, (uint64_t *)(zero + sizeof(struct ac_stat)));
 		for (int i = 0; !ret && i < t->probes.n; i++)
 			fill(&s->procs[s->nprocs - 1].probes[i],
-			     val_at(p->exited, p->vsize, i + 1), t->nbuckets);
+			     val_at(exited, p->vsize, i + 1));
 	}
 out:
 	pthread_mutex_unlock(&p->lock);
 	free(keys);
-	free(v);
+	free(e);
 	return ret;
 }

@@ -13,10 +13,14 @@
  * No recalibration follows (recalibrate.c measures the C pair): these
  * figures hold for the session.
  *
- * Under the profiler hook that CPython 3.11 needs (gh-98894) the hook's
- * 'return' event runs inside every traced call's scope, before the return
- * probe: half the hook's cost a call, measured without and with it, is
- * taken as the empty body's time and kept out of the probe cost.
+ * CPython 3.11 fires its entries only on its tracing path (gh-98894),
+ * which the session opens with python:line's semaphore (python.c) or the
+ * program with a profiler hook (--python-hooked); the child runs the same
+ * way. On that path the interpreter's own work (the hook's 'return' event,
+ * or the line bookkeeping of the body's instructions) lands inside every
+ * traced call's scope: half that path's cost a call, measured without and
+ * with it, is taken as the empty body's time and kept out of the probe
+ * cost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -194,20 +198,24 @@ static void forget_child(struct ac_trace *t, __u32 first)
 
 int ac_py_calibrate(struct ac_trace *t, __u32 first)
 {
+	struct ac_kind_cost *pc = &t->cost[AC_KIND_PAIR];	/* the interpreter's */
 	struct autocue_bpf *skel = t->skel;
 	struct child c = { 0 };
-	struct bpf_link *ret_link = NULL, *entry_link = NULL;
-	double plain[3], bare[BATCHES], traced[BATCHES], hook, body;
+	struct bpf_link *ret_link = NULL, *entry_link = NULL, *gate = NULL;
+	double plain[3], bare[BATCHES], traced[BATCHES], path, body;
+	bool hook = !ac_py_line(t);
 	struct ac_probe_stats p;
 	__u32 id;
 	int err;
 
 	err = child_start(t->py_exe, &c);
-	/* untraced: without the hook, then with it */
+	/* untraced: as a program runs, then on the tracing path */
 	if (!err)
 		err = run_batches(&c, false, 3, CALLS, plain);
+	if (!err && !hook && !(gate = ac_py_line_up(t, c.pid)))
+		err = -errno;
 	if (!err)
-		err = run_batches(&c, true, BATCHES, CALLS, bare);
+		err = run_batches(&c, hook, BATCHES, CALLS, bare);
 	if (err) {
 		ac_trace_fail(t, err, "calibration on %s failed: %s (use --no-compensate)",
 			      t->py_exe, strerror(-err));
@@ -215,9 +223,9 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	}
 	/* raw durations; and after, the Python figures for every CPU (the
 	 * C calibration's per-CPU ones would take precedence) */
-	skel->bss->pair_ns = skel->bss->inner_ns = 0;
-	memset(skel->bss->pair_cpu_ns, 0, sizeof(skel->bss->pair_cpu_ns));
-	memset(skel->bss->inner_cpu_ns, 0, sizeof(skel->bss->inner_cpu_ns));
+	skel->bss->pair_ns[AC_KIND_PAIR] = skel->bss->inner_ns[AC_KIND_PAIR] = 0;
+	memset(skel->bss->pair_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->pair_cpu_ns[AC_KIND_PAIR]));
+	memset(skel->bss->inner_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->inner_cpu_ns[AC_KIND_PAIR]));
 	skel->bss->py_calib_tgid = c.pid;
 	ret_link = bpf_program__attach_usdt(skel->progs.ac_py_return, c.pid,
 					    t->py_binary, "python",
@@ -234,11 +242,11 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 		goto cleanup;
 	}
 	/* first hits (cold), then the measured batches */
-	err = run_batches(&c, true, 2, 64, NULL);
+	err = run_batches(&c, hook, 2, 64, NULL);
 	id = err ? 0 : cal_id(t, first);
 	if (id) {
 		ac_stats_clear(t, id);
-		err = run_batches(&c, true, BATCHES, CALLS, traced);
+		err = run_batches(&c, hook, BATCHES, CALLS, traced);
 	}
 	if (!err && !id)
 		err = -ENOENT;
@@ -250,11 +258,11 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	/* as calibrate.c: the bare loop's fastest batch, the traced loop's
 	 * first quartile */
 	qsort(traced, BATCHES, sizeof(traced[0]), cmp_double);
-	hook = min_of(bare, BATCHES) - min_of(plain, 3);
-	body = hook > 0 ? hook / 2 : 0;
-	t->pair_ns = traced[BATCHES / 4] - min_of(bare, BATCHES);
-	if (t->pair_ns < 0)
-		t->pair_ns = 0;
+	path = min_of(bare, BATCHES) - min_of(plain, 3);
+	body = path > 0 ? path / 2 : 0;
+	pc->pair_ns = traced[BATCHES / 4] - min_of(bare, BATCHES);
+	if (pc->pair_ns < 0)
+		pc->pair_ns = 0;
 	memset(&p, 0, sizeof(p));
 	p.count = t->stats[id].count;
 	p.min_ns = t->stats[id].min_ns;
@@ -262,20 +270,20 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 	p.shift = t->shift;
 	p.nbuckets = t->nbuckets;
 	p.buckets = (const uint64_t *)t->hists + (size_t)id * t->nbuckets;
-	t->inner_ns = ac_probe_hist_percentile(&p, 0.5) - body;
+	pc->inner_ns = ac_probe_hist_percentile(&p, 0.5) - body;
 	{
 		double lo = ac_probe_hist_percentile(&p, 0.05) - body;
 		double hi = ac_probe_hist_percentile(&p, 0.95) - body;
 
-		t->resolution_ns = hi - t->inner_ns > t->inner_ns - lo ?
-				   hi - t->inner_ns : t->inner_ns - lo;
+		pc->resolution_ns = hi - pc->inner_ns > pc->inner_ns - lo ?
+				   hi - pc->inner_ns : pc->inner_ns - lo;
 	}
-	if (t->inner_ns < 0)
-		t->inner_ns = 0;
-	if (t->inner_ns > t->pair_ns)
-		t->inner_ns = t->pair_ns;
-	if (t->resolution_ns < t->inner_ns / 4)
-		t->resolution_ns = t->inner_ns / 4;
+	if (pc->inner_ns < 0)
+		pc->inner_ns = 0;
+	if (pc->inner_ns > pc->pair_ns)
+		pc->inner_ns = pc->pair_ns;
+	if (pc->resolution_ns < pc->inner_ns / 4)
+		pc->resolution_ns = pc->inner_ns / 4;
 	/* what a traced call costs its callers varies from batch to batch
 	 * (the other CPUs' load): the middle 80% of them bound it */
 	t->pair_tight_ns = traced[BATCHES / 10] - min_of(bare, BATCHES);
@@ -283,14 +291,15 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 			  min_of(bare, BATCHES);
 	if (t->pair_tight_ns < 0)
 		t->pair_tight_ns = 0;
-	t->pair_spread_ns = (traced[3 * BATCHES / 4] - traced[BATCHES / 4]) / 2;
+	pc->spread_ns = (traced[3 * BATCHES / 4] - traced[BATCHES / 4]) / 2;
 cleanup:
+	bpf_link__destroy(gate);
 	bpf_link__destroy(entry_link);
 	bpf_link__destroy(ret_link);
 	child_stop(&c);
 	skel->bss->py_calib_tgid = 0;
 	forget_child(t, first);
-	skel->bss->pair_ns = (__u64)t->pair_ns;
-	skel->bss->inner_ns = (__u64)t->inner_ns;
+	skel->bss->pair_ns[AC_KIND_PAIR] = (__u64)pc->pair_ns;
+	skel->bss->inner_ns[AC_KIND_PAIR] = (__u64)pc->inner_ns;
 	return err;
 }

@@ -6,6 +6,23 @@
  * reference counters: it lowers them again when the links go, and the
  * interpreter then skips the probes' argument work), and the ids the BPF
  * program hands out named as they appear (autocue_python.bpf.h).
+ *
+ * CPython 3.11 fires function__entry only from its tracing path, which it
+ * takes while a profiler or tracer is set (CPython gh-98894: an ordinary
+ * program's entries never fire) or while its python:line semaphore is up:
+ * ceval.c ORs 255 into every opcode dispatched then (OR_DTRACE_LINE), the
+ * tracing path (DO_TRACING) fires function__entry at each RESUME, and
+ * returns fire regardless. So on 3.11 the session raises that semaphore
+ * too, the kernel's way: a uprobe with the semaphore as its reference
+ * counter (so the kernel lowers it when the tracer goes, killed or not),
+ * on Py_FinalizeEx, which runs once at exit, not on the line probe's own
+ * site, which would trap on every line. The interpreter then runs every
+ * instruction through its tracing path (the line-number bookkeeping of a
+ * line probe nobody listens to included): slower than under a profiler
+ * hook (README, OVERHEAD), but nothing in the program changes. A running
+ * 3.11 process whose every thread has a profiler or tracer set already
+ * takes that path: its semaphore stays down (read from its thread states,
+ * with the offsets the BPF program uses).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +33,7 @@
 #include <bpf/libbpf.h>
 #include "autocue.skel.h"
 #include "autocue_python.h"
+#include "python_elf.h"
 #include "python_names.h"
 #include "trace_priv.h"
 
@@ -26,8 +44,73 @@ struct ac_py {
 	__u32 done;		/* ids named so far */
 	char **names;		/* by id - first; NULL: left out */
 	struct bpf_link *entry, *ret;
+	struct ac_py_elf elf;
+	bool line;		/* raise python:line (3.11 without a hook) */
+	struct bpf_link *gate;	/* that semaphore's holder */
 	char msg[512];		/* ac_trace_python_problem's */
 };
+
+static __u64 read_u64(pid_t pid, __u64 addr)
+{
+	__u64 v = 0;
+	struct iovec local = { &v, sizeof(v) }, remote = { (void *)addr, sizeof(v) };
+
+	if (!addr || process_vm_readv(pid, &local, 1, &remote, 1, 0) != sizeof(v))
+		return 0;
+	return v;
+}
+
+/* Where path's start is mapped in pid (its load bias + first_vaddr), 0 if
+ * it is not */
+static __u64 mapped_at(pid_t pid, const char *path)
+{
+	char maps[64], *line = NULL;
+	size_t cap = 0;
+	__u64 at = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	while (f && !at && getline(&line, &cap, f) > 0) {
+		unsigned long long start, off;
+		char *p = strchr(line, '/');
+
+		if (!p || sscanf(line, "%llx-%*x %*s %llx", &start, &off) != 2 ||
+		    off)
+			continue;
+		p[strcspn(p, "\n")] = '\0';
+		if (!strcmp(p, path))
+			at = start;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return at;
+}
+
+/* Has every thread of the running 3.11 process a profiler or tracer set?
+ * false when that cannot be read (another version, the process gone) */
+static bool all_threads_profiled(struct ac_trace *t)
+{
+	const struct ac_py_elf *e = &t->py->elf;
+	__u32 off[AC_PY_NOFF];
+	__u64 at, rt, ts;
+	int n = 0;
+
+	if (t->own_child || ac_py_layout(e, off))
+		return false;	/* a command has not run yet */
+	at = mapped_at(t->pid, t->py_binary);
+	if (!at)
+		return false;
+	rt = at - e->first_vaddr + e->runtime;
+	ts = read_u64(t->pid, read_u64(t->pid, rt + off[AC_PY_INTERP_HEAD]) +
+			      off[AC_PY_THREADS_HEAD]);
+	for (; ts && n < 4096; ts = read_u64(t->pid, ts + off[AC_PY_TSTATE_NEXT]), n++)
+		if (!read_u64(t->pid, ts + off[AC_PY_PROFILEFUNC]) &&
+		    !read_u64(t->pid, ts + off[AC_PY_TRACEFUNC]))
+			return false;
+	return n > 0;
+}
 
 int ac_py_prepare(struct ac_trace *t)
 {
@@ -54,7 +137,31 @@ int ac_py_prepare(struct ac_trace *t)
 		memcpy((char *)skel->rodata->py_pats[i], pats[i], AC_PY_PAT_LEN);
 	}
 	bpf_map__set_max_entries(skel->maps.py_names, t->py->max);
+	ac_py_elf_read(t->py_binary, &t->py->elf);
+	if (!ac_py_layout(&t->py->elf, (__u32 *)skel->rodata->py_off)) {
+		skel->rodata->py_runtime = t->py->elf.runtime;
+		skel->rodata->py_entry_site = t->py->elf.entry_site;
+		skel->rodata->py_return_site = t->py->elf.return_site;
+	}
+	t->py->line = !t->py_hooked && t->py->elf.version >> 16 == 0x030b &&
+		      t->py->elf.line_sema_off && t->py->elf.gate_off &&
+		      !all_threads_profiled(t);
 	return 0;
+}
+
+bool ac_py_line(const struct ac_trace *t)
+{
+	return t->py && t->py->line;
+}
+
+struct bpf_link *ac_py_line_up(struct ac_trace *t, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts,
+		    .ref_ctr_offset = t->py->elf.line_sema_off);
+
+	return bpf_program__attach_uprobe_opts(t->skel->progs.ac_py_line_gate,
+					       pid, t->py_binary,
+					       t->py->elf.gate_off, &opts);
 }
 
 __u32 ac_py_first_id(const struct ac_trace *t)
@@ -87,6 +194,14 @@ int ac_py_attach(struct ac_trace *t)
 		return ac_trace_fail(t, -errno,
 			"cannot attach to python:function__entry in %s: %s",
 			t->py_binary, strerror(errno));
+	/* last: entries fire from now on, their returns already traced */
+	if (t->py->line) {
+		t->py->gate = ac_py_line_up(t, t->pid);
+		if (!t->py->gate)
+			return ac_trace_fail(t, -errno,
+				"cannot raise python:line's semaphore in %s (a uprobe on Py_FinalizeEx, which another tracer's probe there with another reference counter prevents): %s; or run the program under a profiler hook and give --python-hooked",
+				t->py_binary, strerror(errno));
+	}
 	return 0;
 }
 
@@ -94,10 +209,11 @@ void ac_py_detach(struct ac_trace *t)
 {
 	if (!t->py)
 		return;
-	/* entries first, as ac_detach_all */
+	/* the line semaphore and entries first, as ac_detach_all */
+	bpf_link__destroy(t->py->gate);
 	bpf_link__destroy(t->py->entry);
 	bpf_link__destroy(t->py->ret);
-	t->py->entry = t->py->ret = NULL;
+	t->py->entry = t->py->ret = t->py->gate = NULL;
 }
 
 /* a string the BPF program could not read, from the process */
@@ -135,7 +251,8 @@ int ac_py_resolve(struct ac_trace *t)
 		e.file[sizeof(e.file) - 1] = e.func[sizeof(e.func) - 1] = '\0';
 		if (e.ready == 2) {
 			read_remote(t->pid, e.key.file, e.file, sizeof(e.file));
-			read_remote(t->pid, e.key.func, e.func, sizeof(e.func));
+			read_remote(t->pid, e.qual ? e.qual : e.key.func,
+				    e.func, sizeof(e.func));
 		}
 		ac_py_name(t->pid, e.file, e.func, name, sizeof(name));
 		if (ac_probes_match(name, t->pattern)) {
@@ -175,7 +292,7 @@ const char *ac_trace_python_problem(struct ac_trace *t)
 	if (returns <= 50 * matched || returns < 100)
 		return NULL;
 	snprintf(t->py->msg, sizeof(t->py->msg),
-		 "%llu Python function returns had no entry, %llu calls matched: CPython 3.11 to 3.14 fire python:function__entry only while a profiler or tracer is set (CPython issue gh-98894), e.g. sys.setprofile(slice) and threading.setprofile(slice) in the program: see README, Python",
+		 "%llu Python function returns had no entry, %llu calls matched: CPython 3.11 to 3.14 fire python:function__entry only while a profiler or tracer is set (CPython issue gh-98894), e.g. sys.setprofile(slice) and threading.setprofile(slice) in the program; on 3.11 autocue-trace opens that path itself unless given --python-hooked: see README, Python",
 		 (unsigned long long)returns, (unsigned long long)matched);
 	return t->py->msg;
 }

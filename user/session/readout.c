@@ -38,6 +38,7 @@ void ac_stats_clear(struct ac_trace *t, __u32 id)
 	s->total_ns = 0;
 	s->cold_total_ns = 0;
 	s->desc = 0;
+	memset(s->func_desc, 0, sizeof(s->func_desc));
 	memset(t->hists + (size_t)id * t->nbuckets, 0,
 	       t->nbuckets * sizeof(__u64));
 }
@@ -60,6 +61,16 @@ const char *ac_id_name(const struct ac_trace *t, __u32 id)
 	if (id > 0 && id <= (__u32)t->probes.n)
 		return t->probes.p[id - 1].name;
 	return ac_py_id_name(t, id);
+}
+
+int ac_id_func(const struct ac_trace *t, __u32 id)
+{
+	const struct ac_probe *p;
+
+	if (id == 0 || id > (__u32)t->probes.n)
+		return 0;
+	p = &t->probes.p[id - 1];
+	return p->func ? 1 + p->kind - AC_KIND_FUNC_EMULATED : 0;
 }
 
 static int on_raw(void *ctx, void *data, size_t len)
@@ -160,8 +171,10 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 		fprintf(f, "# probe tid start_ns dur_ns depth cold\n");
 }
 
-/* Waits for records and for the dynamic linkers' reports of a dlopen
- * (dlwatch.c), which make the next read of the maps due now. */
+/* Waits for records, for the dynamic linkers' reports of a dlopen
+ * (dlwatch.c), which make the next read of the maps due now, and for
+ * --follow's reports of an exec (follow.c), handled at once: the process
+ * waits, stopped. */
 static int wait_records(struct ac_trace *t, int timeout_ms)
 {
 	ac_procs_poll(t);
@@ -169,34 +182,37 @@ static int wait_records(struct ac_trace *t, int timeout_ms)
 	 * off, while the session runs */
 	if (t->py && ac_py_resolve(t))
 		return -ENOMEM;
-	struct pollfd pfd[AC_DLWATCH_MAX + 1];
-	int n, ret;
+	struct pollfd pfd[AC_DLWATCH_MAX + 2];
+	int n, ret, nw = ac_dlwatch_count(t);
 
-	if (ac_dlwatch_count(t)) {
-		n = ac_dlwatch_fds(t, pfd, AC_DLWATCH_MAX);
-		if (t->rb) {
-			pfd[n].fd = ring_buffer__epoll_fd(t->rb);
-			pfd[n].events = POLLIN;
-			pfd[n++].revents = 0;
-		}
-		ret = poll(pfd, n, timeout_ms);
-		if (ret < 0)
-			return errno == EINTR ? -EINTR : 0;
-		for (int i = 0; i < ac_dlwatch_count(t); i++) {
-			if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
-				ac_dlwatch_close(t, i);	/* its process exited */
-			else if (pfd[i].revents & POLLIN)
-				t->next_scan_ns = 0;
-		}
-		ac_dlwatch_drain(t);
-		return t->rb ? ring_buffer__consume(t->rb) : 0;
+	n = ac_dlwatch_fds(t, pfd, AC_DLWATCH_MAX);
+	if (t->rb) {
+		pfd[n].fd = ring_buffer__epoll_fd(t->rb);
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
 	}
-	if (!t->rb) {
+	if (ac_follow_fd(t) >= 0) {
+		pfd[n].fd = ac_follow_fd(t);
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	if (!n) {
 		if (timeout_ms > 0)
 			usleep(timeout_ms * 1000);
 		return 0;
 	}
-	return ring_buffer__poll(t->rb, timeout_ms);
+	ret = poll(pfd, n, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? -EINTR : 0;
+	ac_follow_poll(t);
+	for (int i = 0; i < nw; i++) {
+		if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+			ac_dlwatch_close(t, i);	/* its process exited */
+		else if (pfd[i].revents & POLLIN)
+			t->next_scan_ns = 0;
+	}
+	ac_dlwatch_drain(t);
+	return t->rb ? ring_buffer__consume(t->rb) : 0;
 }
 
 /* The wait is cut in slices at each rescan of the maps (objects.c). */
@@ -237,6 +253,7 @@ int ac_trace_reset(struct ac_trace *t)
 	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
 	paths_clear(t);
 	ac_procs_reset(t);
+	ac_series_reset(t);
 	clock_gettime(CLOCK_MONOTONIC, &t->t0);
 	return 0;
 }
@@ -295,6 +312,8 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
 		p->min_ns = st->min_ns != UINT64_MAX ? st->min_ns : 0;
 		p->max_ns = st->max_ns;
 		p->desc = st->desc;
+		memcpy(p->func_desc, st->func_desc, sizeof(p->func_desc));
+		p->func = ac_id_func(t, id);
 		p->cold_count = st->cold_count;
 		p->cold_total_ns = st->cold_total_ns;
 		p->cold_max_ns = st->cold_max_ns;
@@ -370,6 +389,32 @@ static int read_paths(struct ac_trace *t, struct ac_snapshot *s,
 	return 0;
 }
 
+/* --func's kinds of pair: how many functions traced are of each, and
+ * what they cost */
+static void func_costs(const struct ac_trace *t, struct ac_snapshot *s)
+{
+	for (int i = 0; i < t->nobjs; i++) {
+		const struct ac_object *o = &t->objs[i];
+
+		for (int j = 0; j < o->probes.n; j++) {
+			int k = o->probes.p[j].kind - AC_KIND_FUNC_EMULATED;
+
+			if (o->ids && o->ids[j] && o->probes.p[j].func &&
+			    k >= 0 && k < AC_FUNC_ENTRY_NR)
+				s->func[k].functions++;
+		}
+	}
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++) {
+		const struct ac_kind_cost *c = &t->cost[AC_KIND_FUNC_EMULATED + k];
+		struct ac_func_cost *f = &s->func[k];
+
+		f->pair_ns = c->pair_ns;
+		f->inner_ns = c->inner_ns;
+		f->pair_spread_ns = c->spread_ns;
+		f->resolution_ns = c->resolution_ns;
+	}
+}
+
 static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 {
 	struct ac_snapshot *s = calloc(1, sizeof(*s));
@@ -392,10 +437,11 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	s->precision = t->shift;
 	s->compensated = !t->no_compensate;
 	pthread_mutex_lock(&t->cal_lock);
-	s->pair_ns = t->pair_ns;
-	s->inner_ns = t->inner_ns;
-	s->pair_spread_ns = t->pair_spread_ns;
-	s->resolution_ns = t->resolution_ns;
+	s->pair_ns = t->cost[AC_KIND_PAIR].pair_ns;
+	s->inner_ns = t->cost[AC_KIND_PAIR].inner_ns;
+	s->pair_spread_ns = t->cost[AC_KIND_PAIR].spread_ns;
+	s->resolution_ns = t->cost[AC_KIND_PAIR].resolution_ns;
+	func_costs(t, s);
 	pthread_mutex_unlock(&t->cal_lock);
 	s->pair_tight_ns = t->pair_tight_ns;
 	s->pair_busy_ns = t->pair_busy_ns;
@@ -409,7 +455,7 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	     ac_exact_select(t->exact, exact)))
 		goto fail;
 	if (read_probes(t, s, exact, idx) || read_paths(t, s, idx) ||
-	    ac_procs_read(t, s))
+	    ac_procs_read(t, s) || ac_series_read(t, s))
 		goto fail;
 	free(exact);
 	free(idx);
@@ -441,12 +487,12 @@ void ac_snapshot_free(struct ac_snapshot *s)
 	}
 	for (int i = 0; i < s->npaths; i++)
 		free((void *)s->paths[i].probes);
-	for (int k = 0; k < s->nprocs; k++) {
-		for (int i = 0; s->procs[k].probes && i < s->nprobes; i++)
-			free((void *)s->procs[k].probes[i].buckets);
+	/* the processes' buckets point into procs_mem */
+	for (int k = 0; k < s->nprocs; k++)
 		free(s->procs[k].probes);
-	}
 	free(s->procs);
+	free(s->owners);
+	free(s->procs_mem);
 	free(s->probes);
 	free(s->paths);
 	free(s);

@@ -23,20 +23,27 @@
 #define FAST_PASSES	50	/* the first second at FAST_MS */
 #define SLOW_MS		250
 
+/* One kind of pair's passes (enum ac_kind) */
+struct kind_ring {
+	/* each CPU's first calibration (its medians where it was not) */
+	double pair0[AC_CAL_CPUS], inner0[AC_CAL_CPUS];
+	/* the last passes, as changes from their CPU's first calibration */
+	double dpair[RING], dinner[RING];
+	int n, next;
+	double resolution0, spread0;	/* the first calibration's */
+	double median_pair0, median_inner0;
+};
+
 struct ac_recal {
 	pthread_t thread;
 	bool running;
 	pthread_mutex_t lock;	/* guards stop */
 	pthread_cond_t wake;
 	bool stop;
-	/* each CPU's first calibration (its medians where it was not) */
-	double pair0[AC_CAL_CPUS], inner0[AC_CAL_CPUS];
-	/* the last passes, as changes from their CPU's first calibration */
-	double dpair[RING], dinner[RING];
-	int n, next, passes;
+	/* the kinds calibrated take turns (--func's beside the USDT pair) */
+	struct kind_ring k[AC_KINDS];
+	int passes, turn;
 	uint64_t calls_seen;	/* the target's calls at the last pass */
-	double resolution0, spread0;	/* the first calibration's */
-	double median_pair0, median_inner0;
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -59,7 +66,7 @@ static double median_spread(const double *v, int n, double *spread)
 	return m;
 }
 
-static void add(struct ac_recal *r, int cpu, double pair, double inner)
+static void add(struct kind_ring *r, int cpu, double pair, double inner)
 {
 	r->dpair[r->next] = pair - r->pair0[cpu];
 	r->dinner[r->next] = inner - r->inner0[cpu];
@@ -76,28 +83,43 @@ static void add(struct ac_recal *r, int cpu, double pair, double inner)
  * how far a nested pair may be off, and a resolution wider by as much as
  * the in-call part moved over them: a call made as it moved was
  * compensated by the older value. */
-static void publish(struct ac_trace *t, struct ac_recal *r)
+static void publish(struct ac_trace *t, struct kind_ring *r, int kind)
 {
-	double dp, di, spread, moved;
+	double dp, di, spread, moved, pair, inner;
 
 	dp = median_spread(r->dpair, r->n, &spread);
 	di = median_spread(r->dinner, r->n, &moved);
 	for (int c = 0; c < AC_CAL_CPUS; c++) {
-		double pair = r->pair0[c] + dp, inner = r->inner0[c] + di;
-
+		pair = r->pair0[c] + dp;
+		inner = r->inner0[c] + di;
 		if (!r->pair0[c])
 			continue;	/* not measured there: the median */
-		t->skel->bss->pair_cpu_ns[c] = (__u64)(pair > 0 ? pair : 0);
-		t->skel->bss->inner_cpu_ns[c] = (__u64)(inner > 0 ? inner : 0);
+		t->skel->bss->pair_cpu_ns[kind][c] = (__u64)(pair > 0 ? pair : 0);
+		t->skel->bss->inner_cpu_ns[kind][c] = (__u64)(inner > 0 ? inner : 0);
 	}
+	pair = r->median_pair0 + dp;
+	inner = r->median_inner0 + di;
+	spread = spread > r->spread0 ? spread : r->spread0;
 	pthread_mutex_lock(&t->cal_lock);
-	t->pair_ns = r->median_pair0 + dp;
-	t->inner_ns = r->median_inner0 + di;
-	t->pair_spread_ns = spread > r->spread0 ? spread : r->spread0;
-	t->resolution_ns = r->resolution0 + moved;
+	t->cost[kind].pair_ns = pair;
+	t->cost[kind].inner_ns = inner;
+	t->cost[kind].spread_ns = spread;
+	t->cost[kind].resolution_ns = r->resolution0 + moved;
 	pthread_mutex_unlock(&t->cal_lock);
-	t->skel->bss->pair_ns = (__u64)(t->pair_ns > 0 ? t->pair_ns : 0);
-	t->skel->bss->inner_ns = (__u64)(t->inner_ns > 0 ? t->inner_ns : 0);
+	t->skel->bss->pair_ns[kind] = (__u64)(pair > 0 ? pair : 0);
+	t->skel->bss->inner_ns[kind] = (__u64)(inner > 0 ? inner : 0);
+}
+
+/* The next kind calibrated, in turn */
+static int next_kind(struct ac_trace *t, struct ac_recal *r)
+{
+	for (int i = 0; i < AC_KINDS; i++) {
+		int kind = r->turn++ % AC_KINDS;
+
+		if (ac_calibration_kind(t, kind))
+			return kind;
+	}
+	return AC_KIND_PAIR;
 }
 
 /* Calls the target made so far (ids 1..n; the calibration's is last). */
@@ -128,7 +150,7 @@ static void *recal_main(void *arg)
 		struct timespec until;
 		double pair, inner;
 		uint64_t n;
-		int cpu;
+		int cpu, kind;
 
 		deadline(&until, r->passes < FAST_PASSES ? FAST_MS : SLOW_MS);
 		while (!r->stop &&
@@ -142,10 +164,11 @@ static void *recal_main(void *arg)
 			continue;
 		r->calls_seen = n;
 		pthread_mutex_unlock(&r->lock);
-		if (!ac_calibration_pass(t, &cpu, &pair, &inner) &&
-		    cpu >= 0 && cpu < AC_CAL_CPUS && r->pair0[cpu]) {
-			add(r, cpu, pair, inner);
-			publish(t, r);
+		kind = next_kind(t, r);
+		if (!ac_calibration_pass(t, kind, &cpu, &pair, &inner) &&
+		    cpu >= 0 && cpu < AC_CAL_CPUS && r->k[kind].pair0[cpu]) {
+			add(&r->k[kind], cpu, pair, inner);
+			publish(t, &r->k[kind], kind);
 		}
 		r->passes++;
 		pthread_mutex_lock(&r->lock);
@@ -167,21 +190,26 @@ static struct ac_recal *recal_new(struct ac_trace *t)
 	pthread_cond_init(&r->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	/* each CPU's first figures: the ring holds changes from them */
-	r->median_pair0 = t->pair_ns;
-	r->median_inner0 = t->inner_ns;
-	for (int c = 0; c < AC_CAL_CPUS; c++) {
-		r->pair0[c] = t->skel->bss->pair_cpu_ns[c];
-		r->inner0[c] = t->skel->bss->inner_cpu_ns[c];
+	for (int k = 0; k < AC_KINDS; k++) {
+		struct kind_ring *kr = &r->k[k];
+
+		kr->median_pair0 = t->cost[k].pair_ns;
+		kr->median_inner0 = t->cost[k].inner_ns;
+		kr->resolution0 = t->cost[k].resolution_ns;
+		kr->spread0 = t->cost[k].spread_ns;
+		for (int c = 0; c < AC_CAL_CPUS; c++) {
+			kr->pair0[c] = t->skel->bss->pair_cpu_ns[k][c];
+			kr->inner0[c] = t->skel->bss->inner_cpu_ns[k][c];
+		}
+		/* the first calibration (8 to 31 batches a CPU) as a third
+		 * of the ring: one pass that a preemption spoiled (100 us
+		 * in 20 calls reads 5 us a pair more) then moves nothing,
+		 * later passes replace it */
+		for (int i = 0; i < RING / 3; i++) {
+			kr->dpair[i] = kr->dinner[i] = 0;
+			kr->n = kr->next = i + 1;
+		}
 	}
-	/* the first calibration (8 to 31 batches a CPU) as a third of the
-	 * ring: one pass that a preemption spoiled (100 us in 20 calls reads
-	 * 5 us a pair more) then moves nothing, later passes replace it */
-	for (int i = 0; i < RING / 3; i++) {
-		r->dpair[i] = r->dinner[i] = 0;
-		r->n = r->next = i + 1;
-	}
-	r->resolution0 = t->resolution_ns;
-	r->spread0 = t->pair_spread_ns;
 	return r;
 }
 

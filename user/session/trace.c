@@ -65,21 +65,25 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->verbose = o && o->verbose;
 	t->per_site = o && o->per_site_uprobes;
 	t->scope_stacks_fd = o ? o->scope_stacks_fd : 0;
-	t->per_pid = o && o->per_pid;
+	t->follow = o && o->follow;
+	t->per_thread = o && o->per_thread;
+	/* followed processes share their objects' ids: rows by process
+	 * come from the series map, not from ids of their own; so do rows
+	 * by thread */
+	t->series_pid = o && o->per_pid && (t->follow || t->per_thread);
+	t->per_pid = o && o->per_pid && !t->series_pid;
+	t->max_series = o && o->max_series > 0 ? o->max_series : 1024;
 	t->no_periodic_rescan = o && o->test_no_periodic_rescan;
 	t->provider = strdup(o && o->provider ? o->provider : "autocue");
 	t->pattern = o && o->probes ? strdup(o->probes) : NULL;
 	t->funcs = o && o->funcs && *o->funcs ? strdup(o->funcs) : NULL;
-	/* the calibration measures USDT pairs; a function's entry traps and
-	 * its return goes through the kernel's trampoline: another cost */
-	if (t->funcs)
-		t->no_compensate = true;
 	if (o && o->binary)
 		t->binary = strdup(o->binary);
 	t->python = o && o->python;
 	if (o && o->python_binary)
 		t->py_binary = strdup(o->python_binary);
 	t->py_max = o ? o->python_max : 0;
+	t->py_hooked = o && o->python_hooked;
 	return t;
 }
 
@@ -108,7 +112,7 @@ static int no_probes(struct ac_trace *t, const char *exe)
 			t->provider, shown, shown);
 	if (exe)
 		return ac_trace_fail(t, -ENOENT,
-			"no '%s' probes in %s or the %d libraries it links: build it with autocue_usdt.h probes, or name a library it loads later (dlopen) with -b",
+			"no '%s' probes in %s or the %d libraries it links: build it with autocue_usdt.h probes, name a library it loads later (dlopen) with -b, or add --follow if it starts the program (sh -c, a launcher)",
 			t->provider, shown, t->nobjs - 1);
 	exe_name(t, name, sizeof(name));
 	return ac_trace_fail(t, -ENOENT,
@@ -153,8 +157,15 @@ static int discover(struct ac_trace *t, const char *exe)
 				     t->err);
 	if (ret)
 		return ret;
-	if (t->funcs && (ret = no_funcs(t)))
+	if (t->funcs && !t->follow && (ret = no_funcs(t)))
 		return ret;
+	/* --follow: the probes may come with an image exec'd later */
+	if (t->follow && t->auto_objects && !t->probes.n) {
+		t->id_cap = AC_FOLLOW_SPARE_IDS;
+		free(t->binary);
+		t->binary = strdup(t->objs[0].shown);
+		return t->binary ? 0 : ac_trace_fail(t, -ENOMEM, "out of memory");
+	}
 	if (!ac_trace_known_probe(t, 0))
 		return no_probes(t, exe);
 	shown = ac_trace_nobjects(t) ? ac_trace_object(t, 0, NULL, NULL) :
@@ -166,7 +177,8 @@ static int discover(struct ac_trace *t, const char *exe)
 	if (t->probes.n >= AC_MAX_PROBES - 2 - AC_SPARE_IDS)
 		return ac_trace_fail(t, -E2BIG, "too many probes (%d) in %s",
 				     t->probes.n, shown);
-	t->id_cap = t->probes.n + (t->auto_objects ? AC_SPARE_IDS : 0);
+	t->id_cap = t->probes.n + (!t->auto_objects ? 0 :
+				   t->follow ? AC_FOLLOW_SPARE_IDS : AC_SPARE_IDS);
 	/* the object the rows come from, or the first of them */
 	if (t->auto_objects) {
 		free(t->binary);
@@ -298,6 +310,10 @@ int ac_trace_open_pids(const pid_t *pids, int n,
 		if (!dup)	/* named twice (a PID and a name): once */
 			t->pids[t->npids++] = pid;
 	}
+	if (opts && opts->per_process) {
+		t->per_process = true;
+		t->max_series = opts->max_series > 0 ? opts->max_series : 1024;
+	}
 	ret = check_privileges(t);
 	if (ret)
 		return ret;
@@ -305,6 +321,9 @@ int ac_trace_open_pids(const pid_t *pids, int n,
 		if (t->npids > 1)
 			return ac_trace_fail(t, -EINVAL,
 					     "--python traces one process");
+		if (t->follow)
+			return ac_trace_fail(t, -EINVAL,
+					     "--follow does not work with --python yet");
 		return discover_python(t, NULL);
 	}
 	t->auto_objects = !t->binary;
@@ -359,9 +378,11 @@ int ac_trace_open_binary(const struct ac_trace_opts *opts,
 	if (access(t->binary, R_OK))
 		return ac_trace_fail(t, -errno, "cannot read %s: %s", t->binary,
 				     strerror(errno));
+	if (t->follow || t->per_thread)
+		return ac_trace_fail(t, -EINVAL,
+			"--follow and --per-thread go with -p or a command, not every process of -b");
 	/* pid 0: every process (targ_tgid 0 in BPF, pid -1 to attach) */
 	t->per_process = true;
-	t->max_series = opts && opts->max_series > 0 ? opts->max_series : 1024;
 	ret = check_privileges(t);
 	return ret ? ret : discover(t, NULL);
 }
@@ -382,8 +403,16 @@ int ac_trace_open_cmd(char *const argv[], const struct ac_trace_opts *opts,
 	exe = ac_find_program(argv[0]);
 	if (!exe)
 		return ac_trace_fail(t, -ENOENT, "command not found: %s", argv[0]);
+	t->cmd_exe = strdup(exe);
+	if (!t->cmd_exe) {
+		free(exe);
+		return ac_trace_fail(t, -ENOMEM, "out of memory");
+	}
 	ret = check_privileges(t);
-	if (!ret && t->python) {
+	if (!ret && t->python && t->follow) {
+		ret = ac_trace_fail(t, -EINVAL,
+				    "--follow does not work with --python yet");
+	} else if (!ret && t->python) {
 		/* the interpreter named by the command, or by --python-bin */
 		ret = discover_python(t, exe);
 	} else if (!ret) {
@@ -496,6 +525,33 @@ static int load_as(struct ac_trace *t, bool multi)
 		/* an entry and a return site for each pair kept apart */
 		bpf_map__set_max_entries(skel->maps.proc_site_hits,
 					 4 * t->max_series);
+	} else if (t->follow) {
+		/* first hits per (process, site) too: LRU, an eviction
+		 * only marks two more calls cold */
+		bpf_map__set_max_entries(skel->maps.proc_site_hits, 4096);
+	}
+	/* the process tree: followed (--follow), or counted for the hint;
+	 * not system-wide, nor from another pid namespace (the kernel's
+	 * tracepoints see global PIDs) */
+	t->track_children = !t->per_process && !skel->rodata->pidns_ino;
+	skel->rodata->track_children = t->track_children;
+	skel->rodata->follow = t->follow;
+	skel->rodata->search_execs = t->follow && t->auto_objects;
+	bpf_map__set_max_entries(skel->maps.followed, AC_FOLLOW_MAX);
+	bpf_map__set_max_entries(skel->maps.forked, t->npids + 1);
+	if (!t->track_children) {
+		bpf_program__set_autoload(skel->progs.ac_fork, false);
+		bpf_program__set_autoload(skel->progs.ac_exec, false);
+		bpf_program__set_autoload(skel->progs.ac_exit, false);
+	}
+	/* rows by thread or, for a followed tree, by process */
+	skel->rodata->series_on = t->per_thread || t->series_pid;
+	skel->rodata->per_thread = t->per_thread;
+	bpf_map__set_value_size(skel->maps.series,
+				ac_procs_value_size(t->nbuckets));
+	if (t->per_thread || t->series_pid) {
+		bpf_map__set_max_entries(skel->maps.series, t->max_series);
+		bpf_map__set_max_entries(skel->maps.thread_comm, t->max_series);
 	}
 	skel->rodata->test_knob = t->test_hit_delay_ns != 0;
 	skel->bss->test_hit_delay_ns = t->test_hit_delay_ns;
@@ -610,6 +666,9 @@ static int attach(struct ac_trace *t, bool multi)
 	ret = load(t, multi);
 	if (ret)
 		return ret;
+	if (t->follow && !t->track_children)
+		return ac_trace_fail(t, -EOPNOTSUPP,
+			"--follow works from the initial PID namespace only (the kernel's fork and exec tracepoints give its PIDs)");
 	if (!t->no_compensate) {
 		ret = ac_calibrate(t);
 		if (!ret && t->python)
@@ -624,6 +683,11 @@ static int attach(struct ac_trace *t, bool multi)
 	 * recorded: nothing */
 	if (!t->own_child && !any_alive(t))
 		return tracee_gone(t);
+	/* the tree's roots in before the probes: with --follow they filter
+	 * by it */
+	ret = ac_follow_start(t);
+	if (ret)
+		return ret;
 	ret = ac_objects_attach(t, NULL);
 	if (!ret && t->python)
 		ret = ac_py_attach(t);
@@ -632,6 +696,10 @@ static int attach(struct ac_trace *t, bool multi)
 	if (ret)
 		return ret;
 	t->attached = true;
+	/* --follow -p: the objects of the children it has already, now */
+	t->next_scan_ns = 0;
+	if (t->follow)
+		ac_objects_rescan(t);
 	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
 			  ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
 	ac_dlwatch_start(t);
@@ -712,21 +780,24 @@ long long ac_trace_cpu_ns(const struct ac_trace *t)
 	return alive ? sum : -1;
 }
 
+/* With --follow, while any process of the tree runs: a command's
+ * children may outlive it. */
 bool ac_trace_alive(struct ac_trace *t, int *status)
 {
 	if (!t->own_child)
-		return any_alive(t);
+		return any_alive(t) || ac_follow_alive(t);
 	if (!t->reaped && waitpid(t->pid, &t->child_status, WNOHANG) == t->pid)
 		t->reaped = true;
 	if (status)
 		*status = t->child_status;
-	return !t->reaped;
+	return !t->reaped || ac_follow_alive(t);
 }
 
 void ac_trace_close(struct ac_trace *t)
 {
 	if (!t)
 		return;
+	ac_follow_stop(t);	/* first: no process stops at an exec after */
 	ac_py_detach(t);
 	ac_recal_free(t);
 	ac_detach_all(t);
@@ -760,6 +831,8 @@ void ac_trace_close(struct ac_trace *t)
 	if (t->exec_fd >= 0)
 		close(t->exec_fd);
 	free(t->cmd);
+	free(t->cmd_exe);
+	ac_series_free(t);
 	free(t->binary);
 	free(t->py_binary);
 	free(t->py_exe);

@@ -43,8 +43,21 @@ struct ac_object {
  * (at once, too, when its dynamic linker reports a dlopen: dlwatch.c) */
 #define AC_RESCAN_MS 20
 #define AC_DLWATCH_MAX 256	/* processes whose dlopens wake the tracer */
+/* --follow: ids kept free for the probes of images exec'd later */
+#define AC_FOLLOW_SPARE_IDS 64
+#define AC_FOLLOW_MAX 8192	/* processes of the traced tree at once */
+#define AC_FOLLOW_RESCAN_MAX 256	/* of them, whose maps are read again */
+struct ac_follow_state;
 struct ac_dlwatch;
 struct pollfd;
+
+/* A kind of pair's probe cost (enum ac_kind): what one traced call adds
+ * to an enclosing measurement, the part of it inside the call's own, how
+ * far the pair cost moved over the calibration (the larger side of the
+ * middle half), and the calibration noise inside a call (0 uncompensated) */
+struct ac_kind_cost {
+	double pair_ns, inner_ns, spread_ns, resolution_ns;
+};
 
 struct ac_trace {
 	struct autocue_bpf *skel;
@@ -55,7 +68,17 @@ struct ac_trace {
 	bool auto_objects;	/* no -b: every object the process maps */
 	pid_t *pids;		/* the processes traced (-p), pids[0] == pid */
 	int npids;
-	bool per_pid;		/* a row per process and probe: NAME[PID] */
+	bool per_pid;		/* a row per process and probe: NAME[PID], by
+				 * ids of their own (not with --follow) */
+	/* --follow: the processes the traced ones fork, and the images
+	 * they exec (follow.c); track_children: the tree is kept, for
+	 * --follow or for the hint at the end without it */
+	bool follow, track_children;
+	struct ac_follow_state *fl;
+	/* rows by thread (--per-thread) or, with --follow, by process
+	 * (--per-pid): the series map (series.c) */
+	bool per_thread, series_pid;
+	struct ac_series_state *series;
 	__u32 id_cap;		/* ids 1..id_cap are the target's */
 	__u64 next_scan_ns;	/* auto_objects: next read of the maps */
 	bool attached;
@@ -71,6 +94,7 @@ struct ac_trace {
 	int go_fd;		/* write end: releases the child to exec */
 	int exec_fd;		/* read end: the child's errno if exec fails */
 	char *cmd;		/* what the child runs (argv[0]) */
+	char *cmd_exe;		/* its executable, found in PATH */
 	char *provider, *pattern;
 	char *funcs;		/* --func globs; NULL: none */
 	int shift, max_paths;
@@ -95,15 +119,15 @@ struct ac_trace {
 	bool per_process;	/* ac_trace_open_binary: procs.c */
 	int max_series;
 	struct ac_procs *procs;
-	double pair_ns, inner_ns;
-	double pair_tight_ns;	/* in a loop that touches no memory */
-	double pair_busy_ns;	/* around code that touches 512 pages */
-	double pair_spread_ns;	/* how far pair_ns moved over the rounds */
-	double resolution_ns;	/* calibration noise; 0 uncompensated */
+	/* each kind's probe cost: the USDT pair's (or the interpreter's),
+	 * --func's */
+	struct ac_kind_cost cost[AC_KINDS];
+	/* the USDT pair's in a loop that touches no memory, and around code
+	 * that touches 512 pages */
+	double pair_tight_ns, pair_busy_ns;
 	struct ac_cal *cal;	/* what the calibration passes need */
 	struct ac_recal *recal;	/* the thread that takes them */
-	pthread_mutex_t cal_lock;	/* guards pair_ns, inner_ns, pair_spread_ns,
-				 * resolution_ns */
+	pthread_mutex_t cal_lock;	/* guards cost */
 	struct timespec t0;
 	char err[512];
 	/* --python: the interpreter's functions, ids after the probes' */
@@ -111,6 +135,7 @@ struct ac_trace {
 	char *py_binary;	/* the interpreter or libpython */
 	char *py_exe;		/* an interpreter running it: calibration */
 	int py_max;
+	bool py_hooked;		/* ac_trace_opts.python_hooked */
 	struct ac_py *py;
 };
 
@@ -128,6 +153,20 @@ int ac_objects_discover(struct ac_trace *t, const char *exe);
 int ac_objects_attach(struct ac_trace *t, const bool *keep);
 void ac_objects_rescan(struct ac_trace *t);
 void ac_objects_free(struct ac_trace *t);
+/* The image process pid has just exec'd (stopped): its executable and
+ * the libraries it links, attached; *probes: it carries traced probes. */
+int ac_objects_add_exec(struct ac_trace *t, pid_t pid, bool *probes);
+/* follow.c */
+int ac_follow_start(struct ac_trace *t);
+int ac_follow_fd(const struct ac_trace *t);	/* -1: none */
+void ac_follow_poll(struct ac_trace *t);
+int ac_follow_pids(const struct ac_trace *t, pid_t *pids, int max);
+bool ac_follow_alive(const struct ac_trace *t);
+void ac_follow_stop(struct ac_trace *t);
+/* series.c: rows by thread or process */
+int ac_series_read(struct ac_trace *t, struct ac_snapshot *s);
+void ac_series_reset(struct ac_trace *t);
+void ac_series_free(struct ac_trace *t);
 /* dlwatch.c: the dynamic linkers' r_brk of the traced processes */
 void ac_dlwatch_start(struct ac_trace *t);
 int ac_dlwatch_count(const struct ac_trace *t);
@@ -141,8 +180,11 @@ struct ac_prewarm *ac_prewarm_start(void);
 void ac_prewarm_release(struct ac_prewarm *p);
 void ac_prewarm_free(struct ac_prewarm *p);
 int ac_calibrate(struct ac_trace *t);
-int ac_calibration_pass(struct ac_trace *t, int *cpu, double *pair,
-			double *inner);
+/* a short pass on the pair of one kind (enum ac_kind) */
+int ac_calibration_pass(struct ac_trace *t, int kind, int *cpu,
+			double *pair, double *inner);
+/* that kind is calibrated in this session */
+bool ac_calibration_kind(const struct ac_trace *t, int kind);
 int ac_calibration_reattach(struct ac_trace *t);
 void ac_calibration_free(struct ac_trace *t);
 /* recalibrate.c: passes while the target runs */
@@ -157,6 +199,14 @@ void ac_procs_free(struct ac_trace *t);
 void ac_procs_poll(struct ac_trace *t);
 void ac_procs_reset(struct ac_trace *t);
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s);
+/* Keys of a hash map (at most max, ksize bytes each), read before
+ * anything is deleted (deleting while walking restarts the walk): *n of
+ * them, NULL on failure. */
+void *ac_map_keys(int fd, size_t ksize, int max, int *n);
+/* the figures of a value of proc_stats or series (struct ac_stat, then
+ * the histogram's counts) into a row; its buckets are the caller's to
+ * point at or copy */
+void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st);
 void ac_readout_fini(struct ac_trace *t);
 void ac_stats_clear(struct ac_trace *t, __u32 id);
 void ac_calibration_done(struct ac_trace *t);
@@ -181,9 +231,16 @@ int ac_py_resolve(struct ac_trace *t);
 const char *ac_py_id_name(const struct ac_trace *t, __u32 id);
 void ac_py_free(struct ac_trace *t);
 __u32 ac_py_first_id(const struct ac_trace *t);
+/* python:line's semaphore raised while attached (CPython 3.11, no hook) */
+bool ac_py_line(const struct ac_trace *t);
+/* raises it in pid until the link goes; NULL with errno */
+struct bpf_link *ac_py_line_up(struct ac_trace *t, pid_t pid);
 /* py_calibrate.c: the probe cost of the interpreter's own probes */
 int ac_py_calibrate(struct ac_trace *t, __u32 first);
 /* readout.c: the name a probe id is reported under; NULL: not reported */
 const char *ac_id_name(const struct ac_trace *t, __u32 id);
+/* and its ac_probe_stats.func: 0 for a USDT pair or a Python function,
+ * 1 + the kind of entry of a --func function */
+int ac_id_func(const struct ac_trace *t, __u32 id);
 
 #endif /* AUTOCUE_TRACE_PRIV_H */

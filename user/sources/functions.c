@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/types.h>
+#include "autocue.h"
 #include "probes.h"
 #include "functions.h"
 
@@ -48,8 +50,34 @@ static bool seen_add(struct seen *s, uint64_t addr, bool *dup)
 	return true;
 }
 
+/* How the kernel's uprobe runs a function's first instruction (x86-64,
+ * arch/x86/kernel/uprobes.c): a push of a register (REX 0x41 the only
+ * prefix), a nop, a relative jump or call it emulates in the trap;
+ * anything else (sub, mov, ret, endbr64) it copies out of line and
+ * single-steps, a second trap (~3x the cost here). Other architectures:
+ * taken as single-stepped. */
+int ac_func_entry_kind(const unsigned char *c, size_t n)
+{
+#if defined(__x86_64__)
+	if (n >= 1 && ((c[0] >= 0x50 && c[0] <= 0x57) ||	/* push reg */
+		       c[0] == 0x90 ||				/* nop */
+		       c[0] == 0xe8 || c[0] == 0xe9 || c[0] == 0xeb ||	/* call, jmp */
+		       (c[0] >= 0x70 && c[0] <= 0x7f)))		/* jcc rel8 */
+		return AC_KIND_FUNC_EMULATED;
+	if (n >= 2 && ((c[0] == 0x41 && c[1] >= 0x50 && c[1] <= 0x57) ||	/* push %r8.. */
+		       (c[0] == 0x66 && c[1] == 0x90) ||	/* xchg %ax,%ax */
+		       (c[0] == 0x0f && c[1] == 0x1f) ||	/* nopl, nopw */
+		       (c[0] == 0x0f && c[1] >= 0x80 && c[1] <= 0x8f)))	/* jcc rel32 */
+		return AC_KIND_FUNC_EMULATED;
+#else
+	(void)c;
+	(void)n;
+#endif
+	return AC_KIND_FUNC_STEPPED;
+}
+
 static int add_func(struct ac_probe_set *set, const char *name, size_t len,
-		    uint64_t off)
+		    uint64_t off, int kind)
 {
 	struct ac_probe *p;
 
@@ -64,6 +92,7 @@ static int add_func(struct ac_probe_set *set, const char *name, size_t len,
 	p = &set->p[set->n];
 	memset(p, 0, sizeof(*p));
 	p->func = true;
+	p->kind = kind;
 	p->name = strndup(name, len);
 	p->entry.off = malloc(sizeof(uint64_t));
 	p->ret.off = malloc(sizeof(uint64_t));
@@ -80,7 +109,7 @@ static int add_func(struct ac_probe_set *set, const char *name, size_t len,
 }
 
 /* The symbols of one table that match: 0, or -ENOMEM */
-static int scan(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
+static int scan(int fd, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 		const char *globs, struct ac_probe_set *set, struct seen *seen,
 		int *found)
 {
@@ -89,8 +118,10 @@ static int scan(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 	char name[256];
 
 	for (size_t i = 0; data && i < n; i++) {
+		unsigned char code[16];
 		GElf_Sym sym;
 		const char *nm;
+		ssize_t got;
 		uint64_t off;
 		size_t len;
 		bool dup;
@@ -114,7 +145,9 @@ static int scan(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
 			return -ENOMEM;
 		if (dup)
 			continue;
-		if (add_func(set, name, len, off))
+		got = pread(fd, code, sizeof(code), off);
+		if (add_func(set, name, len, off,
+			     ac_func_entry_kind(code, got > 0 ? got : 0)))
 			return -ENOMEM;
 		(*found)++;
 	}
@@ -153,7 +186,7 @@ int ac_funcs_add(const char *path, const char *globs,
 				info->dynsym = true;
 			else
 				info->symtab = true;
-			ret = scan(elf, scn, &sh, globs, set, &seen,
+			ret = scan(fd, elf, scn, &sh, globs, set, &seen,
 				   &info->found);
 		}
 	}

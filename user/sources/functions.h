@@ -5,6 +5,7 @@
 #define AUTOCUE_FUNCTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "probes.h"
 
 struct ac_funcs_info {
@@ -19,5 +20,9 @@ struct ac_funcs_info {
  * 0, -ENOEXEC (not ELF), -ENOMEM or the open's -errno. */
 int ac_funcs_add(const char *path, const char *globs,
 		 struct ac_probe_set *set, struct ac_funcs_info *info);
+
+/* The kind of pair (enum ac_kind) a function makes whose code starts
+ * with the n bytes c: how the kernel runs its first instruction. */
+int ac_func_entry_kind(const unsigned char *c, size_t n);
 
 #endif /* AUTOCUE_FUNCTIONS_H */

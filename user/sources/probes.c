@@ -228,15 +228,68 @@ static int split_unpaired(struct ac_probe_set *set)
 	return 0;
 }
 
+/* Calls fn on the desc of each stapsdt note of elf until it returns
+ * non-zero, which is returned. */
+static int each_note(Elf *elf, size_t shstrndx,
+		     int (*fn)(void *ctx, const char *desc, size_t dlen),
+		     void *ctx)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+		const char *nm;
+		int ret;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		nm = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!nm || strcmp(nm, ".note.stapsdt"))
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type != 3 || nh.n_namesz != 8 ||
+			    memcmp((char *)data->d_buf + noff, "stapsdt", 8))
+				continue;
+			ret = fn(ctx, (char *)data->d_buf + doff, nh.n_descsz);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+struct note_ctx {
+	struct ac_probe_set *set;
+	Elf *elf;
+	int cls;
+	bool have_base;
+	uint64_t base_sec;
+	const char *provider;
+	const char *name;	/* ac_probe_semaphore's probe */
+	uint64_t sema;		/* and its semaphore's address */
+};
+
+static int add_one(void *ctx, const char *desc, size_t dlen)
+{
+	struct note_ctx *c = ctx;
+
+	return add_note(c->set, c->elf, desc, dlen, c->cls, c->have_base,
+			c->base_sec, c->provider);
+}
+
 int ac_probes_discover(const char *path, const char *provider,
 		       struct ac_probe_set *out, char *err, size_t errlen)
 {
 	Elf *elf = NULL;
-	Elf_Scn *scn = NULL;
 	size_t shstrndx;
-	uint64_t base_sec = 0;
-	bool have_base;
-	int fd, cls, ret = 0;
+	struct note_ctx ctx = { .set = out };
+	int fd, ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!provider)
@@ -252,36 +305,15 @@ int ac_probes_discover(const char *path, const char *provider,
 		ret = fail(err, errlen, -ENOEXEC, "%s is not an ELF file", path);
 		goto cleanup;
 	}
-	cls = gelf_getclass(elf);
-	have_base = base_addr(elf, shstrndx, &base_sec);
+	ctx.elf = elf;
+	ctx.cls = gelf_getclass(elf);
+	ctx.have_base = base_addr(elf, shstrndx, &ctx.base_sec);
+	ctx.provider = provider;
 
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-		GElf_Nhdr nh;
-		size_t off = 0, noff, doff;
-		const char *nm;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		nm = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!nm || strcmp(nm, ".note.stapsdt"))
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		while ((off = gelf_getnote(data, off, &nh, &noff, &doff)) > 0) {
-			if (nh.n_type != 3 || nh.n_namesz != 8 ||
-			    memcmp((char *)data->d_buf + noff, "stapsdt", 8))
-				continue;
-			ret = add_note(out, elf, (char *)data->d_buf + doff,
-				       nh.n_descsz, cls, have_base, base_sec,
-				       provider);
-			if (ret) {
-				fail(err, errlen, ret, "out of memory");
-				goto cleanup;
-			}
-		}
+	ret = each_note(elf, shstrndx, add_one, &ctx);
+	if (ret) {
+		fail(err, errlen, ret, "out of memory");
+		goto cleanup;
 	}
 	ret = split_unpaired(out);
 	if (ret)
@@ -301,6 +333,56 @@ cleanup:
 
 /* Selected: matched by a glob (or no glob but "!" ones given) and by no
  * "!GLOB", so "!word_*" means every probe but those. */
+static int find_sema(void *ctx, const char *desc, size_t dlen)
+{
+	struct note_ctx *c = ctx;
+	size_t asz = c->cls == ELFCLASS64 ? 8 : 4;
+	const char *prov = desc + 3 * asz, *end = desc + dlen, *name;
+	uint64_t base = 0, sema = 0;
+
+	if (dlen < 3 * asz + 2)
+		return 0;
+	name = memchr(prov, 0, end - prov);
+	if (!name || ++name >= end || !memchr(name, 0, end - name) ||
+	    strcmp(prov, c->provider) || strcmp(name, c->name))
+		return 0;
+	memcpy(&base, desc + asz, asz);
+	memcpy(&sema, desc + 2 * asz, asz);
+	if (c->have_base && base && sema)	/* prelinked, as the pc */
+		sema += c->base_sec - base;
+	c->sema = sema;
+	return 1;
+}
+
+int ac_probe_semaphore(const char *path, const char *provider,
+		       const char *name, uint64_t *off)
+{
+	struct note_ctx ctx = { .provider = provider, .name = name };
+	Elf *elf;
+	size_t shstrndx;
+	int fd, ret = -ENOENT;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF &&
+	    !elf_getshdrstrndx(elf, &shstrndx)) {
+		ctx.elf = elf;
+		ctx.cls = gelf_getclass(elf);
+		ctx.have_base = base_addr(elf, shstrndx, &ctx.base_sec);
+		if (each_note(elf, shstrndx, find_sema, &ctx) == 1 && ctx.sema)
+			ret = ac_elf_vaddr_to_off(elf, ctx.sema, off);
+	} else {
+		ret = -ENOEXEC;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return ret;
+}
+
 bool ac_probes_match(const char *name, const char *patterns)
 {
 	char *copy, *save = NULL, *pat;
@@ -395,6 +477,10 @@ int ac_probes_merge(struct ac_probe_set *dst, const struct ac_probe_set *src,
 		if (!d || sites_append(&d->entry, &s->entry) ||
 		    sites_append(&d->ret, &s->ret))
 			return -ENOMEM;
+		if (s->func) {
+			d->func = true;
+			d->kind = s->kind;
+		}
 		idx[i] = d - dst->p;
 	}
 	for (int i = 0; i < src->nunpaired; i++) {

@@ -20,6 +20,9 @@ struct ac_probe {
 	/* a function (--func, symbols.c): entry is its first instruction,
 	 * and ret the same address, for a return probe (uretprobe) */
 	bool func;
+	/* what its pair costs (enum ac_kind, bpf/autocue.h): a USDT pair
+	 * 0; a function's, how the kernel runs its first instruction */
+	uint8_t kind;
 };
 
 struct ac_probe_set {
@@ -37,6 +40,12 @@ struct ac_probe_set {
  * probes yields n == 0. */
 int ac_probes_discover(const char *path, const char *provider,
 		       struct ac_probe_set *out, char *err, size_t errlen);
+/* The file offset of the semaphore of provider:name in path (a uprobe's
+ * reference counter): 0, -ENOENT (no such probe, or no semaphore),
+ * -ENOEXEC (not ELF) or the open's -errno. */
+int ac_probe_semaphore(const char *path, const char *provider,
+		       const char *name, uint64_t *off);
+
 /* A virtual address of elf's as a file offset (uprobes want offsets) */
 struct Elf;
 int ac_elf_vaddr_to_off(struct Elf *elf, uint64_t vaddr, uint64_t *off);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Workload for autocue-trace --python (tests/bpf/python.sh).
 
-Counts its own calls with sys.setprofile: a profiler is also what makes
+Counts its own calls with sys.setprofile, named by qualified name: a profiler is also what makes
 CPython 3.11 to 3.14 fire python:function__entry at all (CPython issue
 gh-98894). Its 'call' events are the entries the probe fires: a generator
 counts once per start or resume. Writes {"module.function": calls} to
@@ -10,7 +10,14 @@ COUNTS at the end, and the in-process durations of busy() in ns. With
 AUTOCUE_TEST_LIB set, call_c() calls that library's lib_work (an autocue
 probe) 25 times through ctypes.
 
-usage: pyworkload.py COUNTS [serve STOPFILE]
+With AUTOCUE_TEST_NOPROF set it sets no profiler (and counts nothing):
+a program as it normally runs, whose entries CPython 3.11 fires only while
+autocue-trace holds python:line's semaphore up. "wait GOFILE" prints
+"ready", sleeps until GOFILE exists (calling no Python function of its
+own), then runs the workload: attached by PID before, the tracer sees
+exactly the calls a plain run counts.
+
+usage: pyworkload.py COUNTS [serve STOPFILE | wait GOFILE]
 """
 import asyncio
 import collections
@@ -37,7 +44,7 @@ def prof(frame, event, arg):
         code = frame.f_code
         mod = NAMES.get(os.path.abspath(code.co_filename))
         if mod:
-            calls[mod + "." + code.co_name] += 1
+            calls[mod + "." + code.co_qualname] += 1
 
 
 def leaf():
@@ -82,6 +89,16 @@ def raiser3():
     raiser2()
 
 
+class Left:
+    def step(self):
+        return 1
+
+
+class Right:
+    def step(self):	# the same co_name in the same module as Left's
+        return 2
+
+
 def catcher():
     try:
         raiser3()
@@ -112,6 +129,8 @@ def work():
     for _ in range(30):
         catcher()
     asyncio.run(co_main())
+    for obj in [Left()] * 70 + [Right()] * 30:
+        obj.step()
     for _ in range(20):
         pkgdemo.top()
         pkgdemo.sub.inner()
@@ -133,11 +152,21 @@ def serve(stop):
         time.sleep(0.001)
 
 
+def wait(go):
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.01)
+    work()
+
+
 def main():
-    sys.setprofile(prof)
-    threading.setprofile(prof)
+    if not os.environ.get("AUTOCUE_TEST_NOPROF"):
+        sys.setprofile(prof)
+        threading.setprofile(prof)
     if len(sys.argv) > 3 and sys.argv[2] == "serve":
         serve(sys.argv[3])
+    elif len(sys.argv) > 3 and sys.argv[2] == "wait":
+        wait(sys.argv[3])
     else:
         work()
     sys.setprofile(None)

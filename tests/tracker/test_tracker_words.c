@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_tracker_words.c - the update's words (tracker/tracker_words.c): a
+ * load keeps the normal forms of the leading words it shares with the
+ * previous load. Whatever came before, a load must give exactly what a
+ * load into a fresh utterance gives: the same words, raw spans, code point
+ * counts, normal forms and their code points.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tracker_int.h"
+
+/* u (loaded after others) against a fresh load of the same text */
+static void assert_same_as_fresh(const struct utterance *u, const char *text)
+{
+	struct utterance f = { 0 };
+
+	assert_int_equal(ac_tk_load_words(&f, text, strlen(text)), 0);
+	assert_int_equal(u->n, f.n);
+	assert_string_equal(u->text, f.text);
+	for (int i = 0; i < f.n; i++) {
+		const struct spoken_word *a = &u->w[i], *b = &f.w[i];
+
+		assert_int_equal(a->raw - u->text, b->raw - f.text);
+		assert_int_equal(a->rawlen, b->rawlen);
+		assert_int_equal(a->rawcp, b->rawcp);
+		assert_int_equal(a->normlen, b->normlen);
+		assert_string_equal(ac_tk_norm(u, i), ac_tk_norm(&f, i));
+		assert_int_equal(a->cp.len, b->cp.len);
+		assert_memory_equal(ac_tk_cps(u, i), ac_tk_cps(&f, i),
+				    b->cp.len * sizeof(uint32_t));
+	}
+	ac_tk_utterance_free(&f);
+}
+
+static void load_all(const char *const *texts, size_t n)
+{
+	struct utterance u = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(ac_tk_load_words(&u, texts[i],
+						  strlen(texts[i])), 0);
+		assert_same_as_fresh(&u, texts[i]);
+	}
+	ac_tk_utterance_free(&u);
+}
+
+static void test_growing_partials(void **state)
+{
+	static const char *const texts[] = {
+		"evening", "evening news", "evening news broadcast",
+		"evening news broadcast", "evening news broadcasting",
+		"evening new", "Evening new", "evening", "",
+		"the quick brown fox", "the quick brown fox jumps over",
+		"the slow brown fox jumps over", "the quick",
+	};
+
+	(void)state;
+	load_all(texts, sizeof(texts) / sizeof(texts[0]));
+}
+
+static void test_word_boundaries(void **state)
+{
+	/* U+2003 (em space) splits, U+2010 (hyphen) does not, and they
+	 * share their first two bytes; a word may grow or shrink at a
+	 * boundary; case and punctuation change the normal form */
+	static const char *const texts[] = {
+		"a\xe2\x80\x83" "b c", "a\xe2\x80\x90" "b c", "a\xe2\x80\x83" "b c",
+		"don't stop", "don't stop!", "don't", "dont", "DON'T stop",
+		"caf\xc3\xa9 au lait", "caf\xc3\xa9" "s au lait", "caf au lait",
+		"x  y\t z", "x y z", "x\ty z zz",
+	};
+
+	(void)state;
+	load_all(texts, sizeof(texts) / sizeof(texts[0]));
+}
+
+static void test_random_sequences(void **state)
+{
+	static const char *const words[] = {
+		"one", "One", "two", "twenty-two", "\xc3\xa9t\xc3\xa9", "hmm",
+		"a", "I'm", "\xe2\x80\x94", "1,000", "stra\xc3\x9f" "e", "x",
+	};
+	const size_t nw = sizeof(words) / sizeof(words[0]);
+	struct utterance u = { 0 };
+	char text[512];
+	unsigned seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t len = 0, count;
+
+		/* mostly the previous text with a word added, changed or
+		 * cut, as a recogniser's partials go */
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 4 == 0 || !u.text)
+			text[0] = '\0';
+		else
+			strcpy(text, u.text);
+		len = strlen(text);
+		seed = seed * 1103515245u + 12345u;
+		count = (seed >> 16) % 3;
+		if ((seed >> 20) % 5 == 0 && len) {
+			/* cut anywhere, but between characters */
+			len = (seed >> 8) % len;
+			while (len && ((unsigned char)text[len] & 0xc0) == 0x80)
+				len--;
+			text[len] = '\0';
+		}
+		for (size_t k = 0; k < count && len < 400; k++) {
+			seed = seed * 1103515245u + 12345u;
+			len += (size_t)sprintf(text + len, "%s%s",
+					       len ? " " : "",
+					       words[(seed >> 16) % nw]);
+		}
+		assert_int_equal(ac_tk_load_words(&u, text, strlen(text)), 0);
+		assert_same_as_fresh(&u, text);
+	}
+	ac_tk_utterance_free(&u);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_growing_partials),
+		cmocka_unit_test(test_word_boundaries),
+		cmocka_unit_test(test_random_sequences),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A snapshot as Prometheus's protobuf exposition (io.prometheus.client.
+ * MetricFamily messages, each preceded by its length as a varint: the
+ * "delimited" encoding), encoded by protobuf-c from Prometheus's own
+ * metrics.proto (proto/). What it adds to the text formats: the durations
+ * as native histograms. See metrics.h for the mapping and its error.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+#include <protobuf-c/protobuf-c.h>
+#include "autocue.h"
+#include "metrics.h"
+#include "metrics.pb-c.h"
+#include "quote.h"
+#include "report.h"
+
+typedef Io__Prometheus__Client__MetricFamily Family;
+typedef Io__Prometheus__Client__Metric Metric;
+typedef Io__Prometheus__Client__LabelPair Label;
+typedef Io__Prometheus__Client__Histogram Histogram;
+typedef Io__Prometheus__Client__BucketSpan Span;
+typedef Io__Prometheus__Client__Summary Summary;
+typedef Io__Prometheus__Client__Quantile Quantile;
+typedef Io__Prometheus__Client__Counter Counter;
+typedef Io__Prometheus__Client__Gauge Gauge;
+
+/* Everything one scrape's messages need, from a few large blocks freed
+ * together: thousands of small messages without a malloc each. */
+struct arena {
+	struct block {
+		struct block *next;
+		size_t used, cap;
+		max_align_t data[];
+	} *head;
+	bool failed;
+};
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+	struct block *b = a->head;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > (1 << 20) ? n : (1 << 20);
+
+		b = malloc(sizeof(*b) + cap);
+		if (!b) {
+			a->failed = true;
+			return NULL;
+		}
+		b->next = a->head;
+		b->used = 0;
+		b->cap = cap;
+		a->head = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += n;
+	return p;
+}
+
+static void arena_free(struct arena *a)
+{
+	while (a->head) {
+		struct block *b = a->head;
+
+		a->head = b->next;
+		free(b);
+	}
+}
+
+static char *arena_quote(struct arena *a, const char *s)
+{
+	char q[AC_QUOTE_MAX], *p;
+
+	/* valid UTF-8 whatever a process calls itself: Prometheus drops a
+	 * sample whose label value is not */
+	ac_quote(q, sizeof(q), s ? s : "");
+	p = arena_alloc(a, strlen(q) + 1);
+	if (p)
+		strcpy(p, q);
+	return p;
+}
+
+static Label *label(struct arena *a, const char *name, char *value)
+{
+	Label *l = arena_alloc(a, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	io__prometheus__client__label_pair__init(l);
+	l->name = (char *)name;
+	l->value = value;
+	return l;
+}
+
+/* A family of n metrics, each with nlabels label slots. */
+static Family *family_new(struct arena *a, enum ac_metrics_family_id id,
+			  Io__Prometheus__Client__MetricType type, size_t n,
+			  size_t nlabels, char *name)
+{
+	Family *f = arena_alloc(a, sizeof(*f));
+	Metric **m = arena_alloc(a, (n ? n : 1) * sizeof(*m));
+
+	if (!f || !m)
+		return NULL;
+	io__prometheus__client__metric_family__init(f);
+	f->name = name;
+	f->help = (char *)ac_metrics_families[id].help;
+	f->has_type = true;
+	f->type = type;
+	f->metric = m;
+	for (size_t i = 0; i < n; i++) {
+		m[i] = arena_alloc(a, sizeof(**m));
+		if (!m[i])
+			return NULL;
+		io__prometheus__client__metric__init(m[i]);
+		m[i]->label = arena_alloc(a, nlabels * sizeof(Label *));
+		if (!m[i]->label)
+			return NULL;
+	}
+	return f;
+}
+
+/* A counter's samples are named with _total, in the family's name too */
+static char *name_of(struct arena *a, enum ac_metrics_family_id id)
+{
+	const struct ac_metrics_family *f = &ac_metrics_families[id];
+	char *n;
+
+	if (strcmp(f->type, "counter"))
+		return (char *)f->name;
+	n = arena_alloc(a, strlen(f->name) + sizeof("_total"));
+	if (n)
+		strcat(strcpy(n, f->name), "_total");
+	return n;
+}
+
+/* Appends f, delimited: its length as a varint, then the message. */
+static void put_family(struct ac_outbuf *out, const Family *f)
+{
+	size_t n = protobuf_c_message_get_packed_size(&f->base);
+
+	if (out->cap - out->len < n + 10 && !ac_outbuf_grow(out, n + 10))
+		return;
+	for (size_t v = n; ; v >>= 7) {
+		out->p[out->len++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	out->len += protobuf_c_message_pack(&f->base, (uint8_t *)out->p + out->len);
+}
+
+int ac_metrics_native_schema(int precision)
+{
+	return precision < AC_METRICS_NATIVE_SCHEMA_MAX ? precision :
+	       AC_METRICS_NATIVE_SCHEMA_MAX;
+}
+
+double ac_metrics_native_error(int precision)
+{
+	/* a native bucket's width, relative to its lower edge, plus a
+	 * kernel bucket's, which the midpoint may put one native bucket off */
+	return exp2(exp2(-ac_metrics_native_schema(precision))) - 1 +
+	       ldexp(1, -precision);
+}
+
+/* Each kernel bucket's native bucket: the one its midpoint falls in,
+ * (2^((i-1)/2^S), 2^(i/2^S)] seconds; INT32_MIN for the zero bucket. */
+static int32_t *native_index(int shift, int schema, uint32_t nb)
+{
+	int32_t *idx = malloc(nb * sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	for (uint32_t b = 0; b < nb; b++) {
+		__u64 lo, hi;
+		double mid;
+
+		ac_bucket_range(b, shift, &lo, &hi);
+		mid = ((double)lo + (double)hi) / 2;
+		idx[b] = mid <= 0 ? INT32_MIN :
+			 (int32_t)ceil(ldexp(log2(mid * 1e-9), schema));
+	}
+	return idx;
+}
+
+/* One native histogram from a series' kernel buckets: spans of the
+ * non-empty native buckets, counts as deltas from the one before. */
+static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
+			 const int32_t *idx, int schema)
+{
+	Histogram *h = arena_alloc(a, sizeof(*h));
+	uint32_t nonempty = 0;
+	uint64_t count = 0, zero = 0, cur = 0, prev = 0;
+	int32_t at = INT32_MIN, end = 0;	/* current native bucket, span end */
+	Span **spans;
+	int64_t *deltas;
+	size_t ns = 0, nd = 0;
+
+	if (!h)
+		return NULL;
+	for (uint32_t b = 0; b < p->nbuckets; b++)
+		nonempty += p->buckets[b] != 0;
+	/* an empty histogram still has a span (of length 0), or Prometheus
+	 * would take it for a classic one */
+	spans = arena_alloc(a, (nonempty + 1) * sizeof(*spans));
+	deltas = arena_alloc(a, (nonempty + 1) * sizeof(*deltas));
+	if (!spans || !deltas)
+		return NULL;
+	io__prometheus__client__histogram__init(h);
+	for (uint32_t b = 0; b <= p->nbuckets; b++) {
+		bool last = b == p->nbuckets;
+		uint64_t c = last ? 0 : p->buckets[b];
+
+		if (!last && !c)
+			continue;
+		if (!last && idx[b] == INT32_MIN) {
+			zero += c;
+			count += c;
+			continue;
+		}
+		if (!last && idx[b] == at) {	/* the same native bucket */
+			cur += c;
+			count += c;
+			continue;
+		}
+		if (at != INT32_MIN) {		/* the one before is complete */
+			deltas[nd++] = (int64_t)(cur - prev);
+			prev = cur;
+		}
+		if (last)
+			break;
+		if (!ns || idx[b] != end) {	/* a gap: a new span */
+			spans[ns] = arena_alloc(a, sizeof(Span));
+			if (!spans[ns])
+				return NULL;
+			io__prometheus__client__bucket_span__init(spans[ns]);
+			spans[ns]->has_offset = spans[ns]->has_length = true;
+			spans[ns]->offset = ns ? idx[b] - end : idx[b];
+			ns++;
+		}
+		spans[ns - 1]->length++;
+		end = idx[b] + 1;
+		at = idx[b];
+		cur = c;
+		count += c;
+	}
+	if (!ns) {
+		spans[0] = arena_alloc(a, sizeof(Span));
+		if (!spans[0])
+			return NULL;
+		io__prometheus__client__bucket_span__init(spans[0]);
+		spans[0]->has_offset = spans[0]->has_length = true;
+		ns = 1;
+	}
+	h->has_sample_count = h->has_sample_sum = true;
+	h->sample_count = count;
+	h->sample_sum = p->total_ns / 1e9;
+	h->has_schema = h->has_zero_threshold = h->has_zero_count = true;
+	h->schema = schema;
+	h->zero_threshold = 0;	/* the zero bucket: durations of 0 ns */
+	h->zero_count = zero;
+	h->n_positive_span = ns;
+	h->positive_span = spans;
+	h->n_positive_delta = nd;
+	h->positive_delta = deltas;
+	return h;
+}
+
+struct series {
+	const struct ac_probe_stats *p;
+	char *probe, *pid, *comm;
+};
+
+int ac_metrics_write_protobuf(struct ac_outbuf *out,
+			      const struct ac_snapshot *s,
+			      const struct ac_metrics_info *info)
+{
+	int schema = ac_metrics_native_schema(s->precision);
+	struct arena a = {};
+	struct series *sr;
+	char **probe, *bin;
+	int32_t *idx = NULL;
+	size_t n = 0;
+	Family *f;
+	int ret = -ENOMEM;
+
+	sr = calloc((size_t)info->nprocs * s->nprobes + 1, sizeof(*sr));
+	probe = calloc(s->nprobes + 1, sizeof(*probe));
+	if (!sr || !probe)
+		goto out;
+	if (s->nprobes && !(idx = native_index(s->precision, schema,
+					       s->probes[0].nbuckets)))
+		goto out;
+	bin = arena_quote(&a, info->binary);
+	for (int i = 0; i < s->nprobes; i++)
+		probe[i] = arena_quote(&a, s->probes[i].name);
+	for (int k = 0; k < info->nprocs; k++) {
+		const struct ac_metrics_proc *pr = &info->procs[k];
+		char *pid = arena_quote(&a, pr->pid), *comm = arena_quote(&a, pr->comm);
+
+		for (int i = 0; i < s->nprobes; i++)
+			if (!pr->skip_uncalled || pr->probes[i].count)
+				sr[n++] = (struct series){ &pr->probes[i],
+					probe[i], pid, comm };
+	}
+	if (a.failed)
+		goto out;
+
+	/* per series: the histogram, the summary, the two counters */
+	for (int fam = AC_FAM_DURATION; fam <= AC_FAM_COLD; fam++) {
+		static const Io__Prometheus__Client__MetricType type[] = {
+			[AC_FAM_DURATION] = IO__PROMETHEUS__CLIENT__METRIC_TYPE__HISTOGRAM,
+			[AC_FAM_QUANTILES] = IO__PROMETHEUS__CLIENT__METRIC_TYPE__SUMMARY,
+			[AC_FAM_CALLS] = IO__PROMETHEUS__CLIENT__METRIC_TYPE__COUNTER,
+			[AC_FAM_COLD] = IO__PROMETHEUS__CLIENT__METRIC_TYPE__COUNTER,
+		};
+
+		f = family_new(&a, fam, type[fam], n, 4, name_of(&a, fam));
+		if (!f)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			Metric *m = f->metric[i];
+			const struct ac_probe_stats *p = sr[i].p;
+
+			m->label[0] = label(&a, "probe", sr[i].probe);
+			m->label[1] = label(&a, "pid", sr[i].pid);
+			m->label[2] = label(&a, "comm", sr[i].comm);
+			m->label[3] = label(&a, "binary", bin);
+			m->n_label = 4;
+			if (fam == AC_FAM_DURATION) {
+				m->histogram = native(&a, p, idx, schema);
+			} else if (fam == AC_FAM_QUANTILES) {
+				uint64_t v[AC_METRICS_NQ], warm = 0;
+				Summary *sm = arena_alloc(&a, sizeof(*sm));
+				Quantile *q = arena_alloc(&a, AC_METRICS_NQ * sizeof(*q));
+				Quantile **qp = arena_alloc(&a, AC_METRICS_NQ * sizeof(*qp));
+
+				if (!sm || !q || !qp)
+					goto out;
+				for (uint32_t b = 0; b < p->nbuckets; b++)
+					warm += p->buckets[b];
+				ac_probe_hist_percentiles(p, ac_metrics_quantiles,
+							  AC_METRICS_NQ, v);
+				io__prometheus__client__summary__init(sm);
+				for (int k = 0; k < AC_METRICS_NQ; k++) {
+					io__prometheus__client__quantile__init(&q[k]);
+					q[k].has_quantile = q[k].has_value = true;
+					q[k].quantile = ac_metrics_quantiles[k];
+					q[k].value = warm ? v[k] / 1e9 : NAN;
+					qp[k] = &q[k];
+				}
+				sm->has_sample_count = sm->has_sample_sum = true;
+				sm->sample_count = warm;
+				sm->sample_sum = p->total_ns / 1e9;
+				sm->n_quantile = AC_METRICS_NQ;
+				sm->quantile = qp;
+				m->summary = sm;
+			} else {
+				Counter *c = arena_alloc(&a, sizeof(*c));
+
+				if (!c)
+					goto out;
+				io__prometheus__client__counter__init(c);
+				c->has_value = true;
+				c->value = fam == AC_FAM_CALLS ? p->count :
+					   p->cold_count;
+				m->counter = c;
+			}
+		}
+		if (a.failed)
+			goto out;
+		f->n_metric = n;
+		put_family(out, f);
+	}
+
+	/* the tracer's: lost events by reason, then one value each */
+	f = family_new(&a, AC_FAM_LOST, IO__PROMETHEUS__CLIENT__METRIC_TYPE__COUNTER,
+		       AC_LOST_NR, 2, name_of(&a, AC_FAM_LOST));
+	if (!f)
+		goto out;
+	for (int i = 0; i < AC_LOST_NR; i++) {
+		Metric *m = f->metric[i];
+		Counter *c = arena_alloc(&a, sizeof(*c));
+
+		if (!c)
+			goto out;
+		io__prometheus__client__counter__init(c);
+		c->has_value = true;
+		c->value = s->lost[i];
+		m->counter = c;
+		m->label[0] = label(&a, "binary", bin);
+		m->label[1] = label(&a, "reason", (char *)ac_lost_key(i));
+		m->n_label = 2;
+	}
+	f->n_metric = AC_LOST_NR;
+	if (a.failed)
+		goto out;
+	put_family(out, f);
+	for (int fam = AC_FAM_PROBE_COST; fam <= AC_FAM_TRACER_CPU; fam++) {
+		double v = fam == AC_FAM_PROBE_COST ?
+				(s->compensated ? s->pair_ns / 1e9 : 0) :
+			   fam == AC_FAM_RESOLUTION ? s->resolution_ns / 1e9 :
+			   fam == AC_FAM_BUCKET_ERROR ?
+				ac_metrics_native_error(s->precision) :
+			   fam == AC_FAM_MAP_BYTES ? (double)s->map_bytes :
+			   fam == AC_FAM_ATTACHED ? s->nprobes :
+			   info->tracer_cpu_s;
+		bool counter = !strcmp(ac_metrics_families[fam].type, "counter");
+		Metric *m;
+
+		f = family_new(&a, fam, counter ?
+			       IO__PROMETHEUS__CLIENT__METRIC_TYPE__COUNTER :
+			       IO__PROMETHEUS__CLIENT__METRIC_TYPE__GAUGE, 1, 1,
+			       name_of(&a, fam));
+		if (!f)
+			goto out;
+		m = f->metric[0];
+		m->label[0] = label(&a, "binary", bin);
+		m->n_label = 1;
+		if (counter) {
+			m->counter = arena_alloc(&a, sizeof(Counter));
+			if (!m->counter)
+				goto out;
+			io__prometheus__client__counter__init(m->counter);
+			m->counter->has_value = true;
+			m->counter->value = v;
+		} else {
+			m->gauge = arena_alloc(&a, sizeof(Gauge));
+			if (!m->gauge)
+				goto out;
+			io__prometheus__client__gauge__init(m->gauge);
+			m->gauge->has_value = true;
+			m->gauge->value = v;
+		}
+		f->n_metric = 1;
+		if (a.failed)
+			goto out;
+		put_family(out, f);
+	}
+	ret = out->failed ? -ENOMEM : 0;
+out:
+	if (a.failed)
+		ret = -ENOMEM;
+	arena_free(&a);
+	free(idx);
+	free(sr);
+	free(probe);
+	return ret;
+}
