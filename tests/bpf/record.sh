@@ -374,7 +374,7 @@ rc=$?
 [ $rc -eq 0 ] && r=$(check fn $TMP/fn.folded "funcscope=$TMP/fn.json" mixed) &&
 	ok "--func 'hot_*': samples of hot_a under scope_x;hot_a, of hot_b under scope_x;scope_y;hot_b, 70/30 ($r)" ||
 	bad "--func (exit $rc): ${r:-} $(cat $TMP/fn.err)"
-$TRACE record -q -F 499 --python 'pyhot.*,!pyhot.main' --folded $TMP/py.folded \
+$TRACE record -q -F 499 --python 'pyhot.*,!pyhot.main' --python-hooked --folded $TMP/py.folded \
 	-- /usr/bin/python3 $PYHOT 2 >$TMP/py.out 2>$TMP/py.err
 rc=$?
 [ $rc -eq 0 ] && r=$(check py $TMP/py.folded pyshares) &&
