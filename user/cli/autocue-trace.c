@@ -82,8 +82,7 @@ enum {
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
 	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON_MAX,
-	OPT_PYTHON_HOOKED,
-	OPT_PYTHON_BIN, OPT_PER_PID, OPT_TEST_NO_RESCAN,
+	OPT_PER_PID, OPT_TEST_NO_RESCAN,
 	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES, OPT_FOLLOW, OPT_PER_THREAD,
 };
 
@@ -136,8 +135,6 @@ static const struct argp_option opts[] = {
 	  "Count calls for a first phase, then keep only the probes whose cost fits PCT% of the program's CPU time (the rest are named and left out)", 5 },
 	{ "overhead-phase", OPT_OVERHEAD_PHASE, "SEC", 0,
 	  "Length of --max-overhead's first phase (default 1 s)", 5 },
-	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
-	  "The interpreter or libpython holding the python probes (default: the command, or found in the process's maps); with --python, -b names a binary whose autocue probes nest with the Python frames", 5 },
 	{ "python-max", OPT_PYTHON_MAX, "N", 0,
 	  "Python functions given a row (default 1024; calls of later ones are counted as lost)", 5 },
 	{ "per-site-uprobes", OPT_PER_SITE, NULL, 0,
@@ -239,7 +236,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				     AC_Q(arg), AC_MIN_SHIFT, AC_MAX_SHIFT);
 		break;
 	case OPT_PROBES: env->topts.probes = arg; break;
-	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
 	case OPT_PYTHON_MAX:
 		if (parse_int(arg, 1, AC_MAX_PROBES - 2, &env->topts.python_max))
 			argp_failure(state, 1, 0, "invalid --python-max: %s (1..%d)",
@@ -287,8 +283,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--max-overhead needs one process (-p PID or -- CMD), not every process of -b");
 		if (env->pid && env->cmd)
 			argp_failure(state, 1, 0, "give -p PID or -- CMD, not both");
-		if (env->topts.python_binary && !env->topts.python)
-			argp_failure(state, 1, 0, "--python-bin goes with --python");
 		if (env->list && env->topts.python)
 			argp_failure(state, 1, 0, "--list shows USDT probes; Python functions appear as they are first called");
 		if (env->max_overhead && env->topts.python)
@@ -311,8 +305,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)
 			argp_failure(state, 1, 0, "--max-overhead weighs probes by the USDT pair's cost: not with --func yet");
-		if (env->topts.python && (env->topts.funcs || env->sel.npids > 1))
-			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		if (env->listen.buckets.bits > (env->topts.precision ?
 		    env->topts.precision : AC_DEFAULT_SHIFT))
 			argp_failure(state, 1, 0, "--buckets %d bits is finer than the histogram's precision (%d bits): raise --precision",

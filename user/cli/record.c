@@ -77,7 +77,6 @@ static const char doc[] =
 enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_PROBES,
 	OPT_USER_ONLY, OPT_KERNEL_ONLY, OPT_LATENCY, OPT_NO_SCOPES,
-	OPT_PYTHON_BIN,
 };
 
 static const struct argp_option opts[] = {
@@ -97,10 +96,8 @@ static const struct argp_option opts[] = {
 	  "Also print the latency table of the probes (the same attach)", 3 },
 	{ "no-scopes", OPT_NO_SCOPES, NULL, 0,
 	  "Attach no probes: plain samples, no scope prefix", 3 },
-	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
-	  "With --python: the interpreter or libpython holding its probes (default: found in the process's maps)", 3 },
 	{ "binary", 'b', "PATH", 0,
-	  "Executable or library holding the probes (default /proc/PID/exe or CMD)", 3 },
+	  "Only the probes of this executable or library (default: the executable and every library the process maps, or the command links)", 3 },
 	{ "provider", OPT_PROVIDER, "NAME", 0, "USDT provider (default autocue)", 3 },
 	{ "probes", OPT_PROBES, "PATTERN", 0,
 	  "Attach only probes matching these comma-separated globs", 3 },
@@ -159,7 +156,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'b': env->topts.binary = arg; break;
 	case OPT_PROVIDER: env->topts.provider = arg; break;
 	case OPT_PROBES: env->topts.probes = arg; break;
-	case OPT_PYTHON_BIN: env->topts.python_binary = arg; break;
 	case 'q': env->quiet = true; break;
 	case 'v':
 		env->topts.verbose = true;
@@ -187,10 +183,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--latency needs the probes: drop --no-scopes");
 		if (env->no_scopes && (env->topts.funcs || env->topts.python))
 			argp_failure(state, 1, 0, "--no-scopes attaches nothing: drop it or --func/--python");
-		if (env->topts.python_binary && !env->topts.python)
-			argp_failure(state, 1, 0, "--python-bin goes with --python");
-		if (env->topts.python && (env->topts.funcs || env->sel.npids > 1))
-			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

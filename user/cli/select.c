@@ -10,7 +10,10 @@
 
 /* keys of their own: argp finds a long option's group by its entry, but
  * distinct keys keep a reader from wondering */
-enum { OPT_COMM = 0x1000, OPT_FUNC, OPT_PYTHON, OPT_PYTHON_HOOKED };
+enum {
+	OPT_COMM = 0x1000, OPT_FUNC, OPT_PYTHON, OPT_PYTHON_BIN,
+	OPT_PYTHON_HOOKED,
+};
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID|NAME", 0,
@@ -20,8 +23,10 @@ static const struct argp_option opts[] = {
 	  "The functions matching these globs too (symbols of -b's object or of every object the process maps; entry and return probes; in tables their calibrated cost is subtracted as for USDT pairs); repeatable", 0 },
 	{ "python", OPT_PYTHON, "GLOB", OPTION_ARG_OPTIONAL,
 	  "Python functions instead of probes: the interpreter's python:function__entry/__return, one row per module.function (module.Class.method on 3.11) matching the comma-separated globs (default all; !GLOB leaves out)", 0 },
+	{ "python-bin", OPT_PYTHON_BIN, "PATH", 0,
+	  "The interpreter or libpython holding the python probes (default: the command, or found in the process's maps); with --python, -b names a binary whose autocue probes nest with the Python frames", 0 },
 	{ "python-hooked", OPT_PYTHON_HOOKED, NULL, 0,
-	  "With --python: the program sets a profiler itself (examples/python_hook.py), leave python:line's semaphore down (CPython 3.11 fires its entries either way; the hook's way is faster). A running process with one in every thread is recognised without it", 0 },
+	  "The program sets a profiler itself (examples/python_hook.py): leave python:line's semaphore down (CPython 3.11 fires its entries either way; the hook's way is faster). A running process with one in every thread is recognised without it", 0 },
 	{},
 };
 
@@ -116,12 +121,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			s->topts->probes = arg;
 		}
 		break;
-	case OPT_PYTHON_HOOKED:
-		s->topts->python_hooked = true;
-		break;
+	case OPT_PYTHON_BIN: s->topts->python_binary = arg; break;
+	case OPT_PYTHON_HOOKED: s->topts->python_hooked = true; break;
 	case ARGP_KEY_END:
+		if (s->topts->python_binary && !s->topts->python)
+			argp_failure(state, 1, 0, "--python-bin goes with --python");
 		if (s->topts->python_hooked && !s->topts->python)
 			argp_failure(state, 1, 0, "--python-hooked goes with --python");
+		if (s->topts->python && (s->topts->funcs || s->npids > 1))
+			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -4,7 +4,8 @@
  * and record alike (one argp child, so one definition of each option):
  * the processes (-p 12,34, -p again, -p NAME and --comm NAME: every
  * process of that name, as pgrep -x) and the sources beyond the USDT
- * probes (--func GLOB, --python [GLOB]).
+ * probes (--func GLOB, --python [GLOB] with --python-bin and
+ * --python-hooked), and the checks of how they combine.
  */
 #ifndef AUTOCUE_CLI_SELECT_H
 #define AUTOCUE_CLI_SELECT_H

@@ -6,12 +6,10 @@ does 7 units of work, then hot_b, 3 units (70% and 30% of the time inside
 scope_x, counted in loop iterations, not time). The work itself is a loop
 of arithmetic in spin(), which calls no Python function.
 
-A profiler is set (a function doing nothing): CPython 3.11 to 3.14 fire
-python:function__entry only while one is (CPython issue gh-98894), or on
-3.11 while python:line's semaphore is up, which autocue-trace raises
-unless given --python-hooked (as record.sh does: that profiler's own
-function would fire entries too then, and the module's body, a scope
-above scope_x).
+A profiler is set (a function doing nothing), so the test runs record
+with --python-hooked: CPython 3.11 to 3.14 fire python:function__entry
+only while one is, or python:line's semaphore is up (CPython issue
+gh-98894), which costs more and enters the module's code too.
 
 usage: pyhot.py SECONDS
 """
