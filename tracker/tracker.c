@@ -253,8 +253,9 @@ static bool log_state(struct ac_tracker *t, const struct track_state *st,
 	c->mn = t->matcher.n;
 	c->mmatched = t->matcher.matched;
 	c->active_off = (uint32_t)l->nactive;
-	memcpy(l->active + l->nactive, t->matcher.active,
-	       (size_t)t->matcher.n * sizeof(*l->active));
+	if (t->matcher.n)	/* with none, both may be NULL */
+		memcpy(l->active + l->nactive, t->matcher.active,
+		       (size_t)t->matcher.n * sizeof(*l->active));
 	l->nactive += (size_t)t->matcher.n;
 	return true;
 }
@@ -324,8 +325,9 @@ static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 	t->matcher.word = c->mword;
 	t->matcher.n = c->mn;
 	t->matcher.matched = c->mmatched;
-	memcpy(t->matcher.active, l->active + c->active_off,
-	       (size_t)c->mn * sizeof(*l->active));
+	if (c->mn)	/* with none, both may be NULL */
+		memcpy(t->matcher.active, l->active + c->active_off,
+		       (size_t)c->mn * sizeof(*l->active));
 	l->n = s;
 	l->nactive = c->active_off;
 	return true;
