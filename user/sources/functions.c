@@ -165,15 +165,9 @@ int ac_funcs_add(const char *path, const char *globs,
 
 	memset(info, 0, sizeof(*info));
 	/* the probes' own addresses are not functions to add again */
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		ret = -ENOEXEC;
-		goto cleanup;
-	}
+	ret = ac_elf_open(path, &fd, &elf);
+	if (ret)
+		return ret;
 	/* .symtab first: it names static functions too; .dynsym adds
 	 * nothing new then but is all a stripped object has */
 	for (int pass = 0; pass < 2 && !ret; pass++) {
@@ -190,10 +184,7 @@ int ac_funcs_add(const char *path, const char *globs,
 				   &info->found);
 		}
 	}
-cleanup:
-	if (elf)
-		elf_end(elf);
-	close(fd);
+	ac_elf_close(fd, elf);
 	free(seen.addr);
 	return ret;
 }

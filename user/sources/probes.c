@@ -354,6 +354,27 @@ static int find_sema(void *ctx, const char *desc, size_t dlen)
 	return 1;
 }
 
+int ac_elf_open(const char *path, int *fd, Elf **elf)
+{
+	elf_version(EV_CURRENT);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return -errno;
+	*elf = elf_begin(*fd, ELF_C_READ, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		ac_elf_close(*fd, *elf);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+void ac_elf_close(int fd, Elf *elf)
+{
+	if (elf)
+		elf_end(elf);
+	close(fd);
+}
+
 int ac_probe_semaphore(const char *path, const char *provider,
 		       const char *name, uint64_t *off)
 {

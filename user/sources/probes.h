@@ -49,6 +49,11 @@ int ac_probe_semaphore(const char *path, const char *provider,
 /* A virtual address of elf's as a file offset (uprobes want offsets) */
 struct Elf;
 int ac_elf_vaddr_to_off(struct Elf *elf, uint64_t vaddr, uint64_t *off);
+/* path opened read-only as an ELF file: 0 with *fd and *elf to give to
+ * ac_elf_close(); -errno when it cannot be opened, -ENOEXEC when it is not
+ * ELF (nothing left open then) */
+int ac_elf_open(const char *path, int *fd, struct Elf **elf);
+void ac_elf_close(int fd, struct Elf *elf);
 /* Names the loader's own calibration pairs use; not the user's probes. */
 void ac_probes_remove_reserved(struct ac_probe_set *set);
 /* Most sites are the classic 1-byte form (cost calibration follows). */

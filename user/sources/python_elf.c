@@ -126,23 +126,16 @@ int ac_py_elf_read(const char *path, struct ac_py_elf *out)
 	int fd, ret = 0;
 
 	memset(out, 0, sizeof(*out));
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	if (elf && elf_kind(elf) == ELF_K_ELF) {
-		dynsyms(elf, out);
-		sites(elf, path, out);
-		/* the ELF address at the file's start: a mapping of
-		 * offset 0 less this is the load bias */
-		out->first_vaddr = off_to_vaddr(elf, 0);
-	} else
-		ret = -ENOEXEC;
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	if (!ret && ac_probe_semaphore(path, "python", "line",
+	ret = ac_elf_open(path, &fd, &elf);
+	if (ret)
+		return ret;
+	dynsyms(elf, out);
+	sites(elf, path, out);
+	/* the ELF address at the file's start: a mapping of offset 0 less
+	 * this is the load bias */
+	out->first_vaddr = off_to_vaddr(elf, 0);
+	ac_elf_close(fd, elf);
+	if (ac_probe_semaphore(path, "python", "line",
 				       &out->line_sema_off))
 		out->line_sema_off = 0;
 	return ret;
