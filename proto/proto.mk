@@ -8,26 +8,29 @@ PROTO_DIR  := $(BUILD)/proto
 PROTO_SRCS := $(PROTO_DIR)/metrics.pb-c.c $(PROTO_DIR)/google/protobuf/timestamp.pb-c.c
 PROTO_OBJS := $(PROTO_SRCS:%.c=%.o)
 PROTO_INCLUDE ?= /usr/include
+# metrics.pb-c.h includes timestamp.pb-c.h: whoever includes the one needs
+# both generated first (a parallel or fresh build otherwise races them)
+PROTO_HDRS := $(PROTO_DIR)/metrics.pb-c.h $(PROTO_DIR)/google/protobuf/timestamp.pb-c.h
 
-$(PROTO_DIR)/metrics.pb-c.c $(PROTO_DIR)/metrics.pb-c.h: proto/metrics.proto | $(BUILD)
+$(PROTO_DIR)/metrics.pb-c.c $(PROTO_DIR)/metrics.pb-c.h &: proto/metrics.proto | $(BUILD)
 	$(call msg,PROTOC,$@)
 	$(Q)mkdir -p $(PROTO_DIR)
 	$(Q)protoc-c -Iproto -I$(PROTO_INCLUDE) --c_out=$(PROTO_DIR) metrics.proto
 
-$(PROTO_DIR)/google/protobuf/timestamp.pb-c.c $(PROTO_DIR)/google/protobuf/timestamp.pb-c.h: | $(BUILD)
+$(PROTO_DIR)/google/protobuf/timestamp.pb-c.c $(PROTO_DIR)/google/protobuf/timestamp.pb-c.h &: | $(BUILD)
 	$(call msg,PROTOC,$@)
 	$(Q)mkdir -p $(PROTO_DIR)
 	$(Q)protoc-c -I$(PROTO_INCLUDE) --c_out=$(PROTO_DIR) google/protobuf/timestamp.proto
 
 # generated code: the compiler's own style, not ours to warn about
-$(PROTO_DIR)/%.o: $(PROTO_DIR)/%.c $(PROTO_DIR)/metrics.pb-c.h $(PROTO_DIR)/google/protobuf/timestamp.pb-c.h
+$(PROTO_DIR)/%.o: $(PROTO_DIR)/%.c $(PROTO_HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -I$(PROTO_DIR) $(filter-out -W%,$(CFLAGS)) -w -c $< -o $@
 
-$(BUILD)/user/outputs/metrics_pb.o: $(PROTO_DIR)/metrics.pb-c.h
+$(BUILD)/user/outputs/metrics_pb.o: $(PROTO_HDRS)
 $(BUILD)/user/outputs/metrics_pb.o: CPPFLAGS += -I$(PROTO_DIR)
 $(BUILD)/libautocue_trace.a: $(PROTO_OBJS)
 TRACE_LIBS += -lprotobuf-c
 # the unit test decodes what the writer encodes
 $(BUILD)/tests/unit/test_metrics: CPPFLAGS += -I$(PROTO_DIR)
-$(BUILD)/tests/unit/test_metrics: $(PROTO_DIR)/metrics.pb-c.h
+$(BUILD)/tests/unit/test_metrics: $(PROTO_HDRS)
