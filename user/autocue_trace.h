@@ -304,6 +304,11 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f);
 struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t);
 struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t);
 int ac_trace_reset(struct ac_trace *t);
+/* A snapshot (as ac_trace_snapshot_hist) that starts the next interval:
+ * the counts and histograms it read are taken out of the maps, so a call
+ * ending meanwhile counts in the next one; each call is in exactly one
+ * interval. Folded paths, per-process and per-thread rows are reset. */
+struct ac_snapshot *ac_trace_snapshot_take(struct ac_trace *t);
 /* pid of the traced process; for a command, whether it is still running
  * (with opts->follow, or any process of the traced tree) */
 pid_t ac_trace_pid(const struct ac_trace *t);

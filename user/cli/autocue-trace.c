@@ -460,21 +460,23 @@ static int report_interval(struct env *env, struct ac_trace *t,
 			   struct ac_listen *listen)
 {
 	/* exact mode's percentiles read back the whole session: at the end */
-	struct ac_snapshot *s = ac_trace_snapshot_hist(t);
+	struct ac_snapshot *s;
 	char title[96], clock[16] = "";
 	time_t now = time(NULL);
 	struct tm tm;
 	int ret = 0;
 
-	if (!s)
-		return -ENOMEM;
-	/* at once: a call that ends between the read-out and the reset is
-	 * in no interval (printing the table first lost 2% of them) */
+	/* per-interval: what is read is taken out of the maps, so every
+	 * call counts in exactly one interval */
 	if (env->reset_each) {
 		ac_listen_lock(listen);
-		ac_trace_reset(t);
+		s = ac_trace_snapshot_take(t);
 		ac_listen_unlock(listen);
+	} else {
+		s = ac_trace_snapshot_hist(t);
 	}
+	if (!s)
+		return -ENOMEM;
 	/* the wall clock, as BCC's tools print it, to line up with logs */
 	if (localtime_r(&now, &tm))
 		strftime(clock, sizeof(clock), ", %H:%M:%S", &tm);

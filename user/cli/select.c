@@ -128,8 +128,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, 1, 0, "--python-bin goes with --python");
 		if (s->topts->python_hooked && !s->topts->python)
 			argp_failure(state, 1, 0, "--python-hooked goes with --python");
-		if (s->topts->python && (s->topts->funcs || s->npids > 1))
-			argp_failure(state, 1, 0, "--python traces one process's interpreter: without --func or several -p");
+		if (s->topts->python && s->npids > 1)
+			argp_failure(state, 1, 0, "--python traces one process's interpreter: without several -p");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -279,8 +279,38 @@ uint64_t ac_maps_bytes(struct ac_trace *t)
 }
 
 /* The ids reported, in order; idx[id]: the snapshot's index, or -1. */
+/* What a snapshot that takes (ac_trace_snapshot_take) read of a probe,
+ * subtracted from the shared maps. BPF only ever adds to these counters,
+ * and atomic adds and subtractions commute: a call that lands between the
+ * read and the subtraction stays for the next interval instead of being
+ * zeroed away. Extremes cannot be subtracted: they start again (a call
+ * landing in between may miss both intervals' min/max, never a count). */
+static void take_probe(struct ac_trace *t, __u32 id,
+		       const struct ac_probe_stats *p)
+{
+	struct ac_stat *st = &t->stats[id];
+	__u64 *h = t->hists + (size_t)id * t->nbuckets;
+
+	__atomic_store_n(&st->max_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->min_ns, UINT64_MAX, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->cold_max_ns, 0, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&st->count, p->count, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&st->total_ns, p->total_ns, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&st->desc, p->desc, __ATOMIC_RELAXED);
+	for (int k = 0; k < AC_FUNC_ENTRY_NR; k++)
+		__atomic_fetch_sub(&st->func_desc[k], p->func_desc[k],
+				   __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&st->cold_count, p->cold_count, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&st->cold_total_ns, p->cold_total_ns,
+			   __ATOMIC_RELAXED);
+	for (__u32 b = 0; b < t->nbuckets; b++)
+		if (p->buckets[b])
+			__atomic_fetch_sub(&h[b], p->buckets[b],
+					   __ATOMIC_RELAXED);
+}
+
 static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
-		       const uint64_t *exact, int *idx)
+		       const uint64_t *exact, int *idx, bool take)
 {
 	int n = 0;
 
@@ -323,7 +353,14 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
 		if (exact && (p->nexact = ac_exact_count(t->exact, id)))
 			memcpy(p->exact_q, exact + (size_t)id * AC_EXACT_NQ,
 			       sizeof(p->exact_q));
+		if (take)
+			take_probe(t, id, p);
 	}
+	/* ids no row shows (the calibration's, a Python function outside
+	 * the globs) start again as a reset would */
+	for (__u32 id = 1; take && id + 1 < t->nids; id++)
+		if (idx[id] < 0)
+			ac_stats_clear(t, id);
 	return 0;
 }
 
@@ -415,7 +452,8 @@ static void func_costs(const struct ac_trace *t, struct ac_snapshot *s)
 	}
 }
 
-static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
+static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact,
+				    bool take)
 {
 	struct ac_snapshot *s = calloc(1, sizeof(*s));
 	uint64_t *exact = NULL;
@@ -447,14 +485,18 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact)
 	s->pair_busy_ns = t->pair_busy_ns;
 	/* one list (autocue_lost.h) numbers both */
 	_Static_assert((int)AC_LOST_NR == (int)AC_DROP_NR, "lost-event lists differ");
-	for (int i = 0; i < AC_LOST_NR; i++)
+	for (int i = 0; i < AC_LOST_NR; i++) {
 		s->lost[i] = t->drops[i];
+		if (take)
+			__atomic_fetch_sub(&t->drops[i], s->lost[i],
+					   __ATOMIC_RELAXED);
+	}
 	s->map_bytes = ac_maps_bytes(t);
 	if (with_exact && t->exact &&
 	    (!(exact = calloc(t->nids, AC_EXACT_NQ * sizeof(*exact))) ||
 	     ac_exact_select(t->exact, exact)))
 		goto fail;
-	if (read_probes(t, s, exact, idx) || read_paths(t, s, idx) ||
+	if (read_probes(t, s, exact, idx, take) || read_paths(t, s, idx) ||
 	    ac_procs_read(t, s) || ac_series_read(t, s))
 		goto fail;
 	free(exact);
@@ -470,12 +512,30 @@ fail:
 
 struct ac_snapshot *ac_trace_snapshot(struct ac_trace *t)
 {
-	return snapshot(t, true);
+	return snapshot(t, true, false);
 }
 
 struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t)
 {
-	return snapshot(t, false);
+	return snapshot(t, false, false);
+}
+
+/* --reset-each-interval: the counters taken away as they are read
+ * (take_probe); what has no counter to subtract from (the folded paths,
+ * per-process and per-thread rows, exact mode's calls) is cleared after */
+struct ac_snapshot *ac_trace_snapshot_take(struct ac_trace *t)
+{
+	struct ac_snapshot *s = snapshot(t, false, true);
+
+	if (!s)
+		return NULL;
+	if (t->exact)
+		ac_exact_reset(t->exact);
+	paths_clear(t);
+	ac_procs_reset(t);
+	ac_series_reset(t);
+	clock_gettime(CLOCK_MONOTONIC, &t->t0);
+	return s;
 }
 
 void ac_snapshot_free(struct ac_snapshot *s)

@@ -166,6 +166,13 @@ static int discover(struct ac_trace *t, const char *exe)
 		t->binary = strdup(t->objs[0].shown);
 		return t->binary ? 0 : ac_trace_fail(t, -ENOMEM, "out of memory");
 	}
+	/* --python: the rows are the interpreter's frames; autocue probes
+	 * and --func functions found in its objects only join them (and
+	 * those of a library it loads later, with the spare ids) */
+	if (t->python && t->auto_objects && !t->probes.n) {
+		t->id_cap = AC_SPARE_IDS;
+		return 0;
+	}
 	if (!ac_trace_known_probe(t, 0))
 		return no_probes(t, exe);
 	shown = ac_trace_nobjects(t) ? ac_trace_object(t, 0, NULL, NULL) :
@@ -245,9 +252,22 @@ static int discover_python(struct ac_trace *t, const char *cmd_exe)
 		if (ret)
 			return ret;
 	} else {
-		t->binary = strdup(path);
-		if (!t->binary)
-			return ac_trace_fail(t, -ENOMEM, "out of memory");
+		/* the autocue probes and --func functions of every object
+		 * the process maps (the command links, then loads) */
+		char *globs = t->pattern;
+
+		t->pattern = NULL;
+		t->auto_objects = true;
+		ret = discover(t, cmd_exe);
+		t->pattern = globs;
+		if (ret)
+			return ret;
+		if (!t->probes.n) {
+			free(t->binary);
+			t->binary = strdup(path);
+			if (!t->binary)
+				return ac_trace_fail(t, -ENOMEM, "out of memory");
+		}
 	}
 	/* the cost calibration measures the form of the sites traced */
 	ac_py_count_sites(t->py_binary, &t->probes);
