@@ -222,6 +222,18 @@ struct ac_snapshot {
 		int functions;
 		double pair_ns, inner_ns, pair_spread_ns, resolution_ns;
 	} func[AC_FUNC_ENTRY_NR];
+	/* What a hit costs inside a call beyond a warm one, after a while
+	 * without a hit on the thread (the caches the trap path uses grow
+	 * cold): 0 up to onset_ns since the previous hit, then slope_ns more
+	 * for each doubling of that time, flat from cap_ns (at_cap_ns: what
+	 * the calibration measured there). [0]: the entry hit, after the
+	 * time before the call; [1]: the return, after the call's latest
+	 * hit inside. Not subtracted (it varies too much with what else
+	 * runs): stated, ac_snapshot_stale_ns(); all 0 where the calibration
+	 * saw no growth. */
+	struct ac_stale_cost {
+		double onset_ns, slope_ns, cap_ns, at_cap_ns;
+	} stale[2];
 	int nprobes;
 	struct ac_probe_stats *probes;
 	int npaths;
@@ -408,6 +420,11 @@ void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
 /* What a duration below resolution_ns is shown as: "<" this, the most it
  * can be (it read less than the resolution, and is off by at most that). */
 double ac_snapshot_bound_ns(const struct ac_snapshot *s);
+/* How much longer than its own time a call of ns may read for the
+ * probe hits' cost growing with the time between them (ac_snapshot.stale):
+ * its return hit after up to ns, its entry hit after any gap. 0 where the
+ * calibration saw no growth. */
+double ac_snapshot_stale_ns(const struct ac_snapshot *s, double ns);
 /* Calls whose durations are in the statistics: count - cold_count. */
 uint64_t ac_probe_warm_calls(const struct ac_probe_stats *p);
 /* Mean of the warm calls; with none, the cold calls' mean (a bound). */

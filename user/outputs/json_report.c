@@ -349,6 +349,28 @@ static struct json_object *new_func_costs(const struct ac_snapshot *s)
 	return o;
 }
 
+/* "stale": {"entry": {...}, "return": {...}}: ac_snapshot.stale */
+static struct json_object *new_stale(const struct ac_snapshot *s)
+{
+	static const char *const side[2] = { "entry", "return" };
+	struct json_object *o = json_object_new_object();
+
+	for (int i = 0; o && i < 2; i++) {
+		const struct ac_stale_cost *c = &s->stale[i];
+		struct json_object *e = json_object_new_object();
+
+		if (add(o, side[i], e) ||
+		    add(e, "onset_ns", new_fixed(c->onset_ns, 1)) ||
+		    add(e, "slope_ns", new_fixed(c->slope_ns, 1)) ||
+		    add(e, "cap_ns", new_fixed(c->cap_ns, 1)) ||
+		    add(e, "at_cap_ns", new_fixed(c->at_cap_ns, 1))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
 static struct json_object *new_compensation(const struct ac_snapshot *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -362,7 +384,8 @@ static struct json_object *new_compensation(const struct ac_snapshot *s)
 	    add(o, "pair_tight_ns", new_fixed(s->pair_tight_ns, 1)) ||
 	    add(o, "pair_busy_ns", new_fixed(s->pair_busy_ns, 1)) ||
 	    add(o, "pair_spread_ns", new_fixed(s->pair_spread_ns, 1)) ||
-	    add(o, "resolution_ns", new_fixed(s->resolution_ns, 1))) {
+	    add(o, "resolution_ns", new_fixed(s->resolution_ns, 1)) ||
+	    add(o, "stale", new_stale(s))) {
 		json_object_put(o);
 		return NULL;
 	}

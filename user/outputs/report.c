@@ -374,6 +374,13 @@ static void print_footer(FILE *out, const struct ac_snapshot *s,
 			ac_report_func_costs(out, s, 3);
 			fprintf(out, ": subtracted as a USDT pair's is\n");
 		}
+		/* not subtracted: said, with what it comes to at 1 ms */
+		if (ac_snapshot_stale_ns(s, 1e6) > 0)
+			fprintf(out, "probe hits after a while without one cost "
+				"more (cold caches), not subtracted: a call "
+				"may read up to %.3f us long at 100 us, %.3f us "
+				"at 1 ms\n", ac_snapshot_stale_ns(s, 1e5) / 1e3,
+				ac_snapshot_stale_ns(s, 1e6) / 1e3);
 	} else if (s->pair_ns > 0) {
 		fprintf(out, "raw figures (no compensation): each traced call "
 			"includes ~%.3f us of probe cost\n", s->pair_ns / 1e3);

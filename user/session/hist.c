@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Percentiles from log-linear histograms and from exact samples. */
+#include <math.h>
 #include <linux/types.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +179,22 @@ double ac_probe_resolution_ns(const struct ac_snapshot *s,
 double ac_snapshot_bound_ns(const struct ac_snapshot *s)
 {
 	return 2 * s->resolution_ns;
+}
+
+/* one side of ac_snapshot.stale: the extra of a hit `since` ns after the
+ * thread's previous one */
+static double stale_side(const struct ac_stale_cost *c, double since)
+{
+	if (c->slope_ns <= 0 || since <= c->onset_ns)
+		return 0;
+	if (since > c->cap_ns)
+		since = c->cap_ns;
+	return c->slope_ns * log2(since / c->onset_ns);
+}
+
+double ac_snapshot_stale_ns(const struct ac_snapshot *s, double ns)
+{
+	/* the entry's gap is no row's: the most it was measured at */
+	return stale_side(&s->stale[1], ns) +
+	       stale_side(&s->stale[0], s->stale[0].cap_ns);
 }

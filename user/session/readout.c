@@ -480,6 +480,7 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact,
 	s->pair_spread_ns = t->cost[AC_KIND_PAIR].spread_ns;
 	s->resolution_ns = t->cost[AC_KIND_PAIR].resolution_ns;
 	func_costs(t, s);
+	memcpy(s->stale, t->stale, sizeof(s->stale));
 	pthread_mutex_unlock(&t->cal_lock);
 	s->pair_tight_ns = t->pair_tight_ns;
 	s->pair_busy_ns = t->pair_busy_ns;

@@ -122,6 +122,7 @@ struct ac_trace {
 	/* each kind's probe cost: the USDT pair's (or the interpreter's),
 	 * --func's */
 	struct ac_kind_cost cost[AC_KINDS];
+	struct ac_stale_cost stale[2];	/* entry, return (calibrate.c) */
 	/* the USDT pair's in a loop that touches no memory, and around code
 	 * that touches 512 pages */
 	double pair_tight_ns, pair_busy_ns;
