@@ -244,6 +244,16 @@ if not ok:
 sys.exit(0 if ok else 1)
 PYEOF
 
+# -b naming the interpreter itself is the interpreter (as --python-bin)
+"$TRACE" -q --python 'pyworkload.leaf' -b "$(readlink -f "$PY")" --json "$tmp/bi.json" \
+	-- "$PY" "$WL" "$tmp/cbi.json" > /dev/null 2> "$tmp/bi.err" ||
+	fail "-b INTERPRETER exited $?: $(cat "$tmp/bi.err")"
+"$PY" -c "
+import json, sys
+p = {r['name']: r['call_count'] for r in json.load(open('$tmp/bi.json'))['stats']}
+sys.exit(0 if p == {'pyworkload.leaf': 4000} else 1)" ||
+	fail "-b INTERPRETER: rows $(cat "$tmp/bi.json" | head -c 300)"
+
 # per-interval parts add up exactly, functions joining the rows as they
 # are first called: each interval's read-out takes its counts out of the
 # maps (ac_trace_snapshot_take), so a call ending meanwhile is in the next

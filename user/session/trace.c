@@ -208,6 +208,13 @@ static int discover_python(struct ac_trace *t, const char *cmd_exe)
 	if (t->py_max < 0 || t->py_max > AC_MAX_PROBES - 2)
 		return ac_trace_fail(t, -EINVAL,
 				     "--python-max must be 1..%d", AC_MAX_PROBES - 2);
+	/* -b naming the interpreter itself (-b /usr/bin/python3.12), not a
+	 * library of autocue probes: it is the interpreter */
+	if (t->binary && !t->py_binary &&
+	    !ac_py_check_interpreter(t->binary, err, sizeof(err))) {
+		t->py_binary = t->binary;
+		t->binary = NULL;
+	}
 	if (t->py_binary || cmd_exe) {
 		snprintf(path, sizeof(path), "%s",
 			 t->py_binary ? t->py_binary : cmd_exe);
