@@ -44,16 +44,18 @@
 #define AC_CAL_CPUS	64
 
 /* Kinds of probe pair, each with a cost of its own (calibrated apart):
- * the session's probe pair (a USDT pair, fast or classic as most sites
- * are; with --python the interpreter's), and --func pairs, whose return
- * goes through the kernel's uretprobe trampoline and whose entry the
- * kernel emulates (push, nop, jmp: ~2x a USDT pair here) or single-steps
- * out of line (any other first instruction: ~7x). The kind rides in the
- * BPF cookie above the probe id. */
+ * the USDT pair (fast or classic as most sites are), --func pairs, whose
+ * return goes through the kernel's uretprobe trampoline and whose entry
+ * the kernel emulates (push, nop, jmp: ~2x a USDT pair here) or
+ * single-steps out of line (any other first instruction: ~7x), and with
+ * --python the interpreter's function__entry/__return pair, whose cost
+ * includes the interpreter's own work for its probes. The kind rides in
+ * the BPF cookie above the probe id (the Python programs pass theirs). */
 enum ac_kind {
 	AC_KIND_PAIR,
 	AC_KIND_FUNC_EMULATED,
 	AC_KIND_FUNC_STEPPED,
+	AC_KIND_PYTHON,
 	AC_KINDS,
 };
 #define AC_KIND_SLOTS	4	/* AC_KINDS, rounded to a power of two */

@@ -398,6 +398,6 @@ int ac_py_return(struct pt_regs *ctx)
 		return 0;
 	}
 	if (v->id)
-		leave(v->id, AC_KIND_PAIR, now, PY_RETURN_SITE);
+		leave(v->id, AC_KIND_PYTHON, now, PY_RETURN_SITE);
 	return 0;
 }

@@ -198,7 +198,7 @@ static void forget_child(struct ac_trace *t, __u32 first)
 
 int ac_py_calibrate(struct ac_trace *t, __u32 first)
 {
-	struct ac_kind_cost *pc = &t->cost[AC_KIND_PAIR];	/* the interpreter's */
+	struct ac_kind_cost *pc = &t->cost[AC_KIND_PYTHON];
 	struct autocue_bpf *skel = t->skel;
 	struct child c = { 0 };
 	struct bpf_link *ret_link = NULL, *entry_link = NULL, *gate = NULL;
@@ -221,11 +221,8 @@ int ac_py_calibrate(struct ac_trace *t, __u32 first)
 			      t->py_exe, strerror(-err));
 		goto cleanup;
 	}
-	/* raw durations; and after, the Python figures for every CPU (the
-	 * C calibration's per-CPU ones would take precedence) */
-	skel->bss->pair_ns[AC_KIND_PAIR] = skel->bss->inner_ns[AC_KIND_PAIR] = 0;
-	memset(skel->bss->pair_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->pair_cpu_ns[AC_KIND_PAIR]));
-	memset(skel->bss->inner_cpu_ns[AC_KIND_PAIR], 0, sizeof(skel->bss->inner_cpu_ns[AC_KIND_PAIR]));
+	/* raw durations; the Python figures after, for every CPU */
+	skel->bss->pair_ns[AC_KIND_PYTHON] = skel->bss->inner_ns[AC_KIND_PYTHON] = 0;
 	skel->bss->py_calib_tgid = c.pid;
 	ret_link = bpf_program__attach_usdt(skel->progs.ac_py_return, c.pid,
 					    t->py_binary, "python",
@@ -299,7 +296,7 @@ cleanup:
 	child_stop(&c);
 	skel->bss->py_calib_tgid = 0;
 	forget_child(t, first);
-	skel->bss->pair_ns[AC_KIND_PAIR] = (__u64)pc->pair_ns;
-	skel->bss->inner_ns[AC_KIND_PAIR] = (__u64)pc->inner_ns;
+	skel->bss->pair_ns[AC_KIND_PYTHON] = (__u64)pc->pair_ns;
+	skel->bss->inner_ns[AC_KIND_PYTHON] = (__u64)pc->inner_ns;
 	return err;
 }

@@ -458,6 +458,7 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact,
 	struct ac_snapshot *s = calloc(1, sizeof(*s));
 	uint64_t *exact = NULL;
 	struct timespec now;
+	int main_kind;
 	int *idx = calloc(t->nids, sizeof(*idx));
 
 	if (!s || !idx) {
@@ -475,10 +476,12 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact,
 	s->precision = t->shift;
 	s->compensated = !t->no_compensate;
 	pthread_mutex_lock(&t->cal_lock);
-	s->pair_ns = t->cost[AC_KIND_PAIR].pair_ns;
-	s->inner_ns = t->cost[AC_KIND_PAIR].inner_ns;
-	s->pair_spread_ns = t->cost[AC_KIND_PAIR].spread_ns;
-	s->resolution_ns = t->cost[AC_KIND_PAIR].resolution_ns;
+	/* the session's pair: the interpreter's with --python */
+	main_kind = t->python ? AC_KIND_PYTHON : AC_KIND_PAIR;
+	s->pair_ns = t->cost[main_kind].pair_ns;
+	s->inner_ns = t->cost[main_kind].inner_ns;
+	s->pair_spread_ns = t->cost[main_kind].spread_ns;
+	s->resolution_ns = t->cost[main_kind].resolution_ns;
 	func_costs(t, s);
 	memcpy(s->stale, t->stale, sizeof(s->stale));
 	pthread_mutex_unlock(&t->cal_lock);

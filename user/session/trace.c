@@ -276,8 +276,6 @@ static int discover_python(struct ac_trace *t, const char *cmd_exe)
 				return ac_trace_fail(t, -ENOMEM, "out of memory");
 		}
 	}
-	/* the cost calibration measures the form of the sites traced */
-	ac_py_count_sites(t->py_binary, &t->probes);
 	return 0;
 }
 

@@ -470,7 +470,7 @@ void ac_probes_remove_reserved(struct ac_probe_set *set)
 
 bool ac_probes_mostly_classic(const struct ac_probe_set *set)
 {
-	int classic = set->other_classic, all = set->other_sites;
+	int classic = 0, all = 0;
 
 	for (int i = 0; i < set->n; i++) {
 		classic += set->p[i].entry.nclassic + set->p[i].ret.nclassic;

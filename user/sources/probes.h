@@ -30,9 +30,6 @@ struct ac_probe_set {
 	struct ac_probe *p;	/* sorted by name */
 	int nunpaired;
 	char **unpaired;	/* probe names with no partner */
-	/* sites traced besides these (--python's interpreter probes), for
-	 * ac_probes_mostly_classic */
-	int other_sites, other_classic;
 };
 
 /* Reads the notes of provider in path. Returns 0, or a negative errno

@@ -142,23 +142,6 @@ int ac_py_check_interpreter(const char *path, char *err, size_t errlen)
 	return -ENOENT;
 }
 
-void ac_py_count_sites(const char *path, struct ac_probe_set *set)
-{
-	struct ac_probe_set py;
-	char msg[256];
-
-	if (ac_probes_discover(path, "python", &py, msg, sizeof(msg)))
-		return;
-	for (int i = 0; i < py.n; i++) {
-		if (strcmp(py.p[i].name, "function"))
-			continue;
-		set->other_sites += py.p[i].entry.n + py.p[i].ret.n;
-		set->other_classic += py.p[i].entry.nclassic +
-				      py.p[i].ret.nclassic;
-	}
-	ac_probes_free(&py);
-}
-
 int ac_py_find_interpreter(pid_t pid, char *out, size_t len, char *err,
 			   size_t errlen)
 {

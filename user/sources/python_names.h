@@ -35,9 +35,5 @@ int ac_py_check_interpreter(const char *path, char *err, size_t errlen);
 int ac_py_find_interpreter(pid_t pid, char *out, size_t len, char *err,
 			   size_t errlen);
 
-/* Adds the function__entry/__return sites in path to set's other_sites
- * and other_classic. */
-struct ac_probe_set;
-void ac_py_count_sites(const char *path, struct ac_probe_set *set);
 
 #endif /* AUTOCUE_PYTHON_NAMES_H */
