@@ -147,19 +147,29 @@ grep -q '^pyworkload.<module>;pyworkload.main;pyworkload.work;pyworkload.call_c;
 grep -q '^pyworkload.<module>;pyworkload.main;pyworkload.work;pyworkload.catcher;pyworkload.raiser3;pyworkload.raiser2;pyworkload.raiser1 ' "$tmp/n.folded" ||
 	fail "no profiler: the raising frames do not nest in the folded paths"
 grep -q 'entries' "$tmp/n.err" && fail "no profiler: warned about missing entries: $(cat "$tmp/n.err")"
-mkfifo "$tmp/nready"
-AUTOCUE_TEST_NOPROF=1 AUTOCUE_TEST_LIB=$LIB "$PY" "$WL" "$tmp/nc2.json" wait "$tmp/go" > "$tmp/nready" &
-pid=$!
-read -r line < "$tmp/nready"
-[ "$(sems $pid)" = "0 0 0" ] || fail "no profiler: semaphores before attach: $(sems $pid)"
-"$TRACE" -q -p "$pid" --python 'pyworkload.*,pkgdemo.*' --json "$tmp/np.json" \
-	> /dev/null 2> "$tmp/np.err" &
-tpid=$!
-sems_reach $pid "1 1 1" || fail "no profiler: semaphores never read 1 1 1: $(sems $pid)"
-touch "$tmp/go"
-wait $pid || fail "the no-profiler workload exited $?"
-pid=
-wait $tpid || fail "no-profiler attach by PID exited $?: $(cat "$tmp/np.err")"
+# by_pid WHAT GO "TRACE OPTIONS" PROGRAM...: PROGRAM prints a line when
+# ready, then waits for the file GO; traced by PID from then (semaphores
+# 0 0 0 before, 1 1 1 while attached), it runs to its end, and so does the
+# tracer (its stderr in $tmp/WHAT.err)
+by_pid() {
+	what=$1 go=$2 topts=$3
+	shift 3
+	mkfifo "$tmp/$what.ready"
+	"$@" > "$tmp/$what.ready" &
+	pid=$!
+	read -r line < "$tmp/$what.ready"
+	[ "$(sems $pid)" = "0 0 0" ] || fail "$what: semaphores before attach: $(sems $pid)"
+	# shellcheck disable=SC2086 # the options are words
+	"$TRACE" -q -p "$pid" $topts > /dev/null 2> "$tmp/$what.err" &
+	tpid=$!
+	sems_reach $pid "1 1 1" || fail "$what: semaphores never read 1 1 1: $(sems $pid)"
+	touch "$go"
+	wait $pid || fail "$what: the program exited $?"
+	pid=
+	wait $tpid || fail "$what: attach by PID exited $?: $(cat "$tmp/$what.err")"
+}
+by_pid np "$tmp/go" "--python pyworkload.*,pkgdemo.* --json $tmp/np.json" \
+	env AUTOCUE_TEST_NOPROF=1 AUTOCUE_TEST_LIB="$LIB" "$PY" "$WL" "$tmp/nc2.json" wait "$tmp/go"
 "$PY" -c "
 import json, sys
 p = json.load(open('$tmp/np.json'))
@@ -203,18 +213,9 @@ def main():
         call(lib)
 main()
 PYEOF
-mkfifo "$tmp/fready"
-"$PY" "$tmp/ctl.py" "$LIB" "$tmp/fgo" > "$tmp/fready" &
-pid=$!
-read -r line < "$tmp/fready"
-"$TRACE" -q -p "$pid" --python 'ctl.call' --func lib_plain --json "$tmp/fp.json" \
-	--folded "$tmp/fp.folded" > /dev/null 2> "$tmp/fp.err" &
-tpid=$!
-sems_reach $pid "1 1 1" || fail "--python --func by PID: semaphores never read 1 1 1: $(sems $pid)"
-touch "$tmp/fgo"
-wait $pid || fail "the ctypes program exited $?"
-pid=
-wait $tpid || fail "--python --func by PID exited $?: $(cat "$tmp/fp.err")"
+by_pid fp "$tmp/fgo" \
+	"--python ctl.call --func lib_plain --json $tmp/fp.json --folded $tmp/fp.folded" \
+	"$PY" "$tmp/ctl.py" "$LIB" "$tmp/fgo"
 func_rows "$tmp/fp.json" 300 ctl.call || fail "--python --func by PID: counts differ"
 grep -qx 'ctl.call;lib_work;lib_plain [0-9]*' "$tmp/fp.folded" ||
 	fail "by PID: --func does not nest under the probe under the Python caller: $(cat "$tmp/fp.folded")"
