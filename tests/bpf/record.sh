@@ -497,7 +497,7 @@ bad_input 'no process named nosuch_proc_x' -p nosuch_proc_x
 bad_input 'no process named 1' --comm 1
 bad_input 'invalid PID: 0' -p 0
 bad_input 'drop it or --func/--python' --no-scopes --func 'hot_*' -p 1
-bad_input 'without --func or several -p' --python -p 1,2
+bad_input 'without several -p' --python -p 1,2
 bad_input 'python-bin goes with --python' --python-bin /usr/bin/python3 -p 1
 bad_input 'unrecognized option' --bogus -p 1
 $HOT -t 2 -s 5 >/dev/null &
