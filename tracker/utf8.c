@@ -2,8 +2,48 @@
 /* utf8.c - whole-string UTF-8 checks and conversions, built on the step
  * decoders of utf8.h. */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "utf8.h"
+
+/* Offset of the first byte with its top bit set in s[i..len), or len.
+ * Transcripts and scripts are mostly ASCII: sixteen bytes a step (SSE2 is
+ * x86-64's baseline), eight elsewhere, and the tail as one last overlapping
+ * block rather than byte by byte (a byte checked twice is still ASCII). */
+static size_t ascii_run(const char *s, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	if (len - i >= 16) {
+		for (;;) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+			int m = _mm_movemask_epi8(v);
+
+			if (m)
+				return i + (size_t)__builtin_ctz((unsigned)m);
+			if (len - i <= 16)
+				return len;
+			i = len - i >= 32 ? i + 16 : len - 16;
+		}
+	}
+#endif
+	if (len - i >= 8) {
+		for (;;) {
+			uint64_t eight;
+
+			memcpy(&eight, s + i, 8);
+			if (eight & 0x8080808080808080ULL)
+				break;
+			if (len - i <= 8)
+				return len;
+			i = len - i >= 16 ? i + 8 : len - 8;
+		}
+	}
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
 
 size_t ac_utf8_invalid_at(const char *s, size_t len)
 {
@@ -11,22 +51,7 @@ size_t ac_utf8_invalid_at(const char *s, size_t len)
 	int32_t c;
 	int n;
 
-	while (i < len) {
-		uint64_t eight;
-
-		/* transcripts are mostly ASCII: eight bytes a step while
-		 * none has its top bit set */
-		if (len - i >= 8) {
-			memcpy(&eight, s + i, 8);
-			if (!(eight & 0x8080808080808080ULL)) {
-				i += 8;
-				continue;
-			}
-		}
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
+	while ((i = ascii_run(s, i, len)) < len) {
 		n = ac_utf8_next(s + i, len - i, &c);
 		if (n < 0)
 			return i;
