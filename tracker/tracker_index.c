@@ -113,6 +113,47 @@ out:
 	return err;
 }
 
+/* Code points of every word of every spoken form (struct tk_index). */
+static int build_alts(struct tk_index *ix, const struct ac_script *s)
+{
+	size_t nforms = 0, nwords = 0, used = 0, cap = 0, f = 0, w = 0;
+
+	for (int i = 0; i < ix->n; i++)
+		for (int k = 0; k < s->words[i].nalts; k++) {
+			nforms++;
+			nwords += (size_t)s->words[i].alts[k].n;
+		}
+	ix->alt_at = malloc(((size_t)ix->n + 1) * sizeof(*ix->alt_at));
+	ix->alt_first = malloc((nforms + 1) * sizeof(*ix->alt_first));
+	ix->alt_cp = malloc((nwords + 1) * sizeof(*ix->alt_cp));
+	if (!ix->alt_at || !ix->alt_first || !ix->alt_cp)
+		return -ENOMEM;
+	for (int i = 0; i < ix->n; i++) {
+		ix->alt_at[i] = (int)f;
+		for (int k = 0; k < s->words[i].nalts; k++) {
+			const struct ac_alt *a = &s->words[i].alts[k];
+
+			ix->alt_first[f++] = (int)w;
+			for (int m = 0; m < a->n; m++, w++) {
+				size_t len = strlen(a->w[m]);
+
+				/* a form that is not UTF-8 matches only as
+				 * the same bytes (ALT_NOT_UTF8) */
+				if (!ac_utf8_valid(a->w[m], len)) {
+					ix->alt_cp[w] = (struct span){
+						0, ALT_NOT_UTF8 };
+					continue;
+				}
+				ix->alt_cp[w] = pool_cps(&ix->alt_cps, &used,
+							 &cap, a->w[m], len);
+				if (ix->alt_cp[w].len == UINT32_MAX)
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
 /* A distinct window token: a view into a script word's text. */
 struct tview {
 	const char *p;
@@ -336,6 +377,8 @@ int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s)
 
 	ix->n = s->n;
 	err = build_words(ix, s);
+	if (!err)
+		err = build_alts(ix, s);
 	return err ? err : build_tokens(ix, s);
 }
 
@@ -350,4 +393,8 @@ void ac_tk_index_free(struct tk_index *ix)
 	free(ix->tok_pool);
 	free(ix->tok_cp);
 	free(ix->tok_cps);
+	free(ix->alt_at);
+	free(ix->alt_first);
+	free(ix->alt_cp);
+	free(ix->alt_cps);
 }

@@ -86,7 +86,17 @@ struct tk_index {
 	struct span *tok_cp;	/* by rank, into tok_cps */
 	uint32_t *tok_cps;
 	int maxalts;		/* most spoken forms of one word */
+	/* the spoken forms' words as code points, decoded once here rather
+	 * than at every comparison: word p's form k's word m is
+	 * alt_cp[alt_first[alt_at[p] + k] + m], into alt_cps */
+	int *alt_at;		/* per word; only set where nalts > 0 */
+	int *alt_first;
+	struct span *alt_cp;
+	uint32_t *alt_cps;
 };
+
+/* alt_cp length of a spoken-form word that is not valid UTF-8 */
+#define ALT_NOT_UTF8 (UINT32_MAX - 1)
 
 int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s);
 void ac_tk_index_free(struct tk_index *ix);

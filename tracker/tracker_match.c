@@ -67,29 +67,25 @@ bool ac_tk_word_matches(const struct ac_tracker *t, int i, int j)
 			      t->o.match_threshold);
 }
 
-/* One expansion word against the spoken normal form. */
-static bool alt_word_matches(const struct ac_tracker *t, int i, const char *w)
+/* Word m of spoken form k of script word p against the spoken normal form
+ * i: the same text, or close enough. */
+static bool alt_word_matches(const struct ac_tracker *t, int i, int p, int k,
+			     int m)
 {
-	uint32_t buf[64], *cp = buf;
-	size_t bl = strlen(w);
-	long n;
-	bool r = false;
+	const struct span *a =
+		&t->ix.alt_cp[t->ix.alt_first[t->ix.alt_at[p] + k] + m];
+	const struct spoken_word *u = &t->u.w[i];
+	const uint32_t *b = t->ix.alt_cps + a->off;
 
-	if (!strcmp(ac_tk_norm(&t->u, i), w))
+	if (a->len == ALT_NOT_UTF8)
+		return !strcmp(ac_tk_norm(&t->u, i),
+			       t->s->words[p].alts[k].w[m]);
+	/* equal code points are equal text (both sides are valid UTF-8) */
+	if (u->cp.len == a->len &&
+	    !memcmp(ac_tk_cps(&t->u, i), b, a->len * sizeof(*b)))
 		return true;
-	if (bl > 64) {
-		cp = malloc(bl * sizeof(*cp));
-		if (!cp)
-			return false;
-	}
-	n = ac_utf8_decode(w, bl, cp);
-	if (n >= 0)
-		r = ratio_at_least(ac_tk_cps(&t->u, i), t->u.w[i].cp.len, cp,
-				   (size_t)n,
-				   EXPANSION_THRESHOLD);
-	if (cp != buf)
-		free(cp);
-	return r;
+	return ratio_at_least(ac_tk_cps(&t->u, i), u->cp.len, b, a->len,
+			      EXPANSION_THRESHOLD);
 }
 
 int ac_tk_matcher_init(struct matcher *m, int cap)
@@ -129,7 +125,7 @@ static void matcher_start(struct matcher *m, const struct ac_word *word)
 static bool matcher_filter(const struct ac_tracker *t, struct matcher *m,
 			   int i)
 {
-	int kept = 0;
+	int kept = 0, p = (int)(m->word - t->s->words);
 
 	if (!m->n || !t->u.w[i].normlen)
 		return false;
@@ -137,7 +133,7 @@ static bool matcher_filter(const struct ac_tracker *t, struct matcher *m,
 		const struct ac_alt *a = &m->word->alts[m->active[k]];
 
 		if (m->matched < a->n &&
-		    alt_word_matches(t, i, a->w[m->matched]))
+		    alt_word_matches(t, i, p, m->active[k], m->matched))
 			t->keep[kept++] = m->active[k];
 	}
 	if (!kept)
