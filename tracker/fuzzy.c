@@ -46,16 +46,18 @@ lcs64(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 	uint64_t mask = la == 64 ? ~(uint64_t)0 : (((uint64_t)1 << la) - 1);
 
 	pm.next = 0;
-	for (size_t j = 0; j < lb; j++)
-		if (b[j] < 256)
-			pm.ascii[b[j]] = 0;
-	for (size_t i = 0; i < la; i++) {
-		uint32_t c = a[i];
-
-		if (c < 256) {
-			pm.ascii[c] = 0;
-			continue;
-		}
+	/* a long text (the window search's joined differences) looks up
+	 * most of the table anyway: clearing it whole is cheaper than entry
+	 * by entry */
+	if (lb > 48) {
+		memset(pm.ascii, 0, sizeof(pm.ascii));
+	} else {
+		for (size_t j = 0; j < lb; j++)
+			if (b[j] < 256)
+				pm.ascii[b[j]] = 0;
+		for (size_t i = 0; i < la; i++)
+			if (a[i] < 256)
+				pm.ascii[a[i]] = 0;
 	}
 	for (size_t i = 0; i < la; i++) {
 		uint32_t c = a[i];

@@ -113,45 +113,65 @@ out:
 	return err;
 }
 
-/* Code points of every word of every spoken form (struct tk_index). */
-static int build_alts(struct tk_index *ix, const struct ac_script *s)
+/* Where a spoken-form word's code points go in the table: its address,
+ * hashed (Fibonacci), since the forms are made of a few hundred static
+ * strings ("hundred", "and", the number names), pointed to many times. */
+static size_t alt_slot(const struct tk_index *ix, const char *w)
 {
-	size_t nforms = 0, nwords = 0, used = 0, cap = 0, f = 0, w = 0;
+	size_t h = (size_t)(((uintptr_t)w * 0x9e3779b97f4a7c15ULL) >> 40);
 
-	for (int i = 0; i < ix->n; i++)
-		for (int k = 0; k < s->words[i].nalts; k++) {
-			nforms++;
-			nwords += (size_t)s->words[i].alts[k].n;
-		}
-	ix->alt_at = malloc(((size_t)ix->n + 1) * sizeof(*ix->alt_at));
-	ix->alt_first = malloc((nforms + 1) * sizeof(*ix->alt_first));
-	ix->alt_cp = malloc((nwords + 1) * sizeof(*ix->alt_cp));
-	if (!ix->alt_at || !ix->alt_first || !ix->alt_cp)
+	for (h &= ix->alt_nslots - 1; ix->alt_tab[h].w && ix->alt_tab[h].w != w;
+	     h = (h + 1) & (ix->alt_nslots - 1))
+		;
+	return h;
+}
+
+static int alt_rehash(struct tk_index *ix)
+{
+	struct alt_entry *old = ix->alt_tab;
+	size_t n = ix->alt_nslots;
+
+	ix->alt_nslots = n ? 2 * n : 256;
+	ix->alt_tab = calloc(ix->alt_nslots, sizeof(*ix->alt_tab));
+	if (!ix->alt_tab) {
+		ix->alt_tab = old;
+		ix->alt_nslots = n;
 		return -ENOMEM;
-	for (int i = 0; i < ix->n; i++) {
-		ix->alt_at[i] = (int)f;
-		for (int k = 0; k < s->words[i].nalts; k++) {
-			const struct ac_alt *a = &s->words[i].alts[k];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (old[i].w)
+			ix->alt_tab[alt_slot(ix, old[i].w)] = old[i];
+	free(old);
+	return 0;
+}
 
-			ix->alt_first[f++] = (int)w;
-			for (int m = 0; m < a->n; m++, w++) {
-				size_t len = strlen(a->w[m]);
+bool ac_tk_alt_cps(struct tk_index *ix, const char *w, struct span *sp)
+{
+	size_t h, len;
 
-				/* a form that is not UTF-8 matches only as
-				 * the same bytes (ALT_NOT_UTF8) */
-				if (!ac_utf8_valid(a->w[m], len)) {
-					ix->alt_cp[w] = (struct span){
-						0, ALT_NOT_UTF8 };
-					continue;
-				}
-				ix->alt_cp[w] = pool_cps(&ix->alt_cps, &used,
-							 &cap, a->w[m], len);
-				if (ix->alt_cp[w].len == UINT32_MAX)
-					return -ENOMEM;
-			}
+	if (ix->alt_nslots) {
+		h = alt_slot(ix, w);
+		if (ix->alt_tab[h].w) {
+			*sp = ix->alt_tab[h].cp;
+			return true;
 		}
 	}
-	return 0;
+	if (2 * (ix->alt_used + 1) > ix->alt_nslots && alt_rehash(ix))
+		return false;
+	h = alt_slot(ix, w);
+	len = strlen(w);
+	/* a form that is not UTF-8 matches only as the same bytes */
+	if (!ac_utf8_valid(w, len)) {
+		*sp = (struct span){ 0, ALT_NOT_UTF8 };
+	} else {
+		*sp = pool_cps(&ix->alt_cps, &ix->alt_ncps, &ix->alt_cps_cap,
+			       w, len);
+		if (sp->len == UINT32_MAX)
+			return false;
+	}
+	ix->alt_tab[h] = (struct alt_entry){ w, *sp };
+	ix->alt_used++;
+	return true;
 }
 
 /* A distinct window token: a view into a script word's text. */
@@ -377,8 +397,6 @@ int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s)
 
 	ix->n = s->n;
 	err = build_words(ix, s);
-	if (!err)
-		err = build_alts(ix, s);
 	return err ? err : build_tokens(ix, s);
 }
 
@@ -393,8 +411,6 @@ void ac_tk_index_free(struct tk_index *ix)
 	free(ix->tok_pool);
 	free(ix->tok_cp);
 	free(ix->tok_cps);
-	free(ix->alt_at);
-	free(ix->alt_first);
-	free(ix->alt_cp);
+	free(ix->alt_tab);
 	free(ix->alt_cps);
 }

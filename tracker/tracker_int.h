@@ -86,20 +86,28 @@ struct tk_index {
 	struct span *tok_cp;	/* by rank, into tok_cps */
 	uint32_t *tok_cps;
 	int maxalts;		/* most spoken forms of one word */
-	/* the spoken forms' words as code points, decoded once here rather
-	 * than at every comparison: word p's form k's word m is
-	 * alt_cp[alt_first[alt_at[p] + k] + m], into alt_cps */
-	int *alt_at;		/* per word; only set where nalts > 0 */
-	int *alt_first;
-	struct span *alt_cp;
+	/* the spoken forms' words as code points, decoded the first time
+	 * each is compared (ac_tk_alt_cps) rather than at every comparison */
+	struct alt_entry *alt_tab;
+	size_t alt_nslots, alt_used;
 	uint32_t *alt_cps;
+	size_t alt_ncps, alt_cps_cap;
 };
 
-/* alt_cp length of a spoken-form word that is not valid UTF-8 */
+/* A spoken-form word (by its address) and its code points in alt_cps. */
+struct alt_entry {
+	const char *w;
+	struct span cp;
+};
+
+/* the length of a spoken-form word that is not valid UTF-8 */
 #define ALT_NOT_UTF8 (UINT32_MAX - 1)
 
 int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s);
 void ac_tk_index_free(struct tk_index *ix);
+/* The code points of spoken-form word w into *sp (len ALT_NOT_UTF8 if it
+ * is not UTF-8), decoded on first use; false without memory. */
+bool ac_tk_alt_cps(struct tk_index *ix, const char *w, struct span *sp);
 
 /* ---- the update's words (tracker_words.c) ------------------------------- */
 

@@ -67,24 +67,23 @@ bool ac_tk_word_matches(const struct ac_tracker *t, int i, int j)
 			      t->o.match_threshold);
 }
 
-/* Word m of spoken form k of script word p against the spoken normal form
- * i: the same text, or close enough. */
-static bool alt_word_matches(const struct ac_tracker *t, int i, int p, int k,
-			     int m)
+/* One expansion word against the spoken normal form i. */
+static bool alt_word_matches(struct ac_tracker *t, int i, const char *w)
 {
-	const struct span *a =
-		&t->ix.alt_cp[t->ix.alt_first[t->ix.alt_at[p] + k] + m];
 	const struct spoken_word *u = &t->u.w[i];
-	const uint32_t *b = t->ix.alt_cps + a->off;
+	struct span a;
+	const uint32_t *b;
 
-	if (a->len == ALT_NOT_UTF8)
-		return !strcmp(ac_tk_norm(&t->u, i),
-			       t->s->words[p].alts[k].w[m]);
+	if (!ac_tk_alt_cps(&t->ix, w, &a))
+		return false;
+	if (a.len == ALT_NOT_UTF8)
+		return !strcmp(ac_tk_norm(&t->u, i), w);
+	b = t->ix.alt_cps + a.off;
 	/* equal code points are equal text (both sides are valid UTF-8) */
-	if (u->cp.len == a->len &&
-	    !memcmp(ac_tk_cps(&t->u, i), b, a->len * sizeof(*b)))
+	if (u->cp.len == a.len &&
+	    !memcmp(ac_tk_cps(&t->u, i), b, a.len * sizeof(*b)))
 		return true;
-	return ratio_at_least(ac_tk_cps(&t->u, i), u->cp.len, b, a->len,
+	return ratio_at_least(ac_tk_cps(&t->u, i), u->cp.len, b, a.len,
 			      EXPANSION_THRESHOLD);
 }
 
@@ -122,18 +121,26 @@ static void matcher_start(struct matcher *m, const struct ac_word *word)
 
 /* Keeps the alternatives whose next word is the spoken word i; false (and
  * nothing changed) if none is. */
-static bool matcher_filter(const struct ac_tracker *t, struct matcher *m,
-			   int i)
+static bool matcher_filter(struct ac_tracker *t, struct matcher *m, int i)
 {
-	int kept = 0, p = (int)(m->word - t->s->words);
+	/* the forms of a number share their words ("one hundred", "one
+	 * thousand"): the same string, compared once */
+	const char *last = NULL;
+	bool last_ok = false;
+	int kept = 0;
 
 	if (!m->n || !t->u.w[i].normlen)
 		return false;
 	for (int k = 0; k < m->n; k++) {
 		const struct ac_alt *a = &m->word->alts[m->active[k]];
 
-		if (m->matched < a->n &&
-		    alt_word_matches(t, i, p, m->active[k], m->matched))
+		if (m->matched >= a->n)
+			continue;
+		if (a->w[m->matched] != last) {
+			last = a->w[m->matched];
+			last_ok = alt_word_matches(t, i, last);
+		}
+		if (last_ok)
 			t->keep[kept++] = m->active[k];
 	}
 	if (!kept)
@@ -154,7 +161,7 @@ static bool matcher_complete(const struct matcher *m)
 
 /* Feeds word wi to the expansion in progress: MATCHED, with ADVANCED when
  * that completes it (it is then cleared), or NO with it cleared. */
-static inline int matcher_feed(const struct ac_tracker *t, struct matcher *m,
+static inline int matcher_feed(struct ac_tracker *t, struct matcher *m,
 			       int wi)
 {
 	if (matcher_filter(t, m, wi)) {
