@@ -127,6 +127,19 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 		*score = weigh(100.0, wc, m, ahead);
 		return true;
 	}
+	/* the joined differences' lengths first: most windows cannot win,
+	 * and their strings need not be built */
+	for (int k = 0; k < nq; k++)
+		if (!sr->query[k].in)
+			qdlen += sr->query[k].cp.len;
+	for (int a = 0; a < nw; a++)
+		if (!sr->window_in[a])
+			wdlen += t->ix.tok_cp[sr->window[a]].len;
+	qdlen += query_only ? (size_t)query_only - 1 : 0;
+	wdlen += window_only ? (size_t)window_only - 1 : 0;
+	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), wc, m, ahead) <= best)
+		return false;
+	qdlen = wdlen = 0;
 	for (int k = 0; k < nq; k++) {
 		const struct query_token *q = &sr->query[k];
 
@@ -149,8 +162,6 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 		       sp->len * sizeof(*sr->window_diff));
 		wdlen += sp->len;
 	}
-	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), wc, m, ahead) <= best)
-		return false;
 	*score = weigh(ac_token_set_combine(sect, sr->query_diff, qdlen,
 					    sr->window_diff, wdlen),
 		       wc, m, ahead);
