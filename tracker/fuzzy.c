@@ -169,15 +169,8 @@ cleanup:
 	return res;
 }
 
-/*
- * The LCS ends in a population count, which x86-64's baseline lacks: gcc
- * calls libgcc's bit-twiddling __popcountdi2 there. Two builds of the whole
- * LCS, one for CPUs with POPCNT (one instruction) and a portable one,
- * picked once at load time (an ifunc), so neither the build flags nor the
- * CPU the binary runs on need to change.
- */
-__attribute__((target_clones("popcnt", "default")))
-size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+static inline __attribute__((always_inline)) size_t
+lcs_any(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t pre = 0;
 
@@ -200,6 +193,48 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 		return pre + lcs64(a, la, b, lb);
 	return pre + lcs_blocks(a, la, b, lb);
 }
+
+/*
+ * The LCS ends in a population count, which x86-64's baseline lacks: gcc
+ * calls libgcc's bit-twiddling __popcountdi2 there. Two builds of the whole
+ * LCS, one for CPUs with POPCNT (one instruction) and a portable one,
+ * picked once at load time (an ifunc), so neither the build flags nor the
+ * CPU the binary runs on need to change. The pick asks glibc's record of
+ * the CPU (<sys/platform/x86.h>), which the dynamic loader filled already:
+ * gcc's target_clones asked the CPU again (cpuid, a trap to the hypervisor
+ * on a virtual machine), which cost a short replay more than the POPCNT
+ * saved.
+ */
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__POPCNT__)
+#include <sys/platform/x86.h>
+
+__attribute__((target("popcnt")))
+static size_t lcs_popcnt(const uint32_t *a, size_t la, const uint32_t *b,
+			 size_t lb)
+{
+	return lcs_any(a, la, b, lb);
+}
+
+static size_t lcs_portable(const uint32_t *a, size_t la, const uint32_t *b,
+			   size_t lb)
+{
+	return lcs_any(a, la, b, lb);
+}
+
+static size_t (*resolve_lcs(void))(const uint32_t *, size_t, const uint32_t *,
+				   size_t)
+{
+	return CPU_FEATURE_ACTIVE(POPCNT) ? lcs_popcnt : lcs_portable;
+}
+
+size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+	__attribute__((ifunc("resolve_lcs")));
+#else
+size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+{
+	return lcs_any(a, la, b, lb);
+}
+#endif
 
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
