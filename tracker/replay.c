@@ -460,16 +460,14 @@ static int next_event(struct reader *r, struct event *ev)
 static char *put_long(char *p, long v)
 {
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	unsigned long x = u;
-	int n = 1;
+	char tmp[24], *b = ac_decimal_digits(tmp + sizeof(tmp), u);
+	size_t n = (size_t)(tmp + sizeof(tmp) - b);
 
+	/* the digits are written once, from the end of a scratch buffer:
+	 * counting them first took a division per digit */
 	if (v < 0)
 		*p++ = '-';
-	while (x >= 10) {
-		x /= 10;
-		n++;
-	}
-	ac_decimal_digits(p + n, u);
+	memcpy(p, b, n);
 	return p + n;
 }
 

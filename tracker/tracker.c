@@ -39,14 +39,18 @@ static int load_update(struct ac_tracker *t, const char *text, size_t len)
 			      sizeof(*t->queue));
 }
 
-static int set_str(char **dst, size_t *cap, const char *src)
+static int set_strn(char **dst, size_t *cap, const char *src, size_t len)
 {
-	size_t len = strlen(src);
-
 	if (ac_tk_grow((void **)dst, cap, len + 1, 1))
 		return -ENOMEM;
-	memcpy(*dst, src, len + 1);
+	memcpy(*dst, src, len);
+	(*dst)[len] = '\0';
 	return 0;
+}
+
+static int set_str(char **dst, size_t *cap, const char *src)
+{
+	return set_strn(dst, cap, src, strlen(src));
 }
 
 struct ac_tracker *ac_tracker_new(const struct ac_script *s,
@@ -386,7 +390,8 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
 	t->current = t->committed_display > t->speculative_display ?
 			     t->committed_display : t->speculative_display;
-	if (set_str(&t->last_partial, &t->last_partial_cap, t->u.text) == 0)
+	if (set_strn(&t->last_partial, &t->last_partial_cap, t->u.text,
+		     t->u.len) == 0)
 		t->have_last_partial = true;
 	return ac_tracker_position(t);
 }
@@ -404,7 +409,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	k = ac_tk_common_words(&t->u, t->last_final);
 	if (k >= t->u.n) {
 		/* no new words: current is not refreshed (Q3) */
-		set_str(&t->last_final, &t->last_final_cap, t->u.text);
+		set_strn(&t->last_final, &t->last_final_cap, t->u.text, t->u.len);
 		t->speculative_display = t->committed_display;
 		t->last_partial[0] = '\0';
 		t->have_last_partial = false;
@@ -434,7 +439,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 		else
 			t->committed.last_matched = LAST_CARRIED;
 	}
-	set_str(&t->last_final, &t->last_final_cap, t->u.text);
+	set_strn(&t->last_final, &t->last_final_cap, t->u.text, t->u.len);
 	return ac_tracker_position(t);
 }
 
