@@ -300,8 +300,11 @@ static void match_partial(struct ac_tracker *t, struct track_state *st)
 			else
 				st->head++;
 		}
-		if (logging)
+		if (logging) {
 			t->plog.cp[at].touched = touched;
+			t->plog.cp[at].direct = r & MATCHED;
+			t->plog.cp[at].advanced = (r & MATCHED) && (r & ADVANCED);
+		}
 	}
 	logging = logging && log_state(t, st, INT_MAX);
 	t->plog.valid = logging;
@@ -335,6 +338,44 @@ static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 	l->n = s;
 	l->nactive = c->active_off;
 	return true;
+}
+
+/*
+ * A final usually repeats the last partial's words, and is matched from
+ * the same committed state: a step whose word matched outright (no skip
+ * tried, so neither the final's larger skip budget nor its jump detection
+ * had a say) goes the same way in both. Puts st and the working matcher
+ * after the logged partial's leading such steps over words the final
+ * shares, does the final's bookkeeping of them (words since validation,
+ * the skip cool-down), and returns how many (0: nothing changed). log_ok
+ * and log_serial are the log's validity and serial before this final.
+ */
+static int resume_final(struct ac_tracker *t, struct track_state *st,
+			bool log_ok, unsigned long log_serial)
+{
+	const struct partial_log *l = &t->plog;
+	const struct checkpoint *c;
+	int s = 0, adv = 0;
+
+	if (!log_ok || log_serial + 1 != t->u.serial)
+		return 0;
+	while (s < l->n && l->cp[s].touched < t->u.kept && l->cp[s].direct)
+		adv += l->cp[s++].advanced;
+	if (!s)
+		return 0;
+	c = &l->cp[s];
+	st->pos = c->st.pos;
+	st->head = c->st.head;
+	st->last_matched = c->st.last_matched;
+	t->matcher.word = c->mword;
+	t->matcher.n = c->mn;
+	t->matcher.matched = c->mmatched;
+	if (c->mn)	/* with none, both may be NULL */
+		memcpy(t->matcher.active, l->active + c->active_off,
+		       (size_t)c->mn * sizeof(*l->active));
+	t->words_since_validation += adv;
+	t->skip_disabled = t->skip_disabled > adv ? t->skip_disabled - adv : 0;
+	return s;
 }
 
 /* ---- positions ------------------------------------------------------------ */
@@ -400,6 +441,8 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 				       size_t len)
 {
 	AUTOCUE_TRACE(tracker_update_final);
+	bool log_ok = t->plog.valid;
+	unsigned long log_serial = t->plog.serial;
 	int k;
 
 	t->plog.valid = false;
@@ -420,6 +463,9 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	for (int i = k; i < t->u.n; i++)
 		t->queue[i - k] = i;
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
+	/* the same queue as the partial's only when no word was dropped */
+	if (!k)
+		resume_final(t, &t->committed, log_ok, log_serial);
 	process_all(t, &t->committed,
 		    t->o.max_skip_distance > INT_MAX / 2 ?
 			    INT_MAX : 2 * t->o.max_skip_distance,

@@ -242,6 +242,8 @@ struct search {
 struct checkpoint {
 	struct track_state st;
 	int touched;		/* INT_MAX: the state after the last step */
+	bool direct;		/* the step's word matched, no skip tried */
+	bool advanced;		/* ... and moved the position on */
 	const struct ac_word *mword;	/* the working matcher */
 	int mn, mmatched;
 	uint32_t active_off;	/* its forms, into partial_log.active */
