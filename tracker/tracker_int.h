@@ -208,7 +208,6 @@ struct query_token {
 	uint32_t len;		/* in code points */
 	struct span cp;
 	int id;			/* rank among the script tokens, or -1 */
-	bool in;		/* in the window being scored */
 };
 
 /* Scratch of token_set_ratio(query, window), and the last search's result
@@ -222,8 +221,9 @@ struct search {
 	uint32_t *query_diff, *window_diff;
 	size_t query_diff_cap, window_diff_cap;
 	int *window;		/* the window's distinct token ranks */
-	bool *window_in;	/* ... which the query has too */
 	int window_cap;
+	int *count;		/* by token rank: its count in the window
+				 * (zero between searches) */
 	int *query_of;		/* by token rank: its query token, or -1
 				 * (set for one search, then cleared) */
 

@@ -71,79 +71,126 @@ static double weigh(double sc, int wc, int m, bool ahead)
 	return sc;
 }
 
-/* The weighed token_set_ratio(q, window at i) into *score; false, with
- * the LCS not computed, when even its bound is not above best. */
+/*
+ * The window's token multiset, kept as it slides: counts by token rank
+ * and the sums the length bound needs, so that a window costs its entering
+ * and leaving words' tokens rather than a gather and a sort. Only a window
+ * that may win has its differences built (in rank order, as sorted sets).
+ */
+struct slide {
+	int wc;			/* tokens, duplicates included */
+	int nw;			/* distinct tokens */
+	int both;		/* distinct tokens the query has too */
+	size_t sect_len;	/* their lengths, summed */
+	size_t window_only_len;	/* the other distinct tokens' lengths */
+};
+
+static void slide_word(struct ac_tracker *t, struct slide *w, int j, int d)
+{
+	struct search *sr = &t->search;
+
+	for (int k = t->ix.tok_off[j]; k < t->ix.tok_off[j + 1]; k++) {
+		int r = t->ix.tok[k], q = sr->query_of[r];
+		size_t len;
+
+		w->wc += d;
+		sr->count[r] += d;
+		/* only a token's first arrival and last departure change the
+		 * set */
+		if (sr->count[r] != (d > 0 ? 1 : 0))
+			continue;
+		w->nw += d;
+		if (q >= 0) {
+			len = sr->query[q].len;
+			w->both += d;
+			w->sect_len = d > 0 ? w->sect_len + len :
+					      w->sect_len - len;
+		} else {
+			len = t->ix.tok_cp[r].len;
+			w->window_only_len = d > 0 ? w->window_only_len + len :
+						     w->window_only_len - len;
+		}
+	}
+}
+
+/* The window's distinct tokens the query lacks, in rank order, joined
+ * with spaces into window_diff; returns the length. */
+static size_t window_diff(struct ac_tracker *t, int i, int end)
+{
+	struct search *sr = &t->search;
+	int nw = 0, u = 0;
+	size_t wdlen = 0;
+
+	for (int j = i; j < end; j++)
+		for (int k = t->ix.tok_off[j]; k < t->ix.tok_off[j + 1]; k++)
+			if (sr->query_of[t->ix.tok[k]] < 0)
+				sr->window[nw++] = t->ix.tok[k];
+	/* windows are short: insertion sort beats qsort here */
+	for (int a = 1; a < nw; a++) {
+		int v = sr->window[a], b = a - 1;
+
+		while (b >= 0 && sr->window[b] > v) {
+			sr->window[b + 1] = sr->window[b];
+			b--;
+		}
+		sr->window[b + 1] = v;
+	}
+	for (int a = 0; a < nw; a++) {
+		const struct span *sp;
+
+		if (u && sr->window[u - 1] == sr->window[a])
+			continue;
+		sr->window[u++] = sr->window[a];
+		sp = &t->ix.tok_cp[sr->window[a]];
+		if (wdlen)
+			sr->window_diff[wdlen++] = ' ';
+		memcpy(sr->window_diff + wdlen, t->ix.tok_cps + sp->off,
+		       sp->len * sizeof(*sr->window_diff));
+		wdlen += sp->len;
+	}
+	return wdlen;
+}
+
+/* The weighed token_set_ratio(q, window at i, whose tokens w holds) into
+ * *score; false, with the LCS not computed, when even its bound is not
+ * above best. */
 static bool window_score(struct ac_tracker *t, int nq, int i, int m,
-			 double best, double *score)
+			 double best, const struct slide *w, double *score)
 {
 	bool ahead = i >= t->current;
 	struct search *sr = &t->search;
 	/* compared as a distance: i + window_size may not fit in an int */
 	int end = t->n - i > t->o.window_size ? i + t->o.window_size : t->n;
-	int nw = 0, u = 0, both = 0, query_only = 0, window_only = 0, wc;
-	size_t sect = 0, qdlen = 0, wdlen = 0;
+	int query_only, window_only;
+	size_t sect, qdlen = 0, wdlen, qlen = 0;
 
-	for (int j = i; j < end; j++)
-		for (int k = t->ix.tok_off[j]; k < t->ix.tok_off[j + 1]; k++)
-			sr->window[nw++] = t->ix.tok[k];
-	wc = nw;
-	if (nw > 1) {
-		/* windows are short: insertion sort beats qsort here */
-		for (int a = 1; a < nw; a++) {
-			int v = sr->window[a], b = a - 1;
-
-			while (b >= 0 && sr->window[b] > v) {
-				sr->window[b + 1] = sr->window[b];
-				b--;
-			}
-			sr->window[b + 1] = v;
-		}
-	}
-	for (int a = 0; a < nw; a++)
-		if (!u || sr->window[u - 1] != sr->window[a])
-			sr->window[u++] = sr->window[a];
-	nw = u;
-	if (!nq || !nw) {
-		*score = weigh(0.0, wc, m, ahead);
+	if (!nq || !w->nw) {
+		*score = weigh(0.0, w->wc, m, ahead);
 		return true;
 	}
+	query_only = nq - w->both;
+	window_only = w->nw - w->both;
+	if (w->both && (!query_only || !window_only)) {
+		*score = weigh(100.0, w->wc, m, ahead);
+		return true;
+	}
+	sect = w->both ? w->sect_len + (size_t)w->both - 1 : 0;
 	for (int k = 0; k < nq; k++)
-		sr->query[k].in = false;
-	/* both sides' tokens are distinct: each window token is in the
-	 * query at most once, found by its rank */
-	for (int a = 0; a < nw; a++) {
-		int k = sr->query_of[sr->window[a]];
-
-		sr->window_in[a] = k >= 0;
-		if (k < 0)
-			continue;
-		sr->query[k].in = true;
-		sect += sr->query[k].len + (both ? 1 : 0);
-		both++;
-	}
-	query_only = nq - both;
-	window_only = nw - both;
-	if (both && (!query_only || !window_only)) {
-		*score = weigh(100.0, wc, m, ahead);
-		return true;
-	}
+		qlen += sr->query[k].len;
 	/* the joined differences' lengths first: most windows cannot win,
 	 * and their strings need not be built */
-	for (int k = 0; k < nq; k++)
-		if (!sr->query[k].in)
-			qdlen += sr->query[k].cp.len;
-	for (int a = 0; a < nw; a++)
-		if (!sr->window_in[a])
-			wdlen += t->ix.tok_cp[sr->window[a]].len;
-	qdlen += query_only ? (size_t)query_only - 1 : 0;
-	wdlen += window_only ? (size_t)window_only - 1 : 0;
-	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), wc, m, ahead) <= best)
+	qdlen = qlen - w->sect_len +
+		(query_only ? (size_t)query_only - 1 : 0);
+	wdlen = w->window_only_len +
+		(window_only ? (size_t)window_only - 1 : 0);
+	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), w->wc, m, ahead) <=
+	    best)
 		return false;
-	qdlen = wdlen = 0;
+	qdlen = 0;
 	for (int k = 0; k < nq; k++) {
 		const struct query_token *q = &sr->query[k];
 
-		if (q->in)
+		if (q->id >= 0 && sr->count[q->id])
 			continue;
 		if (qdlen)
 			sr->query_diff[qdlen++] = ' ';
@@ -151,20 +198,10 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 		       q->cp.len * sizeof(*sr->query_diff));
 		qdlen += q->cp.len;
 	}
-	for (int a = 0; a < nw; a++) {
-		const struct span *sp = &t->ix.tok_cp[sr->window[a]];
-
-		if (sr->window_in[a])
-			continue;
-		if (wdlen)
-			sr->window_diff[wdlen++] = ' ';
-		memcpy(sr->window_diff + wdlen, t->ix.tok_cps + sp->off,
-		       sp->len * sizeof(*sr->window_diff));
-		wdlen += sp->len;
-	}
+	wdlen = window_diff(t, i, end);
 	*score = weigh(ac_token_set_combine(sect, sr->query_diff, qdlen,
 					    sr->window_diff, wdlen),
-		       wc, m, ahead);
+		       w->wc, m, ahead);
 	return true;
 }
 
@@ -201,10 +238,10 @@ int ac_tk_search_init(struct ac_tracker *t)
 		return -ENOMEM;
 	memset(sr->query_of, 0xff,
 	       ((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
+	sr->count = calloc((size_t)t->ix.ntoks + 1, sizeof(*sr->count));
 	sr->window = malloc(((size_t)maxw + 1) * sizeof(*sr->window));
-	sr->window_in = malloc(((size_t)maxw + 1) * sizeof(*sr->window_in));
 	sr->window_diff = malloc((max_wdlen + 1) * sizeof(*sr->window_diff));
-	if (!sr->window || !sr->window_in || !sr->window_diff)
+	if (!sr->count || !sr->window || !sr->window_diff)
 		return -ENOMEM;
 	sr->window_cap = maxw + 1;
 	sr->window_diff_cap = max_wdlen + 1;
@@ -269,15 +306,29 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 	for (int k = 0; k < nq; k++)
 		if (sr->query[k].id >= 0)
 			sr->query_of[sr->query[k].id] = k;
-	for (int i = lo; i < hi; i++) {
-		double sc;
+	{
+		struct slide w = { 0 };
+		int we = lo;	/* the window's words are [i, we) */
 
-		if (!window_score(t, nq, i, m, *best, &sc))
-			continue;
-		if (sc > *best) {
-			*best = sc;
-			*best_i = i;
+		for (int i = lo; i < hi; i++) {
+			int end = t->n - i > t->o.window_size ?
+					  i + t->o.window_size : t->n;
+			double sc;
+
+			if (i > lo)
+				slide_word(t, &w, i - 1, -1);
+			for (; we < end; we++)
+				slide_word(t, &w, we, +1);
+			if (!window_score(t, nq, i, m, *best, &w, &sc))
+				continue;
+			if (sc > *best) {
+				*best = sc;
+				*best_i = i;
+			}
 		}
+		/* the counts go back to zero for the next search */
+		for (int j = hi > lo ? hi - 1 : lo; j < we; j++)
+			slide_word(t, &w, j, -1);
 	}
 	for (int k = 0; k < nq; k++)
 		if (sr->query[k].id >= 0)
@@ -312,6 +363,6 @@ void ac_tk_search_free(struct search *sr)
 	free(sr->query_diff);
 	free(sr->window_diff);
 	free(sr->window);
-	free(sr->window_in);
+	free(sr->count);
 	free(sr->query_of);
 }
