@@ -455,20 +455,26 @@ static int next_event(struct reader *r, struct event *ev)
 
 /* ---- output ------------------------------------------------------------- */
 
+/* room for the digits of any long */
+#define DIGITS_MAX 24
+
 /* Decimal digits of v at p; returns the end. Written in place from the
  * last digit: four numbers a line, a line an event. */
 static char *put_long(char *p, long v)
 {
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	char tmp[24], *b = ac_decimal_digits(tmp + sizeof(tmp), u);
-	size_t n = (size_t)(tmp + sizeof(tmp) - b);
+	char tmp[2 * DIGITS_MAX] = { 0 }, *end = tmp + DIGITS_MAX;
+	char *b = ac_decimal_digits(end, u);
 
 	/* the digits are written once, from the end of a scratch buffer:
-	 * counting them first took a division per digit */
+	 * counting them first took a division per digit. They are copied
+	 * as a fixed DIGITS_MAX bytes (two moves, no call to memcpy); what
+	 * lands past them is overwritten by the rest of the line, which has
+	 * room for it (LINE_MAX_BYTES) */
 	if (v < 0)
 		*p++ = '-';
-	memcpy(p, b, n);
-	return p + n;
+	memcpy(p, b, DIGITS_MAX);
+	return p + (end - b);
 }
 
 static char *put_str(char *p, const char *s, size_t len)
@@ -489,7 +495,9 @@ struct progress_cache {
 
 /* Lines are made into a batch of 256 KiB that goes out in one write: a
  * session's output is a megabyte. A batch is one line when each must go
- * out as it is made (a live pipe, --realtime, a terminal). */
+ * out as it is made (a live pipe, --realtime, a terminal). A line is at
+ * most ~180 bytes; LINE_MAX_BYTES also covers the fixed-size copies that
+ * may write past its last field (put_long, the progress). */
 #define LINE_MAX_BYTES 256
 #define OUTPUT_BYTES (1 << 18)
 
@@ -534,7 +542,9 @@ static void print_pos(struct output *out, long i, const struct ac_position *p)
 		pc->v = p->progress;
 		pc->len = (size_t)ac_float_repr(p->progress, pc->repr);
 	}
-	o = put_str(o, pc->repr, pc->len);
+	/* a fixed size, as put_long's digits */
+	memcpy(o, pc->repr, sizeof(pc->repr));
+	o += pc->len;
 	o = PUT(o, "}\n");
 	out->len = (size_t)(o - out->buf);
 	if (out->each_line)

@@ -408,7 +408,7 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	AUTOCUE_TRACE(tracker_update_partial);
 	struct track_state spec;
 
-	if (t->have_last_partial && strlen(t->last_partial) == len &&
+	if (t->have_last_partial && t->last_partial_len == len &&
 	    !memcmp(t->last_partial, text, len))
 		return ac_tracker_position(t);
 	if (load_update(t, text, len))
@@ -432,8 +432,10 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	t->current = t->committed_display > t->speculative_display ?
 			     t->committed_display : t->speculative_display;
 	if (set_strn(&t->last_partial, &t->last_partial_cap, t->u.text,
-		     t->u.len) == 0)
+		     t->u.len) == 0) {
 		t->have_last_partial = true;
+		t->last_partial_len = t->u.len;
+	}
 	return ac_tracker_position(t);
 }
 

@@ -281,6 +281,7 @@ struct ac_tracker {
 	int words_since_validation;
 	char *last_partial;
 	size_t last_partial_cap;
+	size_t last_partial_len;	/* while have_last_partial */
 	bool have_last_partial;
 	char *last_final;
 	size_t last_final_cap;

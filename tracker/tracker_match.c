@@ -101,7 +101,10 @@ void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src)
 	dst->word = src->word;
 	dst->n = src->n;
 	dst->matched = src->matched;
-	memcpy(dst->active, src->active, (size_t)src->n * sizeof(*dst->active));
+	/* mostly no expansion is in progress: no call then */
+	if (src->n)
+		memcpy(dst->active, src->active,
+		       (size_t)src->n * sizeof(*dst->active));
 }
 
 void ac_tk_matcher_clear(struct matcher *m)

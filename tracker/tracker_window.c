@@ -71,6 +71,15 @@ static double weigh(double sc, int wc, int m, bool ahead)
 	return sc;
 }
 
+/* Appends a word's n code points to out at len; returns the new length.
+ * Words are a few code points: a loop, not a call to memcpy. */
+static size_t put_cps(uint32_t *out, size_t len, const uint32_t *cp, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		out[len + k] = cp[k];
+	return len + n;
+}
+
 /*
  * The window's token multiset, kept as it slides: counts by token rank
  * and the sums the length bound needs, so that a window costs its entering
@@ -144,9 +153,8 @@ static size_t window_diff(struct ac_tracker *t, int i, int end)
 		sp = &t->ix.tok_cp[sr->window[a]];
 		if (wdlen)
 			sr->window_diff[wdlen++] = ' ';
-		memcpy(sr->window_diff + wdlen, t->ix.tok_cps + sp->off,
-		       sp->len * sizeof(*sr->window_diff));
-		wdlen += sp->len;
+		wdlen = put_cps(sr->window_diff, wdlen, t->ix.tok_cps + sp->off,
+				sp->len);
 	}
 	return wdlen;
 }
@@ -194,9 +202,8 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 			continue;
 		if (qdlen)
 			sr->query_diff[qdlen++] = ' ';
-		memcpy(sr->query_diff + qdlen, t->u.cps + q->cp.off,
-		       q->cp.len * sizeof(*sr->query_diff));
-		qdlen += q->cp.len;
+		qdlen = put_cps(sr->query_diff, qdlen, t->u.cps + q->cp.off,
+				q->cp.len);
 	}
 	wdlen = window_diff(t, i, end);
 	*score = weigh(ac_token_set_combine(sect, sr->query_diff, qdlen,
