@@ -493,13 +493,14 @@ struct progress_cache {
 	char repr[AC_FLOAT_REPR_MAX];
 };
 
-/* Lines are made into a batch of 256 KiB that goes out in one write: a
- * session's output is a megabyte. A batch is one line when each must go
+/* Lines are made into a batch of 64 KiB that goes out in one write: a
+ * session's output is a megabyte, and a larger batch pushed a replay's
+ * heap past one huge page (heap_on_huge_pages). A batch is one line when each must go
  * out as it is made (a live pipe, --realtime, a terminal). A line is at
  * most ~180 bytes; LINE_MAX_BYTES also covers the fixed-size copies that
  * may write past its last field (put_long, the progress). */
 #define LINE_MAX_BYTES 256
-#define OUTPUT_BYTES (1 << 18)
+#define OUTPUT_BYTES (1 << 16)
 
 struct output {
 	bool each_line;
@@ -752,7 +753,10 @@ cleanup:
  * heap is reserved in one piece instead, never trimmed, and given
  * transparent huge pages where it is 2 MiB-aligned, with the unaligned
  * start skipped: a few faults where there were hundreds. Where mallopt
- * is not glibc's (a sanitizer's allocator), nothing changes.
+ * is not glibc's (a sanitizer's allocator), nothing changes. The kernel
+ * clears each huge page whole when it is first touched (~0.2 ms here), so
+ * the heap is kept within one for a 10,000-word script: 64 KiB I/O
+ * buffers, the Markdown freed once parsed, the script's arrays fitted.
  */
 static void *heap_held[2];	/* freed at the end of main */
 
@@ -828,6 +832,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	s = ac_script_parse(md, mdlen, errbuf, sizeof(errbuf));
+	/* the script keeps its own copy: the heap is reused for the tracker */
+	free(md);
+	md = NULL;
 	if (!s) {
 		fprintf(stderr, "autocue-replay: %s: %s\n", script,
 			errbuf[0] ? errbuf : "cannot parse script");

@@ -107,6 +107,13 @@ static int build_words(struct tk_index *ix, const struct ac_script *s)
 		seen_text[0] = ix->text[i];
 		seen_norm[0] = ix->norm[i];
 	}
+	/* the estimate's unused tail back to the heap (one huge page) */
+	if (used + 1 < cap) {
+		uint32_t *c = realloc(ix->cps, (used + 1) * sizeof(*ix->cps));
+
+		if (c)
+			ix->cps = c;
+	}
 	err = 0;
 out:
 	free(nf);
