@@ -455,26 +455,25 @@ static int next_event(struct reader *r, struct event *ev)
 
 /* ---- output ------------------------------------------------------------- */
 
-/* room for the digits of any long */
-#define DIGITS_MAX 24
-
 /* Decimal digits of v at p; returns the end. Written in place from the
  * last digit: four numbers a line, a line an event. */
 static char *put_long(char *p, long v)
 {
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	char tmp[2 * DIGITS_MAX] = { 0 }, *end = tmp + DIGITS_MAX;
-	char *b = ac_decimal_digits(end, u);
+	unsigned long ten = 10;
+	int n = 1;
 
-	/* the digits are written once, from the end of a scratch buffer:
-	 * counting them first took a division per digit. They are copied
-	 * as a fixed DIGITS_MAX bytes (two moves, no call to memcpy); what
-	 * lands past them is overwritten by the rest of the line, which has
-	 * room for it (LINE_MAX_BYTES) */
+	/* the digits are counted by comparison (indexes are small: a step or
+	 * four), then written in place from the last: no division to count
+	 * them, no scratch copy */
 	if (v < 0)
 		*p++ = '-';
-	memcpy(p, b, DIGITS_MAX);
-	return p + (end - b);
+	for (; n < 19 && u >= ten; n++)
+		ten *= 10;
+	if (n == 19 && u >= ten)
+		n = 20;
+	ac_decimal_digits(p + n, u);
+	return p + n;
 }
 
 static char *put_str(char *p, const char *s, size_t len)
@@ -497,8 +496,8 @@ struct progress_cache {
  * session's output is a megabyte, and a larger batch pushed a replay's
  * heap past one huge page (heap_on_huge_pages). A batch is one line when each must go
  * out as it is made (a live pipe, --realtime, a terminal). A line is at
- * most ~180 bytes; LINE_MAX_BYTES also covers the fixed-size copies that
- * may write past its last field (put_long, the progress). */
+ * most ~180 bytes; LINE_MAX_BYTES also covers the fixed-size copy of the
+ * progress, which may write past the line's end. */
 #define LINE_MAX_BYTES 256
 #define OUTPUT_BYTES (1 << 16)
 
@@ -543,7 +542,8 @@ static void print_pos(struct output *out, long i, const struct ac_position *p)
 		pc->v = p->progress;
 		pc->len = (size_t)ac_float_repr(p->progress, pc->repr);
 	}
-	/* a fixed size, as put_long's digits */
+	/* a fixed size: two moves, no call to memcpy; what lands past the
+	 * repr is overwritten by the rest of the line (LINE_MAX_BYTES) */
 	memcpy(o, pc->repr, sizeof(pc->repr));
 	o += pc->len;
 	o = PUT(o, "}\n");
