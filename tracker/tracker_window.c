@@ -71,12 +71,10 @@ static double weigh(double sc, int wc, int m, bool ahead)
 	return sc;
 }
 
-/* Appends a word's n code points to out at len; returns the new length.
- * Words are a few code points: a loop, not a call to memcpy. */
+/* Appends a word's n code points to out at len; returns the new length. */
 static size_t put_cps(uint32_t *out, size_t len, const uint32_t *cp, size_t n)
 {
-	for (size_t k = 0; k < n; k++)
-		out[len + k] = cp[k];
+	memcpy(out + len, cp, n * sizeof(*out));
 	return len + n;
 }
 
