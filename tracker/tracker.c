@@ -142,8 +142,7 @@ static bool detect_jump(struct ac_tracker *t, struct track_state *st)
 	 * of the searches of a noisy session) */
 	if (near_position(t, st->pos))
 		return false;
-	ac_tk_find_best_match(t, &best, &conf);
-	if (conf < t->o.match_threshold)
+	if (!ac_tk_find_match_at_least(t, t->o.match_threshold, &best, &conf))
 		return false;
 	d = st->pos - best;
 	ad = d < 0 ? -d : d;

@@ -231,6 +231,8 @@ struct search {
 	unsigned long serial;	/* of the utterance searched */
 	int current, index;
 	double score;
+	bool below;		/* a search above a floor (score) found
+				 * nothing: the best is at most that */
 };
 
 /* ---- a partial's matching, step by step (tracker.c) ---------------------- */
@@ -311,5 +313,10 @@ int ac_tk_search_init(struct ac_tracker *t);
 void ac_tk_search_free(struct search *sr);
 /* find_best_match (§5.9) for the loaded update around t->current */
 void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best);
+/* whether a window scores thr or more (for a NaN thr, always); if so, the
+ * same as ac_tk_find_best_match. A search that needs only that spares the LCS of
+ * every window that cannot reach thr. */
+bool ac_tk_find_match_at_least(struct ac_tracker *t, double thr, int *best_i,
+			       double *best);
 
 #endif /* AUTOCUE_TRACKER_INT_H */

@@ -8,6 +8,7 @@
  * scored. The scratch is sized once per script (the windows only slide);
  * the last result is kept for the rest of the update.
  */
+#include <float.h>
 #include <string.h>
 
 #include "autocue_usdt.h"
@@ -268,7 +269,8 @@ static int query_scratch(struct ac_tracker *t)
 /* find_best_match over the update's words (the reference joins the
  * normalized words with single spaces, then splits again: only non-empty
  * ones count). */
-void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
+static void best_match(struct ac_tracker *t, double floor, int *best_i,
+		       double *best)
 {
 	AUTOCUE_TRACE(tracker_find_best_match);
 	struct search *sr = &t->search;
@@ -281,9 +283,16 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 		return;
 	if (sr->cached && sr->serial == t->u.serial &&
 	    sr->current == cur) {
-		*best_i = sr->index;
-		*best = sr->score;
-		return;
+		if (!sr->below) {
+			*best_i = sr->index;
+			*best = sr->score;
+			return;
+		}
+		/* known only to be no more than sr->score */
+		if (floor >= sr->score) {
+			*best = floor;
+			return;
+		}
 	}
 	for (int i = 0; i < t->u.n; i++)
 		if (t->u.w[i].normlen)
@@ -311,6 +320,8 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 	for (int k = 0; k < nq; k++)
 		if (sr->query[k].id >= 0)
 			sr->query_of[sr->query[k].id] = k;
+	/* a window must beat the floor: the bound spares more LCS */
+	*best = floor;
 	{
 		struct slide w = { 0 };
 		int we = lo;	/* the window's words are [i, we) */
@@ -343,6 +354,32 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 	sr->current = cur;
 	sr->index = *best_i;
 	sr->score = *best;
+	/* nothing above a raised floor: the best is unknown, only below it */
+	sr->below = floor > 0.0 && *best == floor;
+}
+
+void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
+{
+	best_match(t, 0.0, best_i, best);
+}
+
+bool ac_tk_find_match_at_least(struct ac_tracker *t, double thr, int *best_i,
+			       double *best)
+{
+	uint64_t bits;
+	double below;
+
+	/* as the reference compares: a NaN threshold stops nothing */
+	if (!(thr > 0.0 && thr <= DBL_MAX)) {
+		best_match(t, 0.0, best_i, best);
+		return !(*best < thr);
+	}
+	/* the largest double below thr: beating it is reaching thr */
+	memcpy(&bits, &thr, sizeof(bits));
+	bits--;
+	memcpy(&below, &bits, sizeof(below));
+	best_match(t, below, best_i, best);
+	return *best >= thr;
 }
 
 int ac_tracker_find_best_match(struct ac_tracker *t, const char *text,
