@@ -211,45 +211,43 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 	return true;
 }
 
-/* Window scratch sized once per script: the window only slides, so the
- * largest token count and joined length over all starts bound every call. */
+/* Window scratch sized once per script, from bounds: a window holds at
+ * most window_size words of at most the most tokens any word has, each no
+ * longer than the longest token (an exact maximum over every window cost
+ * more than the rest of the tracker's construction). */
 int ac_tk_search_init(struct ac_tracker *t)
 {
 	struct search *sr = &t->search;
-	int maxw = 0, w = t->o.window_size;
-	size_t max_wdlen = 0, l = 0;
+	size_t per_word = 0, longest = 0, all = (size_t)t->ix.tok_off[t->n];
+	size_t maxw, max_wdlen, cps = 0;
 
-	/* joined length of each window, sliding: add the word entering,
-	 * drop the one leaving */
-	for (int e = 0; e < t->n; e++) {
-		int i = e + 1 - w;
+	for (int j = 0; j < t->n; j++) {
+		size_t k = (size_t)(t->ix.tok_off[j + 1] - t->ix.tok_off[j]);
 
-		for (int j = t->ix.tok_off[e]; j < t->ix.tok_off[e + 1]; j++)
-			l += t->ix.tok_cp[t->ix.tok[j]].len + 1;
-		if (i > 0)
-			for (int j = t->ix.tok_off[i - 1];
-			     j < t->ix.tok_off[i]; j++)
-				l -= t->ix.tok_cp[t->ix.tok[j]].len + 1;
-		if (i < 0 && e + 1 < t->n)
-			continue;
-		if (i < 0)
-			i = 0;
-		if (t->ix.tok_off[e + 1] - t->ix.tok_off[i] > maxw)
-			maxw = t->ix.tok_off[e + 1] - t->ix.tok_off[i];
-		if (l > max_wdlen)
-			max_wdlen = l;
+		if (k > per_word)
+			per_word = k;
 	}
+	for (int r = 0; r < t->ix.ntoks; r++) {
+		cps += t->ix.tok_cp[r].len + 1;
+		if (t->ix.tok_cp[r].len > longest)
+			longest = t->ix.tok_cp[r].len;
+	}
+	/* compared by division: window_size may be up to INT_MAX */
+	maxw = per_word && (size_t)t->o.window_size > all / per_word ?
+		       all : (size_t)t->o.window_size * per_word;
+	/* distinct tokens, joined: no more than all of them either */
+	max_wdlen = maxw * (longest + 1) < cps ? maxw * (longest + 1) : cps;
 	sr->query_of = malloc(((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
 	if (!sr->query_of)
 		return -ENOMEM;
 	memset(sr->query_of, 0xff,
 	       ((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
 	sr->count = calloc((size_t)t->ix.ntoks + 1, sizeof(*sr->count));
-	sr->window = malloc(((size_t)maxw + 1) * sizeof(*sr->window));
+	sr->window = malloc((maxw + 1) * sizeof(*sr->window));
 	sr->window_diff = malloc((max_wdlen + 1) * sizeof(*sr->window_diff));
 	if (!sr->count || !sr->window || !sr->window_diff)
 		return -ENOMEM;
-	sr->window_cap = maxw + 1;
+	sr->window_cap = (int)maxw + 1;
 	sr->window_diff_cap = max_wdlen + 1;
 	return 0;
 }
