@@ -120,19 +120,6 @@ out:
 	return err;
 }
 
-/* Where a spoken-form word's code points go in the table: its address,
- * hashed (Fibonacci), since the forms are made of a few hundred static
- * strings ("hundred", "and", the number names), pointed to many times. */
-static size_t alt_slot(const struct tk_index *ix, const char *w)
-{
-	size_t h = (size_t)(((uintptr_t)w * 0x9e3779b97f4a7c15ULL) >> 40);
-
-	for (h &= ix->alt_nslots - 1; ix->alt_tab[h].w && ix->alt_tab[h].w != w;
-	     h = (h + 1) & (ix->alt_nslots - 1))
-		;
-	return h;
-}
-
 static int alt_rehash(struct tk_index *ix)
 {
 	struct alt_entry *old = ix->alt_tab;
@@ -147,25 +134,18 @@ static int alt_rehash(struct tk_index *ix)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (old[i].w)
-			ix->alt_tab[alt_slot(ix, old[i].w)] = old[i];
+			ix->alt_tab[ac_tk_alt_slot(ix, old[i].w)] = old[i];
 	free(old);
 	return 0;
 }
 
-bool ac_tk_alt_cps(struct tk_index *ix, const char *w, struct span *sp)
+bool ac_tk_alt_cps_add(struct tk_index *ix, const char *w, struct span *sp)
 {
 	size_t h, len;
 
-	if (ix->alt_nslots) {
-		h = alt_slot(ix, w);
-		if (ix->alt_tab[h].w) {
-			*sp = ix->alt_tab[h].cp;
-			return true;
-		}
-	}
 	if (2 * (ix->alt_used + 1) > ix->alt_nslots && alt_rehash(ix))
 		return false;
-	h = alt_slot(ix, w);
+	h = ac_tk_alt_slot(ix, w);
 	len = strlen(w);
 	/* a form that is not UTF-8 matches only as the same bytes */
 	if (!ac_utf8_valid(w, len)) {

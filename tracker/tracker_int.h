@@ -105,9 +105,38 @@ struct alt_entry {
 
 int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s);
 void ac_tk_index_free(struct tk_index *ix);
+/* Where a spoken-form word's code points go in the table: its address,
+ * hashed (Fibonacci), since the forms are made of a few hundred static
+ * strings ("hundred", "and", the number names), pointed to many times. */
+static inline size_t ac_tk_alt_slot(const struct tk_index *ix, const char *w)
+{
+	size_t h = (size_t)(((uintptr_t)w * 0x9e3779b97f4a7c15ULL) >> 40);
+
+	for (h &= ix->alt_nslots - 1; ix->alt_tab[h].w && ix->alt_tab[h].w != w;
+	     h = (h + 1) & (ix->alt_nslots - 1))
+		;
+	return h;
+}
+
+/* adds w to the table (ac_tk_alt_cps) */
+bool ac_tk_alt_cps_add(struct tk_index *ix, const char *w, struct span *sp);
+
 /* The code points of spoken-form word w into *sp (len ALT_NOT_UTF8 if it
- * is not UTF-8), decoded on first use; false without memory. */
-bool ac_tk_alt_cps(struct tk_index *ix, const char *w, struct span *sp);
+ * is not UTF-8), decoded on first use; false without memory. Inline: the
+ * expansion matcher asks it for every form's word it compares. */
+static inline bool ac_tk_alt_cps(struct tk_index *ix, const char *w,
+				 struct span *sp)
+{
+	if (ix->alt_nslots) {
+		size_t h = ac_tk_alt_slot(ix, w);
+
+		if (ix->alt_tab[h].w) {
+			*sp = ix->alt_tab[h].cp;
+			return true;
+		}
+	}
+	return ac_tk_alt_cps_add(ix, w, sp);
+}
 
 /* ---- the update's words (tracker_words.c) ------------------------------- */
 
