@@ -221,13 +221,13 @@ static bool blank(const char *s)
 	return true;
 }
 
-static char *trim(char *s)
+/* s holds n bytes (its length, known already) */
+static char *trim(char *s, size_t n)
 {
-	char *e;
+	char *e = s + n;
 
-	while (*s == ' ' || *s == '\t')
+	while (s < e && (*s == ' ' || *s == '\t'))
 		s++;
-	e = s + strlen(s);
 	while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
 			 e[-1] == '\t'))
 		*--e = '\0';
@@ -432,11 +432,13 @@ static int next_event(struct reader *r, struct event *ev)
 			return bad_event(r, "not valid UTF-8 text");
 		/* a byte-order mark before the first line (Windows editors)
 		 * must not hide the first '{' */
-		if (r->in.lineno == 1 && !strncmp(r->in.line, "\xef\xbb\xbf", 3))
+		if (r->in.lineno == 1 && !strncmp(r->in.line, "\xef\xbb\xbf", 3)) {
 			memmove(r->in.line, r->in.line + 3, n - 2);
+			n -= 3;
+		}
 		if (blank(r->in.line))
 			continue;
-		s = trim(r->in.line);
+		s = trim(r->in.line, n);
 		if (r->mode == MODE_UNKNOWN)
 			r->mode = *s == '{' ? MODE_JSON : MODE_PLAIN;
 		ev->text = ev->alloc = NULL;
