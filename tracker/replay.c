@@ -428,7 +428,7 @@ static int next_event(struct reader *r, struct event *ev)
 		}
 		if (!got)
 			return 0;
-		if (n != strlen(r->in.line) || !ac_utf8_valid(r->in.line, n))
+		if (ac_utf8_text_end(r->in.line, n) != n)
 			return bad_event(r, "not valid UTF-8 text");
 		/* a byte-order mark before the first line (Windows editors)
 		 * must not hide the first '{' */

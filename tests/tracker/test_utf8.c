@@ -56,12 +56,28 @@ static void test_invalid_in_ascii_runs(void **state)
 		/* a character cut by the length is invalid where it starts */
 		assert_int_equal(ac_utf8_invalid_at(buf, at + 1), at);
 	}
-	/* every length, every offset of one bad byte in it */
+	/* every length, every offset of one bad byte in it; a NUL is text
+	 * to ac_utf8_invalid_at and the end to ac_utf8_text_end, which
+	 * still finds a bad byte before it */
 	for (size_t len = 1; len <= sizeof(buf); len++)
 		for (size_t at = 0; at < len; at++) {
 			memset(buf, 'a', sizeof(buf));
 			buf[at] = '\x80';
 			assert_int_equal(ac_utf8_invalid_at(buf, len), at);
+			assert_int_equal(ac_utf8_text_end(buf, len), at);
+			buf[at] = '\0';
+			assert_int_equal(ac_utf8_invalid_at(buf, len), len);
+			assert_int_equal(ac_utf8_text_end(buf, len), at);
+			if (at + 2 < len) {
+				memcpy(buf + at + 1, "\xc3\xa9", 2);
+				assert_int_equal(ac_utf8_text_end(buf, len), at);
+				buf[at] = 'a';
+				assert_int_equal(ac_utf8_text_end(buf, len), len);
+				buf[at + 1] = '\xff';
+				assert_int_equal(ac_utf8_text_end(buf, len),
+						 at + 1);
+				memset(buf + at + 1, 'a', 2);
+			}
 			buf[at] = 'a';
 			assert_int_equal(ac_utf8_invalid_at(buf, len), len);
 		}
