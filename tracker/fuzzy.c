@@ -198,15 +198,18 @@ lcs_any(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
  * The LCS ends in a population count, which x86-64's baseline lacks: gcc
  * calls libgcc's bit-twiddling __popcountdi2 there. Two builds of the whole
  * LCS, one for CPUs with POPCNT (one instruction) and a portable one,
- * picked once at load time (an ifunc), so neither the build flags nor the
- * CPU the binary runs on need to change. The pick asks glibc's record of
- * the CPU (<sys/platform/x86.h>), which the dynamic loader filled already:
- * gcc's target_clones asked the CPU again (cpuid, a trap to the hypervisor
- * on a virtual machine), which cost a short replay more than the POPCNT
- * saved.
+ * picked at the first call, so neither the build flags nor the CPU the
+ * binary runs on need to change. The pick asks glibc's record of the CPU
+ * (<sys/platform/x86.h>), which the dynamic loader filled already: gcc's
+ * target_clones asked the CPU again (cpuid, a trap to the hypervisor on a
+ * virtual machine), which cost a short replay more than the POPCNT saved.
+ * Not an ifunc: the loader runs resolvers before a sanitizer's runtime is
+ * up, and glibc's inline check is instrumented code.
  */
 #if defined(__x86_64__) && defined(__GLIBC__) && !defined(__POPCNT__)
 #include <sys/platform/x86.h>
+
+typedef size_t lcs_fn(const uint32_t *, size_t, const uint32_t *, size_t);
 
 __attribute__((target("popcnt")))
 static size_t lcs_popcnt(const uint32_t *a, size_t la, const uint32_t *b,
@@ -221,14 +224,18 @@ static size_t lcs_portable(const uint32_t *a, size_t la, const uint32_t *b,
 	return lcs_any(a, la, b, lb);
 }
 
-static size_t (*resolve_lcs(void))(const uint32_t *, size_t, const uint32_t *,
-				   size_t)
-{
-	return CPU_FEATURE_ACTIVE(POPCNT) ? lcs_popcnt : lcs_portable;
-}
-
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
-	__attribute__((ifunc("resolve_lcs")));
+{
+	/* threads racing here store the same pointer */
+	static lcs_fn *impl;
+	lcs_fn *f = __atomic_load_n(&impl, __ATOMIC_RELAXED);
+
+	if (!f) {
+		f = CPU_FEATURE_ACTIVE(POPCNT) ? lcs_popcnt : lcs_portable;
+		__atomic_store_n(&impl, f, __ATOMIC_RELAXED);
+	}
+	return f(a, la, b, lb);
+}
 #else
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
