@@ -72,29 +72,6 @@ static int reads_back(u128 c, int q, uint64_t m, u128 scale)
 	return mv - cv < lo || (mv - cv == lo && !(m & 1));
 }
 
-char *ac_decimal_digits(char *end, uint64_t v)
-{
-	static const char pairs[201] =
-		"0001020304050607080910111213141516171819"
-		"2021222324252627282930313233343536373839"
-		"4041424344454647484950515253545556575859"
-		"6061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char *p = end;
-
-	for (; v >= 100; v /= 100) {
-		p -= 2;
-		memcpy(p, pairs + 2 * (v % 100), 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
-}
-
 /* %g's output for the p-digit rounding D of a value of decimal exponent X
  * in -4..-1 (D may have carried to 10^p): fixed notation, trailing zeros
  * dropped; "1.0" when it rounded up to one. */
