@@ -148,6 +148,7 @@ struct spoken_word {
 	uint32_t norm;		/* offset of its NUL-ended normal form */
 	uint32_t normlen;
 	struct span cp;		/* normal form as code points */
+	signed char filler;	/* -1 until asked (tracker_match.c) */
 };
 
 /* The update being processed; grow-only buffers, valid until the next

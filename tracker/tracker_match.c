@@ -26,10 +26,20 @@ static const char *const fillers[] = {
 	"umm", "well", "yeah", "yes",
 };
 
-static bool is_filler(const char *s)
+/* Is spoken word i a filler? Asked at every failed match of the word, so
+ * answered once per word of the update (u.w[i].filler). */
+static bool is_filler(struct ac_tracker *t, int i)
 {
-	return bsearch(&s, fillers, sizeof(fillers) / sizeof(fillers[0]),
-		       sizeof(fillers[0]), ac_tk_cmp_str) != NULL;
+	struct spoken_word *w = &t->u.w[i];
+
+	if (w->filler < 0) {
+		const char *s = ac_tk_norm(&t->u, i);
+
+		w->filler = bsearch(&s, fillers,
+				    sizeof(fillers) / sizeof(fillers[0]),
+				    sizeof(fillers[0]), ac_tk_cmp_str) != NULL;
+	}
+	return w->filler;
 }
 
 /* normal form of a state's last_matched, or NULL */
@@ -213,7 +223,7 @@ int ac_tk_match_single(struct ac_tracker *t, int wi, struct track_state *st)
 		 * an object and never holds (Q15); exact words score 100 */
 		return MATCHED | ADVANCED;
 	}
-	if (is_filler(ac_tk_norm(&t->u, wi)))
+	if (is_filler(t, wi))
 		return MATCHED;
 	last = last_matched_norm(t, st->last_matched);
 	if (last && !strcmp(ac_tk_norm(&t->u, wi), last))

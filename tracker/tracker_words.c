@@ -167,6 +167,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		}
 		sw->cp.off = (uint32_t)cppos;
 		sw->cp.len = (uint32_t)nc;
+		sw->filler = -1;
 		cppos += (size_t)nc;
 		normpos += (size_t)nl + 1;
 	}
