@@ -532,12 +532,27 @@ struct progress_cache {
 	char repr[AC_FLOAT_REPR_MAX];
 };
 
+/* The longest suffix of a line: the position's fields after "i", for
+ * int indexes (11 characters at most) and a repr, "}" and newline. */
+#define SUFFIX_MAX 160
+
+/* The last line's counter and position, as text: consecutive lines count
+ * up by one, and a third of them report the position before them again. */
+struct line_cache {
+	long i;
+	size_t ilen;		/* 0: empty */
+	char idig[24];
+	struct ac_position pos;
+	size_t slen;		/* 0: empty */
+	char suffix[SUFFIX_MAX];
+};
+
 /* Lines are made into a batch of 64 KiB that goes out in one write: a
  * session's output is a megabyte, and a larger batch pushed a replay's
  * heap past one huge page (heap_on_huge_pages). A batch is one line when each must go
  * out as it is made (a live pipe, --realtime, a terminal). A line is at
- * most ~180 bytes; LINE_MAX_BYTES also covers the fixed-size copy of the
- * progress, which may write past the line's end. */
+ * most ~180 bytes; LINE_MAX_BYTES also covers the fixed-size copies of
+ * its parts (print_pos), which may write past the line's end. */
 #define LINE_MAX_BYTES 256
 #define OUTPUT_BYTES (1 << 16)
 
@@ -545,6 +560,7 @@ struct output {
 	bool each_line;
 	size_t len;
 	struct progress_cache progress;
+	struct line_cache line;
 	char *buf;		/* OUTPUT_BYTES, on the heap: on the stack,
 				 * zeroed, it cost 16 page faults */
 };
@@ -559,16 +575,46 @@ static void out_flush(struct output *out)
 
 /* One line per position, as printf("{\"i\": %ld, ...}") would write it,
  * built by hand: formatting took more of a replay than tracking. */
-static void print_pos(struct output *out, long i, const struct ac_position *p)
+static bool same_position(const struct ac_position *a,
+			  const struct ac_position *b)
+{
+	/* the same bits for the progress, not ==: 0.0 and -0.0 print
+	 * differently */
+	return a->speakable_index == b->speakable_index &&
+	       a->word_index == b->word_index &&
+	       a->line_index == b->line_index && a->is_jump == b->is_jump &&
+	       !memcmp(&a->progress, &b->progress, sizeof(a->progress));
+}
+
+/* The digits of the line counter: the last line's plus one, counted up in
+ * place, or written anew. */
+static void counter_digits(struct line_cache *lc, long i)
+{
+	if (lc->ilen && lc->i >= 0 && i == lc->i + 1) {
+		size_t k = lc->ilen;
+
+		while (k > 0 && lc->idig[k - 1] == '9')
+			lc->idig[--k] = '0';
+		if (k > 0) {
+			lc->idig[k - 1]++;
+		} else {
+			memmove(lc->idig + 1, lc->idig, lc->ilen);
+			lc->idig[0] = '1';
+			lc->ilen++;
+		}
+	} else {
+		lc->ilen = (size_t)(put_long(lc->idig, i) - lc->idig);
+	}
+	lc->i = i;
+}
+
+/* The position's fields after "i", through the newline. */
+static size_t position_suffix(struct output *out, const struct ac_position *p,
+			      char *buf)
 {
 	struct progress_cache *pc = &out->progress;
-	char *o;
+	char *o = buf;
 
-	if (OUTPUT_BYTES - out->len < LINE_MAX_BYTES)
-		out_flush(out);
-	o = out->buf + out->len;
-	o = PUT(o, "{\"i\": ");
-	o = put_long(o, i);
 	o = PUT(o, ", \"speakable_index\": ");
 	o = put_long(o, p->speakable_index);
 	o = PUT(o, ", \"word_index\": ");
@@ -577,16 +623,36 @@ static void print_pos(struct output *out, long i, const struct ac_position *p)
 	o = put_long(o, p->line_index);
 	o = p->is_jump ? PUT(o, ", \"is_jump\": true, \"progress\": ") :
 			 PUT(o, ", \"is_jump\": false, \"progress\": ");
-	/* the same bits, not ==: 0.0 and -0.0 print differently */
 	if (!pc->len || memcmp(&pc->v, &p->progress, sizeof(pc->v))) {
 		pc->v = p->progress;
 		pc->len = (size_t)ac_float_repr(p->progress, pc->repr);
 	}
-	/* a fixed size: two moves, no call to memcpy; what lands past the
-	 * repr is overwritten by the rest of the line (LINE_MAX_BYTES) */
-	memcpy(o, pc->repr, sizeof(pc->repr));
-	o += pc->len;
+	o = put_str(o, pc->repr, pc->len);
 	o = PUT(o, "}\n");
+	return (size_t)(o - buf);
+}
+
+static void print_pos(struct output *out, long i, const struct ac_position *p)
+{
+	struct line_cache *lc = &out->line;
+	char *o;
+
+	if (OUTPUT_BYTES - out->len < LINE_MAX_BYTES)
+		out_flush(out);
+	o = out->buf + out->len;
+	o = PUT(o, "{\"i\": ");
+	counter_digits(lc, i);
+	if (!lc->slen || !same_position(&lc->pos, p)) {
+		lc->pos = *p;
+		lc->slen = position_suffix(out, p, lc->suffix);
+	}
+	/* fixed sizes: a few moves, no call to memcpy; what lands past the
+	 * text is overwritten by the rest of the line, or lies past the
+	 * batch's end (LINE_MAX_BYTES) */
+	memcpy(o, lc->idig, sizeof(lc->idig));
+	o += lc->ilen;
+	memcpy(o, lc->suffix, sizeof(lc->suffix));
+	o += lc->slen;
 	out->len = (size_t)(o - out->buf);
 	if (out->each_line)
 		out_flush(out);
