@@ -73,6 +73,11 @@ invalid_at(const char *s, size_t len, bool nul)
 	return len;
 }
 
+size_t ac_ascii_prefix(const char *s, size_t len)
+{
+	return ascii_run(s, 0, len, false);
+}
+
 size_t ac_utf8_invalid_at(const char *s, size_t len)
 {
 	return invalid_at(s, len, false);
