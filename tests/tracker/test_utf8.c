@@ -65,6 +65,7 @@ static void test_invalid_in_ascii_runs(void **state)
 			buf[at] = '\x80';
 			assert_int_equal(ac_utf8_invalid_at(buf, len), at);
 			assert_int_equal(ac_utf8_text_end(buf, len), at);
+			assert_int_equal(ac_ascii_prefix(buf, len), at);
 			buf[at] = '\0';
 			assert_int_equal(ac_utf8_invalid_at(buf, len), len);
 			assert_int_equal(ac_utf8_text_end(buf, len), at);
@@ -80,6 +81,7 @@ static void test_invalid_in_ascii_runs(void **state)
 			}
 			buf[at] = 'a';
 			assert_int_equal(ac_utf8_invalid_at(buf, len), len);
+			assert_int_equal(ac_ascii_prefix(buf, len), len);
 		}
 }
 
