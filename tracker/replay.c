@@ -323,10 +323,13 @@ static bool plain_text_event(char *s, char *end, struct event *ev)
 	static const char text[] = "{\"text\": \"";
 	char *p, *q;
 
-	if (!strncmp(s, partial, sizeof(partial) - 1)) {
+	/* memcmp of a constant size within the line: compiled inline */
+	if ((size_t)(end - s) >= sizeof(partial) - 1 &&
+	    !memcmp(s, partial, sizeof(partial) - 1)) {
 		ev->kind = EV_PARTIAL;
 		p = s + sizeof(partial) - 1;
-	} else if (!strncmp(s, text, sizeof(text) - 1)) {
+	} else if ((size_t)(end - s) >= sizeof(text) - 1 &&
+		   !memcmp(s, text, sizeof(text) - 1)) {
 		ev->kind = EV_FINAL;
 		p = s + sizeof(text) - 1;
 	} else {
