@@ -25,7 +25,9 @@ static int grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-#define AHEAD_BYTES (256 * 1024)
+/* a few reads for a session's events; larger, the buffer pushed
+ * autocue-replay's heap past one huge page */
+#define AHEAD_BYTES (64 * 1024)
 
 /* Refills l->ahead from f's descriptor: 1, 0 at the end, or -errno. */
 static int read_ahead(struct ac_lines *l)

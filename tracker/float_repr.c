@@ -72,29 +72,6 @@ static int reads_back(u128 c, int q, uint64_t m, u128 scale)
 	return mv - cv < lo || (mv - cv == lo && !(m & 1));
 }
 
-char *ac_decimal_digits(char *end, uint64_t v)
-{
-	static const char pairs[201] =
-		"0001020304050607080910111213141516171819"
-		"2021222324252627282930313233343536373839"
-		"4041424344454647484950515253545556575859"
-		"6061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char *p = end;
-
-	for (; v >= 100; v /= 100) {
-		p -= 2;
-		memcpy(p, pairs + 2 * (v % 100), 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
-}
-
 /* %g's output for the p-digit rounding D of a value of decimal exponent X
  * in -4..-1 (D may have carried to 10^p): fixed notation, trailing zeros
  * dropped; "1.0" when it rounded up to one. */
@@ -126,7 +103,7 @@ static int print_fixed(char *buf, uint64_t digits, int p, int x)
 
 int ac_float_repr(double v, char *buf)
 {
-	uint64_t bits, m, digits = 0, s, reach;
+	uint64_t bits, m, digits = 0, s, reach, quo[17];
 	int q, x, p, k;
 	u128 scale, exact, rem;
 
@@ -155,16 +132,22 @@ int ac_float_repr(double v, char *buf)
 	 * or of 10^(17-p); if they are not for k digits, they are not for
 	 * more. The first p worth trying is 17 - k for the largest such k:
 	 * usually 16 or 17, where trying every p from 1 cost 17 rounds. */
+	/* quo[j] = s / 10^j, a division by the constant 10 a step: a
+	 * division by a variable power of ten is a real divide, tens of
+	 * cycles, and there were three or four a call */
+	quo[0] = s;
 	for (k = 1; k < 17; k++) {
-		uint64_t d = pow10_u64[k], r = s % d;
+		uint64_t d = pow10_u64[k], r;
 
+		quo[k] = quo[k - 1] / 10;
+		r = s - quo[k] * d;
 		if (r > reach && d - r > reach)
 			break;
 	}
 	for (p = 17 - (k - 1); p <= 17; p++) {
 		uint64_t d = pow10_u64[17 - p], r, c;
 
-		digits = s / d;
+		digits = quo[17 - p];
 		r = s - digits * d;
 		/* round half to even on (r + rem / 2^q) / d; exactly only
 		 * when r is at the halfway point or just below it */

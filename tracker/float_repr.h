@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Room for any result, NUL included. */
 #define AC_FLOAT_REPR_MAX 32
@@ -25,7 +26,28 @@ int ac_float_repr_printf(double v, char *buf);
 
 /* Writes the decimal digits of v so that they end just before end, two
  * digits a division; returns where they start. The integers of a replay's
- * lines are written with it too. */
-char *ac_decimal_digits(char *end, uint64_t v);
+ * lines are written with it too: inline, four numbers a line. */
+static inline char *ac_decimal_digits(char *end, uint64_t v)
+{
+	static const char pairs[201] =
+		"0001020304050607080910111213141516171819"
+		"2021222324252627282930313233343536373839"
+		"4041424344454647484950515253545556575859"
+		"6061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	char *p = end;
+
+	for (; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, pairs + 2 * v, 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
 
 #endif /* AUTOCUE_FLOAT_REPR_H */

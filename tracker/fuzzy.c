@@ -46,16 +46,18 @@ lcs64(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 	uint64_t mask = la == 64 ? ~(uint64_t)0 : (((uint64_t)1 << la) - 1);
 
 	pm.next = 0;
-	for (size_t j = 0; j < lb; j++)
-		if (b[j] < 256)
-			pm.ascii[b[j]] = 0;
-	for (size_t i = 0; i < la; i++) {
-		uint32_t c = a[i];
-
-		if (c < 256) {
-			pm.ascii[c] = 0;
-			continue;
-		}
+	/* a long text (the window search's joined differences) looks up
+	 * most of the table anyway: clearing it whole is cheaper than entry
+	 * by entry */
+	if (lb > 48) {
+		memset(pm.ascii, 0, sizeof(pm.ascii));
+	} else {
+		for (size_t j = 0; j < lb; j++)
+			if (b[j] < 256)
+				pm.ascii[b[j]] = 0;
+		for (size_t i = 0; i < la; i++)
+			if (a[i] < 256)
+				pm.ascii[a[i]] = 0;
 	}
 	for (size_t i = 0; i < la; i++) {
 		uint32_t c = a[i];
@@ -167,15 +169,8 @@ cleanup:
 	return res;
 }
 
-/*
- * The LCS ends in a population count, which x86-64's baseline lacks: gcc
- * calls libgcc's bit-twiddling __popcountdi2 there. Two builds of the whole
- * LCS, one for CPUs with POPCNT (one instruction) and a portable one,
- * picked once at load time (an ifunc), so neither the build flags nor the
- * CPU the binary runs on need to change.
- */
-__attribute__((target_clones("popcnt", "default")))
-size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+static inline __attribute__((always_inline)) size_t
+lcs_any(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t pre = 0;
 
@@ -198,6 +193,55 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 		return pre + lcs64(a, la, b, lb);
 	return pre + lcs_blocks(a, la, b, lb);
 }
+
+/*
+ * The LCS ends in a population count, which x86-64's baseline lacks: gcc
+ * calls libgcc's bit-twiddling __popcountdi2 there. Two builds of the whole
+ * LCS, one for CPUs with POPCNT (one instruction) and a portable one,
+ * picked at the first call, so neither the build flags nor the CPU the
+ * binary runs on need to change. The pick asks glibc's record of the CPU
+ * (<sys/platform/x86.h>), which the dynamic loader filled already: gcc's
+ * target_clones asked the CPU again (cpuid, a trap to the hypervisor on a
+ * virtual machine), which cost a short replay more than the POPCNT saved.
+ * Not an ifunc: the loader runs resolvers before a sanitizer's runtime is
+ * up, and glibc's inline check is instrumented code.
+ */
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__POPCNT__)
+#include <sys/platform/x86.h>
+
+typedef size_t lcs_fn(const uint32_t *, size_t, const uint32_t *, size_t);
+
+__attribute__((target("popcnt")))
+static size_t lcs_popcnt(const uint32_t *a, size_t la, const uint32_t *b,
+			 size_t lb)
+{
+	return lcs_any(a, la, b, lb);
+}
+
+static size_t lcs_portable(const uint32_t *a, size_t la, const uint32_t *b,
+			   size_t lb)
+{
+	return lcs_any(a, la, b, lb);
+}
+
+size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+{
+	/* threads racing here store the same pointer */
+	static lcs_fn *impl;
+	lcs_fn *f = __atomic_load_n(&impl, __ATOMIC_RELAXED);
+
+	if (!f) {
+		f = CPU_FEATURE_ACTIVE(POPCNT) ? lcs_popcnt : lcs_portable;
+		__atomic_store_n(&impl, f, __ATOMIC_RELAXED);
+	}
+	return f(a, la, b, lb);
+}
+#else
+size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
+{
+	return lcs_any(a, la, b, lb);
+}
+#endif
 
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {

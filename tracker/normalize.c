@@ -113,6 +113,23 @@ int ac_normalize(const char *in, size_t len, char *out, size_t cap)
 	int32_t c;
 	int n;
 
+	/* an ASCII byte yields at most one byte, so while the input is ASCII
+	 * and the output has room for all of it, no room check a byte */
+	if (cap > len) {
+		unsigned char b;
+
+		while (i < len && (b = (unsigned char)in[i]) < 0x80) {
+			i++;
+			if (ascii_kind[b] == A_WORD) {
+				out[o++] = (char)(b >= 'A' && b <= 'Z' ?
+						  b + ('a' - 'A') : b);
+				keep_end = o;
+				started = true;
+			} else if (ascii_kind[b] == A_SPACE && started) {
+				out[o++] = (char)b;
+			}
+		}
+	}
 	while (i < len) {
 		unsigned char b = (unsigned char)in[i];
 

@@ -20,6 +20,9 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "float_repr.h"
 #include "fuzzy.h"
@@ -221,16 +224,18 @@ static bool blank(const char *s)
 	return true;
 }
 
-static char *trim(char *s)
+/* s holds n bytes (its length, known already); *end gets the trimmed
+ * text's end */
+static char *trim(char *s, size_t n, char **end)
 {
-	char *e;
+	char *e = s + n;
 
-	while (*s == ' ' || *s == '\t')
+	while (s < e && (*s == ' ' || *s == '\t'))
 		s++;
-	e = s + strlen(s);
 	while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
 			 e[-1] == '\t'))
 		*--e = '\0';
+	*end = e;
 	return s;
 }
 
@@ -278,26 +283,62 @@ static const bool string_stop[256] = {
 	[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
 };
 
-static bool plain_text_event(char *s, struct event *ev)
+/* The first byte of [p, end) that ends or escapes a JSON string, or may
+ * not stand in one, or end: sixteen bytes a step where SSE2 is (x86-64's
+ * baseline), the tail as one overlapping block, else a table lookup a
+ * byte. */
+static char *string_stop_at(char *p, char *end)
+{
+#ifdef __SSE2__
+	if (end - p >= 16) {
+		const __m128i quote = _mm_set1_epi8('"'),
+			      bslash = _mm_set1_epi8('\\'),
+			      ctl = _mm_set1_epi8(0x1f);
+
+		for (;;) {
+			__m128i v = _mm_loadu_si128((const __m128i *)p);
+			/* v <= 0x1f, unsigned: max(v, 0x1f) == 0x1f */
+			__m128i stop = _mm_or_si128(
+				_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+					     _mm_cmpeq_epi8(v, bslash)),
+				_mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
+			int m = _mm_movemask_epi8(stop);
+
+			if (m)
+				return p + __builtin_ctz((unsigned)m);
+			if (end - p <= 16)
+				return end;
+			p = end - p >= 32 ? p + 16 : end - 16;
+		}
+	}
+#endif
+	while (p < end && !string_stop[(unsigned char)*p])
+		p++;
+	return p;
+}
+
+static bool plain_text_event(char *s, char *end, struct event *ev)
 {
 	static const char partial[] = "{\"partial\": \"";
 	static const char text[] = "{\"text\": \"";
 	char *p, *q;
 
-	if (!strncmp(s, partial, sizeof(partial) - 1)) {
+	/* memcmp of a constant size within the line: compiled inline */
+	if ((size_t)(end - s) >= sizeof(partial) - 1 &&
+	    !memcmp(s, partial, sizeof(partial) - 1)) {
 		ev->kind = EV_PARTIAL;
 		p = s + sizeof(partial) - 1;
-	} else if (!strncmp(s, text, sizeof(text) - 1)) {
+	} else if ((size_t)(end - s) >= sizeof(text) - 1 &&
+		   !memcmp(s, text, sizeof(text) - 1)) {
 		ev->kind = EV_FINAL;
 		p = s + sizeof(text) - 1;
 	} else {
 		return false;
 	}
 	/* to the first byte that ends or escapes a JSON string, or may not
-	 * stand in one: a table lookup a byte */
-	for (q = p; !string_stop[(unsigned char)*q]; q++)
-		;
-	if (*q != '"' || q[1] != '}' || q[2])
+	 * stand in one */
+	q = string_stop_at(p, end);
+	if (q + 2 != end || *q != '"' || q[1] != '}')
 		return false;
 	*q = '\0';
 	ev->text = p;
@@ -416,7 +457,7 @@ static int next_event(struct reader *r, struct event *ev)
 	for (;;) {
 		int got = ac_lines_next(&r->in);
 		size_t n = r->in.len;
-		char *s;
+		char *s, *end;
 
 		if (got == -E2BIG)
 			return bad_event(r, "line longer than %zu bytes "
@@ -428,20 +469,22 @@ static int next_event(struct reader *r, struct event *ev)
 		}
 		if (!got)
 			return 0;
-		if (n != strlen(r->in.line) || !ac_utf8_valid(r->in.line, n))
+		if (ac_utf8_text_end(r->in.line, n) != n)
 			return bad_event(r, "not valid UTF-8 text");
 		/* a byte-order mark before the first line (Windows editors)
 		 * must not hide the first '{' */
-		if (r->in.lineno == 1 && !strncmp(r->in.line, "\xef\xbb\xbf", 3))
+		if (r->in.lineno == 1 && !strncmp(r->in.line, "\xef\xbb\xbf", 3)) {
 			memmove(r->in.line, r->in.line + 3, n - 2);
+			n -= 3;
+		}
 		if (blank(r->in.line))
 			continue;
-		s = trim(r->in.line);
+		s = trim(r->in.line, n, &end);
 		if (r->mode == MODE_UNKNOWN)
 			r->mode = *s == '{' ? MODE_JSON : MODE_PLAIN;
 		ev->text = ev->alloc = NULL;
 		if (r->mode == MODE_JSON) {
-			if (plain_text_event(s, ev))
+			if (plain_text_event(s, end, ev))
 				return 1;
 			return json_event(r, s, ev) ? -EINVAL : 1;
 		}
@@ -460,15 +503,18 @@ static int next_event(struct reader *r, struct event *ev)
 static char *put_long(char *p, long v)
 {
 	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
-	unsigned long x = u;
+	unsigned long ten = 10;
 	int n = 1;
 
+	/* the digits are counted by comparison (indexes are small: a step or
+	 * four), then written in place from the last: no division to count
+	 * them, no scratch copy */
 	if (v < 0)
 		*p++ = '-';
-	while (x >= 10) {
-		x /= 10;
-		n++;
-	}
+	for (; n < 19 && u >= ten; n++)
+		ten *= 10;
+	if (n == 19 && u >= ten)
+		n = 20;
 	ac_decimal_digits(p + n, u);
 	return p + n;
 }
@@ -489,16 +535,35 @@ struct progress_cache {
 	char repr[AC_FLOAT_REPR_MAX];
 };
 
-/* Lines are made into a batch of 256 KiB that goes out in one write: a
- * session's output is a megabyte. A batch is one line when each must go
- * out as it is made (a live pipe, --realtime, a terminal). */
+/* The longest suffix of a line: the position's fields after "i", for
+ * int indexes (11 characters at most) and a repr, "}" and newline. */
+#define SUFFIX_MAX 160
+
+/* The last line's counter and position, as text: consecutive lines count
+ * up by one, and a third of them report the position before them again. */
+struct line_cache {
+	long i;
+	size_t ilen;		/* 0: empty */
+	char idig[24];
+	struct ac_position pos;
+	size_t slen;		/* 0: empty */
+	char suffix[SUFFIX_MAX];
+};
+
+/* Lines are made into a batch of 64 KiB that goes out in one write: a
+ * session's output is a megabyte, and a larger batch pushed a replay's
+ * heap past one huge page (heap_on_huge_pages). A batch is one line when each must go
+ * out as it is made (a live pipe, --realtime, a terminal). A line is at
+ * most ~180 bytes; LINE_MAX_BYTES also covers the fixed-size copies of
+ * its parts (print_pos), which may write past the line's end. */
 #define LINE_MAX_BYTES 256
-#define OUTPUT_BYTES (1 << 18)
+#define OUTPUT_BYTES (1 << 16)
 
 struct output {
 	bool each_line;
 	size_t len;
 	struct progress_cache progress;
+	struct line_cache line;
 	char *buf;		/* OUTPUT_BYTES, on the heap: on the stack,
 				 * zeroed, it cost 16 page faults */
 };
@@ -513,16 +578,46 @@ static void out_flush(struct output *out)
 
 /* One line per position, as printf("{\"i\": %ld, ...}") would write it,
  * built by hand: formatting took more of a replay than tracking. */
-static void print_pos(struct output *out, long i, const struct ac_position *p)
+static bool same_position(const struct ac_position *a,
+			  const struct ac_position *b)
+{
+	/* the same bits for the progress, not ==: 0.0 and -0.0 print
+	 * differently */
+	return a->speakable_index == b->speakable_index &&
+	       a->word_index == b->word_index &&
+	       a->line_index == b->line_index && a->is_jump == b->is_jump &&
+	       !memcmp(&a->progress, &b->progress, sizeof(a->progress));
+}
+
+/* The digits of the line counter: the last line's plus one, counted up in
+ * place, or written anew. */
+static void counter_digits(struct line_cache *lc, long i)
+{
+	if (lc->ilen && lc->i >= 0 && i == lc->i + 1) {
+		size_t k = lc->ilen;
+
+		while (k > 0 && lc->idig[k - 1] == '9')
+			lc->idig[--k] = '0';
+		if (k > 0) {
+			lc->idig[k - 1]++;
+		} else {
+			memmove(lc->idig + 1, lc->idig, lc->ilen);
+			lc->idig[0] = '1';
+			lc->ilen++;
+		}
+	} else {
+		lc->ilen = (size_t)(put_long(lc->idig, i) - lc->idig);
+	}
+	lc->i = i;
+}
+
+/* The position's fields after "i", through the newline. */
+static size_t position_suffix(struct output *out, const struct ac_position *p,
+			      char *buf)
 {
 	struct progress_cache *pc = &out->progress;
-	char *o;
+	char *o = buf;
 
-	if (OUTPUT_BYTES - out->len < LINE_MAX_BYTES)
-		out_flush(out);
-	o = out->buf + out->len;
-	o = PUT(o, "{\"i\": ");
-	o = put_long(o, i);
 	o = PUT(o, ", \"speakable_index\": ");
 	o = put_long(o, p->speakable_index);
 	o = PUT(o, ", \"word_index\": ");
@@ -531,13 +626,36 @@ static void print_pos(struct output *out, long i, const struct ac_position *p)
 	o = put_long(o, p->line_index);
 	o = p->is_jump ? PUT(o, ", \"is_jump\": true, \"progress\": ") :
 			 PUT(o, ", \"is_jump\": false, \"progress\": ");
-	/* the same bits, not ==: 0.0 and -0.0 print differently */
 	if (!pc->len || memcmp(&pc->v, &p->progress, sizeof(pc->v))) {
 		pc->v = p->progress;
 		pc->len = (size_t)ac_float_repr(p->progress, pc->repr);
 	}
 	o = put_str(o, pc->repr, pc->len);
 	o = PUT(o, "}\n");
+	return (size_t)(o - buf);
+}
+
+static void print_pos(struct output *out, long i, const struct ac_position *p)
+{
+	struct line_cache *lc = &out->line;
+	char *o;
+
+	if (OUTPUT_BYTES - out->len < LINE_MAX_BYTES)
+		out_flush(out);
+	o = out->buf + out->len;
+	o = PUT(o, "{\"i\": ");
+	counter_digits(lc, i);
+	if (!lc->slen || !same_position(&lc->pos, p)) {
+		lc->pos = *p;
+		lc->slen = position_suffix(out, p, lc->suffix);
+	}
+	/* fixed sizes: a few moves, no call to memcpy; what lands past the
+	 * text is overwritten by the rest of the line, or lies past the
+	 * batch's end (LINE_MAX_BYTES) */
+	memcpy(o, lc->idig, sizeof(lc->idig));
+	o += lc->ilen;
+	memcpy(o, lc->suffix, sizeof(lc->suffix));
+	o += lc->slen;
 	out->len = (size_t)(o - out->buf);
 	if (out->each_line)
 		out_flush(out);
@@ -744,7 +862,10 @@ cleanup:
  * heap is reserved in one piece instead, never trimmed, and given
  * transparent huge pages where it is 2 MiB-aligned, with the unaligned
  * start skipped: a few faults where there were hundreds. Where mallopt
- * is not glibc's (a sanitizer's allocator), nothing changes.
+ * is not glibc's (a sanitizer's allocator), nothing changes. The kernel
+ * clears each huge page whole when it is first touched (~0.2 ms here), so
+ * the heap is kept within one for a 10,000-word script: 64 KiB I/O
+ * buffers, the Markdown freed once parsed, the script's arrays fitted.
  */
 static void *heap_held[2];	/* freed at the end of main */
 
@@ -820,6 +941,9 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	s = ac_script_parse(md, mdlen, errbuf, sizeof(errbuf));
+	/* the script keeps its own copy: the heap is reused for the tracker */
+	free(md);
+	md = NULL;
 	if (!s) {
 		fprintf(stderr, "autocue-replay: %s: %s\n", script,
 			errbuf[0] ? errbuf : "cannot parse script");

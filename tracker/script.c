@@ -620,6 +620,20 @@ nomem:
 
 /* ------------------------------------------------------------------ */
 
+/* Gives back the unused tail of a doubled array (its cap follows): the
+ * tracker's index is allocated next, and a replay's whole heap fits one
+ * 2 MiB huge page only without these tails (replay.c,
+ * heap_on_huge_pages). */
+static void *fit(void *p, int n, int *cap, size_t elem)
+{
+	void *q = n ? realloc(p, (size_t)n * elem) : NULL;
+
+	if (!q)
+		return p;
+	*cap = n;
+	return q;
+}
+
 static void publish(struct script *s)
 {
 	s->pub.raw = s->raw;
@@ -660,9 +674,11 @@ struct ac_script *ac_script_parse(const char *md, size_t len, char *err,
 	if (stage_markdown(&p, text, clen) || stage_tokenize(&p) ||
 	    stage_expand_numbers(&p) || stage_lines(&p, text, clen))
 		goto fail;
-	publish(s);
 	free(p.norm);
 	free(p.pending);
+	s->raw = fit(s->raw, s->pub.nraw, &s->raw_cap, sizeof(*s->raw));
+	s->words = fit(s->words, s->pub.n, &s->words_cap, sizeof(*s->words));
+	publish(s);
 	return &s->pub;
 fail:
 	free(p.norm);

@@ -26,13 +26,17 @@ ac_scan_word(const unsigned char *p, uint32_t *hash)
 	while (*p) {
 		const unsigned char *q = p;
 
+		/* ASCII, nearly every byte: one step, no decoding */
 		if (*p < 0x80) {
 			if (*p <= 0x20 && ac_uc_isspace(*p))
 				break;
-			q++;
-		} else if (ac_uc_isspace(ac_utf8_next_valid(&q))) {
-			break;
+			if (hash)
+				h = (h ^ *p) * 16777619u;
+			p++;
+			continue;
 		}
+		if (ac_uc_isspace(ac_utf8_next_valid(&q)))
+			break;
 		if (!hash)
 			p = q;
 		for (; p < q; p++)

@@ -39,14 +39,18 @@ static int load_update(struct ac_tracker *t, const char *text, size_t len)
 			      sizeof(*t->queue));
 }
 
-static int set_str(char **dst, size_t *cap, const char *src)
+static int set_strn(char **dst, size_t *cap, const char *src, size_t len)
 {
-	size_t len = strlen(src);
-
 	if (ac_tk_grow((void **)dst, cap, len + 1, 1))
 		return -ENOMEM;
-	memcpy(*dst, src, len + 1);
+	memcpy(*dst, src, len);
+	(*dst)[len] = '\0';
 	return 0;
+}
+
+static int set_str(char **dst, size_t *cap, const char *src)
+{
+	return set_strn(dst, cap, src, strlen(src));
 }
 
 struct ac_tracker *ac_tracker_new(const struct ac_script *s,
@@ -133,14 +137,16 @@ static bool detect_jump(struct ac_tracker *t, struct track_state *st)
 
 	if (st->end - st->head < 3)
 		return false;
-	ac_tk_find_best_match(t, &best, &conf);
-	if (conf < t->o.match_threshold)
+	/* the words still matching near the position veto any jump, and
+	 * do not depend on the search: asked first, they spare it (a fifth
+	 * of the searches of a noisy session) */
+	if (near_position(t, st->pos))
+		return false;
+	if (!ac_tk_find_match_at_least(t, t->o.match_threshold, &best, &conf))
 		return false;
 	d = st->pos - best;
 	ad = d < 0 ? -d : d;
 	if (ad <= jt)
-		return false;
-	if (near_position(t, st->pos))
 		return false;
 	if (ad > t->o.max_jump_distance)
 		return false;
@@ -296,8 +302,11 @@ static void match_partial(struct ac_tracker *t, struct track_state *st)
 			else
 				st->head++;
 		}
-		if (logging)
+		if (logging) {
 			t->plog.cp[at].touched = touched;
+			t->plog.cp[at].direct = r & MATCHED;
+			t->plog.cp[at].advanced = (r & MATCHED) && (r & ADVANCED);
+		}
 	}
 	logging = logging && log_state(t, st, INT_MAX);
 	t->plog.valid = logging;
@@ -333,6 +342,44 @@ static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 	return true;
 }
 
+/*
+ * A final usually repeats the last partial's words, and is matched from
+ * the same committed state: a step whose word matched outright (no skip
+ * tried, so neither the final's larger skip budget nor its jump detection
+ * had a say) goes the same way in both. Puts st and the working matcher
+ * after the logged partial's leading such steps over words the final
+ * shares, does the final's bookkeeping of them (words since validation,
+ * the skip cool-down), and returns how many (0: nothing changed). log_ok
+ * and log_serial are the log's validity and serial before this final.
+ */
+static int resume_final(struct ac_tracker *t, struct track_state *st,
+			bool log_ok, unsigned long log_serial)
+{
+	const struct partial_log *l = &t->plog;
+	const struct checkpoint *c;
+	int s = 0, adv = 0;
+
+	if (!log_ok || log_serial + 1 != t->u.serial)
+		return 0;
+	while (s < l->n && l->cp[s].touched < t->u.kept && l->cp[s].direct)
+		adv += l->cp[s++].advanced;
+	if (!s)
+		return 0;
+	c = &l->cp[s];
+	st->pos = c->st.pos;
+	st->head = c->st.head;
+	st->last_matched = c->st.last_matched;
+	t->matcher.word = c->mword;
+	t->matcher.n = c->mn;
+	t->matcher.matched = c->mmatched;
+	if (c->mn)	/* with none, both may be NULL */
+		memcpy(t->matcher.active, l->active + c->active_off,
+		       (size_t)c->mn * sizeof(*l->active));
+	t->words_since_validation += adv;
+	t->skip_disabled = t->skip_disabled > adv ? t->skip_disabled - adv : 0;
+	return s;
+}
+
 /* ---- positions ------------------------------------------------------------ */
 
 static int line_of(const struct ac_tracker *t, int i)
@@ -363,7 +410,7 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	AUTOCUE_TRACE(tracker_update_partial);
 	struct track_state spec;
 
-	if (t->have_last_partial && strlen(t->last_partial) == len &&
+	if (t->have_last_partial && t->last_partial_len == len &&
 	    !memcmp(t->last_partial, text, len))
 		return ac_tracker_position(t);
 	if (load_update(t, text, len))
@@ -386,8 +433,11 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
 	t->current = t->committed_display > t->speculative_display ?
 			     t->committed_display : t->speculative_display;
-	if (set_str(&t->last_partial, &t->last_partial_cap, t->u.text) == 0)
+	if (set_strn(&t->last_partial, &t->last_partial_cap, t->u.text,
+		     t->u.len) == 0) {
 		t->have_last_partial = true;
+		t->last_partial_len = t->u.len;
+	}
 	return ac_tracker_position(t);
 }
 
@@ -395,6 +445,8 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 				       size_t len)
 {
 	AUTOCUE_TRACE(tracker_update_final);
+	bool log_ok = t->plog.valid;
+	unsigned long log_serial = t->plog.serial;
 	int k;
 
 	t->plog.valid = false;
@@ -404,7 +456,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	k = ac_tk_common_words(&t->u, t->last_final);
 	if (k >= t->u.n) {
 		/* no new words: current is not refreshed (Q3) */
-		set_str(&t->last_final, &t->last_final_cap, t->u.text);
+		set_strn(&t->last_final, &t->last_final_cap, t->u.text, t->u.len);
 		t->speculative_display = t->committed_display;
 		t->last_partial[0] = '\0';
 		t->have_last_partial = false;
@@ -415,6 +467,9 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	for (int i = k; i < t->u.n; i++)
 		t->queue[i - k] = i;
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
+	/* the same queue as the partial's only when no word was dropped */
+	if (!k)
+		resume_final(t, &t->committed, log_ok, log_serial);
 	process_all(t, &t->committed,
 		    t->o.max_skip_distance > INT_MAX / 2 ?
 			    INT_MAX : 2 * t->o.max_skip_distance,
@@ -434,7 +489,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 		else
 			t->committed.last_matched = LAST_CARRIED;
 	}
-	set_str(&t->last_final, &t->last_final_cap, t->u.text);
+	set_strn(&t->last_final, &t->last_final_cap, t->u.text, t->u.len);
 	return ac_tracker_position(t);
 }
 

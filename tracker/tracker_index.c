@@ -107,10 +107,58 @@ static int build_words(struct tk_index *ix, const struct ac_script *s)
 		seen_text[0] = ix->text[i];
 		seen_norm[0] = ix->norm[i];
 	}
+	/* the estimate's unused tail back to the heap (one huge page) */
+	if (used + 1 < cap) {
+		uint32_t *c = realloc(ix->cps, (used + 1) * sizeof(*ix->cps));
+
+		if (c)
+			ix->cps = c;
+	}
 	err = 0;
 out:
 	free(nf);
 	return err;
+}
+
+static int alt_rehash(struct tk_index *ix)
+{
+	struct alt_entry *old = ix->alt_tab;
+	size_t n = ix->alt_nslots;
+
+	ix->alt_nslots = n ? 2 * n : 256;
+	ix->alt_tab = calloc(ix->alt_nslots, sizeof(*ix->alt_tab));
+	if (!ix->alt_tab) {
+		ix->alt_tab = old;
+		ix->alt_nslots = n;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (old[i].w)
+			ix->alt_tab[ac_tk_alt_slot(ix, old[i].w)] = old[i];
+	free(old);
+	return 0;
+}
+
+bool ac_tk_alt_cps_add(struct tk_index *ix, const char *w, struct span *sp)
+{
+	size_t h, len;
+
+	if (2 * (ix->alt_used + 1) > ix->alt_nslots && alt_rehash(ix))
+		return false;
+	h = ac_tk_alt_slot(ix, w);
+	len = strlen(w);
+	/* a form that is not UTF-8 matches only as the same bytes */
+	if (!ac_utf8_valid(w, len)) {
+		*sp = (struct span){ 0, ALT_NOT_UTF8 };
+	} else {
+		*sp = pool_cps(&ix->alt_cps, &ix->alt_ncps, &ix->alt_cps_cap,
+			       w, len);
+		if (sp->len == UINT32_MAX)
+			return false;
+	}
+	ix->alt_tab[h] = (struct alt_entry){ w, *sp };
+	ix->alt_used++;
+	return true;
 }
 
 /* A distinct window token: a view into a script word's text. */
@@ -350,4 +398,6 @@ void ac_tk_index_free(struct tk_index *ix)
 	free(ix->tok_pool);
 	free(ix->tok_cp);
 	free(ix->tok_cps);
+	free(ix->alt_tab);
+	free(ix->alt_cps);
 }

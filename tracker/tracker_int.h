@@ -86,10 +86,57 @@ struct tk_index {
 	struct span *tok_cp;	/* by rank, into tok_cps */
 	uint32_t *tok_cps;
 	int maxalts;		/* most spoken forms of one word */
+	/* the spoken forms' words as code points, decoded the first time
+	 * each is compared (ac_tk_alt_cps) rather than at every comparison */
+	struct alt_entry *alt_tab;
+	size_t alt_nslots, alt_used;
+	uint32_t *alt_cps;
+	size_t alt_ncps, alt_cps_cap;
 };
+
+/* A spoken-form word (by its address) and its code points in alt_cps. */
+struct alt_entry {
+	const char *w;
+	struct span cp;
+};
+
+/* the length of a spoken-form word that is not valid UTF-8 */
+#define ALT_NOT_UTF8 (UINT32_MAX - 1)
 
 int ac_tk_index_build(struct tk_index *ix, const struct ac_script *s);
 void ac_tk_index_free(struct tk_index *ix);
+/* Where a spoken-form word's code points go in the table: its address,
+ * hashed (Fibonacci), since the forms are made of a few hundred static
+ * strings ("hundred", "and", the number names), pointed to many times. */
+static inline size_t ac_tk_alt_slot(const struct tk_index *ix, const char *w)
+{
+	size_t h = (size_t)(((uintptr_t)w * 0x9e3779b97f4a7c15ULL) >> 40);
+
+	for (h &= ix->alt_nslots - 1; ix->alt_tab[h].w && ix->alt_tab[h].w != w;
+	     h = (h + 1) & (ix->alt_nslots - 1))
+		;
+	return h;
+}
+
+/* adds w to the table (ac_tk_alt_cps) */
+bool ac_tk_alt_cps_add(struct tk_index *ix, const char *w, struct span *sp);
+
+/* The code points of spoken-form word w into *sp (len ALT_NOT_UTF8 if it
+ * is not UTF-8), decoded on first use; false without memory. Inline: the
+ * expansion matcher asks it for every form's word it compares. */
+static inline bool ac_tk_alt_cps(struct tk_index *ix, const char *w,
+				 struct span *sp)
+{
+	if (ix->alt_nslots) {
+		size_t h = ac_tk_alt_slot(ix, w);
+
+		if (ix->alt_tab[h].w) {
+			*sp = ix->alt_tab[h].cp;
+			return true;
+		}
+	}
+	return ac_tk_alt_cps_add(ix, w, sp);
+}
 
 /* ---- the update's words (tracker_words.c) ------------------------------- */
 
@@ -101,6 +148,7 @@ struct spoken_word {
 	uint32_t norm;		/* offset of its NUL-ended normal form */
 	uint32_t normlen;
 	struct span cp;		/* normal form as code points */
+	signed char filler;	/* -1 until asked (tracker_match.c) */
 };
 
 /* The update being processed; grow-only buffers, valid until the next
@@ -190,7 +238,6 @@ struct query_token {
 	uint32_t len;		/* in code points */
 	struct span cp;
 	int id;			/* rank among the script tokens, or -1 */
-	bool in;		/* in the window being scored */
 };
 
 /* Scratch of token_set_ratio(query, window), and the last search's result
@@ -204,8 +251,9 @@ struct search {
 	uint32_t *query_diff, *window_diff;
 	size_t query_diff_cap, window_diff_cap;
 	int *window;		/* the window's distinct token ranks */
-	bool *window_in;	/* ... which the query has too */
 	int window_cap;
+	int *count;		/* by token rank: its count in the window
+				 * (zero between searches) */
 	int *query_of;		/* by token rank: its query token, or -1
 				 * (set for one search, then cleared) */
 
@@ -213,6 +261,8 @@ struct search {
 	unsigned long serial;	/* of the utterance searched */
 	int current, index;
 	double score;
+	bool below;		/* a search above a floor (score) found
+				 * nothing: the best is at most that */
 };
 
 /* ---- a partial's matching, step by step (tracker.c) ---------------------- */
@@ -224,6 +274,8 @@ struct search {
 struct checkpoint {
 	struct track_state st;
 	int touched;		/* INT_MAX: the state after the last step */
+	bool direct;		/* the step's word matched, no skip tried */
+	bool advanced;		/* ... and moved the position on */
 	const struct ac_word *mword;	/* the working matcher */
 	int mn, mmatched;
 	uint32_t active_off;	/* its forms, into partial_log.active */
@@ -261,6 +313,7 @@ struct ac_tracker {
 	int words_since_validation;
 	char *last_partial;
 	size_t last_partial_cap;
+	size_t last_partial_len;	/* while have_last_partial */
 	bool have_last_partial;
 	char *last_final;
 	size_t last_final_cap;
@@ -290,5 +343,10 @@ int ac_tk_search_init(struct ac_tracker *t);
 void ac_tk_search_free(struct search *sr);
 /* find_best_match (§5.9) for the loaded update around t->current */
 void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best);
+/* whether a window scores thr or more (for a NaN thr, always); if so, the
+ * same as ac_tk_find_best_match. A search that needs only that spares the LCS of
+ * every window that cannot reach thr. */
+bool ac_tk_find_match_at_least(struct ac_tracker *t, double thr, int *best_i,
+			       double *best);
 
 #endif /* AUTOCUE_TRACKER_INT_H */

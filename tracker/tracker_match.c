@@ -26,10 +26,20 @@ static const char *const fillers[] = {
 	"umm", "well", "yeah", "yes",
 };
 
-static bool is_filler(const char *s)
+/* Is spoken word i a filler? Asked at every failed match of the word, so
+ * answered once per word of the update (u.w[i].filler). */
+static bool is_filler(struct ac_tracker *t, int i)
 {
-	return bsearch(&s, fillers, sizeof(fillers) / sizeof(fillers[0]),
-		       sizeof(fillers[0]), ac_tk_cmp_str) != NULL;
+	struct spoken_word *w = &t->u.w[i];
+
+	if (w->filler < 0) {
+		const char *s = ac_tk_norm(&t->u, i);
+
+		w->filler = bsearch(&s, fillers,
+				    sizeof(fillers) / sizeof(fillers[0]),
+				    sizeof(fillers[0]), ac_tk_cmp_str) != NULL;
+	}
+	return w->filler;
 }
 
 /* normal form of a state's last_matched, or NULL */
@@ -67,29 +77,24 @@ bool ac_tk_word_matches(const struct ac_tracker *t, int i, int j)
 			      t->o.match_threshold);
 }
 
-/* One expansion word against the spoken normal form. */
-static bool alt_word_matches(const struct ac_tracker *t, int i, const char *w)
+/* One expansion word against the spoken normal form i. */
+static bool alt_word_matches(struct ac_tracker *t, int i, const char *w)
 {
-	uint32_t buf[64], *cp = buf;
-	size_t bl = strlen(w);
-	long n;
-	bool r = false;
+	const struct spoken_word *u = &t->u.w[i];
+	struct span a;
+	const uint32_t *b;
 
-	if (!strcmp(ac_tk_norm(&t->u, i), w))
+	if (!ac_tk_alt_cps(&t->ix, w, &a))
+		return false;
+	if (a.len == ALT_NOT_UTF8)
+		return !strcmp(ac_tk_norm(&t->u, i), w);
+	b = t->ix.alt_cps + a.off;
+	/* equal code points are equal text (both sides are valid UTF-8) */
+	if (u->cp.len == a.len &&
+	    !memcmp(ac_tk_cps(&t->u, i), b, a.len * sizeof(*b)))
 		return true;
-	if (bl > 64) {
-		cp = malloc(bl * sizeof(*cp));
-		if (!cp)
-			return false;
-	}
-	n = ac_utf8_decode(w, bl, cp);
-	if (n >= 0)
-		r = ratio_at_least(ac_tk_cps(&t->u, i), t->u.w[i].cp.len, cp,
-				   (size_t)n,
-				   EXPANSION_THRESHOLD);
-	if (cp != buf)
-		free(cp);
-	return r;
+	return ratio_at_least(ac_tk_cps(&t->u, i), u->cp.len, b, a.len,
+			      EXPANSION_THRESHOLD);
 }
 
 int ac_tk_matcher_init(struct matcher *m, int cap)
@@ -106,7 +111,10 @@ void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src)
 	dst->word = src->word;
 	dst->n = src->n;
 	dst->matched = src->matched;
-	memcpy(dst->active, src->active, (size_t)src->n * sizeof(*dst->active));
+	/* mostly no expansion is in progress: no call then */
+	if (src->n)
+		memcpy(dst->active, src->active,
+		       (size_t)src->n * sizeof(*dst->active));
 }
 
 void ac_tk_matcher_clear(struct matcher *m)
@@ -126,9 +134,12 @@ static void matcher_start(struct matcher *m, const struct ac_word *word)
 
 /* Keeps the alternatives whose next word is the spoken word i; false (and
  * nothing changed) if none is. */
-static bool matcher_filter(const struct ac_tracker *t, struct matcher *m,
-			   int i)
+static bool matcher_filter(struct ac_tracker *t, struct matcher *m, int i)
 {
+	/* the forms of a number share their words ("one hundred", "one
+	 * thousand"): the same string, compared once */
+	const char *last = NULL;
+	bool last_ok = false;
 	int kept = 0;
 
 	if (!m->n || !t->u.w[i].normlen)
@@ -136,8 +147,13 @@ static bool matcher_filter(const struct ac_tracker *t, struct matcher *m,
 	for (int k = 0; k < m->n; k++) {
 		const struct ac_alt *a = &m->word->alts[m->active[k]];
 
-		if (m->matched < a->n &&
-		    alt_word_matches(t, i, a->w[m->matched]))
+		if (m->matched >= a->n)
+			continue;
+		if (a->w[m->matched] != last) {
+			last = a->w[m->matched];
+			last_ok = alt_word_matches(t, i, last);
+		}
+		if (last_ok)
 			t->keep[kept++] = m->active[k];
 	}
 	if (!kept)
@@ -158,7 +174,7 @@ static bool matcher_complete(const struct matcher *m)
 
 /* Feeds word wi to the expansion in progress: MATCHED, with ADVANCED when
  * that completes it (it is then cleared), or NO with it cleared. */
-static inline int matcher_feed(const struct ac_tracker *t, struct matcher *m,
+static inline int matcher_feed(struct ac_tracker *t, struct matcher *m,
 			       int wi)
 {
 	if (matcher_filter(t, m, wi)) {
@@ -207,7 +223,7 @@ int ac_tk_match_single(struct ac_tracker *t, int wi, struct track_state *st)
 		 * an object and never holds (Q15); exact words score 100 */
 		return MATCHED | ADVANCED;
 	}
-	if (is_filler(ac_tk_norm(&t->u, wi)))
+	if (is_filler(t, wi))
 		return MATCHED;
 	last = last_matched_norm(t, st->last_matched);
 	if (last && !strcmp(ac_tk_norm(&t->u, wi), last))

@@ -8,6 +8,7 @@
  * scored. The scratch is sized once per script (the windows only slide);
  * the last result is kept for the rest of the update.
  */
+#include <float.h>
 #include <string.h>
 
 #include "autocue_usdt.h"
@@ -71,131 +72,182 @@ static double weigh(double sc, int wc, int m, bool ahead)
 	return sc;
 }
 
-/* The weighed token_set_ratio(q, window at i) into *score; false, with
- * the LCS not computed, when even its bound is not above best. */
+/* Appends a word's n code points to out at len; returns the new length. */
+static size_t put_cps(uint32_t *out, size_t len, const uint32_t *cp, size_t n)
+{
+	memcpy(out + len, cp, n * sizeof(*out));
+	return len + n;
+}
+
+/*
+ * The window's token multiset, kept as it slides: counts by token rank
+ * and the sums the length bound needs, so that a window costs its entering
+ * and leaving words' tokens rather than a gather and a sort. Only a window
+ * that may win has its differences built (in rank order, as sorted sets).
+ */
+struct slide {
+	int wc;			/* tokens, duplicates included */
+	int nw;			/* distinct tokens */
+	int both;		/* distinct tokens the query has too */
+	size_t sect_len;	/* their lengths, summed */
+	size_t window_only_len;	/* the other distinct tokens' lengths */
+};
+
+static void slide_word(struct ac_tracker *t, struct slide *w, int j, int d)
+{
+	struct search *sr = &t->search;
+
+	for (int k = t->ix.tok_off[j]; k < t->ix.tok_off[j + 1]; k++) {
+		int r = t->ix.tok[k], q = sr->query_of[r];
+		size_t len;
+
+		w->wc += d;
+		sr->count[r] += d;
+		/* only a token's first arrival and last departure change the
+		 * set */
+		if (sr->count[r] != (d > 0 ? 1 : 0))
+			continue;
+		w->nw += d;
+		if (q >= 0) {
+			len = sr->query[q].len;
+			w->both += d;
+			w->sect_len = d > 0 ? w->sect_len + len :
+					      w->sect_len - len;
+		} else {
+			len = t->ix.tok_cp[r].len;
+			w->window_only_len = d > 0 ? w->window_only_len + len :
+						     w->window_only_len - len;
+		}
+	}
+}
+
+/* The window's distinct tokens the query lacks, in rank order, joined
+ * with spaces into window_diff; returns the length. */
+static size_t window_diff(struct ac_tracker *t, int i, int end)
+{
+	struct search *sr = &t->search;
+	int nw = 0, u = 0;
+	size_t wdlen = 0;
+
+	for (int j = i; j < end; j++)
+		for (int k = t->ix.tok_off[j]; k < t->ix.tok_off[j + 1]; k++)
+			if (sr->query_of[t->ix.tok[k]] < 0)
+				sr->window[nw++] = t->ix.tok[k];
+	/* windows are short: insertion sort beats qsort here */
+	for (int a = 1; a < nw; a++) {
+		int v = sr->window[a], b = a - 1;
+
+		while (b >= 0 && sr->window[b] > v) {
+			sr->window[b + 1] = sr->window[b];
+			b--;
+		}
+		sr->window[b + 1] = v;
+	}
+	for (int a = 0; a < nw; a++) {
+		const struct span *sp;
+
+		if (u && sr->window[u - 1] == sr->window[a])
+			continue;
+		sr->window[u++] = sr->window[a];
+		sp = &t->ix.tok_cp[sr->window[a]];
+		if (wdlen)
+			sr->window_diff[wdlen++] = ' ';
+		wdlen = put_cps(sr->window_diff, wdlen, t->ix.tok_cps + sp->off,
+				sp->len);
+	}
+	return wdlen;
+}
+
+/* The weighed token_set_ratio(q, window at i, whose tokens w holds) into
+ * *score; false, with the LCS not computed, when even its bound is not
+ * above best. */
 static bool window_score(struct ac_tracker *t, int nq, int i, int m,
-			 double best, double *score)
+			 double best, const struct slide *w, double *score)
 {
 	bool ahead = i >= t->current;
 	struct search *sr = &t->search;
 	/* compared as a distance: i + window_size may not fit in an int */
 	int end = t->n - i > t->o.window_size ? i + t->o.window_size : t->n;
-	int nw = 0, u = 0, both = 0, query_only = 0, window_only = 0, wc;
-	size_t sect = 0, qdlen = 0, wdlen = 0;
+	int query_only, window_only;
+	size_t sect, qdlen = 0, wdlen, qlen = 0;
 
-	for (int j = i; j < end; j++)
-		for (int k = t->ix.tok_off[j]; k < t->ix.tok_off[j + 1]; k++)
-			sr->window[nw++] = t->ix.tok[k];
-	wc = nw;
-	if (nw > 1) {
-		/* windows are short: insertion sort beats qsort here */
-		for (int a = 1; a < nw; a++) {
-			int v = sr->window[a], b = a - 1;
-
-			while (b >= 0 && sr->window[b] > v) {
-				sr->window[b + 1] = sr->window[b];
-				b--;
-			}
-			sr->window[b + 1] = v;
-		}
-	}
-	for (int a = 0; a < nw; a++)
-		if (!u || sr->window[u - 1] != sr->window[a])
-			sr->window[u++] = sr->window[a];
-	nw = u;
-	if (!nq || !nw) {
-		*score = weigh(0.0, wc, m, ahead);
+	if (!nq || !w->nw) {
+		*score = weigh(0.0, w->wc, m, ahead);
 		return true;
 	}
+	query_only = nq - w->both;
+	window_only = w->nw - w->both;
+	if (w->both && (!query_only || !window_only)) {
+		*score = weigh(100.0, w->wc, m, ahead);
+		return true;
+	}
+	sect = w->both ? w->sect_len + (size_t)w->both - 1 : 0;
 	for (int k = 0; k < nq; k++)
-		sr->query[k].in = false;
-	/* both sides' tokens are distinct: each window token is in the
-	 * query at most once, found by its rank */
-	for (int a = 0; a < nw; a++) {
-		int k = sr->query_of[sr->window[a]];
-
-		sr->window_in[a] = k >= 0;
-		if (k < 0)
-			continue;
-		sr->query[k].in = true;
-		sect += sr->query[k].len + (both ? 1 : 0);
-		both++;
-	}
-	query_only = nq - both;
-	window_only = nw - both;
-	if (both && (!query_only || !window_only)) {
-		*score = weigh(100.0, wc, m, ahead);
-		return true;
-	}
+		qlen += sr->query[k].len;
+	/* the joined differences' lengths first: most windows cannot win,
+	 * and their strings need not be built */
+	qdlen = qlen - w->sect_len +
+		(query_only ? (size_t)query_only - 1 : 0);
+	wdlen = w->window_only_len +
+		(window_only ? (size_t)window_only - 1 : 0);
+	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), w->wc, m, ahead) <=
+	    best)
+		return false;
+	qdlen = 0;
 	for (int k = 0; k < nq; k++) {
 		const struct query_token *q = &sr->query[k];
 
-		if (q->in)
+		if (q->id >= 0 && sr->count[q->id])
 			continue;
 		if (qdlen)
 			sr->query_diff[qdlen++] = ' ';
-		memcpy(sr->query_diff + qdlen, t->u.cps + q->cp.off,
-		       q->cp.len * sizeof(*sr->query_diff));
-		qdlen += q->cp.len;
+		qdlen = put_cps(sr->query_diff, qdlen, t->u.cps + q->cp.off,
+				q->cp.len);
 	}
-	for (int a = 0; a < nw; a++) {
-		const struct span *sp = &t->ix.tok_cp[sr->window[a]];
-
-		if (sr->window_in[a])
-			continue;
-		if (wdlen)
-			sr->window_diff[wdlen++] = ' ';
-		memcpy(sr->window_diff + wdlen, t->ix.tok_cps + sp->off,
-		       sp->len * sizeof(*sr->window_diff));
-		wdlen += sp->len;
-	}
-	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), wc, m, ahead) <= best)
-		return false;
+	wdlen = window_diff(t, i, end);
 	*score = weigh(ac_token_set_combine(sect, sr->query_diff, qdlen,
 					    sr->window_diff, wdlen),
-		       wc, m, ahead);
+		       w->wc, m, ahead);
 	return true;
 }
 
-/* Window scratch sized once per script: the window only slides, so the
- * largest token count and joined length over all starts bound every call. */
+/* Window scratch sized once per script, from bounds: a window holds at
+ * most window_size words of at most the most tokens any word has, each no
+ * longer than the longest token (an exact maximum over every window cost
+ * more than the rest of the tracker's construction). */
 int ac_tk_search_init(struct ac_tracker *t)
 {
 	struct search *sr = &t->search;
-	int maxw = 0, w = t->o.window_size;
-	size_t max_wdlen = 0, l = 0;
+	size_t per_word = 0, longest = 0, all = (size_t)t->ix.tok_off[t->n];
+	size_t maxw, max_wdlen, cps = 0;
 
-	/* joined length of each window, sliding: add the word entering,
-	 * drop the one leaving */
-	for (int e = 0; e < t->n; e++) {
-		int i = e + 1 - w;
+	for (int j = 0; j < t->n; j++) {
+		size_t k = (size_t)(t->ix.tok_off[j + 1] - t->ix.tok_off[j]);
 
-		for (int j = t->ix.tok_off[e]; j < t->ix.tok_off[e + 1]; j++)
-			l += t->ix.tok_cp[t->ix.tok[j]].len + 1;
-		if (i > 0)
-			for (int j = t->ix.tok_off[i - 1];
-			     j < t->ix.tok_off[i]; j++)
-				l -= t->ix.tok_cp[t->ix.tok[j]].len + 1;
-		if (i < 0 && e + 1 < t->n)
-			continue;
-		if (i < 0)
-			i = 0;
-		if (t->ix.tok_off[e + 1] - t->ix.tok_off[i] > maxw)
-			maxw = t->ix.tok_off[e + 1] - t->ix.tok_off[i];
-		if (l > max_wdlen)
-			max_wdlen = l;
+		if (k > per_word)
+			per_word = k;
 	}
+	for (int r = 0; r < t->ix.ntoks; r++) {
+		cps += t->ix.tok_cp[r].len + 1;
+		if (t->ix.tok_cp[r].len > longest)
+			longest = t->ix.tok_cp[r].len;
+	}
+	/* compared by division: window_size may be up to INT_MAX */
+	maxw = per_word && (size_t)t->o.window_size > all / per_word ?
+		       all : (size_t)t->o.window_size * per_word;
+	/* distinct tokens, joined: no more than all of them either */
+	max_wdlen = maxw * (longest + 1) < cps ? maxw * (longest + 1) : cps;
 	sr->query_of = malloc(((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
 	if (!sr->query_of)
 		return -ENOMEM;
 	memset(sr->query_of, 0xff,
 	       ((size_t)t->ix.ntoks + 1) * sizeof(*sr->query_of));
-	sr->window = malloc(((size_t)maxw + 1) * sizeof(*sr->window));
-	sr->window_in = malloc(((size_t)maxw + 1) * sizeof(*sr->window_in));
+	sr->count = calloc((size_t)t->ix.ntoks + 1, sizeof(*sr->count));
+	sr->window = malloc((maxw + 1) * sizeof(*sr->window));
 	sr->window_diff = malloc((max_wdlen + 1) * sizeof(*sr->window_diff));
-	if (!sr->window || !sr->window_in || !sr->window_diff)
+	if (!sr->count || !sr->window || !sr->window_diff)
 		return -ENOMEM;
-	sr->window_cap = maxw + 1;
+	sr->window_cap = (int)maxw + 1;
 	sr->window_diff_cap = max_wdlen + 1;
 	return 0;
 }
@@ -215,7 +267,8 @@ static int query_scratch(struct ac_tracker *t)
 /* find_best_match over the update's words (the reference joins the
  * normalized words with single spaces, then splits again: only non-empty
  * ones count). */
-void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
+static void best_match(struct ac_tracker *t, double floor, int *best_i,
+		       double *best)
 {
 	AUTOCUE_TRACE(tracker_find_best_match);
 	struct search *sr = &t->search;
@@ -228,9 +281,16 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 		return;
 	if (sr->cached && sr->serial == t->u.serial &&
 	    sr->current == cur) {
-		*best_i = sr->index;
-		*best = sr->score;
-		return;
+		if (!sr->below) {
+			*best_i = sr->index;
+			*best = sr->score;
+			return;
+		}
+		/* known only to be no more than sr->score */
+		if (floor >= sr->score) {
+			*best = floor;
+			return;
+		}
 	}
 	for (int i = 0; i < t->u.n; i++)
 		if (t->u.w[i].normlen)
@@ -258,15 +318,31 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 	for (int k = 0; k < nq; k++)
 		if (sr->query[k].id >= 0)
 			sr->query_of[sr->query[k].id] = k;
-	for (int i = lo; i < hi; i++) {
-		double sc;
+	/* a window must beat the floor: the bound spares more LCS */
+	*best = floor;
+	{
+		struct slide w = { 0 };
+		int we = lo;	/* the window's words are [i, we) */
 
-		if (!window_score(t, nq, i, m, *best, &sc))
-			continue;
-		if (sc > *best) {
-			*best = sc;
-			*best_i = i;
+		for (int i = lo; i < hi; i++) {
+			int end = t->n - i > t->o.window_size ?
+					  i + t->o.window_size : t->n;
+			double sc;
+
+			if (i > lo)
+				slide_word(t, &w, i - 1, -1);
+			for (; we < end; we++)
+				slide_word(t, &w, we, +1);
+			if (!window_score(t, nq, i, m, *best, &w, &sc))
+				continue;
+			if (sc > *best) {
+				*best = sc;
+				*best_i = i;
+			}
 		}
+		/* the counts go back to zero for the next search */
+		for (int j = hi > lo ? hi - 1 : lo; j < we; j++)
+			slide_word(t, &w, j, -1);
 	}
 	for (int k = 0; k < nq; k++)
 		if (sr->query[k].id >= 0)
@@ -276,6 +352,32 @@ void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
 	sr->current = cur;
 	sr->index = *best_i;
 	sr->score = *best;
+	/* nothing above a raised floor: the best is unknown, only below it */
+	sr->below = floor > 0.0 && *best == floor;
+}
+
+void ac_tk_find_best_match(struct ac_tracker *t, int *best_i, double *best)
+{
+	best_match(t, 0.0, best_i, best);
+}
+
+bool ac_tk_find_match_at_least(struct ac_tracker *t, double thr, int *best_i,
+			       double *best)
+{
+	uint64_t bits;
+	double below;
+
+	/* as the reference compares: a NaN threshold stops nothing */
+	if (!(thr > 0.0 && thr <= DBL_MAX)) {
+		best_match(t, 0.0, best_i, best);
+		return !(*best < thr);
+	}
+	/* the largest double below thr: beating it is reaching thr */
+	memcpy(&bits, &thr, sizeof(bits));
+	bits--;
+	memcpy(&below, &bits, sizeof(below));
+	best_match(t, below, best_i, best);
+	return *best >= thr;
 }
 
 int ac_tracker_find_best_match(struct ac_tracker *t, const char *text,
@@ -301,6 +403,6 @@ void ac_tk_search_free(struct search *sr)
 	free(sr->query_diff);
 	free(sr->window_diff);
 	free(sr->window);
-	free(sr->window_in);
+	free(sr->count);
 	free(sr->query_of);
 }

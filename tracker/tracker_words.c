@@ -96,6 +96,7 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	int n = 0, kept = 0, prev_n = u->n;
 	char *swap;
 	size_t swap_cap, prev_len = u->len;
+	bool ascii;
 
 	if (ac_tk_grow((void **)&u->prev_text, &u->prev_text_cap, len + 1, 1))
 		return -ENOMEM;
@@ -109,6 +110,9 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	u->text[len] = '\0';
 	u->len = len;
 	u->serial++;
+	/* nearly every transcript is ASCII: then a word's code points are its
+	 * bytes, counted and widened without decoding */
+	ascii = ac_ascii_prefix(text, len) == len;
 	p = (const unsigned char *)u->text;
 	n = kept = keep_shared_prefix(u, prev_n, prev_len, &p);
 	while ((start = ac_next_word(&p))) {
@@ -129,7 +133,8 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		sw = &u->w[n++];
 		sw->raw = (const char *)start;
 		sw->rawlen = (uint32_t)wl;
-		sw->rawcp = (uint32_t)ac_utf8_count(sw->raw, sw->rawlen);
+		sw->rawcp = ascii ? (uint32_t)wl :
+				    (uint32_t)ac_utf8_count(sw->raw, sw->rawlen);
 	}
 	u->n = n;
 	u->kept = kept;
@@ -159,14 +164,23 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 		}
 		sw->norm = (uint32_t)normpos;
 		sw->normlen = (uint32_t)nl;
-		nc = ac_utf8_decode(u->norm + normpos, (size_t)nl,
-				    u->cps + cppos);
+		if (ascii) {
+			/* the normal form of ASCII is ASCII */
+			for (int k = 0; k < nl; k++)
+				u->cps[cppos + (size_t)k] =
+					(unsigned char)u->norm[normpos + (size_t)k];
+			nc = nl;
+		} else {
+			nc = ac_utf8_decode(u->norm + normpos, (size_t)nl,
+					    u->cps + cppos);
+		}
 		if (nc < 0) {
 			u->n = u->kept = 0;
 			return -EINVAL;
 		}
 		sw->cp.off = (uint32_t)cppos;
 		sw->cp.len = (uint32_t)nc;
+		sw->filler = -1;
 		cppos += (size_t)nc;
 		normpos += (size_t)nl + 1;
 	}

@@ -2,37 +2,90 @@
 /* utf8.c - whole-string UTF-8 checks and conversions, built on the step
  * decoders of utf8.h. */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "utf8.h"
 
-size_t ac_utf8_invalid_at(const char *s, size_t len)
+/* Offset of the first byte with its top bit set in s[i..len) (with nul,
+ * or a NUL byte), or len. Transcripts and scripts are mostly ASCII:
+ * sixteen bytes a step (SSE2 is x86-64's baseline), eight elsewhere, and
+ * the tail as one last overlapping block rather than byte by byte (a byte
+ * checked twice is still ASCII). */
+static inline __attribute__((always_inline)) size_t
+ascii_run(const char *s, size_t i, size_t len, bool nul)
+{
+#ifdef __SSE2__
+	if (len - i >= 16) {
+		for (;;) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+			int m = _mm_movemask_epi8(v);
+
+			if (nul)
+				m |= _mm_movemask_epi8(
+					_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+			if (m)
+				return i + (size_t)__builtin_ctz((unsigned)m);
+			if (len - i <= 16)
+				return len;
+			i = len - i >= 32 ? i + 16 : len - 16;
+		}
+	}
+#endif
+	if (len - i >= 8) {
+		for (;;) {
+			const uint64_t ones = 0x0101010101010101ULL;
+			uint64_t eight, stop;
+
+			memcpy(&eight, s + i, 8);
+			stop = eight;
+			/* a zero byte sets its top bit in (x - 1) & ~x */
+			if (nul)
+				stop |= (eight - ones) & ~eight;
+			if (stop & 0x8080808080808080ULL)
+				break;
+			if (len - i <= 8)
+				return len;
+			i = len - i >= 16 ? i + 8 : len - 8;
+		}
+	}
+	while (i < len && (unsigned char)s[i] < 0x80 && (!nul || s[i]))
+		i++;
+	return i;
+}
+
+static inline __attribute__((always_inline)) size_t
+invalid_at(const char *s, size_t len, bool nul)
 {
 	size_t i = 0;
 	int32_t c;
 	int n;
 
-	while (i < len) {
-		uint64_t eight;
-
-		/* transcripts are mostly ASCII: eight bytes a step while
-		 * none has its top bit set */
-		if (len - i >= 8) {
-			memcpy(&eight, s + i, 8);
-			if (!(eight & 0x8080808080808080ULL)) {
-				i += 8;
-				continue;
-			}
-		}
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
+	while ((i = ascii_run(s, i, len, nul)) < len) {
+		if (!s[i])
+			return i;	/* a NUL stopped the run */
 		n = ac_utf8_next(s + i, len - i, &c);
 		if (n < 0)
 			return i;
 		i += (size_t)n;
 	}
 	return len;
+}
+
+size_t ac_ascii_prefix(const char *s, size_t len)
+{
+	return ascii_run(s, 0, len, false);
+}
+
+size_t ac_utf8_invalid_at(const char *s, size_t len)
+{
+	return invalid_at(s, len, false);
+}
+
+size_t ac_utf8_text_end(const char *s, size_t len)
+{
+	return invalid_at(s, len, true);
 }
 
 long ac_utf8_decode(const char *in, size_t len, uint32_t *out)

@@ -75,9 +75,18 @@ static inline uint32_t ac_utf8_next_valid(const unsigned char **pp)
 	       ((p[2] & 0x3f) << 6) | (p[3] & 0x3f);
 }
 
+/* How many leading bytes of s[0..len) are ASCII (len for ASCII text):
+ * sixteen bytes a step. */
+size_t ac_ascii_prefix(const char *s, size_t len);
+
 /* Offset of the first byte of s[0..len) that does not start a valid
  * UTF-8 sequence, or len. */
 size_t ac_utf8_invalid_at(const char *s, size_t len);
+
+/* The same, stopping at a NUL byte too: the end of s[0..len) as a C string
+ * of valid UTF-8 (len when it is one). One pass where strlen and a check
+ * took two. */
+size_t ac_utf8_text_end(const char *s, size_t len);
 
 static inline bool ac_utf8_valid(const char *s, size_t len)
 {

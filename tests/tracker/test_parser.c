@@ -268,6 +268,38 @@ T(spec_normalize)
 	assert_true(ac_normalize("\xff", 1, (char[8]){ 0 }, 8) < 0);
 }
 
+/* ASCII runs skip the room check while the output has room for the whole
+ * input: every output size, from too small to ample, gives the same
+ * normal form or -1, whichever path it takes. */
+T(normalize_every_room)
+{
+	static const char *const words[] = {
+		"Don't", "  Two  Words! ", "ABC", "a", "co-op", "x,y.z",
+		"caf\xc3\xa9!", "\xc3\x89t\xc3\xa9", "Hi \xe2\x80\x94 there",
+		"\xce\x9f\xce\xa3 x", "__", "...", "",
+	};
+	(void)state;
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		size_t len = strlen(words[w]);
+		char want[256], got[256];
+		int n = ac_normalize(words[w], len, want, sizeof(want));
+
+		assert_true(n >= 0);
+		for (size_t cap = 0; cap <= len + 8; cap++) {
+			int k = ac_normalize(words[w], len, got, cap);
+
+			if (k < 0) {
+				/* refused only when the form and its NUL do
+				 * not fit */
+				assert_true((size_t)n + 1 > cap || cap <= len);
+				continue;
+			}
+			assert_int_equal(k, n);
+			assert_memory_equal(got, want, (size_t)n + 1);
+		}
+	}
+}
+
 T(spec_speakable_to_raw)
 {
 	(void)state;
@@ -448,6 +480,7 @@ int main(void)
 		cmocka_unit_test(spec_classification),
 		cmocka_unit_test(spec_punctuation_table),
 		cmocka_unit_test(spec_normalize),
+		cmocka_unit_test(normalize_every_room),
 		cmocka_unit_test(spec_speakable_to_raw),
 		cmocka_unit_test(spec_lines),
 		cmocka_unit_test(spec_dump_format),

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_tracker_resume.c - a partial resumes the last partial's matching
- * where the words they share stop (tracker.c, "partials, resumed"). It
- * must answer exactly what matching the whole partial again answers: two
+ * where the words they share stop (tracker.c, "partials, resumed"), and a
+ * final takes over its leading outright matches (resume_final). Each must
+ * answer exactly what matching the whole update again answers: two
  * trackers get the same noisy session, one resuming, the other made to
- * match every partial from scratch (its log dropped before each), and
- * every position must agree. Each partial's own result is made visible by
+ * match every partial and final from scratch (its log dropped before
+ * each), and every position, and the final's bookkeeping, must agree. Each partial's own result is made visible by
  * lowering the speculative display to the committed one before it (both
  * trackers alike): otherwise the maximum over the partials would hide a
  * low one.
@@ -95,6 +96,11 @@ static void assert_same_position(struct fx *a, struct fx *b,
 			 ac_tracker_optimistic_position(b->t));
 	assert_int_equal(ac_tracker_active_expansions(a->t),
 			 ac_tracker_active_expansions(b->t));
+	assert_int_equal(a->t->words_since_validation,
+			 b->t->words_since_validation);
+	assert_int_equal(a->t->skip_disabled, b->t->skip_disabled);
+	assert_int_equal(a->t->committed.last_matched,
+			 b->t->committed.last_matched);
 }
 
 static struct ac_position partial(struct fx *f, const char *text, bool fresh)
@@ -110,7 +116,7 @@ static void session(const struct ac_tracker_opts *o, unsigned seed)
 	struct fx a = make_opts(SCRIPT, o), b = make_opts(SCRIPT, o);
 	const char *words[64];
 	char text[1024];
-	int at = 0, resumed = 0;
+	int at = 0, resumed = 0, finals_resumed = 0;
 
 	while (at < a.s->n) {
 		int n = 2 + (int)(rnd(&seed) % 8), k;
@@ -134,7 +140,12 @@ static void session(const struct ac_tracker_opts *o, unsigned seed)
 			}
 			resumed += a.t->plog.valid && m > 1;
 		}
+		/* the final: now and then a word the partials did not have */
+		if (rnd(&seed) % 5 == 0 && k < 48)
+			words[k++] = noise[rnd(&seed) % NNOISE];
 		join(text, sizeof(text), words, k);
+		finals_resumed += a.t->plog.valid;
+		b.t->plog.valid = false;
 		assert_same_position(&a, &b, ac_tracker_update(a.t, text, false),
 				     ac_tracker_update(b.t, text, false));
 		at += n;
@@ -152,6 +163,7 @@ static void session(const struct ac_tracker_opts *o, unsigned seed)
 	}
 	/* the log was used, or this test tests nothing */
 	assert_true(resumed > 0);
+	assert_true(finals_resumed > 0);
 	done(&a);
 	done(&b);
 }

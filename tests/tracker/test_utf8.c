@@ -31,9 +31,9 @@ static void test_invalid_at(void **state)
 	assert_true(ac_utf8_valid("plain", 5));
 }
 
-/* ASCII is checked eight bytes a step: a bad byte, or a good multi-byte
- * character, at every offset of a long ASCII run, and at its end, is
- * found where it is. */
+/* ASCII is checked sixteen (or eight) bytes a step, the tail as an
+ * overlapping block: a bad byte, or a good multi-byte character, at every
+ * offset of a long ASCII run, and at its end, is found where it is. */
 static void test_invalid_in_ascii_runs(void **state)
 {
 	static const char *const bad[] = { "\x80", "\xff", "\xc3", "\xed\xb0\x80" };
@@ -56,6 +56,33 @@ static void test_invalid_in_ascii_runs(void **state)
 		/* a character cut by the length is invalid where it starts */
 		assert_int_equal(ac_utf8_invalid_at(buf, at + 1), at);
 	}
+	/* every length, every offset of one bad byte in it; a NUL is text
+	 * to ac_utf8_invalid_at and the end to ac_utf8_text_end, which
+	 * still finds a bad byte before it */
+	for (size_t len = 1; len <= sizeof(buf); len++)
+		for (size_t at = 0; at < len; at++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[at] = '\x80';
+			assert_int_equal(ac_utf8_invalid_at(buf, len), at);
+			assert_int_equal(ac_utf8_text_end(buf, len), at);
+			assert_int_equal(ac_ascii_prefix(buf, len), at);
+			buf[at] = '\0';
+			assert_int_equal(ac_utf8_invalid_at(buf, len), len);
+			assert_int_equal(ac_utf8_text_end(buf, len), at);
+			if (at + 2 < len) {
+				memcpy(buf + at + 1, "\xc3\xa9", 2);
+				assert_int_equal(ac_utf8_text_end(buf, len), at);
+				buf[at] = 'a';
+				assert_int_equal(ac_utf8_text_end(buf, len), len);
+				buf[at + 1] = '\xff';
+				assert_int_equal(ac_utf8_text_end(buf, len),
+						 at + 1);
+				memset(buf + at + 1, 'a', 2);
+			}
+			buf[at] = 'a';
+			assert_int_equal(ac_utf8_invalid_at(buf, len), len);
+			assert_int_equal(ac_ascii_prefix(buf, len), len);
+		}
 }
 
 /* Every scalar value survives encode -> strict decode -> valid decode,
