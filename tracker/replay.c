@@ -128,7 +128,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
-	long v;
+	long v = 0;	/* argp_failure(state, 1, ...) exits; gcc -O3 cannot tell */
 	char *end;
 
 	switch (key) {
