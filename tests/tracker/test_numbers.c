@@ -975,6 +975,41 @@ T(test_gb_is_number_token)
 	assert_true(is_num("gb"));
 }
 
+/* every safe unit, in either case, and only those (is_safe_unit is a
+ * switch over packed letters: a missing or extra case shows here) */
+T(test_every_safe_unit_is_number_token)
+{
+	static const char *const units[] = {
+		"kb", "mb", "gb", "tb", "pb", "km", "cm", "mm", "mi", "ft",
+		"yd", "ms", "ns", "hr", "hrs", "hz", "khz", "mhz", "ghz", "kg",
+		"mg", "lb", "lbs", "oz", "ml", "px", "db", "kw", "mw", "ma",
+	};
+	static const char *const not_units[] = {
+		"kbs", "kbb", "bk", "zz", "ab", "the", "is", "hrz", "khs",
+		"gh", "lbb", "mhzz", "kmh",
+	};
+	char up[8];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t k;
+
+		if (!is_num(units[i]))
+			fail_msg("\"%s\" is not a number token", units[i]);
+		for (k = 0; units[i][k]; k++)
+			up[k] = (char)(units[i][k] - 'a' + 'A');
+		up[k] = '\0';
+		if (!is_num(up))
+			fail_msg("\"%s\" is not a number token", up);
+		up[0] = units[i][0];	/* mixed case: "kB" */
+		if (!is_num(up))
+			fail_msg("\"%s\" is not a number token", up);
+	}
+	for (size_t i = 0; i < sizeof(not_units) / sizeof(not_units[0]); i++)
+		if (is_num(not_units[i]))
+			fail_msg("\"%s\" is a number token", not_units[i]);
+}
+
 T(test_single_char_m_not_number_token)
 {
 	(void)state;
@@ -1307,6 +1342,7 @@ int main(void)
 		cmocka_unit_test(test_km_is_number_token_standalone),
 		cmocka_unit_test(test_ms_is_number_token_standalone),
 		cmocka_unit_test(test_gb_is_number_token),
+		cmocka_unit_test(test_every_safe_unit_is_number_token),
 		cmocka_unit_test(test_single_char_m_not_number_token),
 		cmocka_unit_test(test_single_char_s_not_number_token),
 		cmocka_unit_test(test_km_expansion),
