@@ -118,16 +118,10 @@ lcs_blocks(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 				ext[u++] = ext[i];
 		next = u;
 	}
-	/* malloc and memset, not calloc: glibc's calloc clears a reused
-	 * chunk eight bytes a store, and this table is a few KiB per call
-	 * (a size calloc would refuse is refused here) */
-	if (256 + next > SIZE_MAX / sizeof(*pm) / words)
-		goto cleanup;
-	pm = malloc((256 + next) * words * sizeof(*pm));
+	pm = calloc((256 + next) * words, sizeof(*pm));
 	s = malloc(words * sizeof(*s));
 	if (!pm || !s)
 		goto cleanup;
-	memset(pm, 0, (256 + next) * words * sizeof(*pm));
 	for (size_t i = 0; i < la; i++) {
 		size_t row = a[i];
 
