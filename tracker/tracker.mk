@@ -85,7 +85,8 @@ $(NOPROBES_DIR)/autocue-replay: $(NOPROBES_DIR)/tracker/replay.o $(NOPROBES_DIR)
 
 # The tracker and autocue-replay at -O3 (over the -O2 of CFLAGS): a replay
 # of the long session takes ~1.5% less CPU, medians of 150 interleaved
-# runs (README, "A whole session"). `make TRACKER_OPT=` keeps CFLAGS' level.
+# runs (README, the replay's third round). `make TRACKER_OPT=` keeps
+# CFLAGS' level.
 TRACKER_OPT ?= -O3
 $(BUILD)/tracker/%.o $(BUILD)/pic/tracker/%.o $(NOPROBES_DIR)/tracker/%.o: \
 	CFLAGS += $(TRACKER_OPT)
