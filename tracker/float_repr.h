@@ -22,7 +22,9 @@ int ac_float_repr(double v, char *buf);
 /* The same by the definition: %.Ng for N = 1, 2, ... until strtod reads
  * the value back. The fast path covers [0.0001, 1], a progress's range;
  * everything else goes this way, and the tests compare the two. */
-int ac_float_repr_printf(double v, char *buf);
+int ac_float_repr_printf(double v, char *buf)
+	__attribute__((nonnull));	/* else gcc -O3 with UBSan warns of a
+					 * null buf on a path of its own making */
 
 /* Writes the decimal digits of v so that they end just before end, two
  * digits a division; returns where they start. The integers of a replay's
