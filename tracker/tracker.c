@@ -317,6 +317,24 @@ static void match_partial(struct ac_tracker *t, struct track_state *st)
  * and the working matcher where the log's steps stop being this update's
  * (the first step that touched a word past the words the two share),
  * drops the log from there, and returns true. */
+/* The tracking state and working matcher as the log's checkpoint c left
+ * them */
+static void restore_checkpoint(struct ac_tracker *t, struct track_state *st,
+			       const struct checkpoint *c)
+{
+	const struct partial_log *l = &t->plog;
+
+	st->pos = c->st.pos;
+	st->head = c->st.head;
+	st->last_matched = c->st.last_matched;
+	t->matcher.word = c->mword;
+	t->matcher.n = c->mn;
+	t->matcher.matched = c->mmatched;
+	if (c->mn)	/* with none, both may be NULL */
+		memcpy(t->matcher.active, l->active + c->active_off,
+		       (size_t)c->mn * sizeof(*l->active));
+}
+
 static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 {
 	struct partial_log *l = &t->plog;
@@ -328,15 +346,7 @@ static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 	while (l->cp[s].touched < t->u.kept)
 		s++;
 	c = &l->cp[s];
-	st->pos = c->st.pos;
-	st->head = c->st.head;
-	st->last_matched = c->st.last_matched;
-	t->matcher.word = c->mword;
-	t->matcher.n = c->mn;
-	t->matcher.matched = c->mmatched;
-	if (c->mn)	/* with none, both may be NULL */
-		memcpy(t->matcher.active, l->active + c->active_off,
-		       (size_t)c->mn * sizeof(*l->active));
+	restore_checkpoint(t, st, c);
 	l->n = s;
 	l->nactive = c->active_off;
 	return true;
@@ -366,15 +376,7 @@ static int resume_final(struct ac_tracker *t, struct track_state *st,
 	if (!s)
 		return 0;
 	c = &l->cp[s];
-	st->pos = c->st.pos;
-	st->head = c->st.head;
-	st->last_matched = c->st.last_matched;
-	t->matcher.word = c->mword;
-	t->matcher.n = c->mn;
-	t->matcher.matched = c->mmatched;
-	if (c->mn)	/* with none, both may be NULL */
-		memcpy(t->matcher.active, l->active + c->active_off,
-		       (size_t)c->mn * sizeof(*l->active));
+	restore_checkpoint(t, st, c);
 	t->words_since_validation += adv;
 	t->skip_disabled = t->skip_disabled > adv ? t->skip_disabled - adv : 0;
 	return s;
