@@ -356,6 +356,7 @@ static __always_inline void record_entry(void *map, void *key, __u64 ns,
 {
 	__u32 zero = 0, b;
 	struct ac_stat *st;
+	__u64 oct;
 	void *init;
 
 	st = bpf_map_lookup_elem(map, key);
@@ -386,6 +387,11 @@ static __always_inline void record_entry(void *map, void *key, __u64 ns,
 	b = ac_bucket(ns, hist_shift);
 	if (b >= nbuckets || b >= AC_NBUCKETS(AC_MIN_SHIFT) << (AC_MAX_SHIFT - AC_MIN_SHIFT))
 		return;
+	/* the octave's mark before its bucket, a load once it is set: a
+	 * scrape walks the marked octaves only */
+	oct = 1ULL << ((b >> hist_shift) & 63);
+	if (!(st->octaves & oct))
+		__sync_fetch_and_or(&st->octaves, oct);
 	__sync_fetch_and_add((__u64 *)(st + 1) + b, 1);
 }
 

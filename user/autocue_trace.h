@@ -151,6 +151,10 @@ struct ac_probe_stats {
 	int shift;		/* sub-bucket bits */
 	uint32_t nbuckets;
 	const uint64_t *buckets;	/* count per bucket */
+	/* bit o set: buckets [o << shift, (o + 1) << shift) are known to
+	 * be all 0 (the kernel marks a power of two at its first call); 0
+	 * knows nothing: walks read every bucket */
+	uint64_t empty;
 	/* exact mode: how many calls the exact figures cover (0: none, as
 	 * outside exact mode and in ac_trace_snapshot_hist()), and their
 	 * percentiles at ac_exact_quantiles, exactly */
@@ -400,6 +404,13 @@ double ac_probe_resolution_ns(const struct ac_snapshot *s,
  * the buckets when q ascends (as ac_probe_hist_percentile() each). */
 void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
 			       const double *q, int nq, uint64_t *out);
+/* The first bucket from b on not known to be empty (p->empty), and in
+ * *end where its run of such buckets ends; p->nbuckets when none. */
+uint32_t ac_probe_hist_run(const struct ac_probe_stats *p, uint32_t b,
+			   uint32_t *end);
+/* The calls in buckets [from, to) (to <= nbuckets) */
+uint64_t ac_probe_hist_sum(const struct ac_probe_stats *p, uint32_t from,
+			   uint32_t to);
 /* What a duration below resolution_ns is shown as: "<" this, the most it
  * can be (it read less than the resolution, and is off by at most that). */
 double ac_snapshot_bound_ns(const struct ac_snapshot *s);

@@ -317,9 +317,9 @@ static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		      const char *labels, size_t llen, const struct edges *e)
 {
 	static const char name[] = "autocue_call_duration_seconds_bucket{";
-	char prefix[sizeof(name) + LABELS_MAX + 8], s[32], *o;
-	size_t plen;
-	uint64_t cum = 0;
+	char prefix[sizeof(name) + LABELS_MAX + 8], s[32], *o, num[24];
+	size_t plen, numlen = 1;
+	uint64_t cum = 0, add;
 	uint32_t k = 0;
 
 	plen = put_str(prefix, name);
@@ -331,21 +331,28 @@ static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 	    !ac_outbuf_grow(out, e->n * (plen + 32 + 24)))
 		return;
 	o = out->p + out->len;
+	num[0] = '0';
 	for (int i = 0; i < e->n; i++) {
-		for (uint32_t end = e->first[i] < p->nbuckets ? e->first[i] :
-				    p->nbuckets; k < end; k++)
-			cum += p->buckets[k];
+		uint32_t end = e->first[i] < p->nbuckets ? e->first[i] :
+			p->nbuckets;
+
+		/* most edges add nothing: the count's digits are kept */
+		if ((add = ac_probe_hist_sum(p, k, end))) {
+			cum += add;
+			numlen = put_u64(num, cum) - num;
+		}
+		k = end;
 		memcpy(o, prefix, plen);
 		o += plen;
 		memcpy(o, e->le[i], e->lelen[i]);
 		o += e->lelen[i];
 		memcpy(o, "\"} ", 3);
-		o = put_u64(o + 3, cum);
+		memcpy(o + 3, num, numlen);
+		o += 3 + numlen;
 		*o++ = '\n';
 	}
 	out->len = o - out->p;
-	for (; k < p->nbuckets; k++)
-		cum += p->buckets[k];
+	cum += ac_probe_hist_sum(p, k, p->nbuckets);
 	ac_outbuf_printf(out, "autocue_call_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n"
 			 "autocue_call_duration_seconds_sum{%s} %s\n"
 			 "autocue_call_duration_seconds_count{%s} %llu\n",
@@ -381,8 +388,7 @@ static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
 	char s[32];
 
 	/* the warm calls in the buckets: what the quantiles rank */
-	for (uint32_t i = 0; i < p->nbuckets; i++)
-		n += p->buckets[i];
+	n = ac_probe_hist_sum(p, 0, p->nbuckets);
 	ac_probe_hist_percentiles(p, ac_metrics_quantiles, NQ, v);
 	for (int i = 0; i < NQ; i++)
 		sample_line(out, "autocue_call_duration_quantiles_seconds",

@@ -200,15 +200,20 @@ struct extent {
 static void extent_of(const struct ac_probe_stats *p, struct extent *x)
 {
 	enum { RUN = 8 };
-	uint32_t b = 0;
+	uint32_t b = 0, end = 0;
 
 	*x = (struct extent){ .first = p->nbuckets };
 	for (; b < p->nbuckets; b++) {
-		uint64_t c = p->buckets[b], any = 0;
+		uint64_t c, any = 0;
+
+		/* powers of two the kernel has not marked: skipped whole */
+		if (b >= end && (b = ac_probe_hist_run(p, b, &end)) >= p->nbuckets)
+			break;
+		c = p->buckets[b];
 
 		/* most buckets are empty: skip them a run at a time (the OR
 		 * of a run vectorizes) */
-		if (!(b % RUN) && b + RUN <= p->nbuckets) {
+		if (!(b % RUN) && b + RUN <= end) {
 			for (int k = 0; k < RUN; k++)
 				any |= p->buckets[b + k];
 			if (!any) {
@@ -249,9 +254,16 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 	if (!spans || !deltas)
 		return NULL;
 	io__prometheus__client__histogram__init(h);
-	for (uint32_t b = x->first; b <= x->last + 1; b++) {
-		bool last = b > x->last;
-		uint64_t c = last ? 0 : p->buckets[b];
+	for (uint32_t b = x->first, run = 0; b <= x->last + 1; b++) {
+		bool last;
+		uint64_t c;
+
+		/* the empty powers of two between first and last: skipped */
+		if (b <= x->last && b >= run &&
+		    (b = ac_probe_hist_run(p, b, &run)) > x->last)
+			b = x->last + 1;
+		last = b > x->last;
+		c = last ? 0 : p->buckets[b];
 
 		if (!last && !c)
 			continue;

@@ -102,6 +102,7 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 	to->cold_total_ns += from->cold_total_ns;
 	if (from->cold_max_ns > to->cold_max_ns)
 		to->cold_max_ns = from->cold_max_ns;
+	to->octaves |= from->octaves;
 	for (uint32_t b = 0; b < nbuckets; b++)
 		tb[b] += fb[b];
 }
@@ -263,6 +264,7 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid,
 		pr->probes[i].shift = t->shift;
 		pr->probes[i].nbuckets = t->nbuckets;
 		pr->probes[i].buckets = zeros;
+		pr->probes[i].empty = ~0ULL;
 	}
 	return 0;
 }
@@ -280,11 +282,13 @@ void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st)
 	ps->cold_max_ns = st->cold_max_ns;
 }
 
-/* st's figures, its buckets where they are (in the snapshot's procs_mem) */
+/* st's figures, its buckets where they are (in the snapshot's procs_mem);
+ * the powers of two without a call, from the kernel's marks */
 static void fill(struct ac_probe_stats *ps, const struct ac_stat *st)
 {
 	ac_stat_fill(ps, st);
 	ps->buckets = (const uint64_t *)(st + 1);
+	ps->empty = ~st->octaves;
 }
 
 struct entry {
