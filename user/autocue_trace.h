@@ -241,6 +241,9 @@ struct ac_snapshot {
 	struct ac_row_owner *owners;	/* per_thread: nprobes, else NULL */
 	void *procs_mem;	/* what procs' buckets point into: the
 				 * snapshot's own, freed with it */
+	/* a hold on the kernel's slots the other procs' buckets point
+	 * into, let go with it */
+	struct ac_procs_pin *procs_pin;
 	int tracee_signal;	/* the signal that killed the traced command;
 				 * 0: it did not, or it is not known (the
 				 * CLI sets it at the end of a session) */

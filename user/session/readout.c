@@ -493,6 +493,7 @@ void ac_snapshot_free(struct ac_snapshot *s)
 	free(s->procs);
 	free(s->owners);
 	free(s->procs_mem);
+	ac_procs_unpin(s->procs_pin);
 	free(s->probes);
 	free(s->paths);
 	free(s);

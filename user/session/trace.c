@@ -516,12 +516,16 @@ static int load_as(struct ac_trace *t, bool multi)
 	/* per process: a stat and a histogram an entry, allocated as
 	 * processes call (the map is unused, one entry, otherwise) */
 	skel->rodata->per_process = t->per_process;
-	bpf_map__set_value_size(skel->maps.proc_stats,
-				ac_procs_value_size(t->nbuckets));
 	bpf_map__set_value_size(skel->maps.proc_init,
 				ac_procs_value_size(t->nbuckets));
 	if (t->per_process) {
-		bpf_map__set_max_entries(skel->maps.proc_stats, t->max_series);
+		/* a slot each, allocated at load (mapped, read in place);
+		 * the index with room for entries freed but not yet gone */
+		bpf_map__set_value_size(skel->maps.proc_vals,
+					ac_procs_value_size(t->nbuckets));
+		bpf_map__set_max_entries(skel->maps.proc_vals, t->max_series);
+		bpf_map__set_max_entries(skel->maps.proc_free, t->max_series);
+		bpf_map__set_max_entries(skel->maps.proc_slot, 2 * t->max_series);
 		/* an entry and a return site for each pair kept apart */
 		bpf_map__set_max_entries(skel->maps.proc_site_hits,
 					 4 * t->max_series);

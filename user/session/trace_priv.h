@@ -199,6 +199,8 @@ void ac_procs_free(struct ac_trace *t);
 void ac_procs_poll(struct ac_trace *t);
 void ac_procs_reset(struct ac_trace *t);
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s);
+/* a snapshot's hold on the slots let go (ac_snapshot.procs_pin) */
+void ac_procs_unpin(struct ac_procs_pin *pin);
 /* Keys of a hash map (at most max, ksize bytes each), read before
  * anything is deleted (deleting while walking restarts the walk): *n of
  * them, NULL on failure. */
