@@ -321,11 +321,29 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 	return h;
 }
 
+/* A series, its buckets read in one go while they are in the cache:
+ * the extent, the native histogram and the quantiles. */
 struct series {
 	const struct ac_probe_stats *p;
 	char *probe, *pid, *comm;
 	struct extent x;
+	Histogram *h;
+	uint64_t q[AC_METRICS_NQ];
 };
+
+static void series_read(struct arena *a, struct series *sr,
+			const int32_t *idx, int schema)
+{
+	/* the buckets past the last call are empty: the percentiles need
+	 * not walk them */
+	struct ac_probe_stats cut = *sr->p;
+
+	extent_of(sr->p, &sr->x);
+	sr->h = native(a, sr->p, &sr->x, idx, schema);
+	cut.nbuckets = sr->x.warm ? sr->x.last + 1 : 0;
+	ac_probe_hist_percentiles(&cut, ac_metrics_quantiles, AC_METRICS_NQ,
+				  sr->q);
+}
 
 int ac_metrics_write_protobuf(struct ac_outbuf *out,
 			      const struct ac_snapshot *s,
@@ -359,7 +377,7 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 				sr[n] = (struct series){ .p = &pr->probes[i],
 					.probe = probe[i], .pid = pid,
 					.comm = comm };
-				extent_of(sr[n].p, &sr[n].x);
+				series_read(&a, &sr[n], idx, schema);
 				n++;
 			}
 	}
@@ -388,22 +406,15 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 			m->label[3] = label(&a, "binary", bin);
 			m->n_label = 4;
 			if (fam == AC_FAM_DURATION) {
-				m->histogram = native(&a, p, &sr[i].x, idx, schema);
+				m->histogram = sr[i].h;
 			} else if (fam == AC_FAM_QUANTILES) {
-				uint64_t v[AC_METRICS_NQ], warm = sr[i].x.warm;
+				uint64_t *v = sr[i].q, warm = sr[i].x.warm;
 				Summary *sm = arena_alloc(&a, sizeof(*sm));
 				Quantile *q = arena_alloc(&a, AC_METRICS_NQ * sizeof(*q));
 				Quantile **qp = arena_alloc(&a, AC_METRICS_NQ * sizeof(*qp));
 
 				if (!sm || !q || !qp)
 					goto out;
-				/* the buckets past the last call are empty:
-				 * the percentiles need not walk them */
-				struct ac_probe_stats cut = *p;
-
-				cut.nbuckets = sr[i].x.warm ? sr[i].x.last + 1 : 0;
-				ac_probe_hist_percentiles(&cut, ac_metrics_quantiles,
-							  AC_METRICS_NQ, v);
 				io__prometheus__client__summary__init(sm);
 				for (int k = 0; k < AC_METRICS_NQ; k++) {
 					io__prometheus__client__quantile__init(&q[k]);

@@ -40,21 +40,22 @@ static uint64_t in_bucket(const struct ac_probe_stats *p, uint32_t b)
 uint32_t ac_probe_hist_run(const struct ac_probe_stats *p, uint32_t b,
 			   uint32_t *end)
 {
-	uint32_t o = b >> p->shift, to;
+	uint32_t o = b >> p->shift;
+	uint64_t from = o < 64 ? ~0ULL << o : 0, full, gap;
 
-	/* a scrape's series are mostly empty powers of two: skip them whole */
-	while (o < 64 && (p->empty >> o & 1))
-		o++;
-	if (o >= 64 || (uint64_t)o << p->shift >= p->nbuckets) {
+	/* a scrape's series are mostly empty powers of two: skipped whole,
+	 * a bit each (o: the first not known empty, from b's on) */
+	full = ~p->empty & from;
+	if (!full || (uint64_t)(o = __builtin_ctzll(full)) << p->shift >=
+		     p->nbuckets) {
 		*end = p->nbuckets;
 		return p->nbuckets;
 	}
 	if (b < o << p->shift)
 		b = o << p->shift;
-	for (to = o; to < 64 && !(p->empty >> to & 1); to++)
-		;
-	*end = (uint64_t)to << p->shift < p->nbuckets ? to << p->shift :
-		p->nbuckets;
+	gap = p->empty & (~0ULL << o);
+	*end = gap && (uint64_t)__builtin_ctzll(gap) << p->shift < p->nbuckets ?
+		(uint32_t)__builtin_ctzll(gap) << p->shift : p->nbuckets;
 	return b;
 }
 
