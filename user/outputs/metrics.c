@@ -374,8 +374,20 @@ static void sample_line(struct ac_outbuf *out, const char *name,
 	ac_outbuf_write(out, "\n", 1);
 }
 
+/* A series' warm calls and quantiles, found while the histogram's walk
+ * has its buckets in the cache; written later, in the summary family. */
+struct quantiles {
+	uint64_t n, v[AC_METRICS_NQ];
+};
+
+static void quantiles_of(const struct ac_probe_stats *p, struct quantiles *q)
+{
+	q->n = ac_probe_hist_sum(p, 0, p->nbuckets);
+	ac_probe_hist_percentiles(p, ac_metrics_quantiles, AC_METRICS_NQ, q->v);
+}
+
 static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
-		    const char *labels, size_t llen)
+		    const char *labels, size_t llen, const struct quantiles *q)
 {
 	static const char *const qlabel[] = {
 		",quantile=\"0.5\"", ",quantile=\"0.9\"", ",quantile=\"0.95\"",
@@ -384,12 +396,9 @@ static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
 	enum { NQ = AC_METRICS_NQ };
 	_Static_assert(NQ == sizeof(qlabel) / sizeof(qlabel[0]),
 		       "a label per quantile");
-	uint64_t v[NQ], n = 0;
+	const uint64_t *v = q->v, n = q->n;	/* n: what they rank */
 	char s[32];
 
-	/* the warm calls in the buckets: what the quantiles rank */
-	n = ac_probe_hist_sum(p, 0, p->nbuckets);
-	ac_probe_hist_percentiles(p, ac_metrics_quantiles, NQ, v);
 	for (int i = 0; i < NQ; i++)
 		sample_line(out, "autocue_call_duration_quantiles_seconds",
 			    labels, llen, qlabel[i],
@@ -406,10 +415,10 @@ enum per_probe { HIST, SUMMARY, CALLS, COLD };
 static void per_probe(struct ac_outbuf *out, const struct ac_snapshot *s,
 		      const struct ac_metrics_info *info,
 		      const struct labels *l, const struct edges *e,
-		      enum per_probe what)
+		      struct quantiles *q, enum per_probe what)
 {
 	char labels[LABELS_MAX], v[24];
-	size_t llen;
+	size_t llen, n = 0;
 
 	for (int k = 0; k < info->nprocs; k++) {
 		const struct ac_metrics_proc *pr = &info->procs[k];
@@ -422,8 +431,9 @@ static void per_probe(struct ac_outbuf *out, const struct ac_snapshot *s,
 			llen = series_labels(labels, l, i, k);
 			if (what == HIST) {
 				histogram(out, p, labels, llen, e);
+				quantiles_of(p, &q[n++]);
 			} else if (what == SUMMARY) {
-				summary(out, p, labels, llen);
+				summary(out, p, labels, llen, &q[n++]);
 			} else {
 				*put_u64(v, what == CALLS ? p->count :
 					 p->cold_count) = '\0';
@@ -443,18 +453,20 @@ int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 	struct labels l = {};
 	struct edges e = {};
 	const char *bin = l.bin;
+	struct quantiles *q;
 	int ret = -ENOMEM;
 
-	if (edges_make(&e, b, s->precision) || labels_make(&l, s, info))
+	q = malloc(((size_t)info->nprocs * s->nprobes + 1) * sizeof(*q));
+	if (!q || edges_make(&e, b, s->precision) || labels_make(&l, s, info))
 		goto out;
 	family(out, AC_FAM_DURATION, om);
-	per_probe(out, s, info, &l, &e, HIST);
+	per_probe(out, s, info, &l, &e, q, HIST);
 	family(out, AC_FAM_QUANTILES, om);
-	per_probe(out, s, info, &l, &e, SUMMARY);
+	per_probe(out, s, info, &l, &e, q, SUMMARY);
 	family(out, AC_FAM_CALLS, om);
-	per_probe(out, s, info, &l, &e, CALLS);
+	per_probe(out, s, info, &l, &e, q, CALLS);
 	family(out, AC_FAM_COLD, om);
-	per_probe(out, s, info, &l, &e, COLD);
+	per_probe(out, s, info, &l, &e, q, COLD);
 
 	family(out, AC_FAM_LOST, om);
 	for (int i = 0; i < AC_LOST_NR; i++)
@@ -483,6 +495,7 @@ int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 		ac_outbuf_puts(out, "# EOF\n");
 	ret = out->failed ? -ENOMEM : 0;
 out:
+	free(q);
 	labels_free(&l);
 	edges_free(&e);
 	return ret;
