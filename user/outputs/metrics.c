@@ -313,11 +313,21 @@ static char *put_u64(char *o, uint64_t v)
  * of a fleet writes hundreds of thousands of them: room for a series'
  * lines is made at once, each line is its prefix (made once a series),
  * its le (made once a scrape) and its count, copied in. */
+/* n bytes of s at o, as whole 32-byte blocks (a vector move each, not a
+ * call): s has room for them, o too; the bytes past n are overwritten by
+ * what follows, or left past the buffer's length. */
+static inline char *put_blocks(char *o, const char *s, size_t n)
+{
+	for (size_t j = 0; j < n; j += 32)
+		memcpy(o + j, s + j, 32);
+	return o + n;
+}
+
 static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		      const char *labels, size_t llen, const struct edges *e)
 {
 	static const char name[] = "autocue_call_duration_seconds_bucket{";
-	char prefix[sizeof(name) + LABELS_MAX + 8], s[32], *o, num[24];
+	char prefix[sizeof(name) + LABELS_MAX + 8 + 32], s[32], *o, num[32];
 	size_t plen, numlen = 1;
 	uint64_t cum = 0, add;
 	uint32_t k = 0;
@@ -326,9 +336,10 @@ static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 	memcpy(prefix + plen, labels, llen);
 	plen += llen;
 	plen += put_str(prefix + plen, ",le=\"");
-	/* a line: prefix, le, "} ", 20 digits, newline */
-	if (out->cap - out->len < e->n * (plen + 32 + 24) &&
-	    !ac_outbuf_grow(out, e->n * (plen + 32 + 24)))
+	/* a line: prefix, le, "} ", 20 digits, newline; a block's room
+	 * past the last */
+	if (out->cap - out->len < e->n * (plen + 32 + 24) + 32 &&
+	    !ac_outbuf_grow(out, e->n * (plen + 32 + 24) + 32))
 		return;
 	o = out->p + out->len;
 	num[0] = '0';
@@ -342,13 +353,10 @@ static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 			numlen = put_u64(num, cum) - num;
 		}
 		k = end;
-		memcpy(o, prefix, plen);
-		o += plen;
-		memcpy(o, e->le[i], e->lelen[i]);
-		o += e->lelen[i];
+		o = put_blocks(o, prefix, plen);
+		o = put_blocks(o, e->le[i], e->lelen[i]);
 		memcpy(o, "\"} ", 3);
-		memcpy(o + 3, num, numlen);
-		o += 3 + numlen;
+		o = put_blocks(o + 3, num, numlen);
 		*o++ = '\n';
 	}
 	out->len = o - out->p;

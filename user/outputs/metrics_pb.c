@@ -99,7 +99,8 @@ static Label *label(struct arena *a, const char *name, char *value)
 	return l;
 }
 
-/* A family of n metrics, each with nlabels label slots. */
+/* A family of n metrics, each with nlabels label slots (0: the caller
+ * points them at labels of its own). */
 static Family *family_new(struct arena *a, enum ac_metrics_family_id id,
 			  Io__Prometheus__Client__MetricType type, size_t n,
 			  size_t nlabels, char *name)
@@ -120,6 +121,8 @@ static Family *family_new(struct arena *a, enum ac_metrics_family_id id,
 		if (!m[i])
 			return NULL;
 		io__prometheus__client__metric__init(m[i]);
+		if (!nlabels)
+			continue;
 		m[i]->label = arena_alloc(a, nlabels * sizeof(Label *));
 		if (!m[i]->label)
 			return NULL;
@@ -142,18 +145,59 @@ static char *name_of(struct arena *a, enum ac_metrics_family_id id)
 }
 
 /* Appends f, delimited: its length as a varint, then the message. */
-static void put_family(struct ac_outbuf *out, const Family *f)
+static size_t varint_len(size_t v)
 {
-	size_t n = protobuf_c_message_get_packed_size(&f->base);
+	size_t n = 1;
 
-	if (out->cap - out->len < n + 10 && !ac_outbuf_grow(out, n + 10))
-		return;
-	for (size_t v = n; ; v >>= 7) {
+	while (v > 0x7f)
+		v >>= 7, n++;
+	return n;
+}
+
+static void put_varint(struct ac_outbuf *out, size_t v)
+{
+	for (;; v >>= 7) {
 		out->p[out->len++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
 		if (v <= 0x7f)
 			break;
 	}
+}
+
+/* f, length-delimited. Its metrics are packed one by one after the rest
+ * (each as field 4, metric, with its length): protobuf-c would size each
+ * metric's whole tree again for the family's length, then once more to
+ * pack the family; this sizes each once (the bytes are the same). */
+static void put_family(struct ac_outbuf *out, Family *f)
+{
+	enum { METRIC_TAG = 4 << 3 | 2 };	/* field 4, length-delimited */
+	size_t nm = f->n_metric, head, n, *len;
+
+	f->n_metric = 0;
+	head = protobuf_c_message_get_packed_size(&f->base);
+	n = head;
+	len = malloc((nm ? nm : 1) * sizeof(*len));
+	if (!len) {
+		out->failed = true;
+		return;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		len[i] = protobuf_c_message_get_packed_size(&f->metric[i]->base);
+		n += 1 + varint_len(len[i]) + len[i];
+	}
+	if (out->cap - out->len < n + 10 && !ac_outbuf_grow(out, n + 10)) {
+		free(len);
+		return;
+	}
+	put_varint(out, n);
 	out->len += protobuf_c_message_pack(&f->base, (uint8_t *)out->p + out->len);
+	for (size_t i = 0; i < nm; i++) {
+		out->p[out->len++] = METRIC_TAG;
+		put_varint(out, len[i]);
+		out->len += protobuf_c_message_pack(&f->metric[i]->base,
+						    (uint8_t *)out->p + out->len);
+	}
+	f->n_metric = nm;
+	free(len);
 }
 
 int ac_metrics_native_schema(int precision)
@@ -329,6 +373,7 @@ struct series {
 	struct extent x;
 	Histogram *h;
 	uint64_t q[AC_METRICS_NQ];
+	Label *label[4];	/* its labels, the same in each family */
 };
 
 static void series_read(struct arena *a, struct series *sr,
@@ -378,6 +423,10 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 					.probe = probe[i], .pid = pid,
 					.comm = comm };
 				series_read(&a, &sr[n], idx, schema);
+				sr[n].label[0] = label(&a, "probe", probe[i]);
+				sr[n].label[1] = label(&a, "pid", pid);
+				sr[n].label[2] = label(&a, "comm", comm);
+				sr[n].label[3] = label(&a, "binary", bin);
 				n++;
 			}
 	}
@@ -393,17 +442,14 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 			[AC_FAM_COLD] = IO__PROMETHEUS__CLIENT__METRIC_TYPE__COUNTER,
 		};
 
-		f = family_new(&a, fam, type[fam], n, 4, name_of(&a, fam));
+		f = family_new(&a, fam, type[fam], n, 0, name_of(&a, fam));
 		if (!f)
 			goto out;
 		for (size_t i = 0; i < n; i++) {
 			Metric *m = f->metric[i];
 			const struct ac_probe_stats *p = sr[i].p;
 
-			m->label[0] = label(&a, "probe", sr[i].probe);
-			m->label[1] = label(&a, "pid", sr[i].pid);
-			m->label[2] = label(&a, "comm", sr[i].comm);
-			m->label[3] = label(&a, "binary", bin);
+			m->label = sr[i].label;
 			m->n_label = 4;
 			if (fam == AC_FAM_DURATION) {
 				m->histogram = sr[i].h;
