@@ -323,6 +323,15 @@ static inline char *put_blocks(char *o, const char *s, size_t n)
 	return o + n;
 }
 
+/* [k, end) lies in one power of two the kernel has not marked */
+static inline bool one_empty_octave(const struct ac_probe_stats *p,
+				    uint32_t k, uint32_t end)
+{
+	uint32_t o = k >> p->shift;
+
+	return o == (end - 1) >> p->shift && o < 64 && (p->empty >> o & 1);
+}
+
 static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		      const char *labels, size_t llen, const struct edges *e)
 {
@@ -347,8 +356,10 @@ static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		uint32_t end = e->first[i] < p->nbuckets ? e->first[i] :
 			p->nbuckets;
 
-		/* most edges add nothing: the count's digits are kept */
-		if ((add = ac_probe_hist_sum(p, k, end))) {
+		/* most edges add nothing (an empty power of two: known
+		 * without a call): the count's digits are kept */
+		if (k < end && !one_empty_octave(p, k, end) &&
+		    (add = ac_probe_hist_sum(p, k, end))) {
 			cum += add;
 			numlen = put_u64(num, cum) - num;
 		}

@@ -10,7 +10,8 @@
  * down and the slots hold live processes only. One lock orders folding
  * against snapshots: a snapshot may come from another thread (--listen's
  * server). A snapshot points into the slots: one given back is cleared
- * and queued again only when no snapshot is out (the pin).
+ * and queued again only when no snapshot is out (the pin), and a moment
+ * after it left the index.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -39,8 +40,10 @@ struct ac_procs {
 	size_t vsize;		/* struct ac_stat + nbuckets counts */
 	unsigned char *vals;	/* proc_vals: max_series slots */
 	struct ac_procs_pin *pin;
-	/* slots of exited processes, folded, not yet cleared and queued */
+	/* slots folded or reset, not yet cleared and queued; when taken
+	 * from a live process (CLOCK_MONOTONIC ns), else 0 */
 	__u32 *pending;
+	uint64_t *pended_ns;
 	int npending;
 	/* exited processes folded: one value per probe id */
 	unsigned char *exited;
@@ -93,20 +96,50 @@ static int slot_queue(struct ac_trace *t, __u32 slot)
 				   &slot, BPF_ANY) ? -errno : 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A slot taken from a live process (a reset) may still have a writer in
+ * the BPF program: it is given back this much later. An exited process's
+ * has none. */
+#define GRACE_NS 100000000ULL
+
+/* Under the lock: slot out of the index, to be given back; live: its
+ * process may still be calling */
+static void pend(struct ac_procs *p, __u32 slot, int max, bool live)
+{
+	if (p->npending >= max)
+		return;
+	p->pended_ns[p->npending] = live ? now_ns() : 0;
+	p->pending[p->npending++] = slot;
+}
+
 /* Under the lock: the slots folded back to the kernel, when no snapshot
- * points into them. */
+ * points into them and their grace is over. */
 static void recycle_locked(struct ac_trace *t)
 {
 	struct ac_procs *p = t->procs;
+	uint64_t now = now_ns();
+	int keep = 0;
 
 	if (!p->npending || atomic_load(&p->pin->refs) != 1)
 		return;
 	for (int i = 0; i < p->npending; i++) {
+		if (now - p->pended_ns[i] < GRACE_NS) {	/* not yet */
+			p->pending[keep] = p->pending[i];
+			p->pended_ns[keep++] = p->pended_ns[i];
+			continue;
+		}
 		slot_clear(val_at(p->vals, p->vsize, p->pending[i]),
 			   t->nbuckets, t->shift);
 		slot_queue(t, p->pending[i]);
 	}
-	p->npending = 0;
+	p->npending = keep;
 }
 
 int ac_procs_init(struct ac_trace *t)
@@ -124,10 +157,11 @@ int ac_procs_init(struct ac_trace *t)
 	p->vsize = ac_procs_value_size(t->nbuckets);
 	p->exited = calloc(t->nids, p->vsize);
 	p->pending = calloc(t->max_series, sizeof(*p->pending));
+	p->pended_ns = calloc(t->max_series, sizeof(*p->pended_ns));
 	p->pin = calloc(1, sizeof(*p->pin));
 	init = calloc(1, p->vsize);
 	t->procs = p;
-	if (!p->exited || !p->pending || !p->pin || !init) {
+	if (!p->exited || !p->pending || !p->pended_ns || !p->pin || !init) {
 		free(init);
 		return -ENOMEM;
 	}
@@ -165,6 +199,7 @@ void ac_procs_free(struct ac_trace *t)
 	pthread_mutex_destroy(&t->procs->lock);
 	ac_procs_unpin(t->procs->pin);
 	free(t->procs->pending);
+	free(t->procs->pended_ns);
 	free(t->procs->exited);
 	free(t->procs);
 	t->procs = NULL;
@@ -273,8 +308,8 @@ static void fold_entry(struct ac_trace *t, const struct entry *e)
 			 val_at(p->vals, p->vsize, e->slot), t->nbuckets);
 		p->any_exited = true;
 	}
-	if (!bpf_map_delete_elem(fd, &e->key) && p->npending < t->max_series)
-		p->pending[p->npending++] = e->slot;
+	if (!bpf_map_delete_elem(fd, &e->key))
+		pend(p, e->slot, t->max_series, false);
 }
 
 /* Under the lock: the entries of processes gone, folded. */
@@ -333,9 +368,8 @@ void ac_procs_reset(struct ac_trace *t)
 	/* every slot back: a process's next call takes a new one */
 	for (int i = 0; e && i < n; i++)
 		if (e[i].slot < (__u32)t->max_series &&
-		    !bpf_map_delete_elem(fd, &e[i].key) &&
-		    p->npending < t->max_series)
-			p->pending[p->npending++] = e[i].slot;
+		    !bpf_map_delete_elem(fd, &e[i].key))
+			pend(p, e[i].slot, t->max_series, true);
 	free(e);
 	recycle_locked(t);
 	memset(p->exited, 0, t->nids * p->vsize);
