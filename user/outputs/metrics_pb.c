@@ -277,6 +277,11 @@ static void extent_of(const struct ac_probe_stats *p, struct extent *x)
 
 /* One native histogram from a series' kernel buckets: spans of the
  * non-empty native buckets, counts as deltas from the one before. */
+/* A gap of this many native buckets or fewer is filled with empty ones
+ * rather than starting a span (a span's message costs more than two
+ * zero deltas; client_golang does the same). */
+#define GAP_FILL 2
+
 static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 			 const struct extent *x, const int32_t *idx,
 			 int schema)
@@ -294,7 +299,9 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 	 * Prometheus versions tell an empty native histogram from a classic
 	 * one (2.42 looks at the zero threshold: below) */
 	spans = arena_alloc(a, (x->nonempty + 1) * sizeof(*spans));
-	deltas = arena_alloc(a, (x->nonempty + 1) * sizeof(*deltas));
+	/* each bucket, and up to GAP_FILL empty ones before it */
+	deltas = arena_alloc(a, (x->nonempty + 1) * (GAP_FILL + 1) *
+				sizeof(*deltas));
 	if (!spans || !deltas)
 		return NULL;
 	io__prometheus__client__histogram__init(h);
@@ -325,6 +332,15 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		}
 		if (last)
 			break;
+		if (ns && idx[b] != end && idx[b] - end <= GAP_FILL) {
+			/* a short gap: empty buckets, not a new span */
+			for (int32_t g = end; g < idx[b]; g++) {
+				deltas[nd++] = -(int64_t)prev;
+				prev = 0;
+				spans[ns - 1]->length++;
+			}
+			end = idx[b];
+		}
 		if (!ns || idx[b] != end) {	/* a gap: a new span */
 			spans[ns] = arena_alloc(a, sizeof(Span));
 			if (!spans[ns])
