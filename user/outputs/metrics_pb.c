@@ -234,90 +234,62 @@ static int32_t *native_index(int shift, int schema, uint32_t nb)
 	return idx;
 }
 
-/* What one walk over a series' kernel buckets finds: the rest of the work
- * is over [first, last] only, a few octaves of thousands of buckets. */
+/* What the walk over a series' kernel buckets finds: the quantiles' walk
+ * is over [0, last] only. */
 struct extent {
 	uint64_t warm;		/* calls in the buckets */
 	uint32_t nonempty, first, last;
 };
 
-static void extent_of(const struct ac_probe_stats *p, struct extent *x)
-{
-	enum { RUN = 8 };
-	uint32_t b = 0, end = 0;
-
-	*x = (struct extent){ .first = p->nbuckets };
-	for (; b < p->nbuckets; b++) {
-		uint64_t c, any = 0;
-
-		/* powers of two the kernel has not marked: skipped whole */
-		if (b >= end && (b = ac_probe_hist_run(p, b, &end)) >= p->nbuckets)
-			break;
-		c = p->buckets[b];
-
-		/* most buckets are empty: skip them a run at a time (the OR
-		 * of a run vectorizes) */
-		if (!(b % RUN) && b + RUN <= end) {
-			for (int k = 0; k < RUN; k++)
-				any |= p->buckets[b + k];
-			if (!any) {
-				b += RUN - 1;
-				continue;
-			}
-		}
-		if (!c)
-			continue;
-		if (x->first == p->nbuckets)
-			x->first = b;
-		x->last = b;
-		x->nonempty++;
-		x->warm += c;
-	}
-}
-
-/* One native histogram from a series' kernel buckets: spans of the
- * non-empty native buckets, counts as deltas from the one before. */
 /* A gap of this many native buckets or fewer is filled with empty ones
  * rather than starting a span (a span's message costs more than two
  * zero deltas; client_golang does the same). */
 #define GAP_FILL 2
 
+/* Room for a series' spans and deltas while they are found, the most
+ * any can have (then copied, at their size, into the arena). */
+struct scratch {
+	Span **spans;
+	int64_t *deltas;
+};
+
+/* One native histogram from a series' kernel buckets, in one walk over
+ * them (the marked powers of two): spans of the non-empty native buckets,
+ * counts as deltas from the one before; what the walk finds, into x. */
 static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
-			 const struct extent *x, const int32_t *idx,
-			 int schema)
+			 struct extent *x, const int32_t *idx, int schema,
+			 const struct scratch *sc)
 {
 	Histogram *h = arena_alloc(a, sizeof(*h));
 	uint64_t zero = 0, cur = 0, prev = 0;
 	int32_t at = INT32_MIN, end = 0;	/* current native bucket, span end */
-	Span **spans;
-	int64_t *deltas;
+	Span **spans = sc->spans;
+	int64_t *deltas = sc->deltas;
 	size_t ns = 0, nd = 0;
 
+	*x = (struct extent){ .first = p->nbuckets };
 	if (!h)
 		return NULL;
-	/* an empty histogram still has a span (of length 0): how later
-	 * Prometheus versions tell an empty native histogram from a classic
-	 * one (2.42 looks at the zero threshold: below) */
-	spans = arena_alloc(a, (x->nonempty + 1) * sizeof(*spans));
-	/* each bucket, and up to GAP_FILL empty ones before it */
-	deltas = arena_alloc(a, (x->nonempty + 1) * (GAP_FILL + 1) *
-				sizeof(*deltas));
-	if (!spans || !deltas)
-		return NULL;
 	io__prometheus__client__histogram__init(h);
-	for (uint32_t b = x->first, run = 0; b <= x->last + 1; b++) {
+	for (uint32_t b = 0, run = 0; ; b++) {
 		bool last;
 		uint64_t c;
 
-		/* the empty powers of two between first and last: skipped */
-		if (b <= x->last && b >= run &&
-		    (b = ac_probe_hist_run(p, b, &run)) > x->last)
-			b = x->last + 1;
-		last = b > x->last;
+		/* the powers of two the kernel has not marked: skipped */
+		if (b >= run)
+			b = ac_probe_hist_run(p, b, &run);
+		last = b >= p->nbuckets;
 		c = last ? 0 : p->buckets[b];
 
 		if (!last && !c)
 			continue;
+		if (!last) {
+			if (x->first == p->nbuckets)
+				x->first = b;
+			x->last = b;
+			x->nonempty++;
+			x->warm += c;
+		}
 		if (!last && idx[b] == INT32_MIN) {
 			zero += c;
 			continue;
@@ -355,6 +327,9 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		at = idx[b];
 		cur = c;
 	}
+	/* an empty histogram still has a span (of length 0): how later
+	 * Prometheus versions tell an empty native histogram from a classic
+	 * one (2.42 looks at the zero threshold: below) */
 	if (!ns) {
 		spans[0] = arena_alloc(a, sizeof(Span));
 		if (!spans[0])
@@ -363,6 +338,12 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		spans[0]->has_offset = spans[0]->has_length = true;
 		ns = 1;
 	}
+	spans = arena_alloc(a, ns * sizeof(*spans));
+	deltas = arena_alloc(a, (nd ? nd : 1) * sizeof(*deltas));
+	if (!spans || !deltas)
+		return NULL;
+	memcpy(spans, sc->spans, ns * sizeof(*spans));
+	memcpy(deltas, sc->deltas, nd * sizeof(*deltas));
 	h->has_sample_count = h->has_sample_sum = true;
 	h->sample_count = x->warm;
 	h->sample_sum = p->total_ns / 1e9;
@@ -393,14 +374,13 @@ struct series {
 };
 
 static void series_read(struct arena *a, struct series *sr,
-			const int32_t *idx, int schema)
+			const int32_t *idx, int schema, const struct scratch *sc)
 {
 	/* the buckets past the last call are empty: the percentiles need
 	 * not walk them */
 	struct ac_probe_stats cut = *sr->p;
 
-	extent_of(sr->p, &sr->x);
-	sr->h = native(a, sr->p, &sr->x, idx, schema);
+	sr->h = native(a, sr->p, &sr->x, idx, schema, sc);
 	cut.nbuckets = sr->x.warm ? sr->x.last + 1 : 0;
 	ac_probe_hist_percentiles(&cut, ac_metrics_quantiles, AC_METRICS_NQ,
 				  sr->q);
@@ -415,13 +395,17 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 	struct series *sr;
 	char **probe, *bin;
 	int32_t *idx = NULL;
-	size_t n = 0;
+	size_t n = 0, nb = s->nprobes ? s->probes[0].nbuckets + 1 : 1;
+	struct scratch sc;
 	Family *f;
 	int ret = -ENOMEM;
 
 	sr = calloc((size_t)info->nprocs * s->nprobes + 1, sizeof(*sr));
 	probe = calloc(s->nprobes + 1, sizeof(*probe));
-	if (!sr || !probe)
+	/* a span for each bucket at most, a delta for it and its gap */
+	sc.spans = malloc(nb * sizeof(*sc.spans));
+	sc.deltas = malloc(nb * (GAP_FILL + 1) * sizeof(*sc.deltas));
+	if (!sr || !probe || !sc.spans || !sc.deltas)
 		goto out;
 	if (s->nprobes && !(idx = native_index(s->precision, schema,
 					       s->probes[0].nbuckets)))
@@ -438,7 +422,7 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 				sr[n] = (struct series){ .p = &pr->probes[i],
 					.probe = probe[i], .pid = pid,
 					.comm = comm };
-				series_read(&a, &sr[n], idx, schema);
+				series_read(&a, &sr[n], idx, schema, &sc);
 				sr[n].label[0] = label(&a, "probe", probe[i]);
 				sr[n].label[1] = label(&a, "pid", pid);
 				sr[n].label[2] = label(&a, "comm", comm);
@@ -578,6 +562,8 @@ out:
 	if (a.failed)
 		ret = -ENOMEM;
 	arena_free(&a);
+	free(sc.spans);
+	free(sc.deltas);
 	free(idx);
 	free(sr);
 	free(probe);
