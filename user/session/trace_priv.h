@@ -205,7 +205,7 @@ void ac_procs_unpin(struct ac_procs_pin *pin);
  * anything is deleted (deleting while walking restarts the walk): *n of
  * them, NULL on failure. */
 void *ac_map_keys(int fd, size_t ksize, int max, int *n);
-/* the figures of a value of proc_stats or series (struct ac_stat, then
+/* the figures of a slot of proc_vals or a series value (struct ac_stat, then
  * the histogram's counts) into a row; its buckets are the caller's to
  * point at or copy */
 void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st);
