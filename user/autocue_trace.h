@@ -431,6 +431,11 @@ double ac_probe_beneath_ns(const struct ac_snapshot *s,
  * pays, the --func pairs beneath times their kind's pair_spread_ns. */
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 				 const struct ac_probe_stats *p);
+/* The per-process statistics of s let go (procs, nprocs): they point into
+ * the tracer's live slots, which it gives back to exited processes' and a
+ * reset's successors only once no snapshot holds them; a snapshot kept
+ * longer than a read-out (a session total) drops them first. */
+void ac_snapshot_drop_procs(struct ac_snapshot *s);
 void ac_snapshot_free(struct ac_snapshot *s);
 /* Adds s (a later part of the same session, read out after a reset) into
  * acc: counts, totals, buckets, paths and lost events add up, min and max

@@ -346,9 +346,15 @@ void ac_procs_poll(struct ac_trace *t)
 	if (!p)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	/* once a second keeps the slots to live processes between scrapes */
-	if (now.tv_sec - p->last_fold.tv_sec < 1)
+	/* once a second keeps the slots to live processes between scrapes;
+	 * slots a reset took come back at the first poll they can */
+	if (now.tv_sec - p->last_fold.tv_sec < 1) {
+		if (p->npending && !pthread_mutex_trylock(&p->lock)) {
+			recycle_locked(t);
+			pthread_mutex_unlock(&p->lock);
+		}
 		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	fold_locked(t);
 	pthread_mutex_unlock(&p->lock);
