@@ -99,6 +99,35 @@ static Label *label(struct arena *a, const char *name, char *value)
 	return l;
 }
 
+/* A label as a Metric's field 1 already packed (tag, length, LabelPair):
+ * a series' four are packed once a scrape, not sized and packed again in
+ * each of its four metrics (most of their bytes). protobuf-c writes a
+ * message's unknown fields after its others: the same message to a
+ * parser (fields in any order; the labels keep theirs). */
+static ProtobufCMessageUnknownField packed_label(struct arena *a,
+						 const char *name, char *value)
+{
+	ProtobufCMessageUnknownField f = {
+		.tag = 1, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+	};
+	Label l = IO__PROMETHEUS__CLIENT__LABEL_PAIR__INIT;
+	size_t n, v;
+
+	l.name = (char *)name;
+	l.value = value;
+	n = protobuf_c_message_get_packed_size(&l.base);
+	f.data = arena_alloc(a, n + 10);
+	if (!f.data)
+		return f;
+	for (v = n; ; v >>= 7) {
+		f.data[f.len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	f.len += protobuf_c_message_pack(&l.base, f.data + f.len);
+	return f;
+}
+
 /* A family of n metrics, each with nlabels label slots (0: the caller
  * points them at labels of its own). */
 static Family *family_new(struct arena *a, enum ac_metrics_family_id id,
@@ -370,7 +399,8 @@ struct series {
 	struct extent x;
 	Histogram *h;
 	uint64_t q[AC_METRICS_NQ];
-	Label *label[4];	/* its labels, the same in each family */
+	/* its labels, the same in each family: packed once (packed_label) */
+	ProtobufCMessageUnknownField label[4];
 };
 
 static void series_read(struct arena *a, struct series *sr,
@@ -394,6 +424,7 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 	struct arena a = {};
 	struct series *sr;
 	char **probe, *bin;
+	ProtobufCMessageUnknownField *lprobe, lbin;
 	int32_t *idx = NULL;
 	size_t n = 0, nb = s->nprobes ? s->probes[0].nbuckets + 1 : 1;
 	struct scratch sc;
@@ -413,9 +444,17 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 	bin = arena_quote(&a, info->binary);
 	for (int i = 0; i < s->nprobes; i++)
 		probe[i] = arena_quote(&a, s->probes[i].name);
+	lbin = packed_label(&a, "binary", bin);
+	lprobe = arena_alloc(&a, (s->nprobes + 1) * sizeof(*lprobe));
+	for (int i = 0; lprobe && i < s->nprobes; i++)
+		lprobe[i] = packed_label(&a, "probe", probe[i]);
+	if (!lprobe)
+		goto out;
 	for (int k = 0; k < info->nprocs; k++) {
 		const struct ac_metrics_proc *pr = &info->procs[k];
 		char *pid = arena_quote(&a, pr->pid), *comm = arena_quote(&a, pr->comm);
+		ProtobufCMessageUnknownField lpid = packed_label(&a, "pid", pid);
+		ProtobufCMessageUnknownField lcomm = packed_label(&a, "comm", comm);
 
 		for (int i = 0; i < s->nprobes; i++)
 			if (!pr->skip_uncalled || pr->probes[i].count) {
@@ -423,10 +462,10 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 					.probe = probe[i], .pid = pid,
 					.comm = comm };
 				series_read(&a, &sr[n], idx, schema, &sc);
-				sr[n].label[0] = label(&a, "probe", probe[i]);
-				sr[n].label[1] = label(&a, "pid", pid);
-				sr[n].label[2] = label(&a, "comm", comm);
-				sr[n].label[3] = label(&a, "binary", bin);
+				sr[n].label[0] = lprobe[i];
+				sr[n].label[1] = lpid;
+				sr[n].label[2] = lcomm;
+				sr[n].label[3] = lbin;
 				n++;
 			}
 	}
@@ -449,8 +488,8 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 			Metric *m = f->metric[i];
 			const struct ac_probe_stats *p = sr[i].p;
 
-			m->label = sr[i].label;
-			m->n_label = 4;
+			m->base.unknown_fields = sr[i].label;
+			m->base.n_unknown_fields = 4;
 			if (fam == AC_FAM_DURATION) {
 				m->histogram = sr[i].h;
 			} else if (fam == AC_FAM_QUANTILES) {
