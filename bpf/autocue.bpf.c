@@ -27,7 +27,7 @@ const volatile __u32 nbuckets = AC_NBUCKETS(AC_DEFAULT_SHIFT);
 const volatile bool fold_paths = true;
 const volatile bool raw_events = false;
 /* System-wide by binary (--listen): each process's statistics apart too,
- * in proc_stats, for per-process series. */
+ * in proc_vals, for per-process series. */
 const volatile bool per_process = false;
 /* --per-thread, --follow --per-pid: each (process, thread, probe) apart
  * in series; per_thread: by thread, else by process (tid 0). */
@@ -102,19 +102,38 @@ struct {
 	__type(value, __u32);
 } site_hits SEC(".maps");
 
-/* Per process and probe: a struct ac_stat followed by the histogram's
- * nbuckets counts (the value size is set at load). Entries of processes
- * that exited are folded and deleted by the loader; a full map counts
- * AC_DROP_PROC_FULL and the call stays in the totals above. */
+/* Per process and probe (system-wide by binary): a slot of proc_vals,
+ * handed out at its first call from proc_free; the loader fills the queue
+ * at start and gives a slot back when it folds an exited process. An
+ * empty queue (--max-series in use) counts AC_DROP_PROC_FULL and the call
+ * stays in the totals above. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1);	/* --max-series, set at load */
-	__uint(key_size, sizeof(struct ac_proc_key));
-	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
-} proc_stats SEC(".maps");
+	__uint(max_entries, 1);	/* 2 * --max-series, set at load */
+	__type(key, struct ac_proc_key);
+	__type(value, __u32);
+} proc_slot SEC(".maps");
 
-/* A new proc_stats entry's first value (min_ns = UINT64_MAX, the rest 0):
+/* The slots: a struct ac_stat followed by the histogram's nbuckets counts
+ * (the value size is set at load), read in place by the loader (mapped:
+ * a scrape copies nothing out of the kernel). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);	/* --max-series, set at load */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct ac_stat));	/* set at load */
+} proc_vals SEC(".maps");
+
+/* Slots free for a new (process, probe): initialized by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 1);	/* --max-series, set at load */
+	__uint(value_size, sizeof(__u32));
+} proc_free SEC(".maps");
+
+/* A new series entry's first value (min_ns = UINT64_MAX, the rest 0):
  * too large for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -347,14 +366,44 @@ static __always_inline void record_stat(__u32 id, __u64 ns,
 		__sync_fetch_and_add(slot, 1);
 }
 
-/* The same figures as record_stat()/record_cold(), in the entry of key
- * in map (proc_stats, series: a struct ac_stat and nbuckets counts), made
- * at its first call; full: the drop counted when the map is full. */
+/* The same figures as record_stat()/record_cold(), in st (a struct
+ * ac_stat and nbuckets counts: proc_vals, series). */
+static __always_inline void record_into(struct ac_stat *st, __u64 ns,
+					const struct frame *f, bool cold)
+{
+	__u64 oct;
+	__u32 b;
+
+	if (cold) {
+		update_max(&st->cold_max_ns, ns);
+		__sync_fetch_and_add(&st->cold_total_ns, ns);
+		__sync_fetch_and_add(&st->cold_count, 1);
+		__sync_fetch_and_add(&st->count, 1);
+		return;
+	}
+	add_desc(st, f);
+	update_min(&st->min_ns, ns);
+	update_max(&st->max_ns, ns);
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->total_ns, ns);
+	b = ac_bucket(ns, hist_shift);
+	if (b >= nbuckets || b >= AC_NBUCKETS(AC_MIN_SHIFT) << (AC_MAX_SHIFT - AC_MIN_SHIFT))
+		return;
+	/* the octave's mark before its bucket, a load once it is set: a
+	 * scrape walks the marked octaves only */
+	oct = 1ULL << ((b >> hist_shift) & 63);
+	if (!(st->octaves & oct))
+		__sync_fetch_and_or(&st->octaves, oct);
+	__sync_fetch_and_add((__u64 *)(st + 1) + b, 1);
+}
+
+/* The entry of key in map (series), made at its first call; full: the
+ * drop counted when the map is full. */
 static __always_inline void record_entry(void *map, void *key, __u64 ns,
 					 const struct frame *f, bool cold,
 					 __u32 full)
 {
-	__u32 zero = 0, b;
+	__u32 zero = 0;
 	struct ac_stat *st;
 	void *init;
 
@@ -371,33 +420,37 @@ static __always_inline void record_entry(void *map, void *key, __u64 ns,
 			return;
 		}
 	}
-	if (cold) {
-		update_max(&st->cold_max_ns, ns);
-		__sync_fetch_and_add(&st->cold_total_ns, ns);
-		__sync_fetch_and_add(&st->cold_count, 1);
-		__sync_fetch_and_add(&st->count, 1);
-		return;
-	}
-	add_desc(st, f);
-	update_min(&st->min_ns, ns);
-	update_max(&st->max_ns, ns);
-	__sync_fetch_and_add(&st->count, 1);
-	__sync_fetch_and_add(&st->total_ns, ns);
-	b = ac_bucket(ns, hist_shift);
-	if (b >= nbuckets || b >= AC_NBUCKETS(AC_MIN_SHIFT) << (AC_MAX_SHIFT - AC_MIN_SHIFT))
-		return;
-	__sync_fetch_and_add((__u64 *)(st + 1) + b, 1);
+	record_into(st, ns, f, cold);
 }
 
-/* the process's own proc_stats entry (system-wide by binary) */
+/* the process's own slot (system-wide by binary) */
 static __always_inline void record_proc(__u32 id, __u64 ns,
 					const struct frame *f, bool cold)
 {
 	struct ac_proc_key key = { (__u32)(current_ids() >> 32), id };
+	struct ac_stat *st;
+	__u32 *slot, s;
 
 	if (key.tgid == calib_tgid)
 		return;
-	record_entry(&proc_stats, &key, ns, f, cold, AC_DROP_PROC_FULL);
+	slot = bpf_map_lookup_elem(&proc_slot, &key);
+	if (!slot) {
+		if (bpf_map_pop_elem(&proc_free, &s)) {
+			count_drop(AC_DROP_PROC_FULL, 1);
+			return;
+		}
+		/* another thread of the process may win: the slot back */
+		if (bpf_map_update_elem(&proc_slot, &key, &s, BPF_NOEXIST))
+			bpf_map_push_elem(&proc_free, &s, 0);
+		slot = bpf_map_lookup_elem(&proc_slot, &key);
+		if (!slot) {
+			count_drop(AC_DROP_PROC_FULL, 1);
+			return;
+		}
+	}
+	st = bpf_map_lookup_elem(&proc_vals, slot);
+	if (st)
+		record_into(st, ns, f, cold);
 }
 
 /* the thread's (or process's) series entry */

@@ -75,9 +75,13 @@ struct ac_stat {
 	/* of desc, the --func pairs: AC_KIND_FUNC_EMULATED's, then
 	 * AC_KIND_FUNC_STEPPED's (each kind costs its own) */
 	__u64 func_desc[2];
+	/* proc_vals and series values only: bit o set once a warm call is
+	 * counted in buckets [o << S, (o + 1) << S) (a power of two; at
+	 * most AC_MAX_EXP + 1 of them), so a reader walks only those */
+	__u64 octaves;
 };
 
-/* proc_stats key: a process (tgid, in the loader's pid namespace) and a
+/* proc_slot key: a process (tgid, in the loader's pid namespace) and a
  * probe id. */
 struct ac_proc_key {
 	__u32 tgid;

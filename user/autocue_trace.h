@@ -151,6 +151,10 @@ struct ac_probe_stats {
 	int shift;		/* sub-bucket bits */
 	uint32_t nbuckets;
 	const uint64_t *buckets;	/* count per bucket */
+	/* bit o set: buckets [o << shift, (o + 1) << shift) are known to
+	 * be all 0 (the kernel marks a power of two at its first call); 0
+	 * knows nothing: walks read every bucket */
+	uint64_t empty;
 	/* exact mode: how many calls the exact figures cover (0: none, as
 	 * outside exact mode and in ac_trace_snapshot_hist()), and their
 	 * percentiles at ac_exact_quantiles, exactly */
@@ -249,6 +253,9 @@ struct ac_snapshot {
 	struct ac_row_owner *owners;	/* per_thread: nprobes, else NULL */
 	void *procs_mem;	/* what procs' buckets point into: the
 				 * snapshot's own, freed with it */
+	/* a hold on the kernel's slots the other procs' buckets point
+	 * into, let go with it */
+	struct ac_procs_pin *procs_pin;
 	int tracee_signal;	/* the signal that killed the traced command;
 				 * 0: it did not, or it is not known (the
 				 * CLI sets it at the end of a session) */
@@ -417,6 +424,13 @@ double ac_probe_resolution_ns(const struct ac_snapshot *s,
  * the buckets when q ascends (as ac_probe_hist_percentile() each). */
 void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
 			       const double *q, int nq, uint64_t *out);
+/* The first bucket from b on not known to be empty (p->empty), and in
+ * *end where its run of such buckets ends; p->nbuckets when none. */
+uint32_t ac_probe_hist_run(const struct ac_probe_stats *p, uint32_t b,
+			   uint32_t *end);
+/* The calls in buckets [from, to) (to <= nbuckets) */
+uint64_t ac_probe_hist_sum(const struct ac_probe_stats *p, uint32_t from,
+			   uint32_t to);
 /* What a duration below resolution_ns is shown as: "<" this, the most it
  * can be (it read less than the resolution, and is off by at most that). */
 double ac_snapshot_bound_ns(const struct ac_snapshot *s);
@@ -439,6 +453,11 @@ double ac_probe_beneath_ns(const struct ac_snapshot *s,
  * pays, the --func pairs beneath times their kind's pair_spread_ns. */
 double ac_probe_beneath_error_ns(const struct ac_snapshot *s,
 				 const struct ac_probe_stats *p);
+/* The per-process statistics of s let go (procs, nprocs): they point into
+ * the tracer's live slots, which it gives back to exited processes' and a
+ * reset's successors only once no snapshot holds them; a snapshot kept
+ * longer than a read-out (a session total) drops them first. */
+void ac_snapshot_drop_procs(struct ac_snapshot *s);
 void ac_snapshot_free(struct ac_snapshot *s);
 /* Adds s (a later part of the same session, read out after a reset) into
  * acc: counts, totals, buckets, paths and lost events add up, min and max

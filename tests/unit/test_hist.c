@@ -357,6 +357,54 @@ static void test_percentile_edges(void **state)
 /* The --hist layout: power-of-two slots from the first to the last that
  * holds a call (empty ones between included), counts folded exactly from
  * the log-linear buckets at every precision, bars scaled to the largest. */
+/* The kernel's marks (ac_probe_stats.empty, one bit a power of two):
+ * walks over the marked ones give what walks over all give, and a
+ * walk skips what is marked empty (a count put there is not seen). */
+static void test_marked_octaves(void **state)
+{
+	for (size_t k = 0; k < NPREC; k++) {
+		int s = precisions[k];
+		uint32_t nb = AC_NBUCKETS(s), end, b;
+		uint64_t *bk = calloc(nb, sizeof(*bk)), marks = 0, all = 0;
+		uint64_t va[AC_EXACT_NQ], vm[AC_EXACT_NQ];
+		struct ac_probe_stats p = { .shift = s, .nbuckets = nb,
+					    .buckets = bk, .max_ns = LIMIT };
+
+		assert_non_null(bk);
+		/* calls in three powers of two, far apart */
+		for (__u64 v = 700; v < 900; v += 7)
+			bk[ac_bucket(v, s)] += 3;
+		bk[ac_bucket(5000, s)] += 2;
+		bk[ac_bucket(30000000, s)] += 1;
+		for (b = 0; b < nb; b++)
+			if (bk[b]) {
+				marks |= 1ULL << (b >> s);
+				all += bk[b];
+			}
+		ac_probe_hist_percentiles(&p, ac_exact_quantiles, AC_EXACT_NQ, va);
+		p.empty = ~marks;
+		assert_int_equal(ac_probe_hist_sum(&p, 0, nb), all);
+		ac_probe_hist_percentiles(&p, ac_exact_quantiles, AC_EXACT_NQ, vm);
+		assert_memory_equal(va, vm, sizeof(va));
+		/* every run starts in a marked power of two, ends at an
+		 * unmarked one (or the end), and the runs cover every call */
+		for (b = 0, all = 0; (b = ac_probe_hist_run(&p, b, &end)) < nb;
+		     b = end) {
+			assert_true(marks >> (b >> s) & 1);
+			assert_true(end > b && end <= nb);
+			assert_true(end == nb || !(marks >> (end >> s) & 1));
+			all += ac_probe_hist_sum(&p, b, end);
+		}
+		assert_int_equal(all, ac_probe_hist_sum(&p, 0, nb));
+		/* a count in a power of two marked empty is not read */
+		bk[ac_bucket(1ULL << 33, s)] += 1000;
+		assert_int_equal(ac_probe_hist_sum(&p, 0, nb), all);
+		p.empty = 0;	/* no marks: every bucket read */
+		assert_int_equal(ac_probe_hist_sum(&p, 0, nb), all + 1000);
+		free(bk);
+	}
+}
+
 static void test_log2_hist(void **state)
 {
 	static const char *const want[] = {
@@ -410,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_percentiles_default),
 		cmocka_unit_test(test_percentiles_bound),
 		cmocka_unit_test(test_percentile_edges),
+		cmocka_unit_test(test_marked_octaves),
 		cmocka_unit_test(test_log2_hist),
 	};
 

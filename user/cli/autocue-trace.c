@@ -493,6 +493,9 @@ static int report_interval(struct env *env, struct ac_trace *t,
 		fprintf(stderr, "autocue-trace: cannot write %s: %s\n",
 			AC_Q(env->json), strerror(-ret));
 	if (env->reset_each && !env->total) {
+		/* kept all session: not holding the per-process slots (the
+		 * tables and JSON cover every process together) */
+		ac_snapshot_drop_procs(s);
 		env->total = s;
 		return ret;
 	}

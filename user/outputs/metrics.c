@@ -313,39 +313,65 @@ static char *put_u64(char *o, uint64_t v)
  * of a fleet writes hundreds of thousands of them: room for a series'
  * lines is made at once, each line is its prefix (made once a series),
  * its le (made once a scrape) and its count, copied in. */
+/* n bytes of s at o, as whole 32-byte blocks (a vector move each, not a
+ * call): s has room for them, o too; the bytes past n are overwritten by
+ * what follows, or left past the buffer's length. */
+static inline char *put_blocks(char *o, const char *s, size_t n)
+{
+	for (size_t j = 0; j < n; j += 32)
+		memcpy(o + j, s + j, 32);
+	return o + n;
+}
+
+/* [k, end) lies in one power of two the kernel has not marked */
+static inline bool one_empty_octave(const struct ac_probe_stats *p,
+				    uint32_t k, uint32_t end)
+{
+	uint32_t o = k >> p->shift;
+
+	return o == (end - 1) >> p->shift && o < 64 && (p->empty >> o & 1);
+}
+
 static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		      const char *labels, size_t llen, const struct edges *e)
 {
 	static const char name[] = "autocue_call_duration_seconds_bucket{";
-	char prefix[sizeof(name) + LABELS_MAX + 8], s[32], *o;
-	size_t plen;
-	uint64_t cum = 0;
+	char prefix[sizeof(name) + LABELS_MAX + 8 + 32], s[32], *o, num[32];
+	size_t plen, numlen = 1;
+	uint64_t cum = 0, add;
 	uint32_t k = 0;
 
 	plen = put_str(prefix, name);
 	memcpy(prefix + plen, labels, llen);
 	plen += llen;
 	plen += put_str(prefix + plen, ",le=\"");
-	/* a line: prefix, le, "} ", 20 digits, newline */
-	if (out->cap - out->len < e->n * (plen + 32 + 24) &&
-	    !ac_outbuf_grow(out, e->n * (plen + 32 + 24)))
+	/* a line: prefix, le, "} ", 20 digits, newline; a block's room
+	 * past the last */
+	if (out->cap - out->len < e->n * (plen + 32 + 24) + 32 &&
+	    !ac_outbuf_grow(out, e->n * (plen + 32 + 24) + 32))
 		return;
 	o = out->p + out->len;
+	num[0] = '0';
 	for (int i = 0; i < e->n; i++) {
-		for (uint32_t end = e->first[i] < p->nbuckets ? e->first[i] :
-				    p->nbuckets; k < end; k++)
-			cum += p->buckets[k];
-		memcpy(o, prefix, plen);
-		o += plen;
-		memcpy(o, e->le[i], e->lelen[i]);
-		o += e->lelen[i];
+		uint32_t end = e->first[i] < p->nbuckets ? e->first[i] :
+			p->nbuckets;
+
+		/* most edges add nothing (an empty power of two: known
+		 * without a call): the count's digits are kept */
+		if (k < end && !one_empty_octave(p, k, end) &&
+		    (add = ac_probe_hist_sum(p, k, end))) {
+			cum += add;
+			numlen = put_u64(num, cum) - num;
+		}
+		k = end;
+		o = put_blocks(o, prefix, plen);
+		o = put_blocks(o, e->le[i], e->lelen[i]);
 		memcpy(o, "\"} ", 3);
-		o = put_u64(o + 3, cum);
+		o = put_blocks(o + 3, num, numlen);
 		*o++ = '\n';
 	}
 	out->len = o - out->p;
-	for (; k < p->nbuckets; k++)
-		cum += p->buckets[k];
+	cum += ac_probe_hist_sum(p, k, p->nbuckets);
 	ac_outbuf_printf(out, "autocue_call_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n"
 			 "autocue_call_duration_seconds_sum{%s} %s\n"
 			 "autocue_call_duration_seconds_count{%s} %llu\n",
@@ -367,8 +393,20 @@ static void sample_line(struct ac_outbuf *out, const char *name,
 	ac_outbuf_write(out, "\n", 1);
 }
 
+/* A series' warm calls and quantiles, found while the histogram's walk
+ * has its buckets in the cache; written later, in the summary family. */
+struct quantiles {
+	uint64_t n, v[AC_METRICS_NQ];
+};
+
+static void quantiles_of(const struct ac_probe_stats *p, struct quantiles *q)
+{
+	q->n = ac_probe_hist_sum(p, 0, p->nbuckets);
+	ac_probe_hist_percentiles(p, ac_metrics_quantiles, AC_METRICS_NQ, q->v);
+}
+
 static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
-		    const char *labels, size_t llen)
+		    const char *labels, size_t llen, const struct quantiles *q)
 {
 	static const char *const qlabel[] = {
 		",quantile=\"0.5\"", ",quantile=\"0.9\"", ",quantile=\"0.95\"",
@@ -377,13 +415,9 @@ static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
 	enum { NQ = AC_METRICS_NQ };
 	_Static_assert(NQ == sizeof(qlabel) / sizeof(qlabel[0]),
 		       "a label per quantile");
-	uint64_t v[NQ], n = 0;
+	const uint64_t *v = q->v, n = q->n;	/* n: what they rank */
 	char s[32];
 
-	/* the warm calls in the buckets: what the quantiles rank */
-	for (uint32_t i = 0; i < p->nbuckets; i++)
-		n += p->buckets[i];
-	ac_probe_hist_percentiles(p, ac_metrics_quantiles, NQ, v);
 	for (int i = 0; i < NQ; i++)
 		sample_line(out, "autocue_call_duration_quantiles_seconds",
 			    labels, llen, qlabel[i],
@@ -400,10 +434,10 @@ enum per_probe { HIST, SUMMARY, CALLS, COLD };
 static void per_probe(struct ac_outbuf *out, const struct ac_snapshot *s,
 		      const struct ac_metrics_info *info,
 		      const struct labels *l, const struct edges *e,
-		      enum per_probe what)
+		      struct quantiles *q, enum per_probe what)
 {
 	char labels[LABELS_MAX], v[24];
-	size_t llen;
+	size_t llen, n = 0;
 
 	for (int k = 0; k < info->nprocs; k++) {
 		const struct ac_metrics_proc *pr = &info->procs[k];
@@ -416,8 +450,9 @@ static void per_probe(struct ac_outbuf *out, const struct ac_snapshot *s,
 			llen = series_labels(labels, l, i, k);
 			if (what == HIST) {
 				histogram(out, p, labels, llen, e);
+				quantiles_of(p, &q[n++]);
 			} else if (what == SUMMARY) {
-				summary(out, p, labels, llen);
+				summary(out, p, labels, llen, &q[n++]);
 			} else {
 				*put_u64(v, what == CALLS ? p->count :
 					 p->cold_count) = '\0';
@@ -437,18 +472,20 @@ int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 	struct labels l = {};
 	struct edges e = {};
 	const char *bin = l.bin;
+	struct quantiles *q;
 	int ret = -ENOMEM;
 
-	if (edges_make(&e, b, s->precision) || labels_make(&l, s, info))
+	q = malloc(((size_t)info->nprocs * s->nprobes + 1) * sizeof(*q));
+	if (!q || edges_make(&e, b, s->precision) || labels_make(&l, s, info))
 		goto out;
 	family(out, AC_FAM_DURATION, om);
-	per_probe(out, s, info, &l, &e, HIST);
+	per_probe(out, s, info, &l, &e, q, HIST);
 	family(out, AC_FAM_QUANTILES, om);
-	per_probe(out, s, info, &l, &e, SUMMARY);
+	per_probe(out, s, info, &l, &e, q, SUMMARY);
 	family(out, AC_FAM_CALLS, om);
-	per_probe(out, s, info, &l, &e, CALLS);
+	per_probe(out, s, info, &l, &e, q, CALLS);
 	family(out, AC_FAM_COLD, om);
-	per_probe(out, s, info, &l, &e, COLD);
+	per_probe(out, s, info, &l, &e, q, COLD);
 
 	family(out, AC_FAM_LOST, om);
 	for (int i = 0; i < AC_LOST_NR; i++)
@@ -477,6 +514,7 @@ int ac_metrics_write(struct ac_outbuf *out, const struct ac_snapshot *s,
 		ac_outbuf_puts(out, "# EOF\n");
 	ret = out->failed ? -ENOMEM : 0;
 out:
+	free(q);
 	labels_free(&l);
 	edges_free(&e);
 	return ret;

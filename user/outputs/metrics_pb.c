@@ -99,7 +99,37 @@ static Label *label(struct arena *a, const char *name, char *value)
 	return l;
 }
 
-/* A family of n metrics, each with nlabels label slots. */
+/* A label as a Metric's field 1 already packed (tag, length, LabelPair):
+ * a series' four are packed once a scrape, not sized and packed again in
+ * each of its four metrics (most of their bytes). protobuf-c writes a
+ * message's unknown fields after its others: the same message to a
+ * parser (fields in any order; the labels keep theirs). */
+static ProtobufCMessageUnknownField packed_label(struct arena *a,
+						 const char *name, char *value)
+{
+	ProtobufCMessageUnknownField f = {
+		.tag = 1, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+	};
+	Label l = IO__PROMETHEUS__CLIENT__LABEL_PAIR__INIT;
+	size_t n, v;
+
+	l.name = (char *)name;
+	l.value = value;
+	n = protobuf_c_message_get_packed_size(&l.base);
+	f.data = arena_alloc(a, n + 10);
+	if (!f.data)
+		return f;
+	for (v = n; ; v >>= 7) {
+		f.data[f.len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			break;
+	}
+	f.len += protobuf_c_message_pack(&l.base, f.data + f.len);
+	return f;
+}
+
+/* A family of n metrics, each with nlabels label slots (0: the caller
+ * points them at labels of its own). */
 static Family *family_new(struct arena *a, enum ac_metrics_family_id id,
 			  Io__Prometheus__Client__MetricType type, size_t n,
 			  size_t nlabels, char *name)
@@ -120,6 +150,8 @@ static Family *family_new(struct arena *a, enum ac_metrics_family_id id,
 		if (!m[i])
 			return NULL;
 		io__prometheus__client__metric__init(m[i]);
+		if (!nlabels)
+			continue;
 		m[i]->label = arena_alloc(a, nlabels * sizeof(Label *));
 		if (!m[i]->label)
 			return NULL;
@@ -142,18 +174,59 @@ static char *name_of(struct arena *a, enum ac_metrics_family_id id)
 }
 
 /* Appends f, delimited: its length as a varint, then the message. */
-static void put_family(struct ac_outbuf *out, const Family *f)
+static size_t varint_len(size_t v)
 {
-	size_t n = protobuf_c_message_get_packed_size(&f->base);
+	size_t n = 1;
 
-	if (out->cap - out->len < n + 10 && !ac_outbuf_grow(out, n + 10))
-		return;
-	for (size_t v = n; ; v >>= 7) {
+	while (v > 0x7f)
+		v >>= 7, n++;
+	return n;
+}
+
+static void put_varint(struct ac_outbuf *out, size_t v)
+{
+	for (;; v >>= 7) {
 		out->p[out->len++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
 		if (v <= 0x7f)
 			break;
 	}
+}
+
+/* f, length-delimited. Its metrics are packed one by one after the rest
+ * (each as field 4, metric, with its length): protobuf-c would size each
+ * metric's whole tree again for the family's length, then once more to
+ * pack the family; this sizes each once (the bytes are the same). */
+static void put_family(struct ac_outbuf *out, Family *f)
+{
+	enum { METRIC_TAG = 4 << 3 | 2 };	/* field 4, length-delimited */
+	size_t nm = f->n_metric, head, n, *len;
+
+	f->n_metric = 0;
+	head = protobuf_c_message_get_packed_size(&f->base);
+	n = head;
+	len = malloc((nm ? nm : 1) * sizeof(*len));
+	if (!len) {
+		out->failed = true;
+		return;
+	}
+	for (size_t i = 0; i < nm; i++) {
+		len[i] = protobuf_c_message_get_packed_size(&f->metric[i]->base);
+		n += 1 + varint_len(len[i]) + len[i];
+	}
+	if (out->cap - out->len < n + 10 && !ac_outbuf_grow(out, n + 10)) {
+		free(len);
+		return;
+	}
+	put_varint(out, n);
 	out->len += protobuf_c_message_pack(&f->base, (uint8_t *)out->p + out->len);
+	for (size_t i = 0; i < nm; i++) {
+		out->p[out->len++] = METRIC_TAG;
+		put_varint(out, len[i]);
+		out->len += protobuf_c_message_pack(&f->metric[i]->base,
+						    (uint8_t *)out->p + out->len);
+	}
+	f->n_metric = nm;
+	free(len);
 }
 
 int ac_metrics_native_schema(int precision)
@@ -190,71 +263,62 @@ static int32_t *native_index(int shift, int schema, uint32_t nb)
 	return idx;
 }
 
-/* What one walk over a series' kernel buckets finds: the rest of the work
- * is over [first, last] only, a few octaves of thousands of buckets. */
+/* What the walk over a series' kernel buckets finds: the quantiles' walk
+ * is over [0, last] only. */
 struct extent {
 	uint64_t warm;		/* calls in the buckets */
 	uint32_t nonempty, first, last;
 };
 
-static void extent_of(const struct ac_probe_stats *p, struct extent *x)
-{
-	enum { RUN = 8 };
-	uint32_t b = 0;
+/* A gap of this many native buckets or fewer is filled with empty ones
+ * rather than starting a span (a span's message costs more than two
+ * zero deltas; client_golang does the same). */
+#define GAP_FILL 2
 
-	*x = (struct extent){ .first = p->nbuckets };
-	for (; b < p->nbuckets; b++) {
-		uint64_t c = p->buckets[b], any = 0;
+/* Room for a series' spans and deltas while they are found, the most
+ * any can have (then copied, at their size, into the arena). */
+struct scratch {
+	Span **spans;
+	int64_t *deltas;
+};
 
-		/* most buckets are empty: skip them a run at a time (the OR
-		 * of a run vectorizes) */
-		if (!(b % RUN) && b + RUN <= p->nbuckets) {
-			for (int k = 0; k < RUN; k++)
-				any |= p->buckets[b + k];
-			if (!any) {
-				b += RUN - 1;
-				continue;
-			}
-		}
-		if (!c)
-			continue;
-		if (x->first == p->nbuckets)
-			x->first = b;
-		x->last = b;
-		x->nonempty++;
-		x->warm += c;
-	}
-}
-
-/* One native histogram from a series' kernel buckets: spans of the
- * non-empty native buckets, counts as deltas from the one before. */
+/* One native histogram from a series' kernel buckets, in one walk over
+ * them (the marked powers of two): spans of the non-empty native buckets,
+ * counts as deltas from the one before; what the walk finds, into x. */
 static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
-			 const struct extent *x, const int32_t *idx,
-			 int schema)
+			 struct extent *x, const int32_t *idx, int schema,
+			 const struct scratch *sc)
 {
 	Histogram *h = arena_alloc(a, sizeof(*h));
 	uint64_t zero = 0, cur = 0, prev = 0;
 	int32_t at = INT32_MIN, end = 0;	/* current native bucket, span end */
-	Span **spans;
-	int64_t *deltas;
+	Span **spans = sc->spans;
+	int64_t *deltas = sc->deltas;
 	size_t ns = 0, nd = 0;
 
+	*x = (struct extent){ .first = p->nbuckets };
 	if (!h)
 		return NULL;
-	/* an empty histogram still has a span (of length 0): how later
-	 * Prometheus versions tell an empty native histogram from a classic
-	 * one (2.42 looks at the zero threshold: below) */
-	spans = arena_alloc(a, (x->nonempty + 1) * sizeof(*spans));
-	deltas = arena_alloc(a, (x->nonempty + 1) * sizeof(*deltas));
-	if (!spans || !deltas)
-		return NULL;
 	io__prometheus__client__histogram__init(h);
-	for (uint32_t b = x->first; b <= x->last + 1; b++) {
-		bool last = b > x->last;
-		uint64_t c = last ? 0 : p->buckets[b];
+	for (uint32_t b = 0, run = 0; ; b++) {
+		bool last;
+		uint64_t c;
+
+		/* the powers of two the kernel has not marked: skipped */
+		if (b >= run)
+			b = ac_probe_hist_run(p, b, &run);
+		last = b >= p->nbuckets;
+		c = last ? 0 : p->buckets[b];
 
 		if (!last && !c)
 			continue;
+		if (!last) {
+			if (x->first == p->nbuckets)
+				x->first = b;
+			x->last = b;
+			x->nonempty++;
+			x->warm += c;
+		}
 		if (!last && idx[b] == INT32_MIN) {
 			zero += c;
 			continue;
@@ -269,6 +333,15 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		}
 		if (last)
 			break;
+		if (ns && idx[b] != end && idx[b] - end <= GAP_FILL) {
+			/* a short gap: empty buckets, not a new span */
+			for (int32_t g = end; g < idx[b]; g++) {
+				deltas[nd++] = -(int64_t)prev;
+				prev = 0;
+				spans[ns - 1]->length++;
+			}
+			end = idx[b];
+		}
 		if (!ns || idx[b] != end) {	/* a gap: a new span */
 			spans[ns] = arena_alloc(a, sizeof(Span));
 			if (!spans[ns])
@@ -283,6 +356,9 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		at = idx[b];
 		cur = c;
 	}
+	/* an empty histogram still has a span (of length 0): how later
+	 * Prometheus versions tell an empty native histogram from a classic
+	 * one (2.42 looks at the zero threshold: below) */
 	if (!ns) {
 		spans[0] = arena_alloc(a, sizeof(Span));
 		if (!spans[0])
@@ -291,6 +367,12 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		spans[0]->has_offset = spans[0]->has_length = true;
 		ns = 1;
 	}
+	spans = arena_alloc(a, ns * sizeof(*spans));
+	deltas = arena_alloc(a, (nd ? nd : 1) * sizeof(*deltas));
+	if (!spans || !deltas)
+		return NULL;
+	memcpy(spans, sc->spans, ns * sizeof(*spans));
+	memcpy(deltas, sc->deltas, nd * sizeof(*deltas));
 	h->has_sample_count = h->has_sample_sum = true;
 	h->sample_count = x->warm;
 	h->sample_sum = p->total_ns / 1e9;
@@ -309,11 +391,30 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 	return h;
 }
 
+/* A series, its buckets read in one go while they are in the cache:
+ * the extent, the native histogram and the quantiles. */
 struct series {
 	const struct ac_probe_stats *p;
 	char *probe, *pid, *comm;
 	struct extent x;
+	Histogram *h;
+	uint64_t q[AC_METRICS_NQ];
+	/* its labels, the same in each family: packed once (packed_label) */
+	ProtobufCMessageUnknownField label[4];
 };
+
+static void series_read(struct arena *a, struct series *sr,
+			const int32_t *idx, int schema, const struct scratch *sc)
+{
+	/* the buckets past the last call are empty: the percentiles need
+	 * not walk them */
+	struct ac_probe_stats cut = *sr->p;
+
+	sr->h = native(a, sr->p, &sr->x, idx, schema, sc);
+	cut.nbuckets = sr->x.warm ? sr->x.last + 1 : 0;
+	ac_probe_hist_percentiles(&cut, ac_metrics_quantiles, AC_METRICS_NQ,
+				  sr->q);
+}
 
 int ac_metrics_write_protobuf(struct ac_outbuf *out,
 			      const struct ac_snapshot *s,
@@ -323,14 +424,19 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 	struct arena a = {};
 	struct series *sr;
 	char **probe, *bin;
+	ProtobufCMessageUnknownField *lprobe, lbin;
 	int32_t *idx = NULL;
-	size_t n = 0;
+	size_t n = 0, nb = s->nprobes ? s->probes[0].nbuckets + 1 : 1;
+	struct scratch sc;
 	Family *f;
 	int ret = -ENOMEM;
 
 	sr = calloc((size_t)info->nprocs * s->nprobes + 1, sizeof(*sr));
 	probe = calloc(s->nprobes + 1, sizeof(*probe));
-	if (!sr || !probe)
+	/* a span for each bucket at most, a delta for it and its gap */
+	sc.spans = malloc(nb * sizeof(*sc.spans));
+	sc.deltas = malloc(nb * (GAP_FILL + 1) * sizeof(*sc.deltas));
+	if (!sr || !probe || !sc.spans || !sc.deltas)
 		goto out;
 	if (s->nprobes && !(idx = native_index(s->precision, schema,
 					       s->probes[0].nbuckets)))
@@ -338,16 +444,28 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 	bin = arena_quote(&a, info->binary);
 	for (int i = 0; i < s->nprobes; i++)
 		probe[i] = arena_quote(&a, s->probes[i].name);
+	lbin = packed_label(&a, "binary", bin);
+	lprobe = arena_alloc(&a, (s->nprobes + 1) * sizeof(*lprobe));
+	for (int i = 0; lprobe && i < s->nprobes; i++)
+		lprobe[i] = packed_label(&a, "probe", probe[i]);
+	if (!lprobe)
+		goto out;
 	for (int k = 0; k < info->nprocs; k++) {
 		const struct ac_metrics_proc *pr = &info->procs[k];
 		char *pid = arena_quote(&a, pr->pid), *comm = arena_quote(&a, pr->comm);
+		ProtobufCMessageUnknownField lpid = packed_label(&a, "pid", pid);
+		ProtobufCMessageUnknownField lcomm = packed_label(&a, "comm", comm);
 
 		for (int i = 0; i < s->nprobes; i++)
 			if (!pr->skip_uncalled || pr->probes[i].count) {
 				sr[n] = (struct series){ .p = &pr->probes[i],
 					.probe = probe[i], .pid = pid,
 					.comm = comm };
-				extent_of(sr[n].p, &sr[n].x);
+				series_read(&a, &sr[n], idx, schema, &sc);
+				sr[n].label[0] = lprobe[i];
+				sr[n].label[1] = lpid;
+				sr[n].label[2] = lcomm;
+				sr[n].label[3] = lbin;
 				n++;
 			}
 	}
@@ -363,35 +481,25 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 			[AC_FAM_COLD] = IO__PROMETHEUS__CLIENT__METRIC_TYPE__COUNTER,
 		};
 
-		f = family_new(&a, fam, type[fam], n, 4, name_of(&a, fam));
+		f = family_new(&a, fam, type[fam], n, 0, name_of(&a, fam));
 		if (!f)
 			goto out;
 		for (size_t i = 0; i < n; i++) {
 			Metric *m = f->metric[i];
 			const struct ac_probe_stats *p = sr[i].p;
 
-			m->label[0] = label(&a, "probe", sr[i].probe);
-			m->label[1] = label(&a, "pid", sr[i].pid);
-			m->label[2] = label(&a, "comm", sr[i].comm);
-			m->label[3] = label(&a, "binary", bin);
-			m->n_label = 4;
+			m->base.unknown_fields = sr[i].label;
+			m->base.n_unknown_fields = 4;
 			if (fam == AC_FAM_DURATION) {
-				m->histogram = native(&a, p, &sr[i].x, idx, schema);
+				m->histogram = sr[i].h;
 			} else if (fam == AC_FAM_QUANTILES) {
-				uint64_t v[AC_METRICS_NQ], warm = sr[i].x.warm;
+				uint64_t *v = sr[i].q, warm = sr[i].x.warm;
 				Summary *sm = arena_alloc(&a, sizeof(*sm));
 				Quantile *q = arena_alloc(&a, AC_METRICS_NQ * sizeof(*q));
 				Quantile **qp = arena_alloc(&a, AC_METRICS_NQ * sizeof(*qp));
 
 				if (!sm || !q || !qp)
 					goto out;
-				/* the buckets past the last call are empty:
-				 * the percentiles need not walk them */
-				struct ac_probe_stats cut = *p;
-
-				cut.nbuckets = sr[i].x.warm ? sr[i].x.last + 1 : 0;
-				ac_probe_hist_percentiles(&cut, ac_metrics_quantiles,
-							  AC_METRICS_NQ, v);
 				io__prometheus__client__summary__init(sm);
 				for (int k = 0; k < AC_METRICS_NQ; k++) {
 					io__prometheus__client__quantile__init(&q[k]);
@@ -493,6 +601,8 @@ out:
 	if (a.failed)
 		ret = -ENOMEM;
 	arena_free(&a);
+	free(sc.spans);
+	free(sc.deltas);
 	free(idx);
 	free(sr);
 	free(probe);

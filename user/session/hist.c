@@ -38,19 +38,55 @@ static uint64_t in_bucket(const struct ac_probe_stats *p, uint32_t b)
 	return mid;
 }
 
+uint32_t ac_probe_hist_run(const struct ac_probe_stats *p, uint32_t b,
+			   uint32_t *end)
+{
+	uint32_t o = b >> p->shift;
+	uint64_t from = o < 64 ? ~0ULL << o : 0, full, gap;
+
+	/* a scrape's series are mostly empty powers of two: skipped whole,
+	 * a bit each (o: the first not known empty, from b's on) */
+	full = ~p->empty & from;
+	if (!full || (uint64_t)(o = __builtin_ctzll(full)) << p->shift >=
+		     p->nbuckets) {
+		*end = p->nbuckets;
+		return p->nbuckets;
+	}
+	if (b < o << p->shift)
+		b = o << p->shift;
+	gap = p->empty & (~0ULL << o);
+	*end = gap && (uint64_t)__builtin_ctzll(gap) << p->shift < p->nbuckets ?
+		(uint32_t)__builtin_ctzll(gap) << p->shift : p->nbuckets;
+	return b;
+}
+
+uint64_t ac_probe_hist_sum(const struct ac_probe_stats *p, uint32_t from,
+			   uint32_t to)
+{
+	uint64_t n = 0;
+	uint32_t end;
+
+	while ((from = ac_probe_hist_run(p, from, &end)) < to) {
+		if (end > to)
+			end = to;
+		for (; from < end; from++)
+			n += p->buckets[from];
+	}
+	return n;
+}
+
 void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
 			       const double *q, int nq, uint64_t *out)
 {
-	uint64_t n = 0, seen = 0;
-	uint32_t b = 0;
+	uint64_t n, seen = 0;
+	uint32_t b = 0, end = 0;
 
 	memset(out, 0, nq * sizeof(*out));
 	if (!p || !p->buckets)
 		return;
 	/* rank within the histogram itself: read while calls go on, the
 	 * buckets and the count can be a few calls apart */
-	for (uint32_t i = 0; i < p->nbuckets; i++)
-		n += p->buckets[i];
+	n = ac_probe_hist_sum(p, 0, p->nbuckets);
 	if (!n)
 		return;
 	/* one walk for them all: q ascending, so is the bucket */
@@ -67,12 +103,20 @@ void ac_probe_hist_percentiles(const struct ac_probe_stats *p,
 			continue;
 		}
 		if (k && q[k] < q[k - 1]) {	/* not ascending: start over */
-			b = 0;
+			b = end = 0;
 			seen = 0;
 		}
-		/* seen: the calls in buckets before b */
-		while (b < p->nbuckets && seen + p->buckets[b] <= rank)
+		/* seen: the calls in buckets before b; [b, end) a run not
+		 * known to be empty */
+		while (b < p->nbuckets) {
+			if (b >= end) {
+				b = ac_probe_hist_run(p, b, &end);
+				continue;
+			}
+			if (seen + p->buckets[b] > rank)
+				break;
 			seen += p->buckets[b++];
+		}
 		out[k] = in_bucket(p, b);
 	}
 }

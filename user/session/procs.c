@@ -2,26 +2,49 @@
 /*
  * Per-process statistics, for a session that traces every process running
  * a binary (ac_trace_open_binary): the BPF program keeps each process's
- * figures apart in proc_stats, keyed (tgid, probe id), beside the totals.
- * Entries of processes that exited are folded into one "exited" set here
- * and deleted from the map, so that a fleet's counters never go down and
- * the map holds live processes only. One lock orders folding against
- * snapshots: a snapshot may come from another thread (--listen's server).
+ * figures apart, beside the totals, each (tgid, probe id) in a slot of
+ * proc_vals (mapped here: read in place, nothing copied out of the
+ * kernel), found through proc_slot and taken from proc_free at its first
+ * call. Entries of processes that exited are folded into one "exited" set
+ * here and their slots given back, so that a fleet's counters never go
+ * down and the slots hold live processes only. One lock orders folding
+ * against snapshots: a snapshot may come from another thread (--listen's
+ * server). A snapshot points into the slots: one given back is cleared
+ * and queued again only when no snapshot is out (the pin), and a moment
+ * after it left the index.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "autocue.skel.h"
 #include "trace_priv.h"
 
+/* The mapped slots, held by the session and by each snapshot pointing in:
+ * unmapped with the last hold (a snapshot may outlive the session). */
+struct ac_procs_pin {
+	atomic_int refs;
+	void *vals;
+	size_t len;
+};
+
 struct ac_procs {
 	pthread_mutex_t lock;
 	size_t vsize;		/* struct ac_stat + nbuckets counts */
+	unsigned char *vals;	/* proc_vals: max_series slots */
+	struct ac_procs_pin *pin;
+	/* slots folded or reset, not yet cleared and queued; when taken
+	 * from a live process (CLOCK_MONOTONIC ns), else 0 */
+	__u32 *pending;
+	uint64_t *pended_ns;
+	int npending;
 	/* exited processes folded: one value per probe id */
 	unsigned char *exited;
 	bool any_exited;
@@ -44,9 +67,86 @@ static void stat_init(struct ac_stat *st)
 	st->min_ns = UINT64_MAX;
 }
 
+void ac_procs_unpin(struct ac_procs_pin *pin)
+{
+	if (!pin || atomic_fetch_sub(&pin->refs, 1) != 1)
+		return;
+	if (pin->vals)
+		munmap(pin->vals, pin->len);
+	free(pin);
+}
+
+/* A slot as new: the buckets of the octaves marked (the only ones that
+ * can hold calls), then the figures. */
+static void slot_clear(struct ac_stat *st, uint32_t nbuckets, int shift)
+{
+	__u64 *b = (__u64 *)(st + 1);
+	uint32_t n = 1U << shift;
+
+	for (uint32_t o = 0; o < 64 && (o << shift) < nbuckets; o++)
+		if (st->octaves >> o & 1)
+			memset(b + (o << shift), 0, (n < nbuckets - (o << shift) ?
+				n : nbuckets - (o << shift)) * sizeof(*b));
+	stat_init(st);
+}
+
+static int slot_queue(struct ac_trace *t, __u32 slot)
+{
+	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_free), NULL,
+				   &slot, BPF_ANY) ? -errno : 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A slot taken from a live process (a reset) may still have a writer in
+ * the BPF program: it is given back this much later. An exited process's
+ * has none. */
+#define GRACE_NS 100000000ULL
+
+/* Under the lock: slot out of the index, to be given back; live: its
+ * process may still be calling */
+static void pend(struct ac_procs *p, __u32 slot, int max, bool live)
+{
+	if (p->npending >= max)
+		return;
+	p->pended_ns[p->npending] = live ? now_ns() : 0;
+	p->pending[p->npending++] = slot;
+}
+
+/* Under the lock: the slots folded back to the kernel, when no snapshot
+ * points into them and their grace is over. */
+static void recycle_locked(struct ac_trace *t)
+{
+	struct ac_procs *p = t->procs;
+	uint64_t now = now_ns();
+	int keep = 0;
+
+	if (!p->npending || atomic_load(&p->pin->refs) != 1)
+		return;
+	for (int i = 0; i < p->npending; i++) {
+		if (now - p->pended_ns[i] < GRACE_NS) {	/* not yet */
+			p->pending[keep] = p->pending[i];
+			p->pended_ns[keep++] = p->pended_ns[i];
+			continue;
+		}
+		slot_clear(val_at(p->vals, p->vsize, p->pending[i]),
+			   t->nbuckets, t->shift);
+		slot_queue(t, p->pending[i]);
+	}
+	p->npending = keep;
+}
+
 int ac_procs_init(struct ac_trace *t)
 {
 	struct ac_procs *p = calloc(1, sizeof(*p));
+	struct bpf_map *m = t->skel->maps.proc_vals;
+	long page = sysconf(_SC_PAGESIZE);
 	unsigned char *init;
 	__u32 zero = 0;
 	int ret = 0;
@@ -56,12 +156,26 @@ int ac_procs_init(struct ac_trace *t)
 	pthread_mutex_init(&p->lock, NULL);
 	p->vsize = ac_procs_value_size(t->nbuckets);
 	p->exited = calloc(t->nids, p->vsize);
+	p->pending = calloc(t->max_series, sizeof(*p->pending));
+	p->pended_ns = calloc(t->max_series, sizeof(*p->pended_ns));
+	p->pin = calloc(1, sizeof(*p->pin));
 	init = calloc(1, p->vsize);
 	t->procs = p;
-	if (!p->exited || !init) {
+	if (!p->exited || !p->pending || !p->pended_ns || !p->pin || !init) {
 		free(init);
 		return -ENOMEM;
 	}
+	atomic_init(&p->pin->refs, 1);
+	p->pin->len = ((size_t)bpf_map__max_entries(m) * p->vsize + page - 1) /
+		page * page;
+	p->pin->vals = mmap(NULL, p->pin->len, PROT_READ | PROT_WRITE,
+			    MAP_SHARED, bpf_map__fd(m), 0);
+	if (p->pin->vals == MAP_FAILED) {
+		p->pin->vals = NULL;
+		free(init);
+		return -errno;
+	}
+	p->vals = p->pin->vals;
 	for (__u32 id = 0; id < t->nids; id++)
 		stat_init(val_at(p->exited, p->vsize, id));
 	stat_init((struct ac_stat *)init);
@@ -69,6 +183,11 @@ int ac_procs_init(struct ac_trace *t)
 				init, BPF_ANY))
 		ret = -errno;
 	free(init);
+	/* every slot new, then free for the kernel to hand out */
+	for (__u32 i = 0; !ret && i < (__u32)t->max_series; i++) {
+		stat_init(val_at(p->vals, p->vsize, i));
+		ret = slot_queue(t, i);
+	}
 	clock_gettime(CLOCK_MONOTONIC, &p->last_fold);
 	return ret;
 }
@@ -78,6 +197,9 @@ void ac_procs_free(struct ac_trace *t)
 	if (!t->procs)
 		return;
 	pthread_mutex_destroy(&t->procs->lock);
+	ac_procs_unpin(t->procs->pin);
+	free(t->procs->pending);
+	free(t->procs->pended_ns);
 	free(t->procs->exited);
 	free(t->procs);
 	t->procs = NULL;
@@ -102,6 +224,7 @@ static void add_into(struct ac_stat *to, const struct ac_stat *from,
 	to->cold_total_ns += from->cold_total_ns;
 	if (from->cold_max_ns > to->cold_max_ns)
 		to->cold_max_ns = from->cold_max_ns;
+	to->octaves |= from->octaves;
 	for (uint32_t b = 0; b < nbuckets; b++)
 		tb[b] += fb[b];
 }
@@ -120,54 +243,97 @@ void *ac_map_keys(int fd, size_t ksize, int max, int *n)
 	return keys;
 }
 
-static struct ac_proc_key *all_keys(int fd, int max, int *n)
-{
-	return ac_map_keys(fd, sizeof(struct ac_proc_key), max, n);
-}
+/* An entry of proc_slot: a (process, probe) and its slot. */
+struct entry {
+	struct ac_proc_key key;
+	__u32 slot;
+};
 
-static int cmp_key(const void *a, const void *b)
+static int cmp_entry(const void *a, const void *b)
 {
-	const struct ac_proc_key *x = a, *y = b;
+	const struct ac_proc_key *x = &((const struct entry *)a)->key;
+	const struct ac_proc_key *y = &((const struct entry *)b)->key;
 
 	if (x->tgid != y->tgid)
 		return x->tgid < y->tgid ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Under the lock: the entries of processes gone, into exited. A process
- * that exits has made its last call: its entry is final. */
+/* Every entry of proc_slot in a few batched reads (one syscall per hash
+ * bucket run, not two per entry), by process then probe; *n of them. */
+static struct entry *read_index(struct ac_trace *t, int *n)
+{
+	int fd = bpf_map__fd(t->skel->maps.proc_slot);
+	int max = (int)bpf_map__max_entries(t->skel->maps.proc_slot);
+	struct ac_proc_key *keys = malloc(max * sizeof(*keys));
+	__u32 *slots = malloc(max * sizeof(*slots)), token = 0, count;
+	struct entry *e = malloc((max + 1) * sizeof(*e));
+	int ret;
+
+	*n = 0;
+	if (!keys || !slots || !e)
+		goto fail;
+	do {
+		count = max - *n;
+		ret = bpf_map_lookup_batch(fd, *n ? &token : NULL, &token,
+					   keys + *n, slots + *n, &count, NULL);
+		if (ret && errno != ENOENT)	/* ENOENT: that was the last */
+			goto fail;
+		*n += count;
+	} while (!ret && *n < max);
+	for (int i = 0; i < *n; i++)
+		e[i] = (struct entry){ keys[i], slots[i] };
+	qsort(e, *n, sizeof(*e), cmp_entry);
+	free(keys);
+	free(slots);
+	return e;
+fail:
+	free(keys);
+	free(slots);
+	free(e);
+	return NULL;
+}
+
+/* Under the lock: e's process is gone, its last call made: its slot into
+ * exited, out of the index, to be given back. */
+static void fold_entry(struct ac_trace *t, const struct entry *e)
+{
+	struct ac_procs *p = t->procs;
+	int fd = bpf_map__fd(t->skel->maps.proc_slot);
+
+	if (e->slot >= (__u32)t->max_series)
+		return;
+	if (e->key.id < t->nids) {
+		add_into(val_at(p->exited, p->vsize, e->key.id),
+			 val_at(p->vals, p->vsize, e->slot), t->nbuckets);
+		p->any_exited = true;
+	}
+	if (!bpf_map_delete_elem(fd, &e->key))
+		pend(p, e->slot, t->max_series, false);
+}
+
+/* Under the lock: the entries of processes gone, folded. */
 static int fold_locked(struct ac_trace *t)
 {
 	struct ac_procs *p = t->procs;
-	int fd = bpf_map__fd(t->skel->maps.proc_stats), n;
-	struct ac_proc_key *keys = all_keys(fd, t->max_series, &n);
-	unsigned char *v = malloc(p->vsize);
-	pid_t gone_checked = 0;
+	pid_t checked = 0;
 	bool gone = false;
+	int n;
+	struct entry *e = read_index(t, &n);
 
-	if (!keys || !v) {
-		free(keys);
-		free(v);
+	if (!e)
 		return -ENOMEM;
-	}
 	/* by process: one look at /proc for each */
-	qsort(keys, n, sizeof(*keys), cmp_key);
 	for (int i = 0; i < n; i++) {
-		if (keys[i].tgid != (__u32)gone_checked) {
-			gone_checked = keys[i].tgid;
-			gone = !ac_pid_alive(gone_checked);
+		if (e[i].key.tgid != (__u32)checked) {
+			checked = e[i].key.tgid;
+			gone = !ac_pid_alive(checked);
 		}
-		if (!gone || keys[i].id >= t->nids)
-			continue;
-		if (bpf_map_lookup_elem(fd, &keys[i], v))
-			continue;
-		add_into(val_at(p->exited, p->vsize, keys[i].id),
-			 (struct ac_stat *)v, t->nbuckets);
-		p->any_exited = true;
-		bpf_map_delete_elem(fd, &keys[i]);
+		if (gone)
+			fold_entry(t, &e[i]);
 	}
-	free(keys);
-	free(v);
+	free(e);
+	recycle_locked(t);
 	clock_gettime(CLOCK_MONOTONIC, &p->last_fold);
 	return 0;
 }
@@ -180,9 +346,15 @@ void ac_procs_poll(struct ac_trace *t)
 	if (!p)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	/* once a second keeps the map to live processes between scrapes */
-	if (now.tv_sec - p->last_fold.tv_sec < 1)
+	/* once a second keeps the slots to live processes between scrapes;
+	 * slots a reset took come back at the first poll they can */
+	if (now.tv_sec - p->last_fold.tv_sec < 1) {
+		if (p->npending && !pthread_mutex_trylock(&p->lock)) {
+			recycle_locked(t);
+			pthread_mutex_unlock(&p->lock);
+		}
 		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	fold_locked(t);
 	pthread_mutex_unlock(&p->lock);
@@ -192,16 +364,20 @@ void ac_procs_reset(struct ac_trace *t)
 {
 	struct ac_procs *p = t->procs;
 	int fd, n;
-	struct ac_proc_key *keys;
+	struct entry *e;
 
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
-	fd = bpf_map__fd(t->skel->maps.proc_stats);
-	keys = all_keys(fd, t->max_series, &n);
-	for (int i = 0; keys && i < n; i++)
-		bpf_map_delete_elem(fd, &keys[i]);
-	free(keys);
+	fd = bpf_map__fd(t->skel->maps.proc_slot);
+	e = read_index(t, &n);
+	/* every slot back: a process's next call takes a new one */
+	for (int i = 0; e && i < n; i++)
+		if (e[i].slot < (__u32)t->max_series &&
+		    !bpf_map_delete_elem(fd, &e[i].key))
+			pend(p, e[i].slot, t->max_series, true);
+	free(e);
+	recycle_locked(t);
 	memset(p->exited, 0, t->nids * p->vsize);
 	for (__u32 id = 0; id < t->nids; id++)
 		stat_init(val_at(p->exited, p->vsize, id));
@@ -209,36 +385,8 @@ void ac_procs_reset(struct ac_trace *t)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Every entry of proc_stats, keys and values, in a few batched reads (one
- * syscall per hash bucket run, not two per entry); *n of them. vals has
- * room for extra values more, for the caller. */
-static int read_all(struct ac_trace *t, int extra, struct ac_proc_key **keys,
-		    unsigned char **vals, int *n)
-{
-	struct ac_procs *p = t->procs;
-	int fd = bpf_map__fd(t->skel->maps.proc_stats), max = t->max_series;
-	__u32 token = 0, count;
-	int ret;
-
-	*n = 0;
-	*keys = malloc(max * sizeof(**keys));
-	*vals = malloc((size_t)(max + extra) * p->vsize);
-	if (!*keys || !*vals)
-		return -ENOMEM;
-	do {
-		count = max - *n;
-		ret = bpf_map_lookup_batch(fd, *n ? &token : NULL, &token,
-					   *keys + *n, *vals + *n * p->vsize,
-					   &count, NULL);
-		if (ret && errno != ENOENT)	/* ENOENT: that was the last */
-			return -errno;
-		*n += count;
-	} while (!ret && *n < max);
-	return 0;
-}
-
-/* The statistics of a process's probes, pointing into vals (or into a
- * zero set, for probes it did not call): the snapshot owns vals. */
+/* The statistics of a process's probes, pointing into the slots (or into
+ * a zero set, for probes it did not call). */
 static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid,
 		    const uint64_t *zeros)
 {
@@ -263,6 +411,7 @@ static int proc_new(struct ac_trace *t, struct ac_snapshot *s, pid_t pid,
 		pr->probes[i].shift = t->shift;
 		pr->probes[i].nbuckets = t->nbuckets;
 		pr->probes[i].buckets = zeros;
+		pr->probes[i].empty = ~0ULL;
 	}
 	return 0;
 }
@@ -280,56 +429,67 @@ void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st)
 	ps->cold_max_ns = st->cold_max_ns;
 }
 
-/* st's figures, its buckets where they are (in the snapshot's procs_mem) */
+/* st's figures (copied) and its buckets where they are (a slot, live: a
+ * scrape's counts and buckets can be a few calls apart, as the kernel's
+ * own figures are); the powers of two without a call, from the kernel's
+ * marks, read first: a bucket counted after is in a marked one. */
 static void fill(struct ac_probe_stats *ps, const struct ac_stat *st)
 {
+	ps->empty = ~__atomic_load_n(&st->octaves, __ATOMIC_ACQUIRE);
 	ac_stat_fill(ps, st);
 	ps->buckets = (const uint64_t *)(st + 1);
 }
 
-struct entry {
-	struct ac_proc_key key;
-	unsigned char *val;
-};
-
-static int cmp_entry(const void *a, const void *b)
+/* exited's values into to (zeroed): the figures and the octaves marked,
+ * the only buckets that can hold calls */
+static void copy_exited(unsigned char *to, const unsigned char *exited,
+			size_t vsize, __u32 nids, uint32_t nbuckets, int shift)
 {
-	return cmp_key(&((const struct entry *)a)->key,
-		       &((const struct entry *)b)->key);
+	for (__u32 id = 0; id < nids; id++) {
+		const struct ac_stat *f = (const void *)(exited + id * vsize);
+		struct ac_stat *d = (void *)(to + id * vsize);
+
+		*d = *f;
+		for (uint32_t o = 0; o < 64 && (o << shift) < nbuckets; o++) {
+			uint32_t lo = o << shift, n = 1U << shift;
+
+			if (!(f->octaves >> o & 1))
+				continue;
+			if (n > nbuckets - lo)
+				n = nbuckets - lo;
+			memcpy((__u64 *)(d + 1) + lo, (const __u64 *)(f + 1) + lo,
+			       n * sizeof(__u64));
+		}
+	}
 }
 
-/* One read of the map serves both: the entries of processes gone are
+/* One read of the index serves both: the entries of processes gone are
  * folded (their values are final), the others make the snapshot. */
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s)
 {
 	struct ac_procs *p = t->procs;
-	int fd, n = 0, ret = 0;
-	struct ac_proc_key *keys = NULL;
-	unsigned char *vals = NULL, *exited, *zero;
-	struct entry *e = NULL;
+	int n = 0, ret = 0;
+	unsigned char *exited = NULL;
+	const uint64_t *zero;
+	struct entry *e;
 	pid_t checked = 0;
 	bool gone = false;
 
 	if (!p)
 		return 0;
 	pthread_mutex_lock(&p->lock);
-	fd = bpf_map__fd(t->skel->maps.proc_stats);
-	/* room after the entries: the exited set, then a zero value */
-	ret = read_all(t, (int)t->nids + 1, &keys, &vals, &n);
-	if (!ret && !(e = malloc((n ? n : 1) * sizeof(*e))))
+	e = read_index(t, &n);
+	/* the snapshot's own: the exited set (a copy: folding goes on), a
+	 * zero value for probes a process did not call; zero pages until
+	 * written */
+	s->procs_mem = calloc(t->nids + 1, p->vsize);
+	if (!e || !s->procs_mem) {
 		ret = -ENOMEM;
-	if (ret) {
-		free(vals);
 		goto out;
 	}
-	s->procs_mem = vals;	/* the snapshot's, from here on */
-	exited = vals + (size_t)n * p->vsize;
-	zero = exited + (size_t)t->nids * p->vsize;
-	memset(zero, 0, p->vsize);
-	/* by process, then probe: one look at /proc for each process */
-	for (int i = 0; i < n; i++)
-		e[i] = (struct entry){ keys[i], vals + (size_t)i * p->vsize };
-	qsort(e, n, sizeof(*e), cmp_entry);
+	zero = (const uint64_t *)((unsigned char *)s->procs_mem +
+				  (size_t)t->nids * p->vsize +
+				  sizeof(struct ac_stat));
 	for (int i = 0; i < n && !ret; i++) {
 		__u32 id = e[i].key.id;
 
@@ -338,34 +498,34 @@ int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s)
 			gone = !ac_pid_alive(checked);
 		}
 		if (gone) {
-			if (id >= t->nids)
-				continue;
-			add_into(val_at(p->exited, p->vsize, id),
-				 (struct ac_stat *)e[i].val, t->nbuckets);
-			p->any_exited = true;
-			bpf_map_delete_elem(fd, &e[i].key);
+			fold_entry(t, &e[i]);
 			continue;
 		}
-		if (!id || id > (__u32)t->probes.n)
+		if (!id || id > (__u32)t->probes.n ||
+		    e[i].slot >= (__u32)t->max_series)
 			continue;
 		if (!s->nprocs || s->procs[s->nprocs - 1].pid != (pid_t)checked)
-			ret = proc_new(t, s, checked, (uint64_t *)(zero + sizeof(struct ac_stat)));
+			ret = proc_new(t, s, checked, zero);
 		if (!ret)
 			fill(&s->procs[s->nprocs - 1].probes[id - 1],
-			     (struct ac_stat *)e[i].val);
+			     val_at(p->vals, p->vsize, e[i].slot));
 	}
+	/* before the pin: this snapshot points into none of them */
+	recycle_locked(t);
+	atomic_fetch_add(&p->pin->refs, 1);
+	s->procs_pin = p->pin;
 	clock_gettime(CLOCK_MONOTONIC, &p->last_fold);
 	if (!ret && p->any_exited) {
-		/* a copy: folding goes on after the snapshot */
-		memcpy(exited, p->exited, (size_t)t->nids * p->vsize);
-		ret = proc_new(t, s, 0, (uint64_t *)(zero + sizeof(struct ac_stat)));
+		exited = s->procs_mem;
+		copy_exited(exited, p->exited, p->vsize, t->nids, t->nbuckets,
+			    t->shift);
+		ret = proc_new(t, s, 0, zero);
 		for (int i = 0; !ret && i < t->probes.n; i++)
 			fill(&s->procs[s->nprocs - 1].probes[i],
 			     val_at(exited, p->vsize, i + 1));
 	}
 out:
 	pthread_mutex_unlock(&p->lock);
-	free(keys);
 	free(e);
 	return ret;
 }

@@ -542,6 +542,20 @@ struct ac_snapshot *ac_trace_snapshot_take(struct ac_trace *t)
 	return s;
 }
 
+void ac_snapshot_drop_procs(struct ac_snapshot *s)
+{
+	/* the processes' buckets point into procs_mem and the slots */
+	for (int k = 0; k < s->nprocs; k++)
+		free(s->procs[k].probes);
+	free(s->procs);
+	free(s->procs_mem);
+	ac_procs_unpin(s->procs_pin);
+	s->procs = NULL;
+	s->nprocs = 0;
+	s->procs_mem = NULL;
+	s->procs_pin = NULL;
+}
+
 void ac_snapshot_free(struct ac_snapshot *s)
 {
 	if (!s)
@@ -551,12 +565,8 @@ void ac_snapshot_free(struct ac_snapshot *s)
 	}
 	for (int i = 0; i < s->npaths; i++)
 		free((void *)s->paths[i].probes);
-	/* the processes' buckets point into procs_mem */
-	for (int k = 0; k < s->nprocs; k++)
-		free(s->procs[k].probes);
-	free(s->procs);
+	ac_snapshot_drop_procs(s);
 	free(s->owners);
-	free(s->procs_mem);
 	free(s->probes);
 	free(s->paths);
 	free(s);

@@ -541,12 +541,16 @@ static int load_as(struct ac_trace *t, bool multi)
 	/* per process: a stat and a histogram an entry, allocated as
 	 * processes call (the map is unused, one entry, otherwise) */
 	skel->rodata->per_process = t->per_process;
-	bpf_map__set_value_size(skel->maps.proc_stats,
-				ac_procs_value_size(t->nbuckets));
 	bpf_map__set_value_size(skel->maps.proc_init,
 				ac_procs_value_size(t->nbuckets));
 	if (t->per_process) {
-		bpf_map__set_max_entries(skel->maps.proc_stats, t->max_series);
+		/* a slot each, allocated at load (mapped, read in place);
+		 * the index with room for entries freed but not yet gone */
+		bpf_map__set_value_size(skel->maps.proc_vals,
+					ac_procs_value_size(t->nbuckets));
+		bpf_map__set_max_entries(skel->maps.proc_vals, t->max_series);
+		bpf_map__set_max_entries(skel->maps.proc_free, t->max_series);
+		bpf_map__set_max_entries(skel->maps.proc_slot, 2 * t->max_series);
 		/* an entry and a return site for each pair kept apart */
 		bpf_map__set_max_entries(skel->maps.proc_site_hits,
 					 4 * t->max_series);
@@ -596,10 +600,33 @@ static int load_as(struct ac_trace *t, bool multi)
 	return autocue_bpf__load(skel);
 }
 
+/* Per-process slots are allocated whole at load (a mapped array, read in
+ * place): --max-series of them may not take more than a quarter of the
+ * machine's memory. */
+static int slots_fit(struct ac_trace *t)
+{
+	uint64_t slot = ac_procs_value_size(AC_NBUCKETS(t->shift));
+	uint64_t need = slot * (uint64_t)t->max_series;
+	uint64_t ram = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+		       (uint64_t)sysconf(_SC_PAGESIZE);
+
+	if (!t->per_process || need <= ram / 4)
+		return 0;
+	return ac_trace_fail(t, -E2BIG, "--max-series %d: %llu MiB of kernel "
+			     "memory at this precision (%llu KiB a series), "
+			     "more than a quarter of this machine's %llu MiB: "
+			     "give fewer series or a lower --precision",
+			     t->max_series, (unsigned long long)(need >> 20),
+			     (unsigned long long)(slot >> 10),
+			     (unsigned long long)(ram >> 20));
+}
+
 static int load(struct ac_trace *t, bool multi)
 {
 	int ret;
 
+	if ((ret = slots_fit(t)))
+		return ret;
 	libbpf_verbose = t->verbose;
 	libbpf_set_print(libbpf_print);
 	ret = load_as(t, multi);

@@ -200,11 +200,13 @@ void ac_procs_free(struct ac_trace *t);
 void ac_procs_poll(struct ac_trace *t);
 void ac_procs_reset(struct ac_trace *t);
 int ac_procs_read(struct ac_trace *t, struct ac_snapshot *s);
+/* a snapshot's hold on the slots let go (ac_snapshot.procs_pin) */
+void ac_procs_unpin(struct ac_procs_pin *pin);
 /* Keys of a hash map (at most max, ksize bytes each), read before
  * anything is deleted (deleting while walking restarts the walk): *n of
  * them, NULL on failure. */
 void *ac_map_keys(int fd, size_t ksize, int max, int *n);
-/* the figures of a value of proc_stats or series (struct ac_stat, then
+/* the figures of a slot of proc_vals or a series value (struct ac_stat, then
  * the histogram's counts) into a row; its buckets are the caller's to
  * point at or copy */
 void ac_stat_fill(struct ac_probe_stats *ps, const struct ac_stat *st);
