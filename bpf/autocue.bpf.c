@@ -343,6 +343,19 @@ static __always_inline void add_desc(struct ac_stat *st, const struct frame *f)
 				     f->kdesc[AC_KIND_FUNC_STEPPED]);
 }
 
+/* A warm call's figures in st, but its bucket */
+static __always_inline void record_warm(struct ac_stat *st, __u64 ns,
+					const struct frame *f)
+{
+	add_desc(st, f);
+	/* extremes before the count: a reader that sees the call counted
+	 * sees them too (user space clears in the same order) */
+	update_min(&st->min_ns, ns);
+	update_max(&st->max_ns, ns);
+	__sync_fetch_and_add(&st->count, 1);
+	__sync_fetch_and_add(&st->total_ns, ns);
+}
+
 static __always_inline void record_stat(__u32 id, __u64 ns,
 					const struct frame *f)
 {
@@ -352,14 +365,7 @@ static __always_inline void record_stat(__u32 id, __u64 ns,
 
 	if (!st)
 		return;
-	add_desc(st, f);
-	/* extremes before the count: a reader that sees the call counted
-	 * sees them too (user space clears in the same order) */
-	update_min(&st->min_ns, ns);
-	update_max(&st->max_ns, ns);
-	__sync_fetch_and_add(&st->count, 1);
-	__sync_fetch_and_add(&st->total_ns, ns);
-
+	record_warm(st, ns, f);
 	key = id * nbuckets + ac_bucket(ns, hist_shift);
 	slot = bpf_map_lookup_elem(&hists, &key);
 	if (slot)
@@ -381,11 +387,7 @@ static __always_inline void record_into(struct ac_stat *st, __u64 ns,
 		__sync_fetch_and_add(&st->count, 1);
 		return;
 	}
-	add_desc(st, f);
-	update_min(&st->min_ns, ns);
-	update_max(&st->max_ns, ns);
-	__sync_fetch_and_add(&st->count, 1);
-	__sync_fetch_and_add(&st->total_ns, ns);
+	record_warm(st, ns, f);
 	b = ac_bucket(ns, hist_shift);
 	if (b >= nbuckets || b >= AC_NBUCKETS(AC_MIN_SHIFT) << (AC_MAX_SHIFT - AC_MIN_SHIFT))
 		return;
