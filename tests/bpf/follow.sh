@@ -159,6 +159,7 @@ print(all(sum(b[2] for b in s["buckets"]) == s["call_count"] - s["cold_calls"] f
 
 # --- errors -------------------------------------------------------------------
 expect_error "--follow with -b alone" "go with -p PID or -- CMD" "$TRACE" --follow -b "$FT"
+expect_error "--per-pid with -b alone" "go with -p PID or -- CMD" "$TRACE" --per-pid -b "$FT"
 expect_error "--per-thread with --folded" "rows split by thread" \
 	"$TRACE" --per-thread --folded "$TMP/f" -- "$FT"
 expect_error "--follow with --list" "list shows one process" "$TRACE" --follow --list -b "$FT"

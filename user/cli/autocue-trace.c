@@ -299,8 +299,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				     env->topts.per_thread ? "thread (--per-thread)" : "process under --follow");
 		if (env->topts.follow && env->list)
 			argp_failure(state, 1, 0, "--list shows one process's probes; --follow finds the children's as they exec");
-		if ((env->topts.follow || env->topts.per_thread) && !env->pid && !env->cmd)
-			argp_failure(state, 1, 0, "--follow and --per-thread go with -p PID or -- CMD");
+		/* -b alone: every process of the binary, rows across them
+		 * (--listen's series are per process) */
+		if ((env->topts.follow || env->topts.per_thread || env->topts.per_pid) &&
+		    !env->pid && !env->cmd)
+			argp_failure(state, 1, 0, "--follow, --per-thread and --per-pid go with -p PID or -- CMD (with -b alone, --listen gives a series per process)");
 		if (env->topts.follow && env->max_overhead)
 			argp_failure(state, 1, 0, "--max-overhead does not work with --follow yet");
 		if (env->topts.funcs && env->max_overhead)

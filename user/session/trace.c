@@ -403,9 +403,11 @@ int ac_trace_open_binary(const struct ac_trace_opts *opts,
 	if (access(t->binary, R_OK))
 		return ac_trace_fail(t, -errno, "cannot read %s: %s", t->binary,
 				     strerror(errno));
-	if (t->follow || t->per_thread)
+	/* every process of -b: its rows are across them (--listen's series
+	 * are per process), not NAME[PID] */
+	if (t->follow || t->per_thread || t->per_pid)
 		return ac_trace_fail(t, -EINVAL,
-			"--follow and --per-thread go with -p or a command, not every process of -b");
+			"--follow, --per-thread and --per-pid go with -p or a command, not every process of -b (--listen gives a series per process)");
 	/* pid 0: every process (targ_tgid 0 in BPF, pid -1 to attach) */
 	t->per_process = true;
 	ret = check_privileges(t);
