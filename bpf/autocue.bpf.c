@@ -373,9 +373,12 @@ static __always_inline void record_stat(__u32 id, __u64 ns,
 }
 
 /* The same figures as record_stat()/record_cold(), in st (a struct
- * ac_stat and nbuckets counts: proc_vals, series). */
+ * ac_stat and nbuckets counts: proc_vals, series). mark: the octaves
+ * marked too (proc_vals, which scrapes walk in place; a constant, so the
+ * series' calls pay nothing for it). */
 static __always_inline void record_into(struct ac_stat *st, __u64 ns,
-					const struct frame *f, bool cold)
+					const struct frame *f, bool cold,
+					bool mark)
 {
 	__u64 oct;
 	__u32 b;
@@ -394,7 +397,7 @@ static __always_inline void record_into(struct ac_stat *st, __u64 ns,
 	/* the octave's mark before its bucket, a load once it is set: a
 	 * scrape walks the marked octaves only */
 	oct = 1ULL << ((b >> hist_shift) & 63);
-	if (!(st->octaves & oct))
+	if (mark && !(st->octaves & oct))
 		__sync_fetch_and_or(&st->octaves, oct);
 	__sync_fetch_and_add((__u64 *)(st + 1) + b, 1);
 }
@@ -422,7 +425,7 @@ static __always_inline void record_entry(void *map, void *key, __u64 ns,
 			return;
 		}
 	}
-	record_into(st, ns, f, cold);
+	record_into(st, ns, f, cold, false);
 }
 
 /* the process's own slot (system-wide by binary) */
@@ -452,7 +455,7 @@ static __always_inline void record_proc(__u32 id, __u64 ns,
 	}
 	st = bpf_map_lookup_elem(&proc_vals, slot);
 	if (st)
-		record_into(st, ns, f, cold);
+		record_into(st, ns, f, cold, true);
 }
 
 /* the thread's (or process's) series entry */

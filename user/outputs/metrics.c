@@ -308,11 +308,6 @@ static char *put_u64(char *o, uint64_t v)
 	return o + sizeof(d) - i;
 }
 
-/* The le lines: each edge's cumulative count is a sum of whole kernel
- * buckets, since every edge is one of theirs (bits <= shift). A scrape
- * of a fleet writes hundreds of thousands of them: room for a series'
- * lines is made at once, each line is its prefix (made once a series),
- * its le (made once a scrape) and its count, copied in. */
 /* n bytes of s at o, as whole 32-byte blocks (a vector move each, not a
  * call): s has room for them, o too; the bytes past n are overwritten by
  * what follows, or left past the buffer's length. */
@@ -332,6 +327,11 @@ static inline bool one_empty_octave(const struct ac_probe_stats *p,
 	return o == (end - 1) >> p->shift && o < 64 && (p->empty >> o & 1);
 }
 
+/* The le lines: each edge's cumulative count is a sum of whole kernel
+ * buckets, since every edge is one of theirs (bits <= shift). A scrape
+ * of a fleet writes hundreds of thousands of them: room for a series'
+ * lines is made at once, each line is its prefix (made once a series),
+ * its le (made once a scrape) and its count, copied in. */
 static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		      const char *labels, size_t llen, const struct edges *e)
 {

@@ -99,6 +99,18 @@ static Label *label(struct arena *a, const char *name, char *value)
 	return l;
 }
 
+/* v as a varint at o; the bytes written */
+static size_t varint_at(uint8_t *o, size_t v)
+{
+	size_t n = 0;
+
+	for (;; v >>= 7) {
+		o[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		if (v <= 0x7f)
+			return n;
+	}
+}
+
 /* A label as a Metric's field 1 already packed (tag, length, LabelPair):
  * a series' four are packed once a scrape, not sized and packed again in
  * each of its four metrics (most of their bytes). protobuf-c writes a
@@ -111,7 +123,7 @@ static ProtobufCMessageUnknownField packed_label(struct arena *a,
 		.tag = 1, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
 	};
 	Label l = IO__PROMETHEUS__CLIENT__LABEL_PAIR__INIT;
-	size_t n, v;
+	size_t n;
 
 	l.name = (char *)name;
 	l.value = value;
@@ -119,11 +131,7 @@ static ProtobufCMessageUnknownField packed_label(struct arena *a,
 	f.data = arena_alloc(a, n + 10);
 	if (!f.data)
 		return f;
-	for (v = n; ; v >>= 7) {
-		f.data[f.len++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		if (v <= 0x7f)
-			break;
-	}
+	f.len = varint_at(f.data, n);
 	f.len += protobuf_c_message_pack(&l.base, f.data + f.len);
 	return f;
 }
@@ -173,7 +181,6 @@ static char *name_of(struct arena *a, enum ac_metrics_family_id id)
 	return n;
 }
 
-/* Appends f, delimited: its length as a varint, then the message. */
 static size_t varint_len(size_t v)
 {
 	size_t n = 1;
@@ -185,11 +192,7 @@ static size_t varint_len(size_t v)
 
 static void put_varint(struct ac_outbuf *out, size_t v)
 {
-	for (;; v >>= 7) {
-		out->p[out->len++] = (char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-		if (v <= 0x7f)
-			break;
-	}
+	out->len += varint_at((uint8_t *)out->p + out->len, v);
 }
 
 /* f, length-delimited. Its metrics are packed one by one after the rest
@@ -267,7 +270,7 @@ static int32_t *native_index(int shift, int schema, uint32_t nb)
  * is over [0, last] only. */
 struct extent {
 	uint64_t warm;		/* calls in the buckets */
-	uint32_t nonempty, first, last;
+	uint32_t last;
 };
 
 /* A gap of this many native buckets or fewer is filled with empty ones
@@ -296,7 +299,7 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 	int64_t *deltas = sc->deltas;
 	size_t ns = 0, nd = 0;
 
-	*x = (struct extent){ .first = p->nbuckets };
+	*x = (struct extent){ 0 };
 	if (!h)
 		return NULL;
 	io__prometheus__client__histogram__init(h);
@@ -313,10 +316,7 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
 		if (!last && !c)
 			continue;
 		if (!last) {
-			if (x->first == p->nbuckets)
-				x->first = b;
 			x->last = b;
-			x->nonempty++;
 			x->warm += c;
 		}
 		if (!last && idx[b] == INT32_MIN) {

@@ -171,9 +171,11 @@ int ac_procs_init(struct ac_trace *t)
 	p->pin->vals = mmap(NULL, p->pin->len, PROT_READ | PROT_WRITE,
 			    MAP_SHARED, bpf_map__fd(m), 0);
 	if (p->pin->vals == MAP_FAILED) {
+		int err = -errno;	/* before free() may change it */
+
 		p->pin->vals = NULL;
 		free(init);
-		return -errno;
+		return err;
 	}
 	p->vals = p->pin->vals;
 	for (__u32 id = 0; id < t->nids; id++)

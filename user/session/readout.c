@@ -242,19 +242,27 @@ int ac_trace_poll(struct ac_trace *t, int timeout_ms)
 	}
 }
 
+/* What a reset and a taking snapshot both clear: whatever has no counter
+ * to subtract from (exact mode's calls, the folded paths, per-process
+ * and per-thread rows); and the interval starts now */
+static void restart(struct ac_trace *t)
+{
+	if (t->exact)
+		ac_exact_reset(t->exact);
+	paths_clear(t);
+	ac_procs_reset(t);
+	ac_series_reset(t);
+	clock_gettime(CLOCK_MONOTONIC, &t->t0);
+}
+
 int ac_trace_reset(struct ac_trace *t)
 {
 	if (t->rb)
 		ring_buffer__consume(t->rb);
 	for (__u32 id = 1; id + 1 < t->nids; id++)
 		ac_stats_clear(t, id);	/* --python's ids too */
-	if (t->exact)
-		ac_exact_reset(t->exact);
 	memset(t->drops, 0, AC_DROP_NR * sizeof(__u64));
-	paths_clear(t);
-	ac_procs_reset(t);
-	ac_series_reset(t);
-	clock_gettime(CLOCK_MONOTONIC, &t->t0);
+	restart(t);
 	return 0;
 }
 
@@ -278,7 +286,6 @@ uint64_t ac_maps_bytes(struct ac_trace *t)
 	return sum;
 }
 
-/* The ids reported, in order; idx[id]: the snapshot's index, or -1. */
 /* What a snapshot that takes (ac_trace_snapshot_take) read of a probe,
  * subtracted from the shared maps. BPF only ever adds to these counters,
  * and atomic adds and subtractions commute: a call that lands between the
@@ -309,6 +316,8 @@ static void take_probe(struct ac_trace *t, __u32 id,
 					   __ATOMIC_RELAXED);
 }
 
+/* The ids reported, in order; idx[id]: the snapshot's index, or -1.
+ * take: what was read is taken out of the maps (take_probe). */
 static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
 		       const uint64_t *exact, int *idx, bool take)
 {
@@ -525,20 +534,13 @@ struct ac_snapshot *ac_trace_snapshot_hist(struct ac_trace *t)
 }
 
 /* --reset-each-interval: the counters taken away as they are read
- * (take_probe); what has no counter to subtract from (the folded paths,
- * per-process and per-thread rows, exact mode's calls) is cleared after */
+ * (take_probe), the rest cleared after (restart) */
 struct ac_snapshot *ac_trace_snapshot_take(struct ac_trace *t)
 {
 	struct ac_snapshot *s = snapshot(t, false, true);
 
-	if (!s)
-		return NULL;
-	if (t->exact)
-		ac_exact_reset(t->exact);
-	paths_clear(t);
-	ac_procs_reset(t);
-	ac_series_reset(t);
-	clock_gettime(CLOCK_MONOTONIC, &t->t0);
+	if (s)
+		restart(t);
 	return s;
 }
 
