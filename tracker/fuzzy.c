@@ -206,7 +206,9 @@ lcs_any(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
  * Not an ifunc: the loader runs resolvers before a sanitizer's runtime is
  * up, and glibc's inline check is instrumented code.
  */
-#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__POPCNT__)
+/* <sys/platform/x86.h>: glibc 2.33 and later */
+#if defined(__x86_64__) && defined(__GLIBC__) && !defined(__POPCNT__) && \
+    __has_include(<sys/platform/x86.h>)
 #include <sys/platform/x86.h>
 
 typedef size_t lcs_fn(const uint32_t *, size_t, const uint32_t *, size_t);

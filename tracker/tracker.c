@@ -313,10 +313,6 @@ static void match_partial(struct ac_tracker *t, struct track_state *st)
 	t->plog.serial = t->u.serial;
 }
 
-/* When the loaded update is the next after the logged partial, puts st
- * and the working matcher where the log's steps stop being this update's
- * (the first step that touched a word past the words the two share),
- * drops the log from there, and returns true. */
 /* The tracking state and working matcher as the log's checkpoint c left
  * them */
 static void restore_checkpoint(struct ac_tracker *t, struct track_state *st,
@@ -335,6 +331,10 @@ static void restore_checkpoint(struct ac_tracker *t, struct track_state *st,
 		       (size_t)c->mn * sizeof(*l->active));
 }
 
+/* When the loaded update is the next after the logged partial, puts st
+ * and the working matcher where the log's steps stop being this update's
+ * (the first step that touched a word past the words the two share),
+ * drops the log from there, and returns true. */
 static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 {
 	struct partial_log *l = &t->plog;
