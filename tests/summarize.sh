@@ -6,6 +6,7 @@
 # every suite (the RESULTS files run_suite.sh writes), a suite that could
 # not run at all (it left no results: its build failed), and last, on a
 # line of its own, "N passed, N failed". Exits 1 when anything failed.
+# Each failing program's last lines (run_suite.sh kept them) come first.
 dir=$1
 shift
 failed=0 passed=0 list=
@@ -24,6 +25,14 @@ for s in "$@"; do
 	[ "$f" -eq 0 ] && continue
 	list="$list
 $(sed -n "s/^FAIL /  $s: /p" "$r")"
+done
+for s in "$@"; do
+	for t in "$dir/$s.tail"/*; do
+		[ -f "$t" ] || continue
+		echo
+		echo "--- the end of ${t##*/}'s output:"
+		cat "$t"
+	done
 done
 echo
 if [ $failed -gt 0 ]; then
