@@ -107,7 +107,8 @@ with open(f"/proc/{sys.argv[1]}/mem", "rb") as m:
 print(" ".join(out))
 PYEOF
 }
-sems_reach() {	# PID VALUES: within 10 s (a tracer attaching under load)
+sems_reach() {	# PID VALUES: within 10 s (a tracer attaching, or its links
+	# released, under load)
 	for _ in $(seq 200); do
 		[ "$(sems $1)" = "$2" ] && return 0
 		sleep 0.05
@@ -149,8 +150,9 @@ grep -q '^pyworkload.<module>;pyworkload.main;pyworkload.work;pyworkload.catcher
 grep -q 'entries' "$tmp/n.err" && fail "no profiler: warned about missing entries: $(cat "$tmp/n.err")"
 # by_pid WHAT GO "TRACE OPTIONS" PROGRAM...: PROGRAM prints a line when
 # ready, then waits for the file GO; traced by PID from then (semaphores
-# 0 0 0 before, 1 1 1 while attached), it runs to its end, and so does the
-# tracer (its stderr in $tmp/WHAT.err)
+# 0 0 0 before, 1 1 1 while attached; once the tracer's banner says
+# every probe is in), it runs to its end, and so does the tracer (its
+# stderr in $tmp/WHAT.err)
 by_pid() {
 	what=$1 go=$2 topts=$3
 	shift 3
@@ -160,8 +162,12 @@ by_pid() {
 	read -r line < "$tmp/$what.ready"
 	[ "$(sems $pid)" = "0 0 0" ] || fail "$what: semaphores before attach: $(sems $pid)"
 	# shellcheck disable=SC2086 # the options are words
-	"$TRACE" -q -p "$pid" $topts > /dev/null 2> "$tmp/$what.err" &
+	"$TRACE" -p "$pid" $topts > /dev/null 2> "$tmp/$what.err" &
 	tpid=$!
+	# the banner comes once every probe is in (the semaphores rise with
+	# the interpreter's, and a slow host may still be attaching the rest)
+	wait_banner "$tmp/$what.err" $tpid
+	grep -q '^Tracing' "$tmp/$what.err" || fail "$what: no banner: $(cat "$tmp/$what.err")"
 	sems_reach $pid "1 1 1" || fail "$what: semaphores never read 1 1 1: $(sems $pid)"
 	touch "$go"
 	wait $pid || fail "$what: the program exited $?"
@@ -305,8 +311,7 @@ for mode in hooked line killed; do
 		# no detach at all: the kernel lowers them as the links' files close
 		kill -KILL $tpid
 		wait $tpid 2>/dev/null || true
-		sleep 0.2
-		[ "$(sems $pid)" = "0 0 0" ] ||
+		sems_reach $pid "0 0 0" ||
 			fail "semaphores after the tracer was killed: $(sems $pid)"
 	else
 		wait $tpid || fail "attach by PID ($mode) exited $?: $(cat "$tmp/p.err")"
