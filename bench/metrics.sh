@@ -65,7 +65,7 @@ for _ in $(seq 100); do
 	[ "$n" -ge $want ] && break
 	sleep 0.1
 done
-echo "bench-metrics: --buckets ${BUCKETS:-3,1us,17s (default)}; $n (process, probe) series of $NPROC processes x 64 probes, $(sed -n 's/.*probe cost \([0-9.]* us\) per call.*/probe cost \1/p' "$TMP/trace.err")"
+echo "bench-metrics: --buckets ${BUCKETS:-2,1us,17s (default)}; $n (process, probe) series of $NPROC processes x 64 probes, $(sed -n 's/.*probe cost \([0-9.]* us\) per call.*/probe cost \1/p' "$TMP/trace.err")"
 
 # idle: what the tracer spends without scrapes (its 100 ms poll, the fold)
 c0=$(cpu_ns $trc) t0=$(now)

@@ -118,7 +118,7 @@ static const struct argp_option opts[] = {
 	{ "listen", OPT_LISTEN, "[ADDR:]PORT", 0,
 	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (default ADDR 127.0.0.1; 0.0.0.0 only if given); no tables unless -i", 3 },
 	{ "buckets", OPT_BUCKETS, "BITS[,MIN,MAX]", 0,
-	  "--listen's histogram buckets: 2^BITS per power of two from MIN to MAX (default 3,1us,17s: histogram_quantile within 12.5%)", 3 },
+	  "--listen's histogram buckets: 2^BITS per power of two from MIN to MAX (default 2,1us,17s: histogram_quantile within 25%)", 3 },
 	{ "max-series", OPT_MAX_SERIES, "N", 0,
 	  "-b without -p, or --listen with several processes: (process, probe) pairs kept apart for per-PID series (default 1024); calls beyond are in the totals only, counted as lost", 3 },
 	{ "assert", OPT_ASSERT, "EXPR", 0,
