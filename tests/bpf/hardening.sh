@@ -76,12 +76,15 @@ kib=$(sed -n 's/.*kernel maps \([0-9]*\) KiB.*/\1/p' "$TMP/m.err")
 # --- a tracee killed by a signal says so; exit status stays 0 --------------
 $TRACE -q --json "$TMP/k.json" -- $TARGET -r 100000 >"$TMP/k.out" 2>"$TMP/k.err" &
 tracer=$!
-for _ in $(seq 50); do
-	child=$(pgrep -P $tracer) && break
+# the tracee by its name once exec'd: the tracer forks short-lived helpers
+# too (ld.so --list, for the objects a program links)
+child=
+for _ in $(seq 100); do
+	child=$(pgrep -P $tracer -x "$(basename "$TARGET" | cut -c1-15)") && break
 	sleep 0.1
 done
 sleep 0.5
-kill -KILL "$child"
+kill -KILL "$child" || { kill -KILL $tracer; bad "no tracee under the tracer: '$child'"; }
 wait $tracer
 rc=$?
 [ $rc -eq 0 ] && grep -q "^process $child killed by SIGKILL$" "$TMP/k.out" &&
