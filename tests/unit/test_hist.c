@@ -354,9 +354,6 @@ static void test_percentile_edges(void **state)
 	fake_free(&f);
 }
 
-/* The --hist layout: power-of-two slots from the first to the last that
- * holds a call (empty ones between included), counts folded exactly from
- * the log-linear buckets at every precision, bars scaled to the largest. */
 /* The kernel's marks (ac_probe_stats.empty, one bit a power of two):
  * walks over the marked ones give what walks over all give, and a
  * walk skips what is marked empty (a count put there is not seen). */
@@ -405,6 +402,9 @@ static void test_marked_octaves(void **state)
 	}
 }
 
+/* The --hist layout: power-of-two slots from the first to the last that
+ * holds a call (empty ones between included), counts folded exactly from
+ * the log-linear buckets at every precision, bars scaled to the largest. */
 static void test_log2_hist(void **state)
 {
 	static const char *const want[] = {

@@ -332,8 +332,9 @@ static inline bool one_empty_octave(const struct ac_probe_stats *p,
  * of a fleet writes hundreds of thousands of them: room for a series'
  * lines is made at once, each line is its prefix (made once a series),
  * its le (made once a scrape) and its count, copied in. */
-static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
-		      const char *labels, size_t llen, const struct edges *e)
+static uint64_t histogram(struct ac_outbuf *out,
+			  const struct ac_probe_stats *p, const char *labels,
+			  size_t llen, const struct edges *e)
 {
 	static const char name[] = "autocue_call_duration_seconds_bucket{";
 	char prefix[sizeof(name) + LABELS_MAX + 8 + 32], s[32], *o, num[32];
@@ -349,7 +350,7 @@ static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 	 * past the last */
 	if (out->cap - out->len < e->n * (plen + 32 + 24) + 32 &&
 	    !ac_outbuf_grow(out, e->n * (plen + 32 + 24) + 32))
-		return;
+		return 0;
 	o = out->p + out->len;
 	num[0] = '0';
 	for (int i = 0; i < e->n; i++) {
@@ -378,6 +379,7 @@ static void histogram(struct ac_outbuf *out, const struct ac_probe_stats *p,
 			 labels, (unsigned long long)cum, labels,
 			 seconds(s, p->total_ns), labels,
 			 (unsigned long long)cum);
+	return cum;
 }
 
 static void sample_line(struct ac_outbuf *out, const char *name,
@@ -393,17 +395,12 @@ static void sample_line(struct ac_outbuf *out, const char *name,
 	ac_outbuf_write(out, "\n", 1);
 }
 
-/* A series' warm calls and quantiles, found while the histogram's walk
- * has its buckets in the cache; written later, in the summary family. */
+/* A series' warm calls (the histogram's count) and quantiles, found
+ * while the histogram's walk has its buckets in the cache; written later,
+ * in the summary family. */
 struct quantiles {
 	uint64_t n, v[AC_METRICS_NQ];
 };
-
-static void quantiles_of(const struct ac_probe_stats *p, struct quantiles *q)
-{
-	q->n = ac_probe_hist_sum(p, 0, p->nbuckets);
-	ac_probe_hist_percentiles(p, ac_metrics_quantiles, AC_METRICS_NQ, q->v);
-}
 
 static void summary(struct ac_outbuf *out, const struct ac_probe_stats *p,
 		    const char *labels, size_t llen, const struct quantiles *q)
@@ -449,8 +446,9 @@ static void per_probe(struct ac_outbuf *out, const struct ac_snapshot *s,
 				continue;
 			llen = series_labels(labels, l, i, k);
 			if (what == HIST) {
-				histogram(out, p, labels, llen, e);
-				quantiles_of(p, &q[n++]);
+				q[n].n = histogram(out, p, labels, llen, e);
+				ac_probe_hist_percentiles(p, ac_metrics_quantiles,
+							  AC_METRICS_NQ, q[n++].v);
 			} else if (what == SUMMARY) {
 				summary(out, p, labels, llen, &q[n++]);
 			} else {

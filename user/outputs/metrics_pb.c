@@ -395,7 +395,6 @@ static Histogram *native(struct arena *a, const struct ac_probe_stats *p,
  * the extent, the native histogram and the quantiles. */
 struct series {
 	const struct ac_probe_stats *p;
-	char *probe, *pid, *comm;
 	struct extent x;
 	Histogram *h;
 	uint64_t q[AC_METRICS_NQ];
@@ -458,9 +457,7 @@ int ac_metrics_write_protobuf(struct ac_outbuf *out,
 
 		for (int i = 0; i < s->nprobes; i++)
 			if (!pr->skip_uncalled || pr->probes[i].count) {
-				sr[n] = (struct series){ .p = &pr->probes[i],
-					.probe = probe[i], .pid = pid,
-					.comm = comm };
+				sr[n] = (struct series){ .p = &pr->probes[i] };
 				series_read(&a, &sr[n], idx, schema, &sc);
 				sr[n].label[0] = lprobe[i];
 				sr[n].label[1] = lpid;

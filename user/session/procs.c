@@ -76,17 +76,26 @@ void ac_procs_unpin(struct ac_procs_pin *pin)
 	free(pin);
 }
 
-/* A slot as new: the buckets of the octaves marked (the only ones that
- * can hold calls), then the figures. */
+/* How many buckets of st's power of two o can hold calls: all of it
+ * (within nbuckets) once the kernel has marked it, else none */
+static uint32_t marked_octave(const struct ac_stat *st, uint32_t o,
+			      uint32_t nbuckets, int shift)
+{
+	uint32_t lo = o << shift, n = 1U << shift;
+
+	if (!(st->octaves >> o & 1))
+		return 0;
+	return n < nbuckets - lo ? n : nbuckets - lo;
+}
+
+/* A slot as new: the buckets of the octaves marked, then the figures. */
 static void slot_clear(struct ac_stat *st, uint32_t nbuckets, int shift)
 {
 	__u64 *b = (__u64 *)(st + 1);
-	uint32_t n = 1U << shift;
 
 	for (uint32_t o = 0; o < 64 && (o << shift) < nbuckets; o++)
-		if (st->octaves >> o & 1)
-			memset(b + (o << shift), 0, (n < nbuckets - (o << shift) ?
-				n : nbuckets - (o << shift)) * sizeof(*b));
+		memset(b + (o << shift), 0,
+		       marked_octave(st, o, nbuckets, shift) * sizeof(*b));
 	stat_init(st);
 }
 
@@ -94,14 +103,6 @@ static int slot_queue(struct ac_trace *t, __u32 slot)
 {
 	return bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_free), NULL,
 				   &slot, BPF_ANY) ? -errno : 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* A slot taken from a live process (a reset) may still have a writer in
@@ -115,7 +116,7 @@ static void pend(struct ac_procs *p, __u32 slot, int max, bool live)
 {
 	if (p->npending >= max)
 		return;
-	p->pended_ns[p->npending] = live ? now_ns() : 0;
+	p->pended_ns[p->npending] = live ? ac_ktime_ns() : 0;
 	p->pending[p->npending++] = slot;
 }
 
@@ -124,7 +125,7 @@ static void pend(struct ac_procs *p, __u32 slot, int max, bool live)
 static void recycle_locked(struct ac_trace *t)
 {
 	struct ac_procs *p = t->procs;
-	uint64_t now = now_ns();
+	uint64_t now = ac_ktime_ns();
 	int keep = 0;
 
 	if (!p->npending || atomic_load(&p->pin->refs) != 1)
@@ -452,16 +453,10 @@ static void copy_exited(unsigned char *to, const unsigned char *exited,
 		struct ac_stat *d = (void *)(to + id * vsize);
 
 		*d = *f;
-		for (uint32_t o = 0; o < 64 && (o << shift) < nbuckets; o++) {
-			uint32_t lo = o << shift, n = 1U << shift;
-
-			if (!(f->octaves >> o & 1))
-				continue;
-			if (n > nbuckets - lo)
-				n = nbuckets - lo;
-			memcpy((__u64 *)(d + 1) + lo, (const __u64 *)(f + 1) + lo,
-			       n * sizeof(__u64));
-		}
+		for (uint32_t o = 0; o < 64 && (o << shift) < nbuckets; o++)
+			memcpy((__u64 *)(d + 1) + (o << shift),
+			       (const __u64 *)(f + 1) + (o << shift),
+			       marked_octave(f, o, nbuckets, shift) * sizeof(__u64));
 	}
 }
 
