@@ -117,10 +117,13 @@ static int add_raw(void *ctx, const char *text, size_t len, bool header)
 			return -1;
 		s->raw = r;
 	}
+	if (len > INT32_MAX)
+		return -1;
 	t = ac_arena_strndup(&s->arena, text, len);
 	if (!t)
 		return -1;
-	s->raw[s->pub.nraw++] = (struct ac_raw){ .text = t, .header = header };
+	s->raw[s->pub.nraw++] = (struct ac_raw){ .text = t, .header = header,
+						 .len = (int)len };
 	return 0;
 }
 
@@ -138,7 +141,7 @@ static int stage_markdown(struct parser *p, const char *md, size_t len)
 /* ------------------------------------------------------------------ */
 /* Stage 2: speakable words                                            */
 
-static int add_word(struct parser *p, int ri, const char *text,
+static int add_word(struct parser *p, int ri, const char *text, size_t len,
 		    const struct ac_alt *alts, int nalts)
 {
 	struct script *s = p->s;
@@ -155,6 +158,7 @@ static int add_word(struct parser *p, int ri, const char *text,
 	}
 	s->words[s->pub.n++] = (struct ac_word){
 		.text = text,
+		.len = (int)len,
 		.raw = ri,
 		.header = s->raw[ri].header,
 		.nalts = nalts,
@@ -167,10 +171,11 @@ nomem:
 }
 
 /* Normal form of t[0..n), a piece of a raw token, or "" when nothing is
- * left. Most words ("the", "and") are their own normal form and end their
- * raw token, whose NUL-terminated text then serves; others get a copy in
- * the arena. */
-static const char *normalized(struct parser *p, const char *t, size_t n)
+ * left; its length goes to *len. Most words ("the", "and") are their own
+ * normal form and end their raw token, whose NUL-terminated text then
+ * serves; others get a copy in the arena. */
+static const char *normalized(struct parser *p, const char *t, size_t n,
+			      size_t *len)
 {
 	size_t cap = AC_NORM_CAP(n);
 	char *b;
@@ -184,6 +189,7 @@ static const char *normalized(struct parser *p, const char *t, size_t n)
 		p->norm_cap = cap;
 	}
 	k = ac_normalize(t, n, p->norm, p->norm_cap);
+	*len = k > 0 ? (size_t)k : 0;
 	if (k <= 0)
 		return "";
 	if ((size_t)k == n && !t[n] && !memcmp(p->norm, t, n))
@@ -233,12 +239,13 @@ static int classify(struct parser *p, int ri, const char *t, size_t n,
 {
 	const struct ac_alt *alts;
 	const char *w;
-	size_t b = 0, e = n;
+	size_t b = 0, e = n, len;
 	int k;
 
 	alts = ac_punct_expansions(t, n, &k);
 	if (alts)
-		return add_word(p, ri, EXPANSION, alts, k);
+		return add_word(p, ri, EXPANSION, sizeof(EXPANSION) - 1, alts,
+				k);
 	if (!not_number) {
 		ac_punct_strip_surrounding(t, &b, &e);
 		if (ac_number_is_token(t + b, e - b)) {
@@ -246,17 +253,18 @@ static int classify(struct parser *p, int ri, const char *t, size_t n,
 				set_err(p, "out of memory");
 				return -1;
 			}
-			return add_word(p, ri, NUMERIC_EXPANSION, NULL, 0);
+			return add_word(p, ri, NUMERIC_EXPANSION,
+					sizeof(NUMERIC_EXPANSION) - 1, NULL, 0);
 		}
 	}
 	if (ac_punct_is_silent(t, n))
 		return 0;
-	w = normalized(p, t, n);
+	w = normalized(p, t, n, &len);
 	if (!w) {
 		set_err(p, "out of memory");
 		return -1;
 	}
-	return *w ? add_word(p, ri, w, NULL, 0) : 0;
+	return *w ? add_word(p, ri, w, len, NULL, 0) : 0;
 }
 
 /* The token itself or its surrounding-punctuation-stripped core is a
@@ -355,7 +363,7 @@ static int plain_word(struct parser *p, int ri, const char *t, size_t n)
 		set_err(p, "out of memory");
 		return -1;
 	}
-	return add_word(p, ri, w, NULL, 0);
+	return add_word(p, ri, w, e, NULL, 0);
 }
 
 /*
@@ -367,7 +375,7 @@ static int plain_word(struct parser *p, int ri, const char *t, size_t n)
 static int tokenize_raw(struct parser *p, int ri)
 {
 	const char *t = p->s->raw[ri].text, *dot;
-	size_t n = strlen(t), i = 0, j;
+	size_t n = (size_t)p->s->raw[ri].len, i = 0, j;
 	int r = plain_word(p, ri, t, n);
 
 	if (r <= 0)
@@ -408,16 +416,19 @@ static int number_fallback(struct parser *p, const struct pending *q,
 			   bool *drop)
 {
 	const char *w = "";
+	size_t len = 0;
 
 	if (!ac_punct_is_silent(q->t, q->n)) {
-		w = normalized(p, q->t, q->n);
+		w = normalized(p, q->t, q->n, &len);
 		if (!w)
 			return -1;
 	}
-	if (*w)
+	if (*w) {
 		p->s->words[q->word].text = w;
-	else
+		p->s->words[q->word].len = (int)len;
+	} else {
 		drop[q->word] = true;
+	}
 	return 0;
 }
 

@@ -25,6 +25,7 @@ struct ac_word {
 	int raw;		/* index of the raw token it came from */
 	bool header;		/* from an h1..h6 element */
 	int nalts;		/* 0 for a plain word */
+	int len;		/* strlen(text) */
 	const struct ac_alt *alts;	/* spoken forms, primary first */
 };
 
@@ -32,6 +33,7 @@ struct ac_raw {
 	const char *text;	/* as displayed */
 	bool header;
 	int first, n;		/* speakable words [first, first+n) */
+	int len;		/* strlen(text) */
 };
 
 struct ac_line {

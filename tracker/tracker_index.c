@@ -74,7 +74,7 @@ static int build_words(struct tk_index *ix, const struct ac_script *s)
 			ix->norm[i] = seen_norm[c];
 			continue;
 		}
-		len = strlen(w);
+		len = (size_t)s->words[i].len;
 		ix->text[i] = pool_cps(&ix->cps, &used, &cap, w, len);
 		if (ix->text[i].len == UINT32_MAX)
 			goto out;
