@@ -453,18 +453,67 @@ static void drop_words(struct script *s, const bool *drop)
 	}
 }
 
+/* Scripts repeat their numbers (years, amounts, "1"), and a number's
+ * spoken forms depend on its core's bytes alone: an open-addressing table
+ * of the cores expanded so far (by pending index + 1; 0 is empty) lets a
+ * repeat share the first one's forms instead of expanding again. */
+struct expanded {
+	int *slot;
+	size_t mask;
+};
+
+static uint32_t core_hash(const struct pending *q)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (uint32_t i = q->b; i < q->e; i++)
+		h = (h ^ (unsigned char)q->t[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of q's core: the earlier pending with the same core, or the
+ * empty slot where q goes. */
+static int *expanded_slot(const struct expanded *x, const struct pending *v,
+			  const struct pending *q)
+{
+	size_t h = core_hash(q) & x->mask, n = q->e - q->b;
+
+	for (;; h = (h + 1) & x->mask) {
+		const struct pending *r;
+
+		if (!x->slot[h])
+			return &x->slot[h];
+		r = &v[x->slot[h] - 1];
+		if (r->e - r->b == n && !memcmp(r->t + r->b, q->t + q->b, n))
+			return &x->slot[h];
+	}
+}
+
 static int stage_expand_numbers(struct parser *p)
 {
 	AUTOCUE_TRACE(script_expand_numbers);
 	struct script *s = p->s;
+	struct expanded x = { .mask = 15 };
 	bool *drop = NULL;
 	char msg[160];
-	int i, k, rc = -1;
+	int i, k, rc = -1, *slot;
 
+	while (x.mask < 2 * (size_t)p->npending)
+		x.mask = 2 * x.mask + 1;
+	if (p->npending && !(x.slot = calloc(x.mask + 1, sizeof(*x.slot))))
+		goto nomem;
 	for (i = 0; i < p->npending; i++) {
 		const struct pending *q = &p->pending[i];
 		const struct ac_alt *alts;
 
+		slot = expanded_slot(&x, p->pending, q);
+		if (*slot) {
+			const struct ac_word *w = &s->words[p->pending[*slot - 1].word];
+
+			s->words[q->word].alts = w->alts;
+			s->words[q->word].nalts = w->nalts;
+			continue;
+		}
 		k = ac_number_expand(&s->arena, q->t + q->b, q->e - q->b,
 				     &alts, msg, sizeof(msg));
 		if (k < 0) {
@@ -474,6 +523,7 @@ static int stage_expand_numbers(struct parser *p)
 		if (k > 0) {
 			s->words[q->word].alts = alts;
 			s->words[q->word].nalts = k;
+			*slot = i + 1;
 			continue;
 		}
 		if (!drop && !(drop = calloc(s->pub.n, sizeof(*drop))))
@@ -488,6 +538,7 @@ static int stage_expand_numbers(struct parser *p)
 nomem:
 	set_err(p, "out of memory");
 out:
+	free(x.slot);
 	free(drop);
 	return rc;
 }
