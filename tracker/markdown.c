@@ -75,41 +75,59 @@ static int append(struct md_ctx *c, const char *s, size_t n)
 	return 0;
 }
 
+/* Byte classes for flush(): most text is neither whitespace nor the
+ * start of a multi-byte character, and a token's bytes of that kind are
+ * passed over without decoding or a property lookup. */
+enum { F_TEXT, F_SPACE, F_MULTI };
+
+static const unsigned char flush_class[256] = {
+	['\t' ... '\r'] = F_SPACE, [0x1c ... 0x1f] = F_SPACE, [' '] = F_SPACE,
+	[0x80 ... 0xff] = F_MULTI,
+};
+
+/* Length of the character at b[i] (1 for a byte that is no UTF-8, which
+ * counts as U+FFFD), and whether it is whitespace. */
+static int char_at(const char *b, size_t i, size_t n, bool *space)
+{
+	unsigned char ch = (unsigned char)b[i];
+	int32_t cp;
+	int k;
+
+	if (ch < 0x80) {
+		*space = flush_class[ch] == F_SPACE;
+		return 1;
+	}
+	k = ac_utf8_next(b + i, n - i, &cp);
+	*space = k > 0 && ac_uc_isspace(cp);
+	return k > 0 ? k : 1;
+}
+
 static void flush(struct md_ctx *c)
 {
-	size_t i = 0, start = 0, n = c->n;
-	bool in = false;
-	int32_t cp;
+	const char *b = c->buf;
+	size_t i = 0, start, n = c->n;
+	bool space;
 	int k;
 
 	c->n = 0;
 	while (i < n && !c->rc) {
-		unsigned char b = (unsigned char)c->buf[i];
-		bool space;
-
-		/* most text is ASCII: no decoding, no property lookup */
-		if (b < 0x80) {
-			k = 1;
-			space = ac_ascii_isspace(b);
-		} else {
-			k = ac_utf8_next(c->buf + i, n - i, &cp);
-			if (k < 0)
-				k = 1, cp = 0xfffd;
-			space = ac_uc_isspace(cp);
-		}
+		k = char_at(b, i, n, &space);
 		if (space) {
-			if (in)
-				c->rc = c->fn(c->ctx, c->buf + start, i - start,
-					      c->header);
-			in = false;
-		} else if (!in) {
-			in = true;
-			start = i;
+			i += k;
+			continue;
 		}
-		i += k;
+		start = i;
+		for (i += k; i < n; i += k) {
+			if (flush_class[(unsigned char)b[i]] == F_TEXT) {
+				k = 1;
+				continue;
+			}
+			k = char_at(b, i, n, &space);
+			if (space)
+				break;
+		}
+		c->rc = c->fn(c->ctx, b + start, i - start, c->header);
 	}
-	if (in && !c->rc)
-		c->rc = c->fn(c->ctx, c->buf + start, n - start, c->header);
 }
 
 static int append_cp(struct md_ctx *c, int32_t cp)
