@@ -166,7 +166,44 @@ struct tview {
 	const char *p;
 	uint32_t len;
 	uint32_t hash;
+	uint64_t pre;		/* token_key()'s prefix */
 };
+
+/* Bytes that may end a window token: ASCII whitespace, and every
+ * non-ASCII byte (the Unicode spaces are multi-byte). */
+static const bool may_cut[256] = {
+	['\t' ... '\r'] = true, [0x1c ... 0x20] = true, [0x80 ... 0xff] = true,
+};
+
+/*
+ * A token's first 8 bytes, big-endian, zero-padded, into *pre (which
+ * orders like strcmp as far as it goes: tokens hold no NUL, and equal
+ * tokens of up to 8 bytes are told apart by it and their length alone),
+ * and a hash of all its bytes, in one pass; *cut: p[0..len) holds a byte
+ * of may_cut, so it may be more than one token.
+ */
+static uint32_t token_key(const unsigned char *p, uint32_t len, uint64_t *pre,
+			  bool *cut)
+{
+	uint64_t k = 0, h = len;
+	bool c = false;
+
+	for (uint32_t i = 0; i < len; i++) {
+		c |= may_cut[p[i]];
+		if (i < 8)
+			k = k << 8 | p[i];
+		else
+			h = (h ^ p[i]) * 0x100000001b3ULL;
+	}
+	if (len < 8)
+		k <<= 8 * (8 - len);
+	*pre = k;
+	*cut = c;
+	/* the prefix's high bytes folded down before the multiply, which
+	 * carries only upwards */
+	h ^= k ^ k >> 32;
+	return (uint32_t)((h * 0x9e3779b97f4a7c15ULL) >> 32);
+}
 
 /* Interning table: open addressing over ids into dist[], at most half
  * full; sized for the distinct tokens, which are few next to the words. */
@@ -199,7 +236,7 @@ static int intern_rehash(struct intern *in, size_t nslots)
 
 /* id of the token, added if new; -ENOMEM */
 static int intern_add(struct intern *in, const char *p, uint32_t len,
-		      uint32_t hash)
+		      uint32_t hash, uint64_t pre)
 {
 	size_t h;
 
@@ -212,39 +249,23 @@ static int intern_add(struct intern *in, const char *p, uint32_t len,
 		if (in->slot[h] < 0)
 			break;
 		d = &in->dist[in->slot[h]];
-		if (d->hash == hash && d->len == len) {
-			uint32_t k = 0;
-
-			/* tokens are short: no call to memcmp */
-			while (k < len && d->p[k] == p[k])
-				k++;
-			if (k == len)
-				return in->slot[h];
-		}
+		if (d->hash == hash && d->len == len && d->pre == pre &&
+		    (len <= 8 || !memcmp(d->p + 8, p + 8, len - 8)))
+			return in->slot[h];
 	}
 	if (ac_tk_grow((void **)&in->dist, &in->dist_cap, in->ndist + 1,
 		 sizeof(*in->dist)))
 		return -ENOMEM;
-	in->dist[in->ndist] = (struct tview){ p, len, hash };
+	in->dist[in->ndist] = (struct tview){ p, len, hash, pre };
 	in->slot[h] = (int)in->ndist;
 	return (int)in->ndist++;
 }
 
-/* Sort key of a token: its first 8 bytes, big-endian, zero-padded, which
- * orders like strcmp as far as it goes (tokens hold no NUL). */
+/* Sort key of a token: its prefix (token_key). */
 struct rkey {
 	uint64_t k;
 	int id;
 };
-
-static uint64_t prefix_key(const char *p, uint32_t len)
-{
-	uint64_t k = 0;
-
-	for (uint32_t i = 0; i < 8; i++)
-		k = k << 8 | (i < len ? (unsigned char)p[i] : 0);
-	return k;
-}
 
 static bool rkey_less(const struct rkey *a, const struct rkey *b,
 		      const struct tview *dist)
@@ -293,6 +314,47 @@ static void rkey_sort(struct rkey *v, size_t n, const struct tview *dist)
 	}
 }
 
+/* Appends token p[0..len) (h and pre from token_key) to ix->tok,
+ * interned. */
+static int add_token(struct tk_index *ix, struct intern *in,
+		     const unsigned char *p, uint32_t len, uint32_t h,
+		     uint64_t pre, int *nall, size_t *cap)
+{
+	int id = intern_add(in, (const char *)p, len, h, pre);
+
+	if (id < 0 || ac_tk_grow((void **)&ix->tok, cap, (size_t)*nall + 2,
+				 sizeof(*ix->tok)))
+		return -ENOMEM;
+	ix->tok[(*nall)++] = id;
+	return 0;
+}
+
+/* The window tokens of word w, interned, appended to ix->tok. Most words
+ * are one token (only the placeholders and non-ASCII text may hold
+ * whitespace): those are keyed in the one pass that finds so. */
+static int add_word_tokens(struct tk_index *ix, struct intern *in,
+			   const struct ac_word *w, int *nall, size_t *cap)
+{
+	const unsigned char *p = (const unsigned char *)w->text, *e;
+	uint64_t pre;
+	uint32_t h;
+	bool cut;
+
+	h = token_key(p, (uint32_t)w->len, &pre, &cut);
+	if (!cut && w->len)
+		return add_token(ix, in, p, (uint32_t)w->len, h, pre, nall,
+				 cap);
+	/* the texts are terminated strings, so a token's bytes are
+	 * followed by whitespace or NUL */
+	for (p = ac_skip_space(p); *p; p = ac_skip_space(e)) {
+		e = ac_scan_word(p, NULL);
+		h = token_key(p, (uint32_t)(e - p), &pre, &cut);
+		if (add_token(ix, in, p, (uint32_t)(e - p), h, pre, nall, cap))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Whitespace tokens of the script words' texts (placeholders such as
  * "<numeric expansion>" are two), interned by hashing, then ranked in
  * code-point order (strcmp order for UTF-8). Only the distinct tokens are
@@ -311,28 +373,10 @@ static int build_tokens(struct tk_index *ix, const struct ac_script *s)
 		 sizeof(*ix->tok)))
 		goto out;
 
-	/* cut every word into tokens; the texts are terminated strings, so
-	 * a token's bytes are followed by whitespace or NUL */
 	for (int i = 0; i < ix->n; i++) {
-		const unsigned char *p =
-			ac_skip_space((const unsigned char *)s->words[i].text);
-
 		ix->tok_off[i] = nall;
-		while (*p) {
-			const unsigned char *e;
-			uint32_t h;
-			int id;
-
-			e = ac_scan_word(p, &h);
-			id = intern_add(&in, (const char *)p,
-					(uint32_t)(e - p), h);
-			if (id < 0 ||
-			    ac_tk_grow((void **)&ix->tok, &wtok_cap,
-				 (size_t)nall + 2, sizeof(*ix->tok)))
-				goto out;
-			ix->tok[nall++] = id;
-			p = ac_skip_space(e);
-		}
+		if (add_word_tokens(ix, &in, &s->words[i], &nall, &wtok_cap))
+			goto out;
 	}
 	ix->tok_off[ix->n] = nall;
 
@@ -353,7 +397,7 @@ static int build_tokens(struct tk_index *ix, const struct ac_script *s)
 		ix->tok_pool[pos + v->len] = '\0';
 		v->p = ix->tok_pool + pos;	/* terminated, for strcmp */
 		pos += v->len + 1;
-		keys[d] = (struct rkey){ prefix_key(v->p, v->len), (int)d };
+		keys[d] = (struct rkey){ v->pre, (int)d };
 	}
 	rkey_sort(keys, in.ndist, in.dist);
 	for (size_t r = 0; r < in.ndist; r++) {
