@@ -546,15 +546,17 @@ out:
 /* ------------------------------------------------------------------ */
 /* Stage 3: lines (§5.12)                                              */
 
-/* How a line's ASCII bytes count towards its words. */
-enum { L_OTHER, L_SPACE, L_WORD };
+/* How a line's ASCII bytes count towards its words; L_END ends the ASCII
+ * scan of a line: its '\n' (lines reach count_words_utf8() without it) or
+ * a non-ASCII byte. */
+enum { L_OTHER, L_SPACE, L_WORD, L_END };
 
-static const unsigned char line_class[128] = {
-	['\t'] = L_SPACE, ['\n'] = L_SPACE, ['\v'] = L_SPACE, ['\f'] = L_SPACE,
+static const unsigned char line_class[256] = {
+	['\t'] = L_SPACE, ['\n'] = L_END, ['\v'] = L_SPACE, ['\f'] = L_SPACE,
 	['\r'] = L_SPACE, [0x1c] = L_SPACE, [0x1d] = L_SPACE, [0x1e] = L_SPACE,
 	[0x1f] = L_SPACE, [' '] = L_SPACE,
 	['0' ... '9'] = L_WORD, ['A' ... 'Z'] = L_WORD, ['a' ... 'z'] = L_WORD,
-	['_'] = L_WORD,
+	['_'] = L_WORD, [0x80 ... 0xff] = L_END,
 };
 
 /* normalize(t[0..n)) is non-empty, for a word without an ASCII word
@@ -618,24 +620,35 @@ static int count_words_utf8(struct parser *p, const char *t, size_t n)
 	}
 }
 
-/* Non-empty normalized whitespace-separated words of t[0..n). An ASCII
- * line needs no decoding: a word counts from its first word character. */
-static int count_line_words(struct parser *p, const char *t, size_t n)
+/* Non-empty normalized whitespace-separated words of the line at t, which
+ * ends at its '\n' or at end; that end goes to *eol. An ASCII line needs
+ * no decoding (and is found in the same scan): a word counts from its
+ * first word character. */
+static int count_line_words(struct parser *p, const char *t, const char *end,
+			    const char **eol)
 {
+	const char *c;
 	int count = 0;
-	unsigned counted = 0;
+	unsigned counted = 0, cls;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char b = (unsigned char)t[i];
+	for (c = t; c < end; c++) {
 		unsigned word, space;
 
-		if (b >= 0x80)
-			return count_words_utf8(p, t, n);
-		word = line_class[b] == L_WORD;
-		space = line_class[b] == L_SPACE;
+		cls = line_class[(unsigned char)*c];
+		if (cls == L_END)
+			break;
+		word = cls == L_WORD;
+		space = cls == L_SPACE;
 		count += word & ~counted;
 		counted = (counted | word) & ~space;
 	}
+	if (c < end && *c != '\n') {
+		c = memchr(c, '\n', (size_t)(end - c));
+		if (!c)
+			c = end;
+		count = count_words_utf8(p, t, (size_t)(c - t));
+	}
+	*eol = c;
 	return count;
 }
 
@@ -643,13 +656,15 @@ static int stage_lines(struct parser *p, const char *md, size_t len)
 {
 	AUTOCUE_TRACE(script_lines);
 	struct script *s = p->s;
-	size_t i = 0, nl = 1, j;
+	size_t i, nl = 1;
 	const char *q;
-	char *text;
+	char *text, *t;
 	int li = 0, counter = 0, words, w;
 
-	for (q = md; (q = memchr(q, '\n', md + len - q)); q++)
-		nl++;
+	/* a loop the compiler vectorizes: lines are short, and a memchr
+	 * each cost more */
+	for (i = 0; i < len; i++)
+		nl += md[i] == '\n';
 	if (nl > INT32_MAX)
 		goto nomem;
 	s->lines = calloc(nl, sizeof(*s->lines));
@@ -658,19 +673,18 @@ static int stage_lines(struct parser *p, const char *md, size_t len)
 	text = ac_arena_strndup(&s->arena, md, len);
 	if (!s->lines || !s->w2l || !text)
 		goto nomem;
-	for (li = 0; li < (int)nl; li++) {
-		q = memchr(text + i, '\n', len - i);
-		j = q ? (size_t)(q - text) : len;
-		text[j] = '\0';
-		words = count_line_words(p, text + i, j - i);
+	for (li = 0, t = text; li < (int)nl; li++) {
+		words = count_line_words(p, t, text + len, &q);
 		if (words < 0)
 			goto nomem;
-		s->lines[li].text = text + i;
+		/* the '\n', or the copy's terminating NUL */
+		text[q - text] = '\0';
+		s->lines[li].text = t;
 		s->lines[li].start = counter;
 		s->lines[li].nwords = words;
 		for (w = 0; w < words && counter < s->pub.n; w++)
 			s->w2l[counter++] = li;
-		i = j + 1;
+		t = text + (q - text) + 1;
 	}
 	s->pub.nlines = (int)nl;
 	s->pub.nw2l = counter;
