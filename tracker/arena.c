@@ -74,6 +74,11 @@ void *ac_arena_alloc(struct ac_arena *a, size_t n)
 	return bump(a, n, 8);
 }
 
+char *ac_arena_chars(struct ac_arena *a, size_t n)
+{
+	return bump(a, n, 1);
+}
+
 char *ac_arena_strndup(struct ac_arena *a, const char *s, size_t len)
 {
 	char *d = bump(a, len + 1, 1);

@@ -18,6 +18,8 @@ void ac_arena_init(struct ac_arena *a);
 void ac_arena_release(struct ac_arena *a);
 /* 8-byte aligned; NULL when out of memory */
 void *ac_arena_alloc(struct ac_arena *a, size_t n);
+/* n bytes for a string, unaligned; NULL when out of memory */
+char *ac_arena_chars(struct ac_arena *a, size_t n);
 /* NUL-terminated copy of s[0..len) */
 char *ac_arena_strndup(struct ac_arena *a, const char *s, size_t len);
 

@@ -327,6 +327,26 @@ static const unsigned char byte_class[256] = {
 };
 
 /*
+ * classify(p, ri, t, n, true) for plain_word()'s ASCII tokens: no spoken
+ * punctuation (those are 1-2 bytes of it, and a token this short is all
+ * letters), and one that is silent punctuation normalizes to nothing as
+ * well. So the word is the normal form alone, written straight into the
+ * arena: normalizing ASCII never lengthens it.
+ */
+static int ascii_word(struct parser *p, int ri, const char *t, size_t n)
+{
+	char *w = ac_arena_chars(&p->s->arena, n + 1);
+	int k;
+
+	if (!w) {
+		set_err(p, "out of memory");
+		return -1;
+	}
+	k = ac_normalize(t, n, w, n + 1);
+	return k > 0 ? add_word(p, ri, w, (size_t)k, NULL, 0) : 0;
+}
+
+/*
  * The common raw token in one scan: ASCII without digits, '/' or
  * operators, periods only at its end, and more than 3 characters left once
  * surrounding punctuation is stripped (or else letters only and no unit).
@@ -356,7 +376,7 @@ static int plain_word(struct parser *p, int ri, const char *t, size_t n)
 			    ac_number_is_token(t, n)))
 		return 1;
 	if (flags & (B_UPPER | B_OTHER))
-		return classify(p, ri, t, e, true);
+		return ascii_word(p, ri, t, e);
 	/* already in normal form: lower-case letters and '_' */
 	w = e == n ? t : ac_arena_strndup(&p->s->arena, t, e);
 	if (!w) {
