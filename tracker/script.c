@@ -369,7 +369,9 @@ static int plain_word(struct parser *p, int ri, const char *t, size_t n)
 	if (flags & (B_DOT | B_SLOW))
 		return 1;
 	ce = e;
-	ac_punct_strip_surrounding(t, &b, &ce);
+	/* surrounding punctuation is all of B_OTHER (B_DOT, B_SLOW are out) */
+	if (flags & B_OTHER)
+		ac_punct_strip_surrounding(t, &b, &ce);
 	/* short words ("the", "to") are common too: when all letters, the
 	 * token is its own stripped core, and only a unit is a number */
 	if (ce - b <= 3 && (e < n || (flags & ~(B_LOWER | B_UPPER)) ||
