@@ -267,50 +267,52 @@ struct rkey {
 	int id;
 };
 
-static bool rkey_less(const struct rkey *a, const struct rkey *b,
-		      const struct tview *dist)
+static int rkey_cmp_text(const void *a, const void *b, void *dist)
 {
-	if (a->k != b->k)
-		return a->k < b->k;
-	return strcmp(dist[a->id].p, dist[b->id].p) < 0;
+	const struct tview *d = dist;
+
+	return strcmp(d[((const struct rkey *)a)->id].p,
+		      d[((const struct rkey *)b)->id].p);
 }
 
-/* Quicksort on integer keys (strcmp only on 8-byte ties): the comparator
- * call of qsort dominated the tracker's construction. */
-static void rkey_sort(struct rkey *v, size_t n, const struct tview *dist)
+/* Sorts v[0..n) by key, then by text where keys tie (tokens that share
+ * their first 8 bytes), with tmp for n more: a stable LSD radix sort, a
+ * byte a pass, which skips the bytes every key has the same of; then the
+ * runs of one key, which are few, by strcmp. The mispredicted branches of
+ * a comparison sort cost more than the passes. */
+static void rkey_sort(struct rkey *v, struct rkey *tmp, size_t n,
+		      const struct tview *dist)
 {
-	while (n > 16) {
-		struct rkey pivot = v[n / 2], tmp;
-		size_t i = 0, j = n - 1;
+	uint32_t count[8][256] = { { 0 } };
+	struct rkey *a = v, *b = tmp, *t;
 
-		for (;;) {
-			while (rkey_less(&v[i], &pivot, dist))
-				i++;
-			while (rkey_less(&pivot, &v[j], dist))
-				j--;
-			if (i >= j)
-				break;
-			tmp = v[i];
-			v[i++] = v[j];
-			v[j--] = tmp;
+	for (size_t i = 0; i < n; i++)
+		for (int d = 0; d < 8; d++)
+			count[d][(v[i].k >> (8 * d)) & 0xff]++;
+	for (int d = 0; d < 8; d++) {
+		uint32_t sum = 0, c;
+
+		if (count[d][(v[0].k >> (8 * d)) & 0xff] == n)
+			continue;
+		for (int x = 0; x < 256; x++) {
+			c = count[d][x];
+			count[d][x] = sum;
+			sum += c;
 		}
-		/* recurse into the smaller part, loop on the larger */
-		if (j + 1 < n - j - 1) {
-			rkey_sort(v, j + 1, dist);
-			v += j + 1;
-			n -= j + 1;
-		} else {
-			rkey_sort(v + j + 1, n - j - 1, dist);
-			n = j + 1;
-		}
+		for (size_t i = 0; i < n; i++)
+			b[count[d][(a[i].k >> (8 * d)) & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
 	}
-	for (size_t i = 1; i < n; i++) {
-		struct rkey x = v[i];
-		size_t j = i;
-
-		for (; j > 0 && rkey_less(&x, &v[j - 1], dist); j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	if (a != v)
+		memcpy(v, a, n * sizeof(*v));
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && v[j].k == v[i].k; j++)
+			;
+		if (j - i > 1)
+			qsort_r(v + i, j - i, sizeof(*v), rkey_cmp_text,
+				(void *)dist);
 	}
 }
 
@@ -386,7 +388,8 @@ static int build_tokens(struct tk_index *ix, const struct ac_script *s)
 	ix->tok_pool = malloc(bytes + 1);
 	ix->tok_str = malloc((in.ndist + 1) * sizeof(*ix->tok_str));
 	ix->tok_cp = malloc((in.ndist + 1) * sizeof(*ix->tok_cp));
-	keys = malloc((in.ndist + 1) * sizeof(*keys));
+	/* and room for rkey_sort's passes */
+	keys = malloc(2 * (in.ndist + 1) * sizeof(*keys));
 	rank = malloc((in.ndist + 1) * sizeof(*rank));
 	if (!ix->tok_pool || !ix->tok_str || !ix->tok_cp || !keys || !rank)
 		goto out;
@@ -399,7 +402,8 @@ static int build_tokens(struct tk_index *ix, const struct ac_script *s)
 		pos += v->len + 1;
 		keys[d] = (struct rkey){ v->pre, (int)d };
 	}
-	rkey_sort(keys, in.ndist, in.dist);
+	if (in.ndist)
+		rkey_sort(keys, keys + in.ndist + 1, in.ndist, in.dist);
 	for (size_t r = 0; r < in.ndist; r++) {
 		const struct tview *v = &in.dist[keys[r].id];
 
