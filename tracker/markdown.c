@@ -13,6 +13,9 @@
 #include <strings.h>
 
 #include <md4c.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "markdown.h"
 #include "markdown_entities.h"
@@ -77,7 +80,7 @@ static int append(struct md_ctx *c, const char *s, size_t n)
 
 /* Byte classes for flush(): most text is neither whitespace nor the
  * start of a multi-byte character, and a token's bytes of that kind are
- * passed over without decoding or a property lookup. */
+ * passed over (text_run) without decoding or a property lookup. */
 enum { F_TEXT, F_SPACE, F_MULTI };
 
 static const unsigned char flush_class[256] = {
@@ -102,6 +105,33 @@ static int char_at(const char *b, size_t i, size_t n, bool *space)
 	return k > 0 ? k : 1;
 }
 
+/* The first byte of b[i..n) that is not F_TEXT, or n; with SSE2 (x86-64's
+ * baseline) sixteen bytes a step, the tail as one overlapping block, and
+ * every control byte stops it too (char_at() then tells). */
+static size_t text_run(const char *b, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	if (n - i >= 16) {
+		const __m128i space = _mm_set1_epi8(0x21);
+
+		for (;;) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+			/* signed: the bytes <= 0x20 and the non-ASCII ones */
+			int m = _mm_movemask_epi8(_mm_cmplt_epi8(v, space));
+
+			if (m)
+				return i + (size_t)__builtin_ctz((unsigned)m);
+			if (n - i <= 16)
+				return n;
+			i = n - i >= 32 ? i + 16 : n - 16;
+		}
+	}
+#endif
+	while (i < n && flush_class[(unsigned char)b[i]] == F_TEXT)
+		i++;
+	return i;
+}
+
 static void flush(struct md_ctx *c)
 {
 	const char *b = c->buf;
@@ -117,11 +147,7 @@ static void flush(struct md_ctx *c)
 			continue;
 		}
 		start = i;
-		for (i += k; i < n; i += k) {
-			if (flush_class[(unsigned char)b[i]] == F_TEXT) {
-				k = 1;
-				continue;
-			}
+		for (i += k; (i = text_run(b, i, n)) < n; i += k) {
 			k = char_at(b, i, n, &space);
 			if (space)
 				break;
