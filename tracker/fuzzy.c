@@ -253,6 +253,34 @@ double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 			      lensum);
 }
 
+/* The largest distance at which the ratio of length sum sum reaches thr:
+ * from an estimate, walked to where the ratio itself changes sides (it is
+ * monotone in the distance), so a rounding of the estimate cannot matter;
+ * -1 if not even distance 0 reaches it (thr above 100, or NaN). */
+static long max_dist(size_t sum, double thr)
+{
+	long d, s = (long)sum;
+
+	if (!(thr > 0.0))
+		d = s;
+	else if (!(thr <= 100.0))
+		d = -1;
+	else
+		d = (long)((double)s * (100.0 - thr) / 100.0);
+	while (d < s && ac_indel_ratio((size_t)(d + 1), sum) >= thr)
+		d++;
+	while (d >= 0 && !(ac_indel_ratio((size_t)d, sum) >= thr))
+		d--;
+	return d;
+}
+
+void ac_ratio_cut_init(struct ac_ratio_cut *c, double thr)
+{
+	c->thr = thr;
+	for (size_t sum = 0; sum < AC_RATIO_CUT_N; sum++)
+		c->max_dist[sum] = (int16_t)max_dist(sum, thr);
+}
+
 /* rapidfuzz's norm_distance<100> */
 static double norm100(size_t dist, size_t lensum)
 {

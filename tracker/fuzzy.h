@@ -11,6 +11,7 @@
 #ifndef AUTOCUE_FUZZY_H
 #define AUTOCUE_FUZZY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,42 @@ static inline double ac_indel_ratio(size_t dist, size_t lensum)
 static inline double ac_ratio_bound(size_t la, size_t lb)
 {
 	return ac_indel_ratio(la > lb ? la - lb : lb - la, la + lb);
+}
+
+/*
+ * ac_ratio_cp(a, b) >= thr as an integer compare. For one length sum the
+ * ratio only falls as the indel distance grows (each float operation of
+ * ac_indel_ratio is monotone), so it reaches thr up to one largest
+ * distance; that is found once per length sum, with the ratio's own float
+ * operations, and a word comparison needs neither of its two divisions.
+ * Word pairs are short: longer sums take the float path.
+ */
+#define AC_RATIO_CUT_N 128
+
+struct ac_ratio_cut {
+	double thr;
+	/* by length sum: the largest distance reaching thr, -1 if none */
+	int16_t max_dist[AC_RATIO_CUT_N];
+};
+
+void ac_ratio_cut_init(struct ac_ratio_cut *c, double thr);
+
+/* ac_ratio_cp(a, la, b, lb) >= c->thr, the LCS spared when the lengths
+ * alone miss it */
+static inline bool ac_ratio_reaches(const struct ac_ratio_cut *c,
+				    const uint32_t *a, size_t la,
+				    const uint32_t *b, size_t lb)
+{
+	size_t sum = la + lb, diff = la > lb ? la - lb : lb - la;
+	long max;
+
+	if (sum >= AC_RATIO_CUT_N)
+		return ac_ratio_bound(la, lb) >= c->thr &&
+		       ac_ratio_cp(a, la, b, lb) >= c->thr;
+	max = c->max_dist[sum];
+	if ((long)diff > max)
+		return false;
+	return (long)(sum - 2 * ac_lcs(a, la, b, lb)) <= max;
 }
 
 /* The final combination step of token_set_ratio once the token sets are

@@ -71,6 +71,8 @@ struct ac_tracker *ac_tracker_new(const struct ac_script *s,
 		goto fail;
 	t->n = s->n;
 	t->committed.last_matched = LAST_NONE;
+	ac_ratio_cut_init(&t->word_cut, t->o.match_threshold);
+	ac_ratio_cut_init(&t->alt_cut, AC_TK_EXPANSION_THRESHOLD);
 	if (ac_tk_index_build(&t->ix, s) || ac_tk_search_init(t))
 		goto fail;
 	if (ac_tk_matcher_init(&t->committed_matcher, t->ix.maxalts) ||

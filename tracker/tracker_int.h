@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzy.h"
 #include "tracker.h"
 
 /* A span of a shared pool. */
@@ -196,6 +197,9 @@ static inline const uint32_t *ac_tk_cps(const struct utterance *u, int i)
 
 /* ---- matching (tracker_match.c) ----------------------------------------- */
 
+/* spoken forms of numbers and punctuation match more strictly (§5.5) */
+#define AC_TK_EXPANSION_THRESHOLD 75.0
+
 /* Expansion-matcher state (§5.5): still-possible spoken forms of one word
  * and how many of their words have been matched. */
 struct matcher {
@@ -301,6 +305,8 @@ struct ac_tracker {
 	struct ac_tracker_opts o;
 	int n;
 	struct tk_index ix;
+	/* word comparisons at match_threshold, and at the expansions' own */
+	struct ac_ratio_cut word_cut, alt_cut;
 
 	/* tracking state (§5.2) */
 	struct track_state committed;

@@ -140,6 +140,26 @@ static void test_ratio_bound(void **state)
 	assert_true(ac_ratio_bound(2, 8) < 70.0);
 }
 
+/* The word comparisons' integer cut: for every length sum it keeps and
+ * every distance, the same answer as the float ratio, thresholds at the
+ * edges (0, 100, beyond, NaN) and between representable ratios included. */
+static void test_ratio_cut(void **state)
+{
+	const double thr[] = { 70.0, 75.0, 65.0, 0.0, -3.0, 100.0, 100.5,
+			       66.66666666666667, 50.0, 99.99, 1e-300,
+			       __builtin_nan("") };
+	struct ac_ratio_cut c;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(thr) / sizeof(thr[0]); k++) {
+		ac_ratio_cut_init(&c, thr[k]);
+		for (size_t sum = 0; sum < AC_RATIO_CUT_N; sum++)
+			for (size_t d = 0; d <= sum; d++)
+				assert_true((ac_indel_ratio(d, sum) >= thr[k]) ==
+					    ((long)d <= c.max_dist[sum]));
+	}
+}
+
 /* The window search skips the LCS of a window whose bound cannot win:
  * the bound must never be below the score, and is the score itself when
  * one difference holds the other whole. */
@@ -175,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_lcs_random),
 		cmocka_unit_test(test_invalid_utf8_scores_zero),
 		cmocka_unit_test(test_ratio_bound),
+		cmocka_unit_test(test_ratio_cut),
 		cmocka_unit_test(test_token_set_bound),
 	};
 
