@@ -315,6 +315,7 @@ struct ac_tracker {
 	uint16_t *keep;			/* matcher_filter scratch */
 	int committed_display, speculative_display, current;
 	bool last_was_jump;
+	struct ac_position pos;		/* the last update's, of its current */
 	int skip_disabled;
 	int words_since_validation;
 	char *last_partial;
