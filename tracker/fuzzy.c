@@ -245,6 +245,15 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 }
 #endif
 
+size_t ac_char_common(const uint32_t *a, const uint32_t *b)
+{
+	size_t common = 0;
+
+	for (int k = 0; k < AC_CHAR_CLASSES; k++)
+		common += a[k] < b[k] ? a[k] : b[k];
+	return common;
+}
+
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t lensum = la + lb;
@@ -289,8 +298,7 @@ static double norm100(size_t dist, size_t lensum)
 	return 100.0 - 100.0 * (double)dist / (double)lensum;
 }
 
-/* token_set_ratio's last step for an LCS of the differences of lcs */
-static double token_set_of(size_t sect, size_t lab, size_t lba, size_t lcs)
+double ac_token_set_of_lcs(size_t sect, size_t lab, size_t lba, size_t lcs)
 {
 	size_t t = sect ? 1 : 0;
 	size_t sab = sect + t + lab, sba = sect + t + lba;
@@ -310,12 +318,12 @@ static double token_set_of(size_t sect, size_t lab, size_t lba, size_t lcs)
 double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
 			    const uint32_t *ba, size_t lba)
 {
-	return token_set_of(sect, lab, lba, ac_lcs(ab, lab, ba, lba));
+	return ac_token_set_of_lcs(sect, lab, lba, ac_lcs(ab, lab, ba, lba));
 }
 
 double ac_token_set_bound(size_t sect, size_t lab, size_t lba)
 {
-	return token_set_of(sect, lab, lba, lab < lba ? lab : lba);
+	return ac_token_set_of_lcs(sect, lab, lba, lab < lba ? lab : lba);
 }
 
 double ac_ratio(const char *a, const char *b)

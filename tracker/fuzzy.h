@@ -18,6 +18,32 @@
 /* Length of the longest common subsequence of a and b. */
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
 
+/*
+ * An upper bound of ac_lcs from the characters alone: an LCS pairs equal
+ * characters, so it is no longer than what a and b share of each class of
+ * characters, counted with multiplicity. The classes are those of
+ * normalized text joined with spaces: each letter and digit, the space,
+ * and all else as one (the script's placeholders' '<' and '>', '_', the
+ * rest of Unicode); the fewer classes, the cheaper the sum, and the
+ * looser the bound, still a bound. Counts are kept by the caller, who can
+ * update them as its strings change.
+ */
+#define AC_CHAR_CLASSES 38
+/* the class of the spaces that join tokens */
+#define AC_CHAR_CLASS_SPACE 36
+
+static inline unsigned ac_char_class(uint32_t c)
+{
+	if (c - 'a' < 26)
+		return c - 'a';
+	if (c - '0' < 10)
+		return 26 + (c - '0');
+	return c == ' ' ? AC_CHAR_CLASS_SPACE : AC_CHAR_CLASS_SPACE + 1;
+}
+
+/* sum over the classes of the smaller count: the bound */
+size_t ac_char_common(const uint32_t *a, const uint32_t *b);
+
 /* rapidfuzz fuzz.ratio: (1 - indel / (la + lb)) * 100, 100 for two empty
  * strings. */
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
@@ -83,6 +109,11 @@ static inline bool ac_ratio_reaches(const struct ac_ratio_cut *c,
  * difference empty" (100) cases. */
 double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
 			    const uint32_t *ba, size_t lba);
+
+/* ac_token_set_combine for differences of lengths lab and lba whose LCS
+ * is lcs long; nondecreasing in lcs, so a bound of the LCS gives a bound
+ * of the score */
+double ac_token_set_of_lcs(size_t sect, size_t lab, size_t lba, size_t lcs);
 
 /* An upper bound of ac_token_set_combine from the lengths alone (the same
  * float operations with the longest LCS the lengths allow), so that a

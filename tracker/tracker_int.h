@@ -254,6 +254,11 @@ struct search {
 	 * spaces, as code points */
 	uint32_t *query_diff, *window_diff;
 	size_t query_diff_cap, window_diff_cap;
+	/* by character class (fuzzy.h), as the window slides: the query's
+	 * tokens' that the window lacks, the window's distinct tokens' that
+	 * the query lacks (the latter zero between searches) */
+	uint32_t query_chars[AC_CHAR_CLASSES];
+	uint32_t window_chars[AC_CHAR_CLASSES];
 	int *window;		/* the window's distinct token ranks */
 	int window_cap;
 	int *count;		/* by token rank: its count in the window
