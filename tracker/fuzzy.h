@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Length of the longest common subsequence of a and b. */
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
@@ -99,6 +100,10 @@ static inline bool ac_ratio_reaches(const struct ac_ratio_cut *c,
 	max = c->max_dist[sum];
 	if ((long)diff > max)
 		return false;
+	/* mostly a word against itself (clean speech): distance 0, which
+	 * reaches thr, as the lengths' did */
+	if (!diff && !memcmp(a, b, la * sizeof(*a)))
+		return true;
 	return (long)(sum - 2 * ac_lcs(a, la, b, lb)) <= max;
 }
 
