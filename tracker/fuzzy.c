@@ -245,12 +245,49 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 }
 #endif
 
+size_t ac_char_common(const uint32_t *a, const uint32_t *b)
+{
+	size_t common = 0;
+
+	for (int k = 0; k < AC_CHAR_CLASSES; k++)
+		common += a[k] < b[k] ? a[k] : b[k];
+	return common;
+}
+
 double ac_ratio_cp(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 {
 	size_t lensum = la + lb;
 
 	return ac_indel_ratio(lensum ? lensum - 2 * ac_lcs(a, la, b, lb) : 0,
 			      lensum);
+}
+
+/* The largest distance at which the ratio of length sum sum reaches thr:
+ * from an estimate, walked to where the ratio itself changes sides (it is
+ * monotone in the distance), so a rounding of the estimate cannot matter;
+ * -1 if not even distance 0 reaches it (thr above 100, or NaN). */
+static long max_dist(size_t sum, double thr)
+{
+	long d, s = (long)sum;
+
+	if (!(thr > 0.0))
+		d = s;
+	else if (!(thr <= 100.0))
+		d = -1;
+	else
+		d = (long)((double)s * (100.0 - thr) / 100.0);
+	while (d < s && ac_indel_ratio((size_t)(d + 1), sum) >= thr)
+		d++;
+	while (d >= 0 && !(ac_indel_ratio((size_t)d, sum) >= thr))
+		d--;
+	return d;
+}
+
+void ac_ratio_cut_init(struct ac_ratio_cut *c, double thr)
+{
+	c->thr = thr;
+	for (size_t sum = 0; sum < AC_RATIO_CUT_N; sum++)
+		c->max_dist[sum] = (int16_t)max_dist(sum, thr);
 }
 
 /* rapidfuzz's norm_distance<100> */
@@ -261,8 +298,7 @@ static double norm100(size_t dist, size_t lensum)
 	return 100.0 - 100.0 * (double)dist / (double)lensum;
 }
 
-/* token_set_ratio's last step for an LCS of the differences of lcs */
-static double token_set_of(size_t sect, size_t lab, size_t lba, size_t lcs)
+double ac_token_set_of_lcs(size_t sect, size_t lab, size_t lba, size_t lcs)
 {
 	size_t t = sect ? 1 : 0;
 	size_t sab = sect + t + lab, sba = sect + t + lba;
@@ -282,12 +318,12 @@ static double token_set_of(size_t sect, size_t lab, size_t lba, size_t lcs)
 double ac_token_set_combine(size_t sect, const uint32_t *ab, size_t lab,
 			    const uint32_t *ba, size_t lba)
 {
-	return token_set_of(sect, lab, lba, ac_lcs(ab, lab, ba, lba));
+	return ac_token_set_of_lcs(sect, lab, lba, ac_lcs(ab, lab, ba, lba));
 }
 
 double ac_token_set_bound(size_t sect, size_t lab, size_t lba)
 {
-	return token_set_of(sect, lab, lba, lab < lba ? lab : lba);
+	return ac_token_set_of_lcs(sect, lab, lba, lab < lba ? lab : lba);
 }
 
 double ac_ratio(const char *a, const char *b)

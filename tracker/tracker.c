@@ -71,6 +71,9 @@ struct ac_tracker *ac_tracker_new(const struct ac_script *s,
 		goto fail;
 	t->n = s->n;
 	t->committed.last_matched = LAST_NONE;
+	t->pos = ac_tracker_position(t);
+	ac_ratio_cut_init(&t->word_cut, t->o.match_threshold);
+	ac_ratio_cut_init(&t->alt_cut, AC_TK_EXPANSION_THRESHOLD);
 	if (ac_tk_index_build(&t->ix, s) || ac_tk_search_init(t))
 		goto fail;
 	if (ac_tk_matcher_init(&t->committed_matcher, t->ix.maxalts) ||
@@ -404,6 +407,17 @@ struct ac_position ac_tracker_position(const struct ac_tracker *t)
 	return p;
 }
 
+/* ac_tracker_position for an update's answer: the position mostly stays
+ * or moves by a word between updates, so the last one is kept and its
+ * division not done again while current is the same. */
+static struct ac_position update_position(struct ac_tracker *t)
+{
+	if (t->pos.speakable_index != t->current)
+		t->pos = ac_tracker_position(t);
+	t->pos.is_jump = t->last_was_jump;
+	return t->pos;
+}
+
 /* ---- updates (§5.3) -------------------------------------------------------- */
 
 static struct ac_position update_partial(struct ac_tracker *t,
@@ -414,9 +428,9 @@ static struct ac_position update_partial(struct ac_tracker *t,
 
 	if (t->have_last_partial && t->last_partial_len == len &&
 	    !memcmp(t->last_partial, text, len))
-		return ac_tracker_position(t);
+		return update_position(t);
 	if (load_update(t, text, len))
-		return ac_tracker_position(t);
+		return update_position(t);
 	/* every partial re-matches the whole utterance from the committed
 	 * state, whose queue is always empty between updates (Q2) */
 	spec = t->committed;
@@ -440,7 +454,7 @@ static struct ac_position update_partial(struct ac_tracker *t,
 		t->have_last_partial = true;
 		t->last_partial_len = t->u.len;
 	}
-	return ac_tracker_position(t);
+	return update_position(t);
 }
 
 static struct ac_position update_final(struct ac_tracker *t, const char *text,
@@ -453,7 +467,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 
 	t->plog.valid = false;
 	if (load_update(t, text, len))
-		return ac_tracker_position(t);
+		return update_position(t);
 	/* shared leading words of consecutive utterances are dropped (Q1) */
 	k = ac_tk_common_words(&t->u, t->last_final);
 	if (k >= t->u.n) {
@@ -462,7 +476,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 		t->speculative_display = t->committed_display;
 		t->last_partial[0] = '\0';
 		t->have_last_partial = false;
-		return ac_tracker_position(t);
+		return update_position(t);
 	}
 	t->committed.head = 0;
 	t->committed.end = t->u.n - k;
@@ -492,7 +506,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 			t->committed.last_matched = LAST_CARRIED;
 	}
 	set_strn(&t->last_final, &t->last_final_cap, t->u.text, t->u.len);
-	return ac_tracker_position(t);
+	return update_position(t);
 }
 
 struct ac_position ac_tracker_update(struct ac_tracker *t, const char *text,
@@ -504,7 +518,7 @@ struct ac_position ac_tracker_update(struct ac_tracker *t, const char *text,
 
 	s = ac_tk_stripped_text(text, &len);
 	if (!s || !len)
-		return ac_tracker_position(t);
+		return update_position(t);
 	if (is_partial)
 		return update_partial(t, s, len);
 	return update_final(t, s, len);

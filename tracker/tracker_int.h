@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzy.h"
 #include "tracker.h"
 
 /* A span of a shared pool. */
@@ -196,6 +197,9 @@ static inline const uint32_t *ac_tk_cps(const struct utterance *u, int i)
 
 /* ---- matching (tracker_match.c) ----------------------------------------- */
 
+/* spoken forms of numbers and punctuation match more strictly (§5.5) */
+#define AC_TK_EXPANSION_THRESHOLD 75.0
+
 /* Expansion-matcher state (§5.5): still-possible spoken forms of one word
  * and how many of their words have been matched. */
 struct matcher {
@@ -250,6 +254,11 @@ struct search {
 	 * spaces, as code points */
 	uint32_t *query_diff, *window_diff;
 	size_t query_diff_cap, window_diff_cap;
+	/* by character class (fuzzy.h), as the window slides: the query's
+	 * tokens' that the window lacks, the window's distinct tokens' that
+	 * the query lacks (the latter zero between searches) */
+	uint32_t query_chars[AC_CHAR_CLASSES];
+	uint32_t window_chars[AC_CHAR_CLASSES];
 	int *window;		/* the window's distinct token ranks */
 	int window_cap;
 	int *count;		/* by token rank: its count in the window
@@ -301,6 +310,8 @@ struct ac_tracker {
 	struct ac_tracker_opts o;
 	int n;
 	struct tk_index ix;
+	/* word comparisons at match_threshold, and at the expansions' own */
+	struct ac_ratio_cut word_cut, alt_cut;
 
 	/* tracking state (§5.2) */
 	struct track_state committed;
@@ -309,6 +320,7 @@ struct ac_tracker {
 	uint16_t *keep;			/* matcher_filter scratch */
 	int committed_display, speculative_display, current;
 	bool last_was_jump;
+	struct ac_position pos;		/* the last update's, of its current */
 	int skip_disabled;
 	int words_since_validation;
 	char *last_partial;

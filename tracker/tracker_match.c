@@ -16,9 +16,6 @@
 AUTOCUE_PROBE(tracker_match_single_word);
 AUTOCUE_PROBE(tracker_match_words_with_skipping);
 
-/* spoken forms of numbers and punctuation match more strictly (§5.5) */
-#define EXPANSION_THRESHOLD 75.0
-
 static const char *const fillers[] = {
 	"actually", "ah", "ahh", "anyway", "basically", "eh", "ehh", "er",
 	"err", "hm", "hmm", "honestly", "huh", "like", "literally", "mhm",
@@ -52,14 +49,6 @@ static const char *last_matched_norm(const struct ac_tracker *t, int last)
 	return ac_tk_norm(&t->u, last);
 }
 
-static bool ratio_at_least(const uint32_t *a, size_t la, const uint32_t *b,
-			   size_t lb, double thr)
-{
-	if (ac_ratio_bound(la, lb) < thr)
-		return false;
-	return ac_ratio_cp(a, la, b, lb) >= thr;
-}
-
 /* word_matches (§5.9.1) with both sides already normalized: the spoken side
  * is spoken word i, the script side word j's normal form. */
 bool ac_tk_word_matches(const struct ac_tracker *t, int i, int j)
@@ -73,8 +62,8 @@ bool ac_tk_word_matches(const struct ac_tracker *t, int i, int j)
 	if (u->cp.len == sp->len &&
 	    !memcmp(ac_tk_cps(&t->u, i), b, sp->len * sizeof(*b)))
 		return true;
-	return ratio_at_least(ac_tk_cps(&t->u, i), u->cp.len, b, sp->len,
-			      t->o.match_threshold);
+	return ac_ratio_reaches(&t->word_cut, ac_tk_cps(&t->u, i), u->cp.len,
+				b, sp->len);
 }
 
 /* One expansion word against the spoken normal form i. */
@@ -93,8 +82,8 @@ static bool alt_word_matches(struct ac_tracker *t, int i, const char *w)
 	if (u->cp.len == a.len &&
 	    !memcmp(ac_tk_cps(&t->u, i), b, a.len * sizeof(*b)))
 		return true;
-	return ratio_at_least(ac_tk_cps(&t->u, i), u->cp.len, b, a.len,
-			      EXPANSION_THRESHOLD);
+	return ac_ratio_reaches(&t->alt_cut, ac_tk_cps(&t->u, i), u->cp.len,
+				b, a.len);
 }
 
 int ac_tk_matcher_init(struct matcher *m, int cap)
@@ -215,10 +204,9 @@ int ac_tk_match_single(struct ac_tracker *t, int wi, struct track_state *st)
 		matcher_start(&t->matcher, sw);
 		if ((r = matcher_feed(t, &t->matcher, wi)))
 			return r;
-	} else if (ratio_at_least(ac_tk_cps(&t->u, wi), u->cp.len,
-				  t->ix.cps + t->ix.text[p].off,
-				  t->ix.text[p].len,
-				  t->o.match_threshold)) {
+	} else if (ac_ratio_reaches(&t->word_cut, ac_tk_cps(&t->u, wi),
+				    u->cp.len, t->ix.cps + t->ix.text[p].off,
+				    t->ix.text[p].len)) {
 		/* the reference's "spoken == script word" compares a str with
 		 * an object and never holds (Q15); exact words score 100 */
 		return MATCHED | ADVANCED;

@@ -79,6 +79,13 @@ static size_t put_cps(uint32_t *out, size_t len, const uint32_t *cp, size_t n)
 	return len + n;
 }
 
+/* Adds d of each of a token's n code points to its class's count. */
+static void count_chars(uint32_t *chars, const uint32_t *cp, size_t n, int d)
+{
+	for (size_t k = 0; k < n; k++)
+		chars[ac_char_class(cp[k])] += (uint32_t)d;
+}
+
 /*
  * The window's token multiset, kept as it slides: counts by token rank
  * and the sums the length bound needs, so that a window costs its entering
@@ -113,12 +120,35 @@ static void slide_word(struct ac_tracker *t, struct slide *w, int j, int d)
 			w->both += d;
 			w->sect_len = d > 0 ? w->sect_len + len :
 					      w->sect_len - len;
+			/* in the window: no longer the query's difference */
+			count_chars(sr->query_chars,
+				    t->u.cps + sr->query[q].cp.off, len, -d);
 		} else {
 			len = t->ix.tok_cp[r].len;
 			w->window_only_len = d > 0 ? w->window_only_len + len :
 						     w->window_only_len - len;
+			count_chars(sr->window_chars,
+				    t->ix.tok_cps + t->ix.tok_cp[r].off, len, d);
 		}
 	}
+}
+
+/* An upper bound of the LCS of the joined differences: what they can
+ * share of each character class. Each is exactly its counted tokens and
+ * the spaces between them. */
+static size_t chars_common(struct search *sr, int query_only,
+			   int window_only)
+{
+	uint32_t qs = query_only ? (uint32_t)query_only - 1 : 0;
+	uint32_t ws = window_only ? (uint32_t)window_only - 1 : 0;
+	size_t common;
+
+	sr->query_chars[AC_CHAR_CLASS_SPACE] += qs;
+	sr->window_chars[AC_CHAR_CLASS_SPACE] += ws;
+	common = ac_char_common(sr->query_chars, sr->window_chars);
+	sr->query_chars[AC_CHAR_CLASS_SPACE] -= qs;
+	sr->window_chars[AC_CHAR_CLASS_SPACE] -= ws;
+	return common;
 }
 
 /* The window's distinct tokens the query lacks, in rank order, joined
@@ -192,6 +222,13 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 		(window_only ? (size_t)window_only - 1 : 0);
 	if (weigh(ac_token_set_bound(sect, qdlen, wdlen), w->wc, m, ahead) <=
 	    best)
+		return false;
+	/* then the characters they can share: most windows that pass the
+	 * lengths miss by that, still before their strings are built */
+	if (weigh(ac_token_set_of_lcs(sect, qdlen, wdlen,
+				      chars_common(sr, query_only,
+						   window_only)),
+		  w->wc, m, ahead) <= best)
 		return false;
 	qdlen = 0;
 	for (int k = 0; k < nq; k++) {
@@ -315,9 +352,13 @@ static void best_match(struct ac_tracker *t, double floor, int *best_i,
 		if (ls < lo)
 			lo = ls;
 	}
-	for (int k = 0; k < nq; k++)
+	memset(sr->query_chars, 0, sizeof(sr->query_chars));
+	for (int k = 0; k < nq; k++) {
 		if (sr->query[k].id >= 0)
 			sr->query_of[sr->query[k].id] = k;
+		count_chars(sr->query_chars, t->u.cps + sr->query[k].cp.off,
+			    sr->query[k].cp.len, 1);
+	}
 	/* a window must beat the floor: the bound spares more LCS */
 	*best = floor;
 	{

@@ -51,14 +51,18 @@ static size_t common_bytes(const char *a, const char *b, size_t n)
 	return i;
 }
 
-/* Bytes of the UTF-8 character that starts with byte c. */
-static size_t char_bytes(unsigned char c)
+/* Does the new text's word at [off, end) end there: whitespace or the
+ * end of the text next? */
+static bool ends_at(const struct utterance *u, size_t end)
 {
-	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	const unsigned char *q = (const unsigned char *)u->text + end;
+
+	return end == u->len || ac_uc_isspace((int32_t)ac_utf8_next_valid(&q));
 }
 
-/* Keeps the previous load's leading words that lie, with the character
- * that ended each (whitespace), inside the bytes the two texts share:
+/* Keeps the previous load's leading words that lie inside the bytes the
+ * two texts share and end in the new text too (whitespace or its end
+ * next: a partial's last word, when the next partial goes on after it):
  * those split the same, unscanned. Returns how many; *p goes to the end
  * of the last. */
 static int keep_shared_prefix(struct utterance *u, int prev_n,
@@ -73,8 +77,7 @@ static int keep_shared_prefix(struct utterance *u, int prev_n,
 		size_t off = (size_t)(w->raw - u->prev_text);
 		size_t end = off + w->rawlen;
 
-		if (end >= same ||
-		    end + char_bytes((unsigned char)u->prev_text[end]) > same)
+		if (end > same || !ends_at(u, end))
 			break;
 		w->raw = u->text + off;
 		*p = (const unsigned char *)u->text + end;

@@ -140,6 +140,56 @@ static void test_ratio_bound(void **state)
 	assert_true(ac_ratio_bound(2, 8) < 70.0);
 }
 
+/* The word comparisons' integer cut: for every length sum it keeps and
+ * every distance, the same answer as the float ratio, thresholds at the
+ * edges (0, 100, beyond, NaN) and between representable ratios included. */
+static void test_ratio_cut(void **state)
+{
+	const double thr[] = { 70.0, 75.0, 65.0, 0.0, -3.0, 100.0, 100.5,
+			       66.66666666666667, 50.0, 99.99, 1e-300,
+			       __builtin_nan("") };
+	struct ac_ratio_cut c;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(thr) / sizeof(thr[0]); k++) {
+		ac_ratio_cut_init(&c, thr[k]);
+		for (size_t sum = 0; sum < AC_RATIO_CUT_N; sum++)
+			for (size_t d = 0; d <= sum; d++)
+				assert_true((ac_indel_ratio(d, sum) >= thr[k]) ==
+					    ((long)d <= c.max_dist[sum]));
+	}
+}
+
+/* The character-class bound the window search prunes with is never below
+ * the LCS: strings of letters, digits, spaces and other characters, some
+ * sharing a few classes, some many. */
+static void test_char_common_bound(void **state)
+{
+	const uint32_t alpha[] = { 'a', 'b', 'e', 'z', '0', '9', ' ', '<',
+				   '>', '_', 0xe9, 0x3c3, 0x1f600 };
+	uint32_t a[150], b[150], ca[AC_CHAR_CLASSES], cb[AC_CHAR_CLASSES];
+	unsigned seed = 4242;
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		size_t la = (size_t)(rand_r(&seed) % 140);
+		size_t lb = (size_t)(rand_r(&seed) % 140);
+		size_t na = (size_t)(rand_r(&seed) % 13) + 1;
+
+		memset(ca, 0, sizeof(ca));
+		memset(cb, 0, sizeof(cb));
+		for (size_t i = 0; i < la; i++) {
+			a[i] = alpha[(size_t)rand_r(&seed) % na];
+			ca[ac_char_class(a[i])]++;
+		}
+		for (size_t i = 0; i < lb; i++) {
+			b[i] = alpha[(size_t)rand_r(&seed) % na];
+			cb[ac_char_class(b[i])]++;
+		}
+		assert_true(ac_char_common(ca, cb) >= ac_lcs(a, la, b, lb));
+	}
+}
+
 /* The window search skips the LCS of a window whose bound cannot win:
  * the bound must never be below the score, and is the score itself when
  * one difference holds the other whole. */
@@ -175,6 +225,8 @@ int main(void)
 		cmocka_unit_test(test_lcs_random),
 		cmocka_unit_test(test_invalid_utf8_scores_zero),
 		cmocka_unit_test(test_ratio_bound),
+		cmocka_unit_test(test_ratio_cut),
+		cmocka_unit_test(test_char_common_bound),
 		cmocka_unit_test(test_token_set_bound),
 	};
 
