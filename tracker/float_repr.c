@@ -72,33 +72,51 @@ static int reads_back(u128 c, int q, uint64_t m, u128 scale)
 	return mv - cv < lo || (mv - cv == lo && !(m & 1));
 }
 
+/* Exactly eight digits of v (< 10^8), leading zeros included: the four
+ * pairs from two independent halves, not a chain of four divisions. */
+static void eight_digits(char *p, uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+
+	ac_digit_pair(p, hi / 100);
+	ac_digit_pair(p + 2, hi % 100);
+	ac_digit_pair(p + 4, lo / 100);
+	ac_digit_pair(p + 6, lo % 100);
+}
+
 /* %g's output for the p-digit rounding D of a value of decimal exponent X
  * in -4..-1 (D may have carried to 10^p): fixed notation, trailing zeros
- * dropped; "1.0" when it rounded up to one. */
+ * dropped; "1.0" when it rounded up to one. D is written as the 17 digits
+ * of D * 10^(17-p), a leading digit and two blocks of eight, and the
+ * zeros cut from the text: a value's digits took a chain of eight
+ * divisions, each waiting for the last, and were most of a call's time. */
 static int print_fixed(char *buf, uint64_t digits, int p, int x)
 {
-	char tmp[20], *end = tmp + sizeof(tmp), *b;
-	int n = 0;
+	uint64_t w, rest;
+	char *d;
+	int n;
 
 	if (digits == pow10_u64[p]) {
 		digits = 1;
+		p = 1;
 		x++;
 	}
 	if (x >= 0) {
 		memcpy(buf, "1.0", 4);
 		return 3;
 	}
-	while (digits % 10 == 0)
-		digits /= 10;
-	b = ac_decimal_digits(end, digits);
-	buf[n++] = '0';
-	buf[n++] = '.';
-	for (int i = -1; i > x; i--)
-		buf[n++] = '0';
-	memcpy(buf + n, b, (size_t)(end - b));
-	n += (int)(end - b);
-	buf[n] = '\0';
-	return n;
+	/* "0." and the zeros after the point, then the digits */
+	memcpy(buf, "0.000", 5);
+	d = buf + 1 - x;
+	w = digits * pow10_u64[17 - p];
+	rest = w % pow10_u64[16];
+	d[0] = (char)('0' + w / pow10_u64[16]);
+	eight_digits(d + 1, (uint32_t)(rest / pow10_u64[8]));
+	eight_digits(d + 9, (uint32_t)(rest % pow10_u64[8]));
+	for (n = p; d[n - 1] == '0'; n--)
+		;
+	d[n] = '\0';
+	return (int)(d + n - buf);
 }
 
 int ac_float_repr(double v, char *buf)

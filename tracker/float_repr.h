@@ -26,10 +26,8 @@ int ac_float_repr_printf(double v, char *buf)
 	__attribute__((nonnull));	/* else gcc -O3 with UBSan warns of a
 					 * null buf on a path of its own making */
 
-/* Writes the decimal digits of v so that they end just before end, two
- * digits a division; returns where they start. The integers of a replay's
- * lines are written with it too: inline, four numbers a line. */
-static inline char *ac_decimal_digits(char *end, uint64_t v)
+/* The two decimal digits of v (0..99) at p. */
+static inline void ac_digit_pair(char *p, unsigned v)
 {
 	static const char pairs[201] =
 		"0001020304050607080910111213141516171819"
@@ -37,15 +35,24 @@ static inline char *ac_decimal_digits(char *end, uint64_t v)
 		"4041424344454647484950515253545556575859"
 		"6061626364656667686970717273747576777879"
 		"8081828384858687888990919293949596979899";
+
+	memcpy(p, pairs + 2 * v, 2);
+}
+
+/* Writes the decimal digits of v so that they end just before end, two
+ * digits a division; returns where they start. The integers of a replay's
+ * lines are written with it too: inline, four numbers a line. */
+static inline char *ac_decimal_digits(char *end, uint64_t v)
+{
 	char *p = end;
 
 	for (; v >= 100; v /= 100) {
 		p -= 2;
-		memcpy(p, pairs + 2 * (v % 100), 2);
+		ac_digit_pair(p, (unsigned)(v % 100));
 	}
 	if (v >= 10) {
 		p -= 2;
-		memcpy(p, pairs + 2 * v, 2);
+		ac_digit_pair(p, (unsigned)v);
 	} else {
 		*--p = (char)('0' + v);
 	}
