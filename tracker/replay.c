@@ -540,13 +540,17 @@ struct progress_cache {
 #define SUFFIX_MAX 160
 
 /* The last line's counter and position, as text: consecutive lines count
- * up by one, and a third of them report the position before them again. */
+ * up by one, and a third of them report the position before them again.
+ * The position's text is made in the batch and copied from there while
+ * it repeats; kept aside only when the batch goes out: made aside and
+ * copied, each line's text was stored twice and read back at once. */
 struct line_cache {
 	long i;
 	size_t ilen;		/* 0: empty */
 	char idig[24];
 	struct ac_position pos;
 	size_t slen;		/* 0: empty */
+	const char *at;		/* the text: in the batch, or suffix */
 	char suffix[SUFFIX_MAX];
 };
 
@@ -571,8 +575,15 @@ struct output {
 /* Errors show in ferror(stdout), which the callers check at the end. */
 static void out_flush(struct output *out)
 {
+	struct line_cache *lc = &out->line;
+
 	if (out->len)
 		fwrite(out->buf, 1, out->len, stdout);
+	/* the batch is written over next: the last position's text is kept */
+	if (lc->slen && lc->at != lc->suffix) {
+		memcpy(lc->suffix, lc->at, lc->slen);
+		lc->at = lc->suffix;
+	}
 	out->len = 0;
 }
 
@@ -630,9 +641,22 @@ static size_t position_suffix(struct output *out, const struct ac_position *p,
 		pc->v = p->progress;
 		pc->len = (size_t)ac_float_repr(p->progress, pc->repr);
 	}
-	o = put_str(o, pc->repr, pc->len);
+	/* a fixed size: moves, no call to memcpy (LINE_MAX_BYTES) */
+	memcpy(o, pc->repr, sizeof(pc->repr));
+	o += pc->len;
 	o = PUT(o, "}\n");
 	return (size_t)(o - buf);
+}
+
+/* The last line's position text at o, sixteen bytes a step: no call to
+ * memcpy. The text is longer than a step (80 bytes at least), so no
+ * step's source meets its destination, and the last step's excess is
+ * overwritten or lies past the line (LINE_MAX_BYTES, SUFFIX_MAX). */
+static char *copy_suffix(char *o, const char *from, size_t len)
+{
+	for (size_t k = 0; k < len; k += 16)
+		memcpy(o + k, from + k, 16);
+	return o + len;
 }
 
 static void print_pos(struct output *out, long i, const struct ac_position *p)
@@ -645,17 +669,19 @@ static void print_pos(struct output *out, long i, const struct ac_position *p)
 	o = out->buf + out->len;
 	o = PUT(o, "{\"i\": ");
 	counter_digits(lc, i);
-	if (!lc->slen || !same_position(&lc->pos, p)) {
-		lc->pos = *p;
-		lc->slen = position_suffix(out, p, lc->suffix);
-	}
 	/* fixed sizes: a few moves, no call to memcpy; what lands past the
 	 * text is overwritten by the rest of the line, or lies past the
 	 * batch's end (LINE_MAX_BYTES) */
 	memcpy(o, lc->idig, sizeof(lc->idig));
 	o += lc->ilen;
-	memcpy(o, lc->suffix, sizeof(lc->suffix));
-	o += lc->slen;
+	if (!lc->slen || !same_position(&lc->pos, p)) {
+		lc->pos = *p;
+		lc->slen = position_suffix(out, p, o);
+		lc->at = o;
+		o += lc->slen;
+	} else {
+		o = copy_suffix(o, lc->at, lc->slen);
+	}
 	out->len = (size_t)(o - out->buf);
 	if (out->each_line)
 		out_flush(out);
