@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <json-c/json.h>
 #include "autocue_usdt.h"
@@ -568,9 +571,9 @@ out:
 /* ------------------------------------------------------------------ */
 /* Stage 3: lines (§5.12)                                              */
 
-/* How a line's ASCII bytes count towards its words; L_END ends the ASCII
- * scan of a line: its '\n' (lines reach count_words_utf8() without it) or
- * a non-ASCII byte. */
+/* How a line's ASCII bytes count towards its words (count_words_utf8(),
+ * and the masks' portable build); L_END: '\n' (lines reach
+ * count_words_utf8() without it) and the non-ASCII bytes. */
 enum { L_OTHER, L_SPACE, L_WORD, L_END };
 
 static const unsigned char line_class[256] = {
@@ -596,7 +599,7 @@ static int nonascii_word_counts(struct parser *p, const char *t, size_t n)
 	return ac_normalize(t, n, p->norm, p->norm_cap) > 0;
 }
 
-/* count_line_words() for any text */
+/* A line's word count (first_word_chars()) for any text */
 static int count_words_utf8(struct parser *p, const char *t, size_t n)
 {
 	size_t i = 0, start = 0;
@@ -642,36 +645,144 @@ static int count_words_utf8(struct parser *p, const char *t, size_t n)
 	}
 }
 
-/* Non-empty normalized whitespace-separated words of the line at t, which
- * ends at its '\n' or at end; that end goes to *eol. An ASCII line needs
- * no decoding (and is found in the same scan): a word counts from its
- * first word character. */
-static int count_line_words(struct parser *p, const char *t, const char *end,
-			    const char **eol)
+/* Where each kind of byte is in a 64-byte block, a bit a byte: word
+ * characters, separators (the whitespace of line_class and '\n'),
+ * newlines and non-ASCII bytes. */
+struct line_masks {
+	uint64_t word, sep, nl, high;
+};
+
+#ifdef __SSE2__
+/* bytes in [lo, hi] (both < 0x80: non-ASCII bytes compare as negative) */
+static __m128i in_range(__m128i v, char lo, char hi)
 {
-	const char *c;
-	int count = 0;
-	unsigned counted = 0, cls;
+	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
+			     _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
+}
+#endif
 
-	for (c = t; c < end; c++) {
-		unsigned word, space;
+static void line_masks(const unsigned char *b, struct line_masks *m)
+{
+	*m = (struct line_masks){ 0 };
+#ifdef __SSE2__
+	for (int i = 0; i < 64; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
+		__m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		__m128i w = _mm_or_si128(
+			_mm_or_si128(in_range(v, '0', '9'),
+				     in_range(lower, 'a', 'z')),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+		__m128i sep = _mm_or_si128(in_range(v, '\t', '\r'),
+					   in_range(v, 0x1c, ' '));
 
-		cls = line_class[(unsigned char)*c];
-		if (cls == L_END)
-			break;
-		word = cls == L_WORD;
-		space = cls == L_SPACE;
-		count += word & ~counted;
-		counted = (counted | word) & ~space;
+		m->word |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << i;
+		m->sep |= (uint64_t)(unsigned)_mm_movemask_epi8(sep) << i;
+		m->nl |= (uint64_t)(unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))) << i;
+		m->high |= (uint64_t)(unsigned)_mm_movemask_epi8(v) << i;
 	}
-	if (c < end && *c != '\n') {
-		c = memchr(c, '\n', (size_t)(end - c));
-		if (!c)
-			c = end;
-		count = count_words_utf8(p, t, (size_t)(c - t));
+#else
+	for (int i = 0; i < 64; i++) {
+		unsigned cls = line_class[b[i]];
+
+		m->word |= (uint64_t)(cls == L_WORD) << i;
+		m->sep |= (uint64_t)(cls == L_SPACE || b[i] == '\n') << i;
+		m->nl |= (uint64_t)(b[i] == '\n') << i;
+		m->high |= (uint64_t)(b[i] >= 0x80) << i;
 	}
-	*eol = c;
-	return count;
+#endif
+}
+
+/*
+ * The words that count on an ASCII line (§5.12): the whitespace-separated
+ * pieces with a word character, each counted at its first one, which is a
+ * word character after a separator or after other bytes that follow one.
+ * In a block: in_word has the bytes after which a piece has had its word
+ * character (a word character, and the runs of other bytes after one,
+ * filled by a carry through the run); *carry is the block's last such
+ * bit, for the next. Returns the first word characters.
+ */
+static uint64_t first_word_chars(const struct line_masks *m, uint64_t *carry)
+{
+	uint64_t other = ~(m->word | m->sep);
+	uint64_t after = (m->word << 1 | *carry) & other;
+	uint64_t in_word = m->word | (other & ~(other + after));
+
+	after = in_word << 1 | *carry;
+	*carry = in_word >> 63;
+	return m->word & ~after;
+}
+
+static int nbits(uint64_t v)
+{
+	int n = 0;
+
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+/* Line li, text[from..to) (to at its '\n' or the end), with count words if
+ * it is ASCII (ascii) or else counted by decoding. */
+static int add_line(struct parser *p, char *text, size_t from, size_t to,
+		    int li, int count, bool ascii, int *counter)
+{
+	struct script *s = p->s;
+
+	if (!ascii) {
+		count = count_words_utf8(p, text + from, to - from);
+		if (count < 0)
+			return -1;
+	}
+	/* the '\n', or the copy's terminating NUL */
+	text[to] = '\0';
+	s->lines[li].text = text + from;
+	s->lines[li].start = *counter;
+	s->lines[li].nwords = count;
+	for (int w = 0; w < count && *counter < s->pub.n; w++)
+		s->w2l[(*counter)++] = li;
+	return 0;
+}
+
+/* Every line of text[0..len), counted 64 bytes a step: the newlines end
+ * the lines, and the first word characters between them are their
+ * counts. The tail is scanned from a copy padded with NULs (other). */
+static int scan_lines(struct parser *p, char *text, size_t len, int *counter)
+{
+	unsigned char tail[64];
+	struct line_masks m;
+	uint64_t carry = 0, first, below;
+	size_t from = 0, at;
+	int li = 0, count = 0;
+	bool high = false;
+
+	for (size_t i = 0; i < len; i += 64) {
+		if (len - i >= 64) {
+			line_masks((const unsigned char *)text + i, &m);
+		} else {
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, text + i, len - i);
+			line_masks(tail, &m);
+		}
+		first = first_word_chars(&m, &carry);
+		for (; m.nl; m.nl &= m.nl - 1) {
+			at = (size_t)__builtin_ctzll(m.nl);
+			below = ((uint64_t)1 << at) - 1;
+			count += nbits(first & below);
+			high |= (m.high & below) != 0;
+			if (add_line(p, text, from, i + at, li++, count, !high,
+				     counter))
+				return -1;
+			first &= ~below;
+			m.high &= ~below;
+			from = i + at + 1;
+			count = 0;
+			high = false;
+		}
+		count += nbits(first);
+		high |= m.high != 0;
+	}
+	return add_line(p, text, from, len, li, count, !high, counter);
 }
 
 static int stage_lines(struct parser *p, const char *md, size_t len)
@@ -679,9 +790,8 @@ static int stage_lines(struct parser *p, const char *md, size_t len)
 	AUTOCUE_TRACE(script_lines);
 	struct script *s = p->s;
 	size_t i, nl = 1;
-	const char *q;
-	char *text, *t;
-	int li = 0, counter = 0, words, w;
+	char *text;
+	int counter = 0;
 
 	/* a loop the compiler vectorizes: lines are short, and a memchr
 	 * each cost more */
@@ -693,21 +803,8 @@ static int stage_lines(struct parser *p, const char *md, size_t len)
 	s->w2l = malloc((s->pub.n ? s->pub.n : 1) * sizeof(*s->w2l));
 	/* one copy of the text, cut into lines in place */
 	text = ac_arena_strndup(&s->arena, md, len);
-	if (!s->lines || !s->w2l || !text)
+	if (!s->lines || !s->w2l || !text || scan_lines(p, text, len, &counter))
 		goto nomem;
-	for (li = 0, t = text; li < (int)nl; li++) {
-		words = count_line_words(p, t, text + len, &q);
-		if (words < 0)
-			goto nomem;
-		/* the '\n', or the copy's terminating NUL */
-		text[q - text] = '\0';
-		s->lines[li].text = t;
-		s->lines[li].start = counter;
-		s->lines[li].nwords = words;
-		for (w = 0; w < words && counter < s->pub.n; w++)
-			s->w2l[counter++] = li;
-		t = text + (q - text) + 1;
-	}
 	s->pub.nlines = (int)nl;
 	s->pub.nw2l = counter;
 	return 0;
