@@ -169,36 +169,74 @@ struct tview {
 	uint64_t pre;		/* token_key()'s prefix */
 };
 
-/* Bytes that may end a window token: ASCII whitespace, and every
- * non-ASCII byte (the Unicode spaces are multi-byte). */
-static const bool may_cut[256] = {
-	['\t' ... '\r'] = true, [0x1c ... 0x20] = true, [0x80 ... 0xff] = true,
-};
+/* In every byte of a word: the top bit (non-ASCII: the Unicode spaces are
+ * multi-byte), and borrows out of bytes below 0x21 (ASCII whitespace and
+ * the other control bytes). A token flagged so is scanned for its real
+ * whitespace, which a control byte is not: flagging it as well costs only
+ * that scan. */
+static uint64_t may_cut8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+
+	return (x | ((x - 0x21 * ones) & ~x)) & 0x80 * ones;
+}
+
+static uint64_t load8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static uint32_t load4(const unsigned char *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+	return x;
+}
 
 /*
  * A token's first 8 bytes, big-endian, zero-padded, into *pre (which
  * orders like strcmp as far as it goes: tokens hold no NUL, and equal
  * tokens of up to 8 bytes are told apart by it and their length alone),
- * and a hash of all its bytes, in one pass; *cut: p[0..len) holds a byte
- * of may_cut, so it may be more than one token.
+ * and a hash of all its bytes; *cut: p[0..len) may hold whitespace, so it
+ * may be more than one token. Read in words, the short ends as two
+ * overlapping loads, never past the token (little-endian loads: the
+ * prefix is byte-swapped).
  */
 static uint32_t token_key(const unsigned char *p, uint32_t len, uint64_t *pre,
 			  bool *cut)
 {
-	uint64_t k = 0, h = len;
-	bool c = false;
+	const uint64_t pad = 0x2121212121212121ULL;	/* cuts nothing */
+	uint64_t k, c, h = len;
 
-	for (uint32_t i = 0; i < len; i++) {
-		c |= may_cut[p[i]];
-		if (i < 8)
-			k = k << 8 | p[i];
-		else
-			h = (h ^ p[i]) * 0x100000001b3ULL;
+	if (len >= 8) {
+		c = load8(p);
+		k = __builtin_bswap64(c);
+		for (uint32_t i = 8; i < len; i += 8) {
+			uint64_t x = load8(p + (len - i < 8 ? len - 8 : i));
+
+			c |= may_cut8(x);
+			h = (h ^ x) * 0x9e3779b97f4a7c15ULL;
+			h ^= h >> 32;
+		}
+	} else if (len >= 4) {
+		k = (uint64_t)__builtin_bswap32(load4(p)) << 32 |
+		    (uint64_t)__builtin_bswap32(load4(p + len - 4))
+			<< 8 * (8 - len);
+		c = __builtin_bswap64(k) | pad << 8 * len;
+	} else if (len) {
+		k = (uint64_t)p[0] << 56 | (uint64_t)p[len / 2] << (56 - 8 * (len / 2)) |
+		    (uint64_t)p[len - 1] << (56 - 8 * (len - 1));
+		c = __builtin_bswap64(k) | pad << 8 * len;
+	} else {
+		k = 0;
+		c = pad;
 	}
-	if (len < 8)
-		k <<= 8 * (8 - len);
 	*pre = k;
-	*cut = c;
+	*cut = may_cut8(c) != 0;
 	/* the prefix's high bytes folded down before the multiply, which
 	 * carries only upwards */
 	h ^= k ^ k >> 32;
