@@ -7,9 +7,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include <json-c/json.h>
 #include "autocue_usdt.h"
@@ -19,6 +16,9 @@
 #include "numbers.h"
 #include "punct.h"
 #include "script.h"
+#ifdef __SSE2__
+#include "sse2.h"
+#endif
 #include "utf8.h"
 
 AUTOCUE_PROBE(script_parse);
@@ -652,15 +652,6 @@ struct line_masks {
 	uint64_t word, sep, nl, high;
 };
 
-#ifdef __SSE2__
-/* bytes in [lo, hi] (both < 0x80: non-ASCII bytes compare as negative) */
-static __m128i in_range(__m128i v, char lo, char hi)
-{
-	return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8((char)(lo - 1))),
-			     _mm_cmplt_epi8(v, _mm_set1_epi8((char)(hi + 1))));
-}
-#endif
-
 static void line_masks(const unsigned char *b, struct line_masks *m)
 {
 	*m = (struct line_masks){ 0 };
@@ -669,11 +660,11 @@ static void line_masks(const unsigned char *b, struct line_masks *m)
 		__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
 		__m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
 		__m128i w = _mm_or_si128(
-			_mm_or_si128(in_range(v, '0', '9'),
-				     in_range(lower, 'a', 'z')),
+			_mm_or_si128(ac_sse2_in_range(v, '0', '9'),
+				     ac_sse2_in_range(lower, 'a', 'z')),
 			_mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
-		__m128i sep = _mm_or_si128(in_range(v, '\t', '\r'),
-					   in_range(v, 0x1c, ' '));
+		__m128i sep = _mm_or_si128(ac_sse2_in_range(v, '\t', '\r'),
+					   ac_sse2_in_range(v, 0x1c, ' '));
 
 		m->word |= (uint64_t)(unsigned)_mm_movemask_epi8(w) << i;
 		m->sep |= (uint64_t)(unsigned)_mm_movemask_epi8(sep) << i;

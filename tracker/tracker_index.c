@@ -11,6 +11,9 @@
 #include "split.h"
 #include "tracker_int.h"
 #include "utf8.h"
+#ifdef __SSE2__
+#include "sse2.h"
+#endif
 
 /* Appends the code points of s[0..len) (validated UTF-8) to *pool, which
  * grows as needed; returns the span, or len == UINT32_MAX without memory. */
@@ -36,6 +39,95 @@ static const bool is_normal_ascii[256] = {
 	['0' ... '9'] = true, ['a' ... 'z'] = true, ['_'] = true,
 };
 
+static uint64_t load8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static uint32_t load4(const unsigned char *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+	return x;
+}
+
+/*
+ * pool_cps() for a word of 4 to 16 ASCII bytes, which most are, without a
+ * loop: its bytes as two overlapping loads (never past its end), widened
+ * with SSE2 and stored overlapping too. *normal: the word is lower-case
+ * letters, digits and '_', its own normal form. False (nothing done) for
+ * any other word.
+ */
+static bool pool_ascii_word(uint32_t *o, const unsigned char *p, size_t len,
+			    bool *normal)
+{
+#ifdef __SSE2__
+	const __m128i zero = _mm_setzero_si128();
+	__m128i v, lo, hi, ok;
+	unsigned all;
+
+	if (len >= 8 && len <= 16) {
+		v = _mm_set_epi64x((long long)load8(p + len - 8),
+				   (long long)load8(p));
+		all = 0xffff;
+	} else if (len >= 4 && len < 8) {
+		v = _mm_set_epi32(0, 0, (int)load4(p + len - 4), (int)load4(p));
+		all = 0xff;
+	} else {
+		return false;
+	}
+	if (_mm_movemask_epi8(v) & all)
+		return false;
+	ok = _mm_or_si128(_mm_or_si128(ac_sse2_in_range(v, '0', '9'),
+				       ac_sse2_in_range(v, 'a', 'z')),
+			  _mm_cmpeq_epi8(v, _mm_set1_epi8('_')));
+	*normal = ((unsigned)_mm_movemask_epi8(ok) & all) == all;
+	lo = _mm_unpacklo_epi8(v, zero);
+	hi = _mm_unpackhi_epi8(v, zero);
+	if (all == 0xff) {
+		_mm_storeu_si128((__m128i *)o, _mm_unpacklo_epi16(lo, zero));
+		_mm_storeu_si128((__m128i *)(o + len - 4),
+				 _mm_unpackhi_epi16(lo, zero));
+		return true;
+	}
+	_mm_storeu_si128((__m128i *)o, _mm_unpacklo_epi16(lo, zero));
+	_mm_storeu_si128((__m128i *)(o + 4), _mm_unpackhi_epi16(lo, zero));
+	_mm_storeu_si128((__m128i *)(o + len - 8), _mm_unpacklo_epi16(hi, zero));
+	_mm_storeu_si128((__m128i *)(o + len - 4), _mm_unpackhi_epi16(hi, zero));
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* The code points of word text w[0..len) appended to the pool; *normal as
+ * for pool_ascii_word(). */
+static struct span pool_word(uint32_t **pool, size_t *used, size_t *cap,
+			     const char *w, size_t len, bool *normal)
+{
+	struct span sp = { (uint32_t)*used, (uint32_t)len };
+	size_t k;
+
+	if (ac_tk_grow((void **)pool, cap, *used + len + 1, sizeof(**pool))) {
+		sp.len = UINT32_MAX;
+		return sp;
+	}
+	if (pool_ascii_word(*pool + *used, (const unsigned char *)w, len,
+			    normal)) {
+		*used += len;
+		return sp;
+	}
+	sp = pool_cps(pool, used, cap, w, len);
+	for (k = 0; k < len && is_normal_ascii[(unsigned char)w[k]]; k++)
+		;
+	*normal = k == len;
+	return sp;
+}
+
 /*
  * Code points of every script word's text (for ratio) and of its normal
  * form (for word_matches). Plain words are normalized already, so their
@@ -60,7 +152,9 @@ static int build_words(struct tk_index *ix, const struct ac_script *s)
 		goto out;
 	for (int i = 0; i < ix->n; i++) {
 		const char *w = s->words[i].text;
+		struct span sp;
 		size_t len;
+		bool normal;
 		int k, c;
 
 		if (s->words[i].nalts > ix->maxalts)
@@ -75,15 +169,13 @@ static int build_words(struct tk_index *ix, const struct ac_script *s)
 			continue;
 		}
 		len = (size_t)s->words[i].len;
-		ix->text[i] = pool_cps(&ix->cps, &used, &cap, w, len);
-		if (ix->text[i].len == UINT32_MAX)
+		sp = pool_word(&ix->cps, &used, &cap, w, len, &normal);
+		if (sp.len == UINT32_MAX)
 			goto out;
+		ix->text[i] = sp;
 		/* lower-case ASCII letters, digits and '_' are normal */
-		for (k = 0; (size_t)k < len; k++)
-			if (!is_normal_ascii[(unsigned char)w[k]])
-				break;
-		if ((size_t)k == len) {
-			ix->norm[i] = ix->text[i];
+		if (normal) {
+			ix->norm[i] = sp;
 			continue;
 		}
 		if (ac_tk_grow((void **)&nf, &ncap, AC_NORM_CAP(len), 1))
@@ -179,22 +271,6 @@ static uint64_t may_cut8(uint64_t x)
 	const uint64_t ones = 0x0101010101010101ULL;
 
 	return (x | ((x - 0x21 * ones) & ~x)) & 0x80 * ones;
-}
-
-static uint64_t load8(const unsigned char *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, 8);
-	return x;
-}
-
-static uint32_t load4(const unsigned char *p)
-{
-	uint32_t x;
-
-	memcpy(&x, p, 4);
-	return x;
 }
 
 /*
