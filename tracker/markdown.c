@@ -88,21 +88,30 @@ static const unsigned char flush_class[256] = {
 	[0x80 ... 0xff] = F_MULTI,
 };
 
-/* Length of the character at b[i] (1 for a byte that is no UTF-8, which
- * counts as U+FFFD), and whether it is whitespace. */
-static int char_at(const char *b, size_t i, size_t n, bool *space)
+/* char_at() for a non-ASCII byte: out of line, the rare case */
+__attribute__((noinline))
+static int multi_at(const char *b, size_t i, size_t n, bool *space)
 {
-	unsigned char ch = (unsigned char)b[i];
 	int32_t cp;
 	int k;
+
+	k = ac_utf8_next(b + i, n - i, &cp);
+	*space = k > 0 && ac_uc_isspace(cp);
+	return k > 0 ? k : 1;
+}
+
+/* Length of the character at b[i] (1 for a byte that is no UTF-8, which
+ * counts as U+FFFD), and whether it is whitespace; inline, as flush()
+ * asks it at every token's two ends. */
+static inline int char_at(const char *b, size_t i, size_t n, bool *space)
+{
+	unsigned char ch = (unsigned char)b[i];
 
 	if (ch < 0x80) {
 		*space = flush_class[ch] == F_SPACE;
 		return 1;
 	}
-	k = ac_utf8_next(b + i, n - i, &cp);
-	*space = k > 0 && ac_uc_isspace(cp);
-	return k > 0 ? k : 1;
+	return multi_at(b, i, n, space);
 }
 
 /* The first byte of b[i..n) that is not F_TEXT, or n; with SSE2 (x86-64's
