@@ -412,10 +412,15 @@ struct ac_position ac_tracker_position(const struct ac_tracker *t)
  * division not done again while current is the same. */
 static struct ac_position update_position(struct ac_tracker *t)
 {
+	struct ac_position p;
+
 	if (t->pos.speakable_index != t->current)
 		t->pos = ac_tracker_position(t);
-	t->pos.is_jump = t->last_was_jump;
-	return t->pos;
+	/* is_jump goes into the copy, not the kept one: a byte stored into
+	 * t->pos and the whole read back at once waited for the store */
+	p = t->pos;
+	p.is_jump = t->last_was_jump;
+	return p;
 }
 
 /* ---- updates (§5.3) -------------------------------------------------------- */
