@@ -242,21 +242,42 @@ static void process_all(struct ac_tracker *t, struct track_state *st,
 
 /* ---- partials, resumed (§5.3.2) -------------------------------------------- */
 
-/* Logs the state before a step (or, touched INT_MAX, after the last one);
- * false when out of memory (the log is then dropped, the matching goes
- * on as ever). */
-static bool log_state(struct ac_tracker *t, const struct track_state *st,
+/* *st, read field by field: matching has just stored its fields one by
+ * one, and a read of two or more at once (which the compiler would make
+ * of a copy) waits for those stores to reach the cache. */
+static inline struct track_state state_read(const struct track_state *st)
+{
+	const volatile struct track_state *v = st;
+
+	return (struct track_state){ .pos = v->pos, .head = v->head,
+				     .end = v->end,
+				     .last_matched = v->last_matched };
+}
+
+/* Makes room in the log for the checkpoints of steps more steps and the
+ * one after the last, so that logging them cannot fail; false when out of
+ * memory (the log is then dropped, the matching goes on as ever). */
+static bool log_reserve(struct ac_tracker *t, int steps)
+{
+	struct partial_log *l = &t->plog;
+
+	return !ac_tk_grow_int((void **)&l->cp, &l->cap, l->n + steps + 1,
+			       sizeof(*l->cp)) &&
+	       !ac_tk_grow((void **)&l->active, &l->active_cap,
+			   l->nactive + ((size_t)steps + 1) *
+						(size_t)t->ix.maxalts,
+			   sizeof(*l->active));
+}
+
+/* Logs the state before a step (or, touched INT_MAX, after the last one),
+ * into the room log_reserve made. */
+static void log_state(struct ac_tracker *t, const struct track_state *st,
 		      int touched)
 {
 	struct partial_log *l = &t->plog;
-	struct checkpoint *c;
+	struct checkpoint *c = &l->cp[l->n++];
 
-	if (ac_tk_grow_int((void **)&l->cp, &l->cap, l->n + 1, sizeof(*l->cp)) ||
-	    ac_tk_grow((void **)&l->active, &l->active_cap,
-		       l->nactive + (size_t)t->matcher.n, sizeof(*l->active)))
-		return false;
-	c = &l->cp[l->n++];
-	c->st = *st;
+	c->st = state_read(st);
 	c->touched = touched;
 	c->mword = t->matcher.word;
 	c->mn = t->matcher.n;
@@ -266,7 +287,6 @@ static bool log_state(struct ac_tracker *t, const struct track_state *st,
 		memcpy(l->active + l->nactive, t->matcher.active,
 		       (size_t)t->matcher.n * sizeof(*l->active));
 	l->nactive += (size_t)t->matcher.n;
-	return true;
 }
 
 /*
@@ -279,12 +299,14 @@ static bool log_state(struct ac_tracker *t, const struct track_state *st,
 static void match_partial(struct ac_tracker *t, struct track_state *st)
 {
 	const int budget = 1;
-	bool logging = true;
+	/* each step consumes a word at least */
+	bool logging = log_reserve(t, st->end - st->head);
 
 	while (st->head < st->end) {
 		int wi = t->queue[st->head], r, touched = wi, at = t->plog.n;
 
-		logging = logging && log_state(t, st, 0);
+		if (logging)
+			log_state(t, st, 0);
 		st->head++;
 		r = ac_tk_match_single(t, wi, st);
 		if (r & MATCHED) {
@@ -311,7 +333,8 @@ static void match_partial(struct ac_tracker *t, struct track_state *st)
 			t->plog.cp[at].advanced = (r & MATCHED) && (r & ADVANCED);
 		}
 	}
-	logging = logging && log_state(t, st, INT_MAX);
+	if (logging)
+		log_state(t, st, INT_MAX);
 	t->plog.valid = logging;
 	t->plog.serial = t->u.serial;
 }
