@@ -39,6 +39,22 @@ static int load_update(struct ac_tracker *t, const char *text, size_t len)
 			      sizeof(*t->queue));
 }
 
+/* Queues the update's words from word k on. A partial queues them all,
+ * the words it shares with the last queued update already in place. */
+static void queue_words(struct ac_tracker *t, int k)
+{
+	if (k) {
+		for (int i = k; i < t->u.n; i++)
+			t->queue[i - k] = i;
+		t->queue_ident = 0;
+		return;
+	}
+	for (int i = t->queue_ident; i < t->u.n; i++)
+		t->queue[i] = i;
+	if (t->queue_ident < t->u.n)
+		t->queue_ident = t->u.n;
+}
+
 static int set_strn(char **dst, size_t *cap, const char *src, size_t len)
 {
 	if (ac_tk_grow((void **)dst, cap, len + 1, 1))
@@ -464,8 +480,7 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	spec = t->committed;
 	spec.head = 0;
 	spec.end = t->u.n;
-	for (int i = 0; i < t->u.n; i++)
-		t->queue[i] = i;
+	queue_words(t, 0);
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
 	if (!resume_partial(t, &spec)) {
 		t->plog.n = 0;
@@ -508,8 +523,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	}
 	t->committed.head = 0;
 	t->committed.end = t->u.n - k;
-	for (int i = k; i < t->u.n; i++)
-		t->queue[i - k] = i;
+	queue_words(t, k);
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
 	/* the same queue as the partial's only when no word was dropped */
 	if (!k)
@@ -602,8 +616,7 @@ int ac_tracker_detect_jump(struct ac_tracker *t, const char *text,
 		if (load_update(t, s, len) == 0) {
 			tmp.head = 0;
 			tmp.end = t->u.n;
-			for (int i = 0; i < t->u.n; i++)
-				t->queue[i] = i;
+			queue_words(t, 0);
 			jumped = detect_jump(t, &tmp);
 		}
 	}

@@ -335,6 +335,8 @@ struct ac_tracker {
 	struct utterance u;
 	int *queue;
 	int queue_cap;
+	int queue_ident;	/* leading entries of queue equal to their
+				 * index (a partial's whole queue) */
 
 	struct search search;
 	struct partial_log plog;

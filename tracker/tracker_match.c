@@ -223,7 +223,6 @@ static bool is_compound(const struct ac_tracker *t, const struct ac_word *sw,
 			int p, int wi, int next)
 {
 	const struct spoken_word *a = &t->u.w[wi], *b = &t->u.w[next];
-	size_t tl;
 
 	if (sw->nalts)
 		return false;
@@ -231,8 +230,7 @@ static bool is_compound(const struct ac_tracker *t, const struct ac_word *sw,
 		return false;
 	/* raw spoken strings against the normalized script word, as the
 	 * reference does */
-	tl = strlen(sw->text);
-	return tl == (size_t)a->rawlen + b->rawlen &&
+	return (size_t)sw->len == (size_t)a->rawlen + b->rawlen &&
 	       !memcmp(sw->text, a->raw, a->rawlen) &&
 	       !memcmp(sw->text + a->rawlen, b->raw, b->rawlen);
 }
