@@ -231,8 +231,25 @@ enum { NO = 0, MATCHED = 1, ADVANCED = 2 };
 
 /* room for cap forms */
 int ac_tk_matcher_init(struct matcher *m, int cap);
-void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src);
-void ac_tk_matcher_clear(struct matcher *m);
+
+/* inline: every update copies the working matcher twice */
+static inline void ac_tk_matcher_copy(struct matcher *dst,
+				      const struct matcher *src)
+{
+	dst->word = src->word;
+	dst->n = src->n;
+	dst->matched = src->matched;
+	/* mostly no expansion is in progress: no call then */
+	if (src->n)
+		memcpy(dst->active, src->active,
+		       (size_t)src->n * sizeof(*dst->active));
+}
+
+static inline void ac_tk_matcher_clear(struct matcher *m)
+{
+	m->n = 0;
+	m->matched = 0;
+}
 
 /* ---- the window search (tracker_window.c) ------------------------------- */
 

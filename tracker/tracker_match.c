@@ -95,23 +95,6 @@ int ac_tk_matcher_init(struct matcher *m, int cap)
 	return m->active ? 0 : -ENOMEM;
 }
 
-void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src)
-{
-	dst->word = src->word;
-	dst->n = src->n;
-	dst->matched = src->matched;
-	/* mostly no expansion is in progress: no call then */
-	if (src->n)
-		memcpy(dst->active, src->active,
-		       (size_t)src->n * sizeof(*dst->active));
-}
-
-void ac_tk_matcher_clear(struct matcher *m)
-{
-	m->n = 0;
-	m->matched = 0;
-}
-
 static void matcher_start(struct matcher *m, const struct ac_word *word)
 {
 	m->word = word;
