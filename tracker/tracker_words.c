@@ -157,30 +157,31 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	}
 	for (int i = kept; i < u->n; i++) {
 		struct spoken_word *sw = &u->w[i];
-		int nl = ac_normalize(sw->raw, sw->rawlen, u->norm + normpos,
-				      u->norm_cap - normpos);
+		int nl;
 		long nc;
 
-		if (nl < 0) {
-			u->n = u->kept = 0;
-			return -EINVAL;
-		}
-		sw->norm = (uint32_t)normpos;
-		sw->normlen = (uint32_t)nl;
 		if (ascii) {
-			/* the normal form of ASCII is ASCII */
-			for (int k = 0; k < nl; k++)
-				u->cps[cppos + (size_t)k] =
-					(unsigned char)u->norm[normpos + (size_t)k];
+			/* the normal form of ASCII is ASCII: its code points
+			 * are its bytes */
+			nl = ac_normalize_ascii(sw->raw, sw->rawlen,
+						u->norm + normpos,
+						u->cps + cppos);
 			nc = nl;
 		} else {
-			nc = ac_utf8_decode(u->norm + normpos, (size_t)nl,
-					    u->cps + cppos);
+			nl = ac_normalize(sw->raw, sw->rawlen,
+					  u->norm + normpos,
+					  u->norm_cap - normpos);
+			nc = nl < 0 ? -1 :
+				      ac_utf8_decode(u->norm + normpos,
+						     (size_t)nl,
+						     u->cps + cppos);
 		}
 		if (nc < 0) {
 			u->n = u->kept = 0;
 			return -EINVAL;
 		}
+		sw->norm = (uint32_t)normpos;
+		sw->normlen = (uint32_t)nl;
 		sw->cp.off = (uint32_t)cppos;
 		sw->cp.len = (uint32_t)nc;
 		sw->filler = -1;
