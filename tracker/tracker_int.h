@@ -267,6 +267,7 @@ struct query_token {
 struct search {
 	struct query_token *query;
 	int query_cap;
+	size_t query_len;	/* its tokens' lengths, summed */
 	/* the query's and the window's tokens the other lacks, joined with
 	 * spaces, as code points */
 	uint32_t *query_diff, *window_diff;
