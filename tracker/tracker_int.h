@@ -153,15 +153,13 @@ struct spoken_word {
 };
 
 /* The update being processed; grow-only buffers, valid until the next
- * load. A load keeps the normal forms of the leading words it shares with
- * the previous one (a partial mostly repeats the last and adds a word), so
- * the two texts alternate between two buffers. */
+ * load. A load keeps the leading words it shares with the previous one,
+ * their text and normal forms where they are (a partial mostly repeats
+ * the last and adds a word). */
 struct utterance {
 	char *text;		/* the stripped text, NUL-terminated */
 	size_t len;		/* its length */
 	size_t text_cap;
-	char *prev_text;	/* the previous load's, in the other buffer */
-	size_t prev_text_cap;
 	struct spoken_word *w;
 	int n, cap;
 	char *norm;		/* normal forms, NUL-separated */

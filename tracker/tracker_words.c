@@ -24,16 +24,6 @@ const char *ac_tk_stripped_text(const char *text, size_t *len)
 	return ac_strip(text, n, len);
 }
 
-/* Is word i of the previous load (its text in u->prev_text) the same
- * bytes as the new word at start? Then its normal form is the same. */
-static bool same_word(const struct utterance *u, int i,
-		      const unsigned char *start, size_t len)
-{
-	const struct spoken_word *old = &u->w[i];
-
-	return old->rawlen == len && !memcmp(old->raw, start, len);
-}
-
 /* How many leading bytes a and b (n bytes each at least) share. */
 static size_t common_bytes(const char *a, const char *b, size_t n)
 {
@@ -60,27 +50,23 @@ static bool ends_at(const struct utterance *u, size_t end)
 	return end == u->len || ac_uc_isspace((int32_t)ac_utf8_next_valid(&q));
 }
 
-/* Keeps the previous load's leading words that lie inside the bytes the
- * two texts share and end in the new text too (whitespace or its end
- * next: a partial's last word, when the next partial goes on after it):
- * those split the same, unscanned. Returns how many; *p goes to the end
- * of the last. */
-static int keep_shared_prefix(struct utterance *u, int prev_n,
-			      size_t prev_len, const unsigned char **p)
+/* How many of the previous load's leading words are words of the new
+ * text: those that lie inside the bytes the two texts share and end in
+ * the new text too (whitespace or its end next: a partial's last word,
+ * when the next partial goes on after it). They split the same, and are
+ * a prefix of the words (a word kept ends before the next one starts,
+ * and the whitespace between is shared), found from the last: a partial
+ * mostly goes on after all of them. */
+static int kept_words(const struct utterance *u, int prev_n, size_t same)
 {
-	size_t same = common_bytes(u->prev_text, u->text,
-				   prev_len < u->len ? prev_len : u->len);
-	int n = 0;
+	int n = prev_n;
 
-	for (; n < prev_n; n++) {
-		struct spoken_word *w = &u->w[n];
-		size_t off = (size_t)(w->raw - u->prev_text);
-		size_t end = off + w->rawlen;
+	for (; n > 0; n--) {
+		const struct spoken_word *w = &u->w[n - 1];
+		size_t end = (size_t)(w->raw - u->text) + w->rawlen;
 
-		if (end > same || !ends_at(u, end))
+		if (end <= same && ends_at(u, end))
 			break;
-		w->raw = u->text + off;
-		*p = (const unsigned char *)u->text + end;
 	}
 	return n;
 }
@@ -88,46 +74,42 @@ static int keep_shared_prefix(struct utterance *u, int prev_n,
 /*
  * Copies text (already stripped, len bytes), splits it like str.split()
  * and normalizes every word, but for the leading words that are the
- * previous load's: their normal forms are kept where they are (the pools
- * are written in word order, so those lead them). Pointers into the
- * buffers stay valid until the next call.
+ * previous load's: the bytes the two texts share are not copied again,
+ * so those words stay where they are, and so do their normal forms (the
+ * pools are written in word order, so those lead them). Pointers into
+ * the buffers stay valid until the next call.
  */
 int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 {
 	const unsigned char *p, *start;
-	size_t normpos = 0, cppos = 0;
+	size_t normpos = 0, cppos = 0, same;
 	int n = 0, kept = 0, prev_n = u->n;
-	char *swap;
-	size_t swap_cap, prev_len = u->len;
 	bool ascii;
 
-	if (ac_tk_grow((void **)&u->prev_text, &u->prev_text_cap, len + 1, 1))
-		return -ENOMEM;
-	swap = u->text;
-	swap_cap = u->text_cap;
-	u->text = u->prev_text;
-	u->text_cap = u->prev_text_cap;
-	u->prev_text = swap;
-	u->prev_text_cap = swap_cap;
-	memcpy(u->text, text, len);
+	same = common_bytes(u->text, text, u->len < len ? u->len : len);
+	if (len + 1 > u->text_cap) {
+		if (ac_tk_grow((void **)&u->text, &u->text_cap, len + 1, 1))
+			return -ENOMEM;
+		/* the words' pointers are into the old buffer: all anew */
+		prev_n = 0;
+		same = 0;
+	}
+	memcpy(u->text + same, text + same, len - same);
 	u->text[len] = '\0';
 	u->len = len;
 	u->serial++;
 	/* nearly every transcript is ASCII: then a word's code points are its
 	 * bytes, counted and widened without decoding */
 	ascii = ac_ascii_prefix(text, len) == len;
+	n = kept = kept_words(u, prev_n, same);
 	p = (const unsigned char *)u->text;
-	n = kept = keep_shared_prefix(u, prev_n, prev_len, &p);
+	if (kept)
+		p = (const unsigned char *)u->w[kept - 1].raw +
+		    u->w[kept - 1].rawlen;
 	while ((start = ac_next_word(&p))) {
 		struct spoken_word *sw;
 		size_t wl = (size_t)(p - start);
 
-		if (n == kept && n < prev_n && same_word(u, n, start, wl)) {
-			/* the same bytes: only the raw pointer moves */
-			u->w[n].raw = (const char *)start;
-			kept = ++n;
-			continue;
-		}
 		if (ac_tk_grow_int((void **)&u->w, &u->cap, n + 1,
 				   sizeof(*u->w))) {
 			u->n = u->kept = 0;
@@ -225,7 +207,6 @@ int ac_tk_common_words(const struct utterance *u, const char *prev)
 void ac_tk_utterance_free(struct utterance *u)
 {
 	free(u->text);
-	free(u->prev_text);
 	free(u->w);
 	free(u->norm);
 	free(u->cps);
