@@ -36,10 +36,15 @@ static inline int ac_normalize_ascii(const char *in, size_t len, char *out,
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char b = (unsigned char)in[i];
+		/* a letter's case bit set: lower case, and only letters
+		 * land in 'a'..'z'. The word bytes by arithmetic, not by
+		 * the table, whose load the branch waited for: the same
+		 * set (test_parser tries every byte) */
+		unsigned char l = b | 0x20;
 
-		if (ac_norm_ascii_kind[b] == AC_NORM_WORD) {
-			if (b >= 'A' && b <= 'Z')
-				b += 'a' - 'A';
+		if ((unsigned)(l - 'a') < 26 || (unsigned)(b - '0') < 10 ||
+		    b == '_') {
+			b = (unsigned)(l - 'a') < 26 ? l : b;
 			keep_end = o + 1;
 			started = true;
 		} else if (ac_norm_ascii_kind[b] != AC_NORM_SPACE || !started) {
