@@ -82,7 +82,7 @@ static int kept_words(const struct utterance *u, int prev_n, size_t same)
 int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 {
 	const unsigned char *p, *start;
-	size_t normpos = 0, cppos = 0, same;
+	size_t normpos = 0, cppos = 0, same, rest;
 	int n = 0, kept = 0, prev_n = u->n;
 	bool ascii;
 
@@ -98,14 +98,16 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	u->text[len] = '\0';
 	u->len = len;
 	u->serial++;
-	/* nearly every transcript is ASCII: then a word's code points are its
-	 * bytes, counted and widened without decoding */
-	ascii = ac_ascii_prefix(text, len) == len;
 	n = kept = kept_words(u, prev_n, same);
 	p = (const unsigned char *)u->text;
 	if (kept)
 		p = (const unsigned char *)u->w[kept - 1].raw +
 		    u->w[kept - 1].rawlen;
+	/* nearly every transcript is ASCII: then a word's code points are its
+	 * bytes, counted and widened without decoding. Asked of the words
+	 * not kept only, the rest of the text. */
+	rest = len - (size_t)((const char *)p - u->text);
+	ascii = ac_ascii_prefix((const char *)p, rest) == rest;
 	while ((start = ac_next_word(&p))) {
 		struct spoken_word *sw;
 		size_t wl = (size_t)(p - start);
