@@ -344,6 +344,8 @@ static void match_partial(struct ac_tracker *t, struct track_state *st)
 				st->head++;
 		}
 		if (logging) {
+			if (at && t->plog.cp[at - 1].touched > touched)
+				touched = t->plog.cp[at - 1].touched;
 			t->plog.cp[at].touched = touched;
 			t->plog.cp[at].direct = r & MATCHED;
 			t->plog.cp[at].advanced = (r & MATCHED) && (r & ADVANCED);
@@ -385,6 +387,11 @@ static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 
 	if (!l->valid || l->serial + 1 != t->u.serial)
 		return false;
+	/* mostly a step a word: the step of the first word not kept, found
+	 * from there (touched is nondecreasing, the last entry INT_MAX) */
+	s = t->u.kept < l->n ? t->u.kept : l->n - 1;
+	while (s > 0 && l->cp[s - 1].touched >= t->u.kept)
+		s--;
 	while (l->cp[s].touched < t->u.kept)
 		s++;
 	c = &l->cp[s];

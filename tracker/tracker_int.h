@@ -298,7 +298,9 @@ struct search {
  * way for any update whose first touched + 1 words are the same. */
 struct checkpoint {
 	struct track_state st;
-	int touched;		/* INT_MAX: the state after the last step */
+	int touched;		/* the highest word index this step or one
+				 * before it touched (nondecreasing); INT_MAX:
+				 * the state after the last step */
 	bool direct;		/* the step's word matched, no skip tried */
 	bool advanced;		/* ... and moved the position on */
 	const struct ac_word *mword;	/* the working matcher */
