@@ -59,6 +59,47 @@ static size_t common_bytes(const char *a, const char *b, size_t n)
 	}
 }
 
+/* The end of the word at p (not whitespace) of the loaded text, which
+ * ends at end: ac_scan_word's answer, eight bytes a step to the first
+ * byte that may stop it (whitespace and NUL are below 0x21, a character
+ * past ASCII has its top bit set), which ac_scan_word then decides on.
+ * The last word, short of eight bytes, is looked at in the eight that end
+ * the text. No loop a byte, whose end mispredicted at every word. */
+static const unsigned char *word_end(const char *text,
+				     const unsigned char *p,
+				     const unsigned char *end)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, tops = ones << 7;
+	uint64_t x, m;
+
+	for (;;) {
+		size_t left = (size_t)(end - p);
+
+		if (left >= 8) {
+			memcpy(&x, p, 8);
+		} else if ((size_t)(end - (const unsigned char *)text) >= 8) {
+			memcpy(&x, end - 8, 8);
+			/* the bytes before p out: a borrow they caused may
+			 * flag a byte, which ac_scan_word then passes */
+			x >>= 8 * (8 - left);
+			x |= ~(uint64_t)0 << (8 * left) & ~tops;
+		} else {
+			break;
+		}
+		/* a byte below 0x21 (the lowest flagged is exact), or one
+		 * with its top bit */
+		m = ((x - 0x21 * ones) & ~x & tops) | (x & tops);
+		if (m)
+			return ac_scan_word(p + __builtin_ctzll(m) / 8, NULL);
+		if (left <= 8)
+			return end;
+		p += 8;
+	}
+#endif
+	return ac_scan_word(p, NULL);
+}
+
 /* Does the new text's word at [off, end) end there: whitespace or the
  * end of the text next? */
 static bool ends_at(const struct utterance *u, size_t end)
@@ -126,9 +167,13 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	 * not kept only, the rest of the text. */
 	rest = len - (size_t)((const char *)p - u->text);
 	ascii = ac_ascii_prefix((const char *)p, rest) == rest;
-	while ((start = ac_next_word(&p))) {
+	while (*(start = ac_skip_space(p))) {
 		struct spoken_word *sw;
-		size_t wl = (size_t)(p - start);
+		size_t wl;
+
+		p = word_end(u->text, start, (const unsigned char *)u->text +
+						     len);
+		wl = (size_t)(p - start);
 
 		if (ac_tk_grow_int((void **)&u->w, &u->cap, n + 1,
 				   sizeof(*u->w))) {
