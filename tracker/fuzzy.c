@@ -245,6 +245,34 @@ size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb)
 }
 #endif
 
+/* How many characters of a occur in b, b's characters taken as a set of
+ * their low six bits (so a few more of a's may seem to occur): a bound of
+ * the LCS, which pairs each of its characters of a with an equal one of
+ * b, in one pass over each and no table. */
+static size_t present_in(const uint32_t *a, size_t la, const uint32_t *b,
+			 size_t lb)
+{
+	uint64_t set = 0;
+	size_t n = 0;
+
+	for (size_t j = 0; j < lb; j++)
+		set |= (uint64_t)1 << (b[j] & 63);
+	for (size_t i = 0; i < la; i++)
+		n += (set >> (a[i] & 63)) & 1;
+	return n;
+}
+
+bool ac_lcs_at_least(const uint32_t *a, size_t la, const uint32_t *b,
+		     size_t lb, size_t need)
+{
+	/* the bound pays for itself on word-sized strings; the window
+	 * search's long ones have their own */
+	if (la + lb <= 64 && (present_in(a, la, b, lb) < need ||
+			      present_in(b, lb, a, la) < need))
+		return false;
+	return ac_lcs(a, la, b, lb) >= need;
+}
+
 size_t ac_char_common(const uint32_t *a, const uint32_t *b)
 {
 	size_t common = 0;

@@ -19,6 +19,12 @@
 /* Length of the longest common subsequence of a and b. */
 size_t ac_lcs(const uint32_t *a, size_t la, const uint32_t *b, size_t lb);
 
+/* ac_lcs(a, la, b, lb) >= need, the LCS spared when a bound from the
+ * characters the two share already misses need (most word comparisons
+ * that pass the lengths: a spoken word against another word). */
+bool ac_lcs_at_least(const uint32_t *a, size_t la, const uint32_t *b,
+		     size_t lb, size_t need);
+
 /*
  * An upper bound of ac_lcs from the characters alone: an LCS pairs equal
  * characters, so it is no longer than what a and b share of each class of
@@ -104,7 +110,8 @@ static inline bool ac_ratio_reaches(const struct ac_ratio_cut *c,
 	 * reaches thr, as the lengths' did */
 	if (!diff && !memcmp(a, b, la * sizeof(*a)))
 		return true;
-	return (long)(sum - 2 * ac_lcs(a, la, b, lb)) <= max;
+	/* sum - 2 * lcs <= max */
+	return ac_lcs_at_least(a, la, b, lb, (sum - (size_t)max + 1) / 2);
 }
 
 /* The final combination step of token_set_ratio once the token sets are

@@ -94,16 +94,13 @@ static bool final_sigma(const char *s, size_t len, size_t at)
 	return true;
 }
 
-/* What normalization does to an ASCII byte: most script and transcript
- * text is ASCII, and this keeps it away from the code-point machinery. */
-enum { A_DROP, A_SPACE, A_WORD };
-
-static const unsigned char ascii_kind[128] = {
-	['\t'] = A_SPACE, ['\n'] = A_SPACE, ['\v'] = A_SPACE, ['\f'] = A_SPACE,
-	['\r'] = A_SPACE, [0x1c] = A_SPACE, [0x1d] = A_SPACE, [0x1e] = A_SPACE,
-	[0x1f] = A_SPACE, [' '] = A_SPACE,
-	['0' ... '9'] = A_WORD, ['A' ... 'Z'] = A_WORD, ['a' ... 'z'] = A_WORD,
-	['_'] = A_WORD,
+const unsigned char ac_norm_ascii_kind[128] = {
+	['\t'] = AC_NORM_SPACE, ['\n'] = AC_NORM_SPACE, ['\v'] = AC_NORM_SPACE,
+	['\f'] = AC_NORM_SPACE, ['\r'] = AC_NORM_SPACE, [0x1c] = AC_NORM_SPACE,
+	[0x1d] = AC_NORM_SPACE, [0x1e] = AC_NORM_SPACE, [0x1f] = AC_NORM_SPACE,
+	[' '] = AC_NORM_SPACE,
+	['0' ... '9'] = AC_NORM_WORD, ['A' ... 'Z'] = AC_NORM_WORD,
+	['a' ... 'z'] = AC_NORM_WORD, ['_'] = AC_NORM_WORD,
 };
 
 int ac_normalize(const char *in, size_t len, char *out, size_t cap)
@@ -120,12 +117,13 @@ int ac_normalize(const char *in, size_t len, char *out, size_t cap)
 
 		while (i < len && (b = (unsigned char)in[i]) < 0x80) {
 			i++;
-			if (ascii_kind[b] == A_WORD) {
+			if (ac_norm_ascii_kind[b] == AC_NORM_WORD) {
 				out[o++] = (char)(b >= 'A' && b <= 'Z' ?
 						  b + ('a' - 'A') : b);
 				keep_end = o;
 				started = true;
-			} else if (ascii_kind[b] == A_SPACE && started) {
+			} else if (ac_norm_ascii_kind[b] == AC_NORM_SPACE &&
+				   started) {
 				out[o++] = (char)b;
 			}
 		}
@@ -135,10 +133,10 @@ int ac_normalize(const char *in, size_t len, char *out, size_t cap)
 
 		if (b < 0x80) {
 			i++;
-			switch (ascii_kind[b]) {
-			case A_DROP:
+			switch (ac_norm_ascii_kind[b]) {
+			case AC_NORM_DROP:
 				continue;
-			case A_SPACE:
+			case AC_NORM_SPACE:
 				if (!started)
 					continue;
 				if (o + 1 >= cap)

@@ -39,6 +39,22 @@ static int load_update(struct ac_tracker *t, const char *text, size_t len)
 			      sizeof(*t->queue));
 }
 
+/* Queues the update's words from word k on. A partial queues them all,
+ * the words it shares with the last queued update already in place. */
+static void queue_words(struct ac_tracker *t, int k)
+{
+	if (k) {
+		for (int i = k; i < t->u.n; i++)
+			t->queue[i - k] = i;
+		t->queue_ident = 0;
+		return;
+	}
+	for (int i = t->queue_ident; i < t->u.n; i++)
+		t->queue[i] = i;
+	if (t->queue_ident < t->u.n)
+		t->queue_ident = t->u.n;
+}
+
 static int set_strn(char **dst, size_t *cap, const char *src, size_t len)
 {
 	if (ac_tk_grow((void **)dst, cap, len + 1, 1))
@@ -242,21 +258,42 @@ static void process_all(struct ac_tracker *t, struct track_state *st,
 
 /* ---- partials, resumed (§5.3.2) -------------------------------------------- */
 
-/* Logs the state before a step (or, touched INT_MAX, after the last one);
- * false when out of memory (the log is then dropped, the matching goes
- * on as ever). */
-static bool log_state(struct ac_tracker *t, const struct track_state *st,
+/* *st, read field by field: matching has just stored its fields one by
+ * one, and a read of two or more at once (which the compiler would make
+ * of a copy) waits for those stores to reach the cache. */
+static inline struct track_state state_read(const struct track_state *st)
+{
+	const volatile struct track_state *v = st;
+
+	return (struct track_state){ .pos = v->pos, .head = v->head,
+				     .end = v->end,
+				     .last_matched = v->last_matched };
+}
+
+/* Makes room in the log for the checkpoints of steps more steps and the
+ * one after the last, so that logging them cannot fail; false when out of
+ * memory (the log is then dropped, the matching goes on as ever). */
+static bool log_reserve(struct ac_tracker *t, int steps)
+{
+	struct partial_log *l = &t->plog;
+
+	return !ac_tk_grow_int((void **)&l->cp, &l->cap, l->n + steps + 1,
+			       sizeof(*l->cp)) &&
+	       !ac_tk_grow((void **)&l->active, &l->active_cap,
+			   l->nactive + ((size_t)steps + 1) *
+						(size_t)t->ix.maxalts,
+			   sizeof(*l->active));
+}
+
+/* Logs the state before a step (or, touched INT_MAX, after the last one),
+ * into the room log_reserve made. */
+static void log_state(struct ac_tracker *t, const struct track_state *st,
 		      int touched)
 {
 	struct partial_log *l = &t->plog;
-	struct checkpoint *c;
+	struct checkpoint *c = &l->cp[l->n++];
 
-	if (ac_tk_grow_int((void **)&l->cp, &l->cap, l->n + 1, sizeof(*l->cp)) ||
-	    ac_tk_grow((void **)&l->active, &l->active_cap,
-		       l->nactive + (size_t)t->matcher.n, sizeof(*l->active)))
-		return false;
-	c = &l->cp[l->n++];
-	c->st = *st;
+	c->st = state_read(st);
 	c->touched = touched;
 	c->mword = t->matcher.word;
 	c->mn = t->matcher.n;
@@ -266,7 +303,6 @@ static bool log_state(struct ac_tracker *t, const struct track_state *st,
 		memcpy(l->active + l->nactive, t->matcher.active,
 		       (size_t)t->matcher.n * sizeof(*l->active));
 	l->nactive += (size_t)t->matcher.n;
-	return true;
 }
 
 /*
@@ -279,12 +315,14 @@ static bool log_state(struct ac_tracker *t, const struct track_state *st,
 static void match_partial(struct ac_tracker *t, struct track_state *st)
 {
 	const int budget = 1;
-	bool logging = true;
+	/* each step consumes a word at least */
+	bool logging = log_reserve(t, st->end - st->head);
 
 	while (st->head < st->end) {
 		int wi = t->queue[st->head], r, touched = wi, at = t->plog.n;
 
-		logging = logging && log_state(t, st, 0);
+		if (logging)
+			log_state(t, st, 0);
 		st->head++;
 		r = ac_tk_match_single(t, wi, st);
 		if (r & MATCHED) {
@@ -306,12 +344,15 @@ static void match_partial(struct ac_tracker *t, struct track_state *st)
 				st->head++;
 		}
 		if (logging) {
+			if (at && t->plog.cp[at - 1].touched > touched)
+				touched = t->plog.cp[at - 1].touched;
 			t->plog.cp[at].touched = touched;
 			t->plog.cp[at].direct = r & MATCHED;
 			t->plog.cp[at].advanced = (r & MATCHED) && (r & ADVANCED);
 		}
 	}
-	logging = logging && log_state(t, st, INT_MAX);
+	if (logging)
+		log_state(t, st, INT_MAX);
 	t->plog.valid = logging;
 	t->plog.serial = t->u.serial;
 }
@@ -346,6 +387,11 @@ static bool resume_partial(struct ac_tracker *t, struct track_state *st)
 
 	if (!l->valid || l->serial + 1 != t->u.serial)
 		return false;
+	/* mostly a step a word: the step of the first word not kept, found
+	 * from there (touched is nondecreasing, the last entry INT_MAX) */
+	s = t->u.kept < l->n ? t->u.kept : l->n - 1;
+	while (s > 0 && l->cp[s - 1].touched >= t->u.kept)
+		s--;
 	while (l->cp[s].touched < t->u.kept)
 		s++;
 	c = &l->cp[s];
@@ -412,10 +458,15 @@ struct ac_position ac_tracker_position(const struct ac_tracker *t)
  * division not done again while current is the same. */
 static struct ac_position update_position(struct ac_tracker *t)
 {
+	struct ac_position p;
+
 	if (t->pos.speakable_index != t->current)
 		t->pos = ac_tracker_position(t);
-	t->pos.is_jump = t->last_was_jump;
-	return t->pos;
+	/* is_jump goes into the copy, not the kept one: a byte stored into
+	 * t->pos and the whole read back at once waited for the store */
+	p = t->pos;
+	p.is_jump = t->last_was_jump;
+	return p;
 }
 
 /* ---- updates (§5.3) -------------------------------------------------------- */
@@ -436,8 +487,7 @@ static struct ac_position update_partial(struct ac_tracker *t,
 	spec = t->committed;
 	spec.head = 0;
 	spec.end = t->u.n;
-	for (int i = 0; i < t->u.n; i++)
-		t->queue[i] = i;
+	queue_words(t, 0);
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
 	if (!resume_partial(t, &spec)) {
 		t->plog.n = 0;
@@ -480,8 +530,7 @@ static struct ac_position update_final(struct ac_tracker *t, const char *text,
 	}
 	t->committed.head = 0;
 	t->committed.end = t->u.n - k;
-	for (int i = k; i < t->u.n; i++)
-		t->queue[i - k] = i;
+	queue_words(t, k);
 	ac_tk_matcher_copy(&t->matcher, &t->committed_matcher);
 	/* the same queue as the partial's only when no word was dropped */
 	if (!k)
@@ -574,8 +623,7 @@ int ac_tracker_detect_jump(struct ac_tracker *t, const char *text,
 		if (load_update(t, s, len) == 0) {
 			tmp.head = 0;
 			tmp.end = t->u.n;
-			for (int i = 0; i < t->u.n; i++)
-				t->queue[i] = i;
+			queue_words(t, 0);
 			jumped = detect_jump(t, &tmp);
 		}
 	}

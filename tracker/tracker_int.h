@@ -153,15 +153,13 @@ struct spoken_word {
 };
 
 /* The update being processed; grow-only buffers, valid until the next
- * load. A load keeps the normal forms of the leading words it shares with
- * the previous one (a partial mostly repeats the last and adds a word), so
- * the two texts alternate between two buffers. */
+ * load. A load keeps the leading words it shares with the previous one,
+ * their text and normal forms where they are (a partial mostly repeats
+ * the last and adds a word). */
 struct utterance {
 	char *text;		/* the stripped text, NUL-terminated */
 	size_t len;		/* its length */
 	size_t text_cap;
-	char *prev_text;	/* the previous load's, in the other buffer */
-	size_t prev_text_cap;
 	struct spoken_word *w;
 	int n, cap;
 	char *norm;		/* normal forms, NUL-separated */
@@ -231,8 +229,25 @@ enum { NO = 0, MATCHED = 1, ADVANCED = 2 };
 
 /* room for cap forms */
 int ac_tk_matcher_init(struct matcher *m, int cap);
-void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src);
-void ac_tk_matcher_clear(struct matcher *m);
+
+/* inline: every update copies the working matcher twice */
+static inline void ac_tk_matcher_copy(struct matcher *dst,
+				      const struct matcher *src)
+{
+	dst->word = src->word;
+	dst->n = src->n;
+	dst->matched = src->matched;
+	/* mostly no expansion is in progress: no call then */
+	if (src->n)
+		memcpy(dst->active, src->active,
+		       (size_t)src->n * sizeof(*dst->active));
+}
+
+static inline void ac_tk_matcher_clear(struct matcher *m)
+{
+	m->n = 0;
+	m->matched = 0;
+}
 
 /* ---- the window search (tracker_window.c) ------------------------------- */
 
@@ -250,6 +265,7 @@ struct query_token {
 struct search {
 	struct query_token *query;
 	int query_cap;
+	size_t query_len;	/* its tokens' lengths, summed */
 	/* the query's and the window's tokens the other lacks, joined with
 	 * spaces, as code points */
 	uint32_t *query_diff, *window_diff;
@@ -282,7 +298,9 @@ struct search {
  * way for any update whose first touched + 1 words are the same. */
 struct checkpoint {
 	struct track_state st;
-	int touched;		/* INT_MAX: the state after the last step */
+	int touched;		/* the highest word index this step or one
+				 * before it touched (nondecreasing); INT_MAX:
+				 * the state after the last step */
 	bool direct;		/* the step's word matched, no skip tried */
 	bool advanced;		/* ... and moved the position on */
 	const struct ac_word *mword;	/* the working matcher */
@@ -335,6 +353,8 @@ struct ac_tracker {
 	struct utterance u;
 	int *queue;
 	int queue_cap;
+	int queue_ident;	/* leading entries of queue equal to their
+				 * index (a partial's whole queue) */
 
 	struct search search;
 	struct partial_log plog;

@@ -95,23 +95,6 @@ int ac_tk_matcher_init(struct matcher *m, int cap)
 	return m->active ? 0 : -ENOMEM;
 }
 
-void ac_tk_matcher_copy(struct matcher *dst, const struct matcher *src)
-{
-	dst->word = src->word;
-	dst->n = src->n;
-	dst->matched = src->matched;
-	/* mostly no expansion is in progress: no call then */
-	if (src->n)
-		memcpy(dst->active, src->active,
-		       (size_t)src->n * sizeof(*dst->active));
-}
-
-void ac_tk_matcher_clear(struct matcher *m)
-{
-	m->n = 0;
-	m->matched = 0;
-}
-
 static void matcher_start(struct matcher *m, const struct ac_word *word)
 {
 	m->word = word;
@@ -223,7 +206,6 @@ static bool is_compound(const struct ac_tracker *t, const struct ac_word *sw,
 			int p, int wi, int next)
 {
 	const struct spoken_word *a = &t->u.w[wi], *b = &t->u.w[next];
-	size_t tl;
 
 	if (sw->nalts)
 		return false;
@@ -231,8 +213,7 @@ static bool is_compound(const struct ac_tracker *t, const struct ac_word *sw,
 		return false;
 	/* raw spoken strings against the normalized script word, as the
 	 * reference does */
-	tl = strlen(sw->text);
-	return tl == (size_t)a->rawlen + b->rawlen &&
+	return (size_t)sw->len == (size_t)a->rawlen + b->rawlen &&
 	       !memcmp(sw->text, a->raw, a->rawlen) &&
 	       !memcmp(sw->text + a->rawlen, b->raw, b->rawlen);
 }

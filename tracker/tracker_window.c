@@ -199,7 +199,7 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 	/* compared as a distance: i + window_size may not fit in an int */
 	int end = t->n - i > t->o.window_size ? i + t->o.window_size : t->n;
 	int query_only, window_only;
-	size_t sect, qdlen = 0, wdlen, qlen = 0;
+	size_t sect, qdlen = 0, wdlen;
 
 	if (!nq || !w->nw) {
 		*score = weigh(0.0, w->wc, m, ahead);
@@ -212,11 +212,9 @@ static bool window_score(struct ac_tracker *t, int nq, int i, int m,
 		return true;
 	}
 	sect = w->both ? w->sect_len + (size_t)w->both - 1 : 0;
-	for (int k = 0; k < nq; k++)
-		qlen += sr->query[k].len;
 	/* the joined differences' lengths first: most windows cannot win,
 	 * and their strings need not be built */
-	qdlen = qlen - w->sect_len +
+	qdlen = sr->query_len - w->sect_len +
 		(query_only ? (size_t)query_only - 1 : 0);
 	wdlen = w->window_only_len +
 		(window_only ? (size_t)window_only - 1 : 0);
@@ -353,7 +351,9 @@ static void best_match(struct ac_tracker *t, double floor, int *best_i,
 			lo = ls;
 	}
 	memset(sr->query_chars, 0, sizeof(sr->query_chars));
+	sr->query_len = 0;
 	for (int k = 0; k < nq; k++) {
+		sr->query_len += sr->query[k].len;
 		if (sr->query[k].id >= 0)
 			sr->query_of[sr->query[k].id] = k;
 		count_chars(sr->query_chars, t->u.cps + sr->query[k].cp.off,

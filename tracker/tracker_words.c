@@ -24,31 +24,125 @@ const char *ac_tk_stripped_text(const char *text, size_t *len)
 	return ac_strip(text, n, len);
 }
 
-/* Is word i of the previous load (its text in u->prev_text) the same
- * bytes as the new word at start? Then its normal form is the same. */
-static bool same_word(const struct utterance *u, int i,
-		      const unsigned char *start, size_t len)
+/* Index of the first byte that differs between the eight at x and y
+ * (x != y) */
+static inline size_t first_diff8(uint64_t x, uint64_t y)
 {
-	const struct spoken_word *old = &u->w[i];
-
-	return old->rawlen == len && !memcmp(old->raw, start, len);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(x ^ y) / 8;
+#else
+	return (size_t)__builtin_clzll(x ^ y) / 8;
+#endif
 }
 
-/* How many leading bytes a and b (n bytes each at least) share. */
+/* How many leading bytes a and b (n bytes each at least) share: eight a
+ * step, the tail as one last overlapping step (a partial mostly shares
+ * all of the last one's text), no byte loop whose end mispredicts. */
 static size_t common_bytes(const char *a, const char *b, size_t n)
 {
 	size_t i = 0;
 	uint64_t x, y;
 
-	for (; i + 8 <= n; i += 8) {
+	if (n < 8) {
+		while (i < n && a[i] == b[i])
+			i++;
+		return i;
+	}
+	for (;;) {
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
 		if (x != y)
-			break;
+			return i + first_diff8(x, y);
+		if (i + 8 >= n)
+			return n;
+		i = i + 16 <= n ? i + 8 : n - 8;
 	}
-	while (i < n && a[i] == b[i])
-		i++;
-	return i;
+}
+
+/* The end of the word at p (not whitespace) of the loaded text, which
+ * ends at end: ac_scan_word's answer, eight bytes a step to the first
+ * byte that may stop it (whitespace and NUL are below 0x21, a character
+ * past ASCII has its top bit set), which ac_scan_word then decides on.
+ * The last word, short of eight bytes, is looked at in the eight that end
+ * the text. No loop a byte, whose end mispredicted at every word. */
+static const unsigned char *word_end(const char *text,
+				     const unsigned char *p,
+				     const unsigned char *end)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, tops = ones << 7;
+	uint64_t x, m;
+
+	for (;;) {
+		size_t left = (size_t)(end - p);
+
+		if (left >= 8) {
+			memcpy(&x, p, 8);
+		} else if ((size_t)(end - (const unsigned char *)text) >= 8) {
+			memcpy(&x, end - 8, 8);
+			/* the bytes before p out: a borrow they caused may
+			 * flag a byte, which ac_scan_word then passes */
+			x >>= 8 * (8 - left);
+			x |= ~(uint64_t)0 << (8 * left) & ~tops;
+		} else {
+			break;
+		}
+		/* a byte below 0x21 (the lowest flagged is exact), or one
+		 * with its top bit */
+		m = ((x - 0x21 * ones) & ~x & tops) | (x & tops);
+		if (m)
+			return ac_scan_word(p + __builtin_ctzll(m) / 8, NULL);
+		if (left <= 8)
+			return end;
+		p += 8;
+	}
+#endif
+	return ac_scan_word(p, NULL);
+}
+
+/* A word's bytes are read eight at once (short_word_norm): the text
+ * buffer has room past its NUL for the last word's eight, and the pools
+ * for a short word's eight normal form bytes and code points. */
+#define WORD_READ 8
+
+/*
+ * ac_normalize_ascii of a word of at most eight ASCII letters and digits
+ * (nearly every spoken word), the word's n bytes read eight at once from
+ * in (the rest of the eight not looked at): lower-cased by setting the
+ * letters' case bit, written eight at once, the code points widened
+ * eight at once. -1 for another word. No loop a byte, whose end
+ * mispredicted at every word.
+ */
+static int short_word_norm(const char *in, size_t n, char *out,
+			   uint32_t *cps)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, tops = ones << 7;
+	uint64_t x, l, letter, digit, word;
+
+	if (n > 8)
+		return -1;
+	word = n == 8 ? tops : (((uint64_t)1 << (8 * n)) - 1) & tops;
+	memcpy(&x, in, 8);
+	if (x & word)
+		return -1;	/* past ASCII */
+	/* each byte's range test by an add whose carry sets its top bit;
+	 * a byte past the word's may carry into the next, which is past
+	 * it too */
+	l = x | ones << 5;
+	letter = (l + (0x80 - 'a') * ones) & ~(l + (0x7f - 'z') * ones);
+	digit = (x + (0x80 - '0') * ones) & ~(x + (0x7f - '9') * ones);
+	if (((letter | digit) & word) != word)
+		return -1;
+	x |= (letter & word) >> 2;	/* 0x80 >> 2: the case bit */
+	memcpy(out, &x, 8);
+	out[n] = '\0';
+	for (int k = 0; k < 8; k++)
+		cps[k] = (uint32_t)(x >> (8 * k)) & 0xff;
+	return (int)n;
+#else
+	return -1;
+#endif
 }
 
 /* Does the new text's word at [off, end) end there: whitespace or the
@@ -60,27 +154,23 @@ static bool ends_at(const struct utterance *u, size_t end)
 	return end == u->len || ac_uc_isspace((int32_t)ac_utf8_next_valid(&q));
 }
 
-/* Keeps the previous load's leading words that lie inside the bytes the
- * two texts share and end in the new text too (whitespace or its end
- * next: a partial's last word, when the next partial goes on after it):
- * those split the same, unscanned. Returns how many; *p goes to the end
- * of the last. */
-static int keep_shared_prefix(struct utterance *u, int prev_n,
-			      size_t prev_len, const unsigned char **p)
+/* How many of the previous load's leading words are words of the new
+ * text: those that lie inside the bytes the two texts share and end in
+ * the new text too (whitespace or its end next: a partial's last word,
+ * when the next partial goes on after it). They split the same, and are
+ * a prefix of the words (a word kept ends before the next one starts,
+ * and the whitespace between is shared), found from the last: a partial
+ * mostly goes on after all of them. */
+static int kept_words(const struct utterance *u, int prev_n, size_t same)
 {
-	size_t same = common_bytes(u->prev_text, u->text,
-				   prev_len < u->len ? prev_len : u->len);
-	int n = 0;
+	int n = prev_n;
 
-	for (; n < prev_n; n++) {
-		struct spoken_word *w = &u->w[n];
-		size_t off = (size_t)(w->raw - u->prev_text);
-		size_t end = off + w->rawlen;
+	for (; n > 0; n--) {
+		const struct spoken_word *w = &u->w[n - 1];
+		size_t end = (size_t)(w->raw - u->text) + w->rawlen;
 
-		if (end > same || !ends_at(u, end))
+		if (end <= same && ends_at(u, end))
 			break;
-		w->raw = u->text + off;
-		*p = (const unsigned char *)u->text + end;
 	}
 	return n;
 }
@@ -88,46 +178,49 @@ static int keep_shared_prefix(struct utterance *u, int prev_n,
 /*
  * Copies text (already stripped, len bytes), splits it like str.split()
  * and normalizes every word, but for the leading words that are the
- * previous load's: their normal forms are kept where they are (the pools
- * are written in word order, so those lead them). Pointers into the
- * buffers stay valid until the next call.
+ * previous load's: the bytes the two texts share are not copied again,
+ * so those words stay where they are, and so do their normal forms (the
+ * pools are written in word order, so those lead them). Pointers into
+ * the buffers stay valid until the next call.
  */
 int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 {
 	const unsigned char *p, *start;
-	size_t normpos = 0, cppos = 0;
+	size_t normpos = 0, cppos = 0, same, rest;
 	int n = 0, kept = 0, prev_n = u->n;
-	char *swap;
-	size_t swap_cap, prev_len = u->len;
 	bool ascii;
 
-	if (ac_tk_grow((void **)&u->prev_text, &u->prev_text_cap, len + 1, 1))
-		return -ENOMEM;
-	swap = u->text;
-	swap_cap = u->text_cap;
-	u->text = u->prev_text;
-	u->text_cap = u->prev_text_cap;
-	u->prev_text = swap;
-	u->prev_text_cap = swap_cap;
-	memcpy(u->text, text, len);
+	same = common_bytes(u->text, text, u->len < len ? u->len : len);
+	if (len + WORD_READ > u->text_cap) {
+		if (ac_tk_grow((void **)&u->text, &u->text_cap,
+			       len + WORD_READ, 1))
+			return -ENOMEM;
+		/* the words' pointers are into the old buffer: all anew */
+		prev_n = 0;
+		same = 0;
+	}
+	memcpy(u->text + same, text + same, len - same);
 	u->text[len] = '\0';
 	u->len = len;
 	u->serial++;
-	/* nearly every transcript is ASCII: then a word's code points are its
-	 * bytes, counted and widened without decoding */
-	ascii = ac_ascii_prefix(text, len) == len;
+	n = kept = kept_words(u, prev_n, same);
 	p = (const unsigned char *)u->text;
-	n = kept = keep_shared_prefix(u, prev_n, prev_len, &p);
-	while ((start = ac_next_word(&p))) {
+	if (kept)
+		p = (const unsigned char *)u->w[kept - 1].raw +
+		    u->w[kept - 1].rawlen;
+	/* nearly every transcript is ASCII: then a word's code points are its
+	 * bytes, counted and widened without decoding. Asked of the words
+	 * not kept only, the rest of the text. */
+	rest = len - (size_t)((const char *)p - u->text);
+	ascii = ac_ascii_prefix((const char *)p, rest) == rest;
+	while (*(start = ac_skip_space(p))) {
 		struct spoken_word *sw;
-		size_t wl = (size_t)(p - start);
+		size_t wl;
 
-		if (n == kept && n < prev_n && same_word(u, n, start, wl)) {
-			/* the same bytes: only the raw pointer moves */
-			u->w[n].raw = (const char *)start;
-			kept = ++n;
-			continue;
-		}
+		p = word_end(u->text, start, (const unsigned char *)u->text +
+						     len);
+		wl = (size_t)(p - start);
+
 		if (ac_tk_grow_int((void **)&u->w, &u->cap, n + 1,
 				   sizeof(*u->w))) {
 			u->n = u->kept = 0;
@@ -149,38 +242,43 @@ int ac_tk_load_words(struct utterance *u, const char *text, size_t len)
 	}
 	/* normal forms are written after splitting: the pools may move */
 	if (ac_tk_grow((void **)&u->norm, &u->norm_cap,
-		       AC_NORM_CAP(len) + (size_t)u->n, 1) ||
-	    ac_tk_grow((void **)&u->cps, &u->cps_cap, 3 * len + 1,
+		       AC_NORM_CAP(len) + (size_t)u->n + WORD_READ, 1) ||
+	    ac_tk_grow((void **)&u->cps, &u->cps_cap, 3 * len + 1 + WORD_READ,
 		       sizeof(*u->cps))) {
 		u->n = u->kept = 0;
 		return -ENOMEM;
 	}
 	for (int i = kept; i < u->n; i++) {
 		struct spoken_word *sw = &u->w[i];
-		int nl = ac_normalize(sw->raw, sw->rawlen, u->norm + normpos,
-				      u->norm_cap - normpos);
+		int nl;
 		long nc;
 
-		if (nl < 0) {
-			u->n = u->kept = 0;
-			return -EINVAL;
-		}
-		sw->norm = (uint32_t)normpos;
-		sw->normlen = (uint32_t)nl;
 		if (ascii) {
-			/* the normal form of ASCII is ASCII */
-			for (int k = 0; k < nl; k++)
-				u->cps[cppos + (size_t)k] =
-					(unsigned char)u->norm[normpos + (size_t)k];
+			/* the normal form of ASCII is ASCII: its code points
+			 * are its bytes */
+			nl = short_word_norm(sw->raw, sw->rawlen,
+					     u->norm + normpos,
+					     u->cps + cppos);
+			if (nl < 0)
+				nl = ac_normalize_ascii(sw->raw, sw->rawlen,
+							u->norm + normpos,
+							u->cps + cppos);
 			nc = nl;
 		} else {
-			nc = ac_utf8_decode(u->norm + normpos, (size_t)nl,
-					    u->cps + cppos);
+			nl = ac_normalize(sw->raw, sw->rawlen,
+					  u->norm + normpos,
+					  u->norm_cap - normpos);
+			nc = nl < 0 ? -1 :
+				      ac_utf8_decode(u->norm + normpos,
+						     (size_t)nl,
+						     u->cps + cppos);
 		}
 		if (nc < 0) {
 			u->n = u->kept = 0;
 			return -EINVAL;
 		}
+		sw->norm = (uint32_t)normpos;
+		sw->normlen = (uint32_t)nl;
 		sw->cp.off = (uint32_t)cppos;
 		sw->cp.len = (uint32_t)nc;
 		sw->filler = -1;
@@ -224,7 +322,6 @@ int ac_tk_common_words(const struct utterance *u, const char *prev)
 void ac_tk_utterance_free(struct utterance *u)
 {
 	free(u->text);
-	free(u->prev_text);
 	free(u->w);
 	free(u->norm);
 	free(u->cps);

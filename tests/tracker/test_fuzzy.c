@@ -190,6 +190,33 @@ static void test_char_common_bound(void **state)
 	}
 }
 
+/* ac_lcs_at_least answers as the LCS does, for every need around it:
+ * word-sized strings (where its bound applies) from a few characters,
+ * with some whose low six bits collide ('a' + 64 is 0x81), and longer. */
+static void test_lcs_at_least(void **state)
+{
+	const uint32_t alpha[] = { 'a', 'b', 'e', 'z', '0', ' ', 0x81, 0x3c3,
+				   0x1f600 };
+	uint32_t a[100], b[100];
+	unsigned seed = 99;
+
+	(void)state;
+	for (int round = 0; round < 5000; round++) {
+		size_t la = (size_t)(rand_r(&seed) % (round % 10 ? 20 : 90));
+		size_t lb = (size_t)(rand_r(&seed) % (round % 10 ? 20 : 90));
+		size_t na = (size_t)(rand_r(&seed) % 9) + 1, lcs;
+
+		for (size_t i = 0; i < la; i++)
+			a[i] = alpha[(size_t)rand_r(&seed) % na];
+		for (size_t i = 0; i < lb; i++)
+			b[i] = alpha[(size_t)rand_r(&seed) % na];
+		lcs = lcs_dp(a, la, b, lb);
+		for (size_t need = 0; need <= lcs + 2; need++)
+			assert_true(ac_lcs_at_least(a, la, b, lb, need) ==
+				    (lcs >= need));
+	}
+}
+
 /* The window search skips the LCS of a window whose bound cannot win:
  * the bound must never be below the score, and is the score itself when
  * one difference holds the other whole. */
@@ -227,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_ratio_bound),
 		cmocka_unit_test(test_ratio_cut),
 		cmocka_unit_test(test_char_common_bound),
+		cmocka_unit_test(test_lcs_at_least),
 		cmocka_unit_test(test_token_set_bound),
 	};
 

@@ -300,6 +300,45 @@ T(normalize_every_room)
 	}
 }
 
+/* The tracker's one-loop ASCII normalizer gives ac_normalize's form, and
+ * that form's bytes as code points: every ASCII byte alone, between
+ * letters, and words with spaces around and inside. */
+T(normalize_ascii_same)
+{
+	static const char *const words[] = {
+		"Don't", "  Two  Words! ", "ABC", "a", "co-op", "x,y.z", "__",
+		"...", "", "\tTab\x1f", "Mixed_Case09", " lead", "trail\v",
+	};
+	char want[64], got[64];
+	uint32_t cps[64];
+	(void)state;
+	for (int b = 1; b < 0x80; b++) {
+		const char in[] = { 'a', (char)b, 'Z' };
+
+		/* the byte alone (in + 1, 1) and between letters (in, 3) */
+		for (size_t len = 1; len <= 3; len += 2) {
+			const char *w = len == 1 ? in + 1 : in;
+			int n = ac_normalize(w, len, want, sizeof(want));
+			int k = ac_normalize_ascii(w, len, got, cps);
+
+			assert_int_equal(k, n);
+			assert_memory_equal(got, want, (size_t)n + 1);
+			for (int i = 0; i < k; i++)
+				assert_int_equal(cps[i], (unsigned char)got[i]);
+		}
+	}
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+		size_t len = strlen(words[w]);
+		int n = ac_normalize(words[w], len, want, sizeof(want));
+		int k = ac_normalize_ascii(words[w], len, got, cps);
+
+		assert_int_equal(k, n);
+		assert_memory_equal(got, want, (size_t)n + 1);
+		for (int i = 0; i < k; i++)
+			assert_int_equal(cps[i], (unsigned char)got[i]);
+	}
+}
+
 T(spec_speakable_to_raw)
 {
 	(void)state;
@@ -481,6 +520,7 @@ int main(void)
 		cmocka_unit_test(spec_punctuation_table),
 		cmocka_unit_test(spec_normalize),
 		cmocka_unit_test(normalize_every_room),
+		cmocka_unit_test(normalize_ascii_same),
 		cmocka_unit_test(spec_speakable_to_raw),
 		cmocka_unit_test(spec_lines),
 		cmocka_unit_test(spec_dump_format),

@@ -10,10 +10,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "normalize.h"
+#include "split.h"
 #include "tracker_int.h"
 
 /* u (loaded after others) against a fresh load of the same text */
@@ -125,12 +128,83 @@ static void test_random_sequences(void **state)
 	ac_tk_utterance_free(&u);
 }
 
+/* word i's normal form and code points are ac_normalize's of its raw
+ * bytes */
+static void assert_word_norm(const struct utterance *u, int i)
+{
+	const struct spoken_word *w = &u->w[i];
+	char want[256];
+	uint32_t cps[256];
+	int n = ac_normalize(w->raw, w->rawlen, want, sizeof(want));
+	long nc;
+
+	assert_true(n >= 0);
+	assert_int_equal(w->normlen, (uint32_t)n);
+	assert_string_equal(ac_tk_norm(u, i), want);
+	nc = ac_utf8_decode(want, (size_t)n, cps);
+	assert_int_equal(w->cp.len, (uint32_t)nc);
+	assert_memory_equal(ac_tk_cps(u, i), cps, (size_t)nc * sizeof(*cps));
+}
+
+/* The words a load splits are str.split()'s, as split.h's byte-by-byte
+ * scan finds them, normalized as ac_normalize does: words of every length around the eight-byte steps,
+ * the text's last word among them, joined and cut by ASCII and other
+ * whitespace, with control characters, hyphens and letters past ASCII
+ * (whose bytes share the first two with a space) inside words. */
+static void test_split_as_str_split(void **state)
+{
+	static const char *const seps[] = {
+		" ", "\t", "\x1c", "\x1f", "\n ", "\xe2\x80\x83",
+		"\xc2\xa0", "\xe3\x80\x80",
+	};
+	static const char *const inner[] = {
+		"a", "Z", "\x01", "\x7f", "!", "\xe2\x80\x90", "\xc3\xa9",
+		"\xe2\x80\x8b", "7", "_", "'", "Q", "@", "[", "`", "{",
+		"/", ":", "0", "9",
+	};
+	struct utterance u = { 0 };
+	char text[512];
+	unsigned seed = 2024;
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = 0, words = (size_t)(rand_r(&seed) % 6) + 1;
+		const unsigned char *p;
+		const unsigned char *w;
+		int n = 0;
+
+		for (size_t k = 0; k < words; k++) {
+			size_t wl = (size_t)(rand_r(&seed) % 20) + 1;
+
+			if (k)
+				len += (size_t)sprintf(text + len, "%s",
+					seps[(size_t)rand_r(&seed) % 8]);
+			for (size_t c = 0; c < wl; c++)
+				len += (size_t)sprintf(text + len, "%s",
+					rand_r(&seed) % 4 ? "x" :
+					inner[(size_t)rand_r(&seed) % 20]);
+		}
+		assert_int_equal(ac_tk_load_words(&u, text, len), 0);
+		p = (const unsigned char *)u.text;
+		while ((w = ac_next_word(&p))) {
+			assert_true(n < u.n);
+			assert_ptr_equal(u.w[n].raw, (const char *)w);
+			assert_int_equal(u.w[n].rawlen, (uint32_t)(p - w));
+			assert_word_norm(&u, n);
+			n++;
+		}
+		assert_int_equal(n, u.n);
+	}
+	ac_tk_utterance_free(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_growing_partials),
 		cmocka_unit_test(test_word_boundaries),
 		cmocka_unit_test(test_random_sequences),
+		cmocka_unit_test(test_split_as_str_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
