@@ -13,14 +13,12 @@
 #include <strings.h>
 
 #include <md4c.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "markdown.h"
 #include "markdown_entities.h"
 #include "punct.h"
 #include "utf8.h"
+#include "sse2.h"
 
 /* Raw HTML met inside the Markdown is scanned by this small state machine,
  * which keeps what html.parser would report as data. */
@@ -114,27 +112,22 @@ static inline int char_at(const char *b, size_t i, size_t n, bool *space)
 	return multi_at(b, i, n, space);
 }
 
+#ifdef __SSE2__
+/* signed: the bytes <= 0x20 and the non-ASCII ones */
+static inline int text_stop(__m128i v)
+{
+	return _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(0x21)));
+}
+#endif
+
 /* The first byte of b[i..n) that is not F_TEXT, or n; with SSE2 (x86-64's
- * baseline) sixteen bytes a step, the tail as one overlapping block, and
- * every control byte stops it too (char_at() then tells). */
+ * baseline) sixteen bytes a step, and every control byte stops it too
+ * (char_at() then tells). */
 static size_t text_run(const char *b, size_t i, size_t n)
 {
 #ifdef __SSE2__
-	if (n - i >= 16) {
-		const __m128i space = _mm_set1_epi8(0x21);
-
-		for (;;) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(b + i));
-			/* signed: the bytes <= 0x20 and the non-ASCII ones */
-			int m = _mm_movemask_epi8(_mm_cmplt_epi8(v, space));
-
-			if (m)
-				return i + (size_t)__builtin_ctz((unsigned)m);
-			if (n - i <= 16)
-				return n;
-			i = n - i >= 32 ? i + 16 : n - 16;
-		}
-	}
+	if (n - i >= 16)
+		return ac_sse2_first(b, i, n, text_stop);
 #endif
 	while (i < n && flush_class[(unsigned char)b[i]] == F_TEXT)
 		i++;

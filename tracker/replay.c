@@ -20,15 +20,13 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "float_repr.h"
 #include "fuzzy.h"
 #include "lines.h"
 #include "quote.h"
 #include "script.h"
+#include "sse2.h"
 #include "threaded.h"
 #include "tracker.h"
 #include "utf8.h"
@@ -283,34 +281,28 @@ static const bool string_stop[256] = {
 	[0 ... 0x1f] = true, ['"'] = true, ['\\'] = true,
 };
 
+#ifdef __SSE2__
+/* string_stop[] of a block: v <= 0x1f, unsigned, is max(v, 0x1f) == 0x1f */
+static inline int json_string_stop(__m128i v)
+{
+	const __m128i ctl = _mm_set1_epi8(0x1f);
+
+	return _mm_movemask_epi8(_mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+		_mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl)));
+}
+#endif
+
 /* The first byte of [p, end) that ends or escapes a JSON string, or may
  * not stand in one, or end: sixteen bytes a step where SSE2 is (x86-64's
- * baseline), the tail as one overlapping block, else a table lookup a
- * byte. */
+ * baseline), else a table lookup a byte. */
 static char *string_stop_at(char *p, char *end)
 {
 #ifdef __SSE2__
-	if (end - p >= 16) {
-		const __m128i quote = _mm_set1_epi8('"'),
-			      bslash = _mm_set1_epi8('\\'),
-			      ctl = _mm_set1_epi8(0x1f);
-
-		for (;;) {
-			__m128i v = _mm_loadu_si128((const __m128i *)p);
-			/* v <= 0x1f, unsigned: max(v, 0x1f) == 0x1f */
-			__m128i stop = _mm_or_si128(
-				_mm_or_si128(_mm_cmpeq_epi8(v, quote),
-					     _mm_cmpeq_epi8(v, bslash)),
-				_mm_cmpeq_epi8(_mm_max_epu8(v, ctl), ctl));
-			int m = _mm_movemask_epi8(stop);
-
-			if (m)
-				return p + __builtin_ctz((unsigned)m);
-			if (end - p <= 16)
-				return end;
-			p = end - p >= 32 ? p + 16 : end - 16;
-		}
-	}
+	if (end - p >= 16)
+		return p + ac_sse2_first(p, 0, (size_t)(end - p),
+					 json_string_stop);
 #endif
 	while (p < end && !string_stop[(unsigned char)*p])
 		p++;

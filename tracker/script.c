@@ -16,9 +16,7 @@
 #include "numbers.h"
 #include "punct.h"
 #include "script.h"
-#ifdef __SSE2__
 #include "sse2.h"
-#endif
 #include "utf8.h"
 
 AUTOCUE_PROBE(script_parse);
@@ -572,16 +570,15 @@ out:
 /* Stage 3: lines (§5.12)                                              */
 
 /* How a line's ASCII bytes count towards its words (count_words_utf8(),
- * and the masks' portable build); L_END: '\n' (lines reach
- * count_words_utf8() without it) and the non-ASCII bytes. */
-enum { L_OTHER, L_SPACE, L_WORD, L_END };
+ * and the masks' portable build); '\n' separates like the rest of ASCII
+ * whitespace (only the masks see it: lines reach count_words_utf8()
+ * without it). */
+enum { L_OTHER, L_SPACE, L_WORD };
 
-static const unsigned char line_class[256] = {
-	['\t'] = L_SPACE, ['\n'] = L_END, ['\v'] = L_SPACE, ['\f'] = L_SPACE,
-	['\r'] = L_SPACE, [0x1c] = L_SPACE, [0x1d] = L_SPACE, [0x1e] = L_SPACE,
-	[0x1f] = L_SPACE, [' '] = L_SPACE,
+static const unsigned char line_class[128] = {
+	['\t' ... '\r'] = L_SPACE, [0x1c ... 0x1f] = L_SPACE, [' '] = L_SPACE,
 	['0' ... '9'] = L_WORD, ['A' ... 'Z'] = L_WORD, ['a' ... 'z'] = L_WORD,
-	['_'] = L_WORD, [0x80 ... 0xff] = L_END,
+	['_'] = L_WORD,
 };
 
 /* normalize(t[0..n)) is non-empty, for a word without an ASCII word
@@ -674,10 +671,10 @@ static void line_masks(const unsigned char *b, struct line_masks *m)
 	}
 #else
 	for (int i = 0; i < 64; i++) {
-		unsigned cls = line_class[b[i]];
+		unsigned cls = b[i] < 0x80 ? line_class[b[i]] : L_OTHER;
 
 		m->word |= (uint64_t)(cls == L_WORD) << i;
-		m->sep |= (uint64_t)(cls == L_SPACE || b[i] == '\n') << i;
+		m->sep |= (uint64_t)(cls == L_SPACE) << i;
 		m->nl |= (uint64_t)(b[i] == '\n') << i;
 		m->high |= (uint64_t)(b[i] >= 0x80) << i;
 	}
@@ -704,6 +701,8 @@ static uint64_t first_word_chars(const struct line_masks *m, uint64_t *carry)
 	return m->word & ~after;
 }
 
+/* not __builtin_popcountll: without -mpopcnt (a portable build) that is
+ * a libgcc call, slower than this loop for the few words a line has */
 static int nbits(uint64_t v)
 {
 	int n = 0;

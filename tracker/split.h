@@ -14,6 +14,20 @@
 #include "punct.h"
 #include "utf8.h"
 
+/*
+ * Eight bytes of text at once: the top bit of each byte that may end a
+ * word, i.e. one past ASCII (the Unicode spaces are multi-byte) or below
+ * 0x21 (ASCII whitespace, NUL and the other control bytes). The lowest
+ * byte flagged is exact; above it a borrow may flag a byte that is not,
+ * so a flag only sends the scan to ac_scan_word, which decides.
+ */
+static inline uint64_t ac_may_cut8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, tops = ones << 7;
+
+	return (x | ((x - 0x21 * ones) & ~x)) & tops;
+}
+
 /* Scans the word starting at p (not whitespace) up to its first whitespace
  * character (str.isspace()) or the end of the string, and returns its end;
  * with hash, hashes it too (FNV-1a). Inlined, so that each caller gets the

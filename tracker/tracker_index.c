@@ -11,9 +11,7 @@
 #include "split.h"
 #include "tracker_int.h"
 #include "utf8.h"
-#ifdef __SSE2__
 #include "sse2.h"
-#endif
 
 /* Appends the code points of s[0..len) (validated UTF-8) to *pool, which
  * grows as needed; returns the span, or len == UINT32_MAX without memory. */
@@ -261,16 +259,16 @@ struct tview {
 	uint64_t pre;		/* token_key()'s prefix */
 };
 
-/* In every byte of a word: the top bit (non-ASCII: the Unicode spaces are
- * multi-byte), and borrows out of bytes below 0x21 (ASCII whitespace and
- * the other control bytes). A token flagged so is scanned for its real
- * whitespace, which a control byte is not: flagging it as well costs only
- * that scan. */
-static uint64_t may_cut8(uint64_t x)
+/* n <= 8 bytes at p as a big-endian number, whatever the host's order:
+ * byte 0 most significant, as strcmp weighs it */
+static uint64_t load_be(const unsigned char *p, unsigned n)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t x = n == 8 ? load8(p) : load4(p);
 
-	return (x | ((x - 0x21 * ones) & ~x)) & 0x80 * ones;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	x = n == 8 ? __builtin_bswap64(x) : __builtin_bswap32((uint32_t)x);
+#endif
+	return x;
 }
 
 /*
@@ -279,8 +277,7 @@ static uint64_t may_cut8(uint64_t x)
  * tokens of up to 8 bytes are told apart by it and their length alone),
  * and a hash of all its bytes; *cut: p[0..len) may hold whitespace, so it
  * may be more than one token. Read in words, the short ends as two
- * overlapping loads, never past the token (little-endian loads: the
- * prefix is byte-swapped).
+ * overlapping loads, never past the token.
  */
 static uint32_t token_key(const unsigned char *p, uint32_t len, uint64_t *pre,
 			  bool *cut)
@@ -289,30 +286,31 @@ static uint32_t token_key(const unsigned char *p, uint32_t len, uint64_t *pre,
 	uint64_t k, c, h = len;
 
 	if (len >= 8) {
-		c = load8(p);
-		k = __builtin_bswap64(c);
+		k = load_be(p, 8);
+		c = k;
 		for (uint32_t i = 8; i < len; i += 8) {
 			uint64_t x = load8(p + (len - i < 8 ? len - 8 : i));
 
-			c |= may_cut8(x);
+			c |= ac_may_cut8(x);
 			h = (h ^ x) * 0x9e3779b97f4a7c15ULL;
 			h ^= h >> 32;
 		}
-	} else if (len >= 4) {
-		k = (uint64_t)__builtin_bswap32(load4(p)) << 32 |
-		    (uint64_t)__builtin_bswap32(load4(p + len - 4))
-			<< 8 * (8 - len);
-		c = __builtin_bswap64(k) | pad << 8 * len;
-	} else if (len) {
-		k = (uint64_t)p[0] << 56 | (uint64_t)p[len / 2] << (56 - 8 * (len / 2)) |
-		    (uint64_t)p[len - 1] << (56 - 8 * (len - 1));
-		c = __builtin_bswap64(k) | pad << 8 * len;
 	} else {
-		k = 0;
-		c = pad;
+		/* the overlap of two loads holds the same bytes twice */
+		if (len >= 4)
+			k = load_be(p, 4) << 32 |
+			    load_be(p + len - 4, 4) << 8 * (8 - len);
+		else if (len)
+			k = (uint64_t)p[0] << 56 |
+			    (uint64_t)p[len / 2] << (56 - 8 * (len / 2)) |
+			    (uint64_t)p[len - 1] << (56 - 8 * (len - 1));
+		else
+			k = 0;
+		/* the bytes past the token cut nothing */
+		c = k | pad >> 8 * len;
 	}
 	*pre = k;
-	*cut = may_cut8(c) != 0;
+	*cut = ac_may_cut8(c) != 0;
 	/* the prefix's high bytes folded down before the multiply, which
 	 * carries only upwards */
 	h ^= k ^ k >> 32;

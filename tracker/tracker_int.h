@@ -254,8 +254,7 @@ static inline void ac_tk_matcher_clear(struct matcher *m)
 /* A distinct word of the update, for the window search. */
 struct query_token {
 	const char *s;		/* normal form */
-	uint32_t len;		/* in code points */
-	struct span cp;
+	struct span cp;		/* its code points */
 	int id;			/* rank among the script tokens, or -1 */
 };
 

@@ -38,7 +38,6 @@ static int query_tokens(struct ac_tracker *t, int *qc)
 		if (!t->u.w[i].normlen)
 			continue;
 		sr->query[nq].s = ac_tk_norm(&t->u, i);
-		sr->query[nq].len = t->u.w[i].cp.len;
 		sr->query[nq].cp = t->u.w[i].cp;
 		nq++;
 	}
@@ -116,7 +115,7 @@ static void slide_word(struct ac_tracker *t, struct slide *w, int j, int d)
 			continue;
 		w->nw += d;
 		if (q >= 0) {
-			len = sr->query[q].len;
+			len = sr->query[q].cp.len;
 			w->both += d;
 			w->sect_len = d > 0 ? w->sect_len + len :
 					      w->sect_len - len;
@@ -353,7 +352,7 @@ static void best_match(struct ac_tracker *t, double floor, int *best_i,
 	memset(sr->query_chars, 0, sizeof(sr->query_chars));
 	sr->query_len = 0;
 	for (int k = 0; k < nq; k++) {
-		sr->query_len += sr->query[k].len;
+		sr->query_len += sr->query[k].cp.len;
 		if (sr->query[k].id >= 0)
 			sr->query_of[sr->query[k].id] = k;
 		count_chars(sr->query_chars, t->u.cps + sr->query[k].cp.off,

@@ -64,13 +64,14 @@ static size_t common_bytes(const char *a, const char *b, size_t n)
  * byte that may stop it (whitespace and NUL are below 0x21, a character
  * past ASCII has its top bit set), which ac_scan_word then decides on.
  * The last word, short of eight bytes, is looked at in the eight that end
- * the text. No loop a byte, whose end mispredicted at every word. */
+ * the text. No byte-at-a-time loop: its exit branch mispredicted once
+ * a word. */
 static const unsigned char *word_end(const char *text,
 				     const unsigned char *p,
 				     const unsigned char *end)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ULL, tops = ones << 7;
+	const uint64_t tops = 0x8080808080808080ULL;
 	uint64_t x, m;
 
 	for (;;) {
@@ -87,9 +88,7 @@ static const unsigned char *word_end(const char *text,
 		} else {
 			break;
 		}
-		/* a byte below 0x21 (the lowest flagged is exact), or one
-		 * with its top bit */
-		m = ((x - 0x21 * ones) & ~x & tops) | (x & tops);
+		m = ac_may_cut8(x);
 		if (m)
 			return ac_scan_word(p + __builtin_ctzll(m) / 8, NULL);
 		if (left <= 8)
@@ -110,8 +109,8 @@ static const unsigned char *word_end(const char *text,
  * (nearly every spoken word), the word's n bytes read eight at once from
  * in (the rest of the eight not looked at): lower-cased by setting the
  * letters' case bit, written eight at once, the code points widened
- * eight at once. -1 for another word. No loop a byte, whose end
- * mispredicted at every word.
+ * eight at once. -1 for another word. No byte-at-a-time loop: its exit
+ * branch mispredicted once a word.
  */
 static int short_word_norm(const char *in, size_t n, char *out,
 			   uint32_t *cps)

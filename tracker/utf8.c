@@ -2,10 +2,7 @@
 /* utf8.c - whole-string UTF-8 checks and conversions, built on the step
  * decoders of utf8.h. */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
+#include "sse2.h"
 #include "utf8.h"
 
 /* Offset of the first byte with its top bit set in s[i..len) (with nul,
@@ -13,25 +10,26 @@
  * sixteen bytes a step (SSE2 is x86-64's baseline), eight elsewhere, and
  * the tail as one last overlapping block rather than byte by byte (a byte
  * checked twice is still ASCII). */
+#ifdef __SSE2__
+static inline int high_stop(__m128i v)
+{
+	return _mm_movemask_epi8(v);
+}
+
+static inline int high_or_nul_stop(__m128i v)
+{
+	return _mm_movemask_epi8(v) |
+	       _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+}
+#endif
+
 static inline __attribute__((always_inline)) size_t
 ascii_run(const char *s, size_t i, size_t len, bool nul)
 {
 #ifdef __SSE2__
-	if (len - i >= 16) {
-		for (;;) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
-			int m = _mm_movemask_epi8(v);
-
-			if (nul)
-				m |= _mm_movemask_epi8(
-					_mm_cmpeq_epi8(v, _mm_setzero_si128()));
-			if (m)
-				return i + (size_t)__builtin_ctz((unsigned)m);
-			if (len - i <= 16)
-				return len;
-			i = len - i >= 32 ? i + 16 : len - 16;
-		}
-	}
+	if (len - i >= 16)
+		return ac_sse2_first(s, i, len,
+				     nul ? high_or_nul_stop : high_stop);
 #endif
 	if (len - i >= 8) {
 		for (;;) {
