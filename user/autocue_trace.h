@@ -47,6 +47,10 @@ struct ac_trace_opts {
 	 * as on a host where probes are dearer (page-table isolation, older
 	 * kernels); so one host can test accuracy for the others. */
 	unsigned test_hit_delay_ns;
+	/* Test-only: each read-out waits this long between naming the
+	 * functions first called so far and reading the maps, as a slow
+	 * read-out would (a sanitized build, a loaded host) */
+	unsigned test_readout_delay_us;
 	bool verbose;		/* libbpf's messages to stderr */
 	/* one perf-event uprobe per site, as on kernels before 6.6 (which
 	 * get it anyway): slower to attach and detach */

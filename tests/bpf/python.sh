@@ -264,8 +264,12 @@ sys.exit(0 if p == {'pyworkload.leaf': 4000} else 1)" ||
 # per-interval parts add up exactly, functions joining the rows as they
 # are first called: each interval's read-out takes its counts out of the
 # maps (ac_trace_snapshot_take), so a call ending meanwhile is in the next
-# interval, never in none; intervals of 50 ms cut the run in several
+# interval, never in none; intervals of 50 ms cut the run in several. Each
+# read-out made 30 ms slow between naming the functions and reading the
+# maps (a sanitized tracer, a loaded host): the functions first called in
+# between were cleared unnamed, their calls in no interval
 "$TRACE" -q --python 'pyworkload.*' --python-hooked -i 0.05 --reset-each-interval \
+	--test-readout-delay 30000 \
 	--json "$tmp/parts.jsonl" -- "$PY" "$WL" "$tmp/c4.json" > /dev/null 2>&1 ||
 	fail "per-interval run failed"
 "$PY" - "$tmp/parts.jsonl" "$tmp/c4.json" <<'PYEOF' || fail "per-interval parts"

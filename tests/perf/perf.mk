@@ -23,7 +23,7 @@ $(BUILD)/tests/perf/test_perf_slowed: tests/perf/test_perf.c $(BUILD)/libautocue
 	$(call msg,CCLD,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DAUTOCUE_PERF_SLOWED_US=$(PERF_SLOWED_US) $< \
-		-Wl,--wrap=ac_tracker_update -Wl,--wrap=ac_normalize $(PERF_LIBS) -o $@
+		-Wl,--wrap=ac_tracker_update -Wl,--wrap=ac_tk_load_words $(PERF_LIBS) -o $@
 
 # the reference's ThreadedTracker performance tests (submit latency,
 # throughput) on the threaded_submit probe

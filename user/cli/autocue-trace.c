@@ -81,7 +81,7 @@ enum {
 	OPT_PROVIDER = 256, OPT_JSON, OPT_FOLDED, OPT_SVG, OPT_RAW, OPT_ASSERT,
 	OPT_TARGETS, OPT_PRECISION, OPT_PROBES, OPT_NO_COMPENSATE, OPT_RESET,
 	OPT_LIST, OPT_ALL, OPT_HIST, OPT_MAX_OVERHEAD, OPT_OVERHEAD_PHASE,
-	OPT_TEST_HIT_DELAY, OPT_PER_SITE, OPT_PYTHON_MAX,
+	OPT_TEST_HIT_DELAY, OPT_TEST_READOUT_DELAY, OPT_PER_SITE, OPT_PYTHON_MAX,
 	OPT_PER_PID, OPT_TEST_NO_RESCAN,
 	OPT_LISTEN, OPT_BUCKETS, OPT_MAX_SERIES, OPT_FOLLOW, OPT_PER_THREAD,
 };
@@ -141,6 +141,7 @@ static const struct argp_option opts[] = {
 	  "One uprobe per site, as kernels before 6.6 get (slower to attach and detach)", 5 },
 	/* for the test suites: as on a host where probes cost more */
 	{ "test-hit-delay", OPT_TEST_HIT_DELAY, "NS", OPTION_HIDDEN, NULL, 5 },
+	{ "test-readout-delay", OPT_TEST_READOUT_DELAY, "US", OPTION_HIDDEN, NULL, 5 },
 	/* for the test suites: libraries loaded later found by dlwatch alone */
 	{ "test-no-periodic-rescan", OPT_TEST_NO_RESCAN, NULL, OPTION_HIDDEN, NULL, 5 },
 	{},
@@ -258,6 +259,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_int(arg, 0, 1000000, &ns))
 			argp_failure(state, 1, 0, "invalid --test-hit-delay: %s", arg);
 		env->topts.test_hit_delay_ns = ns;
+		break;
+	}
+	case OPT_TEST_READOUT_DELAY: {
+		int us;
+
+		if (parse_int(arg, 0, 1000000, &us))
+			argp_failure(state, 1, 0, "invalid --test-readout-delay: %s", arg);
+		env->topts.test_readout_delay_us = us;
 		break;
 	}
 	case ARGP_KEY_ARG:

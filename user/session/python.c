@@ -297,6 +297,13 @@ const char *ac_py_id_name(const struct ac_trace *t, __u32 id)
 	return t->py->names[id - t->py->first];
 }
 
+bool ac_py_id_pending(const struct ac_trace *t, __u32 id)
+{
+	return t->py && id >= t->py->first &&
+	       id - t->py->first < t->py->max &&
+	       id - t->py->first >= t->py->done;
+}
+
 const char *ac_trace_python_problem(struct ac_trace *t)
 {
 	__u64 returns, matched = 0;

@@ -366,9 +366,12 @@ static int read_probes(struct ac_trace *t, struct ac_snapshot *s,
 			take_probe(t, id, p);
 	}
 	/* ids no row shows (the calibration's, a Python function outside
-	 * the globs) start again as a reset would */
+	 * the globs) start again as a reset would; not a Python function
+	 * first called since the resolve before this read-out, whose calls
+	 * go to the interval that names it (they were lost, intervals
+	 * adding up to less than the whole, where a read-out is slow) */
 	for (__u32 id = 1; take && id + 1 < t->nids; id++)
-		if (idx[id] < 0)
+		if (idx[id] < 0 && !ac_py_id_pending(t, id))
 			ac_stats_clear(t, id);
 	return 0;
 }
@@ -476,6 +479,8 @@ static struct ac_snapshot *snapshot(struct ac_trace *t, bool with_exact,
 		return NULL;
 	}
 	ac_py_resolve(t);
+	if (t->test_readout_delay_us)
+		usleep(t->test_readout_delay_us);
 	if (t->rb)
 		ring_buffer__consume(t->rb);
 	clock_gettime(CLOCK_MONOTONIC, &now);

@@ -62,6 +62,7 @@ static struct ac_trace *trace_new(const struct ac_trace_opts *o)
 	t->raw = o && o->raw;
 	t->no_paths = o && o->no_paths;
 	t->test_hit_delay_ns = o ? o->test_hit_delay_ns : 0;
+	t->test_readout_delay_us = o ? o->test_readout_delay_us : 0;
 	t->verbose = o && o->verbose;
 	t->per_site = o && o->per_site_uprobes;
 	t->scope_stacks_fd = o ? o->scope_stacks_fd : 0;

@@ -100,7 +100,7 @@ struct ac_trace {
 	int shift, max_paths;
 	uint32_t nbuckets, nids;	/* ids 0..nids-1; 0 unused */
 	bool no_compensate, raw, no_paths;
-	unsigned test_hit_delay_ns;
+	unsigned test_hit_delay_ns, test_readout_delay_us;
 	bool verbose, per_site;
 	int scope_stacks_fd;	/* a sampler's map to keep the stacks in */
 	bool multi;		/* uprobe_multi links */
@@ -232,6 +232,9 @@ int ac_py_attach(struct ac_trace *t);
 void ac_py_detach(struct ac_trace *t);
 int ac_py_resolve(struct ac_trace *t);
 const char *ac_py_id_name(const struct ac_trace *t, __u32 id);
+/* an id the kernel may have given a function since the last resolve: not
+ * named yet, so in no row, but its calls are real */
+bool ac_py_id_pending(const struct ac_trace *t, __u32 id);
 void ac_py_free(struct ac_trace *t);
 __u32 ac_py_first_id(const struct ac_trace *t);
 /* python:line's semaphore raised while attached (CPython 3.11, no hook) */
