@@ -33,6 +33,18 @@ pid_t ac_trace_pid(const struct ac_trace *t)
 	return t->pid;
 }
 
+int ac_trace_npids(const struct ac_trace *t)
+{
+	return t->npids ? t->npids : 1;
+}
+
+pid_t ac_trace_pid_at(const struct ac_trace *t, int i)
+{
+	if (!t->npids)
+		return i ? 0 : t->pid;
+	return i >= 0 && i < t->npids ? t->pids[i] : 0;
+}
+
 const char *ac_trace_binary(const struct ac_trace *t)
 {
 	return t->binary;

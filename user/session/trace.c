@@ -366,18 +366,6 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 	return ac_trace_open_pids(&pid, 1, opts, out);
 }
 
-int ac_trace_npids(const struct ac_trace *t)
-{
-	return t->npids ? t->npids : 1;
-}
-
-pid_t ac_trace_pid_at(const struct ac_trace *t, int i)
-{
-	if (!t->npids)
-		return i ? 0 : t->pid;
-	return i >= 0 && i < t->npids ? t->pids[i] : 0;
-}
-
 /* Any of the processes traced by PID still runs */
 static bool any_alive(const struct ac_trace *t)
 {
