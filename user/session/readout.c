@@ -55,24 +55,6 @@ static void paths_clear(struct ac_trace *t)
 			break;
 }
 
-/* ids 1..n: the probes; then --python's functions; the last: calibration */
-const char *ac_id_name(const struct ac_trace *t, __u32 id)
-{
-	if (id > 0 && id <= (__u32)t->probes.n)
-		return t->probes.p[id - 1].name;
-	return ac_py_id_name(t, id);
-}
-
-int ac_id_func(const struct ac_trace *t, __u32 id)
-{
-	const struct ac_probe *p;
-
-	if (id == 0 || id > (__u32)t->probes.n)
-		return 0;
-	p = &t->probes.p[id - 1];
-	return p->func ? 1 + p->kind - AC_KIND_FUNC_EMULATED : 0;
-}
-
 static int on_raw(void *ctx, void *data, size_t len)
 {
 	struct ac_trace *t = ctx;

@@ -240,7 +240,7 @@ bool ac_py_line(const struct ac_trace *t);
 struct bpf_link *ac_py_line_up(struct ac_trace *t, pid_t pid);
 /* py_calibrate.c: the probe cost of the interpreter's own probes */
 int ac_py_calibrate(struct ac_trace *t, __u32 first);
-/* readout.c: the name a probe id is reported under; NULL: not reported */
+/* ids.c: the name a probe id is reported under; NULL: not reported */
 const char *ac_id_name(const struct ac_trace *t, __u32 id);
 /* and its ac_probe_stats.func: 0 for a USDT pair or a Python function,
  * 1 + the kind of entry of a --func function */
