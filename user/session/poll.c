@@ -14,6 +14,21 @@
 #include <bpf/libbpf.h>
 #include "trace_priv.h"
 
+void ac_poll_rescan(struct ac_trace *t)
+{
+	pid_t fl[AC_FOLLOW_RESCAN_MAX];
+
+	if (!ac_objects_rescan_due(t))
+		return;
+	/* --follow: every process of the tree, the roots among them */
+	if (t->follow)
+		ac_objects_rescan(t, fl, ac_follow_pids(t, fl,
+							AC_FOLLOW_RESCAN_MAX));
+	else
+		ac_objects_rescan(t, t->npids ? t->pids : &t->pid,
+				  t->npids ? t->npids : 1);
+}
+
 /* Waits for records, for the dynamic linkers' reports of a dlopen
  * (dlwatch.c), which make the next read of the maps due now, and for
  * --follow's reports of an exec (follow.c), handled at once: the process
@@ -68,7 +83,7 @@ int ac_trace_poll(struct ac_trace *t, int timeout_ms)
 		__u64 now = ac_ktime_ns();
 		int slice = now < end ? (int)((end - now + 999999) / 1000000) : 0;
 
-		ac_objects_rescan(t);
+		ac_poll_rescan(t);
 		if (t->auto_objects && t->attached) {
 			now = ac_ktime_ns();
 			if (t->next_scan_ns <= now)

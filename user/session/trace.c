@@ -741,7 +741,7 @@ static int attach(struct ac_trace *t, bool multi)
 	/* --follow -p: the objects of the children it has already, now */
 	t->next_scan_ns = 0;
 	if (t->follow)
-		ac_objects_rescan(t);
+		ac_poll_rescan(t);
 	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
 			  ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
 	ac_dlwatch_start(t);

@@ -152,7 +152,12 @@ int ac_attach_probes_ids(struct ac_trace *t, pid_t pid, const char *binary,
 /* objects.c: the objects of the process and their probes */
 int ac_objects_discover(struct ac_trace *t, const char *exe);
 int ac_objects_attach(struct ac_trace *t, const bool *keep);
-void ac_objects_rescan(struct ac_trace *t);
+/* The maps are due to be read again (AC_RESCAN_MS, or at once after a
+ * dlopen); when they are, the next read is set. */
+bool ac_objects_rescan_due(struct ac_trace *t);
+/* The maps of the processes pids read again, the objects new in them
+ * attached with the ids left. */
+void ac_objects_rescan(struct ac_trace *t, const pid_t *pids, int n);
 void ac_objects_free(struct ac_trace *t);
 /* The image process pid has just exec'd (stopped): its executable and
  * the libraries it links, attached; *probes: it carries traced probes. */
@@ -175,6 +180,9 @@ int ac_dlwatch_fds(const struct ac_trace *t, struct pollfd *pfd, int max);
 void ac_dlwatch_drain(struct ac_trace *t);
 void ac_dlwatch_close(struct ac_trace *t, int i);
 void ac_dlwatch_free(struct ac_trace *t);
+/* poll.c: the maps of the processes traced read again when due (with
+ * --follow, of every process of the tree) */
+void ac_poll_rescan(struct ac_trace *t);
 void ac_detach_all(struct ac_trace *t);
 bool ac_attach_unsupported(int err);
 struct ac_prewarm *ac_prewarm_start(void);
