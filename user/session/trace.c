@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Session set-up, in order: checks, probe discovery, BPF load, calibration,
- * attach, release of a command; tear-down. It orchestrates the rooms below
- * it (attach.c, calibrate.c, readout.c, session.c) and nothing calls back
- * up into it. */
+ * attach, release of a command; tear-down. It orchestrates the files below
+ * it (objects.c, readout.c, calibrate.c, follow.c, python.c, poll.c...)
+ * and nothing calls back up into it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

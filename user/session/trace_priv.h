@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* trace_priv.h - the tracing session shared by attach, calibration and
- * read-out; not part of the API. */
+/* trace_priv.h - the tracing session shared by the files of session/,
+ * which call each other bottom up only (README, "Loader"); not part of
+ * the API. */
 #ifndef AUTOCUE_TRACE_PRIV_H
 #define AUTOCUE_TRACE_PRIV_H
 
