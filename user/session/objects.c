@@ -7,8 +7,9 @@
  * files), or for a command not started yet, its executable and what its
  * dynamic linker will load. Probes of the same name in several objects
  * are one row. Libraries loaded later (dlopen) are found by reading the
- * maps again every AC_RESCAN_MS while tracing (ac_trace_poll), and
- * attached with the ids kept spare for them.
+ * maps again every AC_RESCAN_MS while tracing (poll.c, which names the
+ * processes: with --follow, follow.c's tree), and attached with the ids
+ * kept spare for them.
  */
 #include <errno.h>
 #include <limits.h>
@@ -410,25 +411,22 @@ static void attach_late(struct ac_trace *t, int first)
 	}
 }
 
-void ac_objects_rescan(struct ac_trace *t)
+bool ac_objects_rescan_due(struct ac_trace *t)
 {
-	struct ac_mapped_list l;
-	int first = t->nobjs, n;
 	__u64 now = ac_ktime_ns();
-	pid_t *pids, fl[AC_FOLLOW_RESCAN_MAX];
 
 	if (!t->auto_objects || !t->attached || now < t->next_scan_ns)
-		return;
+		return false;
 	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
 			  now + AC_RESCAN_MS * 1000000ULL;
-	/* --follow: every process of the tree, the roots among them */
-	if (t->follow) {
-		n = ac_follow_pids(t, fl, AC_FOLLOW_RESCAN_MAX);
-		pids = fl;
-	} else {
-		n = t->npids ? t->npids : 1;
-		pids = t->npids ? t->pids : &t->pid;
-	}
+	return true;
+}
+
+void ac_objects_rescan(struct ac_trace *t, const pid_t *pids, int n)
+{
+	struct ac_mapped_list l;
+	int first = t->nobjs;
+
 	for (int k = 0; k < n; k++) {
 		int ret;
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Read-out: kernel maps -> snapshots; reset; the exact-mode ring buffer. */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,24 +52,6 @@ static void paths_clear(struct ac_trace *t)
 	while (!bpf_map_get_next_key(fd, NULL, &key))
 		if (bpf_map_delete_elem(fd, &key))
 			break;
-}
-
-/* ids 1..n: the probes; then --python's functions; the last: calibration */
-const char *ac_id_name(const struct ac_trace *t, __u32 id)
-{
-	if (id > 0 && id <= (__u32)t->probes.n)
-		return t->probes.p[id - 1].name;
-	return ac_py_id_name(t, id);
-}
-
-int ac_id_func(const struct ac_trace *t, __u32 id)
-{
-	const struct ac_probe *p;
-
-	if (id == 0 || id > (__u32)t->probes.n)
-		return 0;
-	p = &t->probes.p[id - 1];
-	return p->func ? 1 + p->kind - AC_KIND_FUNC_EMULATED : 0;
 }
 
 static int on_raw(void *ctx, void *data, size_t len)
@@ -169,77 +150,6 @@ void ac_trace_set_raw_sink(struct ac_trace *t, FILE *f)
 	t->raw_sink = f;
 	if (f)
 		fprintf(f, "# probe tid start_ns dur_ns depth cold\n");
-}
-
-/* Waits for records, for the dynamic linkers' reports of a dlopen
- * (dlwatch.c), which make the next read of the maps due now, and for
- * --follow's reports of an exec (follow.c), handled at once: the process
- * waits, stopped. */
-static int wait_records(struct ac_trace *t, int timeout_ms)
-{
-	ac_procs_poll(t);
-	/* new Python functions named, and those outside the globs turned
-	 * off, while the session runs */
-	if (t->py && ac_py_resolve(t))
-		return -ENOMEM;
-	struct pollfd pfd[AC_DLWATCH_MAX + 2];
-	int n, ret, nw = ac_dlwatch_count(t);
-
-	n = ac_dlwatch_fds(t, pfd, AC_DLWATCH_MAX);
-	if (t->rb) {
-		pfd[n].fd = ring_buffer__epoll_fd(t->rb);
-		pfd[n].events = POLLIN;
-		pfd[n++].revents = 0;
-	}
-	if (ac_follow_fd(t) >= 0) {
-		pfd[n].fd = ac_follow_fd(t);
-		pfd[n].events = POLLIN;
-		pfd[n++].revents = 0;
-	}
-	if (!n) {
-		if (timeout_ms > 0)
-			usleep(timeout_ms * 1000);
-		return 0;
-	}
-	ret = poll(pfd, n, timeout_ms);
-	if (ret < 0)
-		return errno == EINTR ? -EINTR : 0;
-	ac_follow_poll(t);
-	for (int i = 0; i < nw; i++) {
-		if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
-			ac_dlwatch_close(t, i);	/* its process exited */
-		else if (pfd[i].revents & POLLIN)
-			t->next_scan_ns = 0;
-	}
-	ac_dlwatch_drain(t);
-	return t->rb ? ring_buffer__consume(t->rb) : 0;
-}
-
-/* The wait is cut in slices at each rescan of the maps (objects.c). */
-int ac_trace_poll(struct ac_trace *t, int timeout_ms)
-{
-	__u64 end = ac_ktime_ns() + (__u64)(timeout_ms > 0 ? timeout_ms : 0) * 1000000;
-	int got = 0, ret;
-
-	for (;;) {
-		__u64 now = ac_ktime_ns();
-		int slice = now < end ? (int)((end - now + 999999) / 1000000) : 0;
-
-		ac_objects_rescan(t);
-		if (t->auto_objects && t->attached) {
-			now = ac_ktime_ns();
-			if (t->next_scan_ns <= now)
-				slice = 0;
-			else if ((t->next_scan_ns - now) / 1000000 + 1 < (__u64)slice)
-				slice = (t->next_scan_ns - now) / 1000000 + 1;
-		}
-		ret = wait_records(t, slice);
-		if (ret < 0)
-			return ret;
-		got += ret;
-		if (ac_ktime_ns() >= end)
-			return got;
-	}
 }
 
 /* What a reset and a taking snapshot both clear: whatever has no counter

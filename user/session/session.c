@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The session's state as callers see it: its error message and what it is
- * attached to. The lowest room of the loader: attach.c, calibrate.c,
- * readout.c and trace.c set errors through ac_trace_fail(); it uses none
- * of them.
+ * attached to. The lowest file of session/: the others set errors through
+ * ac_trace_fail() and read the state here; it calls none of them.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +30,18 @@ const char *ac_trace_error(const struct ac_trace *t)
 pid_t ac_trace_pid(const struct ac_trace *t)
 {
 	return t->pid;
+}
+
+int ac_trace_npids(const struct ac_trace *t)
+{
+	return t->npids ? t->npids : 1;
+}
+
+pid_t ac_trace_pid_at(const struct ac_trace *t, int i)
+{
+	if (!t->npids)
+		return i ? 0 : t->pid;
+	return i >= 0 && i < t->npids ? t->pids[i] : 0;
 }
 
 const char *ac_trace_binary(const struct ac_trace *t)
@@ -74,18 +85,4 @@ const char *ac_trace_probe(const struct ac_trace *t, int i, int *entries,
 	if (returns)
 		*returns = t->probes.p[i].ret.n;
 	return t->probes.p[i].name;
-}
-
-unsigned ac_trace_scope_ids(const struct ac_trace *t)
-{
-	/* the last id is the calibration pair's, never a target's scope */
-	return t->nids > 1 ? t->nids - 2 : 0;
-}
-
-const char *ac_trace_scope_name(struct ac_trace *t, unsigned id)
-{
-	/* --python's functions are named as they first appear */
-	if (ac_py_resolve(t))
-		return NULL;
-	return ac_id_name(t, id);
 }

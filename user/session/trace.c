@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Session set-up, in order: checks, probe discovery, BPF load, calibration,
- * attach, release of a command; tear-down. It orchestrates the rooms below
- * it (attach.c, calibrate.c, readout.c, session.c) and nothing calls back
- * up into it. */
+ * attach, release of a command; tear-down. It orchestrates the files below
+ * it (objects.c, readout.c, calibrate.c, follow.c, python.c, poll.c...)
+ * and nothing calls back up into it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -365,18 +365,6 @@ int ac_trace_open_pid(pid_t pid, const struct ac_trace_opts *opts,
 		      struct ac_trace **out)
 {
 	return ac_trace_open_pids(&pid, 1, opts, out);
-}
-
-int ac_trace_npids(const struct ac_trace *t)
-{
-	return t->npids ? t->npids : 1;
-}
-
-pid_t ac_trace_pid_at(const struct ac_trace *t, int i)
-{
-	if (!t->npids)
-		return i ? 0 : t->pid;
-	return i >= 0 && i < t->npids ? t->pids[i] : 0;
 }
 
 /* Any of the processes traced by PID still runs */
@@ -754,7 +742,7 @@ static int attach(struct ac_trace *t, bool multi)
 	/* --follow -p: the objects of the children it has already, now */
 	t->next_scan_ns = 0;
 	if (t->follow)
-		ac_objects_rescan(t);
+		ac_poll_rescan(t);
 	t->next_scan_ns = t->no_periodic_rescan ? UINT64_MAX :
 			  ac_ktime_ns() + AC_RESCAN_MS * 1000000ULL;
 	ac_dlwatch_start(t);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* trace_priv.h - the tracing session shared by attach, calibration and
- * read-out; not part of the API. */
+/* trace_priv.h - the tracing session shared by the files of session/,
+ * which call each other bottom up only (README, "Loader"); not part of
+ * the API. */
 #ifndef AUTOCUE_TRACE_PRIV_H
 #define AUTOCUE_TRACE_PRIV_H
 
@@ -152,7 +153,12 @@ int ac_attach_probes_ids(struct ac_trace *t, pid_t pid, const char *binary,
 /* objects.c: the objects of the process and their probes */
 int ac_objects_discover(struct ac_trace *t, const char *exe);
 int ac_objects_attach(struct ac_trace *t, const bool *keep);
-void ac_objects_rescan(struct ac_trace *t);
+/* The maps are due to be read again (AC_RESCAN_MS, or at once after a
+ * dlopen); when they are, the next read is set. */
+bool ac_objects_rescan_due(struct ac_trace *t);
+/* The maps of the processes pids read again, the objects new in them
+ * attached with the ids left. */
+void ac_objects_rescan(struct ac_trace *t, const pid_t *pids, int n);
 void ac_objects_free(struct ac_trace *t);
 /* The image process pid has just exec'd (stopped): its executable and
  * the libraries it links, attached; *probes: it carries traced probes. */
@@ -175,6 +181,9 @@ int ac_dlwatch_fds(const struct ac_trace *t, struct pollfd *pfd, int max);
 void ac_dlwatch_drain(struct ac_trace *t);
 void ac_dlwatch_close(struct ac_trace *t, int i);
 void ac_dlwatch_free(struct ac_trace *t);
+/* poll.c: the maps of the processes traced read again when due (with
+ * --follow, of every process of the tree) */
+void ac_poll_rescan(struct ac_trace *t);
 void ac_detach_all(struct ac_trace *t);
 bool ac_attach_unsupported(int err);
 struct ac_prewarm *ac_prewarm_start(void);
@@ -243,7 +252,7 @@ bool ac_py_line(const struct ac_trace *t);
 struct bpf_link *ac_py_line_up(struct ac_trace *t, pid_t pid);
 /* py_calibrate.c: the probe cost of the interpreter's own probes */
 int ac_py_calibrate(struct ac_trace *t, __u32 first);
-/* readout.c: the name a probe id is reported under; NULL: not reported */
+/* ids.c: the name a probe id is reported under; NULL: not reported */
 const char *ac_id_name(const struct ac_trace *t, __u32 id);
 /* and its ac_probe_stats.func: 0 for a USDT pair or a Python function,
  * 1 + the kind of entry of a --func function */
