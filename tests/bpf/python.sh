@@ -78,10 +78,15 @@ for key in ("unwound_frames", "depth_overflow", "python_ids_full"):
     if lost.get(key):
         print(f"python: lost {key}: {lost[key]}")
         bad = 1
+# the medians within 5%, or within the spread of busy()'s own timings
+# where the host's scheduler makes one (other runnable threads on every
+# core preempt the 2 ms loops here and there, the probes' windows too)
 inproc = statistics.median(own["busy_ns"])
+q1, _, q3 = statistics.quantiles(own["busy_ns"], n=4)
 traced = rows["pyworkload.busy"]["median_time_ms"] * 1e6
-if abs(traced - inproc) > 0.05 * inproc:
-    print(f"python: busy() median {traced} ns traced, {inproc} ns in-process")
+if abs(traced - inproc) > max(0.05 * inproc, q3 - q1):
+    print(f"python: busy() median {traced} ns traced, {inproc} ns in-process"
+          f" (its quartiles {q1}, {q3})")
     bad = 1
 sys.exit(bad)
 PYEOF
