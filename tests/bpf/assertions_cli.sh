@@ -38,8 +38,10 @@ rc=0
 	--assert 'tracker_update_final:count>=10' \
 	-- "$REPLAY" "$SCRIPT" "$tmp/session.jsonl" > "$tmp/pass.out" 2> "$tmp/pass.err" || rc=$?
 npass=$((ntargets + 2))
+# tracker_detect_jump's table row is there (marked * where the probes'
+# cost dominates its mean, as on a host where they are dear)
 if [ $rc -eq 0 ] && has "$tmp/pass.out" "^assertions: all $npass passed\$" &&
-   has "$tmp/pass.out" '^tracker_detect_jump +[0-9]+ ' &&
+   has "$tmp/pass.out" '^tracker_detect_jump\*? +[0-9]+ ' &&
    [ "$(grep -Ec ' PASS \(' "$tmp/pass.out")" -eq $npass ]; then
 	ok "--targets $TARGETS + 2 --assert: all $npass passed, exit 0 (jumps happened)"
 else
