@@ -253,20 +253,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (parse_seconds(arg, &env->overhead_phase))
 			argp_failure(state, 1, 0, "invalid --overhead-phase: %s", arg);
 		break;
-	case OPT_TEST_HIT_DELAY: {
-		int ns;
-
-		if (parse_int(arg, 0, 1000000, &ns))
-			argp_failure(state, 1, 0, "invalid --test-hit-delay: %s", arg);
-		env->topts.test_hit_delay_ns = ns;
-		break;
-	}
+	case OPT_TEST_HIT_DELAY:
 	case OPT_TEST_READOUT_DELAY: {
-		int us;
+		/* the test knobs: a delay of up to 1 s (ns, us) */
+		bool hit = key == OPT_TEST_HIT_DELAY;
+		int v;
 
-		if (parse_int(arg, 0, 1000000, &us))
-			argp_failure(state, 1, 0, "invalid --test-readout-delay: %s", arg);
-		env->topts.test_readout_delay_us = us;
+		if (parse_int(arg, 0, 1000000, &v))
+			argp_failure(state, 1, 0, "invalid --test-%s-delay: %s",
+				     hit ? "hit" : "readout", arg);
+		if (hit)
+			env->topts.test_hit_delay_ns = v;
+		else
+			env->topts.test_readout_delay_us = v;
 		break;
 	}
 	case ARGP_KEY_ARG:
